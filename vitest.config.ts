@@ -1,0 +1,44 @@
+import { readdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const root = fileURLToPath(new URL('.', import.meta.url))
+
+/**
+ * Every `@mycel/<pkg>` import resolves to `packages/<pkg>/src/index.ts` and
+ * every `@mycel/<pkg>/<entry>` to `packages/<pkg>/src/<entry>.ts`, the same
+ * rule as the `paths` of tsconfig.base.json, so tests run without a build.
+ */
+const alias = [
+  { find: /^@mycel\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
+  { find: /^@mycel\/([a-z-]+)\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/$2.ts` },
+]
+
+const workspaceDirs = ['packages', 'examples'].flatMap((group) =>
+  readdirSync(`${root}${group}`, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => `${group}/${entry.name}`),
+)
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      ...workspaceDirs.map((dir) => ({
+        extends: true as const,
+        test: {
+          name: dir.split('/')[1],
+          root: `${root}${dir}`,
+          include: ['test/**/*.test.ts'],
+        },
+      })),
+      {
+        extends: true as const,
+        test: { name: 'repo', root, include: ['test/**/*.test.ts'] },
+      },
+    ],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    passWithNoTests: false,
+  },
+})
