@@ -1,0 +1,11 @@
+export { decodeBencode } from './decode.js'
+export { encodeBencode } from './encode.js'
+export {
+  BENCODE_INT_MAX,
+  BENCODE_INT_MIN,
+  type BencodeDecodeOptions,
+  type BencodeDict,
+  type BencodeEncodeOptions,
+  type BencodeInput,
+  type BencodeValue,
+} from './types.js'

@@ -1,0 +1,36 @@
+/**
+ * Byte formats of mycel, with no I/O: strict canonical bencode (BitTorrent
+ * metadata and the Mainline DHT), the msgpack messages of the peer protocol,
+ * and an incremental decoder for length-prefixed frames.
+ *
+ * Every decoder validates its input completely and throws only
+ * {@link WireError}, whose `code` is stable.
+ *
+ * @example
+ * ```ts
+ * import { decodeMessage, encodeBencode, encodeFramePrefix, encodeMessage, FrameDecoder } from '@mycel/wire'
+ *
+ * const info = encodeBencode({ name: 'photos', 'piece length': 65536 })
+ *
+ * const frames = new FrameDecoder({
+ *   prefixLength: 4,
+ *   maxFrameLength: 1 << 20,
+ *   onFrame: (frame) => console.log(decodeMessage(frame).type),
+ * })
+ * const body = encodeMessage({ type: 'cancel', id: 1 })
+ * frames.push(encodeFramePrefix(body.length, 4))
+ * frames.push(body) // logs 'cancel'
+ * ```
+ *
+ * @packageDocumentation
+ */
+export * from './bencode/index.js'
+export { WireError, type WireErrorCode } from './errors.js'
+export {
+  encodeFramePrefix,
+  FrameDecoder,
+  type FrameDecoderOptions,
+  type PrefixLength,
+  writeFramePrefix,
+} from './framing.js'
+export * from './messages/index.js'
