@@ -12,7 +12,8 @@ function infoDict(files: number): BencodeInput {
   const tree: Record<string, BencodeInput> = {}
   for (let i = 0; i < files; i++) {
     const dir = `folder-${Math.floor(i / 100)}`
-    const folder = (tree[dir] ??= {}) as Record<string, BencodeInput>
+    const folder = (tree[dir] ?? {}) as Record<string, BencodeInput>
+    tree[dir] = folder
     const root = new Uint8Array(32).fill(i & 0xff)
     folder[`photo-${String(i).padStart(5, '0')}.jpg`] = { '': { length: 1_000_000 + i, 'pieces root': root } }
   }
