@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
@@ -16,7 +16,7 @@ const alias = [
 
 const workspaceDirs = ['packages', 'examples'].flatMap((group) =>
   readdirSync(`${root}${group}`, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
+    .filter((entry) => entry.isDirectory() && existsSync(`${root}${group}/${entry.name}/package.json`))
     .map((entry) => `${group}/${entry.name}`),
 )
 
