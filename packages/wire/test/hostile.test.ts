@@ -1,6 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeBencode, decodeMessage, encodeBencode, encodeMessage, FrameDecoder, WireError } from '../src/index.js'
+import {
+  decodeBencode,
+  decodeBencodeEntries,
+  decodeMessage,
+  encodeBencode,
+  encodeMessage,
+  FrameDecoder,
+  WireError,
+} from '../src/index.js'
 import { bencodeValue, message } from './arbitraries.js'
 
 /** Runs `fn`; anything thrown other than a WireError fails the test. */
@@ -65,6 +73,16 @@ describe('hostile input', () => {
         }
         expect(encodeBencode(value as never)).toEqual(bytes)
       }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('raw-key dictionary reader: random and mutated input give entries or a WireError', () => {
+    const valid = bencodeValue.map((v) => encodeBencode({ v }))
+    fc.assert(
+      fc.property(fc.oneof(garbage, mutated(valid)), (bytes) =>
+        onlyValueOrWireError(() => decodeBencodeEntries(bytes)),
+      ),
       { numRuns: 2000 },
     )
   })

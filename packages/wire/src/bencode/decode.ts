@@ -50,19 +50,65 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
  * ```
  */
 export function decodeBencode(bytes: Uint8Array, options: BencodeDecodeOptions = {}): BencodeValue {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array')
-  const maxBytes = assertLimit(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes')
-  if (bytes.length > maxBytes) throw WireError.tooLarge('input', bytes.length, maxBytes)
-  const decoder = new Decoder(bytes, {
-    maxDepth: assertLimit(options.maxDepth, DEFAULT_MAX_DEPTH, 'maxDepth'),
-    maxStringBytes: assertLimit(options.maxStringBytes, maxBytes, 'maxStringBytes'),
-    maxItems: assertLimit(options.maxItems, DEFAULT_MAX_ITEMS, 'maxItems'),
-  })
+  const decoder = createDecoder(bytes, options)
   const value = decoder.value(0)
   if (decoder.pos !== bytes.length) {
     throw new WireError('BENCODE_TRAILING_BYTES', `${bytes.length - decoder.pos} bytes after the value`)
   }
   return value
+}
+
+/** One entry of a dictionary read by {@link decodeBencodeEntries}. */
+export interface BencodeEntry {
+  /** The key's raw bytes (any bytes, not only UTF-8). */
+  key: Uint8Array
+  /** The exact encoded bytes of the value; pass them to {@link decodeBencode} or hash them. */
+  value: Uint8Array
+}
+
+/**
+ * Reads a bencoded dictionary whose keys may be any bytes, returning each key
+ * with the exact encoded bytes of its value, in key order. Use it for the
+ * dictionaries whose keys are binary (BEP 52 `piece layers`, keyed by raw
+ * 32-byte roots) and wherever the exact bytes of a value matter (hashing the
+ * `info` dictionary of a `.torrent`).
+ *
+ * The whole input is checked as strictly as by {@link decodeBencode}, except
+ * that dictionary keys, here and at any depth, need only be in increasing
+ * byte order: whether they must be UTF-8 is checked when a value is decoded.
+ * Keys and values are views into `bytes`.
+ *
+ * @param bytes - one encoded dictionary
+ * @param options - size, depth and count limits
+ * @returns the entries, keys strictly increasing
+ * @throws {@link WireError} with a `BENCODE_*` code when the input is not one
+ *   canonical dictionary (`BENCODE_UNEXPECTED_BYTE` if it is another kind of value)
+ *
+ * @example
+ * ```ts
+ * const [info] = decodeBencodeEntries(torrent).filter((e) => new TextDecoder().decode(e.key) === 'info')
+ * const infohash = sha256(info.value) // the exact bytes, no re-encoding
+ * ```
+ */
+export function decodeBencodeEntries(bytes: Uint8Array, options: BencodeDecodeOptions = {}): BencodeEntry[] {
+  const decoder = createDecoder(bytes, options)
+  if (decoder.peekByte() !== CHAR_d) throw new WireError('BENCODE_UNEXPECTED_BYTE', 'expected a dictionary at byte 0')
+  const entries = decoder.entries()
+  if (decoder.pos !== bytes.length) {
+    throw new WireError('BENCODE_TRAILING_BYTES', `${bytes.length - decoder.pos} bytes after the value`)
+  }
+  return entries
+}
+
+function createDecoder(bytes: Uint8Array, options: BencodeDecodeOptions): Decoder {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array')
+  const maxBytes = assertLimit(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes')
+  if (bytes.length > maxBytes) throw WireError.tooLarge('input', bytes.length, maxBytes)
+  return new Decoder(bytes, {
+    maxDepth: assertLimit(options.maxDepth, DEFAULT_MAX_DEPTH, 'maxDepth'),
+    maxStringBytes: assertLimit(options.maxStringBytes, maxBytes, 'maxStringBytes'),
+    maxItems: assertLimit(options.maxItems, DEFAULT_MAX_ITEMS, 'maxItems'),
+  })
 }
 
 interface Limits {
@@ -83,18 +129,54 @@ class Decoder {
     private readonly limits: Limits,
   ) {}
 
+  /** Decodes the value at `pos`. */
   value(depth: number): BencodeValue {
-    if (++this.items > this.limits.maxItems) throw WireError.tooLarge('value count', this.items, this.limits.maxItems)
-    const byte = this.peek()
+    const byte = this.start(depth)
     if (byte === CHAR_i) return this.integer()
     if (byte >= CHAR_0 && byte <= CHAR_9) return this.byteString()
+    return byte === CHAR_l ? this.list(depth + 1) : this.dict(depth + 1)
+  }
+
+  /** Checks the value at `pos` like {@link value} without building it; keys need only be in byte order. */
+  skip(depth: number): void {
+    const byte = this.start(depth)
+    if (byte === CHAR_i) this.integer()
+    else if (byte >= CHAR_0 && byte <= CHAR_9) this.readString()
+    else if (byte === CHAR_l) {
+      this.pos++
+      while (this.peek() !== CHAR_e) this.skip(depth + 1)
+      this.pos++
+    } else this.readDict(() => this.skip(depth + 1))
+  }
+
+  /** Reads the dictionary at `pos` as raw keys and the encoded bytes of their values. */
+  entries(): BencodeEntry[] {
+    this.start(0)
+    const entries: BencodeEntry[] = []
+    this.readDict((keyStart, keyEnd) => {
+      const valueStart = this.pos
+      this.skip(1)
+      entries.push({ key: this.bytes.subarray(keyStart, keyEnd), value: this.bytes.subarray(valueStart, this.pos) })
+    })
+    return entries
+  }
+
+  peekByte(): number {
+    return this.peek()
+  }
+
+  /** Counts one more value, checks the depth of a list or dictionary, and returns its first byte. */
+  private start(depth: number): number {
+    if (++this.items > this.limits.maxItems) throw WireError.tooLarge('value count', this.items, this.limits.maxItems)
+    const byte = this.peek()
     if (byte === CHAR_l || byte === CHAR_d) {
       if (depth >= this.limits.maxDepth) {
         throw new WireError('BENCODE_TOO_DEEP', `nesting deeper than ${this.limits.maxDepth} at byte ${this.pos}`)
       }
-      return byte === CHAR_l ? this.list(depth + 1) : this.dict(depth + 1)
+    } else if (byte !== CHAR_i && !isDigit(byte)) {
+      throw WireError.unexpectedByte(byte, this.pos)
     }
-    throw WireError.unexpectedByte(byte, this.pos)
+    return byte
   }
 
   private peek(): number {
@@ -173,8 +255,19 @@ class Decoder {
   }
 
   private dict(depth: number): BencodeDict {
-    this.pos++ // skip 'd'
     const dict: BencodeDict = Object.create(null)
+    this.readDict((start, end, keyOffset) => {
+      dict[this.keyText(start, end, keyOffset)] = this.value(depth)
+    })
+    return dict
+  }
+
+  /**
+   * Walks the dictionary at `pos`: checks each key is a byte string greater
+   * than the one before, then lets `onEntry` consume the value.
+   */
+  private readDict(onEntry: (keyStart: number, keyEnd: number, keyOffset: number) => void): void {
+    this.pos++ // skip 'd'
     let previousStart = -1
     let previousEnd = -1
     while (this.peek() !== CHAR_e) {
@@ -190,10 +283,9 @@ class Decoder {
       }
       previousStart = start
       previousEnd = end
-      dict[this.keyText(start, end, keyOffset)] = this.value(depth)
+      onEntry(start, end, keyOffset)
     }
     this.pos++
-    return dict
   }
 
   private keyText(start: number, end: number, offset: number): string {

@@ -5,6 +5,8 @@ import {
   BENCODE_INT_MIN,
   type BencodeEncodeOptions,
   type BencodeInput,
+  type BencodeInputDict,
+  type BencodeInputMap,
   DEFAULT_MAX_DEPTH,
 } from './types.js'
 
@@ -15,13 +17,15 @@ const LONE_SURROGATE = /\p{Surrogate}/u
  * Encodes a value as canonical bencode: dictionary keys sorted by their raw
  * UTF-8 bytes, integers without leading zeros.
  *
- * @param value - the value; JS strings become UTF-8 byte strings and
- *   `undefined` dictionary values are left out
+ * @param value - the value; JS strings become UTF-8 byte strings,
+ *   `undefined` dictionary values are left out, and a `Map` is a dictionary
+ *   whose keys may be raw bytes (`Uint8Array`) as well as strings
  * @param options - nesting limit
  * @returns a new `Uint8Array` holding exactly the encoding
  * @throws {@link WireError} `BENCODE_UNENCODABLE` for values bencode cannot
  *   hold (booleans, null, fractions, unsafe numbers, integers outside the
- *   signed 64-bit range, `undefined` in a list, nesting over the limit)
+ *   signed 64-bit range, `undefined` in a list, a `Map` with the same key
+ *   twice, nesting over the limit)
  *
  * @example
  * ```ts
@@ -50,7 +54,8 @@ class Encoder {
     else if (value instanceof Uint8Array) this.bytes(value)
     else if (typeof value === 'bigint') this.bigint(value)
     else if (isList(value)) this.list(value, depth + 1)
-    else if (typeof value === 'object' && value !== null) this.dict(value, depth + 1)
+    else if (value instanceof Map) this.map(value, depth + 1)
+    else if (typeof value === 'object' && value !== null) this.dict(value as BencodeInputDict, depth + 1)
     else throw unencodable(`a ${value === null ? 'null' : typeof value}`)
   }
 
@@ -92,7 +97,29 @@ class Encoder {
     this.ascii('e')
   }
 
-  private dict(value: { readonly [key: string]: BencodeInput | undefined }, depth: number): void {
+  private map(value: BencodeInputMap, depth: number): void {
+    if (depth > this.maxDepth) throw unencodable(`nesting deeper than ${this.maxDepth}`)
+    const entries: [Uint8Array, BencodeInput][] = []
+    for (const [key, item] of value) {
+      if (item === undefined) continue
+      if (typeof key === 'string') entries.push([utf8.encode(key), item])
+      else if (key instanceof Uint8Array) entries.push([key, item])
+      else throw unencodable('a dictionary key that is neither a string nor a Uint8Array')
+    }
+    entries.sort((a, b) => compareBytes(a[0], b[0]))
+    this.ascii('d')
+    for (let i = 0; i < entries.length; i++) {
+      const [key, item] = entries[i] as [Uint8Array, BencodeInput]
+      if (i > 0 && compareBytes((entries[i - 1] as [Uint8Array, BencodeInput])[0], key) === 0) {
+        throw unencodable('a dictionary with the same key twice')
+      }
+      this.bytes(key)
+      this.value(item, depth)
+    }
+    this.ascii('e')
+  }
+
+  private dict(value: BencodeInputDict, depth: number): void {
     if (depth > this.maxDepth) throw unencodable(`nesting deeper than ${this.maxDepth}`)
     this.ascii('d')
     const keys = Object.keys(value).sort(compareUtf8)
@@ -128,6 +155,15 @@ class Encoder {
 /** `Array.isArray` that narrows readonly arrays too. */
 function isList(value: BencodeInput): value is readonly BencodeInput[] {
   return Array.isArray(value)
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length)
+  for (let i = 0; i < length; i++) {
+    const diff = (a[i] as number) - (b[i] as number)
+    if (diff !== 0) return diff
+  }
+  return a.length - b.length
 }
 
 function isAscii(text: string): boolean {

@@ -1,4 +1,4 @@
-export { decodeBencode } from './decode.js'
+export { type BencodeEntry, decodeBencode, decodeBencodeEntries } from './decode.js'
 export { encodeBencode } from './encode.js'
 export {
   BENCODE_INT_MAX,
@@ -7,5 +7,7 @@ export {
   type BencodeDict,
   type BencodeEncodeOptions,
   type BencodeInput,
+  type BencodeInputDict,
+  type BencodeInputMap,
   type BencodeValue,
 } from './types.js'

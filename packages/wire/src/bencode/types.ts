@@ -13,8 +13,9 @@ export interface BencodeDict {
 
 /**
  * What {@link encodeBencode} accepts: everything {@link BencodeValue} is, plus
- * JS strings (encoded as UTF-8 byte strings) and `undefined` dictionary values
- * (left out), so that optional fields need no special handling.
+ * JS strings (encoded as UTF-8 byte strings), `undefined` dictionary values
+ * (left out, so that optional fields need no special handling), and `Map`s
+ * for dictionaries whose keys are raw bytes.
  */
 export type BencodeInput =
   | number
@@ -22,7 +23,16 @@ export type BencodeInput =
   | string
   | Uint8Array
   | readonly BencodeInput[]
-  | { readonly [key: string]: BencodeInput | undefined }
+  | BencodeInputDict
+  | BencodeInputMap
+
+/** A dictionary given to {@link encodeBencode} as an object: keys are UTF-8 text. */
+export interface BencodeInputDict {
+  readonly [key: string]: BencodeInput | undefined
+}
+
+/** A dictionary given to {@link encodeBencode} as a `Map`: keys may be raw bytes or text. */
+export type BencodeInputMap = ReadonlyMap<Uint8Array | string, BencodeInput | undefined>
 
 /** Limits applied by {@link decodeBencode}; every one has a safe default. */
 export interface BencodeDecodeOptions {
