@@ -1,0 +1,143 @@
+import { stat } from 'node:fs/promises'
+import { basename, resolve } from 'node:path'
+import { assertSignal } from '../assert.js'
+import { PiecesError } from '../errors.js'
+import { type IngestOptions, type IngestSource, ingest } from '../ingest.js'
+import { resolveLimits } from '../limits.js'
+import type { Manifest } from '../manifest/model.js'
+import { CHUNK_SIZE, READ_AHEAD, readChunks, type SkipReason, type SpecialFilePolicy, walkDirectory } from './files.js'
+import { nodeHashProvider } from './hash.js'
+
+/** Options of {@link ingestPath}, {@link ingestFile} and {@link ingestDirectory}. */
+export interface IngestPathOptions extends Omit<IngestOptions, 'name'> {
+  /** The share's name; default the file or folder name. */
+  name?: string
+  /**
+   * What to do with symbolic links, special files (FIFOs, sockets, devices)
+   * and entries whose name is not UTF-8 inside a folder: `'skip'` them (the
+   * default; `onSkip` hears of each) or `'refuse'` the whole folder
+   * (`INGEST_UNSUPPORTED_FILE`). Links are never followed: they could point
+   * outside the folder.
+   */
+  special?: SpecialFilePolicy
+  /** Called for each entry left out under `special: 'skip'`. */
+  onSkip?: (path: readonly string[], reason: SkipReason) => void
+  /** Mark files whose owner-execute bit is set as executable (attribute `x`), as libtorrent does. Default true. */
+  attributes?: boolean
+}
+
+/** File ingest with the node:crypto provider unless another is given. */
+function withDefaults(options: IngestPathOptions, name: string): IngestOptions {
+  const { special: _special, onSkip: _onSkip, attributes: _attributes, ...rest } = options
+  return { ...rest, name: options.name ?? name, hash: options.hash ?? nodeHashProvider }
+}
+
+function buffers(): Uint8Array[] {
+  return Array.from({ length: READ_AHEAD }, () => new Uint8Array(CHUNK_SIZE))
+}
+
+function isExecutable(mode: number, options: IngestPathOptions): boolean {
+  return options.attributes !== false && (mode & 0o100) !== 0
+}
+
+/**
+ * Hashes one file from disk into a single-file manifest, reading it in
+ * 512 KiB chunks with the next read in flight while the current chunk is
+ * hashed. Memory stays constant whatever the file size. The
+ * file is seeded in place later: nothing is copied.
+ *
+ * @param path - the file
+ * @param options - name, piece length, hash provider (default {@link nodeHashProvider}), v1, progress, abort
+ * @returns the manifest
+ * @throws {@link index!PiecesError} `INGEST_FILE_CHANGED` if the file changes while
+ *   it is read, `INGEST_UNSUPPORTED_FILE` if it is not a regular file,
+ *   `ABORTED`, and the `MANIFEST_*` codes of {@link index!createManifest}; Node's
+ *   own errors (`ENOENT`, `EACCES`) as they are
+ *
+ * @example
+ * ```ts
+ * const manifest = await ingestFile('./movie.mkv', { onProgress: (p) => console.log(p.bytesHashed) })
+ * ```
+ */
+export async function ingestFile(path: string, options: IngestPathOptions = {}): Promise<Manifest> {
+  assertSignal(options.signal)
+  const absolute = resolve(path)
+  const stats = await stat(absolute)
+  if (!stats.isFile()) throw new PiecesError('INGEST_UNSUPPORTED_FILE', `${absolute} is not a regular file`)
+  const name = options.name ?? basename(absolute)
+  const reads = buffers()
+  const source: IngestSource = {
+    path: [name],
+    length: stats.size,
+    executable: isExecutable(stats.mode, options),
+    content: readChunks(absolute, stats.size, [name], reads),
+  }
+  return ingest([source], withDefaults(options, name))
+}
+
+/**
+ * Hashes a folder from disk into a multi-file manifest named after it.
+ * Files are read one at a time in canonical order. Hidden files (names
+ * starting with `.`) are included, as libtorrent does; empty folders are not
+ * represented (BEP 52 has no folders, only file paths); symbolic links and
+ * special files follow the `special` option.
+ *
+ * @param path - the folder
+ * @param options - as {@link ingestFile}, plus `special` and `onSkip`
+ * @returns the manifest
+ * @throws {@link index!PiecesError} as {@link ingestFile}, and
+ *   `INGEST_UNSUPPORTED_FILE` for a link or special file under `special: 'refuse'`,
+ *   `MANIFEST_EMPTY` for a folder without data
+ *
+ * @example
+ * ```ts
+ * const manifest = await ingestDirectory('./photos', { v1: true, special: 'refuse' })
+ * ```
+ */
+export async function ingestDirectory(path: string, options: IngestPathOptions = {}): Promise<Manifest> {
+  assertSignal(options.signal)
+  const absolute = resolve(path)
+  const stats = await stat(absolute)
+  if (!stats.isDirectory()) throw new PiecesError('INGEST_UNSUPPORTED_FILE', `${absolute} is not a folder`)
+  const name = options.name ?? basename(absolute)
+  const found = await walkDirectory(absolute, {
+    policy: options.special ?? 'skip',
+    onSkip: options.onSkip,
+    limits: resolveLimits(options.limits),
+    signal: options.signal,
+  })
+  const reads = buffers()
+  const sources: IngestSource[] = []
+  for (const file of found) {
+    const fileStats = await stat(file.absolute)
+    sources.push({
+      path: file.path,
+      length: fileStats.size,
+      executable: isExecutable(fileStats.mode, options),
+      content: readChunks(file.absolute, fileStats.size, file.path, reads),
+    })
+  }
+  return ingest(sources, withDefaults(options, name))
+}
+
+/**
+ * Hashes a file or a folder, whichever `path` is (a symbolic link given here
+ * is followed; links inside a folder are not).
+ *
+ * @param path - a file or a folder
+ * @param options - see {@link ingestFile} and {@link ingestDirectory}
+ * @returns the manifest
+ * @throws {@link index!PiecesError} as {@link ingestFile} and {@link ingestDirectory}
+ *
+ * @example
+ * ```ts
+ * const manifest = await ingestPath(process.argv[2])
+ * console.log(formatMagnet({ infohash: manifest.infohash, name: manifest.name }))
+ * ```
+ */
+export async function ingestPath(path: string, options: IngestPathOptions = {}): Promise<Manifest> {
+  const stats = await stat(resolve(path))
+  if (stats.isDirectory()) return ingestDirectory(path, options)
+  if (stats.isFile()) return ingestFile(path, options)
+  throw new PiecesError('INGEST_UNSUPPORTED_FILE', `${resolve(path)} is neither a file nor a folder`)
+}

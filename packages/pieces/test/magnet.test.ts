@@ -1,0 +1,95 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { discoveryKey, formatMagnet, MAGNET_LIMITS, parseMagnet } from '../src/index.js'
+import { expectPiecesError, fromHex, hex, providers } from './helpers.js'
+
+const infohash = fromHex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f')
+const hexInfohash = hex(infohash) as string
+
+describe('magnet links', () => {
+  it('formats the BEP 9 / BEP 52 form', () => {
+    expect(formatMagnet({ infohash })).toBe(`magnet:?xt=urn:btmh:1220${hexInfohash}`)
+    expect(formatMagnet({ infohash, name: 'my photos & more', peers: ['[::1]:4001', 'Example.org:80'] })).toBe(
+      `magnet:?xt=urn:btmh:1220${hexInfohash}&dn=my+photos+%26+more&x.pe=%5B%3A%3A1%5D%3A4001&x.pe=example.org%3A80`,
+    )
+  })
+
+  it('parses what other tools write, ignoring other xt values and unknown parameters', () => {
+    const link =
+      `magnet:?xt=urn:btih:${'ab'.repeat(20)}&xt=urn:btmh:1220${hexInfohash.toUpperCase()}` +
+      `&dn=caf%C3%A9%20au%20lait&tr=udp%3A%2F%2Ftracker.example%3A1337&x.pe=10.0.0.1:6881&x.pe=[2001:db8::1]:51413` +
+      `&x.pe=[::ffff:192.0.2.1]:1&x.pe=10.0.0.1:6881`
+    expect(parseMagnet(link)).toEqual({
+      infohash,
+      name: 'café au lait',
+      peers: ['10.0.0.1:6881', '[2001:db8::1]:51413', '[::ffff:192.0.2.1]:1'],
+    })
+    expect(parseMagnet(`  ${hexInfohash}\n`)).toEqual({ infohash, peers: [] })
+    expect(parseMagnet(`MAGNET:?xt=urn:btmh:1220${hexInfohash}`).infohash).toEqual(infohash)
+  })
+
+  it('round-trips any infohash, name and valid peers', () => {
+    const peer = fc.oneof(
+      fc.tuple(fc.ipV4(), fc.integer({ min: 1, max: 65535 })).map(([ip, port]) => `${ip}:${port}`),
+      fc.tuple(fc.ipV6(), fc.integer({ min: 1, max: 65535 })).map(([ip, port]) => `[${ip}]:${port}`),
+      fc.tuple(fc.domain(), fc.integer({ min: 1, max: 65535 })).map(([host, port]) => `${host}:${port}`),
+    )
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.option(fc.string({ maxLength: 100 }), { nil: undefined }),
+        fc.uniqueArray(peer, { maxLength: 5, selector: (p) => p.toLowerCase() }),
+        (hash, name, peers) => {
+          const link = parseMagnet(formatMagnet({ infohash: hash, name, peers }))
+          expect(link.infohash).toEqual(hash)
+          expect(link.name).toBe(name)
+          expect(link.peers.length).toBe(peers.length)
+          expect(parseMagnet(formatMagnet(link))).toEqual(link)
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('refuses links that are not mycel magnet links', () => {
+    const xt = `xt=urn:btmh:1220${hexInfohash}`
+    for (const bad of [
+      '',
+      'http://example.org',
+      hexInfohash.slice(1),
+      `${hexInfohash}00`,
+      'magnet:?dn=x',
+      `magnet:?xt=urn:btih:${'ab'.repeat(20)}`,
+      `magnet:?xt=urn:btmh:1114${hexInfohash}`,
+      `magnet:?xt=urn:btmh:1220${hexInfohash.slice(2)}`,
+      `magnet:?${xt}&${xt}`,
+      `magnet:?${xt}&dn=a&dn=b`,
+      `magnet:?${xt}&dn=${'n'.repeat(MAGNET_LIMITS.maxNameLength + 1)}`,
+      `magnet:?${xt}&x.pe=host`,
+      `magnet:?${xt}&x.pe=host:0`,
+      `magnet:?${xt}&x.pe=host:65536`,
+      `magnet:?${xt}&x.pe=host:080`,
+      `magnet:?${xt}&x.pe=::1:80`,
+      `magnet:?${xt}&x.pe=[::g]:80`,
+      `magnet:?${xt}&x.pe=[1:2:3:4:5:6:7:8:9]:80`,
+      `magnet:?${xt}&x.pe=-bad-.org:80`,
+      `magnet:?${xt}&x.pe=a b:80`,
+      `magnet:?${xt}${'&x.pe=1.2.3.4:'.repeat(1)}`,
+      `magnet:?${xt}&${Array.from({ length: MAGNET_LIMITS.maxPeers + 1 }, (_, i) => `x.pe=10.0.0.${i}:1`).join('&')}`,
+      `magnet:?${xt}&x=${'y'.repeat(MAGNET_LIMITS.maxLength)}`,
+    ]) {
+      expectPiecesError(() => parseMagnet(bad), 'MAGNET_MALFORMED')
+    }
+    expect(() => parseMagnet(5 as unknown as string)).toThrow(TypeError)
+    expect(() => formatMagnet({ infohash: new Uint8Array(20) })).toThrow(RangeError)
+    expect(() => formatMagnet({ infohash, peers: ['nope'] })).toThrow(TypeError)
+  })
+})
+
+describe.each(providers)('discoveryKey with $name', (hash) => {
+  it('is the first 20 bytes of SHA-256("mycel/1 discovery" || infohash) (values from Python hashlib)', () => {
+    expect(hex(discoveryKey(infohash, { hash }))).toBe('02afafeb0539009ca564fb04e104f87c2e615e94')
+    expect(hex(discoveryKey(new Uint8Array(32).fill(0xff), { hash }))).toBe('6d44a7c1c6f72af21b5e29f9de21572f8f32c251')
+    expect(() => discoveryKey(new Uint8Array(20), { hash })).toThrow(RangeError)
+  })
+})
