@@ -1,0 +1,163 @@
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import { abortError, onAbort } from '../abort.js'
+import { AcceptQueue } from '../accept-queue.js'
+import { formatAddress, parseAddress } from '../address.js'
+import { TransportError } from '../errors.js'
+import type { ByteStream } from '../stream.js'
+import type { DialOptions, Listener, ListenOptions, Transport } from '../transport.js'
+import { SocketStream } from './socket-stream.js'
+
+/** Options of {@link tcpTransport}. */
+export interface TcpTransportOptions {
+  /** Disable Nagle's algorithm (the secure channel coalesces writes itself). Default true. */
+  noDelay?: boolean
+  /** Accepted streams that may wait for a listener's iterator. Default 64. */
+  backlog?: number
+}
+
+function addressOf(host: string | undefined, port: number | undefined): string | undefined {
+  if (host === undefined || port === undefined) return undefined
+  return formatAddress({ scheme: 'tcp', host: host.startsWith('::ffff:') ? host.slice(7) : host, port, path: '' })
+}
+
+/**
+ * The TCP transport (`node:net`), for `tcp://host:port` addresses. Sockets
+ * are half-open capable, so `end()` is a real half-close.
+ *
+ * @param options - socket options
+ * @returns the transport
+ *
+ * @example
+ * ```ts
+ * import { tcpTransport } from '@mycel/transport/tcp'
+ *
+ * const tcp = tcpTransport()
+ * const listener = await tcp.listen('tcp://127.0.0.1:0', { onConnection: serve })
+ * const stream = await tcp.dial(listener.addresses[0] as string)
+ * await tcp.close()
+ * ```
+ */
+export function tcpTransport(options: TcpTransportOptions = {}): Transport {
+  const noDelay = options.noDelay ?? true
+  const streams = new Set<ByteStream>()
+  const listeners = new Set<Listener>()
+  let closing: Promise<void> | undefined
+
+  const track = (socket: Socket, stream: SocketStream): SocketStream => {
+    streams.add(stream)
+    socket.once('close', () => streams.delete(stream))
+    return stream
+  }
+
+  return {
+    schemes: ['tcp'],
+
+    dial(address: string, dialOptions?: DialOptions): Promise<ByteStream> {
+      return new Promise((resolve, reject) => {
+        const { scheme, host, port } = parseAddress(address)
+        if (scheme !== 'tcp') throw new TransportError('ADDRESS_UNSUPPORTED', `not a tcp address: ${address}`)
+        if (closing !== undefined) throw TransportError.closed('the transport')
+        const signal = dialOptions?.signal
+        if (signal?.aborted) throw abortError(signal)
+        const socket = connect({ host, port, allowHalfOpen: true, noDelay })
+        socket.pause()
+        const cleanup = (): void => {
+          unlisten()
+          socket.off('connect', onConnect)
+          socket.off('error', onError)
+        }
+        const onConnect = (): void => {
+          cleanup()
+          if (closing !== undefined) {
+            socket.destroy()
+            reject(TransportError.closed('the transport'))
+            return
+          }
+          resolve(track(socket, new SocketStream(socket, addressOf(socket.remoteAddress, socket.remotePort))))
+        }
+        const onError = (err: Error): void => {
+          cleanup()
+          socket.destroy()
+          reject(new TransportError('DIAL_FAILED', `could not connect to ${address}: ${err.message}`, { cause: err }))
+        }
+        const unlisten = onAbort(signal, () => {
+          cleanup()
+          socket.destroy()
+          reject(abortError(signal as AbortSignal))
+        })
+        socket.once('connect', onConnect)
+        socket.once('error', onError)
+      })
+    },
+
+    listen(address: string, listenOptions?: ListenOptions): Promise<Listener> {
+      return new Promise((resolve, reject) => {
+        const { scheme, host, port } = parseAddress(address)
+        if (scheme !== 'tcp') throw new TransportError('ADDRESS_UNSUPPORTED', `not a tcp address: ${address}`)
+        if (closing !== undefined) throw TransportError.closed('the transport')
+        const signal = listenOptions?.signal
+        if (signal?.aborted) throw abortError(signal)
+        const queue = new AcceptQueue(listenOptions?.onConnection, options.backlog)
+        const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay })
+        server.on('connection', (socket) => {
+          socket.on('error', () => {})
+          queue.accept(track(socket, new SocketStream(socket, addressOf(socket.remoteAddress, socket.remotePort))))
+        })
+        let listenerClosing: Promise<void> | undefined
+        // Stops accepting at once; connections already accepted live on as streams.
+        const closeServer = async (): Promise<void> => {
+          if (server.listening) server.close()
+        }
+        const onListenError = (err: Error): void => {
+          unlisten()
+          reject(new TransportError('LISTEN_FAILED', `could not listen on ${address}: ${err.message}`, { cause: err }))
+        }
+        const unlisten = onAbort(signal, () => {
+          server.off('error', onListenError)
+          if (server.listening) void closeServer()
+          reject(abortError(signal as AbortSignal))
+        })
+        server.once('error', onListenError)
+        server.listen({ host, port }, () => {
+          server.off('error', onListenError)
+          unlisten()
+          const bound = server.address()
+          if (signal?.aborted || bound === null || typeof bound === 'string') {
+            void closeServer()
+            reject(
+              signal?.aborted ? abortError(signal) : new TransportError('LISTEN_FAILED', 'the server has no address'),
+            )
+            return
+          }
+          let stopWatching = (): void => {}
+          const listener: Listener = {
+            addresses: [addressOf(bound.address, bound.port) as string],
+            close() {
+              listenerClosing ??= (async () => {
+                stopWatching()
+                listeners.delete(listener)
+                await Promise.all([closeServer(), queue.end()])
+              })()
+              return listenerClosing
+            },
+            [Symbol.asyncIterator]: () => queue.iterator(),
+          }
+          listeners.add(listener)
+          // Once listening, the signal closes the listener instead of failing the call.
+          stopWatching = onAbort(signal, () => void listener.close())
+          resolve(listener)
+        })
+      })
+    },
+
+    close() {
+      closing ??= (async () => {
+        await Promise.all([
+          ...[...listeners].map((listener) => listener.close()),
+          ...[...streams].map((s) => s.close()),
+        ])
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,190 @@
+import { createServer, type IncomingMessage } from 'node:http'
+import { WebSocket, WebSocketServer } from 'ws'
+import { abortError, onAbort } from '../abort.js'
+import { AcceptQueue } from '../accept-queue.js'
+import { formatAddress, parseAddress } from '../address.js'
+import { assertInteger } from '../assert.js'
+import { TransportError } from '../errors.js'
+import type { ByteStream } from '../stream.js'
+import type { DialOptions, Listener, ListenOptions, Transport } from '../transport.js'
+import {
+  browserWebSocketTransport,
+  WEBSOCKET_PROTOCOL,
+  type WebSocketConstructor,
+  type WebSocketTransportOptions,
+  webSocketUrl,
+} from '../websocket/browser-transport.js'
+import { MAX_WEBSOCKET_CHUNK_BYTES, type WebSocketLike, WebSocketStream } from '../websocket/stream.js'
+
+/** Largest WebSocket message accepted from a remote. */
+const MAX_PAYLOAD_BYTES = 4 * MAX_WEBSOCKET_CHUNK_BYTES
+
+function remoteOf(request: IncomingMessage): string | undefined {
+  const { remoteAddress, remotePort } = request.socket
+  if (remoteAddress === undefined || remotePort === undefined) return undefined
+  const host = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress
+  return formatAddress({ scheme: 'ws', host, port: remotePort, path: '' })
+}
+
+/**
+ * The WebSocket transport for Node, on the `ws` package: it dials `ws://`
+ * and `wss://` addresses and listens on `ws://host:port/path` (for `wss`,
+ * put a TLS terminator in front). Uses send callbacks for backpressure and
+ * pauses the socket when the reader does. In browsers the same import
+ * resolves to the platform-`WebSocket` version, which can only dial.
+ *
+ * @param options - high-water mark; `WebSocket` to dial with another class
+ * @returns the transport
+ *
+ * @example
+ * ```ts
+ * import { webSocketTransport } from '@mycel/transport/ws'
+ *
+ * const ws = webSocketTransport()
+ * const listener = await ws.listen('ws://127.0.0.1:0/mycel', { onConnection: serve })
+ * console.log(listener.addresses[0]) // ws://127.0.0.1:38511/mycel
+ * ```
+ */
+export function webSocketTransport(options: WebSocketTransportOptions = {}): Transport {
+  if (options.WebSocket !== undefined) return browserWebSocketTransport(options)
+  const highWaterMark = assertInteger(options.highWaterMark, 1024 * 1024, 'highWaterMark', 1, 2 ** 30)
+  const streams = new Set<ByteStream>()
+  const listeners = new Set<Listener>()
+  let closing: Promise<void> | undefined
+
+  const wrap = (socket: WebSocket, remoteAddress: string | undefined): WebSocketStream => {
+    const stream = new WebSocketStream(socket as unknown as WebSocketLike, remoteAddress, {
+      highWaterMark,
+      nodeExtras: true,
+      onRelease: (s) => streams.delete(s),
+    })
+    streams.add(stream)
+    return stream
+  }
+
+  return {
+    schemes: ['ws', 'wss'],
+
+    dial(address: string, dialOptions?: DialOptions): Promise<ByteStream> {
+      return new Promise((resolve, reject) => {
+        const url = webSocketUrl(address)
+        if (closing !== undefined) throw TransportError.closed('the transport')
+        const signal = dialOptions?.signal
+        if (signal?.aborted) throw abortError(signal)
+        const socket = new WebSocket(url, WEBSOCKET_PROTOCOL, {
+          perMessageDeflate: false,
+          maxPayload: MAX_PAYLOAD_BYTES,
+        })
+        const cleanup = (): void => {
+          unlisten()
+          socket.off('open', onOpen)
+          socket.off('error', onError)
+        }
+        const onOpen = (): void => {
+          cleanup()
+          if (closing !== undefined) {
+            socket.terminate()
+            reject(TransportError.closed('the transport'))
+            return
+          }
+          resolve(wrap(socket, address))
+        }
+        const onError = (err: Error): void => {
+          cleanup()
+          socket.terminate()
+          reject(new TransportError('DIAL_FAILED', `could not connect to ${address}: ${err.message}`, { cause: err }))
+        }
+        const unlisten = onAbort(signal, () => {
+          cleanup()
+          socket.on('error', () => {})
+          socket.terminate()
+          reject(abortError(signal as AbortSignal))
+        })
+        socket.on('open', onOpen)
+        socket.on('error', onError)
+      })
+    },
+
+    listen(address: string, listenOptions?: ListenOptions): Promise<Listener> {
+      return new Promise((resolve, reject) => {
+        const { scheme, host, port, path } = parseAddress(address)
+        if (scheme === 'wss') throw new TransportError('LISTEN_UNSUPPORTED', 'listen on ws:// behind a TLS terminator')
+        if (scheme !== 'ws') throw new TransportError('ADDRESS_UNSUPPORTED', `not a WebSocket address: ${address}`)
+        if (closing !== undefined) throw TransportError.closed('the transport')
+        const signal = listenOptions?.signal
+        if (signal?.aborted) throw abortError(signal)
+        const queue = new AcceptQueue(listenOptions?.onConnection)
+        const server = createServer((_, response) => {
+          response.writeHead(426).end()
+        })
+        const sockets = new WebSocketServer({
+          server,
+          path: path === '' ? undefined : path,
+          perMessageDeflate: false,
+          maxPayload: MAX_PAYLOAD_BYTES,
+          handleProtocols: (protocols) => (protocols.has(WEBSOCKET_PROTOCOL) ? WEBSOCKET_PROTOCOL : false),
+        })
+        sockets.on('connection', (socket, request) => {
+          socket.on('error', () => {})
+          queue.accept(wrap(socket, remoteOf(request)))
+        })
+        const shutdown = (): void => {
+          sockets.close()
+          server.close()
+          server.closeIdleConnections()
+        }
+        const onListenError = (err: Error): void => {
+          unlisten()
+          shutdown()
+          reject(new TransportError('LISTEN_FAILED', `could not listen on ${address}: ${err.message}`, { cause: err }))
+        }
+        const unlisten = onAbort(signal, () => {
+          server.off('error', onListenError)
+          shutdown()
+          reject(abortError(signal as AbortSignal))
+        })
+        server.once('error', onListenError)
+        server.listen({ host, port }, () => {
+          server.off('error', onListenError)
+          unlisten()
+          const bound = server.address()
+          if (signal?.aborted || bound === null || typeof bound === 'string') {
+            shutdown()
+            reject(
+              signal?.aborted ? abortError(signal) : new TransportError('LISTEN_FAILED', 'the server has no address'),
+            )
+            return
+          }
+          let stopWatching = (): void => {}
+          let listenerClosing: Promise<void> | undefined
+          const boundHost = bound.address.startsWith('::ffff:') ? bound.address.slice(7) : bound.address
+          const listener: Listener = {
+            addresses: [formatAddress({ scheme: 'ws', host: boundHost, port: bound.port, path })],
+            close() {
+              listenerClosing ??= (async () => {
+                stopWatching()
+                listeners.delete(listener)
+                shutdown()
+                await queue.end()
+              })()
+              return listenerClosing
+            },
+            [Symbol.asyncIterator]: () => queue.iterator(),
+          }
+          listeners.add(listener)
+          stopWatching = onAbort(signal, () => void listener.close())
+          resolve(listener)
+        })
+      })
+    },
+
+    close() {
+      closing ??= (async () => {
+        await Promise.all([...[...listeners].map((l) => l.close()), ...[...streams].map((s) => s.close())])
+      })()
+      return closing
+    },
+  }
+}
+
+export type { WebSocketConstructor, WebSocketTransportOptions }

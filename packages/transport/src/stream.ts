@@ -1,0 +1,90 @@
+/**
+ * Receives what a {@link ByteStream} produces. The stream calls these
+ * synchronously from its own event handlers, in order; none is called
+ * after `onClose`.
+ */
+export interface ByteSink {
+  /**
+   * Bytes arrived. The chunk belongs to the sink from then on: the stream
+   * never reuses or modifies it, so the sink may keep views into it.
+   */
+  onData(chunk: Uint8Array): void
+  /** The remote end will send nothing more (half-close); writing may go on. */
+  onEnd(): void
+  /** Bytes buffered for writing fell below the low-water mark after a `write` returned false. */
+  onDrain(): void
+  /**
+   * The stream is closed in both directions and has released its resources.
+   * `error` is a {@link TransportError} when it closed abnormally (reset,
+   * failure), undefined when both sides ended or it was closed locally.
+   */
+  onClose(error?: Error): void
+}
+
+/**
+ * The one contract every transport gives: a duplex byte stream with
+ * explicit backpressure in both directions and no promise per chunk.
+ *
+ * - Reading is push: {@link ByteStream.start} installs the {@link ByteSink},
+ *   which gets chunks as they arrive; {@link ByteStream.pause} and
+ *   {@link ByteStream.resume} stop and restart the flow. Nothing is lost
+ *   before `start`: the stream holds incoming bytes (and stops reading from
+ *   the network) until then.
+ * - Writing is `write(chunk)`, which returns false once more than the
+ *   high-water mark is buffered; the sink's `onDrain` says when to go on.
+ *   Ownership of the chunk passes to the stream: do not modify it afterwards.
+ * - `end()` half-closes (the remote sees `onEnd`); `close()` releases
+ *   everything and is idempotent.
+ *
+ * The contract maps directly onto Node sockets, WebSockets and in-memory
+ * pipes, so each implementation is a thin shim; the benchmark measures its
+ * cost against a raw socket.
+ *
+ * @example
+ * ```ts
+ * const stream = await transport.dial('tcp://127.0.0.1:4001')
+ * stream.start({
+ *   onData: (chunk) => console.log(chunk.length),
+ *   onEnd: () => stream.end(),
+ *   onDrain: () => {},
+ *   onClose: (error) => console.log('closed', error),
+ * })
+ * stream.write(new TextEncoder().encode('hello'))
+ * ```
+ */
+export interface ByteStream {
+  /** Address of the remote end in the transport's format, when known. */
+  readonly remoteAddress: string | undefined
+  /** Whether `close()` was called or the stream closed by itself. */
+  readonly closed: boolean
+  /**
+   * Starts delivering events to `sink`. Call it once.
+   *
+   * @param sink - receives data, end, drain and close
+   * @throws Error when called twice
+   */
+  start(sink: ByteSink): void
+  /**
+   * Queues bytes for sending. Empty chunks are ignored.
+   *
+   * @param chunk - bytes whose ownership passes to the stream
+   * @returns false when the caller should wait for `onDrain` before writing more
+   * @throws {@link TransportError} `CLOSED` after `end()` or `close()`
+   */
+  write(chunk: Uint8Array): boolean
+  /** Half-closes: sends what is buffered, then tells the remote no more will come. Idempotent. */
+  end(): void
+  /** Stops `onData` until `resume()`; the transport stops reading, so the remote's writes back up. */
+  pause(): void
+  /** Restarts `onData` after `pause()`. */
+  resume(): void
+  /**
+   * Closes both directions and releases the socket and timers. Without an
+   * error, buffered bytes are sent first (for a bounded time); with one, the
+   * stream is reset at once. Idempotent: every call returns the same promise.
+   *
+   * @param error - why, if this is an abnormal close
+   * @returns a promise that resolves once everything is released
+   */
+  close(error?: Error): Promise<void>
+}

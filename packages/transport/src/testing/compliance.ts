@@ -1,0 +1,287 @@
+import { sha256 } from '@noble/hashes/sha2.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import { parseAddress } from '../address.js'
+import { TransportError } from '../errors.js'
+import { Identity } from '../identity.js'
+import { secure } from '../secure/secure.js'
+import type { ByteSink, ByteStream } from '../stream.js'
+import type { Transport } from '../transport.js'
+import { collectStream, openPair } from './streams.js'
+
+/** What a transport under test provides to {@link transportCompliance}. */
+export interface ComplianceFixture {
+  /** The transport to test; the suite closes it after each test. */
+  transport: Transport
+  /** Where to listen, with port 0 (or memory name `0`) so each test gets a fresh one. */
+  listenAddress: string
+  /** Called after each test, after the transport is closed, to release anything else. */
+  close?: () => Promise<void>
+}
+
+/** Options of {@link transportCompliance}. */
+export interface ComplianceOptions {
+  /** Bytes of the large-transfer test. Default 8 MiB. */
+  largeTransferBytes?: number
+  /** Connections opened at once by the concurrency test. Default 50. */
+  concurrentConnections?: number
+}
+
+const encoder = new TextEncoder()
+
+function randomBytes(length: number): Uint8Array {
+  const out = new Uint8Array(length)
+  for (let offset = 0; offset < length; offset += 65536) {
+    crypto.getRandomValues(out.subarray(offset, Math.min(length, offset + 65536)))
+  }
+  return out
+}
+
+/** Writes `data` in chunks, waiting for `onDrain` whenever `write` returns false. */
+function pump(stream: ByteStream, data: Uint8Array, chunkSize: number, drained: () => Promise<void>): Promise<void> {
+  return (async () => {
+    for (let offset = 0; offset < data.length; offset += chunkSize) {
+      if (!stream.write(data.subarray(offset, Math.min(data.length, offset + chunkSize)))) await drained()
+    }
+  })()
+}
+
+/** A sink whose drain events can be awaited. */
+function drainableSink(sink: Partial<ByteSink>): { sink: ByteSink; drained: () => Promise<void> } {
+  let waiters: Array<() => void> = []
+  return {
+    sink: {
+      onData: sink.onData ?? (() => {}),
+      onEnd: sink.onEnd ?? (() => {}),
+      onClose: sink.onClose ?? (() => {}),
+      onDrain: () => {
+        const ready = waiters
+        waiters = []
+        for (const resolve of ready) resolve()
+      },
+    },
+    drained: () => new Promise((resolve) => waiters.push(resolve)),
+  }
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  )
+  expect(error).toBeInstanceOf(TransportError)
+  expect((error as TransportError).code).toBe(code)
+}
+
+/**
+ * The compliance suite of the {@link Transport} interface, as vitest tests:
+ * listen and dial, echo, a large transfer with an integrity check and
+ * backpressure, half-close, abort, many concurrent connections, a remote
+ * that disconnects in the middle of a secure-channel frame, dial failures
+ * and close. Call it at the top level of a test file.
+ *
+ * @param name - the transport's name, for the test titles
+ * @param factory - makes a fresh fixture for each test
+ * @param options - sizes of the heavier tests
+ *
+ * @example
+ * ```ts
+ * transportCompliance('tcp', () => ({ transport: tcpTransport(), listenAddress: 'tcp://127.0.0.1:0' }))
+ * ```
+ */
+export function transportCompliance(
+  name: string,
+  factory: () => ComplianceFixture | Promise<ComplianceFixture>,
+  options: ComplianceOptions = {},
+): void {
+  const largeBytes = options.largeTransferBytes ?? 8 * 1024 * 1024
+  const concurrent = options.concurrentConnections ?? 50
+
+  describe(`transport compliance: ${name}`, () => {
+    let fixture: ComplianceFixture | undefined
+    const setup = async (): Promise<ComplianceFixture> => {
+      fixture = await factory()
+      return fixture
+    }
+    afterEach(async () => {
+      await fixture?.transport.close()
+      await fixture?.close?.()
+      fixture = undefined
+    })
+
+    it('listens on a port chosen for it and reports the bound address', async () => {
+      const { transport, listenAddress } = await setup()
+      const listener = await transport.listen(listenAddress)
+      expect(listener.addresses.length).toBeGreaterThan(0)
+      const bound = parseAddress(listener.addresses[0] as string)
+      expect(transport.schemes).toContain(bound.scheme)
+      if (bound.scheme !== 'memory') expect(bound.port).toBeGreaterThan(0)
+      else expect(bound.host).not.toBe('0')
+      const dialed = await transport.dial(listener.addresses[0] as string)
+      const accepted = await listener[Symbol.asyncIterator]().next()
+      expect(accepted.done).toBe(false)
+      await Promise.all([dialed.close(), (accepted.value as ByteStream).close()])
+      await listener.close()
+    })
+
+    it('echoes bytes and closes cleanly', async () => {
+      const { transport, listenAddress } = await setup()
+      const { client, server } = await openPair(transport, listenAddress)
+      const echoed = collectStream(server, { onData: (chunk) => server.write(chunk), onEnd: () => server.end() })
+      const received = collectStream(client)
+      const parts = ['hello', ' ', 'world', '!'].map((text) => encoder.encode(text))
+      for (const part of parts) client.write(part)
+      client.end()
+      const [back, there] = await Promise.all([received, echoed])
+      expect(new TextDecoder().decode(back.bytes)).toBe('hello world!')
+      expect(there.bytes.length).toBe(12)
+      expect(back.ended).toBe(true)
+      expect(back.error).toBeUndefined()
+      expect(there.error).toBeUndefined()
+    })
+
+    it('tells the writer to wait while the reader is paused, then delivers everything', async () => {
+      const { transport, listenAddress } = await setup()
+      const { client, server } = await openPair(transport, listenAddress)
+      server.pause()
+      let receivedBytes = 0
+      const received = new Promise<void>((resolve) => {
+        server.start({
+          onData: (chunk) => {
+            receivedBytes += chunk.length
+          },
+          onEnd: () => server.end(),
+          onDrain: () => {},
+          onClose: () => resolve(),
+        })
+      })
+      const { sink, drained } = drainableSink({})
+      client.start(sink)
+      const chunk = new Uint8Array(65536).fill(7)
+      // Kernel buffers absorb some megabytes; the writer must be stopped well before 256 MiB.
+      let written = 0
+      let stopped = false
+      while (written < 256 * 1024 * 1024 && !stopped) {
+        written += chunk.length
+        stopped = !client.write(chunk)
+      }
+      expect(stopped).toBe(true)
+      server.resume()
+      await drained()
+      client.end()
+      await received
+      expect(receivedBytes).toBe(written)
+    })
+
+    it(`moves ${largeBytes} bytes intact`, async () => {
+      const { transport, listenAddress } = await setup()
+      const { client, server } = await openPair(transport, listenAddress)
+      const data = randomBytes(largeBytes)
+      const received = collectStream(server, { onEnd: () => server.end() })
+      const { sink, drained } = drainableSink({})
+      client.start(sink)
+      await pump(client, data, 65536, drained)
+      client.end()
+      const result = await received
+      expect(result.bytes.length).toBe(data.length)
+      expect(sha256(result.bytes)).toEqual(sha256(data))
+    })
+
+    it('supports half-close: the side that ended still receives', async () => {
+      const { transport, listenAddress } = await setup()
+      const { client, server } = await openPair(transport, listenAddress)
+      const serverSide = collectStream(server, {
+        onEnd: () => {
+          server.write(encoder.encode('pong'))
+          server.end()
+        },
+      })
+      const clientSide = collectStream(client)
+      client.write(encoder.encode('ping'))
+      client.end()
+      expect(() => client.write(encoder.encode('late'))).toThrow(TransportError)
+      const [atClient, atServer] = await Promise.all([clientSide, serverSide])
+      expect(new TextDecoder().decode(atServer.bytes)).toBe('ping')
+      expect(new TextDecoder().decode(atClient.bytes)).toBe('pong')
+      expect(atClient.ended && atServer.ended).toBe(true)
+    })
+
+    it('aborts dial and listen with ABORTED, and a signal closes a listener', async () => {
+      const { transport, listenAddress } = await setup()
+      const aborted = AbortSignal.abort()
+      const listener = await transport.listen(listenAddress)
+      await expectCode(transport.dial(listener.addresses[0] as string, { signal: aborted }), 'ABORTED')
+      await expectCode(transport.listen(listenAddress, { signal: aborted }), 'ABORTED')
+      const controller = new AbortController()
+      const second = await transport.listen(listenAddress, { signal: controller.signal })
+      controller.abort()
+      await second.close()
+      await expectCode(transport.dial(second.addresses[0] as string), 'DIAL_FAILED')
+      await listener.close()
+    })
+
+    it(`serves ${concurrent} concurrent connections`, async () => {
+      const { transport, listenAddress } = await setup()
+      const listener = await transport.listen(listenAddress, {
+        onConnection: (stream) =>
+          void collectStream(stream, { onData: (c) => stream.write(c), onEnd: () => stream.end() }),
+      })
+      const address = listener.addresses[0] as string
+      const results = await Promise.all(
+        Array.from({ length: concurrent }, async (_, i) => {
+          const stream = await transport.dial(address)
+          const payload = new Uint8Array(1024).fill(i)
+          const received = collectStream(stream)
+          stream.write(payload)
+          stream.end()
+          return (await received).bytes
+        }),
+      )
+      results.forEach((bytes, i) => {
+        expect(bytes.length).toBe(1024)
+        expect(bytes.every((byte) => byte === i)).toBe(true)
+      })
+      await listener.close()
+    })
+
+    it('fails a secure connection with FRAME_TRUNCATED when the remote disconnects mid-frame', async () => {
+      const { transport, listenAddress } = await setup()
+      const { client, server } = await openPair(transport, listenAddress)
+      const [, serverConn] = await Promise.all([
+        secure(client, Identity.generate(), { initiator: true }),
+        secure(server, Identity.generate(), { initiator: false }),
+      ])
+      // Half of a Noise frame: the prefix announces 256 bytes, 10 follow.
+      client.write(Uint8Array.of(0x01, 0x00, ...new Uint8Array(10)))
+      await client.close()
+      const error = await serverConn.closed
+      expect(error).toBeInstanceOf(TransportError)
+      expect((error as TransportError).code).toBe('FRAME_TRUNCATED')
+    })
+
+    it('closes the local stream when the remote resets, with CONNECTION_RESET or an end', async () => {
+      const { transport, listenAddress } = await setup()
+      const { client, server } = await openPair(transport, listenAddress)
+      const serverSide = collectStream(server, { onEnd: () => server.end() })
+      void collectStream(client)
+      client.write(encoder.encode('partial'))
+      await client.close(new Error('gone'))
+      const result = await serverSide
+      if (result.error === undefined) expect(result.ended).toBe(true)
+      else expect((result.error as TransportError).code).toBe('CONNECTION_RESET')
+    })
+
+    it('refuses bad addresses and closes everything on close()', async () => {
+      const { transport, listenAddress } = await setup()
+      await expectCode(transport.dial('nonsense'), 'ADDRESS_INVALID')
+      await expectCode(transport.dial('gopher://127.0.0.1:70'), 'ADDRESS_UNSUPPORTED')
+      const { client, server } = await openPair(transport, listenAddress)
+      const clientSide = collectStream(client)
+      const serverSide = collectStream(server)
+      await transport.close()
+      await transport.close()
+      await Promise.all([clientSide, serverSide])
+      expect(client.closed && server.closed).toBe(true)
+      await expectCode(transport.dial(listenAddress), 'CLOSED')
+    })
+  })
+}

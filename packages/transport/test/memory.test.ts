@@ -1,0 +1,15 @@
+import { createMemoryNetwork, transportCompliance } from '../src/testing.js'
+
+transportCompliance('memory', () => {
+  const network = createMemoryNetwork()
+  return { transport: network.transport(), listenAddress: 'memory://0', close: () => network.close() }
+})
+
+transportCompliance(
+  'memory with latency and bandwidth',
+  () => {
+    const network = createMemoryNetwork({ latencyMs: 2, bytesPerSecond: 200 * 1024 * 1024 })
+    return { transport: network.transport(), listenAddress: 'memory://0', close: () => network.close() }
+  },
+  { largeTransferBytes: 4 * 1024 * 1024, concurrentConnections: 20 },
+)
