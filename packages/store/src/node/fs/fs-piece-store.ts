@@ -1,0 +1,321 @@
+import { constants } from 'node:fs'
+import type { Manifest, ManifestFile } from '@mycel/pieces'
+import { assertBytes, assertSignal, throwIfAborted } from '../../assert.js'
+import { StoreError } from '../../errors.js'
+import { AbstractPieceStore, assertFileRange, locateChecked, type PieceIoOptions } from '../../piece-store.js'
+import type { FileSystem } from './file-system.js'
+import { fsError } from './fs-errors.js'
+import type { FileHandlePool } from './handle-pool.js'
+import { checkFolders, pathInside, type ShareLayout } from './paths.js'
+
+/** How the files of a download get their space. */
+export type Allocation = 'sparse' | 'full'
+
+/** What an {@link FsPieceStore} is made of. @internal */
+export interface FsPieceStoreInit {
+  manifest: Manifest
+  layout: ShareLayout
+  readOnly: boolean
+  allocation: Allocation
+  fs: FileSystem
+  pool: FileHandlePool
+  ownsPool: boolean
+}
+
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0
+const NONBLOCK = constants.O_NONBLOCK ?? 0
+/** Zeros written by `full` allocation, 1 MiB at a time. */
+const ZEROS = new Uint8Array(1024 * 1024)
+
+let nextStoreId = 0
+
+/**
+ * A {@link index!PieceStore | PieceStore} on the file system: a share's bytes live in its real
+ * files, written in place at their offsets with positioned I/O, opened
+ * through a bounded {@link FileHandlePool}. Every path is checked against the
+ * store's root folder each time a file is opened. Open one with
+ * `openDownloadStore` (read-write, under a download folder) or
+ * `openSeedStore` (read-only, where the files already are).
+ */
+export class FsPieceStore extends AbstractPieceStore {
+  /** The share whose bytes this store holds. */
+  readonly manifest: Manifest
+  /** True for a share seeded in place. */
+  readonly readOnly: boolean
+  /** The share's content on disk: its folder, or its single file. */
+  readonly contentPath: string
+  /** The folder every file of the store must stay inside (a real path). */
+  readonly root: string
+  private readonly layout: ShareLayout
+  private readonly allocation: Allocation
+  private readonly fs: FileSystem
+  private readonly pool: FileHandlePool
+  private readonly ownsPool: boolean
+  private readonly keyPrefix = `${nextStoreId++}:`
+  /** Absolute path of each file, checked once to stay inside the root (folders are re-checked at every open). */
+  private readonly paths: readonly string[]
+  /** Files whose size is settled (true) or being settled for writing: cut to length, or filled with zeros. */
+  private readonly prepared = new Map<number, Promise<void> | true>()
+  /** Files written since the last sync. */
+  private readonly unsynced = new Set<number>()
+  /** Size of each file when it was opened, grown by the store's own writes: what {@link FsPieceStore.has} compares. */
+  private readonly sizes = new Map<number, number>()
+  /** Which file index each (device, inode) belongs to: two paths must not be one file. */
+  private readonly inodes = new Map<string, number>()
+  private inFlight = 0
+  private drained: (() => void) | undefined
+  private closing: Promise<void> | undefined
+
+  /** @internal */
+  constructor(init: FsPieceStoreInit) {
+    super()
+    this.manifest = init.manifest
+    this.layout = init.layout
+    this.readOnly = init.readOnly
+    this.allocation = init.allocation
+    this.fs = init.fs
+    this.pool = init.pool
+    this.ownsPool = init.ownsPool
+    this.root = init.layout.root
+    this.contentPath = pathInside(init.layout.root, init.layout.content)
+    this.paths = init.layout.files.map((components) => pathInside(init.layout.root, components))
+  }
+
+  /**
+   * The absolute path of one file of the share (checked to be inside the root).
+   *
+   * @param fileIndex - index in `manifest.files`
+   * @returns the path
+   * @throws RangeError if there is no such file
+   */
+  filePath(fileIndex: number): string {
+    assertFileRange(this.manifest, fileIndex, 0, 0)
+    return this.paths[fileIndex] as string
+  }
+
+  /** {@inheritDoc index!PieceStore.write} */
+  async write(fileIndex: number, offset: number, bytes: Uint8Array, options: PieceIoOptions = {}): Promise<void> {
+    assertBytes(bytes, 'bytes')
+    assertFileRange(this.manifest, fileIndex, offset, bytes.length)
+    if (this.readOnly) {
+      this.enter(options.signal)
+      throw new StoreError('READ_ONLY', `share ${this.manifest.name} is seeded in place from ${this.contentPath}`)
+    }
+    if (bytes.length === 0) return this.enter(options.signal)
+    return this.track(options.signal, () =>
+      this.withFile(fileIndex, true, options.signal, async (fd, path) => {
+        let preparing = this.prepared.get(fileIndex)
+        if (preparing === undefined) {
+          preparing = this.prepare(fileIndex, fd, path).then(
+            () => {
+              this.prepared.set(fileIndex, true)
+            },
+            (err: unknown) => {
+              this.prepared.delete(fileIndex) // retried by the next write
+              throw err
+            },
+          )
+          this.prepared.set(fileIndex, preparing)
+        }
+        if (preparing !== true) await preparing
+        this.unsynced.add(fileIndex)
+        try {
+          for (let done = 0; done < bytes.length; ) {
+            const written = await this.fs.write(fd, bytes, done, bytes.length - done, offset + done)
+            if (written <= 0) throw new StoreError('IO_FAILED', `cannot write ${path}: the system wrote nothing`)
+            done += written
+          }
+          const end = offset + bytes.length
+          if (end > (this.sizes.get(fileIndex) ?? 0)) this.sizes.set(fileIndex, end)
+        } catch (err) {
+          throw fsError(err, 'write', path)
+        }
+      }),
+    )
+  }
+
+  /** {@inheritDoc index!PieceStore.readInto} */
+  async readInto(
+    fileIndex: number,
+    offset: number,
+    target: Uint8Array,
+    options: PieceIoOptions = {},
+  ): Promise<Uint8Array> {
+    assertBytes(target, 'target')
+    assertFileRange(this.manifest, fileIndex, offset, target.length)
+    if (target.length === 0) {
+      this.enter(options.signal)
+      return target
+    }
+    return this.track(options.signal, async () => {
+      try {
+        await this.withFile(fileIndex, false, options.signal, (fd, path) => this.fill(fd, path, offset, target))
+      } catch (err) {
+        // a download's file not created yet holds only zeros, as a sparse file would
+        if (!this.readOnly && err instanceof StoreError && err.code === 'DATA_MISSING') target.fill(0)
+        else throw err
+      }
+      return target
+    })
+  }
+
+  /** {@inheritDoc index!PieceStore.has} */
+  async has(piece: number, options: PieceIoOptions = {}): Promise<boolean> {
+    const { fileIndex, offset, length } = locateChecked(this.manifest, piece)
+    return this.track(options.signal, async () => {
+      try {
+        return await this.withFile(
+          fileIndex,
+          false,
+          options.signal,
+          async () => (this.sizes.get(fileIndex) ?? 0) >= offset + length,
+        )
+      } catch (err) {
+        if (err instanceof StoreError && err.code === 'DATA_MISSING') return false
+        throw err
+      }
+    })
+  }
+
+  /** {@inheritDoc index!PieceStore.sync} */
+  async sync(options: PieceIoOptions = {}): Promise<void> {
+    return this.track(options.signal, async () => {
+      const files = [...this.unsynced]
+      this.unsynced.clear()
+      try {
+        for (const fileIndex of files) {
+          await this.withFile(fileIndex, false, options.signal, (fd, path) =>
+            this.fs.fdatasync(fd).catch((err: unknown) => {
+              throw fsError(err, 'sync', path)
+            }),
+          )
+        }
+      } catch (err) {
+        for (const fileIndex of files) this.unsynced.add(fileIndex)
+        throw err
+      }
+    })
+  }
+
+  /** Waits for operations in flight, then closes the store's files (and its pool, if it has its own). Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve))
+      if (this.ownsPool) await this.pool.close()
+      else await this.pool.release(this.keyPrefix)
+    })()
+    return this.closing
+  }
+
+  private enter(signal: AbortSignal | undefined): void {
+    assertSignal(signal)
+    if (this.closing !== undefined) throw StoreError.closed('piece store')
+    throwIfAborted(signal)
+  }
+
+  /** Runs an operation, counted so that close() waits for it. */
+  private async track<T>(signal: AbortSignal | undefined, operation: () => Promise<T>): Promise<T> {
+    this.enter(signal)
+    this.inFlight++
+    try {
+      return await operation()
+    } finally {
+      this.inFlight--
+      if (this.inFlight === 0) this.drained?.()
+    }
+  }
+
+  /** Runs `fn` with the open file (opening it through the pool if needed). */
+  private withFile<T>(
+    fileIndex: number,
+    create: boolean,
+    signal: AbortSignal | undefined,
+    fn: (fd: number, path: string) => Promise<T>,
+  ): Promise<T> {
+    const path = this.paths[fileIndex] as string
+    return this.pool.use(
+      this.keyPrefix + fileIndex,
+      () => this.openFile(fileIndex, path, create),
+      (fd) => this.fs.close(fd),
+      (fd) => fn(fd, path),
+      signal,
+    )
+  }
+
+  /** Opens one file after checking its folders; refuses links, special files and two paths that are one file. */
+  private async openFile(fileIndex: number, path: string, create: boolean): Promise<number> {
+    const components = this.layout.files[fileIndex] as readonly string[]
+    await checkFolders(this.fs, this.root, components.slice(0, -1), create && !this.readOnly)
+    const access = this.readOnly ? constants.O_RDONLY : constants.O_RDWR
+    const flags = access | NOFOLLOW | NONBLOCK | (create && !this.readOnly ? constants.O_CREAT : 0)
+    let fd: number
+    try {
+      fd = await this.fs.open(path, flags, 0o666)
+    } catch (err) {
+      throw fsError(err, this.readOnly ? 'read' : create ? 'create' : 'open', path)
+    }
+    try {
+      const stats = await this.fs.fstat(fd)
+      if (!stats.isFile) {
+        throw new StoreError('PATH_CONFLICT', `${path} should be a regular file but is a folder or special file`)
+      }
+      const inode = `${stats.dev}:${stats.ino}`
+      const other = this.inodes.get(inode)
+      if (other !== undefined && other !== fileIndex && !this.readOnly) {
+        throw new StoreError(
+          'PATH_CONFLICT',
+          `${path} is the same file as ${this.filePath(other)} (a case-insensitive file system, or a hard link)`,
+        )
+      }
+      this.inodes.set(inode, fileIndex)
+      this.sizes.set(fileIndex, stats.size)
+      return fd
+    } catch (err) {
+      await this.fs.close(fd).catch(() => {})
+      throw fsError(err, 'open', path)
+    }
+  }
+
+  /** Settles a file's size before its first write: cut to the manifest's length, or filled with zeros (`full`). */
+  private async prepare(fileIndex: number, fd: number, path: string): Promise<void> {
+    const length = (this.manifest.files[fileIndex] as ManifestFile).length
+    try {
+      const { size } = await this.fs.fstat(fd)
+      if (size > length) await this.fs.ftruncate(fd, length)
+      this.sizes.set(fileIndex, Math.min(size, length))
+      if (this.allocation === 'full') {
+        for (let at = size; at < length; ) {
+          const written = await this.fs.write(fd, ZEROS, 0, Math.min(ZEROS.length, length - at), at)
+          if (written <= 0) throw new StoreError('IO_FAILED', `cannot allocate ${path}: the system wrote nothing`)
+          at += written
+          this.sizes.set(fileIndex, at)
+        }
+      }
+    } catch (err) {
+      throw fsError(err, 'write', path)
+    }
+  }
+
+  /** Reads exactly `target.length` bytes at `offset`; past the end of a download's file reads zeros. */
+  private async fill(fd: number, path: string, offset: number, target: Uint8Array): Promise<void> {
+    for (let done = 0; done < target.length; ) {
+      let read: number
+      try {
+        read = await this.fs.read(fd, target, done, target.length - done, offset + done)
+      } catch (err) {
+        throw fsError(err, 'read', path)
+      }
+      if (read === 0) {
+        if (!this.readOnly) {
+          target.fill(0, done)
+          return
+        }
+        throw new StoreError(
+          'DATA_MISSING',
+          `${path} is shorter than the share says: no bytes at ${offset + done} (it changed since it was shared)`,
+        )
+      }
+      done += read
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import { assertInteger, assertSignal } from '../../assert.js'
+import { StoreError } from '../../errors.js'
+import { DEFAULT_MAX_OPEN_FILES } from '../../limits.js'
+
+/** Options of {@link FileHandlePool}. */
+export interface FileHandlePoolOptions {
+  /** Most files open at once (default 128). */
+  maxOpen?: number
+}
+
+/** Counters of a {@link FileHandlePool}. */
+export interface FileHandlePoolStats {
+  /** Files open now (including those being opened or closed). */
+  readonly open: number
+  /** The most files that were open at once. */
+  readonly peak: number
+  /** Files opened so far. */
+  readonly opened: number
+  /** Files closed to make room for others. */
+  readonly evicted: number
+}
+
+interface Entry {
+  readonly key: string
+  fd: number
+  refs: number
+  ready: Promise<void>
+  readonly closeFd: (fd: number) => Promise<void>
+}
+
+/**
+ * A least-recently-used set of open files, bounded: opening one more than
+ * `maxOpen` closes the least recently used file not in use, or waits until
+ * one is free. One pool can serve many file-system piece stores, so a node
+ * with hundreds of shares, or a share of 10,000 files, stays under one
+ * limit. A file in use (an I/O in flight) is never closed under it.
+ *
+ * @example
+ * ```ts
+ * const pool = new FileHandlePool({ maxOpen: 256 })
+ * const a = await openSeedStore(manifestA, '/home/u/photos', { pool })
+ * const b = await openDownloadStore(manifestB, '/home/u/Downloads', { pool })
+ * // ...
+ * await a.close()
+ * await b.close()
+ * await pool.close()
+ * ```
+ */
+export class FileHandlePool {
+  /** Most files open at once. */
+  readonly maxOpen: number
+  private readonly entries = new Map<string, Entry>()
+  private closingCount = 0
+  private waiters: (() => void)[] = []
+  private counters = { peak: 0, opened: 0, evicted: 0 }
+  private closed = false
+
+  /**
+   * @param options - the bound
+   * @throws RangeError if `maxOpen` is not a positive integer
+   */
+  constructor(options: FileHandlePoolOptions = {}) {
+    this.maxOpen = assertInteger(options.maxOpen ?? DEFAULT_MAX_OPEN_FILES, 'maxOpen', 1)
+  }
+
+  /** @returns the counters: open now, peak, opened, evicted */
+  stats(): FileHandlePoolStats {
+    return { open: this.entries.size + this.closingCount, ...this.counters }
+  }
+
+  /**
+   * Runs `fn` with the file descriptor of `key`, opening it with `open` if
+   * it is not open (closing the least recently used idle file first when the
+   * pool is full, or waiting for one). The descriptor stays open after `fn`
+   * for the next use.
+   *
+   * @internal
+   */
+  async use<T>(
+    key: string,
+    open: () => Promise<number>,
+    closeFd: (fd: number) => Promise<void>,
+    fn: (fd: number) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const entry = await this.acquire(key, open, closeFd, signal)
+    try {
+      return await fn(entry.fd)
+    } finally {
+      entry.refs--
+      if (entry.refs === 0) {
+        if (this.closed) await this.evict(entry, false)
+        this.wake()
+      }
+    }
+  }
+
+  /**
+   * Closes the idle files whose key starts with `prefix` (a store's files
+   * when it closes, after its operations have ended).
+   *
+   * @internal
+   */
+  async release(prefix: string): Promise<void> {
+    const idle = [...this.entries.values()].filter((entry) => entry.key.startsWith(prefix) && entry.refs === 0)
+    await Promise.all(idle.map((entry) => this.evict(entry, false)))
+  }
+
+  /** Closes every idle file; files in use close when their operation ends. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true
+    await this.release('')
+  }
+
+  private async acquire(
+    key: string,
+    open: () => Promise<number>,
+    closeFd: (fd: number) => Promise<void>,
+    signal: AbortSignal | undefined,
+  ): Promise<Entry> {
+    assertSignal(signal)
+    for (;;) {
+      if (this.closed) throw StoreError.closed('file handle pool')
+      if (signal?.aborted) throw StoreError.aborted(signal.reason)
+      const existing = this.entries.get(key)
+      if (existing !== undefined) {
+        existing.refs++
+        this.entries.delete(key)
+        this.entries.set(key, existing)
+        try {
+          await existing.ready
+        } catch (err) {
+          existing.refs--
+          throw err
+        }
+        return existing
+      }
+      if (this.entries.size + this.closingCount < this.maxOpen) return this.insert(key, open, closeFd)
+      const victim = this.leastRecentlyUsedIdle()
+      if (victim !== undefined) await this.evict(victim, true)
+      else await this.waitForChange(signal)
+    }
+  }
+
+  /** Adds an entry and opens its file (synchronously with the room check that preceded it). */
+  private async insert(key: string, open: () => Promise<number>, closeFd: (fd: number) => Promise<void>) {
+    const entry: Entry = { key, fd: -1, refs: 1, ready: Promise.resolve(), closeFd }
+    entry.ready = open().then((fd) => {
+      entry.fd = fd
+    })
+    this.entries.set(key, entry)
+    const count = this.entries.size + this.closingCount
+    if (count > this.counters.peak) this.counters.peak = count
+    try {
+      await entry.ready
+    } catch (err) {
+      if (this.entries.get(key) === entry) this.entries.delete(key)
+      this.wake()
+      throw err
+    }
+    this.counters.opened++
+    return entry
+  }
+
+  private leastRecentlyUsedIdle(): Entry | undefined {
+    for (const entry of this.entries.values()) if (entry.refs === 0) return entry
+    return undefined
+  }
+
+  private async evict(entry: Entry, forRoom: boolean): Promise<void> {
+    if (this.entries.get(entry.key) !== entry || entry.refs !== 0) return
+    this.entries.delete(entry.key)
+    this.closingCount++
+    if (forRoom) this.counters.evicted++
+    try {
+      await entry.closeFd(entry.fd)
+    } catch {
+      // the descriptor is released by the kernel even when close reports an error
+    } finally {
+      this.closingCount--
+      this.wake()
+    }
+  }
+
+  private wake(): void {
+    const waiters = this.waiters
+    this.waiters = []
+    for (const wake of waiters) wake()
+  }
+
+  private waitForChange(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.waiters = this.waiters.filter((waiter) => waiter !== done)
+        reject(StoreError.aborted(signal?.reason))
+      }
+      const done = () => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      }
+      this.waiters.push(done)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+}

@@ -1,0 +1,241 @@
+import { constants } from 'node:fs'
+import { resolve } from 'node:path'
+import { Manifest } from '@mycel/pieces'
+import { StoreError } from '../../errors.js'
+import { type blockingFileSystem, type FileSystem, nodeFileSystem } from './file-system.js'
+import { fsError } from './fs-errors.js'
+import { type Allocation, FsPieceStore } from './fs-piece-store.js'
+import { FileHandlePool } from './handle-pool.js'
+import { checkFolders, downloadLayout, pathInside, type ShareLayout, seedLayout } from './paths.js'
+
+/** Options of {@link openDownloadStore} and {@link openSeedStore}. */
+export interface FsPieceStoreOptions {
+  /** A pool shared with other stores; default a pool of the store's own with `maxOpenFiles`. */
+  pool?: FileHandlePool
+  /** Bound of the store's own pool (when no `pool` is given). Default 128. */
+  maxOpenFiles?: number
+  /**
+   * The file-system calls; default {@link nodeFileSystem} (libuv's thread
+   * pool). {@link blockingFileSystem} trades event-loop stalls for speed on
+   * small blocks; a wrapper can instrument the store or simulate faults.
+   */
+  fileSystem?: FileSystem
+}
+
+/** Options of {@link openDownloadStore}. */
+export interface DownloadStoreOptions extends FsPieceStoreOptions {
+  /**
+   * How a file gets its space when it is first written: `sparse` (the
+   * default) writes only what arrives, leaving holes the file system does
+   * not allocate; `full` first fills the file with zeros to its length, so a
+   * full disk shows at the first piece of each file rather than midway
+   * (it costs one write of the whole file).
+   */
+  allocation?: Allocation
+}
+
+function checkManifest(manifest: unknown): asserts manifest is Manifest {
+  if (!(manifest instanceof Manifest)) throw new TypeError('manifest must be a Manifest')
+}
+
+function checkPath(path: unknown, name: string): asserts path is string {
+  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`${name} must be a non-empty string`)
+}
+
+function poolOf(options: FsPieceStoreOptions): { pool: FileHandlePool; ownsPool: boolean } {
+  if (options.pool !== undefined) return { pool: options.pool, ownsPool: false }
+  return { pool: new FileHandlePool({ maxOpen: options.maxOpenFiles ?? 128 }), ownsPool: true }
+}
+
+/**
+ * Where a download of `manifest` into `downloadDir` puts the share: the
+ * folder `<downloadDir>/<name>` for a multi-file share, the file
+ * `<downloadDir>/<path[0]>` for a single-file one (the share's name, for
+ * shares mycel makes). No file-system access; the path is checked to stay
+ * inside `downloadDir`.
+ *
+ * @param manifest - the share
+ * @param downloadDir - the download folder
+ * @returns the absolute content path
+ * @throws {@link index!StoreError | StoreError} `PATH_ESCAPE` if a name would leave the folder
+ */
+export function downloadContentPath(manifest: Manifest, downloadDir: string): string {
+  checkManifest(manifest)
+  checkPath(downloadDir, 'downloadDir')
+  const layout = downloadLayout(manifest, resolve(downloadDir))
+  return pathInside(layout.root, layout.content)
+}
+
+/** Makes the download folder if needed and returns its real path, refusing one that cannot be written. */
+async function downloadRoot(fs: FileSystem, downloadDir: string): Promise<string> {
+  const absolute = resolve(downloadDir)
+  try {
+    await fs.mkdirs(absolute)
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new StoreError('NOT_WRITABLE', `download folder ${absolute} cannot be made: a file is in the way`, {
+        cause: err,
+      })
+    }
+    throw fsError(err, 'create', absolute)
+  }
+  const root = await fs.realpath(absolute).catch((err: unknown) => {
+    throw fsError(err, 'check', absolute)
+  })
+  const stats = await fs.stat(root)
+  if (stats === undefined || !stats.isDirectory) {
+    throw new StoreError('NOT_WRITABLE', `download folder ${absolute} is not a folder`)
+  }
+  try {
+    await fs.checkWritable(root)
+  } catch (err) {
+    throw new StoreError(
+      'NOT_WRITABLE',
+      `download folder ${root} is not writable (${String((err as Error).message)})`,
+      {
+        cause: err,
+      },
+    )
+  }
+  return root
+}
+
+/** Checks (and makes) the content folder and the empty files of a download. */
+async function prepareDownload(fs: FileSystem, manifest: Manifest, layout: ShareLayout): Promise<void> {
+  const content = pathInside(layout.root, layout.content)
+  const existing = await fs.lstat(content).catch((err: unknown) => {
+    throw fsError(err, 'check', content)
+  })
+  if (existing?.isSymbolicLink) {
+    throw new StoreError(
+      'PATH_ESCAPE',
+      `refusing ${content}: it is a symbolic link, which could lead outside ${layout.root}`,
+    )
+  }
+  if (existing !== undefined && existing.isDirectory === manifest.singleFile) {
+    throw new StoreError(
+      'PATH_CONFLICT',
+      `${content} already exists as a ${existing.isDirectory ? 'folder' : 'file'}, but the share is a ${manifest.singleFile ? 'single file' : 'folder'}`,
+    )
+  }
+  if (!manifest.singleFile) await checkFolders(fs, layout.root, layout.content, true)
+  for (let index = 0; index < manifest.files.length; index++) {
+    if (manifest.files[index]?.length !== 0) continue
+    const components = layout.files[index] as readonly string[]
+    await checkFolders(fs, layout.root, components.slice(0, -1), true)
+    const path = pathInside(layout.root, components)
+    const flags = constants.O_WRONLY | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
+    let fd: number
+    try {
+      fd = await fs.open(path, flags, 0o666)
+    } catch (err) {
+      throw fsError(err, 'create', path)
+    }
+    try {
+      const stats = await fs.fstat(fd)
+      if (!stats.isFile) throw new StoreError('PATH_CONFLICT', `${path} should be a regular file`)
+      if (stats.size > 0) await fs.ftruncate(fd, 0)
+    } catch (err) {
+      throw fsError(err, 'write', path)
+    } finally {
+      await fs.close(fd).catch(() => {})
+    }
+  }
+}
+
+/**
+ * Opens the storage of a download: the share's files under `downloadDir`
+ * (see {@link downloadContentPath}), created as pieces arrive, written in
+ * place. The download folder is created if missing; the share's folder and
+ * empty files are created now.
+ *
+ * When the target already exists, the download resumes into it: existing
+ * files are kept (a file longer than the manifest says is cut to its length
+ * at its first write) and their bytes are untrusted until verified: a
+ * state store's bitfield, or a {@link index!recheck | recheck}, decides which pieces count.
+ *
+ * @param manifest - the share
+ * @param downloadDir - the download folder
+ * @param options - handle pool, allocation, file-system layer
+ * @returns the store
+ * @throws {@link index!StoreError | StoreError} `NOT_WRITABLE` (folder not writable, or a file where it should be),
+ *   `PATH_ESCAPE` (a symbolic link in the way), `PATH_CONFLICT` (a file where the share's folder
+ *   should be, or the reverse), `DISK_FULL`, `IO_FAILED`
+ *
+ * @example
+ * ```ts
+ * const pieces = await openDownloadStore(manifest, '/home/u/Downloads')
+ * await pieces.writePiece(0, verifiedBytes)
+ * await pieces.close()
+ * ```
+ */
+export async function openDownloadStore(
+  manifest: Manifest,
+  downloadDir: string,
+  options: DownloadStoreOptions = {},
+): Promise<FsPieceStore> {
+  checkManifest(manifest)
+  checkPath(downloadDir, 'downloadDir')
+  const allocation = options.allocation ?? 'sparse'
+  if (allocation !== 'sparse' && allocation !== 'full') throw new TypeError(`allocation must be 'sparse' or 'full'`)
+  const fs = options.fileSystem ?? nodeFileSystem
+  const root = await downloadRoot(fs, downloadDir)
+  const layout = downloadLayout(manifest, root)
+  // every path is checked (by the constructor) before anything is created
+  const store = new FsPieceStore({ manifest, layout, readOnly: false, allocation, fs, ...poolOf(options) })
+  try {
+    await prepareDownload(fs, manifest, layout)
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  return store
+}
+
+/**
+ * Opens a share seeded in place, read-only: `contentPath` is the file (for a
+ * single-file share) or the folder holding the files (for a multi-file
+ * share) that the user shared, e.g. `/home/u/photos` for share `photos`.
+ * Nothing is copied or created; files are opened when first read, each
+ * checked to stay inside the shared folder (a symbolic link placed inside it
+ * is refused). A file that went missing or shrank fails reads with
+ * `DATA_MISSING`.
+ *
+ * @param manifest - the share, as ingested from `contentPath`
+ * @param contentPath - the shared file or folder
+ * @param options - handle pool, file-system layer
+ * @returns the read-only store
+ * @throws {@link index!StoreError | StoreError} `DATA_MISSING` if `contentPath` does not exist, `PATH_CONFLICT`
+ *   if it is a folder for a single-file share or a file for a folder share
+ *
+ * @example
+ * ```ts
+ * const manifest = await ingestPath('/home/u/photos')
+ * const pieces = await openSeedStore(manifest, '/home/u/photos')
+ * const block = await pieces.read(0, 0, 16384)
+ * ```
+ */
+export async function openSeedStore(
+  manifest: Manifest,
+  contentPath: string,
+  options: FsPieceStoreOptions = {},
+): Promise<FsPieceStore> {
+  checkManifest(manifest)
+  checkPath(contentPath, 'contentPath')
+  const fs = options.fileSystem ?? nodeFileSystem
+  const absolute = resolve(contentPath)
+  const real = await fs.realpath(absolute).catch((err: unknown) => {
+    throw fsError(err, 'open', absolute)
+  })
+  const stats = await fs.stat(real)
+  if (stats === undefined) throw new StoreError('DATA_MISSING', `${absolute} is missing`)
+  if (manifest.singleFile ? !stats.isFile : !stats.isDirectory) {
+    throw new StoreError(
+      'PATH_CONFLICT',
+      `${absolute} is not a ${manifest.singleFile ? 'regular file' : 'folder'}, but share ${manifest.name} is one`,
+    )
+  }
+  const layout = seedLayout(manifest, real)
+  return new FsPieceStore({ manifest, layout, readOnly: true, allocation: 'sparse', fs, ...poolOf(options) })
+}
