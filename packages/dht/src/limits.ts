@@ -1,0 +1,78 @@
+import { assertInteger } from './assert.js'
+
+/** Largest bencoded `v` of a BEP 44 item, in bytes (BEP 44 allows storing nodes to refuse more). */
+export const MAX_ITEM_VALUE_BYTES = 1000
+
+/** Longest BEP 44 `salt`, in bytes. */
+export const MAX_SALT_BYTES = 64
+
+/**
+ * Every bound a node applies to what remote nodes send it or make it store.
+ * Each has a default in {@link DEFAULT_LIMITS}; `DhtNodeOptions.limits`
+ * overrides any of them.
+ */
+export interface DhtLimits {
+  /** Largest datagram decoded; bigger ones are dropped and counted. */
+  readonly maxPacketBytes: number
+  /** Most infohashes / discovery keys with stored peers. */
+  readonly maxPeerKeys: number
+  /** Most peers stored under one key; the least recently announced one makes room. */
+  readonly maxPeersPerKey: number
+  /** Most peers stored in total. */
+  readonly maxPeers: number
+  /** Most peers returned in one `get_peers` response. */
+  readonly maxPeersPerResponse: number
+  /** How long a stored peer lives without being announced again, in ms. */
+  readonly peerTtl: number
+  /** Most BEP 44 items stored. */
+  readonly maxItems: number
+  /** How long a stored BEP 44 item lives without being put again, in ms. */
+  readonly itemTtl: number
+  /** Most outgoing queries waiting for an answer; more wait for a free slot. */
+  readonly maxPendingQueries: number
+  /** Incoming queries answered per second from one address (IP and port); the rest are dropped. */
+  readonly queriesPerSecondPerAddress: number
+  /** How many source addresses the rate limiter remembers (least recently seen forgotten first). */
+  readonly maxTrackedAddresses: number
+  /** Most pings in flight to check nodes that queried us or questionable nodes. */
+  readonly maxLivenessPings: number
+  /** Most queries one lookup sends. */
+  readonly maxQueriesPerLookup: number
+  /** Most candidate nodes one lookup remembers (the farthest are forgotten). */
+  readonly maxLookupCandidates: number
+  /** Most distinct peers one lookup yields. */
+  readonly maxPeersPerLookup: number
+}
+
+/**
+ * The default bounds. With them a node holds at most about 2 MB of remote
+ * data in its stores (20,000 peers and 1,000 items of at most 1,000 bytes).
+ */
+export const DEFAULT_LIMITS: DhtLimits = Object.freeze({
+  maxPacketBytes: 2048,
+  maxPeerKeys: 5000,
+  maxPeersPerKey: 100,
+  maxPeers: 20_000,
+  maxPeersPerResponse: 50,
+  peerTtl: 30 * 60_000,
+  maxItems: 1000,
+  itemTtl: 2 * 60 * 60_000,
+  maxPendingQueries: 256,
+  queriesPerSecondPerAddress: 100,
+  maxTrackedAddresses: 4096,
+  maxLivenessPings: 16,
+  maxQueriesPerLookup: 256,
+  maxLookupCandidates: 200,
+  maxPeersPerLookup: 10_000,
+})
+
+/** Checks caller overrides and fills in defaults. @internal */
+export function resolveLimits(overrides: Partial<DhtLimits> = {}): DhtLimits {
+  if (typeof overrides !== 'object' || overrides === null) throw new TypeError('limits must be an object')
+  const out: Record<string, number> = {}
+  for (const [name, fallback] of Object.entries(DEFAULT_LIMITS)) {
+    const min = name === 'maxPacketBytes' ? 512 : 1
+    out[name] = assertInteger(overrides[name as keyof DhtLimits], fallback as number, `limits.${name}`, min)
+  }
+  return out as unknown as DhtLimits
+}
