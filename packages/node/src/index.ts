@@ -1,8 +1,31 @@
 /**
- * The node that applications embed: share files, discover peers, download, stream and seed.
+ * The mycel node that applications embed: share files and folders (hashed
+ * in place, seeded without copying), find peers on the Mainline DHT, download
+ * from many peers at once over Noise-encrypted connections with every piece
+ * verified, stream verified bytes of a file before it is complete, and
+ * resume after a restart or a crash.
  *
- * This package has no public API yet.
+ * @example
+ * ```ts
+ * import { createNode } from '@mycel/node'
+ *
+ * const seeder = await createNode({ dataDir: './seeder', bootstrap: ['127.0.0.1:6881'] })
+ * const share = await seeder.share('./photos')
+ *
+ * const leecher = await createNode({ dataDir: './leecher', bootstrap: ['127.0.0.1:6881'] })
+ * const download = leecher.download(share.magnet, { dir: './downloads' })
+ * download.on('progress', (p) => console.log(p.verifiedBytes, '/', p.totalBytes))
+ * await download.done()
+ *
+ * await Promise.all([seeder.close(), leecher.close()])
+ * ```
  *
  * @packageDocumentation
  */
-export {}
+export { AGENT, createNode } from './create-node.js'
+export { NodeError, type NodeErrorCode } from './errors.js'
+export type { DownloadEvents, DownloadProgress, NodeEvents, PeerInfo } from './events.js'
+export { Download, type Share } from './handles.js'
+export { type DownloadOptions, MycelNode, type NodeStats, type ShareOptions } from './node.js'
+export type { NodeLimits, NodeOptions, ShareLimits, SignalOptions } from './options.js'
+export type { ReadStreamOptions } from './read-stream.js'

@@ -1,0 +1,70 @@
+/**
+ * Stable codes of {@link NodeError}; `docs/errors.md` describes each. Codes
+ * marked "wire" may also travel in a `reject` message.
+ */
+export type NodeErrorCode =
+  | 'ABORTED'
+  | 'CLOSED'
+  | 'SHARE_NOT_FOUND'
+  | 'SHARE_EXISTS'
+  | 'FILE_NOT_FOUND'
+  | 'RANGE_INVALID'
+  | 'METADATA_UNAVAILABLE'
+  | 'NO_PEERS'
+  | 'PEER_PROTOCOL'
+  | 'PEER_VERSION'
+  | 'PEER_TIMEOUT'
+  | 'PEER_BANNED'
+  | 'PEER_SELF'
+  | 'PEER_DUPLICATE'
+  | 'PEER_LIMIT'
+  | 'CORRUPT_DATA'
+  | 'NOT_AVAILABLE'
+  | 'BAD_REQUEST'
+  | 'BUSY'
+
+/**
+ * The error class of `@mycel/node`. Errors of the packages below (a
+ * `PiecesError` for a bad magnet link, a `StoreError` for a full disk, a
+ * `TransportError` for a port in use) reach the caller unchanged; this class
+ * covers what the node itself decides.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await download.done()
+ * } catch (err) {
+ *   if (err instanceof NodeError && err.code === 'NO_PEERS') console.log('nobody shares this yet')
+ * }
+ * ```
+ */
+export class NodeError extends Error {
+  /** Stable machine-readable reason; see {@link NodeErrorCode}. */
+  readonly code: NodeErrorCode
+
+  /**
+   * @param code - stable reason code
+   * @param message - human-readable detail
+   * @param options - the underlying error, if any
+   */
+  constructor(code: NodeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'NodeError'
+    this.code = code
+  }
+
+  /** @internal */
+  static aborted(reason?: unknown): NodeError {
+    return new NodeError('ABORTED', 'the operation was aborted', { cause: reason })
+  }
+
+  /** @internal */
+  static closed(what = 'the node'): NodeError {
+    return new NodeError('CLOSED', `${what} is closed`)
+  }
+
+  /** @internal */
+  static protocol(message: string, cause?: unknown): NodeError {
+    return new NodeError('PEER_PROTOCOL', message, { cause })
+  }
+}

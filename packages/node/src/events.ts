@@ -1,0 +1,67 @@
+import type { Manifest } from '@mycel/pieces'
+
+/** A connected peer, as events and {@link MycelNode.peers} describe it. */
+export interface PeerInfo {
+  /** Peer id, base32 text. */
+  peerId: string
+  /** The transport address of the connection. */
+  address: string | undefined
+  /** Whether we dialled it. */
+  outbound: boolean
+  /** Software the peer reported in its `hello`. */
+  agent: string | undefined
+  /** Payload bytes received from and sent to it. */
+  bytesReceived: number
+  bytesSent: number
+}
+
+/** How far a download is. */
+export interface DownloadProgress {
+  /** Infohash, hex. */
+  infohash: string
+  name: string
+  /** Total size, once the metadata is known. */
+  totalBytes: number | undefined
+  /** Bytes of pieces received and verified. */
+  verifiedBytes: number
+  /** Pieces verified, and in all (0 before the metadata). */
+  piecesVerified: number
+  pieceCount: number
+  /** Peers of the share connected now. */
+  peers: number
+  /** Bytes per second over the last seconds. */
+  downloadRate: number
+  uploadRate: number
+  /** Seconds left at the current rate, when it can be told. */
+  etaSeconds: number | undefined
+}
+
+/** Events of a {@link MycelNode}. */
+export type NodeEvents = {
+  /** A peer connected and said hello. */
+  'peer-connected': (peer: PeerInfo) => void
+  /** A peer disconnected; `reason` is set when it was not a clean close. */
+  'peer-disconnected': (peer: PeerInfo, reason: Error | undefined) => void
+  /** A peer was banned for an hour (it sent corrupt data or metadata). */
+  'peer-banned': (peerId: string, reason: string) => void
+  /** A share was added (shared, or a download started). */
+  'share-added': (infohash: string, name: string) => void
+  /** A share was removed. */
+  'share-removed': (infohash: string) => void
+  /** A download made progress. */
+  'download-progress': (progress: DownloadProgress) => void
+  /** A download completed. */
+  'download-done': (progress: DownloadProgress) => void
+  /** A download stopped on an error. */
+  'download-error': (infohash: string, error: unknown) => void
+}
+
+/** Events of a {@link Download}. */
+export type DownloadEvents = {
+  /** The metadata arrived (for a download started from a magnet link). */
+  metadata: (manifest: Manifest) => void
+  /** More pieces verified, or the peers changed. */
+  progress: (progress: DownloadProgress) => void
+  /** Every piece is verified and stored. */
+  done: (progress: DownloadProgress) => void
+}

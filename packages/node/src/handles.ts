@@ -1,0 +1,170 @@
+import { EventEmitter } from 'node:events'
+import type { Manifest } from '@mycel/pieces'
+import type TypedEmitter from 'typed-emitter'
+import { NodeError } from './errors.js'
+import type { DownloadEvents, DownloadProgress } from './events.js'
+import type { Swarm } from './swarm/swarm.js'
+
+/** What a handle needs from the node. @internal */
+export interface HandleControl {
+  /** Stops the share (keeps its files and state unless asked). */
+  remove(infohash: Uint8Array, options: { deleteState: boolean }): Promise<void>
+  /** Where the share's files are. */
+  contentPath(infohash: Uint8Array): string | undefined
+}
+
+/** Builds the progress figures of a swarm. @internal */
+export function progressOf(swarm: Swarm, name: string): DownloadProgress {
+  const manifest = swarm.manifest
+  const verifiedBytes = swarm.verifiedBytes
+  const downloadRate = swarm.downloaded.bytesPerSecond
+  const left = manifest === undefined ? undefined : manifest.totalLength - verifiedBytes
+  return {
+    infohash: swarm.infohashHex,
+    name: manifest?.name ?? name,
+    totalBytes: manifest?.totalLength,
+    verifiedBytes,
+    piecesVerified: swarm.have?.count() ?? 0,
+    pieceCount: manifest?.pieceCount ?? 0,
+    peers: swarm.memberCount,
+    downloadRate,
+    uploadRate: swarm.uploaded.bytesPerSecond,
+    etaSeconds: left === undefined ? undefined : left === 0 ? 0 : downloadRate > 0 ? left / downloadRate : undefined,
+  }
+}
+
+const PROGRESS_INTERVAL_MS = 100
+
+/**
+ * A download in progress, returned by {@link MycelNode.download}. Await
+ * {@link Download.done} for the result; listen to `progress` for figures.
+ * Failures reach the caller through `done()`, never as an `error` event.
+ *
+ * @example
+ * ```ts
+ * const download = node.download(magnet, { dir: './in' })
+ * download.on('progress', (p) => console.log(`${p.verifiedBytes} / ${p.totalBytes}`))
+ * const result = await download.done()
+ * ```
+ */
+export class Download extends (EventEmitter as new () => TypedEmitter<DownloadEvents>) {
+  /** The share's infohash. */
+  readonly infohash: Uint8Array
+  /** The infohash as hex. */
+  readonly infohashHex: string
+  private readonly finished: Promise<DownloadProgress>
+  private settle!: { resolve: (progress: DownloadProgress) => void; reject: (error: unknown) => void }
+  private lastProgress = 0
+  private progressTimer: ReturnType<typeof setTimeout> | undefined
+
+  /** @internal */
+  constructor(
+    private readonly swarm: Swarm,
+    private readonly name: string,
+    private readonly control: HandleControl,
+  ) {
+    super()
+    this.infohash = swarm.infohash
+    this.infohashHex = swarm.infohashHex
+    this.finished = new Promise((resolve, reject) => {
+      this.settle = { resolve, reject }
+    })
+    this.finished.catch(() => {}) // reported through done(); never unhandled
+  }
+
+  /** The share's manifest, once known. */
+  get manifest(): Manifest | undefined {
+    return this.swarm.manifest
+  }
+
+  /** Where the files are being written, once the manifest is known. */
+  get contentPath(): string | undefined {
+    return this.control.contentPath(this.infohash)
+  }
+
+  /** The figures now. */
+  get progress(): DownloadProgress {
+    return progressOf(this.swarm, this.name)
+  }
+
+  /**
+   * Waits until every piece is verified and stored.
+   *
+   * @param options - abort signal (stops waiting, not the download)
+   * @returns the final figures
+   * @throws the error that stopped the download (`NodeError`, `StoreError`, ...), or `ABORTED`
+   */
+  done(options: { signal?: AbortSignal } = {}): Promise<DownloadProgress> {
+    const { signal } = options
+    if (signal === undefined) return this.finished
+    if (signal.aborted) return Promise.reject(NodeError.aborted(signal.reason))
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(NodeError.aborted(signal.reason))
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.finished.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    })
+  }
+
+  /**
+   * Stops the download. Verified pieces and the state stay, so a later
+   * `download()` of the same share resumes; with `deleteState` the node
+   * forgets it (the files stay on disk).
+   */
+  async stop(options: { deleteState?: boolean } = {}): Promise<void> {
+    await this.control.remove(this.infohash, { deleteState: options.deleteState ?? false })
+    this.fail(NodeError.aborted('the download was stopped'))
+  }
+
+  /** @internal */
+  onManifest(manifest: Manifest): void {
+    this.emit('metadata', manifest)
+  }
+
+  /** @internal Emits `progress`, at most every 100 ms. */
+  onProgress(): void {
+    const now = Date.now()
+    if (now - this.lastProgress >= PROGRESS_INTERVAL_MS) {
+      this.lastProgress = now
+      this.emit('progress', this.progress)
+      return
+    }
+    this.progressTimer ??= setTimeout(() => {
+      this.progressTimer = undefined
+      this.onProgress()
+    }, PROGRESS_INTERVAL_MS)
+    this.progressTimer.unref?.()
+  }
+
+  /** @internal */
+  complete(): void {
+    clearTimeout(this.progressTimer)
+    const progress = this.progress
+    this.emit('progress', progress)
+    this.emit('done', progress)
+    this.settle.resolve(progress)
+  }
+
+  /** @internal */
+  fail(error: unknown): void {
+    clearTimeout(this.progressTimer)
+    this.settle.reject(error)
+  }
+}
+
+/** A share this node seeds, returned by {@link MycelNode.share}. */
+export interface Share {
+  /** The share's infohash. */
+  readonly infohash: Uint8Array
+  /** The infohash as hex. */
+  readonly infohashHex: string
+  /** The share's name. */
+  readonly name: string
+  /** The link others download it with. */
+  readonly magnet: string
+  /** The manifest (files, sizes, piece layers). */
+  readonly manifest: Manifest
+  /** Where the shared file or folder is; it is served from there, never copied. */
+  readonly contentPath: string
+  /** Stops seeding (the files are not touched). */
+  stop(options?: { deleteState?: boolean }): Promise<void>
+}

@@ -1,0 +1,472 @@
+import { EventEmitter } from 'node:events'
+import { dirname, join, resolve } from 'node:path'
+import { Readable } from 'node:stream'
+import type { DhtNode, DhtStats } from '@mycel/dht'
+import { Bitfield, formatMagnet, type IngestProgress, type Manifest, parseMagnet } from '@mycel/pieces'
+import { ingestPath } from '@mycel/pieces/node'
+import type { PieceStore, StateStore } from '@mycel/store'
+import { downloadContentPath, type FileHandlePool, openDownloadStore, openSeedStore } from '@mycel/store/fs'
+import type { Identity } from '@mycel/transport'
+import type TypedEmitter from 'typed-emitter'
+import { Discovery } from './discovery.js'
+import { NodeError } from './errors.js'
+import type { NodeEvents, PeerInfo } from './events.js'
+import { Download, type HandleControl, progressOf, type Share } from './handles.js'
+import type { SignalOptions } from './options.js'
+import type { ConnectionPool } from './peer/pool.js'
+import { PeerRegistry } from './peer/registry.js'
+import { TokenBucket } from './rate-limit.js'
+import { findFile, type ReadStreamOptions, readFileRange } from './read-stream.js'
+import { Swarm, type SwarmEnvironment } from './swarm/swarm.js'
+
+/** Options of {@link MycelNode.share}. */
+export interface ShareOptions extends SignalOptions {
+  /** Piece length in bytes (a power of two); default chosen from the size. */
+  pieceLength?: number
+  /** Called as the files are hashed. */
+  onProgress?: (progress: IngestProgress) => void
+}
+
+/** Options of {@link MycelNode.download}. */
+export interface DownloadOptions {
+  /** Folder to download into (default the node's download folder). */
+  dir?: string
+  /** Peers to try at once, as transport addresses (`tcp://host:port`), besides those of the magnet link. */
+  peers?: string[]
+}
+
+/** Figures of a whole node, for a status display. */
+export interface NodeStats {
+  peerId: string
+  addresses: string[]
+  connections: number
+  shares: number
+  bytesUploaded: number
+  bytesDownloaded: number
+  uploadRate: number
+  downloadRate: number
+  dht: DhtStats | undefined
+}
+
+/** Every member hears of the others again this often (and soon after members change). */
+const PEX_INTERVAL_MS = 60_000
+
+interface Entry {
+  swarm: Swarm
+  name: string
+  contentPath: string | undefined
+  /** Where a download writes (its content path is inside). */
+  downloadDir?: string
+  download?: Download
+  share?: Share
+}
+
+/** What {@link createNode} hands a node. @internal */
+export interface NodeParts {
+  identity: Identity
+  state: StateStore
+  ownsState: boolean
+  dht: DhtNode | undefined
+  files: FileHandlePool
+  downloadDir: string
+  limits: Required<import('./options.js').NodeLimits>
+  createPool: (registry: PeerRegistry) => ConnectionPool
+}
+
+/**
+ * A mycel node: shares files, finds peers on the DHT, downloads, streams
+ * and seeds. Make one with {@link createNode}; close it with
+ * {@link MycelNode.close}, which releases every socket, timer and file.
+ *
+ * @example
+ * ```ts
+ * const node = await createNode({ dataDir: './.mycel', bootstrap: ['127.0.0.1:6881'] })
+ * const share = await node.share('./photos')
+ * console.log(share.magnet)
+ * await node.close()
+ * ```
+ */
+export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvents>) {
+  /** This node's peer id (base32). */
+  readonly peerId: string
+  private readonly entries = new Map<string, Entry>()
+  private readonly pool: ConnectionPool
+  private readonly registry: PeerRegistry
+  private readonly discovery: Discovery
+  private readonly uploadLimit: TokenBucket
+  private readonly downloadLimit: TokenBucket
+  private readonly environment: SwarmEnvironment
+  private readonly control: HandleControl
+  private readonly pexTimer: ReturnType<typeof setInterval>
+  private closing: Promise<void> | undefined
+
+  /** @internal */
+  constructor(private readonly parts: NodeParts) {
+    super()
+    this.peerId = parts.identity.toString()
+    this.uploadLimit = new TokenBucket(parts.limits.uploadRate)
+    this.downloadLimit = new TokenBucket(parts.limits.downloadRate)
+    this.registry = new PeerRegistry(this, parts.state, {
+      maxPeersPerShare: parts.limits.maxPeersPerShare,
+      swarmOf: (infohashHex) => this.entries.get(infohashHex)?.swarm,
+      swarms: () => [...this.entries.values()].map((entry) => entry.swarm),
+    })
+    this.pool = parts.createPool(this.registry)
+    this.registry.attach(this.pool)
+    this.discovery = new Discovery(parts.dht, {
+      port: () => this.tcpPort(),
+      wantsPeers: (swarm) => !swarm.complete && swarm.memberCount < parts.limits.maxPeersPerShare,
+      found: (swarm, addresses) => this.registry.connect(addresses, swarm),
+    })
+    this.environment = {
+      state: parts.state,
+      uploadLimit: this.uploadLimit,
+      downloadLimit: this.downloadLimit,
+      openStore: (manifest) => this.openDownloadStore(manifest),
+      serve: (peer, message, share) => this.registry.serve(peer, message, share),
+      ban: (peer, reason) => this.registry.ban(peer, reason),
+      score: (peer, delta) => this.registry.score(peer, delta),
+      fault: (peer, reason) => this.registry.fault(peer, reason),
+      discovered: (swarm, addresses) => {
+        if (!swarm.complete && swarm.memberCount < parts.limits.maxPeersPerShare)
+          this.registry.connect(addresses, swarm)
+      },
+    }
+    this.pexTimer = setInterval(() => {
+      for (const { swarm } of this.entries.values()) swarm.sendPex()
+    }, PEX_INTERVAL_MS)
+    this.pexTimer.unref?.()
+    this.control = {
+      remove: (infohash, options) => this.remove(infohash, options),
+      contentPath: (infohash) => this.entries.get(Buffer.from(infohash).toString('hex'))?.contentPath,
+    }
+  }
+
+  /** The addresses peers can reach this node at (listen addresses, ports resolved). */
+  get addresses(): string[] {
+    return this.pool.addresses
+  }
+
+  /** Connected peers. */
+  peers(): PeerInfo[] {
+    return this.pool.connections.map((peer) => this.registry.info(peer))
+  }
+
+  /**
+   * Shares a file or folder: hashes it where it is (never copied), then
+   * seeds it and announces it on the DHT.
+   *
+   * @param path - a file or folder
+   * @param options - piece length, progress callback, abort signal
+   * @returns the share, with its magnet link
+   * @throws `PiecesError` (`INGEST_*`) or a file-system error when the path cannot be hashed; `ABORTED`
+   */
+  async share(path: string, options: ShareOptions = {}): Promise<Share> {
+    this.assertOpen()
+    const contentPath = resolve(path)
+    const manifest = await ingestPath(contentPath, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.pieceLength ? { pieceLength: options.pieceLength } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    })
+    const existing = this.entries.get(manifest.infohashHex)
+    if (existing?.share !== undefined) return existing.share
+    if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${manifest.name} is being downloaded`)
+    const store = await openSeedStore(manifest, contentPath, { pool: this.parts.files })
+    const { state } = this.parts
+    await state.removeShare(manifest.infohash)
+    await state.putManifest(manifest)
+    await state.addShare({
+      infohash: manifest.infohash,
+      name: manifest.name,
+      role: 'seed',
+      contentPath,
+      status: 'complete',
+    })
+    await state.setBitfield(manifest.infohash, Bitfield.full(manifest.pieceCount))
+    return this.seed(manifest, store, contentPath)
+  }
+
+  /**
+   * Downloads a share from a magnet link (or a hex infohash). Returns at
+   * once; await {@link Download.done} for the result. Downloading the same
+   * share again returns the download in progress; a share stopped earlier
+   * resumes from the pieces already verified.
+   *
+   * @param link - `magnet:?xt=urn:btmh:1220...` or 64 hex digits
+   * @param options - download folder and direct peer addresses
+   * @returns the download
+   * @throws `PiecesError` `MAGNET_MALFORMED` for a bad link; `CLOSED`
+   */
+  download(link: string, options: DownloadOptions = {}): Download {
+    this.assertOpen()
+    const magnet = parseMagnet(link)
+    const infohashHex = Buffer.from(magnet.infohash).toString('hex')
+    const existing = this.entries.get(infohashHex)
+    if (existing?.download !== undefined) return existing.download
+    if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${existing.name} is already shared here`)
+    const name = magnet.name ?? infohashHex
+    const entry = this.addEntry(magnet.infohash, name, undefined)
+    const download = new Download(entry.swarm, name, this.control)
+    entry.download = download
+    const peers = [...magnet.peers.map((hostPort) => `tcp://${hostPort}`), ...(options.peers ?? [])]
+    this.startDownload(entry, resolve(options.dir ?? this.parts.downloadDir), peers).catch((error) => {
+      entry.swarm.events.onError(error)
+    })
+    return download
+  }
+
+  /**
+   * Reads one file of a share as a stream of verified bytes. Pieces not yet
+   * downloaded are fetched first, with Merkle proofs, so bytes flow before
+   * their whole pieces arrive.
+   *
+   * @param infohash - the share (hex or bytes); it must be shared or downloading here
+   * @param path - the file's path inside the share, components joined with `/`
+   * @param options - `start`/`end` (inclusive) byte range, read-ahead, abort signal
+   * @returns a Node readable stream
+   * @throws `SHARE_NOT_FOUND` (at once); the stream fails with `FILE_NOT_FOUND` or `RANGE_INVALID`
+   */
+  createReadStream(infohash: string | Uint8Array, path: string, options: ReadStreamOptions = {}): Readable {
+    const entry = this.entries.get(
+      typeof infohash === 'string' ? infohash.toLowerCase() : Buffer.from(infohash).toString('hex'),
+    )
+    if (entry === undefined) throw new NodeError('SHARE_NOT_FOUND', 'no such share on this node')
+    const { swarm } = entry
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      while (swarm.manifest === undefined) {
+        if (swarm.error !== undefined) throw swarm.error
+        await swarm.changed(options.signal)
+      }
+      yield* readFileRange(swarm, findFile(swarm.manifest, path), options)
+    }
+    return Readable.from(chunks(), { objectMode: false, ...(options.signal ? { signal: options.signal } : {}) })
+  }
+
+  /**
+   * Connects to a peer by address and offers it the shares being downloaded.
+   * @returns the peer
+   * @throws `TransportError` when the dial fails; `NodeError` for a banned peer or ourselves
+   */
+  async connect(address: string, options: SignalOptions = {}): Promise<PeerInfo> {
+    this.assertOpen()
+    const peer = await this.pool.dial(address, options.signal)
+    for (const { swarm } of this.entries.values()) if (!swarm.complete) swarm.invite(peer)
+    return this.registry.info(peer)
+  }
+
+  /**
+   * Announces a share on the DHT now (it is also re-announced every 15 minutes).
+   * @returns how many DHT nodes stored the announcement
+   */
+  async announce(infohash: string | Uint8Array, options: SignalOptions = {}): Promise<number> {
+    const entry = this.entries.get(
+      typeof infohash === 'string' ? infohash.toLowerCase() : Buffer.from(infohash).toString('hex'),
+    )
+    if (entry === undefined) throw new NodeError('SHARE_NOT_FOUND', 'no such share on this node')
+    return this.discovery.announce(entry.swarm, options.signal)
+  }
+
+  /** The download of a share, if this node downloads it. */
+  getDownload(infohash: string | Uint8Array): Download | undefined {
+    return this.entries.get(
+      typeof infohash === 'string' ? infohash.toLowerCase() : Buffer.from(infohash).toString('hex'),
+    )?.download
+  }
+
+  /** Figures of the whole node. */
+  stats(): NodeStats {
+    const swarms = [...this.entries.values()].map((entry) => entry.swarm)
+    const sum = (f: (swarm: Swarm) => number) => swarms.reduce((total, swarm) => total + f(swarm), 0)
+    return {
+      peerId: this.peerId,
+      addresses: this.addresses,
+      connections: this.pool.connections.length,
+      shares: this.entries.size,
+      bytesUploaded: sum((swarm) => swarm.uploaded.total),
+      bytesDownloaded: sum((swarm) => swarm.downloaded.total),
+      uploadRate: sum((swarm) => swarm.uploaded.bytesPerSecond),
+      downloadRate: sum((swarm) => swarm.downloaded.bytesPerSecond),
+      dht: this.parts.dht?.stats(),
+    }
+  }
+
+  /**
+   * Closes the node: every connection, listener, timer, DHT socket and open
+   * file, after saving the state. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown()
+    return this.closing
+  }
+
+  /** @internal Starts listening and resumes the shares recorded in the state store. */
+  async start(listen: readonly string[], signal?: AbortSignal): Promise<void> {
+    for (const address of listen) await this.pool.listen(address, signal)
+    await this.registry.loadBans()
+    const { resumeShares } = await import('./resume.js')
+    await resumeShares(this.parts.state, {
+      seed: async (manifest, contentPath) => {
+        const store = await openSeedStore(manifest, contentPath, { pool: this.parts.files })
+        this.seed(manifest, store, contentPath)
+      },
+      download: (infohash, name, contentPath) => {
+        const entry = this.addEntry(infohash, name, undefined)
+        entry.download = new Download(entry.swarm, name, this.control)
+        this.startDownload(entry, dirname(contentPath), []).catch((error) => entry.swarm.events.onError(error))
+      },
+    })
+  }
+
+  private seed(manifest: Manifest, store: PieceStore, contentPath: string): Share {
+    const entry = this.addEntry(manifest.infohash, manifest.name, contentPath)
+    void entry.swarm.open(manifest, store, Bitfield.full(manifest.pieceCount))
+    const share: Share = {
+      infohash: manifest.infohash,
+      infohashHex: manifest.infohashHex,
+      name: manifest.name,
+      magnet: formatMagnet({ infohash: manifest.infohash, name: manifest.name }),
+      manifest,
+      contentPath,
+      stop: (options) => this.remove(manifest.infohash, { deleteState: options?.deleteState ?? false }),
+    }
+    entry.share = share
+    return share
+  }
+
+  private addEntry(infohash: Uint8Array, name: string, contentPath: string | undefined): Entry {
+    const infohashHex = Buffer.from(infohash).toString('hex')
+    const entry: Entry = { name, contentPath } as Entry
+    entry.swarm = new Swarm(
+      infohash,
+      this.environment,
+      {
+        onManifest: (manifest) => void this.onManifest(entry, manifest),
+        onProgress: () => {
+          entry.download?.onProgress()
+          if (entry.download) this.emit('download-progress', progressOf(entry.swarm, entry.name))
+        },
+        onComplete: () => void this.onComplete(entry),
+        onError: (error) => void this.onError(entry, error),
+      },
+      { upload: new TokenBucket(0), download: new TokenBucket(0) },
+    )
+    this.entries.set(infohashHex, entry)
+    this.discovery.add(entry.swarm)
+    this.emit('share-added', infohashHex, name)
+    return entry
+  }
+
+  private async startDownload(entry: Entry, dir: string, peers: readonly string[]): Promise<void> {
+    const { state } = this.parts
+    const { swarm } = entry
+    const manifest = await state.getManifest(swarm.infohash)
+    entry.downloadDir = dir
+    if (manifest !== undefined) {
+      entry.contentPath = downloadContentPath(manifest, dir)
+      const store = await this.openDownloadStore(manifest)
+      const have = (await state.getBitfield(swarm.infohash)) ?? new Bitfield(manifest.pieceCount)
+      await this.record(entry, manifest.name, entry.contentPath)
+      await swarm.open(manifest, store, have)
+      if (have.isComplete()) await this.onComplete(entry)
+    } else {
+      await this.record(entry, entry.name, join(dir, entry.name))
+      swarm.fetchMetadata()
+    }
+    for (const peer of this.pool.connections) swarm.invite(peer)
+    this.registry.connect(peers, swarm)
+  }
+
+  /** Records a download in the state store, unless it is there already. */
+  private async record(entry: Entry, name: string, contentPath: string): Promise<void> {
+    const { state } = this.parts
+    const infohash = entry.swarm.infohash
+    if ((await state.getShare(infohash)) === undefined) {
+      await state.addShare({ infohash, name, role: 'download', contentPath, status: 'active' })
+    } else {
+      await state.updateShare(infohash, { status: 'active', contentPath })
+    }
+  }
+
+  private openDownloadStore(manifest: Manifest): Promise<PieceStore> {
+    const entry = this.entries.get(manifest.infohashHex) as Entry
+    const dir = entry.downloadDir ?? this.parts.downloadDir
+    entry.contentPath = downloadContentPath(manifest, dir)
+    return openDownloadStore(manifest, dir, { pool: this.parts.files })
+  }
+
+  private async onManifest(entry: Entry, manifest: Manifest): Promise<void> {
+    entry.name = manifest.name
+    entry.download?.onManifest(manifest)
+    if (entry.contentPath !== undefined) {
+      await this.parts.state.updateShare(manifest.infohash, { name: manifest.name, contentPath: entry.contentPath })
+    }
+  }
+
+  private async onComplete(entry: Entry): Promise<void> {
+    const { state } = this.parts
+    const { infohash } = entry.swarm
+    await state.flush()
+    await state.updateShare(infohash, { status: 'complete', completedAt: Date.now() })
+    const progress = progressOf(entry.swarm, entry.name)
+    entry.download?.complete()
+    this.emit('download-done', progress)
+  }
+
+  private async onError(entry: Entry, error: unknown): Promise<void> {
+    entry.download?.fail(error)
+    this.emit('download-error', entry.swarm.infohashHex, error)
+    const message = error instanceof Error ? error.message : String(error)
+    await this.parts.state.updateShare(entry.swarm.infohash, { status: 'error', lastError: message }).catch(() => {})
+  }
+
+  private async remove(infohash: Uint8Array, options: { deleteState: boolean }): Promise<void> {
+    const infohashHex = Buffer.from(infohash).toString('hex')
+    const entry = this.entries.get(infohashHex)
+    if (entry === undefined) return
+    this.entries.delete(infohashHex)
+    this.discovery.remove(entry.swarm)
+    entry.swarm.stop()
+    await entry.swarm.store?.close()
+    const { state } = this.parts
+    if (options.deleteState) await state.removeShare(infohash)
+    else if (!entry.swarm.complete) await state.updateShare(infohash, { status: 'paused' }).catch(() => {})
+    this.emit('share-removed', infohashHex)
+  }
+
+  private tcpPort(): number | undefined {
+    for (const address of this.pool.addresses) {
+      const match = /^tcp:\/\/.*:(\d+)$/.exec(address)
+      if (match) return Number(match[1])
+    }
+    return undefined
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw NodeError.closed()
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.pexTimer)
+    this.discovery.close()
+    for (const entry of this.entries.values()) {
+      entry.swarm.stop()
+      entry.download?.fail(NodeError.closed())
+    }
+    this.registry.close()
+    await this.pool.close()
+    await Promise.allSettled([...this.entries.values()].map((entry) => entry.swarm.store?.close()))
+    this.entries.clear()
+    const { dht, state, ownsState, files } = this.parts
+    if (dht !== undefined) {
+      await state
+        .setValue('dht/routing-table', new TextEncoder().encode(JSON.stringify(dht.snapshot())))
+        .catch(() => {})
+      await dht.close()
+    }
+    await this.registry.flushScores()
+    if (ownsState) await state.close()
+    else await state.flush()
+    await files.close()
+  }
+}

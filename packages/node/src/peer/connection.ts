@@ -1,0 +1,245 @@
+import type { SecureConnection } from '@mycel/transport'
+import { peerIdToString } from '@mycel/transport'
+import {
+  type DataMessage,
+  decodeMessage,
+  encodeMessage,
+  type HelloMessage,
+  type Message,
+  type MetaMessage,
+  PROTOCOL_VERSION,
+  type RejectMessage,
+  WireError,
+} from '@mycel/wire'
+import { NodeError } from '../errors.js'
+
+/** A message about one share, routed to that share's swarm. @internal */
+export type ShareMessage = Extract<Message, { infohash: Uint8Array }>
+
+/** `Omit` applied to each member of a union. @internal */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+/** The answer to one of our requests. @internal */
+export type Answer = DataMessage | MetaMessage | RejectMessage
+
+/** What a connection reports to its owner. @internal */
+export interface PeerConnectionHandler {
+  /** The remote's `hello` arrived and was accepted: the connection is ready. */
+  onReady(peer: PeerConnection): void
+  /** A share-scoped message (bitfield, have, request, meta-get, pex). */
+  onShareMessage(peer: PeerConnection, message: ShareMessage): void
+  /** The remote cancelled one of its requests. */
+  onCancel(peer: PeerConnection, id: number): void
+  /** The connection closed; `error` says why when it was not a clean close. */
+  onClose(peer: PeerConnection, error: Error | undefined): void
+}
+
+interface Pending {
+  sentAt: number
+  timeoutMs: number
+  onAnswer: (answer: Answer) => void
+  onTimeout: () => void
+}
+
+const SWEEP_INTERVAL_MS = 1000
+const HELLO_TIMEOUT_MS = 10_000
+
+/**
+ * One peer, over one secure connection: encodes and decodes peer-protocol
+ * messages, checks the `hello`, numbers our requests and matches answers to
+ * them, and times requests out. A message that does not decode, or an answer
+ * to nothing we asked, closes the connection with `PEER_PROTOCOL`.
+ * @internal
+ */
+export class PeerConnection {
+  /** The remote's peer id (32 bytes). */
+  readonly peerId: Uint8Array
+  /** The remote's peer id as text. */
+  readonly peerIdText: string
+  /** Whether we dialled. */
+  readonly outbound: boolean
+  /** The address we dialled, or the remote address of an accepted stream. */
+  readonly address: string | undefined
+  /** The remote's `hello`, once received. */
+  hello: HelloMessage | undefined
+  /** The peer's score from the state store: better peers are asked first. */
+  score = 0
+  /** Bytes of payload received in `data` answers, and sent in ours. */
+  bytesReceived = 0
+  bytesSent = 0
+
+  private nextId = 1
+  private readonly pending = new Map<number, Pending>()
+  private readonly sweeper: ReturnType<typeof setInterval>
+  private readonly helloTimer: ReturnType<typeof setTimeout>
+  private closing: Promise<void> | undefined
+
+  constructor(
+    private readonly connection: SecureConnection,
+    private readonly handler: PeerConnectionHandler,
+    options: { outbound: boolean; address?: string; hello: HelloMessage },
+  ) {
+    this.peerId = connection.remotePeerId
+    this.peerIdText = peerIdToString(this.peerId)
+    this.outbound = options.outbound
+    this.address = options.address ?? connection.remoteAddress
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS)
+    this.sweeper.unref?.()
+    this.helloTimer = setTimeout(() => {
+      void this.close(new NodeError('PEER_TIMEOUT', `${this.peerIdText} sent no hello`))
+    }, HELLO_TIMEOUT_MS)
+    this.helloTimer.unref?.()
+    connection.onMessage((bytes) => this.receive(bytes))
+    void connection.closed.then((error) => this.finish(error))
+    this.send(options.hello)
+  }
+
+  /**
+   * Where others can dial this peer: the first address of its `hello`, with
+   * an unspecified host (`0.0.0.0`, `::`) replaced by the host we see it at.
+   */
+  get listenAddress(): string | undefined {
+    const advertised = this.hello?.listen[0]
+    if (advertised === undefined) return undefined
+    const match = /^(\w+):\/\/(0\.0\.0\.0|\[::\]):(\d+)$/.exec(advertised)
+    if (match === null) return advertised
+    const seen = this.address === undefined ? undefined : /^\w+:\/\/(.+):\d+$/.exec(this.address)?.[1]
+    return seen === undefined ? undefined : `${match[1]}://${seen}:${match[3]}`
+  }
+
+  /** Whether the connection is closed or closing. */
+  get isClosed(): boolean {
+    return this.closing !== undefined || this.connection.isClosed
+  }
+
+  /** Requests waiting for an answer. */
+  get pendingRequests(): number {
+    return this.pending.size
+  }
+
+  /** Whether buffered outgoing bytes are over the high-water mark. */
+  get congested(): boolean {
+    return this.connection.writableNeedDrain
+  }
+
+  /**
+   * Sends one message. Returns false when the connection is backed up (wait
+   * for {@link PeerConnection.drained}); messages to a closed connection are dropped.
+   */
+  send(message: Message): boolean {
+    if (this.isClosed) return false
+    return this.connection.write(encodeMessage(message))
+  }
+
+  /** Resolves when more may be sent (rejects when the connection closes). */
+  drained(signal?: AbortSignal): Promise<void> {
+    return this.connection.drained({ signal })
+  }
+
+  /**
+   * Sends a request (`request` or `meta-get`) with a fresh id and calls
+   * `onAnswer` with its `data`, `meta` or `reject`, or `onTimeout` when none
+   * comes within `timeoutMs`. Returns the id, for {@link PeerConnection.cancel}.
+   */
+  request(
+    message: OmitEach<Extract<Message, { type: 'request' | 'meta-get' }>, 'id'>,
+    timeoutMs: number,
+    onAnswer: (answer: Answer) => void,
+    onTimeout: () => void,
+  ): number {
+    const id = this.nextId
+    this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1
+    this.pending.set(id, { sentAt: Date.now(), timeoutMs, onAnswer, onTimeout })
+    this.send({ ...message, id } as Message)
+    return id
+  }
+
+  /** Forgets a request of ours and tells the remote not to bother. */
+  cancel(id: number): void {
+    if (this.pending.delete(id)) this.send({ type: 'cancel', id })
+  }
+
+  /**
+   * Closes the connection (idempotent). With an error, pending requests are
+   * dropped at once and the stream is reset.
+   */
+  close(error?: Error): Promise<void> {
+    this.closing ??= this.connection.close(error)
+    return this.closing
+  }
+
+  private receive(bytes: Uint8Array): void {
+    let message: Message
+    try {
+      message = decodeMessage(bytes)
+    } catch (err) {
+      if (err instanceof WireError) {
+        void this.close(NodeError.protocol(`${this.peerIdText} sent a bad message: ${err.message}`, err))
+        return
+      }
+      throw err
+    }
+    if (this.hello === undefined) {
+      this.onHello(message)
+      return
+    }
+    switch (message.type) {
+      case 'data':
+      case 'meta':
+      case 'reject':
+        this.onAnswer(message)
+        return
+      case 'cancel':
+        this.handler.onCancel(this, message.id)
+        return
+      case 'hello':
+        void this.close(NodeError.protocol(`${this.peerIdText} sent hello twice`))
+        return
+      case 'gossip':
+        return // channels will use it; nothing subscribes yet
+      default:
+        this.handler.onShareMessage(this, message)
+    }
+  }
+
+  private onHello(message: Message): void {
+    if (message.type !== 'hello') {
+      void this.close(NodeError.protocol(`${this.peerIdText} sent ${message.type} before hello`))
+      return
+    }
+    if (message.version !== PROTOCOL_VERSION) {
+      void this.close(
+        new NodeError('PEER_VERSION', `${this.peerIdText} speaks protocol ${message.version}, not ${PROTOCOL_VERSION}`),
+      )
+      return
+    }
+    clearTimeout(this.helloTimer)
+    this.hello = message
+    this.handler.onReady(this)
+  }
+
+  private onAnswer(answer: Answer): void {
+    const pending = this.pending.get(answer.id)
+    if (pending === undefined) return // answered after we cancelled or timed out
+    this.pending.delete(answer.id)
+    if (answer.type === 'data') this.bytesReceived += answer.bytes.length
+    pending.onAnswer(answer)
+  }
+
+  private sweep(): void {
+    const now = Date.now()
+    for (const [id, pending] of this.pending) {
+      if (now - pending.sentAt < pending.timeoutMs) continue
+      this.pending.delete(id)
+      pending.onTimeout()
+    }
+  }
+
+  private finish(error: Error | undefined): void {
+    clearInterval(this.sweeper)
+    clearTimeout(this.helloTimer)
+    this.pending.clear()
+    this.closing ??= Promise.resolve()
+    this.handler.onClose(this, error)
+  }
+}

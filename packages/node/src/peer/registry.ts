@@ -1,0 +1,190 @@
+import type { StateStore } from '@mycel/store'
+import { parsePeerId, peerIdToString } from '@mycel/transport'
+import type { RequestMessage } from '@mycel/wire'
+import type TypedEmitter from 'typed-emitter'
+import { NodeError } from '../errors.js'
+import type { NodeEvents, PeerInfo } from '../events.js'
+import type { Swarm } from '../swarm/swarm.js'
+import { type ServedShare, Uploader } from '../swarm/uploader.js'
+import type { PeerConnection, ShareMessage } from './connection.js'
+import type { ConnectionPool } from './pool.js'
+
+/** A peer that sends corrupt data or metadata is banned this long. */
+export const BAN_MS = 60 * 60 * 1000
+/** Score lost for breaking the protocol or letting requests time out. */
+const FAULT_PENALTY = -2
+/** Dials in flight at once, for all shares. */
+const MAX_PENDING_DIALS = 16
+const SCORE_FLUSH_MS = 5000
+
+interface RegistryOptions {
+  maxPeersPerShare: number
+  swarmOf(infohashHex: string): Swarm | undefined
+  swarms(): Swarm[]
+}
+
+/**
+ * The node's view of its peers: routes each connection's messages to the
+ * right swarm and its requests to the connection's uploader, and keeps
+ * scores (written to the state store in batches) and hour-long bans.
+ * @internal
+ */
+export class PeerRegistry {
+  private pool: ConnectionPool | undefined
+  private readonly uploaders = new Map<PeerConnection, Uploader>()
+  private readonly bans = new Map<string, number>()
+  private readonly scoreDeltas = new Map<string, number>()
+  private readonly dialing = new Set<string>()
+  private readonly flushTimer: ReturnType<typeof setInterval>
+  private closed = false
+
+  constructor(
+    private readonly events: TypedEmitter<NodeEvents>,
+    private readonly state: StateStore,
+    private readonly options: RegistryOptions,
+  ) {
+    this.flushTimer = setInterval(() => void this.flushScores(), SCORE_FLUSH_MS)
+    this.flushTimer.unref?.()
+  }
+
+  /** Connects the registry to the pool whose connections it handles. */
+  attach(pool: ConnectionPool): void {
+    this.pool = pool
+  }
+
+  // handlers of the pool's connections
+
+  onReady(peer: PeerConnection): void {
+    // A read that fails (a seeded file was moved) is answered NOT_AVAILABLE; the peer is not at fault.
+    this.uploaders.set(peer, new Uploader(peer, () => {}))
+    this.events.emit('peer-connected', this.info(peer))
+  }
+
+  onShareMessage(peer: PeerConnection, message: ShareMessage): void {
+    const swarm = this.options.swarmOf(Buffer.from(message.infohash).toString('hex'))
+    if (swarm === undefined) {
+      // Say nothing about shares we do not have; refuse requests for them.
+      if (message.type === 'request' || message.type === 'meta-get') {
+        peer.send({ type: 'reject', id: message.id, code: 'NOT_AVAILABLE' })
+      }
+      return
+    }
+    if (
+      message.type === 'bitfield' &&
+      !swarm.peers.includes(peer) &&
+      swarm.memberCount >= this.options.maxPeersPerShare
+    ) {
+      return // the share has enough peers
+    }
+    swarm.receive(peer, message)
+  }
+
+  onCancel(peer: PeerConnection, id: number): void {
+    this.uploaders.get(peer)?.cancel(id)
+  }
+
+  onClose(peer: PeerConnection, error: Error | undefined): void {
+    this.uploaders.get(peer)?.close()
+    this.uploaders.delete(peer)
+    for (const swarm of this.options.swarms()) swarm.leave(peer)
+    if (peer.hello !== undefined) this.events.emit('peer-disconnected', this.info(peer), error)
+  }
+
+  // what the node and the swarms ask
+
+  /** Dials addresses for a swarm (skipping those being dialled) and invites the peers into it. */
+  connect(addresses: readonly string[], swarm: Swarm): void {
+    const pool = this.pool
+    if (pool === undefined || this.closed) return
+    for (const address of addresses) {
+      if (this.dialing.has(address) || this.dialing.size >= MAX_PENDING_DIALS) continue
+      this.dialing.add(address)
+      pool
+        .dial(address)
+        .then((peer) => swarm.invite(peer))
+        .catch(() => {}) // unreachable, banned, ourselves: try the next one
+        .finally(() => this.dialing.delete(address))
+    }
+  }
+
+  /** Hands a request to the connection's uploader. */
+  serve(peer: PeerConnection, message: RequestMessage, share: ServedShare | undefined): void {
+    this.uploaders.get(peer)?.enqueue(message, share)
+  }
+
+  /** Bans a peer for an hour and disconnects it. */
+  ban(peer: PeerConnection | string, reason: string): void {
+    const peerId = typeof peer === 'string' ? peer : peer.peerIdText
+    if (this.isBanned(peerId)) return
+    const until = Date.now() + BAN_MS
+    this.bans.set(peerId, until)
+    void this.state.banPeer(parsePeerId(peerId), until).catch(() => {})
+    this.score(peerId, -10)
+    void this.pool?.get(peerId)?.close(new NodeError('PEER_BANNED', `${peerId} ${reason}`))
+    this.events.emit('peer-banned', peerId, reason)
+  }
+
+  /** Changes a peer's score (kept now, written to the state store in batches). */
+  score(peer: PeerConnection | string, delta: number): void {
+    if (delta === 0) return
+    const peerId = typeof peer === 'string' ? peer : peer.peerIdText
+    this.scoreDeltas.set(peerId, (this.scoreDeltas.get(peerId) ?? 0) + delta)
+    const connection = typeof peer === 'string' ? this.pool?.get(peerId) : peer
+    if (connection !== undefined) connection.score += delta
+  }
+
+  /** Lowers a peer's score and disconnects it. */
+  fault(peer: PeerConnection, reason: string): void {
+    this.score(peer, FAULT_PENALTY)
+    void peer.close(NodeError.protocol(`${peer.peerIdText}: ${reason}`))
+  }
+
+  /** Whether a peer is banned now. */
+  isBanned(peerId: string): boolean {
+    return (this.bans.get(peerId) ?? 0) > Date.now()
+  }
+
+  /** A peer's stored score plus what is not yet written. */
+  async scoreOf(peerId: string): Promise<number> {
+    const record = await this.state.getPeer(parsePeerId(peerId)).catch(() => undefined)
+    return (record?.score ?? 0) + (this.scoreDeltas.get(peerId) ?? 0)
+  }
+
+  /** Loads the bans that outlived a restart. */
+  async loadBans(): Promise<void> {
+    const now = Date.now()
+    for (const record of await this.state.listPeers()) {
+      const until = record.bannedUntil ?? 0
+      if (until > now) this.bans.set(peerIdToString(record.peerId), until)
+    }
+  }
+
+  /** Writes pending score changes. */
+  async flushScores(): Promise<void> {
+    const deltas = [...this.scoreDeltas]
+    this.scoreDeltas.clear()
+    for (const [peerId, delta] of deltas) {
+      await this.state.adjustPeerScore(parsePeerId(peerId), delta).catch(() => {})
+    }
+  }
+
+  /** What events and `peers()` say about a connection. */
+  info(peer: PeerConnection): PeerInfo {
+    return {
+      peerId: peer.peerIdText,
+      address: peer.address,
+      outbound: peer.outbound,
+      agent: peer.hello?.agent,
+      bytesReceived: peer.bytesReceived,
+      bytesSent: peer.bytesSent,
+    }
+  }
+
+  /** Stops the uploaders and the score timer. */
+  close(): void {
+    this.closed = true
+    clearInterval(this.flushTimer)
+    for (const uploader of this.uploaders.values()) uploader.close()
+    this.uploaders.clear()
+  }
+}

@@ -1,0 +1,346 @@
+import {
+  type Bitfield,
+  type Manifest,
+  PiecePicker,
+  type PieceRange as PriorityRange,
+  verifyBlocks,
+  verifyPiece,
+} from '@mycel/pieces'
+import type { Answer, PeerConnection } from '../peer/connection.js'
+import { PieceDownload, type PieceRange, REQUEST_BYTES } from './piece-download.js'
+
+/** What the downloader asks of the swarm that owns it. @internal */
+export interface DownloaderHooks {
+  /** Writes a verified piece and records it; resolves once it is stored. */
+  storePiece(piece: number, bytes: Uint8Array): Promise<void>
+  /** A piece was stored (announce it, report progress); `contributors` sent its ranges. */
+  onPieceStored(piece: number, contributors: string[]): void
+  /** A piece failed verification; `contributors` are the peer ids (text) that sent its ranges. */
+  onCorrupt(piece: number, contributors: string[]): void
+  /** A peer let requests time out too often, or broke the protocol in an answer. */
+  onPeerFault(peer: PeerConnection, reason: 'timeout' | 'protocol'): void
+  /** Proven bytes of a piece arrived (only for pieces in a priority window). */
+  onProvenBytes(piece: number, offset: number, bytes: Uint8Array): void
+  /** Storing failed (disk full, ...): the download cannot go on. */
+  onStoreError(error: unknown): void
+  /** Every piece is stored. */
+  onComplete(): void
+  /** Waits for the download rate limit, if any, before `bytes` are requested. */
+  takeTokens(bytes: number): Promise<void> | undefined
+}
+
+interface PeerState {
+  /** Our requests in flight to this peer: id -> which range. */
+  readonly requests: Map<number, { download: PieceDownload; range: number }>
+  /** How many requests may be in flight. */
+  depth: number
+  /** Answers received since the last depth update, in bytes. */
+  recentBytes: number
+  /** Timeouts in a row. */
+  timeouts: number
+}
+
+const INITIAL_DEPTH = 8
+const MIN_DEPTH = 2
+const MAX_DEPTH = 96
+/** Aim to keep this much of a peer's measured rate in flight. */
+const TARGET_IN_FLIGHT_SECONDS = 0.3
+const REQUEST_TIMEOUT_MS = 30_000
+const MAX_TIMEOUTS_IN_A_ROW = 3
+const DEPTH_INTERVAL_MS = 500
+
+/**
+ * Fetches the pieces of one share from the peers of its swarm: picks pieces
+ * rarest first (or in order inside a priority window), keeps an adaptive
+ * number of 128 KiB requests in flight per peer, verifies every piece before
+ * it is stored, and in endgame asks several peers for what is left and
+ * cancels the duplicates.
+ * @internal
+ */
+export class Downloader {
+  readonly picker: PiecePicker<PeerConnection>
+  private readonly peers = new Map<PeerConnection, PeerState>()
+  private readonly active = new Map<number, PieceDownload>()
+  /** Pieces whose requests carry Merkle proofs (a streaming reader waits for them). */
+  private proven = new Set<number>()
+  /** Verified pieces whose write has not finished. */
+  private storing = 0
+  private fillScheduled = false
+  private waitingForTokens = false
+  private stopped = false
+  private readonly depthTimer: ReturnType<typeof setInterval>
+  private lastDepthUpdate = Date.now()
+
+  constructor(
+    private readonly infohash: Uint8Array,
+    private readonly manifest: Manifest,
+    have: Bitfield,
+    private readonly hooks: DownloaderHooks,
+  ) {
+    this.picker = new PiecePicker<PeerConnection>(manifest.pieceCount, { have })
+    this.depthTimer = setInterval(() => this.updateDepths(), DEPTH_INTERVAL_MS)
+    this.depthTimer.unref?.()
+  }
+
+  /** Bytes of pieces received but not yet stored (for progress). */
+  get bufferedBytes(): number {
+    let total = 0
+    for (const download of this.active.values()) total += download.receivedBytes
+    return total
+  }
+
+  /** Peers the downloader is fetching from. */
+  get peerCount(): number {
+    return this.peers.size
+  }
+
+  /** Starts fetching from a peer that holds `bits`. */
+  addPeer(peer: PeerConnection, bits: Bitfield): void {
+    if (this.stopped || this.peers.has(peer)) return
+    this.peers.set(peer, { requests: new Map(), depth: INITIAL_DEPTH, recentBytes: 0, timeouts: 0 })
+    this.picker.addPeer(peer, bits)
+    this.scheduleFill()
+  }
+
+  /** The peer completed a piece. */
+  peerHas(peer: PeerConnection, piece: number): void {
+    if (!this.peers.has(peer)) return
+    this.picker.peerHas(peer, piece)
+    this.scheduleFill()
+  }
+
+  /** Stops fetching from a peer (it left, was banned, or closed). */
+  removePeer(peer: PeerConnection): void {
+    const state = this.peers.get(peer)
+    if (state === undefined) return
+    this.peers.delete(peer)
+    for (const [id, { download, range }] of state.requests) {
+      ;(download.ranges[range] as PieceRange).requesters--
+      peer.cancel(id)
+    }
+    for (const piece of this.picker.removePeer(peer)) this.dropIfIdle(piece)
+    this.scheduleFill()
+  }
+
+  /**
+   * Fetches the given pieces first and in order, with proofs, so a streaming
+   * reader gets verified bytes as soon as they arrive.
+   */
+  setPriority(ranges: readonly PriorityRange[]): void {
+    this.picker.setPriority(ranges)
+    this.proven = new Set()
+    for (const { start, end } of ranges) for (let piece = start; piece < end; piece++) this.proven.add(piece)
+    this.scheduleFill()
+  }
+
+  /** The part of a piece already received and proven, for a reader that arrives late. */
+  receivedRange(piece: number, offset: number): Uint8Array | undefined {
+    const download = this.active.get(piece)
+    if (download === undefined || !this.proven.has(piece)) return undefined
+    const range = download.ranges.find((r) => r.offset === offset)
+    return range?.done ? download.buffer.subarray(range.offset, range.offset + range.length) : undefined
+  }
+
+  /** Stops everything: cancels requests in flight and forgets the peers. */
+  stop(): void {
+    if (this.stopped) return
+    this.stopped = true
+    clearInterval(this.depthTimer)
+    for (const peer of [...this.peers.keys()]) this.removePeer(peer)
+    this.active.clear()
+  }
+
+  private scheduleFill(): void {
+    if (this.fillScheduled || this.stopped) return
+    this.fillScheduled = true
+    queueMicrotask(() => {
+      this.fillScheduled = false
+      this.fill()
+    })
+  }
+
+  /** Tops up every peer's requests, best peers first. */
+  private fill(): void {
+    if (this.stopped || this.waitingForTokens) return
+    const peers = [...this.peers].sort(([a], [b]) => b.score - a.score)
+    for (const [peer, state] of peers) {
+      while (state.requests.size < state.depth && !peer.isClosed) {
+        const next = this.nextRequest(peer)
+        if (next === undefined) break
+        const wait = this.hooks.takeTokens(next.download.ranges[next.range]?.length ?? 0)
+        this.send(peer, state, next.download, next.range)
+        if (wait !== undefined) {
+          this.waitingForTokens = true
+          void wait.then(
+            () => {
+              this.waitingForTokens = false
+              this.scheduleFill()
+            },
+            () => {},
+          )
+          return
+        }
+      }
+    }
+  }
+
+  /** A range for `peer` to fetch: of a piece it is already on, else of a newly picked one. */
+  private nextRequest(peer: PeerConnection): { download: PieceDownload; range: number } | undefined {
+    const endgame = this.picker.inEndgame
+    for (const download of this.active.values()) {
+      if (!this.picker.requesters(download.piece).includes(peer)) continue
+      const range = download.nextRange(endgame)
+      if (range >= 0 && !this.asking(peer, download, range)) return { download, range }
+    }
+    for (const piece of this.picker.pick(peer, 1)) {
+      let download = this.active.get(piece)
+      if (download === undefined) {
+        download = new PieceDownload(piece, this.manifest.pieceSize(piece))
+        this.active.set(piece, download)
+      }
+      const range = download.nextRange(endgame)
+      if (range >= 0 && !this.asking(peer, download, range)) return { download, range }
+    }
+    return undefined
+  }
+
+  /** Whether `peer` already has a request in flight for this range. */
+  private asking(peer: PeerConnection, download: PieceDownload, range: number): boolean {
+    const state = this.peers.get(peer)
+    if (state === undefined) return false
+    for (const request of state.requests.values()) {
+      if (request.download === download && request.range === range) return true
+    }
+    return false
+  }
+
+  private send(peer: PeerConnection, state: PeerState, download: PieceDownload, index: number): void {
+    const range = download.ranges[index] as PieceRange
+    range.requesters++
+    const proof = this.proven.has(download.piece)
+    const id = peer.request(
+      {
+        type: 'request',
+        infohash: this.infohash,
+        piece: download.piece,
+        offset: range.offset,
+        length: range.length,
+        proof,
+      },
+      REQUEST_TIMEOUT_MS,
+      (answer) => this.onAnswer(peer, id, answer),
+      () => this.onTimeout(peer, id),
+    )
+    state.requests.set(id, { download, range: index })
+  }
+
+  private onAnswer(peer: PeerConnection, id: number, answer: Answer): void {
+    const state = this.peers.get(peer)
+    const request = state?.requests.get(id)
+    if (state === undefined || request === undefined) return
+    state.requests.delete(id)
+    const { download, range: index } = request
+    const range = download.ranges[index] as PieceRange
+    range.requesters--
+    if (answer.type === 'reject') {
+      // The peer does not have it after all (or is busy): let others fetch it.
+      state.depth = Math.max(MIN_DEPTH, state.depth - 1)
+      this.picker.release(peer, download.piece)
+      this.dropIfIdle(download.piece)
+      this.scheduleFill()
+      return
+    }
+    if (answer.type !== 'data' || answer.bytes.length !== range.length) {
+      this.hooks.onPeerFault(peer, 'protocol')
+      return
+    }
+    state.timeouts = 0
+    state.recentBytes += answer.bytes.length
+    if (!range.done && this.proven.has(download.piece)) {
+      const proof = answer.proof ?? new Uint8Array(0)
+      if (!verifyBlocks(this.manifest, download.piece, range.offset, answer.bytes, proof)) {
+        this.hooks.onCorrupt(download.piece, [peer.peerIdText])
+        return
+      }
+      this.hooks.onProvenBytes(download.piece, range.offset, answer.bytes)
+    }
+    if (download.fill(index, answer.bytes, peer.peerIdText) && download.complete) this.completePiece(download)
+    this.scheduleFill()
+  }
+
+  private onTimeout(peer: PeerConnection, id: number): void {
+    const state = this.peers.get(peer)
+    const request = state?.requests.get(id)
+    if (state === undefined || request === undefined) return
+    state.requests.delete(id)
+    ;(request.download.ranges[request.range] as PieceRange).requesters--
+    state.depth = MIN_DEPTH
+    if (++state.timeouts >= MAX_TIMEOUTS_IN_A_ROW) this.hooks.onPeerFault(peer, 'timeout')
+    else this.scheduleFill()
+  }
+
+  private completePiece(download: PieceDownload): void {
+    const { piece } = download
+    const bytes = download.buffer
+    if (!verifyPiece(this.manifest, piece, bytes)) {
+      const contributors = [...download.contributors]
+      download.reset()
+      for (const peer of this.picker.markFailed(piece)) this.cancelPiece(peer, piece)
+      this.active.delete(piece)
+      this.hooks.onCorrupt(piece, contributors)
+      return
+    }
+    this.active.delete(piece)
+    const contributors = [...download.contributors]
+    for (const peer of this.picker.markDone(piece)) this.cancelPiece(peer, piece)
+    this.storing++
+    this.hooks.storePiece(piece, bytes).then(
+      () => {
+        this.storing--
+        if (this.stopped) return
+        this.hooks.onPieceStored(piece, contributors)
+        if (this.picker.isComplete && this.storing === 0) this.hooks.onComplete()
+      },
+      (error) => {
+        this.storing--
+        if (this.stopped) return
+        this.picker.markMissing(piece)
+        this.hooks.onStoreError(error)
+      },
+    )
+  }
+
+  /** Cancels `peer`'s requests for a piece that is finished or failed. */
+  private cancelPiece(peer: PeerConnection, piece: number): void {
+    const state = this.peers.get(peer)
+    if (state === undefined) return
+    for (const [id, request] of state.requests) {
+      if (request.download.piece !== piece) continue
+      state.requests.delete(id)
+      ;(request.download.ranges[request.range] as PieceRange).requesters--
+      peer.cancel(id)
+    }
+  }
+
+  /** Forgets a piece's buffer when nobody fetches it any more and nothing arrived. */
+  private dropIfIdle(piece: number): void {
+    const download = this.active.get(piece)
+    if (download === undefined || this.picker.requesters(piece).length > 0) return
+    if (download.receivedBytes === 0) this.active.delete(piece)
+  }
+
+  /** Sizes each peer's queue to its measured rate (bandwidth-delay product, with room to grow). */
+  private updateDepths(): void {
+    const now = Date.now()
+    const seconds = Math.max(0.001, (now - this.lastDepthUpdate) / 1000)
+    this.lastDepthUpdate = now
+    for (const state of this.peers.values()) {
+      const rate = state.recentBytes / seconds
+      state.recentBytes = 0
+      const wanted = Math.min(MAX_DEPTH, Math.ceil((rate * TARGET_IN_FLIGHT_SECONDS) / REQUEST_BYTES) + 4)
+      // Grow at once, shrink one step at a time.
+      state.depth = Math.max(MIN_DEPTH, wanted >= state.depth ? wanted : state.depth - 1)
+    }
+    this.scheduleFill()
+  }
+}

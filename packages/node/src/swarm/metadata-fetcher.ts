@@ -1,0 +1,126 @@
+import { decodeMetadata, MANIFEST_LIMITS, type Manifest, PiecesError } from '@mycel/pieces'
+import type { Answer, PeerConnection } from '../peer/connection.js'
+
+const REQUEST_TIMEOUT_MS = 20_000
+
+/** What the fetcher reports. @internal */
+export interface MetadataFetcherHooks {
+  /** The metadata arrived and is valid. */
+  onManifest(manifest: Manifest, metadata: Uint8Array): void
+  /** A peer sent metadata that is not the share's (wrong infohash, malformed, unsafe paths). */
+  onBadMetadata(peer: PeerConnection, error: PiecesError): void
+}
+
+/**
+ * Fetches a share's metadata (info dictionary and piece layers) with
+ * `meta-get`, one peer at a time, slice by slice. Nothing is used before
+ * `decodeMetadata` has checked the infohash and validated every field and
+ * path; a peer whose metadata fails is reported and not asked again.
+ * @internal
+ */
+export class MetadataFetcher {
+  private readonly candidates: PeerConnection[] = []
+  private readonly tried = new Set<PeerConnection>()
+  private current: { peer: PeerConnection; buffer?: Uint8Array; received: number; id?: number } | undefined
+  private done = false
+
+  constructor(
+    private readonly infohash: Uint8Array,
+    private readonly hooks: MetadataFetcherHooks,
+  ) {}
+
+  /** A member of the swarm that may have the metadata. */
+  addPeer(peer: PeerConnection): void {
+    if (this.done || this.tried.has(peer) || this.candidates.includes(peer)) return
+    this.candidates.push(peer)
+    if (this.current === undefined) this.next()
+  }
+
+  /** The peer left. */
+  removePeer(peer: PeerConnection): void {
+    const index = this.candidates.indexOf(peer)
+    if (index >= 0) this.candidates.splice(index, 1)
+    if (this.current?.peer === peer) {
+      this.current = undefined
+      this.next()
+    }
+  }
+
+  /** Stops fetching. */
+  stop(): void {
+    this.done = true
+    if (this.current?.id !== undefined) this.current.peer.cancel(this.current.id)
+    this.current = undefined
+    this.candidates.length = 0
+  }
+
+  private next(): void {
+    if (this.done) return
+    const peer = this.candidates.shift()
+    if (peer === undefined) return
+    this.tried.add(peer)
+    this.current = { peer, received: 0 }
+    this.ask(0)
+  }
+
+  private ask(offset: number): void {
+    const current = this.current
+    if (current === undefined) return
+    const { peer } = current
+    current.id = peer.request(
+      { type: 'meta-get', infohash: this.infohash, offset },
+      REQUEST_TIMEOUT_MS,
+      (answer) => this.onAnswer(peer, offset, answer),
+      () => this.giveUp(peer),
+    )
+  }
+
+  private onAnswer(peer: PeerConnection, offset: number, answer: Answer): void {
+    const current = this.current
+    if (current?.peer !== peer || this.done) return
+    if (answer.type !== 'meta' || answer.offset !== offset || answer.bytes.length === 0) {
+      this.giveUp(peer)
+      return
+    }
+    if (answer.total > MANIFEST_LIMITS.maxMetadataBytes) {
+      const message = `metadata of ${answer.total} bytes is over the limit of ${MANIFEST_LIMITS.maxMetadataBytes}`
+      this.hooks.onBadMetadata(peer, new PiecesError('MANIFEST_TOO_LARGE', message))
+      this.giveUp(peer)
+      return
+    }
+    current.buffer ??= new Uint8Array(answer.total)
+    if (current.buffer.length !== answer.total) {
+      this.giveUp(peer)
+      return
+    }
+    current.buffer.set(answer.bytes, offset)
+    current.received = offset + answer.bytes.length
+    if (current.received < answer.total) {
+      this.ask(current.received)
+      return
+    }
+    this.finish(peer, current.buffer)
+  }
+
+  private finish(peer: PeerConnection, metadata: Uint8Array): void {
+    let manifest: Manifest
+    try {
+      manifest = decodeMetadata(metadata, this.infohash)
+    } catch (error) {
+      if (!(error instanceof PiecesError)) throw error
+      this.hooks.onBadMetadata(peer, error)
+      this.giveUp(peer)
+      return
+    }
+    this.done = true
+    this.current = undefined
+    this.candidates.length = 0
+    this.hooks.onManifest(manifest, metadata)
+  }
+
+  private giveUp(peer: PeerConnection): void {
+    if (this.current?.peer !== peer) return
+    this.current = undefined
+    this.next()
+  }
+}

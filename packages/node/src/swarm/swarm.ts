@@ -1,0 +1,423 @@
+import { Bitfield, encodeMetadata, type Manifest, PiecesError, PieceTree } from '@mycel/pieces'
+import type { PieceStore, StateStore } from '@mycel/store'
+import { MESSAGE_LIMITS, type PexMessage } from '@mycel/wire'
+import type { PeerConnection, ShareMessage } from '../peer/connection.js'
+import { type TokenBucket, takeFromAll } from '../rate-limit.js'
+import { RateMeter } from '../rate-meter.js'
+import { Downloader } from './downloader.js'
+import { MetadataFetcher } from './metadata-fetcher.js'
+import type { ServedShare } from './uploader.js'
+
+/** What a swarm needs from the node around it. @internal */
+export interface SwarmEnvironment {
+  readonly state: StateStore
+  /** Global limits, used together with the swarm's own. */
+  readonly uploadLimit: TokenBucket
+  readonly downloadLimit: TokenBucket
+  /** Opens the piece store of a download once its manifest is known. */
+  openStore(manifest: Manifest): Promise<PieceStore>
+  /** Sends a request to the connection's uploader. */
+  serve(peer: PeerConnection, message: Extract<ShareMessage, { type: 'request' }>, share: ServedShare | undefined): void
+  /** A peer sent corrupt data or metadata: ban it. */
+  ban(peer: PeerConnection | string, reason: string): void
+  /** Lowers (or raises) a peer's score. */
+  score(peer: PeerConnection | string, delta: number): void
+  /** Closes a peer that broke the protocol or stopped answering. */
+  fault(peer: PeerConnection, reason: string): void
+  /** Addresses heard of through PEX, to dial. */
+  discovered(swarm: Swarm, addresses: readonly string[]): void
+}
+
+/** Changes a swarm reports to its owner (the Download or Share handle). @internal */
+export interface SwarmEvents {
+  onManifest(manifest: Manifest): void
+  onProgress(): void
+  onComplete(): void
+  onError(error: unknown): void
+}
+
+interface Member {
+  /** The member's pieces, once we know the piece count. */
+  bits?: Bitfield
+  /** A bitfield received before we had the manifest. */
+  rawBits?: Uint8Array
+}
+
+/** PEX goes out this long after the members change (changes in between are batched). */
+const PEX_DELAY_MS = 500
+
+/** Pieces kept ready in memory with their Merkle trees, for proofs. */
+const PROOF_TREE_CACHE = 8
+
+/**
+ * Everything about one share on this node: its members (peers that sent a
+ * `bitfield` for it), what we hold, the downloader while pieces are
+ * missing, and serving pieces and metadata to members.
+ * @internal
+ */
+export class Swarm implements ServedShare {
+  readonly infohashHex: string
+  readonly uploaded = new RateMeter()
+  readonly downloaded = new RateMeter()
+  readonly uploadLimit: TokenBucket
+  readonly downloadLimit: TokenBucket
+  manifest: Manifest | undefined
+  store: PieceStore | undefined
+  have: Bitfield | undefined
+  private metadata: Uint8Array | undefined
+  private readonly members = new Map<PeerConnection, Member>()
+  private downloader: Downloader | undefined
+  private fetcher: MetadataFetcher | undefined
+  private readonly sentBitfield = new WeakSet<PeerConnection>()
+  private readonly proofTrees = new Map<number, Promise<PieceTree>>()
+  private readonly waiters = new Set<() => void>()
+  private readonly pexSent = new Map<PeerConnection, Set<string>>()
+  private pexTimer: ReturnType<typeof setTimeout> | undefined
+  private failure: unknown
+  private stopped = false
+
+  constructor(
+    readonly infohash: Uint8Array,
+    private readonly environment: SwarmEnvironment,
+    readonly events: SwarmEvents,
+    limits: { upload: TokenBucket; download: TokenBucket },
+  ) {
+    this.infohashHex = Buffer.from(infohash).toString('hex')
+    this.uploadLimit = limits.upload
+    this.downloadLimit = limits.download
+  }
+
+  /** Peers taking part in this share. */
+  get memberCount(): number {
+    return this.members.size
+  }
+
+  /** Connected peers of the swarm. */
+  get peers(): PeerConnection[] {
+    return [...this.members.keys()]
+  }
+
+  /** Whether every piece is held. */
+  get complete(): boolean {
+    return this.have?.isComplete() ?? false
+  }
+
+  /** Bytes of verified pieces held. */
+  get verifiedBytes(): number {
+    const { manifest, have } = this
+    if (manifest === undefined || have === undefined) return 0
+    if (have.isComplete()) return manifest.totalLength
+    let total = 0
+    for (const piece of have.pieces()) total += manifest.pieceSize(piece)
+    return total
+  }
+
+  /** The error that stopped the download, if any. */
+  get error(): unknown {
+    return this.failure
+  }
+
+  /**
+   * Starts with a known manifest (a share we seed, or a download resumed
+   * after a restart) and the pieces already verified.
+   */
+  async open(manifest: Manifest, store: PieceStore, have: Bitfield): Promise<void> {
+    this.manifest = manifest
+    this.store = store
+    this.have = have
+    this.metadata = encodeMetadata(manifest)
+    if (!have.isComplete()) this.startDownloader()
+    for (const peer of this.members.keys()) this.greet(peer, true)
+    this.events.onProgress()
+  }
+
+  /** Starts a download that knows only the infohash: the metadata comes from members. */
+  fetchMetadata(): void {
+    if (this.manifest !== undefined || this.fetcher !== undefined) return
+    this.fetcher = new MetadataFetcher(this.infohash, {
+      onManifest: (manifest, metadata) => void this.onMetadata(manifest, metadata),
+      onBadMetadata: (peer, error) => this.environment.ban(peer, `sent bad metadata: ${error.code}`),
+    })
+    for (const [peer, member] of this.members) if ((member.rawBits?.length ?? 0) > 0) this.fetcher.addPeer(peer)
+  }
+
+  /** Sends our bitfield to a connected peer, asking it to join. */
+  invite(peer: PeerConnection): void {
+    if (this.stopped) return
+    this.greet(peer, false)
+  }
+
+  /** Handles a message about this share from a connected peer. */
+  receive(peer: PeerConnection, message: ShareMessage): void {
+    if (this.stopped) return
+    switch (message.type) {
+      case 'bitfield':
+        this.onBitfield(peer, message.bits)
+        return
+      case 'have':
+        this.onHave(peer, message.piece)
+        return
+      case 'request':
+        this.environment.serve(peer, message, this.members.has(peer) && this.have !== undefined ? this : undefined)
+        return
+      case 'meta-get':
+        this.onMetaGet(peer, message.id, message.offset)
+        return
+      case 'pex':
+        if (this.members.has(peer)) this.environment.discovered(this, message.added)
+        return
+    }
+  }
+
+  /** The peer disconnected (or was banned). */
+  leave(peer: PeerConnection): void {
+    if (!this.members.delete(peer)) return
+    this.pexSent.delete(peer)
+    this.schedulePex()
+    this.downloader?.removePeer(peer)
+    this.fetcher?.removePeer(peer)
+    this.events.onProgress()
+  }
+
+  /** Tells each member about other members it has not heard of from us (PEX). */
+  sendPex(): void {
+    const addresses = new Map<PeerConnection, string | undefined>()
+    for (const peer of this.members.keys()) addresses.set(peer, peer.listenAddress)
+    for (const peer of this.members.keys()) {
+      const sent = this.pexSent.get(peer) ?? new Set<string>()
+      const current = new Set<string>()
+      for (const [other, address] of addresses) if (other !== peer && address !== undefined) current.add(address)
+      const added = [...current].filter((a) => !sent.has(a)).slice(0, MESSAGE_LIMITS.maxAddresses)
+      const dropped = [...sent].filter((a) => !current.has(a)).slice(0, MESSAGE_LIMITS.maxAddresses)
+      if (added.length === 0 && dropped.length === 0) continue
+      const message: PexMessage = { type: 'pex', infohash: this.infohash, added, dropped }
+      peer.send(message)
+      for (const address of added) sent.add(address)
+      for (const address of dropped) sent.delete(address)
+      this.pexSent.set(peer, sent)
+    }
+  }
+
+  /** Streaming: fetch these pieces first, with proofs. */
+  setPriority(ranges: readonly { start: number; end: number }[]): void {
+    this.downloader?.setPriority(ranges)
+  }
+
+  /** Bytes already received and proven of a range of a piece not yet stored. */
+  provenRange(piece: number, offset: number): Uint8Array | undefined {
+    return this.downloader?.receivedRange(piece, offset)
+  }
+
+  /** Resolves at the next change that a waiting reader may care about. */
+  changed(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const wake = (): void => {
+        this.waiters.delete(wake)
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      }
+      const onAbort = (): void => {
+        this.waiters.delete(wake)
+        reject(signal?.reason)
+      }
+      this.waiters.add(wake)
+      if (signal?.aborted) onAbort()
+      else signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  /** Stops downloading and serving; members are forgotten. */
+  stop(): void {
+    if (this.stopped) return
+    this.stopped = true
+    clearTimeout(this.pexTimer)
+    this.downloader?.stop()
+    this.fetcher?.stop()
+    this.members.clear()
+    this.wakeAll()
+  }
+
+  // ServedShare, for the uploader
+
+  has(piece: number): boolean {
+    return this.have?.get(piece) ?? false
+  }
+
+  read(piece: number, offset: number, length: number): Promise<Uint8Array> {
+    const manifest = this.manifest as Manifest
+    const location = manifest.locatePiece(piece)
+    return (this.store as PieceStore).read(location.fileIndex, location.offset + offset, length)
+  }
+
+  async proof(piece: number, offset: number, length: number): Promise<Uint8Array> {
+    let tree = this.proofTrees.get(piece)
+    if (tree === undefined) {
+      tree = (this.store as PieceStore)
+        .readPiece(piece)
+        .then((bytes) => new PieceTree(this.manifest as Manifest, piece, bytes))
+      this.proofTrees.set(piece, tree)
+      if (this.proofTrees.size > PROOF_TREE_CACHE) this.proofTrees.delete(this.proofTrees.keys().next().value as number)
+    }
+    return (await tree).proof(offset, length)
+  }
+
+  takeTokens(bytes: number): Promise<void> | undefined {
+    return takeFromAll([this.environment.uploadLimit, this.uploadLimit], bytes)
+  }
+
+  onUploaded(_peer: PeerConnection, bytes: number): void {
+    this.uploaded.add(bytes)
+  }
+
+  private schedulePex(): void {
+    if (this.pexTimer !== undefined || this.stopped) return
+    this.pexTimer = setTimeout(() => {
+      this.pexTimer = undefined
+      if (!this.stopped) this.sendPex()
+    }, PEX_DELAY_MS)
+    this.pexTimer.unref?.()
+  }
+
+  private greet(peer: PeerConnection, again: boolean): void {
+    if (this.sentBitfield.has(peer) && !again) return
+    this.sentBitfield.add(peer)
+    peer.send({ type: 'bitfield', infohash: this.infohash, bits: this.have?.toBytes() ?? new Uint8Array(0) })
+  }
+
+  private onBitfield(peer: PeerConnection, bits: Uint8Array): void {
+    const member: Member = this.members.get(peer) ?? {}
+    const joining = !this.members.has(peer)
+    this.members.set(peer, member)
+    if (joining) {
+      this.greet(peer, false)
+      this.schedulePex()
+    }
+    if (this.manifest === undefined) {
+      member.rawBits = bits
+      if (bits.length > 0) this.fetcher?.addPeer(peer)
+      return
+    }
+    this.acceptBits(peer, member, bits)
+  }
+
+  private acceptBits(peer: PeerConnection, member: Member, bits: Uint8Array): void {
+    const count = (this.manifest as Manifest).pieceCount
+    try {
+      member.bits = bits.length === 0 ? new Bitfield(count) : Bitfield.fromBytes(bits, count)
+    } catch (error) {
+      if (!(error instanceof PiecesError)) throw error
+      this.environment.fault(peer, `sent a bad bitfield: ${error.message}`)
+      return
+    }
+    member.rawBits = undefined
+    this.downloader?.addPeer(peer, member.bits)
+    this.events.onProgress()
+  }
+
+  private onHave(peer: PeerConnection, piece: number): void {
+    const member = this.members.get(peer)
+    if (member === undefined) return
+    if (member.bits === undefined) {
+      if (this.manifest === undefined) return // counted once its bitfield can be read
+      member.bits = new Bitfield(this.manifest.pieceCount)
+      this.downloader?.addPeer(peer, member.bits)
+    }
+    if (piece >= member.bits.size) {
+      this.environment.fault(peer, `announced piece ${piece} of ${member.bits.size}`)
+      return
+    }
+    if (member.bits.set(piece)) this.downloader?.peerHas(peer, piece)
+  }
+
+  private onMetaGet(peer: PeerConnection, id: number, offset: number): void {
+    const metadata = this.metadata
+    if (metadata === undefined || offset >= metadata.length) {
+      peer.send({ type: 'reject', id, code: 'NOT_AVAILABLE' })
+      return
+    }
+    const bytes = metadata.subarray(offset, Math.min(metadata.length, offset + MESSAGE_LIMITS.maxMetaChunkBytes))
+    peer.send({ type: 'meta', id, total: metadata.length, offset, bytes })
+  }
+
+  private async onMetadata(manifest: Manifest, metadata: Uint8Array): Promise<void> {
+    this.fetcher = undefined
+    try {
+      await this.environment.state.putManifest(manifest)
+      const store = await this.environment.openStore(manifest)
+      if (this.stopped) return
+      this.manifest = manifest
+      this.metadata = metadata
+      this.store = store
+      this.have = new Bitfield(manifest.pieceCount)
+      this.events.onManifest(manifest)
+      this.startDownloader()
+      for (const [peer, member] of this.members) {
+        this.greet(peer, true)
+        this.acceptBits(peer, member, member.rawBits ?? new Uint8Array(0))
+      }
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  private startDownloader(): void {
+    const manifest = this.manifest as Manifest
+    const have = this.have as Bitfield
+    this.downloader = new Downloader(this.infohash, manifest, have, {
+      storePiece: async (piece, bytes) => {
+        await (this.store as PieceStore).writePiece(piece, bytes)
+        this.environment.state.markVerified(this.infohash, piece)
+      },
+      onPieceStored: (piece, contributors) => {
+        for (const peer of contributors) this.environment.score(peer, 1)
+        this.onPieceStored(piece)
+      },
+      onCorrupt: (piece, contributors) => this.onCorrupt(piece, contributors),
+      onPeerFault: (peer, reason) => this.environment.fault(peer, `request ${reason}`),
+      onProvenBytes: () => this.wakeAll(),
+      onStoreError: (error) => this.fail(error),
+      onComplete: () => this.onDownloaderComplete(),
+      takeTokens: (bytes) => takeFromAll([this.environment.downloadLimit, this.downloadLimit], bytes),
+    })
+    for (const [peer, member] of this.members) if (member.bits) this.downloader.addPeer(peer, member.bits)
+  }
+
+  private onPieceStored(piece: number): void {
+    const have = this.have as Bitfield
+    have.set(piece)
+    this.downloaded.add((this.manifest as Manifest).pieceSize(piece))
+    for (const [peer, member] of this.members) {
+      if (!member.bits?.get(piece)) peer.send({ type: 'have', infohash: this.infohash, piece })
+    }
+    this.wakeAll()
+    this.events.onProgress()
+  }
+
+  private onCorrupt(piece: number, contributors: string[]): void {
+    if (contributors.length === 1) {
+      this.environment.ban(contributors[0] as string, `sent a corrupt piece ${piece}`)
+      return
+    }
+    for (const peer of contributors) this.environment.score(peer, -5)
+  }
+
+  private onDownloaderComplete(): void {
+    this.downloader?.stop()
+    this.downloader = undefined
+    this.wakeAll()
+    this.events.onComplete()
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== undefined) return
+    this.failure = error
+    this.downloader?.stop()
+    this.downloader = undefined
+    this.wakeAll()
+    this.events.onError(error)
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.waiters]) wake()
+  }
+}

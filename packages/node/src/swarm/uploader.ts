@@ -1,0 +1,140 @@
+import { isProofRange, type Manifest } from '@mycel/pieces'
+import type { RequestMessage } from '@mycel/wire'
+import type { PeerConnection } from '../peer/connection.js'
+
+/** What the uploader needs to know about a share it serves. @internal */
+export interface ServedShare {
+  /** The share's manifest (undefined while it is not known, and nothing can be served). */
+  readonly manifest: Manifest | undefined
+  /** Whether we hold the piece, verified. */
+  has(piece: number): boolean
+  /** Reads bytes of a piece. */
+  read(piece: number, offset: number, length: number): Promise<Uint8Array>
+  /** The Merkle proof of a range of a piece (sibling hashes up to the piece hash). */
+  proof(piece: number, offset: number, length: number): Promise<Uint8Array>
+  /** Waits for the upload rate limits, if any. */
+  takeTokens(bytes: number): Promise<void> | undefined
+  /** Counts bytes sent. */
+  onUploaded(peer: PeerConnection, bytes: number): void
+}
+
+interface Job {
+  readonly request: RequestMessage
+  readonly share: ServedShare
+  cancelled: boolean
+  /** Started when the job comes within the read-ahead window. */
+  bytes?: Promise<{ bytes: Uint8Array; proof?: Uint8Array } | undefined>
+}
+
+/** Reads kept in flight ahead of the one being sent. */
+const READ_AHEAD = 4
+/** Requests one peer may have queued with us; more are refused as `BUSY`. */
+export const MAX_QUEUED_REQUESTS = 512
+
+/**
+ * Serves one peer's requests in order: checks each against what we hold,
+ * reads a few ahead from the piece store, respects the upload rate limits
+ * and the connection's backpressure, and skips what the peer cancelled.
+ * @internal
+ */
+export class Uploader {
+  private readonly queue: Job[] = []
+  private readonly byId = new Map<number, Job>()
+  private pumping = false
+  private closed = false
+
+  constructor(
+    private readonly peer: PeerConnection,
+    private readonly onReadError: (error: unknown) => void,
+  ) {}
+
+  /** Queues a request, or answers it at once with a `reject` when it cannot be served. */
+  enqueue(request: RequestMessage, share: ServedShare | undefined): void {
+    if (this.closed) return
+    const refusal = this.check(request, share)
+    if (refusal !== undefined) {
+      this.peer.send({ type: 'reject', id: request.id, code: refusal })
+      return
+    }
+    const job: Job = { request, share: share as ServedShare, cancelled: false }
+    this.queue.push(job)
+    this.byId.set(request.id, job)
+    if (!this.pumping) void this.pump()
+  }
+
+  /** The peer no longer wants the answer to request `id`. */
+  cancel(id: number): void {
+    const job = this.byId.get(id)
+    if (job === undefined) return
+    job.cancelled = true
+    this.byId.delete(id)
+  }
+
+  /** Drops everything queued. */
+  close(): void {
+    this.closed = true
+    for (const job of this.queue) job.cancelled = true
+    this.queue.length = 0
+    this.byId.clear()
+  }
+
+  private check(request: RequestMessage, share: ServedShare | undefined): string | undefined {
+    if (this.queue.length >= MAX_QUEUED_REQUESTS) return 'BUSY'
+    const manifest = share?.manifest
+    if (share === undefined || manifest === undefined) return 'NOT_AVAILABLE'
+    if (request.piece >= manifest.pieceCount || !share.has(request.piece)) return 'NOT_AVAILABLE'
+    if (request.offset + request.length > manifest.pieceSize(request.piece)) return 'BAD_REQUEST'
+    if (request.proof && !isProofRange(manifest, request.piece, request.offset, request.length)) return 'BAD_REQUEST'
+    if (this.byId.has(request.id)) return 'BAD_REQUEST'
+    return undefined
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        for (let i = 0; i < Math.min(READ_AHEAD, this.queue.length); i++) this.startRead(this.queue[i] as Job)
+        const job = this.queue[0] as Job
+        const result = await job.bytes
+        this.queue.shift()
+        if (job.cancelled || this.closed) continue
+        this.byId.delete(job.request.id)
+        if (result === undefined) {
+          this.peer.send({ type: 'reject', id: job.request.id, code: 'NOT_AVAILABLE' })
+          continue
+        }
+        const wait = job.share.takeTokens(result.bytes.length)
+        if (wait !== undefined) await wait
+        if (job.cancelled || this.closed || this.peer.isClosed) continue
+        const message = result.proof
+          ? { type: 'data' as const, id: job.request.id, bytes: result.bytes, proof: result.proof }
+          : { type: 'data' as const, id: job.request.id, bytes: result.bytes }
+        const ready = this.peer.send(message)
+        this.peer.bytesSent += result.bytes.length
+        job.share.onUploaded(this.peer, result.bytes.length)
+        if (!ready) await this.peer.drained()
+      }
+    } catch {
+      // The connection closed under us; its owner cleans up.
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  private startRead(job: Job): void {
+    if (job.bytes !== undefined || job.cancelled) {
+      job.bytes ??= Promise.resolve(undefined)
+      return
+    }
+    const { piece, offset, length, proof } = job.request
+    job.bytes = (async () => {
+      try {
+        const bytes = await job.share.read(piece, offset, length)
+        return proof ? { bytes, proof: await job.share.proof(piece, offset, length) } : { bytes }
+      } catch (error) {
+        this.onReadError(error)
+        return undefined
+      }
+    })()
+  }
+}

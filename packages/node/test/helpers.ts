@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MemoryStateStore } from '@mycel/store'
+import type { Transport } from '@mycel/transport'
+import { createNode, type MycelNode, type NodeOptions } from '../src/index.js'
+
+/** A fresh temporary folder; remove it with {@link removeDir}. */
+export function tempDir(prefix = 'mycel-node-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix))
+}
+
+export function removeDir(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true })
+}
+
+/** Deterministic bytes: the same `seed` and `size` always give the same content. */
+export function contentBytes(size: number, seed = 1): Uint8Array {
+  const bytes = new Uint8Array(size)
+  let x = seed * 2654435761
+  for (let i = 0; i < size; i++) {
+    x = (x ^ (x << 13)) >>> 0
+    x = (x ^ (x >>> 17)) >>> 0
+    x = (x ^ (x << 5)) >>> 0
+    bytes[i] = x & 0xff
+  }
+  return bytes
+}
+
+export async function writeContent(path: string, size: number, seed = 1): Promise<Uint8Array> {
+  const bytes = contentBytes(size, seed)
+  await writeFile(path, bytes)
+  return bytes
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+export async function sha256File(path: string): Promise<string> {
+  return sha256(await readFile(path))
+}
+
+/** A node on a memory transport, with memory state and no DHT, in a temp data folder. */
+export async function memoryNode(transport: Transport, options: Partial<NodeOptions> = {}): Promise<MycelNode> {
+  return createNode({
+    dataDir: await tempDir(),
+    listen: ['memory://0'],
+    transports: [transport],
+    dht: false,
+    state: new MemoryStateStore(),
+    ...options,
+  })
+}
+
+/** Closes nodes and removes folders, whatever fails. */
+export async function cleanup(nodes: MycelNode[], dirs: string[]): Promise<void> {
+  await Promise.allSettled(nodes.map((node) => node.close()))
+  await Promise.allSettled(dirs.map((dir) => removeDir(dir)))
+}
