@@ -4,7 +4,7 @@ import { Readable } from 'node:stream'
 import type { DhtNode, DhtStats } from '@mycel/dht'
 import { Bitfield, formatMagnet, type IngestProgress, type Manifest, parseMagnet } from '@mycel/pieces'
 import { ingestPath } from '@mycel/pieces/node'
-import type { PieceStore, StateStore } from '@mycel/store'
+import type { PieceStore, SearchHit, ShareFilter, ShareRecord, StateStore } from '@mycel/store'
 import { downloadContentPath, type FileHandlePool, openDownloadStore, openSeedStore } from '@mycel/store/fs'
 import type { Identity } from '@mycel/transport'
 import type TypedEmitter from 'typed-emitter'
@@ -265,6 +265,29 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     )
     if (entry === undefined) throw new NodeError('SHARE_NOT_FOUND', 'no such share on this node')
     return this.discovery.announce(entry.swarm, options.signal)
+  }
+
+  /**
+   * The shares and downloads this node knows (also those stopped or in
+   * error), newest first, from its state store.
+   */
+  async list(filter: ShareFilter = {}): Promise<ShareRecord[]> {
+    return this.parts.state.listShares(filter)
+  }
+
+  /**
+   * Finds shares by name (and file paths): every term must appear,
+   * case-insensitively.
+   */
+  async search(text: string, options: { limit?: number } = {}): Promise<SearchHit[]> {
+    return this.parts.state.search(text, options)
+  }
+
+  /** The manifest of a share this node knows. */
+  async getManifest(infohash: string | Uint8Array): Promise<Manifest | undefined> {
+    const bytes = typeof infohash === 'string' ? Uint8Array.from(Buffer.from(infohash, 'hex')) : infohash
+    if (bytes.length !== 32) throw new NodeError('SHARE_NOT_FOUND', 'an infohash is 32 bytes (64 hex digits)')
+    return this.parts.state.getManifest(bytes)
   }
 
   /** The download of a share, if this node downloads it. */

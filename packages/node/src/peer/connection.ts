@@ -89,9 +89,11 @@ export class PeerConnection {
       void this.close(new NodeError('PEER_TIMEOUT', `${this.peerIdText} sent no hello`))
     }, HELLO_TIMEOUT_MS)
     this.helloTimer.unref?.()
+    // Our hello goes first: messages that arrived during the handshake are
+    // delivered as soon as the handler is set, and may make us answer.
+    this.send(options.hello)
     connection.onMessage((bytes) => this.receive(bytes))
     void connection.closed.then((error) => this.finish(error))
-    this.send(options.hello)
   }
 
   /**
