@@ -42,10 +42,14 @@ export async function sha256File(path: string): Promise<string> {
   return sha256(await readFile(path))
 }
 
+const dataDirs: string[] = []
+
 /** A node on a memory transport, with memory state and no DHT, in a temp data folder. */
 export async function memoryNode(transport: Transport, options: Partial<NodeOptions> = {}): Promise<MycelNode> {
+  const dataDir = await tempDir()
+  dataDirs.push(dataDir)
   return createNode({
-    dataDir: await tempDir(),
+    dataDir,
     listen: ['memory://0'],
     transports: [transport],
     dht: false,
@@ -57,5 +61,5 @@ export async function memoryNode(transport: Transport, options: Partial<NodeOpti
 /** Closes nodes and removes folders, whatever fails. */
 export async function cleanup(nodes: MycelNode[], dirs: string[]): Promise<void> {
   await Promise.allSettled(nodes.map((node) => node.close()))
-  await Promise.allSettled(dirs.map((dir) => removeDir(dir)))
+  await Promise.allSettled([...dirs, ...dataDirs.splice(0)].map((dir) => removeDir(dir)))
 }

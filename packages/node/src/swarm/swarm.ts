@@ -122,13 +122,8 @@ export class Swarm implements ServedShare {
    * after a restart) and the pieces already verified.
    */
   async open(manifest: Manifest, store: PieceStore, have: Bitfield): Promise<void> {
-    this.manifest = manifest
-    this.store = store
-    this.have = have
     this.metadata = encodeMetadata(manifest)
-    if (!have.isComplete()) this.startDownloader()
-    for (const peer of this.members.keys()) this.greet(peer, true)
-    this.events.onProgress()
+    this.adopt(manifest, store, have)
   }
 
   /** Starts a download that knows only the infohash: the metadata comes from members. */
@@ -345,19 +340,28 @@ export class Swarm implements ServedShare {
       await this.environment.state.putManifest(manifest)
       const store = await this.environment.openStore(manifest)
       if (this.stopped) return
-      this.manifest = manifest
       this.metadata = metadata
-      this.store = store
-      this.have = new Bitfield(manifest.pieceCount)
       this.events.onManifest(manifest)
-      this.startDownloader()
-      for (const [peer, member] of this.members) {
-        this.greet(peer, true)
-        this.acceptBits(peer, member, member.rawBits ?? new Uint8Array(0))
-      }
+      this.adopt(manifest, store, new Bitfield(manifest.pieceCount))
     } catch (error) {
       this.fail(error)
     }
+  }
+
+  /**
+   * Takes the manifest and the pieces held: starts downloading what is
+   * missing, and reads the bitfields members sent before we could.
+   */
+  private adopt(manifest: Manifest, store: PieceStore, have: Bitfield): void {
+    this.manifest = manifest
+    this.store = store
+    this.have = have
+    if (!have.isComplete()) this.startDownloader()
+    for (const [peer, member] of this.members) {
+      this.greet(peer, true)
+      if (member.bits === undefined) this.acceptBits(peer, member, member.rawBits ?? new Uint8Array(0))
+    }
+    this.events.onProgress()
   }
 
   private startDownloader(): void {

@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { DhtNode } from '@mycel/dht'
+import { createUdpDhtNode } from '@mycel/dht/udp'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createNode, type MycelNode } from '../src/index.js'
+import { cleanup, sha256, tempDir, writeContent } from './helpers.js'
+
+const nodes: MycelNode[] = []
+const dirs: string[] = []
+let bootstrap: DhtNode | undefined
+afterEach(async () => {
+  await cleanup(nodes.splice(0), dirs.splice(0))
+  await bootstrap?.close()
+  bootstrap = undefined
+})
+
+describe('discovery through the DHT', () => {
+  it('finds the seeder from a magnet link alone, through a local bootstrap node (real UDP and TCP)', async () => {
+    bootstrap = await createUdpDhtNode({ host: '127.0.0.1', port: 0 })
+    const router = `127.0.0.1:${bootstrap.address.port}`
+    const source = await tempDir()
+    const target = await tempDir()
+    dirs.push(source, target)
+    const bytes = await writeContent(join(source, 'report.pdf'), 700_000, 11)
+    const options = (dataDir: string) => ({
+      dataDir,
+      listen: ['tcp://127.0.0.1:0'],
+      bootstrap: [router],
+      dht: { host: '127.0.0.1' },
+    })
+    const seederData = await tempDir()
+    const leecherData = await tempDir()
+    dirs.push(seederData, leecherData)
+    const seeder = await createNode(options(seederData))
+    nodes.push(seeder)
+    const share = await seeder.share(join(source, 'report.pdf'))
+    // Make sure the announcement is stored before the leecher looks.
+    expect(await seeder.announce(share.infohash)).toBeGreaterThan(0)
+    const leecher = await createNode(options(leecherData))
+    nodes.push(leecher)
+    const magnet = share.magnet
+    expect(magnet).not.toContain('x.pe') // nothing but the infohash and name
+    await leecher.download(magnet, { dir: target }).done()
+    expect(sha256(await readFile(join(target, 'report.pdf')))).toBe(sha256(bytes))
+    expect(leecher.peers().map((peer) => peer.peerId)).toContain(seeder.peerId)
+  }, 30_000)
+})

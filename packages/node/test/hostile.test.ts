@@ -1,0 +1,112 @@
+import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { MemoryStateStore } from '@mycel/store'
+import { parsePeerId } from '@mycel/transport'
+import { createMemoryNetwork } from '@mycel/transport/testing'
+import { encodeBencode } from '@mycel/wire'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { MycelNode } from '../src/index.js'
+import { cleanup, contentBytes, memoryNode, sha256, tempDir, writeContent } from './helpers.js'
+import { RawPeer } from './raw-peer.js'
+
+const nodes: MycelNode[] = []
+const dirs: string[] = []
+const rawPeers: RawPeer[] = []
+afterEach(async () => {
+  await Promise.allSettled(rawPeers.splice(0).map((peer) => peer.close()))
+  await cleanup(nodes.splice(0), dirs.splice(0))
+})
+
+describe('hostile peers', () => {
+  it('bans a peer that sends corrupt pieces and still completes from honest ones', async () => {
+    const network = createMemoryNetwork()
+    const honestDir = await tempDir()
+    const corruptDir = await tempDir()
+    const target = await tempDir()
+    dirs.push(honestDir, corruptDir, target)
+    const size = 2 * 1024 * 1024
+    const bytes = await writeContent(join(honestDir, 'data.bin'), size, 21)
+    await writeFile(join(corruptDir, 'data.bin'), bytes)
+    const honest = await memoryNode(network.transport())
+    const corrupt = await memoryNode(network.transport())
+    const state = new MemoryStateStore()
+    const leecher = await memoryNode(network.transport(), { state })
+    nodes.push(honest, corrupt, leecher)
+    const share = await honest.share(join(honestDir, 'data.bin'), { pieceLength: 32 * 1024 })
+    await corrupt.share(join(corruptDir, 'data.bin'), { pieceLength: 32 * 1024 })
+    // The corrupt seeder's file changes under it: it serves bytes that do not match its manifest.
+    await writeFile(join(corruptDir, 'data.bin'), contentBytes(size, 99))
+    const banned: string[] = []
+    leecher.on('peer-banned', (peerId) => banned.push(peerId))
+    await leecher.download(share.magnet, { dir: target, peers: [...corrupt.addresses, ...honest.addresses] }).done()
+    expect(sha256(await readFile(join(target, 'data.bin')))).toBe(sha256(bytes))
+    expect(banned).toEqual([corrupt.peerId])
+    const record = await state.getPeer(parsePeerId(corrupt.peerId))
+    expect(record?.bannedUntil).toBeGreaterThan(Date.now() + 50 * 60 * 1000)
+    expect(leecher.peers().map((peer) => peer.peerId)).not.toContain(corrupt.peerId)
+  })
+
+  it('closes only the connection of a peer that sends a malformed message', async () => {
+    const network = createMemoryNetwork()
+    const source = await tempDir()
+    const target = await tempDir()
+    dirs.push(source, target)
+    const bytes = await writeContent(join(source, 'a.bin'), 500_000, 5)
+    const seeder = await memoryNode(network.transport())
+    const leecher = await memoryNode(network.transport())
+    nodes.push(seeder, leecher)
+    const share = await seeder.share(join(source, 'a.bin'))
+    const closed = new Promise<Error | undefined>((resolve) => {
+      seeder.on('peer-disconnected', (_peer, reason) => resolve(reason))
+    })
+    const raw = await RawPeer.dial(network.transport(), seeder.addresses[0] as string)
+    rawPeers.push(raw)
+    await raw.next('hello')
+    raw.sendRaw(new Uint8Array([0xc1, 0xff, 0x00]))
+    const reason = await closed
+    expect(reason).toMatchObject({ name: 'NodeError', code: 'PEER_PROTOCOL' })
+    expect(await raw.connection?.closed).toBeDefined()
+    // The seeder serves everyone else as before.
+    await leecher.download(share.magnet, { dir: target, peers: seeder.addresses }).done()
+    expect(sha256(await readFile(join(target, 'a.bin')))).toBe(sha256(bytes))
+  })
+
+  it('refuses metadata whose paths escape the download folder, and bans its sender', async () => {
+    const network = createMemoryNetwork()
+    const target = await tempDir()
+    dirs.push(target)
+    const hostileInfo = {
+      'file tree': { '..': { 'escaped.txt': { '': { length: 5, 'pieces root': new Uint8Array(32).fill(1) } } } },
+      'meta version': 2,
+      name: 'innocent',
+      'piece length': 16384,
+    }
+    const info = encodeBencode(hostileInfo)
+    const infohash = new Uint8Array(await crypto.subtle.digest('SHA-256', info))
+    const metadata = encodeBencode(
+      new Map<string, unknown>([
+        ['info', hostileInfo],
+        ['piece layers', new Map()],
+      ]) as never,
+    )
+    const leecher = await memoryNode(network.transport())
+    nodes.push(leecher)
+    const banned = new Promise<string>((resolve) => leecher.on('peer-banned', (_id, reason) => resolve(reason)))
+    // The hostile peer dials the leecher and offers the share.
+    const raw = await RawPeer.dial(network.transport(), leecher.addresses[0] as string)
+    rawPeers.push(raw)
+    raw.on((message) => {
+      if (message.type === 'meta-get') {
+        raw.send({ type: 'meta', id: message.id, total: metadata.length, offset: 0, bytes: metadata })
+      }
+    })
+    const hex = Buffer.from(infohash).toString('hex')
+    const download = leecher.download(hex, { dir: target })
+    raw.send({ type: 'bitfield', infohash, bits: new Uint8Array([0x80]) })
+    expect(await banned).toMatch(/MANIFEST_BAD_PATH/)
+    expect(download.manifest).toBeUndefined()
+    expect(existsSync(join(target, '..', 'escaped.txt'))).toBe(false)
+    expect(existsSync(join(target, 'innocent'))).toBe(false)
+  })
+})
