@@ -12,11 +12,11 @@ import { Discovery } from './discovery.js'
 import { NodeError } from './errors.js'
 import type { NodeEvents, PeerInfo } from './events.js'
 import { Download, type HandleControl, progressOf, type Share } from './handles.js'
-import type { SignalOptions } from './options.js'
+import type { ShareLimits, SignalOptions } from './options.js'
 import type { ConnectionPool } from './peer/pool.js'
 import { PeerRegistry } from './peer/registry.js'
 import { TokenBucket } from './rate-limit.js'
-import { findFile, type ReadStreamOptions, readFileRange } from './read-stream.js'
+import { type ReadStreamOptions, readFile } from './read-stream.js'
 import { Swarm, type SwarmEnvironment } from './swarm/swarm.js'
 
 /** Options of {@link MycelNode.share}. */
@@ -25,6 +25,8 @@ export interface ShareOptions extends SignalOptions {
   pieceLength?: number
   /** Called as the files are hashed. */
   onProgress?: (progress: IngestProgress) => void
+  /** Bandwidth limits of this share (on top of the node's). */
+  limits?: ShareLimits
 }
 
 /** Options of {@link MycelNode.download}. */
@@ -33,6 +35,8 @@ export interface DownloadOptions {
   dir?: string
   /** Peers to try at once, as transport addresses (`tcp://host:port`), besides those of the magnet link. */
   peers?: string[]
+  /** Bandwidth limits of this download (on top of the node's). */
+  limits?: ShareLimits
 }
 
 /** Figures of a whole node, for a status display. */
@@ -184,7 +188,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       status: 'complete',
     })
     await state.setBitfield(manifest.infohash, Bitfield.full(manifest.pieceCount))
-    return this.seed(manifest, store, contentPath)
+    return this.seed(manifest, store, contentPath, options.limits)
   }
 
   /**
@@ -206,7 +210,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     if (existing?.download !== undefined) return existing.download
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${existing.name} is already shared here`)
     const name = magnet.name ?? infohashHex
-    const entry = this.addEntry(magnet.infohash, name, undefined)
+    const entry = this.addEntry(magnet.infohash, name, undefined, options.limits)
     const download = new Download(entry.swarm, name, this.control)
     entry.download = download
     const peers = [...magnet.peers.map((hostPort) => `tcp://${hostPort}`), ...(options.peers ?? [])]
@@ -232,15 +236,10 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       typeof infohash === 'string' ? infohash.toLowerCase() : Buffer.from(infohash).toString('hex'),
     )
     if (entry === undefined) throw new NodeError('SHARE_NOT_FOUND', 'no such share on this node')
-    const { swarm } = entry
-    async function* chunks(): AsyncGenerator<Uint8Array> {
-      while (swarm.manifest === undefined) {
-        if (swarm.error !== undefined) throw swarm.error
-        await swarm.changed(options.signal)
-      }
-      yield* readFileRange(swarm, findFile(swarm.manifest, path), options)
-    }
-    return Readable.from(chunks(), { objectMode: false, ...(options.signal ? { signal: options.signal } : {}) })
+    return Readable.from(readFile(entry.swarm, path, options), {
+      objectMode: false,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })
   }
 
   /**
@@ -341,8 +340,8 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     })
   }
 
-  private seed(manifest: Manifest, store: PieceStore, contentPath: string): Share {
-    const entry = this.addEntry(manifest.infohash, manifest.name, contentPath)
+  private seed(manifest: Manifest, store: PieceStore, contentPath: string, limits?: ShareLimits): Share {
+    const entry = this.addEntry(manifest.infohash, manifest.name, contentPath, limits)
     void entry.swarm.open(manifest, store, Bitfield.full(manifest.pieceCount))
     const share: Share = {
       infohash: manifest.infohash,
@@ -357,7 +356,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     return share
   }
 
-  private addEntry(infohash: Uint8Array, name: string, contentPath: string | undefined): Entry {
+  private addEntry(infohash: Uint8Array, name: string, contentPath: string | undefined, limits?: ShareLimits): Entry {
     const infohashHex = Buffer.from(infohash).toString('hex')
     const entry: Entry = { name, contentPath } as Entry
     entry.swarm = new Swarm(
@@ -372,7 +371,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
         onComplete: () => void this.onComplete(entry),
         onError: (error) => void this.onError(entry, error),
       },
-      { upload: new TokenBucket(0), download: new TokenBucket(0) },
+      { upload: new TokenBucket(limits?.uploadRate ?? 0), download: new TokenBucket(limits?.downloadRate ?? 0) },
     )
     this.entries.set(infohashHex, entry)
     this.discovery.add(entry.swarm)

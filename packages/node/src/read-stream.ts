@@ -1,7 +1,7 @@
 import type { Manifest, ManifestFile } from '@mycel/pieces'
 import { NodeError } from './errors.js'
 import { REQUEST_BYTES } from './swarm/piece-download.js'
-import type { Swarm } from './swarm/swarm.js'
+import type { ReadWindow, Swarm } from './swarm/swarm.js'
 
 /** Options of {@link MycelNode.createReadStream}. */
 export interface ReadStreamOptions {
@@ -15,6 +15,8 @@ export interface ReadStreamOptions {
   signal?: AbortSignal
 }
 
+const DEFAULT_READ_AHEAD = 8 * 1024 * 1024
+
 /** Finds a file of a share by its path (components joined with `/`). @internal */
 export function findFile(manifest: Manifest, path: string): number {
   const wanted = path.replace(/^\/+/, '')
@@ -27,54 +29,77 @@ export function findFile(manifest: Manifest, path: string): number {
 }
 
 /**
- * The verified bytes of a range of one file, fetched on demand: pieces we
- * hold are read from the store; the others are fetched first (a priority
- * window ahead of the reader), with Merkle proofs, and each range is handed
- * out as soon as its proof checks, before its whole piece has arrived.
+ * The verified bytes of a range of one file, fetched on demand. The reader
+ * declares its window to the swarm at once (before the manifest is known),
+ * so the pieces under it are fetched first and with Merkle proofs; pieces
+ * already held are read from the store, and a range of a piece still
+ * downloading is handed out as soon as its proof checks.
  * @internal
  */
-export async function* readFileRange(
+export async function* readFile(
+  swarm: Swarm,
+  path: string,
+  options: ReadStreamOptions,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const { signal } = options
+  const window: ReadWindow = {
+    path: path.replace(/^\/+/, ''),
+    position: options.start ?? 0,
+    end: options.end ?? Number.MAX_SAFE_INTEGER,
+    readAhead: options.readAhead ?? DEFAULT_READ_AHEAD,
+  }
+  swarm.want(window)
+  try {
+    while (swarm.manifest === undefined) {
+      if (swarm.error !== undefined) throw swarm.error
+      await swarm.changed(signal)
+    }
+    yield* readRange(swarm, findFile(swarm.manifest, path), window, signal)
+  } finally {
+    swarm.want(window, true)
+  }
+}
+
+async function* readRange(
   swarm: Swarm,
   fileIndex: number,
-  options: ReadStreamOptions,
+  window: ReadWindow,
+  signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const manifest = swarm.manifest as Manifest
   const file = manifest.files[fileIndex] as ManifestFile
-  const start = options.start ?? 0
-  const end = Math.min(options.end ?? file.length - 1, file.length - 1)
-  if (!Number.isSafeInteger(start) || start < 0 || (file.length > 0 && start > end + 1)) {
-    throw new NodeError('RANGE_INVALID', `cannot read ${start}..${end} of a file of ${file.length} bytes`)
+  const end = Math.min(window.end, file.length - 1)
+  if (!Number.isSafeInteger(window.position) || window.position < 0 || window.position > end + 1) {
+    throw new NodeError(
+      'RANGE_INVALID',
+      `cannot read ${window.position}..${window.end} of a file of ${file.length} bytes`,
+    )
   }
-  const readAhead = Math.max(manifest.pieceLength, options.readAhead ?? 8 * 1024 * 1024)
-  const { signal } = options
-  let position = start
-  try {
-    while (position <= end) {
-      if (signal?.aborted) throw NodeError.aborted(signal.reason)
-      const piece = file.firstPiece + Math.floor(position / manifest.pieceLength)
-      const pieceStart = (piece - file.firstPiece) * manifest.pieceLength
-      if (swarm.has(piece)) {
-        const pieceEnd = Math.min(pieceStart + manifest.pieceSize(piece) - 1, end)
-        yield await (swarm.store as NonNullable<Swarm['store']>).read(fileIndex, position, pieceEnd - position + 1)
-        position = pieceEnd + 1
-        continue
-      }
+  let position = window.position
+  while (position <= end) {
+    if (signal?.aborted) throw NodeError.aborted(signal.reason)
+    const piece = file.firstPiece + Math.floor(position / manifest.pieceLength)
+    const pieceStart = (piece - file.firstPiece) * manifest.pieceLength
+    let chunk: Uint8Array | undefined
+    if (swarm.has(piece)) {
+      const pieceEnd = Math.min(pieceStart + manifest.pieceSize(piece) - 1, end)
+      chunk = await (swarm.store as NonNullable<Swarm['store']>).read(fileIndex, position, pieceEnd - position + 1)
+    } else {
       if (swarm.error !== undefined) throw swarm.error
-      if (swarm.complete) throw new NodeError('CLOSED', 'the share stopped')
-      const windowEnd = file.firstPiece + Math.ceil(Math.min(file.length, position + readAhead) / manifest.pieceLength)
-      swarm.setPriority([{ start: piece, end: Math.min(windowEnd, file.firstPiece + file.pieceCount) }])
       const rangeOffset = Math.floor((position - pieceStart) / REQUEST_BYTES) * REQUEST_BYTES
       const proven = swarm.provenRange(piece, rangeOffset)
       if (proven !== undefined) {
         const from = position - pieceStart - rangeOffset
-        const to = Math.min(proven.length, end - pieceStart - rangeOffset + 1)
-        yield proven.slice(from, to)
-        position += to - from
-        continue
+        chunk = proven.slice(from, Math.min(proven.length, end - pieceStart - rangeOffset + 1))
       }
-      await swarm.changed(signal)
     }
-  } finally {
-    swarm.setPriority([])
+    if (chunk === undefined) {
+      await swarm.changed(signal)
+      continue
+    }
+    position += chunk.length
+    window.position = position
+    swarm.want(window)
+    yield chunk
   }
 }

@@ -30,8 +30,8 @@ export interface DownloaderHooks {
 }
 
 interface PeerState {
-  /** Our requests in flight to this peer: id -> which range. */
-  readonly requests: Map<number, { download: PieceDownload; range: number }>
+  /** Our requests in flight to this peer: id -> which range, and whether we asked for a proof. */
+  readonly requests: Map<number, { download: PieceDownload; range: number; proof: boolean }>
   /** How many requests may be in flight. */
   depth: number
   /** Answers received since the last depth update, in bytes. */
@@ -135,10 +135,9 @@ export class Downloader {
 
   /** The part of a piece already received and proven, for a reader that arrives late. */
   receivedRange(piece: number, offset: number): Uint8Array | undefined {
-    const download = this.active.get(piece)
-    if (download === undefined || !this.proven.has(piece)) return undefined
-    const range = download.ranges.find((r) => r.offset === offset)
-    return range?.done ? download.buffer.subarray(range.offset, range.offset + range.length) : undefined
+    const range = this.active.get(piece)?.ranges.find((r) => r.offset === offset)
+    if (range === undefined || !range.proven) return undefined
+    return (this.active.get(piece) as PieceDownload).buffer.subarray(range.offset, range.offset + range.length)
   }
 
   /** Stops everything: cancels requests in flight and forgets the peers. */
@@ -231,7 +230,7 @@ export class Downloader {
       (answer) => this.onAnswer(peer, id, answer),
       () => this.onTimeout(peer, id),
     )
-    state.requests.set(id, { download, range: index })
+    state.requests.set(id, { download, range: index, proof })
   }
 
   private onAnswer(peer: PeerConnection, id: number, answer: Answer): void {
@@ -239,7 +238,7 @@ export class Downloader {
     const request = state?.requests.get(id)
     if (state === undefined || request === undefined) return
     state.requests.delete(id)
-    const { download, range: index } = request
+    const { download, range: index, proof: proofAsked } = request
     const range = download.ranges[index] as PieceRange
     range.requesters--
     if (answer.type === 'reject') {
@@ -256,15 +255,19 @@ export class Downloader {
     }
     state.timeouts = 0
     state.recentBytes += answer.bytes.length
-    if (!range.done && this.proven.has(download.piece)) {
-      const proof = answer.proof ?? new Uint8Array(0)
-      if (!verifyBlocks(this.manifest, download.piece, range.offset, answer.bytes, proof)) {
-        this.hooks.onCorrupt(download.piece, [peer.peerIdText])
-        return
-      }
-      this.hooks.onProvenBytes(download.piece, range.offset, answer.bytes)
+    // A range asked with a proof is checked on its own, before the piece is whole.
+    const proven = proofAsked && !range.done
+    if (
+      proven &&
+      !verifyBlocks(this.manifest, download.piece, range.offset, answer.bytes, answer.proof ?? new Uint8Array(0))
+    ) {
+      this.hooks.onCorrupt(download.piece, [peer.peerIdText])
+      return
     }
-    if (download.fill(index, answer.bytes, peer.peerIdText) && download.complete) this.completePiece(download)
+    if (download.fill(index, answer.bytes, peer.peerIdText, proven)) {
+      if (proven) this.hooks.onProvenBytes(download.piece, range.offset, answer.bytes)
+      if (download.complete) this.completePiece(download)
+    }
     this.scheduleFill()
   }
 

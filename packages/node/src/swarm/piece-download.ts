@@ -8,8 +8,10 @@ export const REQUEST_BYTES = Math.min(8 * BLOCK_SIZE, MESSAGE_LIMITS.maxRequestB
 export interface PieceRange {
   readonly offset: number
   readonly length: number
-  /** The bytes arrived (and, when proven, were checked). */
+  /** The bytes arrived. */
   done: boolean
+  /** They came with a Merkle proof that checked, so a reader may have them before the piece is verified. */
+  proven: boolean
   /** Requests for this range in flight (more than one only in endgame). */
   requesters: number
 }
@@ -33,7 +35,13 @@ export class PieceDownload {
   ) {
     this.ranges = []
     for (let offset = 0; offset < size; offset += REQUEST_BYTES) {
-      this.ranges.push({ offset, length: Math.min(REQUEST_BYTES, size - offset), done: false, requesters: 0 })
+      this.ranges.push({
+        offset,
+        length: Math.min(REQUEST_BYTES, size - offset),
+        done: false,
+        proven: false,
+        requesters: 0,
+      })
     }
     this.missing = this.ranges.length
   }
@@ -72,11 +80,12 @@ export class PieceDownload {
   }
 
   /** Stores the bytes of range `index` sent by `peerId`; false if it was already done. */
-  fill(index: number, bytes: Uint8Array, peerId: string): boolean {
+  fill(index: number, bytes: Uint8Array, peerId: string, proven: boolean): boolean {
     const range = this.ranges[index] as PieceRange
     if (range.done) return false
     this.buffer.set(bytes, range.offset)
     range.done = true
+    range.proven = proven
     this.missing--
     this.contributors.add(peerId)
     return true
@@ -84,7 +93,10 @@ export class PieceDownload {
 
   /** Forgets everything received (after a failed verification). */
   reset(): void {
-    for (const range of this.ranges) range.done = false
+    for (const range of this.ranges) {
+      range.done = false
+      range.proven = false
+    }
     this.missing = this.ranges.length
     this.contributors.clear()
   }

@@ -36,6 +36,18 @@ export interface SwarmEvents {
   onError(error: unknown): void
 }
 
+/** What one streaming reader wants next: a window of a file, by path. @internal */
+export interface ReadWindow {
+  /** The file's path inside the share, components joined with `/`. */
+  readonly path: string
+  /** Next byte the reader needs. */
+  position: number
+  /** Last byte it wants (inclusive). */
+  readonly end: number
+  /** Bytes ahead of `position` to fetch first. */
+  readonly readAhead: number
+}
+
 interface Member {
   /** The member's pieces, once we know the piece count. */
   bits?: Bitfield
@@ -73,6 +85,7 @@ export class Swarm implements ServedShare {
   private readonly waiters = new Set<() => void>()
   private readonly pexSent = new Map<PeerConnection, Set<string>>()
   private pexTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly readers = new Set<ReadWindow>()
   private failure: unknown
   private stopped = false
 
@@ -193,9 +206,15 @@ export class Swarm implements ServedShare {
     }
   }
 
-  /** Streaming: fetch these pieces first, with proofs. */
-  setPriority(ranges: readonly { start: number; end: number }[]): void {
-    this.downloader?.setPriority(ranges)
+  /**
+   * A streaming reader says what it wants (before the manifest is known, too):
+   * the pieces under every reader's window are fetched first, with proofs.
+   * Call again after moving `window.position`; `remove` when done.
+   */
+  want(window: ReadWindow, remove = false): void {
+    if (remove) this.readers.delete(window)
+    else this.readers.add(window)
+    this.updatePriority()
   }
 
   /** Bytes already received and proven of a range of a piece not yet stored. */
@@ -361,7 +380,28 @@ export class Swarm implements ServedShare {
       this.greet(peer, true)
       if (member.bits === undefined) this.acceptBits(peer, member, member.rawBits ?? new Uint8Array(0))
     }
+    this.wakeAll()
     this.events.onProgress()
+  }
+
+  private updatePriority(): void {
+    const manifest = this.manifest
+    if (manifest === undefined) return
+    const ranges: { start: number; end: number }[] = []
+    for (const window of this.readers) {
+      const file = manifest.files.find(
+        (f) => f.path.join('/') === window.path || (manifest.singleFile && window.path === ''),
+      )
+      if (file === undefined || file.pieceCount === 0) continue
+      const last = Math.min(window.end, window.position + window.readAhead)
+      const start = file.firstPiece + Math.floor(window.position / manifest.pieceLength)
+      const end = Math.min(
+        file.firstPiece + file.pieceCount,
+        file.firstPiece + Math.floor(last / manifest.pieceLength) + 1,
+      )
+      if (start < end) ranges.push({ start, end })
+    }
+    this.downloader?.setPriority(ranges)
   }
 
   private startDownloader(): void {
@@ -383,6 +423,7 @@ export class Swarm implements ServedShare {
       onComplete: () => this.onDownloaderComplete(),
       takeTokens: (bytes) => takeFromAll([this.environment.downloadLimit, this.downloadLimit], bytes),
     })
+    this.updatePriority()
     for (const [peer, member] of this.members) if (member.bits) this.downloader.addPeer(peer, member.bits)
   }
 
