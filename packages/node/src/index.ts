@@ -23,7 +23,6 @@
  * @packageDocumentation
  */
 
-export type { SearchHit, ShareFilter, ShareRecord } from '@mycel/store'
 export { AGENT, createNode } from './create-node.js'
 export { NodeError, type NodeErrorCode } from './errors.js'
 export type { DownloadEvents, DownloadProgress, NodeEvents, PeerInfo } from './events.js'

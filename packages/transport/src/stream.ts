@@ -72,6 +72,15 @@ export interface ByteStream {
    * @throws {@link TransportError} `CLOSED` after `end()` or `close()`
    */
   write(chunk: Uint8Array): boolean
+  /**
+   * Queues several chunks as if written one after the other, in one system
+   * call where the transport can (a frame's prefix, body and tag).
+   *
+   * @param chunks - bytes whose ownership passes to the stream
+   * @returns false when the caller should wait for `onDrain` before writing more
+   * @throws {@link TransportError} `CLOSED` after `end()` or `close()`
+   */
+  writev(chunks: readonly Uint8Array[]): boolean
   /** Half-closes: sends what is buffered, then tells the remote no more will come. Idempotent. */
   end(): void
   /** Stops `onData` until `resume()`; the transport stops reading, so the remote's writes back up. */

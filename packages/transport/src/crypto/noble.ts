@@ -28,6 +28,11 @@ export const nobleCrypto: CryptoProvider = {
     return out
   },
 
+  encryptParts(key, nonce, ad, plaintext) {
+    const sealed = chacha20poly1305(key, nonce, ad).encrypt(plaintext)
+    return [sealed.subarray(0, plaintext.length), sealed.subarray(plaintext.length)]
+  },
+
   decrypt(key, nonce, ad, ciphertext) {
     if (ciphertext.length < TAG_BYTES) return null
     try {

@@ -57,6 +57,18 @@ export interface CryptoProvider {
    */
   encrypt(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, headroom: number): Uint8Array
   /**
+   * ChaCha20-Poly1305 (RFC 8439) encryption giving the ciphertext and the tag
+   * as separate arrays, so a transport message can be written without
+   * copying them into one buffer.
+   *
+   * @param key - 32 bytes
+   * @param nonce - 12 bytes
+   * @param ad - associated data
+   * @param plaintext - bytes to encrypt
+   * @returns the ciphertext (as long as `plaintext`) and the 16-byte tag
+   */
+  encryptParts(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): [Uint8Array, Uint8Array]
+  /**
    * ChaCha20-Poly1305 (RFC 8439) decryption.
    *
    * @param key - 32 bytes

@@ -66,6 +66,12 @@ export class MemoryStream implements ByteStream {
     return !this.needDrain
   }
 
+  writev(chunks: readonly Uint8Array[]): boolean {
+    let ready = !this.needDrain
+    for (const chunk of chunks) ready = this.write(chunk)
+    return ready
+  }
+
   end(): void {
     if (this.isClosed || this.localEnded) return
     this.localEnded = true

@@ -84,6 +84,14 @@ export const nodeCrypto: CryptoProvider = {
     return view(out)
   },
 
+  encryptParts(key, nonce, ad, plaintext) {
+    const cipher = createCipheriv(CIPHER, key, nonce, { authTagLength: TAG_BYTES })
+    if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length })
+    const ciphertext = cipher.update(plaintext)
+    cipher.final()
+    return [view(ciphertext), view(cipher.getAuthTag())]
+  },
+
   decrypt(key, nonce, ad, ciphertext) {
     if (ciphertext.length < TAG_BYTES) return null
     const bodyLength = ciphertext.length - TAG_BYTES

@@ -53,6 +53,14 @@ export class SocketStream implements ByteStream {
     return this.socket.write(chunk)
   }
 
+  writev(chunks: readonly Uint8Array[]): boolean {
+    if (this.closed || this.socket.writableEnded) throw TransportError.closed('the stream')
+    this.socket.cork()
+    for (const chunk of chunks) if (chunk.length > 0) this.socket.write(chunk)
+    this.socket.uncork()
+    return !this.socket.writableNeedDrain
+  }
+
   end(): void {
     if (this.closed || this.socket.writableEnded) return
     this.socket.end()

@@ -71,6 +71,20 @@ export class CipherState {
   }
 
   /**
+   * `EncryptWithAd(ad, plaintext)` for transport messages, which always have
+   * a key: the ciphertext and tag come back as separate arrays, so the frame
+   * is written without copying them together.
+   *
+   * @returns the ciphertext and the 16-byte tag
+   */
+  encryptWithAdParts(ad: Uint8Array, plaintext: Uint8Array): [Uint8Array, Uint8Array] {
+    if (this.k === null) throw new Error('encryptWithAdParts needs a key')
+    const parts = this.crypto.encryptParts(this.k, this.nextNonceBlock(), ad, plaintext)
+    this.n++
+    return parts
+  }
+
+  /**
    * `DecryptWithAd(ad, ciphertext)`: without a key, returns the ciphertext;
    * otherwise decrypts with nonce `n` and increments `n` only on success.
    *

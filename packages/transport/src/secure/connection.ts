@@ -437,11 +437,12 @@ export class SecureConnection {
   private seal(): void {
     if (this.stagedBytes === 0 || this.staging === null) return
     const cipher = this.sendCipher as CipherState
-    const frame = cipher.encryptWithAd(EMPTY, this.staging.subarray(0, this.stagedBytes), 2)
-    writeFramePrefix(frame, 0, frame.length - 2, 2)
+    const [ciphertext, tag] = cipher.encryptWithAdParts(EMPTY, this.staging.subarray(0, this.stagedBytes))
+    const prefix = new Uint8Array(2)
+    writeFramePrefix(prefix, 0, ciphertext.length + TAG_BYTES, 2)
     this.stagedBytes = 0
     if (cipher.nextNonce % REKEY_INTERVAL === 0) cipher.rekey()
-    if (!this.stream.write(frame)) this.streamNeedsDrain = true
+    if (!this.stream.writev([prefix, ciphertext, tag])) this.streamNeedsDrain = true
   }
 
   private writeNoiseMessage(message: Uint8Array): void {

@@ -139,6 +139,20 @@ export function transportCompliance(
       expect(there.error).toBeUndefined()
     })
 
+    it('writes several chunks with writev as if written one after the other', async () => {
+      const { transport, listenAddress } = await setup()
+      const { client, server } = await openPair(transport, listenAddress)
+      const received = collectStream(server, { onEnd: () => server.end() })
+      const replies = collectStream(client)
+      const parts = ['frame-prefix', '', 'body', '-tag'].map((text) => encoder.encode(text))
+      expect(typeof client.writev(parts)).toBe('boolean')
+      client.writev([encoder.encode('+')])
+      client.end()
+      const [got, back] = await Promise.all([received, replies])
+      expect(new TextDecoder().decode(got.bytes)).toBe('frame-prefixbody-tag+')
+      expect(back.ended).toBe(true)
+    })
+
     it('tells the writer to wait while the reader is paused, then delivers everything', async () => {
       const { transport, listenAddress } = await setup()
       const { client, server } = await openPair(transport, listenAddress)

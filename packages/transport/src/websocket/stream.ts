@@ -100,6 +100,17 @@ export class WebSocketStream implements ByteStream {
     return !this.needDrain
   }
 
+  writev(chunks: readonly Uint8Array[]): boolean {
+    if (chunks.length === 1) return this.write(chunks[0] as Uint8Array)
+    const joined = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0))
+    let at = 0
+    for (const chunk of chunks) {
+      joined.set(chunk, at)
+      at += chunk.length
+    }
+    return this.write(joined)
+  }
+
   end(): void {
     if (this.closed || this.localEnded) return
     this.localEnded = true
