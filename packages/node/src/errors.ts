@@ -1,7 +1,4 @@
-/**
- * Stable codes of {@link NodeError}; `docs/errors.md` describes each. Codes
- * marked "wire" may also travel in a `reject` message.
- */
+/** Stable codes of {@link NodeError}; `docs/errors.md` describes each. */
 export type NodeErrorCode =
   | 'ABORTED'
   | 'CLOSED'
@@ -9,8 +6,6 @@ export type NodeErrorCode =
   | 'SHARE_EXISTS'
   | 'FILE_NOT_FOUND'
   | 'RANGE_INVALID'
-  | 'METADATA_UNAVAILABLE'
-  | 'NO_PEERS'
   | 'PEER_PROTOCOL'
   | 'PEER_VERSION'
   | 'PEER_TIMEOUT'
@@ -18,10 +13,9 @@ export type NodeErrorCode =
   | 'PEER_SELF'
   | 'PEER_DUPLICATE'
   | 'PEER_LIMIT'
-  | 'CORRUPT_DATA'
-  | 'NOT_AVAILABLE'
-  | 'BAD_REQUEST'
-  | 'BUSY'
+
+/** Codes this node puts in a `reject` message (documented in `docs/protocol.md`). */
+export type RejectCode = 'NOT_AVAILABLE' | 'BAD_REQUEST' | 'BUSY'
 
 /**
  * The error class of `@mycel/node`. Errors of the packages below (a
@@ -34,7 +28,7 @@ export type NodeErrorCode =
  * try {
  *   await download.done()
  * } catch (err) {
- *   if (err instanceof NodeError && err.code === 'NO_PEERS') console.log('nobody shares this yet')
+ *   if (err instanceof NodeError && err.code === 'ABORTED') console.log('the download was stopped')
  * }
  * ```
  */

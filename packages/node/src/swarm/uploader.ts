@@ -1,5 +1,6 @@
 import { isProofRange, type Manifest } from '@mycel/pieces'
 import type { RequestMessage } from '@mycel/wire'
+import type { RejectCode } from '../errors.js'
 import type { PeerConnection } from '../peer/connection.js'
 
 /** What the uploader needs to know about a share it serves. @internal */
@@ -78,7 +79,7 @@ export class Uploader {
     this.byId.clear()
   }
 
-  private check(request: RequestMessage, share: ServedShare | undefined): string | undefined {
+  private check(request: RequestMessage, share: ServedShare | undefined): RejectCode | undefined {
     if (this.queue.length >= MAX_QUEUED_REQUESTS) return 'BUSY'
     const manifest = share?.manifest
     if (share === undefined || manifest === undefined) return 'NOT_AVAILABLE'
