@@ -1,7 +1,7 @@
 import { encode as msgpack } from '@msgpack/msgpack'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeMessage, encodeMessage, MESSAGE_LIMITS as L, type Message } from '../src/index.js'
+import { decodeMessage, encodeMessage, encodeMessageParts, MESSAGE_LIMITS as L, type Message } from '../src/index.js'
 import { message } from './arbitraries.js'
 import { errorCode, expectWireError } from './helpers.js'
 
@@ -14,6 +14,29 @@ describe('messages', () => {
         expect(decodeMessage(encodeMessage(m))).toEqual(m)
       }),
       { numRuns: 1000 },
+    )
+  })
+
+  it('encodes every message as parts that join into a message decoding to the same value', () => {
+    fc.assert(
+      fc.property(message, (m) => {
+        const parts = encodeMessageParts(m)
+        const joined = Buffer.concat(parts)
+        expect(decodeMessage(new Uint8Array(joined))).toEqual(m)
+        if (m.type === 'data') expect(parts[1]).toBe(m.bytes) // the payload itself, not a copy
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('encodes data payloads of every bin size as parts', () => {
+    for (const size of [0, 255, 256, 65535, 65536, L.maxRequestBytes]) {
+      const m: Message = { type: 'data', id: 1, bytes: new Uint8Array(size).fill(3), proof: new Uint8Array(64) }
+      expect(decodeMessage(new Uint8Array(Buffer.concat(encodeMessageParts(m))))).toEqual(m)
+    }
+    expectWireError(
+      () => encodeMessageParts({ type: 'data', id: -1, bytes: new Uint8Array(1) }),
+      'MESSAGE_INVALID_FIELD',
     )
   })
 

@@ -1,7 +1,7 @@
 import { Decoder, Encoder } from '@msgpack/msgpack'
 import { WireError } from '../errors.js'
 import { INFOHASH_BYTES, MESSAGE_LIMITS as L } from './limits.js'
-import type { Message, MessageType } from './types.js'
+import type { DataMessage, Message, MessageType } from './types.js'
 
 const HASH_BYTES = 32
 
@@ -37,6 +37,61 @@ export function encodeMessage(message: Message): Uint8Array {
   const bytes = msgpackEncoder.encode(checked)
   if (bytes.length > L.maxMessageBytes) throw tooLarge(bytes.length)
   return bytes
+}
+
+/**
+ * Encodes a message as a few byte arrays whose concatenation is exactly what
+ * {@link encodeMessage} would return, without copying a `data` message's
+ * payload: for `data` the parts are a small msgpack header and `bytes`
+ * itself. A channel that copies the parts into its own buffer (as the
+ * secure channel does) then touches the payload once.
+ *
+ * @param message - the message to send
+ * @returns the parts, in order
+ * @throws {@link WireError} as {@link encodeMessage}
+ *
+ * @example
+ * ```ts
+ * connection.writeParts(encodeMessageParts({ type: 'data', id, bytes: block }))
+ * ```
+ */
+export function encodeMessageParts(message: Message): Uint8Array[] {
+  if (typeof message !== 'object' || message === null) throw new TypeError('message must be an object')
+  if (message.type !== 'data') return [encodeMessage(message)]
+  const checked = parseFields(new Fields(message as unknown as Record<string, unknown>)) as DataMessage
+  const { bytes, ...rest } = checked
+  // The map without `bytes`, then one more entry: "bytes" and its bin header.
+  const head = msgpackEncoder.encode(rest)
+  const entries = (head[0] as number) & 0x0f
+  const binHeader = bytes.length < 0x100 ? 2 : bytes.length < 0x10000 ? 3 : 5
+  const header = new Uint8Array(head.length + BYTES_KEY.length + binHeader)
+  header.set(head)
+  header[0] = 0x80 | (entries + 1) // fixmap: the small map has at most 3 entries
+  header.set(BYTES_KEY, head.length)
+  writeBinHeader(header, head.length + BYTES_KEY.length, bytes.length)
+  if (header.length + bytes.length > L.maxMessageBytes) throw tooLarge(header.length + bytes.length)
+  return [header, bytes]
+}
+
+/** msgpack fixstr "bytes". */
+const BYTES_KEY = new Uint8Array([0xa5, 0x62, 0x79, 0x74, 0x65, 0x73])
+
+/** Writes the smallest msgpack bin header for `length` at `offset`. */
+function writeBinHeader(target: Uint8Array, offset: number, length: number): void {
+  if (length < 0x100) {
+    target[offset] = 0xc4
+    target[offset + 1] = length
+  } else if (length < 0x10000) {
+    target[offset] = 0xc5
+    target[offset + 1] = length >>> 8
+    target[offset + 2] = length & 0xff
+  } else {
+    target[offset] = 0xc6
+    target[offset + 1] = length >>> 24
+    target[offset + 2] = (length >>> 16) & 0xff
+    target[offset + 3] = (length >>> 8) & 0xff
+    target[offset + 4] = length & 0xff
+  }
 }
 
 /**

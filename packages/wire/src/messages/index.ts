@@ -1,4 +1,4 @@
-export { decodeMessage, encodeMessage } from './codec.js'
+export { decodeMessage, encodeMessage, encodeMessageParts } from './codec.js'
 export { INFOHASH_BYTES, MESSAGE_LIMITS, PROTOCOL_VERSION } from './limits.js'
 export type {
   BitfieldMessage,
