@@ -200,9 +200,29 @@ describe('secure channel', () => {
     })
   }
 
+  it('sends a message given in parts as the same message, across Noise message boundaries', async () => {
+    const [x, y] = await securePair()
+    const header = new Uint8Array(30).fill(1)
+    const payload = new Uint8Array(131072).map((_, i) => i & 0xff)
+    const whole = new Uint8Array([...header, ...payload])
+    const received: Uint8Array[] = []
+    y.onMessage((message) => received.push(message))
+    x.writeParts([header, payload])
+    x.writeParts([])
+    x.write(whole)
+    await x.close()
+    await y.closed
+    expect(received.map((m) => m.length)).toEqual([whole.length, 0, whole.length])
+    expect(Buffer.compare(received[0] as Uint8Array, whole)).toBe(0)
+    expect(() => x.writeParts([new Uint8Array(1)])).toThrow(expect.objectContaining({ code: 'CLOSED' }))
+  })
+
   it('refuses to send an oversized message with MESSAGE_TOO_LARGE and writes after close with CLOSED', async () => {
     const [x, y] = await securePair()
     expect(() => x.write(new Uint8Array(1024 * 1024 + 1))).toThrow(
+      expect.objectContaining({ code: 'MESSAGE_TOO_LARGE' }),
+    )
+    expect(() => x.writeParts([new Uint8Array(1024 * 1024), new Uint8Array(1)])).toThrow(
       expect.objectContaining({ code: 'MESSAGE_TOO_LARGE' }),
     )
     await x.close()

@@ -166,30 +166,55 @@ export class SecureConnection {
    * @throws {@link TransportError} `CLOSED` once closed; `MESSAGE_TOO_LARGE` over the limit
    */
   write(message: Uint8Array): boolean {
-    if (this.state !== 'open') throw TransportError.closed('the connection')
     if (!(message instanceof Uint8Array)) throw new TypeError('message must be a Uint8Array')
-    if (message.length > this.settings.maxMessageBytes) {
+    return this.stage([message], message.length)
+  }
+
+  /**
+   * Queues one application message given as several parts (for example a
+   * header and a payload), without joining them first: they are copied once,
+   * straight into the outgoing buffer.
+   *
+   * @param parts - the message's bytes, in order; up to `maxMessageBytes` in all
+   * @returns false when the caller should wait for {@link SecureConnection.drained} before writing more
+   * @throws {@link TransportError} `CLOSED` once closed; `MESSAGE_TOO_LARGE` over the limit
+   */
+  writeParts(parts: readonly Uint8Array[]): boolean {
+    let length = 0
+    for (const part of parts) {
+      if (!(part instanceof Uint8Array)) throw new TypeError('every part must be a Uint8Array')
+      length += part.length
+    }
+    return this.stage(parts, length)
+  }
+
+  /** Copies one message (its length prefix, then its parts) into the plaintext being sealed. */
+  private stage(parts: readonly Uint8Array[], length: number): boolean {
+    if (this.state !== 'open') throw TransportError.closed('the connection')
+    if (length > this.settings.maxMessageBytes) {
       throw new TransportError(
         'MESSAGE_TOO_LARGE',
-        `message of ${message.length} bytes is over the limit of ${this.settings.maxMessageBytes}`,
+        `message of ${length} bytes is over the limit of ${this.settings.maxMessageBytes}`,
       )
     }
-    const frameLength = MESSAGE_PREFIX_BYTES + message.length
+    const frameLength = MESSAGE_PREFIX_BYTES + length
     // A message that fits in one Noise message is never split across two,
     // so the receiver can hand it out as a view without copying.
     if (frameLength <= MAX_PLAINTEXT_BYTES && this.stagedBytes + frameLength > MAX_PLAINTEXT_BYTES) this.seal()
     this.staging ??= new Uint8Array(MAX_PLAINTEXT_BYTES)
     const staging = this.staging
     if (this.stagedBytes + MESSAGE_PREFIX_BYTES > MAX_PLAINTEXT_BYTES) this.seal()
-    writeFramePrefix(staging, this.stagedBytes, message.length, MESSAGE_PREFIX_BYTES)
+    writeFramePrefix(staging, this.stagedBytes, length, MESSAGE_PREFIX_BYTES)
     this.stagedBytes += MESSAGE_PREFIX_BYTES
-    let offset = 0
-    while (offset < message.length) {
-      if (this.stagedBytes === MAX_PLAINTEXT_BYTES) this.seal()
-      const take = Math.min(message.length - offset, MAX_PLAINTEXT_BYTES - this.stagedBytes)
-      staging.set(message.subarray(offset, offset + take), this.stagedBytes)
-      this.stagedBytes += take
-      offset += take
+    for (const part of parts) {
+      let offset = 0
+      while (offset < part.length) {
+        if (this.stagedBytes === MAX_PLAINTEXT_BYTES) this.seal()
+        const take = Math.min(part.length - offset, MAX_PLAINTEXT_BYTES - this.stagedBytes)
+        staging.set(part.subarray(offset, offset + take), this.stagedBytes)
+        this.stagedBytes += take
+        offset += take
+      }
     }
     if (this.stagedBytes === MAX_PLAINTEXT_BYTES) this.seal()
     if (this.stagedBytes > 0 && !this.flushScheduled) {
