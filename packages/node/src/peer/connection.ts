@@ -3,7 +3,7 @@ import { peerIdToString } from '@mycel/transport'
 import {
   type DataMessage,
   decodeMessage,
-  encodeMessage,
+  encodeMessageParts,
   type HelloMessage,
   type Message,
   type MetaMessage,
@@ -130,7 +130,8 @@ export class PeerConnection {
    */
   send(message: Message): boolean {
     if (this.isClosed) return false
-    return this.connection.write(encodeMessage(message))
+    // A data message's payload is copied once, straight into the channel's buffer.
+    return this.connection.writeParts(encodeMessageParts(message))
   }
 
   /** Resolves when more may be sent (rejects when the connection closes). */

@@ -48,6 +48,8 @@ const TARGET_IN_FLIGHT_SECONDS = 0.3
 const REQUEST_TIMEOUT_MS = 30_000
 const MAX_TIMEOUTS_IN_A_ROW = 3
 const DEPTH_INTERVAL_MS = 500
+/** A peer is topped up once this many of its request slots are free, so requests share frames. */
+const REFILL_BATCH = 4
 
 /**
  * Fetches the pieces of one share from the peers of its swarm: picks pieces
@@ -163,6 +165,7 @@ export class Downloader {
     if (this.stopped || this.waitingForTokens) return
     const peers = [...this.peers].sort(([a], [b]) => b.score - a.score)
     for (const [peer, state] of peers) {
+      if (state.depth - state.requests.size < Math.min(REFILL_BATCH, state.depth)) continue
       while (state.requests.size < state.depth && !peer.isClosed) {
         const next = this.nextRequest(peer)
         if (next === undefined) break

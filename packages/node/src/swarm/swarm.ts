@@ -257,10 +257,9 @@ export class Swarm implements ServedShare {
     return this.have?.get(piece) ?? false
   }
 
-  read(piece: number, offset: number, length: number): Promise<Uint8Array> {
-    const manifest = this.manifest as Manifest
-    const location = manifest.locatePiece(piece)
-    return (this.store as PieceStore).read(location.fileIndex, location.offset + offset, length)
+  readInto(piece: number, offset: number, target: Uint8Array): Promise<Uint8Array> {
+    const location = (this.manifest as Manifest).locatePiece(piece)
+    return (this.store as PieceStore).readInto(location.fileIndex, location.offset + offset, target)
   }
 
   async proof(piece: number, offset: number, length: number): Promise<Uint8Array> {

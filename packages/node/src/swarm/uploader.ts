@@ -1,5 +1,5 @@
 import { isProofRange, type Manifest } from '@mycel/pieces'
-import type { RequestMessage } from '@mycel/wire'
+import { MESSAGE_LIMITS, type RequestMessage } from '@mycel/wire'
 import type { RejectCode } from '../errors.js'
 import type { PeerConnection } from '../peer/connection.js'
 
@@ -9,8 +9,8 @@ export interface ServedShare {
   readonly manifest: Manifest | undefined
   /** Whether we hold the piece, verified. */
   has(piece: number): boolean
-  /** Reads bytes of a piece. */
-  read(piece: number, offset: number, length: number): Promise<Uint8Array>
+  /** Reads bytes of a piece into `target` (filling it). */
+  readInto(piece: number, offset: number, target: Uint8Array): Promise<Uint8Array>
   /** The Merkle proof of a range of a piece (sibling hashes up to the piece hash). */
   proof(piece: number, offset: number, length: number): Promise<Uint8Array>
   /** Waits for the upload rate limits, if any. */
@@ -29,6 +29,8 @@ interface Job {
 
 /** Reads kept in flight ahead of the one being sent. */
 const READ_AHEAD = 4
+/** Buffers kept for reads: the ones in flight and the one being sent. */
+const POOLED_BUFFERS = READ_AHEAD + 1
 /** Requests one peer may have queued with us; more are refused as `BUSY`. */
 export const MAX_QUEUED_REQUESTS = 512
 
@@ -43,6 +45,8 @@ export class Uploader {
   private readonly byId = new Map<number, Job>()
   private pumping = false
   private closed = false
+  /** Read buffers reused from request to request (the channel copies what is sent). */
+  private readonly buffers: Uint8Array[] = []
 
   constructor(
     private readonly peer: PeerConnection,
@@ -111,6 +115,7 @@ export class Uploader {
           ? { type: 'data' as const, id: job.request.id, bytes: result.bytes, proof: result.proof }
           : { type: 'data' as const, id: job.request.id, bytes: result.bytes }
         const ready = this.peer.send(message)
+        this.release(result.bytes)
         this.peer.bytesSent += result.bytes.length
         job.share.onUploaded(this.peer, result.bytes.length)
         if (!ready) await this.peer.drained()
@@ -128,14 +133,28 @@ export class Uploader {
       return
     }
     const { piece, offset, length, proof } = job.request
+    const buffer = this.acquire(length)
     job.bytes = (async () => {
       try {
-        const bytes = await job.share.read(piece, offset, length)
+        const bytes = await job.share.readInto(piece, offset, buffer)
         return proof ? { bytes, proof: await job.share.proof(piece, offset, length) } : { bytes }
       } catch (error) {
+        this.release(buffer)
         this.onReadError(error)
         return undefined
       }
     })()
+  }
+
+  /** A buffer of `length` bytes from the pool (or a new one). */
+  private acquire(length: number): Uint8Array {
+    const pooled = this.buffers.pop()
+    return pooled !== undefined && pooled.buffer.byteLength >= length
+      ? new Uint8Array(pooled.buffer, 0, length)
+      : new Uint8Array(Math.max(length, MESSAGE_LIMITS.maxRequestBytes)).subarray(0, length)
+  }
+
+  private release(buffer: Uint8Array): void {
+    if (this.buffers.length < POOLED_BUFFERS) this.buffers.push(buffer)
   }
 }
