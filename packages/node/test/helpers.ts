@@ -63,3 +63,12 @@ export async function cleanup(nodes: MycelNode[], dirs: string[]): Promise<void>
   await Promise.allSettled(nodes.map((node) => node.close()))
   await Promise.allSettled([...dirs, ...dataDirs.splice(0)].map((dir) => removeDir(dir)))
 }
+
+/** Waits until `condition` holds, checking every 20 ms; fails after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
