@@ -52,6 +52,11 @@ export interface NodeStats {
   dht: DhtStats | undefined
 }
 
+/** The key of a share in the node's maps: its infohash as lower-case hex. */
+function keyOf(infohash: string | Uint8Array): string {
+  return typeof infohash === 'string' ? infohash.toLowerCase() : Buffer.from(infohash).toString('hex')
+}
+
 /** Every member hears of the others again this often (and soon after members change). */
 const PEX_INTERVAL_MS = 60_000
 
@@ -142,7 +147,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     this.pexTimer.unref?.()
     this.control = {
       remove: (infohash, options) => this.remove(infohash, options),
-      contentPath: (infohash) => this.entries.get(Buffer.from(infohash).toString('hex'))?.contentPath,
+      contentPath: (infohash) => this.entries.get(keyOf(infohash))?.contentPath,
     }
   }
 
@@ -205,7 +210,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   download(link: string, options: DownloadOptions = {}): Download {
     this.assertOpen()
     const magnet = parseMagnet(link)
-    const infohashHex = Buffer.from(magnet.infohash).toString('hex')
+    const infohashHex = keyOf(magnet.infohash)
     const existing = this.entries.get(infohashHex)
     if (existing?.download !== undefined) return existing.download
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${existing.name} is already shared here`)
@@ -232,9 +237,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
    * @throws `SHARE_NOT_FOUND` (at once); the stream fails with `FILE_NOT_FOUND` or `RANGE_INVALID`
    */
   createReadStream(infohash: string | Uint8Array, path: string, options: ReadStreamOptions = {}): Readable {
-    const entry = this.entries.get(
-      typeof infohash === 'string' ? infohash.toLowerCase() : Buffer.from(infohash).toString('hex'),
-    )
+    const entry = this.entries.get(keyOf(infohash))
     if (entry === undefined) throw new NodeError('SHARE_NOT_FOUND', 'no such share on this node')
     return Readable.from(readFile(entry.swarm, path, options), {
       objectMode: false,
@@ -259,9 +262,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
    * @returns how many DHT nodes stored the announcement
    */
   async announce(infohash: string | Uint8Array, options: SignalOptions = {}): Promise<number> {
-    const entry = this.entries.get(
-      typeof infohash === 'string' ? infohash.toLowerCase() : Buffer.from(infohash).toString('hex'),
-    )
+    const entry = this.entries.get(keyOf(infohash))
     if (entry === undefined) throw new NodeError('SHARE_NOT_FOUND', 'no such share on this node')
     return this.discovery.announce(entry.swarm, options.signal)
   }
@@ -291,9 +292,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
 
   /** The download of a share, if this node downloads it. */
   getDownload(infohash: string | Uint8Array): Download | undefined {
-    return this.entries.get(
-      typeof infohash === 'string' ? infohash.toLowerCase() : Buffer.from(infohash).toString('hex'),
-    )?.download
+    return this.entries.get(keyOf(infohash))?.download
   }
 
   /** Figures of the whole node. */
@@ -357,7 +356,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   }
 
   private addEntry(infohash: Uint8Array, name: string, contentPath: string | undefined, limits?: ShareLimits): Entry {
-    const infohashHex = Buffer.from(infohash).toString('hex')
+    const infohashHex = keyOf(infohash)
     const entry: Entry = { name, contentPath } as Entry
     entry.swarm = new Swarm(
       infohash,
@@ -443,7 +442,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   }
 
   private async remove(infohash: Uint8Array, options: { deleteState: boolean }): Promise<void> {
-    const infohashHex = Buffer.from(infohash).toString('hex')
+    const infohashHex = keyOf(infohash)
     const entry = this.entries.get(infohashHex)
     if (entry === undefined) return
     this.entries.delete(infohashHex)

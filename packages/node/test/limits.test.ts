@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { MycelNode } from '../src/index.js'
+import type { Download, MycelNode } from '../src/index.js'
 import { cleanup, memoryNode, tempDir, until, writeContent } from './helpers.js'
 
 const nodes: MycelNode[] = []
@@ -32,7 +32,7 @@ describe('connection limits', () => {
     })
     nodes.push(seeder)
     const share = await seeder.share(join(source, 'a.bin'))
-    const downloads = []
+    const downloads: Download[] = []
     for (let i = 0; i < 3; i++) {
       const leecher = await memoryNode(network.transport())
       nodes.push(leecher)
