@@ -14,12 +14,12 @@ import { NodeError } from './errors.js'
 import { MycelNode } from './node.js'
 import type { NodeLimits, NodeOptions } from './options.js'
 import { ConnectionPool } from './peer/pool.js'
+import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 
 /** The software name and version a node reports in its `hello`. */
 export const AGENT = 'mycel/0.1.0'
 
 const HANDSHAKE_TIMEOUT_MS = 10_000
-const ROUTING_TABLE_KEY = 'dht/routing-table'
 
 /**
  * Creates and starts a node: loads (or creates) its identity, opens its
@@ -106,7 +106,7 @@ async function openDht(options: NodeOptions, state: StateStore): Promise<DhtNode
   if (options.dht === false) return undefined
   const settings = options.dht ?? {}
   if (settings.node !== undefined) return settings.node
-  const saved = await state.getValue(ROUTING_TABLE_KEY)
+  const saved = await state.getValue(DHT_ROUTING_TABLE_KEY)
   let routingTable: RoutingTableSnapshot | undefined
   try {
     routingTable = saved ? (JSON.parse(new TextDecoder().decode(saved)) as RoutingTableSnapshot) : undefined

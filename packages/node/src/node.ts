@@ -17,6 +17,7 @@ import type { ConnectionPool } from './peer/pool.js'
 import { PeerRegistry } from './peer/registry.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
+import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 import { Swarm, type SwarmEnvironment } from './swarm/swarm.js'
 
 /** Options of {@link MycelNode.share}. */
@@ -27,6 +28,12 @@ export interface ShareOptions extends SignalOptions {
   onProgress?: (progress: IngestProgress) => void
   /** Bandwidth limits of this share (on top of the node's). */
   limits?: ShareLimits
+  /**
+   * Also compute BitTorrent v1 piece hashes while hashing, so that
+   * `encodeTorrent(share.manifest, { hybrid: true })` can export a hybrid
+   * `.torrent` without hashing the files again. Default false.
+   */
+  v1?: boolean
 }
 
 /** Options of {@link MycelNode.download}. */
@@ -146,7 +153,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     }, PEX_INTERVAL_MS)
     this.pexTimer.unref?.()
     this.control = {
-      remove: (infohash, options) => this.remove(infohash, options),
+      remove: (infohash, options) => this.stopShare(infohash, options),
       contentPath: (infohash) => this.entries.get(keyOf(infohash))?.contentPath,
     }
   }
@@ -177,6 +184,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.pieceLength ? { pieceLength: options.pieceLength } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.v1 ? { v1: true } : {}),
     })
     const existing = this.entries.get(manifest.infohashHex)
     if (existing?.share !== undefined) return existing.share
@@ -212,13 +220,16 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const magnet = parseMagnet(link)
     const infohashHex = keyOf(magnet.infohash)
     const existing = this.entries.get(infohashHex)
-    if (existing?.download !== undefined) return existing.download
+    if (existing?.download !== undefined) {
+      this.registry.connect(this.peerAddresses(magnet.peers, options.peers), existing.swarm)
+      return existing.download
+    }
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${existing.name} is already shared here`)
     const name = magnet.name ?? infohashHex
     const entry = this.addEntry(magnet.infohash, name, undefined, options.limits)
     const download = new Download(entry.swarm, name, this.control)
     entry.download = download
-    const peers = [...magnet.peers.map((hostPort) => `tcp://${hostPort}`), ...(options.peers ?? [])]
+    const peers = this.peerAddresses(magnet.peers, options.peers)
     this.startDownload(entry, resolve(options.dir ?? this.parts.downloadDir), peers).catch((error) => {
       entry.swarm.events.onError(error)
     })
@@ -269,7 +280,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
 
   /**
    * The shares and downloads this node knows (also those stopped or in
-   * error), newest first, from its state store.
+   * error), in the order they were added, from its state store.
    */
   async list(filter: ShareFilter = {}): Promise<ShareRecord[]> {
     return this.parts.state.listShares(filter)
@@ -288,6 +299,24 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const bytes = typeof infohash === 'string' ? Uint8Array.from(Buffer.from(infohash, 'hex')) : infohash
     if (bytes.length !== 32) throw new NodeError('SHARE_NOT_FOUND', 'an infohash is 32 bytes (64 hex digits)')
     return this.parts.state.getManifest(bytes)
+  }
+
+  /** A share this node seeds (also one resumed after a restart), if any. */
+  getShare(infohash: string | Uint8Array): Share | undefined {
+    return this.entries.get(keyOf(infohash))?.share
+  }
+
+  /**
+   * Stops sharing or downloading a share. Its files stay on disk; with
+   * `deleteState` the node also forgets it (a later start does not resume
+   * it). Removing a share the node does not run is a no-op.
+   *
+   * @param infohash - the share (hex or bytes)
+   * @param options - whether to forget the share in the state store
+   */
+  async remove(infohash: string | Uint8Array, options: { deleteState?: boolean } = {}): Promise<void> {
+    const bytes = typeof infohash === 'string' ? Uint8Array.from(Buffer.from(infohash, 'hex')) : infohash
+    await this.stopShare(bytes, { deleteState: options.deleteState ?? false })
   }
 
   /** The download of a share, if this node downloads it. */
@@ -349,7 +378,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       magnet: formatMagnet({ infohash: manifest.infohash, name: manifest.name }),
       manifest,
       contentPath,
-      stop: (options) => this.remove(manifest.infohash, { deleteState: options?.deleteState ?? false }),
+      stop: (options) => this.stopShare(manifest.infohash, { deleteState: options?.deleteState ?? false }),
     }
     entry.share = share
     return share
@@ -441,7 +470,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     await this.parts.state.updateShare(entry.swarm.infohash, { status: 'error', lastError: message }).catch(() => {})
   }
 
-  private async remove(infohash: Uint8Array, options: { deleteState: boolean }): Promise<void> {
+  private async stopShare(infohash: Uint8Array, options: { deleteState: boolean }): Promise<void> {
     const infohashHex = keyOf(infohash)
     const entry = this.entries.get(infohashHex)
     if (entry === undefined) return
@@ -453,6 +482,11 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     if (options.deleteState) await state.removeShare(infohash)
     else if (!entry.swarm.complete) await state.updateShare(infohash, { status: 'paused' }).catch(() => {})
     this.emit('share-removed', infohashHex)
+  }
+
+  /** Transport addresses of a magnet link's `x.pe` hints (`host:port`, dialled over TCP) and of the caller's list. */
+  private peerAddresses(hints: readonly string[], peers: readonly string[] = []): string[] {
+    return [...hints.map((hostPort) => `tcp://${hostPort}`), ...peers]
   }
 
   private tcpPort(): number | undefined {

@@ -35,6 +35,8 @@ export class PeerRegistry {
   private readonly bans = new Map<string, number>()
   private readonly scoreDeltas = new Map<string, number>()
   private readonly dialing = new Set<string>()
+  /** Ready connections per peer id: events are about peers, not about duplicate connections. */
+  private readonly connectionsOf = new Map<string, number>()
   private readonly flushTimer: ReturnType<typeof setInterval>
   private closed = false
 
@@ -57,7 +59,9 @@ export class PeerRegistry {
   onReady(peer: PeerConnection): void {
     // A read that fails (a seeded file was moved) is answered NOT_AVAILABLE; the peer is not at fault.
     this.uploaders.set(peer, new Uploader(peer, () => {}))
-    this.events.emit('peer-connected', this.info(peer))
+    const count = this.connectionsOf.get(peer.peerIdText) ?? 0
+    this.connectionsOf.set(peer.peerIdText, count + 1)
+    if (count === 0) this.events.emit('peer-connected', this.info(peer))
   }
 
   onShareMessage(peer: PeerConnection, message: ShareMessage): void {
@@ -87,7 +91,14 @@ export class PeerRegistry {
     this.uploaders.get(peer)?.close()
     this.uploaders.delete(peer)
     for (const swarm of this.options.swarms()) swarm.leave(peer)
-    if (peer.hello !== undefined) this.events.emit('peer-disconnected', this.info(peer), error)
+    if (peer.hello === undefined) return // it never counted as connected
+    const count = (this.connectionsOf.get(peer.peerIdText) ?? 1) - 1
+    if (count > 0) {
+      this.connectionsOf.set(peer.peerIdText, count)
+      return
+    }
+    this.connectionsOf.delete(peer.peerIdText)
+    this.events.emit('peer-disconnected', this.info(peer), error)
   }
 
   // what the node and the swarms ask

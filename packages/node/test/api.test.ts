@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { encodeTorrent } from '@mycel/pieces'
+import { createMemoryNetwork } from '@mycel/transport/testing'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createNode, type MycelNode } from '../src/index.js'
+import { cleanup, memoryNode, sha256, tempDir, until, writeContent } from './helpers.js'
+
+const nodes: MycelNode[] = []
+const dirs: string[] = []
+afterEach(async () => {
+  await cleanup(nodes.splice(0), dirs.splice(0))
+})
+
+describe('node API', () => {
+  it('connects to peers given when the download already exists', async () => {
+    const network = createMemoryNetwork()
+    const source = await tempDir()
+    const target = await tempDir()
+    dirs.push(source, target)
+    const bytes = await writeContent(join(source, 'a.bin'), 300_000, 71)
+    const seeder = await memoryNode(network.transport())
+    const leecher = await memoryNode(network.transport())
+    nodes.push(seeder, leecher)
+    const share = await seeder.share(join(source, 'a.bin'))
+    const first = leecher.download(share.magnet, { dir: target }) // nobody to ask yet
+    const again = leecher.download(share.magnet, { dir: target, peers: seeder.addresses })
+    expect(again).toBe(first)
+    await again.done()
+    expect(sha256(await readFile(join(target, 'a.bin')))).toBe(sha256(bytes))
+  })
+
+  it('seeds again after a restart, and forgets a share it is told to remove', async () => {
+    const source = await tempDir()
+    const dataDir = await tempDir()
+    dirs.push(source, dataDir)
+    await writeContent(join(source, 'a.bin'), 100_000, 72)
+    const options = { dataDir, listen: ['tcp://127.0.0.1:0'], dht: false as const }
+    const first = await createNode(options)
+    const share = await first.share(join(source, 'a.bin'))
+    await first.close()
+    const second = await createNode(options)
+    nodes.push(second)
+    expect(second.getShare(share.infohashHex)?.magnet).toBe(share.magnet)
+    expect((await second.list()).map((record) => record.name)).toEqual(['a.bin'])
+    await second.remove(share.infohashHex, { deleteState: true })
+    expect(second.getShare(share.infohash)).toBeUndefined()
+    expect(await second.list()).toEqual([])
+  })
+
+  it('reports each peer connected and disconnected once, even when both sides dial at once', async () => {
+    const network = createMemoryNetwork()
+    const a = await memoryNode(network.transport())
+    const b = await memoryNode(network.transport())
+    nodes.push(a, b)
+    const events: string[] = []
+    a.on('peer-connected', (peer) => events.push(`connected ${peer.peerId === b.peerId}`))
+    a.on('peer-disconnected', (peer) => events.push(`disconnected ${peer.peerId === b.peerId}`))
+    await Promise.allSettled([a.connect(b.addresses[0] as string), b.connect(a.addresses[0] as string)])
+    await until(() => a.peers().length === 1 && b.peers().length === 1)
+    await b.close()
+    await until(() => events.length >= 2)
+    expect(events).toEqual(['connected true', 'disconnected true'])
+  })
+
+  it('computes v1 hashes on request, for a hybrid .torrent without hashing again', async () => {
+    const network = createMemoryNetwork()
+    const source = await tempDir()
+    dirs.push(source)
+    await writeContent(join(source, 'a.bin'), 200_000, 73)
+    const node = await memoryNode(network.transport())
+    nodes.push(node)
+    const share = await node.share(join(source, 'a.bin'), { v1: true })
+    expect(share.manifest.v1).toBeDefined()
+    const torrent = encodeTorrent(share.manifest, { hybrid: true })
+    expect(torrent.infohashV1).toHaveLength(20)
+  })
+})
