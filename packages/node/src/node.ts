@@ -515,7 +515,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const { dht, state, ownsState, files } = this.parts
     if (dht !== undefined) {
       await state
-        .setValue('dht/routing-table', new TextEncoder().encode(JSON.stringify(dht.snapshot())))
+        .setValue(DHT_ROUTING_TABLE_KEY, new TextEncoder().encode(JSON.stringify(dht.snapshot())))
         .catch(() => {})
       await dht.close()
     }
