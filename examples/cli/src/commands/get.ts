@@ -1,0 +1,297 @@
+import { resolve } from 'node:path'
+import type { Download, DownloadProgress } from '@mycel/node'
+import { type MagnetLink, type Manifest, parseMagnet } from '@mycel/pieces'
+import type { Context } from '../context.js'
+import { CliError, explain } from '../errors.js'
+import { formatBytes, formatDuration, formatPercent } from '../format.js'
+import { Lifetime } from '../lifetime.js'
+import { type ProgressFrame, ProgressView, progressModeOf } from '../progress.js'
+import { seedUntilStopped } from '../seeding.js'
+import { type NodeSession, openNodeSession } from '../session.js'
+import { hexOf } from '../views.js'
+import { verifyContent } from './verify.js'
+
+/** Options of `mycel get`. */
+export interface GetCommandOptions {
+  output?: string
+  timeout?: string
+  peer?: string[]
+  seed?: boolean
+  verify?: boolean
+}
+
+/** Default of `--timeout`: how long to look for peers before giving up, in seconds. */
+export const DEFAULT_PEER_TIMEOUT_SECONDS = 60
+/** How often the display and the JSON progress events refresh. */
+const TICK_MS = 1000
+/** Names longer than this are cut in the progress line. */
+const LABEL_NAME_LENGTH = 28
+
+function parseTimeout(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_PEER_TIMEOUT_SECONDS * 1000
+  const seconds = Number(text)
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(seconds > 0)) {
+    throw CliError.usage(`--timeout must be a number of seconds, not ${JSON.stringify(text)}`)
+  }
+  return seconds * 1000
+}
+
+function peerAddress(text: string): string {
+  const address = text.includes('://') ? text : `tcp://${text}`
+  if (!/^[a-z]+:\/\/.+:\d+/.test(address)) {
+    throw CliError.usage(`--peer must be host:port or tcp://host:port, not ${JSON.stringify(text)}`)
+  }
+  return address
+}
+
+function shortName(name: string): string {
+  return name.length <= LABEL_NAME_LENGTH ? name : `${name.slice(0, LABEL_NAME_LENGTH - 1)}…`
+}
+
+function frameOf(progress: DownloadProgress, waitedMs: number): ProgressFrame {
+  const peers = `${progress.peers} peer${progress.peers === 1 ? '' : 's'}`
+  if (progress.totalBytes === undefined) {
+    return {
+      label: 'looking for peers',
+      done: 0,
+      total: undefined,
+      extra: `${peers}, ${formatDuration(waitedMs / 1000)}`,
+    }
+  }
+  return {
+    label: shortName(progress.name),
+    done: progress.verifiedBytes,
+    total: progress.totalBytes,
+    rate: progress.downloadRate,
+    eta: progress.etaSeconds,
+    extra: peers,
+  }
+}
+
+function progressEvent(progress: DownloadProgress): Record<string, unknown> {
+  return {
+    infohash: progress.infohash,
+    name: progress.name,
+    totalBytes: progress.totalBytes ?? null,
+    verifiedBytes: progress.verifiedBytes,
+    piecesVerified: progress.piecesVerified,
+    pieceCount: progress.pieceCount,
+    peers: progress.peers,
+    downloadRate: progress.downloadRate,
+    etaSeconds: progress.etaSeconds ?? null,
+  }
+}
+
+/** Watches a download until it completes, fails, finds no peers in time, or is interrupted. */
+async function follow(
+  context: Context,
+  download: Download,
+  lifetime: Lifetime,
+  timeoutMs: number,
+  onMetadata: (manifest: Manifest, progress: DownloadProgress) => void,
+): Promise<DownloadProgress> {
+  const { out } = context
+  const view = new ProgressView(out, progressModeOf(out), { lifetime })
+  const started = Date.now()
+  let alone = started // since when no peer is connected
+  let metadataSeen = false
+  let stalled: ((error: CliError) => void) | undefined
+  const stall = new Promise<never>((_, reject) => {
+    stalled = reject
+  })
+  const tick = () => {
+    const progress = download.progress
+    const now = Date.now()
+    if (!metadataSeen && download.manifest !== undefined) {
+      metadataSeen = true
+      onMetadata(download.manifest, progress)
+    }
+    if (progress.peers > 0 || progress.totalBytes === progress.verifiedBytes) alone = now
+    view.update(frameOf(progress, now - started))
+    if (now - alone >= timeoutMs) stalled?.(noPeers(progress, timeoutMs))
+  }
+  const onProgress = () => tick()
+  download.on('progress', onProgress)
+  const events = setInterval(() => {
+    tick()
+    out.event('progress', progressEvent(download.progress))
+  }, TICK_MS)
+  tick()
+  try {
+    const result = await Promise.race([download.done({ signal: lifetime.signal }), stall])
+    if (!metadataSeen && download.manifest !== undefined) onMetadata(download.manifest, result)
+    view.finish(frameOf(result, Date.now() - started))
+    return result
+  } catch (error) {
+    view.finish()
+    throw error
+  } finally {
+    clearInterval(events)
+    download.off('progress', onProgress)
+  }
+}
+
+function noPeers(progress: DownloadProgress, timeoutMs: number): CliError {
+  const seconds = formatDuration(timeoutMs / 1000)
+  if (progress.totalBytes === undefined) {
+    return new CliError(
+      'NO_PEERS',
+      `no peers found for ${progress.name} in ${seconds}`,
+      'check that a seeder is running and that --bootstrap reaches its DHT, or give its address with --peer; run again to keep trying',
+    )
+  }
+  return new CliError(
+    'NO_PEERS',
+    `no peers of ${progress.name} connected for ${seconds} (${formatPercent(progress.verifiedBytes, progress.totalBytes)} is kept)`,
+    'run the same command again later to resume',
+  )
+}
+
+/** What `get` prints at the end. */
+function printDone(
+  context: Context,
+  result: { name: string; infohash: string; path: string; totalBytes: number; pieceCount: number },
+  extra: { verified: boolean; seconds: number; downloadedBytes: number; alreadyComplete: boolean },
+): void {
+  const how = extra.alreadyComplete ? 'already downloaded' : `in ${formatDuration(extra.seconds)}`
+  const check = extra.verified ? `, all ${result.pieceCount} pieces verified` : ''
+  context.out.result([`saved ${result.path}  (${formatBytes(result.totalBytes)} ${how}${check})`], {
+    event: 'done',
+    ...result,
+    ...extra,
+  })
+}
+
+/**
+ * `mycel get <magnet|infohash>`: downloads a share with a live progress bar
+ * (percent, speed, ETA, peers), verifies the files on disk against the
+ * manifest, and prints where they are. Run again after an interruption, it
+ * resumes from the pieces already verified.
+ *
+ * @param context - the command's context
+ * @param link - magnet link or hex infohash
+ * @param options - output folder, peer timeout, direct peers, seeding afterwards, verification
+ * @returns the exit status: 0 when the files are complete and verified
+ */
+export async function runGet(context: Context, link: string, options: GetCommandOptions): Promise<number> {
+  let magnet: MagnetLink
+  try {
+    magnet = parseMagnet(link)
+  } catch (error) {
+    throw explain(error, context.explain)
+  }
+  const timeoutMs = parseTimeout(options.timeout)
+  const peers = (options.peer ?? []).map(peerAddress)
+  const dir = resolve(options.output ?? '.')
+  const infohash = hexOf(magnet.infohash)
+  const lifetime = new Lifetime()
+  try {
+    const session = await openNodeSession(context, lifetime)
+    try {
+      const code = await download(context, session, lifetime, { link, infohash, dir, peers, timeoutMs, options })
+      if (code === 0 && options.seed === true) await seedUntilStopped(context, session, lifetime)
+      return code
+    } catch (error) {
+      if (lifetime.signalName !== undefined && !(error instanceof CliError && error.code === 'INTERRUPTED')) {
+        throw lifetime.interruption()
+      }
+      throw error
+    } finally {
+      await session.close()
+    }
+  } finally {
+    lifetime.dispose()
+  }
+}
+
+async function download(
+  context: Context,
+  session: NodeSession,
+  lifetime: Lifetime,
+  job: { link: string; infohash: string; dir: string; peers: string[]; timeoutMs: number; options: GetCommandOptions },
+): Promise<number> {
+  const { out } = context
+  const { node } = session
+  const records = await node.list()
+  const record = records.find((candidate) => hexOf(candidate.infohash) === job.infohash)
+  if (record?.role === 'seed') {
+    throw new CliError(
+      'SHARE_EXISTS',
+      `this data folder shares ${record.name} from ${record.contentPath}`,
+      'it is already here; use another --data-dir to download a copy',
+    )
+  }
+  const started = Date.now()
+  if (record?.status === 'complete') {
+    const manifest = await node.getManifest(job.infohash)
+    if (manifest === undefined) throw new CliError('INTERNAL', `the manifest of ${record.name} is missing`)
+    const verified =
+      job.options.verify === false ? false : await verifyContent(context, manifest, record.contentPath, lifetime)
+    printDone(
+      context,
+      {
+        name: manifest.name,
+        infohash: job.infohash,
+        path: record.contentPath,
+        totalBytes: manifest.totalLength,
+        pieceCount: manifest.pieceCount,
+      },
+      { verified, seconds: 0, downloadedBytes: 0, alreadyComplete: true },
+    )
+    return 0
+  }
+  const others = records.filter((other) => other.role === 'download' && other.status === 'active').length
+  const resuming = record !== undefined
+  if (others - (resuming ? 1 : 0) > 0)
+    out.note(`also resuming ${others - (resuming ? 1 : 0)} other download(s) of this data folder`)
+  const handle = node.download(job.link, { dir: job.dir, peers: job.peers })
+  if (resuming) {
+    // The node resumed this download when it started, and download() then returns it without dialling the
+    // peers given now (of --peer and the magnet link); connect() offers them every download in progress.
+    const direct = [...job.peers, ...parseMagnet(job.link).peers.map((hostPort) => `tcp://${hostPort}`)]
+    for (const address of direct) node.connect(address).catch(() => {})
+  }
+  const downloadedBefore = node.stats().bytesDownloaded
+  let manifest: Manifest | undefined
+  await follow(context, handle, lifetime, job.timeoutMs, (known, now) => {
+    manifest = known
+    const kept = now.piecesVerified > 0 ? `, ${formatPercent(now.verifiedBytes, known.totalLength)} already here` : ''
+    out.note(
+      `${resuming && now.piecesVerified > 0 ? 'resuming' : 'downloading'} ${known.name} (${formatBytes(known.totalLength)}${kept}) into ${handle.contentPath ?? job.dir}`,
+    )
+    out.event('metadata', {
+      infohash: job.infohash,
+      name: known.name,
+      totalBytes: known.totalLength,
+      pieceCount: known.pieceCount,
+      piecesVerified: now.piecesVerified,
+      path: handle.contentPath ?? null,
+    })
+  }).catch((error: unknown) => {
+    if (lifetime.signalName !== undefined) {
+      const now = handle.progress
+      const kept =
+        now.totalBytes === undefined
+          ? 'before any data arrived'
+          : `at ${formatPercent(now.verifiedBytes, now.totalBytes)}, ${formatBytes(now.verifiedBytes)} verified and kept`
+      throw lifetime.interruption(`stopped ${kept}`, 'run the same command again to resume')
+    }
+    throw error
+  })
+  const final = manifest ?? handle.manifest
+  const path = handle.contentPath
+  if (final === undefined || path === undefined)
+    throw new CliError('INTERNAL', 'the download ended without its manifest')
+  const verified = job.options.verify === false ? false : await verifyContent(context, final, path, lifetime)
+  printDone(
+    context,
+    { name: final.name, infohash: job.infohash, path, totalBytes: final.totalLength, pieceCount: final.pieceCount },
+    {
+      verified,
+      seconds: (Date.now() - started) / 1000,
+      downloadedBytes: node.stats().bytesDownloaded - downloadedBefore,
+      alreadyComplete: false,
+    },
+  )
+  return 0
+}

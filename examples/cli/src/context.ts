@@ -1,0 +1,177 @@
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseHostPort } from '@mycel/dht'
+import { CliError, type ExplainContext } from './errors.js'
+import { parseSize } from './format.js'
+import { Output } from './output.js'
+
+/**
+ * The public Mainline DHT routers that BitTorrent clients join through: the
+ * default of `--bootstrap`, so that `mycel` works on the internet as it is.
+ */
+export const PUBLIC_BOOTSTRAP = [
+  'router.bittorrent.com:6881',
+  'dht.transmissionbt.com:6881',
+  'router.utorrent.com:6881',
+  'dht.libtorrent.org:25401',
+] as const
+
+/** The global options every command takes, checked. */
+export interface GlobalOptions {
+  /** The node's folder: identity, state database, control socket, default downloads. */
+  dataDir: string
+  /** TCP port to accept peers on, also the DHT's UDP port; undefined = a free port each. */
+  port: number | undefined
+  /** Address to listen on (TCP and UDP). */
+  host: string
+  /** DHT nodes to join through. */
+  bootstrap: string[]
+  /** Whether `--bootstrap` was given (the `dht` command joins a network only then). */
+  bootstrapGiven: boolean
+  /** Upload and download limits of the node, bytes per second, 0 = none. */
+  uploadLimit: number
+  downloadLimit: number
+  json: boolean
+  quiet: boolean
+  debug: boolean
+}
+
+/** What every command runs with. */
+export interface Context {
+  readonly options: GlobalOptions
+  readonly out: Output
+  /** What error explanations may mention. */
+  readonly explain: ExplainContext
+}
+
+/** The options as commander hands them over (all optional, all text or flags). */
+export interface RawGlobalOptions {
+  dataDir?: string
+  port?: string
+  host?: string
+  bootstrap?: string
+  uploadLimit?: string
+  downloadLimit?: string
+  json?: boolean
+  quiet?: boolean
+  debug?: boolean
+}
+
+/**
+ * Reads a port number.
+ *
+ * @param text - the option's text
+ * @param name - the option, for the message
+ * @returns 0-65535
+ * @throws {@link CliError} `USAGE`
+ */
+export function parsePort(text: string, name = '--port'): number {
+  if (!/^\d{1,5}$/.test(text.trim()) || Number(text) > 65535) {
+    throw CliError.usage(`${name} must be a port number (0-65535), not ${JSON.stringify(text)}`)
+  }
+  return Number(text)
+}
+
+/**
+ * Reads a `--bootstrap` list: `host:port` pairs separated by commas, or
+ * `none` for no bootstrap node at all.
+ *
+ * @param text - the option's text
+ * @returns the addresses
+ * @throws {@link CliError} `USAGE` for an entry that is not `host:port`
+ */
+export function parseBootstrap(text: string): string[] {
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+  if (entries.length === 1 && entries[0]?.toLowerCase() === 'none') return []
+  for (const entry of entries) {
+    try {
+      parseHostPort(entry)
+    } catch {
+      throw CliError.usage(
+        `bad --bootstrap address ${JSON.stringify(entry)}`,
+        'give host:port pairs separated by commas',
+      )
+    }
+  }
+  return entries
+}
+
+function parseRate(text: string | undefined, name: string): number {
+  if (text === undefined) return 0
+  const bytes = parseSize(text)
+  if (bytes === undefined)
+    throw CliError.usage(`${name} must be a rate such as 500k or 2MiB, not ${JSON.stringify(text)}`)
+  return bytes
+}
+
+/**
+ * Checks the global options and fills in defaults: data folder `~/.mycel`
+ * (or `MYCEL_DATA_DIR`), every interface, a free port, the public bootstrap
+ * routers.
+ *
+ * @param raw - what commander parsed
+ * @returns the options
+ * @throws {@link CliError} `USAGE` for a bad value
+ */
+export function resolveGlobalOptions(raw: RawGlobalOptions): GlobalOptions {
+  const host = raw.host?.trim() || '0.0.0.0'
+  return {
+    dataDir: resolve(raw.dataDir ?? join(homedir(), '.mycel')),
+    port: raw.port === undefined ? undefined : parsePort(raw.port),
+    host,
+    bootstrap: raw.bootstrap === undefined ? [...PUBLIC_BOOTSTRAP] : parseBootstrap(raw.bootstrap),
+    bootstrapGiven: raw.bootstrap !== undefined,
+    uploadLimit: parseRate(raw.uploadLimit, '--upload-limit'),
+    downloadLimit: parseRate(raw.downloadLimit, '--download-limit'),
+    json: raw.json === true,
+    quiet: raw.quiet === true,
+    debug: raw.debug === true,
+  }
+}
+
+/**
+ * Builds a command's context from its global options.
+ *
+ * @param options - checked options
+ * @param streams - where to write (the process's own by default)
+ * @returns the context
+ */
+export function createContext(
+  options: GlobalOptions,
+  streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process,
+): Context {
+  return {
+    options,
+    out: new Output({ stdout: streams.stdout, stderr: streams.stderr, json: options.json, quiet: options.quiet }),
+    explain: { dataDir: options.dataDir, port: options.port, host: options.host },
+  }
+}
+
+/**
+ * The listen address of a node for the options: `tcp://host:port`.
+ *
+ * @param options - host and port
+ * @returns the transport address
+ */
+export function listenAddress(options: Pick<GlobalOptions, 'host' | 'port'>): string {
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host
+  return `tcp://${host}:${options.port ?? 0}`
+}
+
+/**
+ * Reads `--piece-length`: a power of two from 16 KiB to 16 MiB, such as `256k` or `1MiB` (`k` and `M` read as KiB and MiB here).
+ *
+ * @param text - the option's text
+ * @returns bytes
+ * @throws {@link CliError} `USAGE`
+ */
+export function parsePieceLength(text: string): number {
+  const bytes = parseSize(text.replace(/^(\d+)\s*([kmg])$/i, '$1$2iB'))
+  if (bytes === undefined || bytes < 16 * 1024 || bytes > 16 * 1024 * 1024 || (bytes & (bytes - 1)) !== 0) {
+    throw CliError.usage(`--piece-length must be a power of two from 16KiB to 16MiB, not ${JSON.stringify(text)}`)
+  }
+  return bytes
+}

@@ -1,0 +1,189 @@
+import { Command, CommanderError, Option } from 'commander'
+import packageJson from '../package.json' with { type: 'json' }
+import { runAnnounce } from './commands/announce.js'
+import { runDht } from './commands/dht.js'
+import { runExport } from './commands/export.js'
+import { DEFAULT_PEER_TIMEOUT_SECONDS, runGet } from './commands/get.js'
+import { runId } from './commands/id.js'
+import { runLs, runSearch } from './commands/ls.js'
+import { runRm } from './commands/rm.js'
+import { runShare } from './commands/share.js'
+import { runPeers, runStatus } from './commands/status.js'
+import { type Context, createContext, type RawGlobalOptions, resolveGlobalOptions } from './context.js'
+import { debugLines, EXIT_USAGE, explain } from './errors.js'
+import { Output } from './output.js'
+
+/** The CLI's version, from its package.json. */
+export const VERSION: string = packageJson.version
+
+/** Runs a command with its context and arguments; returns its exit status. */
+type Runner = (context: Context, ...args: never[]) => Promise<number>
+
+/**
+ * Builds the `mycel` program: global options and one subcommand per job.
+ * Each action stores its context and exit status in `state`.
+ */
+function buildProgram(state: { context?: Context; exitCode: number }, json: boolean): Command {
+  const program = new Command('mycel')
+  program
+    .description(
+      'Share and download files peer to peer: content-addressed (BitTorrent v2), found on the Mainline DHT, sent over encrypted connections.',
+    )
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .addOption(
+      new Option('--data-dir <dir>', 'folder of the identity, state and control socket (default ~/.mycel)').env(
+        'MYCEL_DATA_DIR',
+      ),
+    )
+    .addOption(
+      new Option('-p, --port <port>', 'TCP port to accept peers on, and UDP port of the DHT (default: a free one)').env(
+        'MYCEL_PORT',
+      ),
+    )
+    .addOption(
+      new Option('--host <address>', 'address to listen on (default 0.0.0.0, every interface)').env('MYCEL_HOST'),
+    )
+    .addOption(
+      new Option(
+        '--bootstrap <host:port,...>',
+        'DHT nodes to join through, or "none" (default: the public Mainline routers)',
+      ).env('MYCEL_BOOTSTRAP'),
+    )
+    .option('--upload-limit <rate>', 'upload limit of the node, such as 2MiB (per second)')
+    .option('--download-limit <rate>', 'download limit of the node, such as 10MiB (per second)')
+    .option('--json', 'machine-readable output: one JSON value per line on stdout')
+    .option('-q, --quiet', 'no progress and no notes: only results and errors')
+    .option('--debug', 'print stack traces of errors')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => {
+        const message = text
+          .replace(/^error: /, '')
+          .replace(/\s*\n\s*/g, ' ')
+          .trim()
+        write(
+          json
+            ? `${JSON.stringify({ error: { code: 'USAGE', message, hint: 'see mycel --help' } })}\n`
+            : `mycel: ${message} (see mycel --help)\n`,
+        )
+      },
+    })
+
+  // commander calls an action with the arguments, the command's options and the command
+  const action =
+    (run: Runner) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command
+      const context = createContext(resolveGlobalOptions(command.optsWithGlobals() as RawGlobalOptions))
+      state.context = context
+      state.exitCode = await run(context, ...(args.slice(0, -1) as never[]))
+    }
+
+  program
+    .command('id')
+    .description('create or show the identity of the data folder (its peer id)')
+    .action(action(runId))
+
+  program
+    .command('share')
+    .description('hash files or folders, print their magnet links, and seed them until Ctrl-C')
+    .argument('<path...>', 'files or folders to share (served where they are, never copied)')
+    .option('--piece-length <size>', 'piece length, a power of two from 16KiB to 16MiB (default: from the size)')
+    .action(action((context, paths: string[], options: { pieceLength?: string }) => runShare(context, paths, options)))
+
+  program
+    .command('get')
+    .description('download a share, verify it, and print where the files are (run again to resume)')
+    .argument('<link>', 'magnet link, or infohash (64 hex digits)')
+    .option('-o, --output <dir>', 'folder to download into (default: the current folder)')
+    .option(
+      '--timeout <seconds>',
+      'give up when no peer is connected for this long',
+      String(DEFAULT_PEER_TIMEOUT_SECONDS),
+    )
+    .option('--peer <address...>', 'peers to connect to directly, as host:port or tcp://host:port')
+    .option('--seed', 'keep seeding after the download until Ctrl-C')
+    .option('--no-verify', 'skip reading the files back to verify them at the end')
+    .action(action((context, link: string, options: Parameters<typeof runGet>[2]) => runGet(context, link, options)))
+
+  program
+    .command('ls')
+    .description('list the shares and downloads of the data folder with their status')
+    .option('-l, --long', 'also show peers, rate, path and last error')
+    .action(action((context, options: { long?: boolean }) => runLs(context, options)))
+
+  program
+    .command('search')
+    .description('find local shares (and files inside them) by name')
+    .argument('<text...>', 'words that must all appear, ignoring case')
+    .option('--limit <n>', 'most results (default 100)')
+    .action(action((context, words: string[], options: { limit?: string }) => runSearch(context, words, options)))
+
+  program.command('peers').description('list the peers connected to the running mycel process').action(action(runPeers))
+
+  program
+    .command('status')
+    .description('health: peer id, listen addresses, connections, DHT routing table, bytes up and down')
+    .action(action(runStatus))
+
+  program
+    .command('announce')
+    .description('announce a share on the DHT now (through the running mycel process)')
+    .argument('<infohash>', 'infohash, a prefix of it as mycel ls shows, or a magnet link')
+    .action(action((context, input: string) => runAnnounce(context, input)))
+
+  program
+    .command('export')
+    .description('write a BitTorrent v2 (or hybrid v1+v2) .torrent file of a share')
+    .argument('<infohash>', 'infohash, a prefix of it as mycel ls shows, or a magnet link')
+    .option('-o, --output <file>', 'the .torrent file to write (default: <name>.torrent)')
+    .option('--hybrid', 'a hybrid v1+v2 torrent that v1-only clients read too (hashes the files again)')
+    .option('--force', 'replace the file if it exists')
+    .action(
+      action((context, input: string, options: Parameters<typeof runExport>[2]) => runExport(context, input, options)),
+    )
+
+  program
+    .command('rm')
+    .description('forget a share or download (stop seeding or resuming it); its files are kept')
+    .argument('<infohash>', 'infohash, a prefix of it as mycel ls shows, or a magnet link')
+    .action(action((context, input: string) => runRm(context, input)))
+
+  program
+    .command('dht')
+    .description('run a DHT-only node until Ctrl-C: a bootstrap node for a local network (default port 6881)')
+    .action(action(runDht))
+
+  return program
+}
+
+/**
+ * Runs `mycel` with the process's arguments: parses them, runs the command,
+ * and reports a failure in one line on stderr (a stack trace only with
+ * `--debug`).
+ *
+ * @param argv - `process.argv`
+ * @returns the exit status: 0 success, 1 failure, 2 wrong usage, 130/143 interrupted by SIGINT/SIGTERM
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const json = argv.includes('--json')
+  const state: { context?: Context; exitCode: number } = { exitCode: 0 }
+  const program = buildProgram(state, json)
+  try {
+    await program.parseAsync([...argv])
+    return state.exitCode
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE
+    const context = state.context
+    const explained =
+      context === undefined
+        ? explain(error, { dataDir: '', port: undefined, host: '' })
+        : explain(error, context.explain)
+    const out = context?.out ?? new Output({ stdout: process.stdout, stderr: process.stderr, json, quiet: false })
+    const debug = context?.options.debug ?? argv.includes('--debug')
+    out.error(explained, debug ? debugLines(error) : [])
+    return explained.exitCode
+  }
+}
