@@ -1,0 +1,339 @@
+/**
+ * Transfer benchmark of `@mycel/node`: real processes over loopback TCP.
+ *
+ * 1. A mycel seeder and a mycel leecher (two processes) transfer one file,
+ *    1 GiB by default: Noise-encrypted, every piece verified against the
+ *    file's SHA-256 Merkle tree and written to disk.
+ * 2. Two WebTorrent clients (the reference the issue names) transfer the
+ *    same file in the same run. WebTorrent is installed here at bench time,
+ *    into a folder outside the workspaces (see `webtorrent-install.ts`).
+ * 3. One mycel seeder and 8 mycel leechers (9 processes) share a quarter of
+ *    that size (256 MiB by default). Each leecher is given only the seeder's
+ *    address; the leechers find each other through PEX.
+ *
+ * Prints MiB/s, CPU seconds and peak RSS of every process, the seeders'
+ * hashing apart, the SHA-256 of every copy, and the targets of the issue.
+ *
+ * Run: `npm run bench -w @mycel/node`
+ * (`MYCEL_BENCH_BYTES` sets the size of runs 1-2, run 3 takes a quarter;
+ * `MYCEL_BENCH_LEECHERS` sets the leechers of run 3, `MYCEL_BENCH_ONLY=pair|swarm`
+ * runs only 1-2 or only 3.)
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { flushPageCache, sha256File, writeRandomFile } from './content.js'
+import { buildPeers, PeerProcess, type PeerScripts } from './peer-process.js'
+import { installWebTorrent } from './webtorrent-install.js'
+
+const MiB = 1024 * 1024
+const BYTES = Number(process.env.MYCEL_BENCH_BYTES ?? 1024 * MiB)
+const SWARM_BYTES = Math.max(1, Math.floor(BYTES / 4))
+const LEECHERS = Number(process.env.MYCEL_BENCH_LEECHERS ?? 8)
+/** `pair` runs only 1-2, `swarm` only 3. */
+const ONLY = process.env.MYCEL_BENCH_ONLY
+const TIMEOUT_MS = 300_000
+const TARGET_RATIO = 1.5
+const TARGET_RSS_MIB = 150
+
+interface SeedReady {
+  hashSeconds: number
+  hashCpuSeconds: number
+  pieceLength: number
+  pieceCount: number
+  magnet?: string
+  addresses?: string[]
+  port?: number
+}
+interface Done {
+  seconds: number
+  cpuSeconds: number
+  bytes: number
+  path: string
+  /** Distinct peers connected during the download. */
+  peers: number
+  wireEncryption?: (number | null)[]
+}
+interface Served {
+  uploaded: number
+  cpuSeconds?: number
+}
+interface Exit {
+  cpuSeconds: number
+  systemSeconds: number
+  peakRssMiB: number
+}
+
+/** How to run one implementation's seeder and leecher. */
+interface Implementation {
+  name: string
+  script: string
+  seedArgs(dir: string, file: string): string[]
+  leechArgs(dir: string, ready: SeedReady): string[]
+  peers(ready: SeedReady): string[]
+}
+
+interface PairResult {
+  name: string
+  ready: SeedReady
+  done: Done
+  seeder: { served: Served; exit: Exit }
+  leecher: { exit: Exit }
+  digest: string
+}
+
+const fixed = (value: number, digits = 2): string => value.toFixed(digits)
+const loadAverage = (): string =>
+  loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')
+
+/** Asks a peer to stop and collects its last two reports. */
+async function stop(peer: PeerProcess): Promise<{ served: Served; exit: Exit }> {
+  peer.send({ command: 'stop' })
+  const served = await peer.next<Served>('served', TIMEOUT_MS)
+  const exit = await peer.next<Exit>('exit', TIMEOUT_MS)
+  await peer.exited
+  return { served, exit }
+}
+
+async function runPair(implementation: Implementation, root: string, file: string): Promise<PairResult> {
+  const dir = mkdtempSync(join(root, `${implementation.name}-`))
+  const { name, script } = implementation
+  const seederProcess = new PeerProcess(`${name} seeder`, script, implementation.seedArgs(dir, file))
+  const ready = await seederProcess.next<SeedReady>('ready', TIMEOUT_MS)
+  const leecherProcess = new PeerProcess(`${name} leecher`, script, implementation.leechArgs(dir, ready))
+  await leecherProcess.next('ready', TIMEOUT_MS)
+  leecherProcess.send({ command: 'go', peers: implementation.peers(ready) })
+  const done = await leecherProcess.next<Done>('done', TIMEOUT_MS)
+  const [seeder, leecher] = await Promise.all([stop(seederProcess), stop(leecherProcess)])
+  const digest = await sha256File(done.path)
+  rmSync(dir, { recursive: true, force: true })
+  flushPageCache()
+  return { name, ready, done, seeder, leecher, digest }
+}
+
+interface SwarmResult {
+  seconds: number
+  ready: SeedReady
+  seeder: { served: Served; exit: Exit }
+  leechers: { done: Done; served: Served; exit: Exit; digest: string }[]
+}
+
+async function runSwarm(scripts: PeerScripts, root: string, file: string): Promise<SwarmResult> {
+  const dir = mkdtempSync(join(root, 'swarm-'))
+  const seederProcess = new PeerProcess('swarm seeder', scripts.mycel, ['seed', join(dir, 'seeder'), file])
+  const ready = await seederProcess.next<SeedReady>('ready', TIMEOUT_MS)
+  const leecherProcesses = Array.from(
+    { length: LEECHERS },
+    (_, i) =>
+      new PeerProcess(`swarm leecher ${i + 1}`, scripts.mycel, [
+        'leech',
+        join(dir, `leecher-${i + 1}`),
+        join(dir, `downloads-${i + 1}`),
+        ready.magnet as string,
+      ]),
+  )
+  await Promise.all(leecherProcesses.map((peer) => peer.next('ready', TIMEOUT_MS)))
+  const start = performance.now()
+  for (const peer of leecherProcesses) peer.send({ command: 'go', peers: ready.addresses ?? [] })
+  const dones = await Promise.all(leecherProcesses.map((peer) => peer.next<Done>('done', TIMEOUT_MS)))
+  const seconds = (performance.now() - start) / 1000
+  const [seeder, ...stopped] = await Promise.all([seederProcess, ...leecherProcesses].map(stop))
+  const leechers = []
+  for (const [i, done] of dones.entries()) {
+    leechers.push({ done, ...(stopped[i] as { served: Served; exit: Exit }), digest: await sha256File(done.path) })
+  }
+  rmSync(dir, { recursive: true, force: true })
+  flushPageCache()
+  return { seconds, ready, seeder: seeder as { served: Served; exit: Exit }, leechers }
+}
+
+/** A process's CPU seconds in all, with the system part in brackets. */
+const cpuAll = (exit: Exit): string => `${fixed(exit.cpuSeconds)} (${fixed(exit.systemSeconds)})`
+
+function row(cells: string[]): string {
+  const widths = [20, 8, 10, 22, 10, 16, 12]
+  return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 10) : cell.padStart(widths[i] ?? 10))).join(' ')
+}
+
+function printPair(result: PairResult, bytes: number): void {
+  const { ready, done, seeder, leecher, name } = result
+  const hashing = `${fixed(ready.hashSeconds)} s, CPU ${fixed(ready.hashCpuSeconds)} s`
+  console.log(
+    row([
+      `${name} seeder`,
+      '',
+      '',
+      hashing,
+      fixed(seeder.served.cpuSeconds ?? Number.NaN),
+      cpuAll(seeder.exit),
+      fixed(seeder.exit.peakRssMiB, 1),
+    ]),
+  )
+  console.log(
+    row([
+      `${name} leecher`,
+      fixed(bytes / MiB / done.seconds, 1),
+      fixed(done.seconds),
+      '',
+      fixed(done.cpuSeconds),
+      cpuAll(leecher.exit),
+      fixed(leecher.exit.peakRssMiB, 1),
+    ]),
+  )
+}
+
+function printPairs(mycel: PairResult, webtorrent: PairResult, bytes: number, sourceDigest: string): void {
+  console.log(
+    row(['process', 'MiB/s', 'transfer s', 'hashing (seeder)', 'CPU s xfer', 'CPU s all (sys)', 'peak RSS MiB']),
+  )
+  printPair(mycel, bytes)
+  printPair(webtorrent, bytes)
+  for (const { name, ready, digest } of [mycel, webtorrent]) {
+    const verdict = digest === sourceDigest ? 'equals the source' : `DIFFERS from the source ${sourceDigest}`
+    console.log(
+      `${name.padEnd(10)} pieces ${ready.pieceCount} x ${ready.pieceLength / 1024} KiB; copy SHA-256 ${digest} ${verdict}`,
+    )
+  }
+  const encryption = webtorrent.done.wireEncryption ?? []
+  console.log(
+    `WebTorrent wire: MSE crypto_select ${JSON.stringify(encryption)} (1 = plaintext after the MSE handshake, 2 = RC4); mycel: Noise ChaCha20-Poly1305`,
+  )
+  const rate = (result: PairResult): number => bytes / MiB / result.done.seconds
+  const ratio = rate(mycel) / rate(webtorrent)
+  const peakRss = Math.max(mycel.seeder.exit.peakRssMiB, mycel.leecher.exit.peakRssMiB)
+  const cpuPerGiB = (result: PairResult): number =>
+    ((result.done.cpuSeconds + (result.seeder.served.cpuSeconds ?? 0)) * 1024 * MiB) / bytes
+  console.log(
+    `throughput mycel / WebTorrent = ${fixed(ratio)}x (target >= ${TARGET_RATIO}x: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`,
+  )
+  console.log(
+    `peak RSS of each mycel process: seeder ${fixed(mycel.seeder.exit.peakRssMiB, 1)} MiB, leecher ${fixed(mycel.leecher.exit.peakRssMiB, 1)} MiB (target < ${TARGET_RSS_MIB} MiB: ${peakRss < TARGET_RSS_MIB ? 'met' : 'NOT met'})`,
+  )
+  console.log(
+    `CPU of the transfer (seeder + leecher) per GiB: mycel ${fixed(cpuPerGiB(mycel))} s, WebTorrent ${fixed(cpuPerGiB(webtorrent))} s`,
+  )
+}
+
+function printSwarm(result: SwarmResult, bytes: number, sourceDigest: string): void {
+  console.log(
+    row(['process', 'MiB/s', 'transfer s', 'peers, uploaded', 'CPU s xfer', 'CPU s all (sys)', 'peak RSS MiB']),
+  )
+  const { seeder, leechers } = result
+  console.log(
+    row([
+      'seeder',
+      '',
+      '',
+      `uploaded ${fixed(seeder.served.uploaded / MiB, 0)} MiB`,
+      fixed(seeder.served.cpuSeconds ?? Number.NaN),
+      cpuAll(seeder.exit),
+      fixed(seeder.exit.peakRssMiB, 1),
+    ]),
+  )
+  for (const [i, { done, served, exit, digest }] of leechers.entries()) {
+    console.log(
+      row([
+        `leecher ${i + 1}${digest === sourceDigest ? '' : ' BAD COPY'}`,
+        fixed(bytes / MiB / done.seconds, 1),
+        fixed(done.seconds),
+        `${done.peers}, uploaded ${fixed(served.uploaded / MiB, 0)} MiB`,
+        fixed(done.cpuSeconds),
+        cpuAll(exit),
+        fixed(exit.peakRssMiB, 1),
+      ]),
+    )
+  }
+  const good = leechers.filter((leecher) => leecher.digest === sourceDigest).length
+  const uploadedByLeechers = leechers.reduce((total, leecher) => total + leecher.served.uploaded, 0)
+  console.log(
+    `total time until all ${leechers.length} leechers completed: ${fixed(result.seconds)} s ` +
+      `(${fixed((leechers.length * bytes) / MiB / result.seconds, 1)} MiB/s delivered in all); ` +
+      `${good}/${leechers.length} copies' SHA-256 equal the source; ` +
+      `the seeder uploaded ${fixed(seeder.served.uploaded / bytes)}x the file, the leechers ${fixed(uploadedByLeechers / bytes)}x`,
+  )
+  const peakRss = Math.max(seeder.exit.peakRssMiB, ...leechers.map((leecher) => leecher.exit.peakRssMiB))
+  console.log(`largest peak RSS of the ${leechers.length + 1} mycel processes: ${fixed(peakRss, 1)} MiB`)
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `@mycel/node transfer bench: Node ${process.version}, ${cpus().length} cores, load average ${loadAverage()} at start`,
+  )
+  const root = mkdtempSync(join(tmpdir(), 'mycel-bench-node-'))
+  let scripts: PeerScripts | undefined
+  // Synchronous, so that it also runs from an 'exit' handler or a signal
+  // handler whose parent (npm) may be gone: children get SIGKILL at once.
+  const cleanUp = (): void => {
+    void PeerProcess.killAll()
+    rmSync(root, { recursive: true, force: true })
+    scripts?.remove()
+  }
+  process.once('exit', cleanUp)
+  const onSignal = (signal: NodeJS.Signals): void => {
+    cleanUp()
+    process.exit(signal === 'SIGINT' ? 130 : 143)
+  }
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
+  try {
+    scripts = await buildPeers()
+    const webtorrent = await installWebTorrent()
+    console.log(
+      `mycel peers: bundled from src/ with esbuild, run with plain node; default SQLite state; dht off; tcp://127.0.0.1`,
+    )
+    console.log(
+      `WebTorrent ${webtorrent.version} in ${webtorrent.dir} (${webtorrent.installSeconds > 0 ? `installed in ${fixed(webtorrent.installSeconds, 1)} s` : 'reused'}); dht, tracker, lsd, utp, webSeeds, NAT off; peer added by address`,
+    )
+    if (ONLY !== 'swarm') await pairs(scripts, webtorrent.dir, root)
+    if (ONLY !== 'pair') await swarm(scripts, root)
+    console.log(`\nload average at end: ${loadAverage()}`)
+  } finally {
+    await PeerProcess.killAll()
+    cleanUp()
+  }
+}
+
+/** Runs 1 and 2: the same file, mycel then WebTorrent. */
+async function pairs(scripts: PeerScripts, webtorrentDir: string, root: string): Promise<void> {
+  const source = join(root, `source-${BYTES}.bin`)
+  await writeRandomFile(source, BYTES)
+  const sourceDigest = await sha256File(source)
+  flushPageCache()
+  const mycelImplementation: Implementation = {
+    name: 'mycel',
+    script: scripts.mycel,
+    seedArgs: (dir, file) => ['seed', join(dir, 'seeder'), file],
+    leechArgs: (dir, ready) => ['leech', join(dir, 'leecher'), join(dir, 'downloads'), ready.magnet as string],
+    peers: (ready) => ready.addresses ?? [],
+  }
+  const webtorrentImplementation: Implementation = {
+    name: 'WebTorrent',
+    script: scripts.webtorrent,
+    seedArgs: (dir, file) => [webtorrentDir, 'seed', file, join(dir, 'share.torrent')],
+    leechArgs: (dir) => [webtorrentDir, 'leech', join(dir, 'downloads'), join(dir, 'share.torrent')],
+    peers: (ready) => [`127.0.0.1:${ready.port}`],
+  }
+  console.log(`\n1 seeder -> 1 leecher, ${fixed(BYTES / MiB, 0)} MiB, two processes each (load ${loadAverage()})`)
+  const mycel = await runPair(mycelImplementation, root, source)
+  console.log(`(load ${loadAverage()} after mycel)`)
+  const reference = await runPair(webtorrentImplementation, root, source)
+  printPairs(mycel, reference, BYTES, sourceDigest)
+  rmSync(source)
+}
+
+/** Runs 3: one mycel seeder, LEECHERS mycel leechers. */
+async function swarm(scripts: PeerScripts, root: string): Promise<void> {
+  const source = join(root, `swarm-${SWARM_BYTES}.bin`)
+  await writeRandomFile(source, SWARM_BYTES)
+  const sourceDigest = await sha256File(source)
+  flushPageCache()
+  console.log(
+    `\n1 mycel seeder -> ${LEECHERS} mycel leechers, ${fixed(SWARM_BYTES / MiB, 0)} MiB, ${LEECHERS + 1} processes; ` +
+      `each leecher is given the seeder's address only, PEX finds the others (load ${loadAverage()})`,
+  )
+  printSwarm(await runSwarm(scripts, root, source), SWARM_BYTES, sourceDigest)
+  rmSync(source)
+}
+
+await main()
