@@ -11,6 +11,12 @@ export interface FrameDecoderOptions {
   maxFrameLength: number
   /** Called once per complete frame body, in order. */
   onFrame: (frame: Uint8Array) => void
+  /**
+   * Assemble frames that arrive split in one buffer, reused for the next
+   * split frame, instead of a new buffer each. Every frame is then valid
+   * only until `onFrame` returns: copy what you keep. Default false.
+   */
+  reuseBuffer?: boolean
 }
 
 /**
@@ -84,13 +90,16 @@ export class FrameDecoder {
   /** Body of a frame split across chunks, and how much of it has arrived. */
   private body: Uint8Array | null = null
   private bodyFilled = 0
+  /** The buffer split frames are assembled in, when `reuseBuffer` is set. */
+  private spare: Uint8Array | null = null
+  private readonly reuseBuffer: boolean
 
   /**
    * @param options - prefix width, size limit and frame callback
    * @throws RangeError for an invalid prefix width or limit
    */
   constructor(options: FrameDecoderOptions) {
-    const { prefixLength, maxFrameLength, onFrame } = options
+    const { prefixLength, maxFrameLength, onFrame, reuseBuffer = false } = options
     if (prefixLength !== 2 && prefixLength !== 4) throw new RangeError('prefixLength must be 2 or 4')
     const maxForPrefix = prefixLength === 2 ? 0xffff : 0xffff_ffff
     if (!Number.isSafeInteger(maxFrameLength) || maxFrameLength < 0 || maxFrameLength > maxForPrefix) {
@@ -100,6 +109,7 @@ export class FrameDecoder {
     this.prefixLength = prefixLength
     this.maxFrameLength = maxFrameLength
     this.onFrame = onFrame
+    this.reuseBuffer = reuseBuffer
     this.prefix = new Uint8Array(prefixLength)
   }
 
@@ -172,7 +182,12 @@ export class FrameDecoder {
   }
 
   private startBody(length: number): void {
-    this.body = new Uint8Array(length)
+    if (this.reuseBuffer) {
+      if (this.spare === null || this.spare.length < length) this.spare = new Uint8Array(length)
+      this.body = this.spare.subarray(0, length)
+    } else {
+      this.body = new Uint8Array(length)
+    }
     this.bodyFilled = 0
   }
 

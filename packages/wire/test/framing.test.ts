@@ -59,6 +59,50 @@ describe('framing', () => {
     )
   })
 
+  it('with reuseBuffer, assembles split frames in one buffer and still yields every frame right', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (bodies, cuts) => {
+          const got: Uint8Array[] = []
+          const buffers = new Set<ArrayBufferLike>()
+          const decoder = new FrameDecoder({
+            prefixLength: 4,
+            maxFrameLength: 300,
+            reuseBuffer: true,
+            onFrame: (f) => {
+              got.push(f.slice()) // valid only now: copy
+              buffers.add(f.buffer)
+            },
+          })
+          const stream = concat(bodies.map((b) => frame(b, 4)))
+          const chunks = split(stream, cuts)
+          for (const chunk of chunks) decoder.push(chunk)
+          decoder.end()
+          expect(got).toEqual(bodies)
+          // Frames are views of the input chunks or of the one assembly buffer (grown at most as needed).
+          const inputs = new Set(chunks.map((c) => c.buffer))
+          expect([...buffers].filter((b) => !inputs.has(b)).length).toBeLessThanOrEqual(bodies.length)
+        },
+      ),
+      { numRuns: 300 },
+    )
+    const reused: ArrayBufferLike[] = []
+    const decoder = new FrameDecoder({
+      prefixLength: 2,
+      maxFrameLength: 100,
+      reuseBuffer: true,
+      onFrame: (f) => reused.push(f.buffer),
+    })
+    for (const body of [new Uint8Array(10), new Uint8Array(8)]) {
+      const bytes = frame(body, 2)
+      decoder.push(bytes.subarray(0, 5))
+      decoder.push(bytes.subarray(5))
+    }
+    expect(reused[0]).toBe(reused[1])
+  })
+
   it('hands out frames that arrive whole as views, without copying', () => {
     const bytes = frame(new Uint8Array([1, 2, 3]), 4)
     let seen: Uint8Array | undefined
