@@ -25,7 +25,12 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 async function securePair(
-  options: { crypto?: [typeof nobleCrypto, typeof nobleCrypto]; maxMessageBytes?: number; highWaterMark?: number } = {},
+  options: {
+    crypto?: [typeof nobleCrypto, typeof nobleCrypto]
+    maxMessageBytes?: number
+    highWaterMark?: number
+    transientMessages?: boolean
+  } = {},
 ): Promise<[SecureConnection, SecureConnection, Identity, Identity]> {
   const [a, b] = memoryPipe()
   const alice = Identity.generate()
@@ -37,6 +42,7 @@ async function securePair(
       crypto: options.crypto?.[1],
       maxMessageBytes: options.maxMessageBytes,
       highWaterMark: options.highWaterMark,
+      transientMessages: options.transientMessages,
     }),
   ])
   return [x, y, alice, bob]
@@ -199,6 +205,24 @@ describe('secure channel', () => {
       expect(await y.closed).toBeUndefined()
     })
   }
+
+  it('with transientMessages, keeps queued messages intact and hands split ones to the handler right', async () => {
+    const [x, y] = await securePair({ transientMessages: true })
+    const messages = [200_000, 10, 150_000, 70_000, 5, 131_072].map((size, i) =>
+      new Uint8Array(size).map((_, j) => (i * 31 + j) & 0xff),
+    )
+    // The first three arrive before any handler is set, so they are queued.
+    for (const message of messages.slice(0, 3)) x.write(message)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const received: Uint8Array[] = []
+    y.onMessage((message) => received.push(message.slice()))
+    for (const message of messages.slice(3)) x.write(message)
+    await x.close()
+    await y.closed
+    expect(received.map((m) => Buffer.from(m).toString('base64'))).toEqual(
+      messages.map((m) => Buffer.from(m).toString('base64')),
+    )
+  })
 
   it('sends a message given in parts as the same message, across Noise message boundaries', async () => {
     const [x, y] = await securePair()

@@ -31,6 +31,7 @@ export interface ConnectionSettings extends MycelHandshakeOptions {
   crypto: CryptoProvider
   maxMessageBytes: number
   highWaterMark: number
+  transientMessages: boolean
 }
 
 /** Options of {@link SecureConnection.messages}, {@link SecureConnection.send} and {@link SecureConnection.drained}. */
@@ -55,8 +56,10 @@ type State = 'handshaking' | 'open' | 'closed'
  * with {@link SecureConnection.pause}/{@link SecureConnection.resume}) or one
  * async iterator ({@link SecureConnection.messages}). Until one is set,
  * messages wait in a bounded queue (the stream is paused when it fills).
- * A received message is a view the connection never reuses: keep it as long
- * as you like.
+ * A received message is a view the connection never reuses (keep it as long
+ * as you like), unless the connection was made with `transientMessages`:
+ * then a message given to an `onMessage` handler is valid only while the
+ * handler runs.
  *
  * @example
  * ```ts
@@ -114,9 +117,11 @@ export class SecureConnection {
       prefixLength: MESSAGE_PREFIX_BYTES,
       maxFrameLength: settings.maxMessageBytes,
       onFrame: (message) => this.inbound.push(message),
+      reuseBuffer: settings.transientMessages,
     })
     this.inbound = new Inbound(
       settings.highWaterMark,
+      settings.transientMessages,
       (paused) => (paused ? stream.pause() : stream.resume()),
       (error) => void this.close(error),
     )

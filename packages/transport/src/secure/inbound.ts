@@ -26,6 +26,8 @@ export class Inbound {
 
   constructor(
     private readonly highWaterMark: number,
+    /** Messages may be reused after delivery: copy those that wait. */
+    private readonly transient: boolean,
     private readonly setFlow: (paused: boolean) => void,
     private readonly onHandlerError: (error: Error) => void,
   ) {}
@@ -36,14 +38,14 @@ export class Inbound {
     const waiter = this.waiter
     if (waiter !== null) {
       this.waiter = null
-      waiter.resolve({ value: message, done: false })
+      waiter.resolve({ value: this.transient ? message.slice() : message, done: false })
       return
     }
     if (this.handler !== null && !this.userPaused && this.head === this.queue.length) {
       this.call(this.handler, message)
       return
     }
-    this.queue.push(message)
+    this.queue.push(this.transient ? message.slice() : message)
     this.queuedBytes += message.length
     this.updateFlow()
   }

@@ -45,6 +45,13 @@ export interface SecureOptions {
   /** Received bytes queued before the stream is paused. Default 1 MiB. */
   highWaterMark?: number
   /**
+   * Messages given to an `onMessage` handler are valid only while it runs:
+   * the connection may reuse their memory afterwards (messages it queues, or
+   * hands to `messages()`, are copied). Saves an allocation per large
+   * message for handlers that copy what they keep. Default false.
+   */
+  transientMessages?: boolean
+  /**
    * The cryptography. Default {@link nobleCrypto} here; `secure` from
    * `@mycel/transport/node` defaults to the ten-times-faster `nodeCrypto`.
    */
@@ -115,6 +122,7 @@ export async function secure(
     crypto,
     maxMessageBytes,
     highWaterMark,
+    transientMessages: options.transientMessages === true,
   })
   try {
     await connection.start(operation.signal)
