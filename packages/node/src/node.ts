@@ -5,7 +5,15 @@ import type { DhtNode, DhtStats } from '@mycel/dht'
 import { Bitfield, formatMagnet, type IngestProgress, type Manifest, parseMagnet } from '@mycel/pieces'
 import { ingestPath } from '@mycel/pieces/node'
 import type { PieceStore, SearchHit, ShareFilter, ShareRecord, StateStore } from '@mycel/store'
-import { downloadContentPath, type FileHandlePool, openDownloadStore, openSeedStore } from '@mycel/store/fs'
+import {
+  blockingFileSystem,
+  downloadContentPath,
+  type FileHandlePool,
+  type FileSystem,
+  nodeFileSystem,
+  openDownloadStore,
+  openSeedStore,
+} from '@mycel/store/fs'
 import type { Identity } from '@mycel/transport'
 import type TypedEmitter from 'typed-emitter'
 import { Discovery } from './discovery.js'
@@ -58,6 +66,14 @@ export interface NodeStats {
   downloadRate: number
   dht: DhtStats | undefined
 }
+
+/**
+ * File access of the piece stores: reads block (a seeder's 128 KiB reads
+ * mostly hit the page cache and cost microseconds; a trip to libuv's thread
+ * pool and back cost more than the read itself), writes go to the thread
+ * pool (writing a whole piece can stall on the disk).
+ */
+const pieceFileSystem: FileSystem = { ...nodeFileSystem, read: blockingFileSystem.read }
 
 /** The key of a share in the node's maps: its infohash as lower-case hex. */
 function keyOf(infohash: string | Uint8Array): string {
@@ -189,7 +205,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const existing = this.entries.get(manifest.infohashHex)
     if (existing?.share !== undefined) return existing.share
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${manifest.name} is being downloaded`)
-    const store = await openSeedStore(manifest, contentPath, { pool: this.parts.files })
+    const store = await openSeedStore(manifest, contentPath, { pool: this.parts.files, fileSystem: pieceFileSystem })
     const { state } = this.parts
     await state.removeShare(manifest.infohash)
     await state.putManifest(manifest)
@@ -357,7 +373,10 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const { resumeShares } = await import('./resume.js')
     await resumeShares(this.parts.state, {
       seed: async (manifest, contentPath) => {
-        const store = await openSeedStore(manifest, contentPath, { pool: this.parts.files })
+        const store = await openSeedStore(manifest, contentPath, {
+          pool: this.parts.files,
+          fileSystem: pieceFileSystem,
+        })
         this.seed(manifest, store, contentPath)
       },
       download: (infohash, name, contentPath) => {
@@ -442,7 +461,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const entry = this.entries.get(manifest.infohashHex) as Entry
     const dir = entry.downloadDir ?? this.parts.downloadDir
     entry.contentPath = downloadContentPath(manifest, dir)
-    return openDownloadStore(manifest, dir, { pool: this.parts.files })
+    return openDownloadStore(manifest, dir, { pool: this.parts.files, fileSystem: pieceFileSystem })
   }
 
   private async onManifest(entry: Entry, manifest: Manifest): Promise<void> {

@@ -28,7 +28,8 @@ describe('hostile peers', () => {
     const size = 2 * 1024 * 1024
     const bytes = await writeContent(join(honestDir, 'data.bin'), size, 21)
     await writeFile(join(corruptDir, 'data.bin'), bytes)
-    const honest = await memoryNode(network.transport())
+    // The honest seeder is slow, so the fast corrupt one is surely asked for pieces.
+    const honest = await memoryNode(network.transport(), { limits: { uploadRate: 1024 * 1024 } })
     const corrupt = await memoryNode(network.transport())
     const state = new MemoryStateStore()
     const leecher = await memoryNode(network.transport(), { state })

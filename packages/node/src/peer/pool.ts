@@ -132,6 +132,8 @@ export class ConnectionPool {
     const pending = secure(stream, this.options.identity, {
       initiator: outbound,
       handshakeTimeout: this.options.handshakeTimeoutMs,
+      // Handlers copy what they keep (a block into its piece, a parked bitfield).
+      transientMessages: true,
       ...(signal ? { signal } : {}),
     })
     const connection = await pending

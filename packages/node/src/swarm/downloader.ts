@@ -29,6 +29,9 @@ export interface DownloaderHooks {
   takeTokens(bytes: number): Promise<void> | undefined
 }
 
+/** Piece buffers kept for reuse, in bytes at most. */
+const BUFFER_POOL_BYTES = 16 * 1024 * 1024
+
 interface PeerState {
   /** Our requests in flight to this peer: id -> which range, and whether we asked for a proof. */
   readonly requests: Map<number, { download: PieceDownload; range: number; proof: boolean }>
@@ -38,6 +41,8 @@ interface PeerState {
   recentBytes: number
   /** Timeouts in a row. */
   timeouts: number
+  /** Pieces the picker gave this peer that are still being fetched. */
+  readonly assigned: Set<PieceDownload>
 }
 
 const INITIAL_DEPTH = 8
@@ -67,6 +72,8 @@ export class Downloader {
   private proven = new Set<number>()
   /** Verified pieces whose write has not finished. */
   private storing = 0
+  /** Piece buffers free for the next pieces (written pieces give theirs back). */
+  private readonly freeBuffers: Uint8Array[] = []
   private fillScheduled = false
   private waitingForTokens = false
   private stopped = false
@@ -99,7 +106,13 @@ export class Downloader {
   /** Starts fetching from a peer that holds `bits`. */
   addPeer(peer: PeerConnection, bits: Bitfield): void {
     if (this.stopped || this.peers.has(peer)) return
-    this.peers.set(peer, { requests: new Map(), depth: INITIAL_DEPTH, recentBytes: 0, timeouts: 0 })
+    this.peers.set(peer, {
+      requests: new Map(),
+      depth: INITIAL_DEPTH,
+      recentBytes: 0,
+      timeouts: 0,
+      assigned: new Set(),
+    })
     this.picker.addPeer(peer, bits)
     this.scheduleFill()
   }
@@ -167,7 +180,7 @@ export class Downloader {
     for (const [peer, state] of peers) {
       if (state.depth - state.requests.size < Math.min(REFILL_BATCH, state.depth)) continue
       while (state.requests.size < state.depth && !peer.isClosed) {
-        const next = this.nextRequest(peer)
+        const next = this.nextRequest(peer, state)
         if (next === undefined) break
         const wait = this.hooks.takeTokens(next.download.ranges[next.range]?.length ?? 0)
         this.send(peer, state, next.download, next.range)
@@ -187,29 +200,27 @@ export class Downloader {
   }
 
   /** A range for `peer` to fetch: of a piece it is already on, else of a newly picked one. */
-  private nextRequest(peer: PeerConnection): { download: PieceDownload; range: number } | undefined {
+  private nextRequest(peer: PeerConnection, state: PeerState): { download: PieceDownload; range: number } | undefined {
     const endgame = this.picker.inEndgame
-    for (const download of this.active.values()) {
-      if (!this.picker.requesters(download.piece).includes(peer)) continue
+    for (const download of state.assigned) {
       const range = download.nextRange(endgame)
-      if (range >= 0 && !this.asking(peer, download, range)) return { download, range }
+      if (range >= 0 && !(endgame && this.asking(state, download, range))) return { download, range }
     }
     for (const piece of this.picker.pick(peer, 1)) {
       let download = this.active.get(piece)
       if (download === undefined) {
-        download = new PieceDownload(piece, this.manifest.pieceSize(piece))
+        download = new PieceDownload(piece, this.manifest.pieceSize(piece), (size) => this.allocate(size))
         this.active.set(piece, download)
       }
+      state.assigned.add(download)
       const range = download.nextRange(endgame)
-      if (range >= 0 && !this.asking(peer, download, range)) return { download, range }
+      if (range >= 0 && !(endgame && this.asking(state, download, range))) return { download, range }
     }
     return undefined
   }
 
-  /** Whether `peer` already has a request in flight for this range. */
-  private asking(peer: PeerConnection, download: PieceDownload, range: number): boolean {
-    const state = this.peers.get(peer)
-    if (state === undefined) return false
+  /** Whether the peer already has a request in flight for this range (in endgame, ranges are asked twice). */
+  private asking(state: PeerState, download: PieceDownload, range: number): boolean {
     for (const request of state.requests.values()) {
       if (request.download === download && request.range === range) return true
     }
@@ -247,6 +258,7 @@ export class Downloader {
     if (answer.type === 'reject') {
       // The peer does not have it after all (or is busy): let others fetch it.
       state.depth = Math.max(MIN_DEPTH, state.depth - 1)
+      state.assigned.delete(download)
       this.picker.release(peer, download.piece)
       this.dropIfIdle(download.piece)
       this.scheduleFill()
@@ -288,27 +300,27 @@ export class Downloader {
   private completePiece(download: PieceDownload): void {
     const { piece } = download
     const bytes = download.buffer
+    const contributors = [...download.contributors]
+    this.retire(download)
     if (!verifyPiece(this.manifest, piece, bytes)) {
-      const contributors = [...download.contributors]
-      download.reset()
       for (const peer of this.picker.markFailed(piece)) this.cancelPiece(peer, piece)
-      this.active.delete(piece)
+      this.release(download.takeBuffer())
       this.hooks.onCorrupt(piece, contributors)
       return
     }
-    this.active.delete(piece)
-    const contributors = [...download.contributors]
     for (const peer of this.picker.markDone(piece)) this.cancelPiece(peer, piece)
     this.storing++
     this.hooks.storePiece(piece, bytes).then(
       () => {
         this.storing--
+        this.release(download.takeBuffer())
         if (this.stopped) return
         this.hooks.onPieceStored(piece, contributors)
         if (this.picker.isComplete && this.storing === 0) this.hooks.onComplete()
       },
       (error) => {
         this.storing--
+        this.release(download.takeBuffer())
         if (this.stopped) return
         this.picker.markMissing(piece)
         this.hooks.onStoreError(error)
@@ -332,7 +344,31 @@ export class Downloader {
   private dropIfIdle(piece: number): void {
     const download = this.active.get(piece)
     if (download === undefined || this.picker.requesters(piece).length > 0) return
-    if (download.receivedBytes === 0) this.active.delete(piece)
+    if (download.receivedBytes === 0) {
+      this.retire(download)
+      this.release(download.takeBuffer())
+    }
+  }
+
+  /** Takes a piece out of the active ones and out of every peer's assignments. */
+  private retire(download: PieceDownload): void {
+    this.active.delete(download.piece)
+    for (const state of this.peers.values()) state.assigned.delete(download)
+  }
+
+  /** A piece buffer: a reused one when a piece was written lately, else a new one. */
+  private allocate(size: number): Uint8Array {
+    const free = this.freeBuffers.pop()
+    return free !== undefined && free.buffer.byteLength >= size
+      ? new Uint8Array(free.buffer, 0, size)
+      : new Uint8Array(this.manifest.pieceLength).subarray(0, size)
+  }
+
+  /** Keeps a buffer for the next piece, up to the pool's size. */
+  private release(buffer: Uint8Array | undefined): void {
+    if (buffer === undefined) return
+    if ((this.freeBuffers.length + 1) * this.manifest.pieceLength > BUFFER_POOL_BYTES) return
+    this.freeBuffers.push(buffer)
   }
 
   /** Sizes each peer's queue to its measured rate (bandwidth-delay product, with room to grow). */

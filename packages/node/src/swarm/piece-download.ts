@@ -32,6 +32,7 @@ export class PieceDownload {
   constructor(
     readonly piece: number,
     readonly size: number,
+    private readonly allocate: (size: number) => Uint8Array = (n) => new Uint8Array(n),
   ) {
     this.ranges = []
     for (let offset = 0; offset < size; offset += REQUEST_BYTES) {
@@ -48,8 +49,15 @@ export class PieceDownload {
 
   /** The piece's bytes (allocated on first use). */
   get buffer(): Uint8Array {
-    this.bytes ??= new Uint8Array(this.size)
+    this.bytes ??= this.allocate(this.size)
     return this.bytes
+  }
+
+  /** Gives the buffer up (to be reused); the download must not be used afterwards. */
+  takeBuffer(): Uint8Array | undefined {
+    const bytes = this.bytes
+    this.bytes = undefined
+    return bytes
   }
 
   /** Whether every range has arrived. */
@@ -89,15 +97,5 @@ export class PieceDownload {
     this.missing--
     this.contributors.add(peerId)
     return true
-  }
-
-  /** Forgets everything received (after a failed verification). */
-  reset(): void {
-    for (const range of this.ranges) {
-      range.done = false
-      range.proven = false
-    }
-    this.missing = this.ranges.length
-    this.contributors.clear()
   }
 }

@@ -306,7 +306,7 @@ export class Swarm implements ServedShare {
       this.schedulePex()
     }
     if (this.manifest === undefined) {
-      member.rawBits = bits
+      member.rawBits = bits.slice() // messages are transient: keep a copy
       if (bits.length > 0) this.fetcher?.addPeer(peer)
       return
     }

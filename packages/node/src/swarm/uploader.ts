@@ -20,7 +20,8 @@ export interface ServedShare {
 }
 
 interface Job {
-  readonly request: RequestMessage
+  /** What of the request is needed later (messages are transient: no views kept). */
+  readonly request: Pick<RequestMessage, 'id' | 'piece' | 'offset' | 'length' | 'proof'>
   readonly share: ServedShare
   cancelled: boolean
   /** Started when the job comes within the read-ahead window. */
@@ -61,7 +62,8 @@ export class Uploader {
       this.peer.send({ type: 'reject', id: request.id, code: refusal })
       return
     }
-    const job: Job = { request, share: share as ServedShare, cancelled: false }
+    const { id, piece, offset, length, proof } = request
+    const job: Job = { request: { id, piece, offset, length, proof }, share: share as ServedShare, cancelled: false }
     this.queue.push(job)
     this.byId.set(request.id, job)
     if (!this.pumping) void this.pump()
