@@ -59,12 +59,20 @@ function manifestFor(tape: Uint8Array, size: number): Manifest {
   return createManifest({ name: 'bench.bin', pieceLength: BLOCK, files: [{ path: ['bench.bin'], ...hasher.digest() }] })
 }
 
-/** Runs tasks over `order` with `concurrency` in flight. */
-async function inFlight(order: number[], concurrency: number, task: (item: number) => Promise<unknown>): Promise<void> {
+/**
+ * Runs tasks over `order` with `concurrency` in flight. Each task learns
+ * which worker runs it (0 to `concurrency - 1`), so a worker can own a
+ * buffer that no other read in flight shares.
+ */
+async function inFlight(
+  order: number[],
+  concurrency: number,
+  task: (item: number, worker: number) => Promise<unknown>,
+): Promise<void> {
   let next = 0
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < order.length) await task(order[next++] as number)
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (next < order.length) await task(order[next++] as number, worker)
     }),
   )
 }
@@ -125,7 +133,6 @@ export async function benchFsPieceStore(dir: string, size: number): Promise<Figu
   const buffer = new Uint8Array(BLOCK)
   const buffers = Array.from({ length: 8 }, () => new Uint8Array(BLOCK))
   const chunkBuffers = Array.from({ length: 4 }, () => new Uint8Array(MiB))
-  let slot = 0
 
   const writePlain = (order: Iterable<number>) => () => {
     const fd = openSync(plain, 'w')
@@ -181,8 +188,8 @@ export async function benchFsPieceStore(dir: string, size: number): Promise<Figu
   const storeRead = await best(
     () => {},
     () =>
-      inFlight(readOrder, 8, async (piece) => {
-        const target = buffers[slot++ % 8] as Uint8Array
+      inFlight(readOrder, 8, async (piece, worker) => {
+        const target = buffers[worker] as Uint8Array
         await store.readInto(0, piece * BLOCK, target)
         if (piece % 4096 === 0 && Buffer.compare(target, blockOf(tape, piece)) !== 0) {
           throw new Error(`piece ${piece} read back wrong`)
@@ -198,8 +205,8 @@ export async function benchFsPieceStore(dir: string, size: number): Promise<Figu
   const requestRead = await best(
     () => {},
     () =>
-      inFlight(requestOrder, 8, (request) =>
-        store.readInto(0, request * 128 * 1024, requestBuffers[slot++ % 8] as Uint8Array),
+      inFlight(requestOrder, 8, (request, worker) =>
+        store.readInto(0, request * 128 * 1024, requestBuffers[worker] as Uint8Array),
       ),
   )
   let rechecked = 0
@@ -230,7 +237,7 @@ export async function benchFsPieceStore(dir: string, size: number): Promise<Figu
     () => {
       storeCache = dropCache(join(dir, 'store', 'bench.bin'))
     },
-    () => inFlight(readOrder, 8, (piece) => store.readInto(0, piece * BLOCK, buffers[slot++ % 8] as Uint8Array)),
+    () => inFlight(readOrder, 8, (piece, worker) => store.readInto(0, piece * BLOCK, buffers[worker] as Uint8Array)),
   )
   const largeWrite = await best(
     () => reopen(),
@@ -239,14 +246,14 @@ export async function benchFsPieceStore(dir: string, size: number): Promise<Figu
   const largeRead = await best(
     () => {},
     () =>
-      inFlight(shuffled(chunks, 6), 4, (chunk) =>
-        store.readInto(0, chunk * MiB, chunkBuffers[slot++ % 4] as Uint8Array),
+      inFlight(shuffled(chunks, 6), 4, (chunk, worker) =>
+        store.readInto(0, chunk * MiB, chunkBuffers[worker] as Uint8Array),
       ),
   )
   const blockingWrite = await best(() => reopen(blockingFileSystem), writeStore)
   const blockingRead = await best(
     () => {},
-    () => inFlight(readOrder, 8, (piece) => store.readInto(0, piece * BLOCK, buffers[slot++ % 8] as Uint8Array)),
+    () => inFlight(readOrder, 8, (piece, worker) => store.readInto(0, piece * BLOCK, buffers[worker] as Uint8Array)),
   )
   await store.close()
   fresh()
