@@ -106,7 +106,12 @@ async function main(): Promise<void> {
     await tcp.close()
   }
   process.stdout.write(`${JSON.stringify({ port: Number(listener.addresses[0]?.split(':').pop()) })}\n`)
-  if (mode === 'handshakes') process.stdin.once('data', () => void finish())
+  if (mode === 'handshakes') {
+    process.stdin.once('data', () => {
+      process.stdin.pause()
+      void finish()
+    })
+  }
 }
 
 void main()

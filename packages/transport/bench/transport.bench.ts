@@ -154,7 +154,7 @@ async function handshakes(): Promise<{ perSecond: number; cpuPerHandshake: numbe
   await Promise.all(Array.from({ length: 8 }, worker))
   const seconds = (performance.now() - start) / 1000
   const cpu = process.cpuUsage(cpuStart)
-  peer.child.stdin?.write('done\n')
+  peer.child.stdin?.end('done\n')
   const remote = await peer.done
   await tcp.close()
   return {
