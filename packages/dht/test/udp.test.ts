@@ -83,6 +83,22 @@ describe('UDP sockets on 127.0.0.1', () => {
     expect(peers).toEqual(['127.0.0.1:7100'])
   })
 
+  it('runs the IPv6 DHT (BEP 32) on real sockets bound to ::1', async () => {
+    const first = await node({ host: '::1' })
+    expect(first.address.host).toBe('::1')
+    const bootstrap = `[::1]:${first.address.port}`
+    const others = await Promise.all(Array.from({ length: 4 }, () => node({ host: '::1', bootstrap: [bootstrap] })))
+    await Promise.all(others.map((n) => n.ready()))
+    const [a, b, c] = others as [DhtNode, DhtNode, DhtNode, DhtNode]
+    for (const n of others) expect(n.stats().routingTable.nodes).toBeGreaterThanOrEqual(3)
+    const key = randomNodeId()
+    expect(await a.announce(key, 7201)).toBeGreaterThanOrEqual(3)
+    expect(await b.announce(key, 7202)).toBeGreaterThanOrEqual(3)
+    const peers: string[] = []
+    for await (const peer of c.lookup(key)) peers.push(`[${peer.host}]:${peer.port}`)
+    expect(peers.sort()).toEqual(['[::1]:7201', '[::1]:7202'])
+  })
+
   it('drops garbage from a raw socket, counted, and keeps serving', async () => {
     const target = await node()
     const raw = createSocket('udp4')
