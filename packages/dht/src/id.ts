@@ -1,4 +1,5 @@
-import { hexToBytes, randomBytes } from '@noble/hashes/utils.js'
+import { fromHex, toHex } from '@mycel/wire'
+import { randomBytes } from '@noble/hashes/utils.js'
 
 /** Length of node ids, infohashes, discovery keys and BEP 44 targets: 20 bytes (160 bits). */
 export const ID_LENGTH = 20
@@ -94,17 +95,8 @@ export function randomIdWithPrefix(base: Uint8Array, prefixBits: number, differ:
  * ```
  */
 export function idToHex(id: Uint8Array): string {
-  // One flat string (concatenation would leave a rope of one piece per byte, kept alive as map keys).
-  const codes = new Array<number>(id.length * 2)
-  for (let i = 0; i < id.length; i++) {
-    const byte = id[i] as number
-    codes[i * 2] = HEX_CODES[byte >> 4] as number
-    codes[i * 2 + 1] = HEX_CODES[byte & 15] as number
-  }
-  return String.fromCharCode(...codes)
+  return toHex(id)
 }
-
-const HEX_CODES = Array.from('0123456789abcdef', (char) => char.charCodeAt(0))
 
 /**
  * Parses 40 hex characters into a 20-byte id.
@@ -120,12 +112,5 @@ const HEX_CODES = Array.from('0123456789abcdef', (char) => char.charCodeAt(0))
  */
 export function idFromHex(hex: string): Uint8Array {
   if (typeof hex !== 'string' || !/^[0-9a-fA-F]{40}$/.test(hex)) throw new RangeError('id must be 40 hex characters')
-  return hexToBytes(hex)
-}
-
-/** Byte-wise equality. @internal */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
+  return fromHex(hex) as Uint8Array
 }

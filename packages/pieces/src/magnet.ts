@@ -1,8 +1,7 @@
-import { MESSAGE_LIMITS } from '@mycel/wire'
+import { fromHex, MESSAGE_LIMITS, toHex } from '@mycel/wire'
 import { assertBytes } from './assert.js'
 import { PiecesError } from './errors.js'
 import { type HashProvider, resolveHashProvider } from './hash/provider.js'
-import { fromHex, toHex } from './hex.js'
 import { HASH_SIZE } from './limits.js'
 
 /** What a magnet link says: the share's infohash, and optionally a name and peers to try. */

@@ -1,7 +1,7 @@
+import { equalBytes } from '@mycel/wire'
 import { assertBytes, log2 } from './assert.js'
 import { PiecesError } from './errors.js'
 import { fastSha256, type HashProvider, resolveHashProvider } from './hash/provider.js'
-import { equalBytes } from './hex.js'
 import { BLOCK_SIZE, HASH_SIZE } from './limits.js'
 import type { Manifest, ManifestFile } from './manifest/model.js'
 import { hashPair, MerkleAccumulator, padHash } from './merkle/tree.js'

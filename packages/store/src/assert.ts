@@ -45,36 +45,3 @@ export function assertSignal(signal: unknown): asserts signal is AbortSignal | u
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw StoreError.aborted(signal.reason)
 }
-
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
-
-/** Lower-case hex of bytes: the text key of an infohash or peer id. */
-export function toHex(bytes: Uint8Array): string {
-  let out = ''
-  for (const byte of bytes) out += HEX[byte]
-  return out
-}
-
-/** Bytes of lower-case or upper-case hex text of even length. */
-export function fromHex(text: string): Uint8Array {
-  const out = new Uint8Array(text.length >> 1)
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(2 * i, 2 * i + 2), 16)
-  return out
-}
-
-/** Whether two byte strings are equal. */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
-/** Orders byte strings as `memcmp` does (SQLite's BINARY order of blobs). */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const length = Math.min(a.length, b.length)
-  for (let i = 0; i < length; i++) {
-    const diff = (a[i] as number) - (b[i] as number)
-    if (diff !== 0) return diff
-  }
-  return a.length - b.length
-}

@@ -25,6 +25,7 @@
  * @packageDocumentation
  */
 export * from './bencode/index.js'
+export { compareBytes, equalBytes, fromHex, toHex } from './bytes.js'
 export { WireError, type WireErrorCode } from './errors.js'
 export {
   encodeFramePrefix,

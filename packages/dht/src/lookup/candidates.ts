@@ -1,6 +1,7 @@
+import { equalBytes } from '@mycel/wire'
 import type { PeerAddress } from '../address.js'
 import type { NodeContact } from '../compact.js'
-import { compareDistance, equalBytes, idToHex } from '../id.js'
+import { compareDistance, idToHex } from '../id.js'
 
 /** Where a lookup stands with one node. @internal */
 export type CandidateState = 'new' | 'pending' | 'responded' | 'failed'

@@ -1,10 +1,10 @@
 import type { BencodeDict } from '@mycel/wire'
+import { equalBytes } from '@mycel/wire'
 import { abortError, linkSignals } from '../abort.js'
 import type { PeerAddress } from '../address.js'
 import type { Clock } from '../clock.js'
 import { decodeCompactNodes, type IpFamily, type NodeContact } from '../compact.js'
 import { DhtError } from '../errors.js'
-import { equalBytes } from '../id.js'
 import type { QueryAnswer } from '../krpc/rpc.js'
 import { type Candidate, CandidateList } from './candidates.js'
 

@@ -1,4 +1,4 @@
-import { type BencodeInput, type BencodeValue, decodeBencode, encodeBencode } from '@mycel/wire'
+import { type BencodeInput, type BencodeValue, decodeBencode, encodeBencode, equalBytes } from '@mycel/wire'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import {
   assertValueSize,
@@ -14,7 +14,6 @@ import {
   verifyMutableItem,
 } from '../bep44/items.js'
 import { DhtError } from '../errors.js'
-import { equalBytes } from '../id.js'
 import { MAX_SALT_BYTES } from '../limits.js'
 import { lookupClosest, type OperationContext, type StoreResult, storeAtClosest } from './context.js'
 

@@ -1,5 +1,6 @@
+import { equalBytes } from '@mycel/wire'
 import type { NodeContact } from '../compact.js'
-import { commonPrefixLength, compareDistance, equalBytes, ID_LENGTH, idToHex, randomIdWithPrefix } from '../id.js'
+import { commonPrefixLength, compareDistance, ID_LENGTH, idToHex, randomIdWithPrefix } from '../id.js'
 
 /** Liveness of a routing-table node, as BEP 5 defines it. */
 export type NodeState = 'good' | 'questionable' | 'bad'

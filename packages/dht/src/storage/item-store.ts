@@ -1,5 +1,6 @@
+import { equalBytes } from '@mycel/wire'
 import { compareSeq, type Seq } from '../bep44/items.js'
-import { equalBytes, idToHex } from '../id.js'
+import { idToHex } from '../id.js'
 
 /** A BEP 44 item as a storing node keeps it. @internal */
 export interface StoredItem {

@@ -1,6 +1,6 @@
+import { equalBytes } from '@mycel/wire'
 import { sha1 } from '@noble/hashes/legacy.js'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { equalBytes } from '../id.js'
 
 /** Bytes of a write token we hand out. */
 export const TOKEN_LENGTH = 8

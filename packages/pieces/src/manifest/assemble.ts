@@ -4,10 +4,11 @@
  * @internal
  * @module
  */
+
+import { equalBytes } from '@mycel/wire'
 import { ceilLog2, isPowerOfTwo, log2 } from '../assert.js'
 import { PiecesError } from '../errors.js'
 import type { HashProvider } from '../hash/provider.js'
-import { equalBytes } from '../hex.js'
 import { BLOCK_SIZE, HASH_SIZE, type ManifestLimits } from '../limits.js'
 import { MerkleAccumulator } from '../merkle/tree.js'
 import type { ManifestFile } from './model.js'

@@ -7,9 +7,8 @@
  * @internal
  * @module
  */
-import { decodeBencode, decodeBencodeEntries, encodeBencode, WireError } from '@mycel/wire'
+import { decodeBencode, decodeBencodeEntries, encodeBencode, toHex, WireError } from '@mycel/wire'
 import { PiecesError } from '../errors.js'
-import { toHex } from '../hex.js'
 import { HASH_SIZE } from '../limits.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })

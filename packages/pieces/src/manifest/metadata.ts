@@ -1,7 +1,7 @@
+import { equalBytes, toHex } from '@mycel/wire'
 import { assertBytes } from '../assert.js'
 import { PiecesError } from '../errors.js'
 import { type HashProvider, resolveHashProvider } from '../hash/provider.js'
-import { equalBytes, toHex } from '../hex.js'
 import { HASH_SIZE, type ManifestLimits, resolveLimits } from '../limits.js'
 import { asciiBytes, concat, encodePieceLayers, readOuterDict, readPieceLayers } from './container.js'
 import type { Manifest } from './model.js'

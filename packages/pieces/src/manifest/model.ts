@@ -1,5 +1,5 @@
+import { toHex } from '@mycel/wire'
 import { PiecesError } from '../errors.js'
-import { toHex } from '../hex.js'
 import { HASH_SIZE } from '../limits.js'
 import type { V1PieceHashes } from '../merkle/file-hasher.js'
 

@@ -4,10 +4,9 @@
  * @internal
  * @module
  */
-import { type BencodeDict, type BencodeValue, decodeBencode } from '@mycel/wire'
+import { type BencodeDict, type BencodeValue, decodeBencode, toHex } from '@mycel/wire'
 import { PiecesError } from '../errors.js'
 import type { HashProvider } from '../hash/provider.js'
-import { toHex } from '../hex.js'
 import { HASH_SIZE, type ManifestLimits } from '../limits.js'
 import { assertPieceLength, type FileEntry, placeFiles } from './assemble.js'
 import { wireToPieces } from './container.js'

@@ -1,5 +1,6 @@
 import { Bitfield, encodeMetadata, Manifest } from '@mycel/pieces'
-import { assertInfohash, assertInteger, assertSignal, compareBytes, throwIfAborted, toHex } from '../assert.js'
+import { compareBytes, toHex } from '@mycel/wire'
+import { assertInfohash, assertInteger, assertSignal, throwIfAborted } from '../assert.js'
 import { StoreError } from '../errors.js'
 import { DEFAULT_MAX_PEERS } from '../limits.js'
 import {

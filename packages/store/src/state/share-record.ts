@@ -3,7 +3,7 @@
  * @internal
  * @module
  */
-import { compareBytes } from '../assert.js'
+import { compareBytes } from '@mycel/wire'
 import type { ShareRecord } from '../state-store.js'
 import type { ShareRow } from './records.js'
 

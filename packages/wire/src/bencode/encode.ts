@@ -1,4 +1,5 @@
 import { assertLimit } from '../assert.js'
+import { compareBytes } from '../bytes.js'
 import { WireError } from '../errors.js'
 import {
   BENCODE_INT_MAX,
@@ -155,15 +156,6 @@ class Encoder {
 /** `Array.isArray` that narrows readonly arrays too. */
 function isList(value: BencodeInput): value is readonly BencodeInput[] {
   return Array.isArray(value)
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const length = Math.min(a.length, b.length)
-  for (let i = 0; i < length; i++) {
-    const diff = (a[i] as number) - (b[i] as number)
-    if (diff !== 0) return diff
-  }
-  return a.length - b.length
 }
 
 function isAscii(text: string): boolean {

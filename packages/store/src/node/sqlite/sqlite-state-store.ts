@@ -1,6 +1,7 @@
 import { Bitfield, decodeMetadata, encodeMetadata, Manifest } from '@mycel/pieces'
+import { toHex } from '@mycel/wire'
 import type BetterSqlite3 from 'better-sqlite3'
-import { assertInfohash, assertSignal, throwIfAborted, toHex } from '../../assert.js'
+import { assertInfohash, assertSignal, throwIfAborted } from '../../assert.js'
 import { StoreError } from '../../errors.js'
 import {
   adjustedScore,

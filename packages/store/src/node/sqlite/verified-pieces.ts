@@ -6,7 +6,7 @@
  * @module
  */
 import { Bitfield } from '@mycel/pieces'
-import { equalBytes, toHex } from '../../assert.js'
+import { equalBytes, toHex } from '@mycel/wire'
 import { StoreError } from '../../errors.js'
 
 /** A share's bitfield in memory. */
