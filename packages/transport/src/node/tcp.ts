@@ -5,6 +5,7 @@ import { formatAddress, parseAddress } from '../address.js'
 import { TransportError } from '../errors.js'
 import type { ByteStream } from '../stream.js'
 import type { DialOptions, Listener, ListenOptions, Transport } from '../transport.js'
+import { serve } from './serve.js'
 import { SocketStream } from './socket-stream.js'
 
 /** Options of {@link tcpTransport}. */
@@ -90,63 +91,31 @@ export function tcpTransport(options: TcpTransportOptions = {}): Transport {
       })
     },
 
-    listen(address: string, listenOptions?: ListenOptions): Promise<Listener> {
-      return new Promise((resolve, reject) => {
-        const { scheme, host, port } = parseAddress(address)
-        if (scheme !== 'tcp') throw new TransportError('ADDRESS_UNSUPPORTED', `not a tcp address: ${address}`)
-        if (closing !== undefined) throw TransportError.closed('the transport')
-        const signal = listenOptions?.signal
-        if (signal?.aborted) throw abortError(signal)
-        const queue = new AcceptQueue(listenOptions?.onConnection, options.backlog)
-        const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay })
-        server.on('connection', (socket) => {
-          socket.on('error', () => {})
-          queue.accept(track(socket, new SocketStream(socket, addressOf(socket.remoteAddress, socket.remotePort))))
-        })
-        let listenerClosing: Promise<void> | undefined
+    async listen(address: string, listenOptions?: ListenOptions): Promise<Listener> {
+      const { scheme, host, port } = parseAddress(address)
+      if (scheme !== 'tcp') throw new TransportError('ADDRESS_UNSUPPORTED', `not a tcp address: ${address}`)
+      if (closing !== undefined) throw TransportError.closed('the transport')
+      const signal = listenOptions?.signal
+      if (signal?.aborted) throw abortError(signal)
+      const queue = new AcceptQueue(listenOptions?.onConnection, options.backlog)
+      const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay })
+      server.on('connection', (socket) => {
+        socket.on('error', () => {})
+        queue.accept(track(socket, new SocketStream(socket, addressOf(socket.remoteAddress, socket.remotePort))))
+      })
+      return serve({
+        server,
+        host,
+        port,
+        address,
+        signal,
+        queue,
+        listeners,
         // Stops accepting at once; connections already accepted live on as streams.
-        const closeServer = async (): Promise<void> => {
+        shutdown: () => {
           if (server.listening) server.close()
-        }
-        const onListenError = (err: Error): void => {
-          unlisten()
-          reject(new TransportError('LISTEN_FAILED', `could not listen on ${address}: ${err.message}`, { cause: err }))
-        }
-        const unlisten = onAbort(signal, () => {
-          server.off('error', onListenError)
-          if (server.listening) void closeServer()
-          reject(abortError(signal as AbortSignal))
-        })
-        server.once('error', onListenError)
-        server.listen({ host, port }, () => {
-          server.off('error', onListenError)
-          unlisten()
-          const bound = server.address()
-          if (signal?.aborted || bound === null || typeof bound === 'string') {
-            void closeServer()
-            reject(
-              signal?.aborted ? abortError(signal) : new TransportError('LISTEN_FAILED', 'the server has no address'),
-            )
-            return
-          }
-          let stopWatching = (): void => {}
-          const listener: Listener = {
-            addresses: [addressOf(bound.address, bound.port) as string],
-            close() {
-              listenerClosing ??= (async () => {
-                stopWatching()
-                listeners.delete(listener)
-                await Promise.all([closeServer(), queue.end()])
-              })()
-              return listenerClosing
-            },
-            [Symbol.asyncIterator]: () => queue.iterator(),
-          }
-          listeners.add(listener)
-          // Once listening, the signal closes the listener instead of failing the call.
-          stopWatching = onAbort(signal, () => void listener.close())
-          resolve(listener)
-        })
+        },
+        formatBound: (bound) => addressOf(bound.address, bound.port) as string,
       })
     },
 

@@ -15,6 +15,7 @@ import {
   webSocketUrl,
 } from '../websocket/browser-transport.js'
 import { MAX_WEBSOCKET_CHUNK_BYTES, type WebSocketLike, WebSocketStream } from '../websocket/stream.js'
+import { serve } from './serve.js'
 
 /** Largest WebSocket message accepted from a remote. */
 const MAX_PAYLOAD_BYTES = 4 * MAX_WEBSOCKET_CHUNK_BYTES
@@ -105,76 +106,48 @@ export function webSocketTransport(options: WebSocketTransportOptions = {}): Tra
       })
     },
 
-    listen(address: string, listenOptions?: ListenOptions): Promise<Listener> {
-      return new Promise((resolve, reject) => {
-        const { scheme, host, port, path } = parseAddress(address)
-        if (scheme === 'wss') throw new TransportError('LISTEN_UNSUPPORTED', 'listen on ws:// behind a TLS terminator')
-        if (scheme !== 'ws') throw new TransportError('ADDRESS_UNSUPPORTED', `not a WebSocket address: ${address}`)
-        if (closing !== undefined) throw TransportError.closed('the transport')
-        const signal = listenOptions?.signal
-        if (signal?.aborted) throw abortError(signal)
-        const queue = new AcceptQueue(listenOptions?.onConnection)
-        const server = createServer((_, response) => {
-          response.writeHead(426).end()
-        })
-        const sockets = new WebSocketServer({
-          server,
-          path: path === '' ? undefined : path,
-          perMessageDeflate: false,
-          maxPayload: MAX_PAYLOAD_BYTES,
-          handleProtocols: (protocols) => (protocols.has(WEBSOCKET_PROTOCOL) ? WEBSOCKET_PROTOCOL : false),
-        })
-        sockets.on('connection', (socket, request) => {
-          socket.on('error', () => {})
-          queue.accept(wrap(socket, remoteOf(request)))
-        })
-        const shutdown = (): void => {
+    async listen(address: string, listenOptions?: ListenOptions): Promise<Listener> {
+      const { scheme, host, port, path } = parseAddress(address)
+      if (scheme === 'wss') throw new TransportError('LISTEN_UNSUPPORTED', 'listen on ws:// behind a TLS terminator')
+      if (scheme !== 'ws') throw new TransportError('ADDRESS_UNSUPPORTED', `not a WebSocket address: ${address}`)
+      if (closing !== undefined) throw TransportError.closed('the transport')
+      const signal = listenOptions?.signal
+      if (signal?.aborted) throw abortError(signal)
+      const queue = new AcceptQueue(listenOptions?.onConnection)
+      const server = createServer((_, response) => {
+        response.writeHead(426).end()
+      })
+      const sockets = new WebSocketServer({
+        server,
+        path: path === '' ? undefined : path,
+        perMessageDeflate: false,
+        maxPayload: MAX_PAYLOAD_BYTES,
+        handleProtocols: (protocols) => (protocols.has(WEBSOCKET_PROTOCOL) ? WEBSOCKET_PROTOCOL : false),
+      })
+      // The WebSocketServer re-emits the HTTP server's errors (EADDRINUSE...),
+      // which would throw with no listener; serve() handles them on the server.
+      sockets.on('error', () => {})
+      sockets.on('connection', (socket, request) => {
+        socket.on('error', () => {})
+        queue.accept(wrap(socket, remoteOf(request)))
+      })
+      return serve({
+        server,
+        host,
+        port,
+        address,
+        signal,
+        queue,
+        listeners,
+        shutdown: () => {
           sockets.close()
           server.close()
           server.closeIdleConnections()
-        }
-        const onListenError = (err: Error): void => {
-          unlisten()
-          shutdown()
-          reject(new TransportError('LISTEN_FAILED', `could not listen on ${address}: ${err.message}`, { cause: err }))
-        }
-        const unlisten = onAbort(signal, () => {
-          server.off('error', onListenError)
-          shutdown()
-          reject(abortError(signal as AbortSignal))
-        })
-        server.once('error', onListenError)
-        server.listen({ host, port }, () => {
-          server.off('error', onListenError)
-          unlisten()
-          const bound = server.address()
-          if (signal?.aborted || bound === null || typeof bound === 'string') {
-            shutdown()
-            reject(
-              signal?.aborted ? abortError(signal) : new TransportError('LISTEN_FAILED', 'the server has no address'),
-            )
-            return
-          }
-          let stopWatching = (): void => {}
-          let listenerClosing: Promise<void> | undefined
+        },
+        formatBound: (bound) => {
           const boundHost = bound.address.startsWith('::ffff:') ? bound.address.slice(7) : bound.address
-          const listener: Listener = {
-            addresses: [formatAddress({ scheme: 'ws', host: boundHost, port: bound.port, path })],
-            close() {
-              listenerClosing ??= (async () => {
-                stopWatching()
-                listeners.delete(listener)
-                shutdown()
-                await queue.end()
-              })()
-              return listenerClosing
-            },
-            [Symbol.asyncIterator]: () => queue.iterator(),
-          }
-          listeners.add(listener)
-          stopWatching = onAbort(signal, () => void listener.close())
-          resolve(listener)
-        })
+          return formatAddress({ scheme: 'ws', host: boundHost, port: bound.port, path })
+        },
       })
     },
 

@@ -233,6 +233,20 @@ export function transportCompliance(
       await listener.close()
     })
 
+    it('refuses an address in use with LISTEN_FAILED and keeps the first listener serving', async () => {
+      const { transport, listenAddress } = await setup()
+      const listener = await transport.listen(listenAddress, {
+        onConnection: (stream) => void collectStream(stream, { onEnd: () => stream.end() }),
+      })
+      const taken = listener.addresses[0] as string
+      await expectCode(transport.listen(taken), 'LISTEN_FAILED')
+      const stream = await transport.dial(taken)
+      const done = collectStream(stream)
+      stream.end()
+      expect((await done).ended).toBe(true)
+      await listener.close()
+    })
+
     it(`serves ${concurrent} concurrent connections`, async () => {
       const { transport, listenAddress } = await setup()
       const listener = await transport.listen(listenAddress, {
