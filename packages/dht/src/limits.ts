@@ -34,6 +34,13 @@ export interface DhtLimits {
   readonly queriesPerSecondPerAddress: number
   /** How many source addresses the rate limiter remembers (least recently seen forgotten first). */
   readonly maxTrackedAddresses: number
+  /**
+   * Signed (mutable) BEP 44 puts whose Ed25519 signature is checked per
+   * second, from all sources together; the rest are answered 202 (busy).
+   * A check costs about 0.2 to 2 ms of CPU, and the per-address limit alone
+   * does not bound a sender that uses many ports.
+   */
+  readonly signatureChecksPerSecond: number
   /** Most pings in flight to check nodes that queried us or questionable nodes. */
   readonly maxLivenessPings: number
   /** Most queries one lookup sends. */
@@ -60,6 +67,7 @@ export const DEFAULT_LIMITS: DhtLimits = Object.freeze({
   maxPendingQueries: 256,
   queriesPerSecondPerAddress: 100,
   maxTrackedAddresses: 4096,
+  signatureChecksPerSecond: 100,
   maxLivenessPings: 16,
   maxQueriesPerLookup: 256,
   maxLookupCandidates: 200,

@@ -199,6 +199,27 @@ describe('BEP 44 queries', () => {
     expect(node.stats().storage.items).toBe(1)
   })
 
+  it('checks at most limits.signatureChecksPerSecond signatures a second, answering 202 beyond', async () => {
+    start({ limits: { signatureChecksPerSecond: 3 } })
+    const { secretKey, publicKey } = createItemKeyPair()
+    const target = mutableItemTarget(publicKey)
+    const { token } = await client.values(node, 'get', { target })
+    const put = (seq: number) => ({
+      token,
+      k: publicKey,
+      seq,
+      v: 'v',
+      sig: signMutableItem(secretKey, { value: 'v', seq }),
+    })
+    for (let seq = 1; seq <= 3; seq++) await client.values(node, 'put', put(seq))
+    expect(await client.errorCode(node, 'put', put(4))).toBe(KRPC_ERROR.server)
+    // Immutable puts cost no signature check and are not held back.
+    await client.values(node, 'put', { token, v: 'plain' })
+    await clock.advance(1000)
+    await client.values(node, 'put', put(4))
+    expect((await client.values(node, 'get', { target })).seq).toBe(4)
+  })
+
   it('keeps the verbatim bencoding of v for the signature and the target', async () => {
     start()
     const value = { list: [1, -2, 'three'], nested: { b: 'x', a: new Uint8Array([0, 255]) } }

@@ -18,7 +18,8 @@ import { bytesArg, protocolError, type QueryHandler } from './context.js'
  * or a mutable item under SHA-1(`k` || `salt`) after checking its signature,
  * `cas` and `seq`. Errors: 203 (bad token or arguments), 205 (`v` over 1,000
  * bytes), 206 (bad signature), 207 (salt over 64 bytes), 301 (`cas` does
- * not match), 302 (`seq` not above the stored one), 202 (storage full).
+ * not match), 302 (`seq` not above the stored one), 202 (storage full, or
+ * the second's budget of signature checks spent).
  * @internal
  */
 export const handlePut: QueryHandler = (context, query) => {
@@ -45,6 +46,7 @@ export const handlePut: QueryHandler = (context, query) => {
   if (salt.length > MAX_SALT_BYTES) return error(KRPC_ERROR.saltTooBig, 'salt is over 64 bytes')
   const cas = args.cas
   if (cas !== undefined && !isValidSeq(cas)) return protocolError('cas must be an integer from 0 to 2^63-1')
+  if (!context.signatureChecks.take(now)) return error(KRPC_ERROR.server, 'busy: too many signed puts, try again later')
   if (!verifyMutableItem(publicKey, signature, { value, encoded: true, seq, salt })) {
     return error(KRPC_ERROR.invalidSignature, 'invalid signature')
   }

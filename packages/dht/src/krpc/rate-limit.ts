@@ -1,4 +1,27 @@
 /**
+ * Allows at most `perSecond` events in each one-second window, from all
+ * sources together: a bound on work that no per-address limit covers.
+ * @internal
+ */
+export class GlobalRateLimiter {
+  private start = Number.NEGATIVE_INFINITY
+  private count = 0
+
+  constructor(private readonly perSecond: number) {}
+
+  /** Takes one event at `now`; false if this window's allowance is spent. */
+  take(now: number): boolean {
+    if (now - this.start >= 1000 || now < this.start) {
+      this.start = now
+      this.count = 0
+    }
+    if (this.count >= this.perSecond) return false
+    this.count++
+    return true
+  }
+}
+
+/**
  * Counts incoming queries per source address (IP and port) in one-second
  * windows. The table of
  * addresses is bounded: when it is full the address seen least recently is
