@@ -8,6 +8,10 @@
  * the byte-stream contract costs next to (c). Prints MiB/s, the ratios b/c
  * and b/d, and the CPU seconds of both processes.
  *
+ * Each case runs MYCEL_BENCH_ROUNDS times (default 3), the cases taking turns,
+ * and the median run is reported: this machine's speed drifts by tens of
+ * percent over minutes, and taking turns lets the drift hit every case alike.
+ *
  * Run: npm run bench -w @mycel/transport   (MYCEL_BENCH_BYTES to change the size)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
@@ -164,9 +168,19 @@ async function handshakes(): Promise<{ perSecond: number; cpuPerHandshake: numbe
   }
 }
 
-function line(label: string, result: Result): string {
-  const mibs = TOTAL / MiB / result.seconds
-  return `${label.padEnd(34)} ${mibs.toFixed(0).padStart(6)} MiB/s  ${result.seconds.toFixed(2).padStart(6)} s  CPU ${result.cpu.toFixed(2)} s (both processes)`
+/** Runs over the same bytes, measured in rounds so that a slow spell of the machine hits every case alike. */
+const ROUNDS = Number(process.env.MYCEL_BENCH_ROUNDS ?? 3)
+
+/** The median run (by time) of a case, with every run's MiB/s for the range. */
+function summarise(label: string, results: Result[]): { label: string; result: Result; text: string } {
+  const mibs = (r: Result): number => TOTAL / MiB / r.seconds
+  const byTime = [...results].sort((a, b) => a.seconds - b.seconds)
+  const result = byTime[Math.floor(byTime.length / 2)] as Result
+  const runs = results.map((r) => mibs(r).toFixed(0)).join(' / ')
+  const text =
+    `${label.padEnd(38)} ${mibs(result).toFixed(0).padStart(6)} MiB/s  ${result.seconds.toFixed(2).padStart(6)} s  ` +
+    `CPU ${result.cpu.toFixed(2)} s (both processes)   runs ${runs}`
+  return { label, result, text }
 }
 
 async function main(): Promise<void> {
@@ -205,21 +219,31 @@ async function main(): Promise<void> {
       console.log(
         `(a) handshakes                      ${hs.perSecond.toFixed(0).padStart(6)} /s     (${HANDSHAKES} in ${hs.seconds.toFixed(2)} s, 8 at a time, CPU ${(hs.cpuPerHandshake * 1000).toFixed(2)} ms each)`,
       )
-    const b = await measure('secure', secureChannel(16 * 1024))
-    console.log(line('(b) secure channel, 16 KiB messages', b))
-    const b64 = await measure('secure', secureChannel(64 * 1024))
-    console.log(line('    secure channel, 64 KiB messages', b64))
-    const c = await measure('raw', raw)
-    console.log(line('(c) raw TCP socket', c))
-    const d = await measure('tls', tls(), certDir)
-    console.log(line('(d) node:tls, TLS 1.3 (AES-256-GCM)', d))
-    const dChaCha = await measure('tls', tls('TLS_CHACHA20_POLY1305_SHA256'), certDir)
-    console.log(line('    node:tls, TLS 1.3 ChaCha20-Poly1305', dChaCha))
-    const e = await measure('stream', byteStream)
-    console.log(line('(e) tcp transport ByteStream', e))
-    const rate = (r: Result): number => TOTAL / r.seconds
+    const cases: Array<[string, () => Promise<Result>]> = [
+      ['(b) secure channel, 16 KiB messages', () => measure('secure', secureChannel(16 * 1024))],
+      ['    secure channel, 64 KiB messages', () => measure('secure', secureChannel(64 * 1024))],
+      ['(c) raw TCP socket', () => measure('raw', raw)],
+      ['(d) node:tls, TLS 1.3 (AES-256-GCM)', () => measure('tls', tls(), certDir)],
+      ['    node:tls, TLS 1.3 ChaCha20-Poly1305', () => measure('tls', tls('TLS_CHACHA20_POLY1305_SHA256'), certDir)],
+      ['(e) tcp transport ByteStream', () => measure('stream', byteStream)],
+    ]
+    const results = cases.map((): Result[] => [])
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [index, [, run]] of cases.entries()) (results[index] as Result[]).push(await run())
+    }
+    console.log(`median of ${ROUNDS} rounds, each round running every case once in turn`)
+    const [b, , c, d, dChaCha, e] = cases.map(([label], index) => {
+      const summary = summarise(label, results[index] as Result[])
+      console.log(summary.text)
+      return summary.result
+    }) as Result[]
+    const rate = (r: Result | undefined): number => TOTAL / (r as Result).seconds
+    const ratios = (index: number, reference: number): string =>
+      (results[index] as Result[])
+        .map((r, round) => (rate(r) / rate((results[reference] as Result[])[round])).toFixed(2))
+        .join(' / ')
     console.log(
-      `b/c = ${(rate(b) / rate(c)).toFixed(2)}   b/d = ${(rate(b) / rate(d)).toFixed(2)} (target >= 0.60)   ` +
+      `b/c = ${(rate(b) / rate(c)).toFixed(2)}   b/d = ${(rate(b) / rate(d)).toFixed(2)} (target >= 0.60; per round ${ratios(0, 3)})   ` +
         `b/d(ChaCha) = ${(rate(b) / rate(dChaCha)).toFixed(2)}   e/c = ${(rate(e) / rate(c)).toFixed(2)} (cost of the ByteStream contract)`,
     )
   } finally {
