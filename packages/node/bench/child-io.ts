@@ -5,7 +5,19 @@
  * stdin closes (the orchestrator died) exits at once.
  */
 import { readFileSync } from 'node:fs'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
+
+/** Garbage collections of this process so far: how many, and their pause time. */
+const gc = { count: 0, majorCount: 0, seconds: 0 }
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.count++
+    // detail.kind 4 is a major (mark-compact) collection.
+    if ((entry as { detail?: { kind?: number } }).detail?.kind === 4) gc.majorCount++
+    gc.seconds += entry.duration / 1000
+  }
+}).observe({ entryTypes: ['gc'] })
 
 /** A command from the orchestrator: `go` (start the transfer) or `stop` (close and report). */
 export interface Command {
@@ -32,11 +44,17 @@ function peakRssMiB(): number {
 
 /**
  * CPU seconds (user + system, every thread, as `getrusage` counts them), the
- * system part, and peak resident memory (MiB) of this process so far.
+ * system part, peak resident memory (MiB) and garbage collection of this
+ * process so far.
  */
-export function usage(): { cpuSeconds: number; systemSeconds: number; peakRssMiB: number } {
+export function usage(): {
+  cpuSeconds: number
+  systemSeconds: number
+  peakRssMiB: number
+  gc: { count: number; majorCount: number; seconds: number }
+} {
   const { user, system } = process.cpuUsage()
-  return { cpuSeconds: (user + system) / 1e6, systemSeconds: system / 1e6, peakRssMiB: peakRssMiB() }
+  return { cpuSeconds: (user + system) / 1e6, systemSeconds: system / 1e6, peakRssMiB: peakRssMiB(), gc: { ...gc } }
 }
 
 /** CPU seconds of this process so far. */

@@ -62,6 +62,8 @@ interface Exit {
   cpuSeconds: number
   systemSeconds: number
   peakRssMiB: number
+  /** Garbage collections of the whole process (hashing included): count, major ones, pause seconds. */
+  gc: { count: number; majorCount: number; seconds: number }
 }
 
 /** How to run one implementation's seeder and leecher. */
@@ -196,6 +198,11 @@ function printPairs(mycel: PairResult, webtorrent: PairResult, bytes: number, so
       `${name.padEnd(10)} pieces ${ready.pieceCount} x ${ready.pieceLength / 1024} KiB; copy SHA-256 ${digest} ${verdict}`,
     )
   }
+  const gcText = (exit: Exit): string => `${exit.gc.count} (${exit.gc.majorCount} major) ${fixed(exit.gc.seconds)} s`
+  console.log(
+    `garbage collection, whole process: mycel seeder ${gcText(mycel.seeder.exit)}, leecher ${gcText(mycel.leecher.exit)}; ` +
+      `WebTorrent seeder ${gcText(webtorrent.seeder.exit)}, leecher ${gcText(webtorrent.leecher.exit)}`,
+  )
   const encryption = webtorrent.done.wireEncryption ?? []
   console.log(
     `WebTorrent wire: MSE crypto_select ${JSON.stringify(encryption)} (1 = plaintext after the MSE handshake, 2 = RC4); mycel: Noise ChaCha20-Poly1305`,
