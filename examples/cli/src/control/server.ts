@@ -44,6 +44,8 @@ function listen(server: Server, path: string): Promise<void> {
     server.once('error', onError)
     server.listen(path, () => {
       server.off('error', onError)
+      // A failed accept later is emitted here: it costs one request, not the process.
+      server.on('error', () => {})
       resolve()
     })
   })

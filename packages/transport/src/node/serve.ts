@@ -78,6 +78,9 @@ export function serve(options: ServeOptions): Promise<Listener> {
         },
         [Symbol.asyncIterator]: () => queue.iterator(),
       }
+      // An accept that fails after listening is emitted on the server; it
+      // costs that one connection, never the process.
+      server.on('error', () => {})
       listeners.add(listener)
       // Once listening, the signal closes the listener instead of failing the call.
       stopWatching = onAbort(signal, () => void listener.close())
