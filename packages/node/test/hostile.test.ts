@@ -7,6 +7,7 @@ import { createMemoryNetwork } from '@mycel/transport/testing'
 import { encodeBencode } from '@mycel/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MycelNode } from '../src/index.js'
+import { MAX_REFUSALS_IN_A_ROW } from '../src/swarm/uploader.js'
 import { cleanup, contentBytes, memoryNode, sha256, tempDir, writeContent } from './helpers.js'
 import { RawPeer } from './raw-peer.js'
 
@@ -71,6 +72,78 @@ describe('hostile peers', () => {
     // The seeder serves everyone else as before.
     await leecher.download(share.magnet, { dir: target, peers: seeder.addresses }).done()
     expect(sha256(await readFile(join(target, 'a.bin')))).toBe(sha256(bytes))
+  })
+
+  it('disconnects a peer whose request does not fit the share, and keeps serving', async () => {
+    const network = createMemoryNetwork()
+    const source = await tempDir()
+    dirs.push(source)
+    await writeContent(join(source, 'a.bin'), 500_000, 6)
+    const seeder = await memoryNode(network.transport())
+    nodes.push(seeder)
+    const share = await seeder.share(join(source, 'a.bin'))
+    const closed = new Promise<Error | undefined>((resolve) => {
+      seeder.on('peer-disconnected', (_peer, reason) => resolve(reason))
+    })
+    const raw = await RawPeer.dial(network.transport(), seeder.addresses[0] as string)
+    rawPeers.push(raw)
+    await raw.next('hello')
+    raw.send({ type: 'bitfield', infohash: share.infohash, bits: new Uint8Array(0) })
+    await raw.next('bitfield')
+    const pieceLength = share.manifest.pieceLength
+    // A whole piece is served; a range past the piece's end is a protocol violation.
+    raw.send({
+      type: 'request',
+      id: 1,
+      infohash: share.infohash,
+      piece: 0,
+      offset: 0,
+      length: pieceLength,
+      proof: false,
+    })
+    expect((await raw.next('data')).bytes.length).toBe(pieceLength)
+    raw.send({
+      type: 'request',
+      id: 2,
+      infohash: share.infohash,
+      piece: 0,
+      offset: pieceLength - 100,
+      length: 200,
+      proof: false,
+    })
+    expect(await closed).toMatchObject({ name: 'NodeError', code: 'PEER_PROTOCOL' })
+    expect(await raw.connection?.closed).toBeDefined()
+    expect(seeder.peers()).toEqual([])
+  })
+
+  it('disconnects a peer that keeps requesting what we do not have', async () => {
+    const network = createMemoryNetwork()
+    const seeder = await memoryNode(network.transport())
+    nodes.push(seeder)
+    const closed = new Promise<Error | undefined>((resolve) => {
+      seeder.on('peer-disconnected', (_peer, reason) => resolve(reason))
+    })
+    const raw = await RawPeer.dial(network.transport(), seeder.addresses[0] as string)
+    rawPeers.push(raw)
+    await raw.next('hello')
+    const unknown = new Uint8Array(32).fill(9)
+    const request = (id: number) =>
+      raw.send({ type: 'request', id, infohash: unknown, piece: 0, offset: 0, length: 16384, proof: false })
+    // Refusals are answered with NOT_AVAILABLE; the peer is tolerated up to the limit...
+    let rejected = 0
+    const allRejected = new Promise<void>((resolve) =>
+      raw.on((message) => {
+        if (message.type === 'reject' && message.code === 'NOT_AVAILABLE' && ++rejected === MAX_REFUSALS_IN_A_ROW)
+          resolve()
+      }),
+    )
+    for (let id = 1; id <= MAX_REFUSALS_IN_A_ROW; id++) request(id)
+    await allRejected
+    expect(seeder.peers()).toHaveLength(1)
+    // ...and cut off when it goes on asking.
+    request(MAX_REFUSALS_IN_A_ROW + 1)
+    expect(await closed).toMatchObject({ name: 'NodeError', code: 'PEER_PROTOCOL' })
+    expect(await raw.connection?.closed).toBeDefined()
   })
 
   it('refuses metadata whose paths escape the download folder, and bans its sender', async () => {

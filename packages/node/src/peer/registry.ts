@@ -69,7 +69,7 @@ export class PeerRegistry {
     if (swarm === undefined) {
       // Say nothing about shares we do not have; refuse requests for them.
       if (message.type === 'request' || message.type === 'meta-get') {
-        peer.send({ type: 'reject', id: message.id, code: 'NOT_AVAILABLE' })
+        this.uploaders.get(peer)?.refuse(message.id, 'NOT_AVAILABLE')
       }
       return
     }

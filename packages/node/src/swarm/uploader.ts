@@ -1,6 +1,6 @@
 import { isProofRange, type Manifest } from '@mycel/pieces'
 import { MESSAGE_LIMITS, type RequestMessage } from '@mycel/wire'
-import type { RejectCode } from '../errors.js'
+import { NodeError, type RejectCode } from '../errors.js'
 import type { PeerConnection } from '../peer/connection.js'
 
 /** What the uploader needs to know about a share it serves. @internal */
@@ -36,6 +36,14 @@ const POOLED_BUFFERS = READ_AHEAD + 1
 export const MAX_QUEUED_REQUESTS = 512
 
 /**
+ * Requests in a row refused as `NOT_AVAILABLE` after which the peer is
+ * disconnected. An honest peer asks only for pieces we advertised, but a
+ * share we drop leaves its requests in flight (a few hundred at most), so
+ * only a peer that goes on asking is cut off.
+ */
+export const MAX_REFUSALS_IN_A_ROW = MAX_QUEUED_REQUESTS
+
+/**
  * Serves one peer's requests in order: checks each against what we hold,
  * reads a few ahead from the piece store, respects the upload rate limits
  * and the connection's backpressure, and skips what the peer cancelled.
@@ -46,6 +54,7 @@ export class Uploader {
   private readonly byId = new Map<number, Job>()
   private pumping = false
   private closed = false
+  private refusedInARow = 0
   /** Read buffers reused from request to request (the channel copies what is sent). */
   private readonly buffers: Uint8Array[] = []
 
@@ -54,19 +63,38 @@ export class Uploader {
     private readonly onReadError: (error: unknown) => void,
   ) {}
 
-  /** Queues a request, or answers it at once with a `reject` when it cannot be served. */
+  /**
+   * Queues a request, or refuses it at once (see {@link Uploader.refuse})
+   * when it cannot be served.
+   */
   enqueue(request: RequestMessage, share: ServedShare | undefined): void {
     if (this.closed) return
     const refusal = this.check(request, share)
     if (refusal !== undefined) {
-      this.peer.send({ type: 'reject', id: request.id, code: refusal })
+      this.refuse(request.id, refusal)
       return
     }
+    this.refusedInARow = 0
     const { id, piece, offset, length, proof } = request
     const job: Job = { request: { id, piece, offset, length, proof }, share: share as ServedShare, cancelled: false }
     this.queue.push(job)
     this.byId.set(request.id, job)
     if (!this.pumping) void this.pump()
+  }
+
+  /**
+   * Answers request `id` (a piece or metadata request) with a `reject`. A
+   * `BAD_REQUEST` is a protocol violation and closes the connection at once;
+   * more than {@link MAX_REFUSALS_IN_A_ROW} `NOT_AVAILABLE` in a row close it
+   * too. Either way the error is a `NodeError` `PEER_PROTOCOL`.
+   */
+  refuse(id: number, code: RejectCode): void {
+    this.peer.send({ type: 'reject', id, code })
+    if (code === 'BAD_REQUEST') {
+      void this.peer.close(NodeError.protocol(`${this.peer.peerIdText} sent a request that does not fit the share`))
+    } else if (code === 'NOT_AVAILABLE' && ++this.refusedInARow > MAX_REFUSALS_IN_A_ROW) {
+      void this.peer.close(NodeError.protocol(`${this.peer.peerIdText} kept requesting what we do not have`))
+    }
   }
 
   /** The peer no longer wants the answer to request `id`. */
