@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { MemoryStateStore } from '@mycel/store'
 import { parsePeerId } from '@mycel/transport'
 import { createMemoryNetwork } from '@mycel/transport/testing'
-import { encodeBencode } from '@mycel/wire'
+import { encodeBencode, encodeMessage, MESSAGE_LIMITS } from '@mycel/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MycelNode } from '../src/index.js'
 import { MAX_REFUSALS_IN_A_ROW } from '../src/swarm/uploader.js'
@@ -144,6 +144,45 @@ describe('hostile peers', () => {
     request(MAX_REFUSALS_IN_A_ROW + 1)
     expect(await closed).toMatchObject({ name: 'NodeError', code: 'PEER_PROTOCOL' })
     expect(await raw.connection?.closed).toBeDefined()
+  })
+
+  it('disconnects a peer that announces metadata over the size limit', async () => {
+    const network = createMemoryNetwork()
+    const target = await tempDir()
+    dirs.push(target)
+    const leecher = await memoryNode(network.transport())
+    nodes.push(leecher)
+    const closed = new Promise<Error | undefined>((resolve) => {
+      leecher.on('peer-disconnected', (_peer, reason) => resolve(reason))
+    })
+    const infohash = new Uint8Array(32).fill(3)
+    const raw = await RawPeer.dial(network.transport(), leecher.addresses[0] as string)
+    rawPeers.push(raw)
+    raw.on((message) => {
+      if (message.type !== 'meta-get') return
+      // encodeMessage refuses a total over the limit, so encode 16 MiB (a
+      // msgpack uint32: 0xce 01 00 00 00) and raise it to 80 MiB in place.
+      const bytes = encodeMessage({
+        type: 'meta',
+        id: message.id,
+        total: 0x0100_0000,
+        offset: 0,
+        bytes: new Uint8Array(8),
+      })
+      const at = bytes.findIndex(
+        (byte, i) => byte === 0xce && bytes[i + 1] === 0x01 && bytes[i + 2] === 0 && bytes[i + 4] === 0,
+      )
+      bytes[at + 1] = 0x05
+      expect(0x0500_0000).toBeGreaterThan(MESSAGE_LIMITS.maxMetadataBytes)
+      raw.sendRaw(bytes)
+    })
+    const download = leecher.download(Buffer.from(infohash).toString('hex'), { dir: target })
+    raw.send({ type: 'bitfield', infohash, bits: new Uint8Array([0x80]) })
+    const reason = await closed
+    expect(reason).toMatchObject({ name: 'NodeError', code: 'PEER_PROTOCOL' })
+    expect((reason as Error).cause).toMatchObject({ name: 'WireError' })
+    expect(download.manifest).toBeUndefined()
+    await download.stop()
   })
 
   it('refuses metadata whose paths escape the download folder, and bans its sender', async () => {
