@@ -11,6 +11,7 @@ import {
   verify,
 } from 'node:crypto'
 import type { CryptoProvider, KeyPair } from '../crypto/provider.js'
+import { isSmallOrderPoint } from '../crypto/small-order.js'
 
 const TAG_BYTES = 16
 const EMPTY = new Uint8Array(0)
@@ -163,6 +164,8 @@ export const nodeCrypto: CryptoProvider = {
 
   ed25519Verify(signature, message, publicKey) {
     if (signature.length !== 64 || publicKey.length !== 32) return false
+    // OpenSSL accepts some small-order keys and R values that strict RFC 8032 refuses.
+    if (isSmallOrderPoint(publicKey) || isSmallOrderPoint(signature.subarray(0, 32))) return false
     try {
       return verify(null, message, publicKeyObject('Ed25519', publicKey), signature)
     } catch {
