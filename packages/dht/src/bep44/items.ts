@@ -4,6 +4,7 @@ import { sha1 } from '@noble/hashes/legacy.js'
 import { assertBytes } from '../assert.js'
 import { DhtError } from '../errors.js'
 import { MAX_ITEM_VALUE_BYTES, MAX_SALT_BYTES } from '../limits.js'
+import { verifyEd25519 } from './ed25519.js'
 
 /** A BEP 44 sequence number: a non-negative integer up to 2^63 - 1 (a `bigint` past 2^53). */
 export type Seq = number | bigint
@@ -123,7 +124,8 @@ export function signMutableItem(secretKey: Uint8Array, input: MutableSignatureIn
 
 /**
  * Verifies a mutable item's signature with the strict rules of RFC 8032
- * (canonical encodings, no cofactor), as libsodium does. Returns false
+ * (canonical encodings, no cofactor, no small-order key or R), as libsodium
+ * does, through `node:crypto` where the runtime has it. Returns false
  * (never throws) for wrong lengths or an invalid key, as these come from the
  * network.
  *
@@ -140,13 +142,13 @@ export function signMutableItem(secretKey: Uint8Array, input: MutableSignatureIn
 export function verifyMutableItem(publicKey: Uint8Array, signature: Uint8Array, input: MutableSignatureInput): boolean {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== PUBLIC_KEY_LENGTH) return false
   if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_LENGTH) return false
+  let data: Uint8Array
   try {
-    // RFC 8032 verification (canonical encodings, no cofactor): the ZIP 215
-    // rules would accept the all-zero key and signature for any message.
-    return ed25519.verify(signature, mutableSignatureData(input), publicKey, { zip215: false })
+    data = mutableSignatureData(input)
   } catch {
     return false
   }
+  return verifyEd25519(signature, data, publicKey)
 }
 
 /**

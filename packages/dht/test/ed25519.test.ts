@@ -1,0 +1,142 @@
+import { createPublicKey, verify } from 'node:crypto'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { isSmallOrder, nobleVerify, nodeVerify, verifyEd25519 } from '../src/bep44/ed25519.js'
+import { hex } from './helpers.js'
+
+const node = nodeVerify as NonNullable<typeof nodeVerify>
+const P = 2n ** 255n - 19n
+const L = 2n ** 252n + 27742317777372353535851937790883648493n
+
+function littleEndian(value: bigint, signBit = false): Uint8Array {
+  const out = new Uint8Array(32)
+  let rest = value
+  for (let i = 0; i < 32; i++) {
+    out[i] = Number(rest & 255n)
+    rest >>= 8n
+  }
+  if (signBit) out[31] = (out[31] as number) | 0x80
+  return out
+}
+
+function scalar(bytes: Uint8Array): bigint {
+  let value = 0n
+  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i] as number)
+  return value
+}
+
+/** The eight small-order points, canonical, and x = 0 with the sign bit. */
+const smallOrder = [
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000080',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0000000000000000000000000000000000000000000000000000000000000080',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+].map(hex)
+
+/** Every encoding of y from p to 2^255 - 1, with and without the sign bit: all non-canonical. */
+const nonCanonical = Array.from({ length: 19 }, (_, i) => P + BigInt(i)).flatMap((y) => [
+  littleEndian(y),
+  littleEndian(y, true),
+])
+
+function signature(r: Uint8Array, s: Uint8Array): Uint8Array {
+  const out = new Uint8Array(64)
+  out.set(r, 0)
+  out.set(s, 32)
+  return out
+}
+
+/** Asserts both checks give `expected` (or the same answer, when it is undefined). */
+function agree(sig: Uint8Array, message: Uint8Array, key: Uint8Array, expected?: boolean): void {
+  const answer = nobleVerify(sig, message, key)
+  expect(node(sig, message, key)).toBe(answer)
+  if (expected !== undefined) expect(answer).toBe(expected)
+}
+
+describe('Ed25519 checks: node:crypto and @noble/curves give the same answers', () => {
+  it('runs on node:crypto here', () => {
+    expect(nodeVerify).toBeDefined()
+    expect(verifyEd25519).toBe(nodeVerify)
+  })
+
+  it('accept the signature published in BEP 44 (test 1)', () => {
+    const key = hex('77ff84905a91936367c01360803104f92432fcd904a43511876df5cdf3e7e548')
+    const buffer = new TextEncoder().encode('3:seqi1e1:v12:Hello World!')
+    const sig = hex(
+      '305ac8aeb6c9c151fa120f120ea2cfb923564e11552d06a5d856091e5e853cff1260d3f39e4999684aa92eb73ffd136e6f4f3ecbfda0ce53a1608ecd7ae21f01',
+    )
+    agree(sig, buffer, key, true)
+  })
+
+  it('accept valid signatures and refuse corrupted ones (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.nat(64 * 8 - 1),
+        (seed, message, flip) => {
+          const key = ed25519.getPublicKey(seed)
+          const sig = ed25519.sign(message, seed)
+          agree(sig, message, key, true)
+          const corrupted = Uint8Array.from(sig)
+          corrupted[flip >> 3] = (corrupted[flip >> 3] as number) ^ (1 << (flip & 7))
+          agree(corrupted, message, key, false)
+          agree(sig, Uint8Array.of(...message, 0), key, false)
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
+  it('refuse every key and R of small order, which OpenSSL alone would accept for some', () => {
+    let acceptedByOpenSsl = 0
+    for (const key of smallOrder) {
+      for (const r of smallOrder) {
+        for (let m = 0; m < 8; m++) {
+          const sig = signature(r, new Uint8Array(32))
+          const message = Uint8Array.of(m)
+          agree(sig, message, key, false)
+          const jwk = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key).toString('base64url') } as const
+          try {
+            if (verify(null, message, createPublicKey({ key: jwk, format: 'jwk' }), sig)) acceptedByOpenSsl++
+          } catch {
+            // an encoding OpenSSL refuses outright
+          }
+        }
+      }
+    }
+    // The reason for the refusal in front of OpenSSL.
+    expect(acceptedByOpenSsl).toBeGreaterThan(0)
+    for (const encoded of smallOrder) expect(isSmallOrder(encoded)).toBe(true)
+  })
+
+  it('refuse non-canonical keys and R, and S of the group order or more', () => {
+    const seed = new Uint8Array(32).fill(7)
+    const key = ed25519.getPublicKey(seed)
+    const message = new TextEncoder().encode('3:seqi1e1:v12:Hello World!')
+    const sig = ed25519.sign(message, seed)
+    agree(sig, message, key, true)
+    for (const encoded of nonCanonical) {
+      agree(sig, message, encoded, false)
+      agree(signature(encoded, sig.subarray(32)), message, key, false)
+    }
+    const s = scalar(sig.subarray(32))
+    agree(signature(sig.subarray(0, 32), littleEndian(s + L)), message, key, false)
+    agree(signature(sig.subarray(0, 32), littleEndian(L)), message, key, false)
+  })
+
+  it('refuse wrong lengths without throwing', () => {
+    const seed = new Uint8Array(32).fill(1)
+    const key = ed25519.getPublicKey(seed)
+    const sig = ed25519.sign(Uint8Array.of(1), seed)
+    agree(sig.subarray(0, 63), Uint8Array.of(1), key, false)
+    agree(sig, Uint8Array.of(1), key.subarray(0, 31), false)
+  })
+})
