@@ -2,7 +2,7 @@ import { createPublicKey, verify } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { isSmallOrder, nobleVerify, nodeVerify, verifyEd25519 } from '../src/bep44/ed25519.js'
+import { isSmallOrder, nobleVerify, nodeVerify, SMALL_ORDER_POINTS, verifyEd25519 } from '../src/bep44/ed25519.js'
 import { hex } from './helpers.js'
 
 const node = nodeVerify as NonNullable<typeof nodeVerify>
@@ -25,20 +25,6 @@ function scalar(bytes: Uint8Array): bigint {
   for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i] as number)
   return value
 }
-
-/** The eight small-order points, canonical, and x = 0 with the sign bit. */
-const smallOrder = [
-  '0100000000000000000000000000000000000000000000000000000000000000',
-  '0100000000000000000000000000000000000000000000000000000000000080',
-  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
-  '0000000000000000000000000000000000000000000000000000000000000000',
-  '0000000000000000000000000000000000000000000000000000000000000080',
-  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
-  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
-  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
-  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
-].map(hex)
 
 /** Every encoding of y from p to 2^255 - 1, with and without the sign bit: all non-canonical. */
 const nonCanonical = Array.from({ length: 19 }, (_, i) => P + BigInt(i)).flatMap((y) => [
@@ -95,10 +81,29 @@ describe('Ed25519 checks: node:crypto and @noble/curves give the same answers', 
     )
   })
 
+  it('the list holds every point of small order and nothing else', () => {
+    const points = new Set<string>()
+    for (const encoded of SMALL_ORDER_POINTS) {
+      let point: ReturnType<typeof ed25519.Point.fromBytes>
+      try {
+        point = ed25519.Point.fromBytes(encoded)
+      } catch {
+        // x = 0 with the sign bit set: not a valid encoding; without the bit it is a point of x = 0
+        const unsigned = Uint8Array.from(encoded)
+        unsigned[31] = (unsigned[31] as number) & 0x7f
+        point = ed25519.Point.fromBytes(unsigned)
+      }
+      expect(point.isSmallOrder()).toBe(true)
+      points.add(point.toHex())
+    }
+    // The points of small order form a group of eight: all of them are here.
+    expect(points.size).toBe(8)
+  })
+
   it('refuse every key and R of small order, which OpenSSL alone would accept for some', () => {
     let acceptedByOpenSsl = 0
-    for (const key of smallOrder) {
-      for (const r of smallOrder) {
+    for (const key of SMALL_ORDER_POINTS) {
+      for (const r of SMALL_ORDER_POINTS) {
         for (let m = 0; m < 8; m++) {
           const sig = signature(r, new Uint8Array(32))
           const message = Uint8Array.of(m)
@@ -114,7 +119,7 @@ describe('Ed25519 checks: node:crypto and @noble/curves give the same answers', 
     }
     // The reason for the refusal in front of OpenSSL.
     expect(acceptedByOpenSsl).toBeGreaterThan(0)
-    for (const encoded of smallOrder) expect(isSmallOrder(encoded)).toBe(true)
+    for (const encoded of SMALL_ORDER_POINTS) expect(isSmallOrder(encoded)).toBe(true)
   })
 
   it('refuse non-canonical keys and R, and S of the group order or more', () => {

@@ -10,7 +10,7 @@
  * @internal
  * @module
  */
-import { toHex } from '@mycel/wire'
+import { equalBytes, fromHex } from '@mycel/wire'
 import { ed25519 } from '@noble/curves/ed25519.js'
 
 /** Checks `signature` over `message` by `publicKey`; false (never a throw) for anything invalid. @internal */
@@ -26,9 +26,11 @@ interface NodeCryptoModule {
  * The encodings of the eight points of small order (the identity, the point
  * of order 2, two of order 4, four of order 8), plus the two that put a sign
  * bit on x = 0. Other non-canonical encodings (y of p or more) are refused
- * by both implementations already.
+ * by both implementations already. (`@mycel/transport` keeps the same list
+ * for peer identities: packages share only `@mycel/wire`.)
+ * @internal
  */
-const SMALL_ORDER = new Set([
+export const SMALL_ORDER_POINTS: readonly Uint8Array[] = [
   '0100000000000000000000000000000000000000000000000000000000000000',
   '0100000000000000000000000000000000000000000000000000000000000080',
   'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
@@ -39,11 +41,11 @@ const SMALL_ORDER = new Set([
   'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
   '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
   '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
-])
+].map((hex) => fromHex(hex) as Uint8Array)
 
-/** Whether a 32-byte point encoding is one of {@link SMALL_ORDER}. @internal */
+/** Whether a 32-byte point encoding is one of {@link SMALL_ORDER_POINTS}. @internal */
 export function isSmallOrder(encoded: Uint8Array): boolean {
-  return encoded.length === 32 && SMALL_ORDER.has(toHex(encoded))
+  return SMALL_ORDER_POINTS.some((point) => equalBytes(point, encoded))
 }
 
 /** The `@noble/curves` check (strict RFC 8032, `zip215: false`). @internal */

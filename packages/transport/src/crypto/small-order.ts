@@ -7,9 +7,10 @@
  * @internal
  * @module
  */
+import { equalBytes, fromHex } from '@mycel/wire'
 
-/** The eight points of small order, canonical, and the two with a sign bit on x = 0. */
-const SMALL_ORDER = [
+/** The eight points of small order, canonical, and the two with a sign bit on x = 0. @internal */
+export const SMALL_ORDER_POINTS: readonly Uint8Array[] = [
   '0100000000000000000000000000000000000000000000000000000000000000',
   '0100000000000000000000000000000000000000000000000000000000000080',
   'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
@@ -20,9 +21,9 @@ const SMALL_ORDER = [
   'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
   '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
   '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
-].map((hex) => Uint8Array.from(hex.match(/../g) as string[], (byte) => Number.parseInt(byte, 16)))
+].map((hex) => fromHex(hex) as Uint8Array)
 
 /** Whether 32 bytes encode a point of small order. @internal */
 export function isSmallOrderPoint(encoded: Uint8Array): boolean {
-  return SMALL_ORDER.some((point) => point.every((byte, i) => byte === encoded[i]))
+  return SMALL_ORDER_POINTS.some((point) => equalBytes(point, encoded))
 }
