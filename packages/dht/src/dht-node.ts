@@ -11,7 +11,7 @@ import { dispatchQuery } from './handlers/dispatch.js'
 import { ID_LENGTH, idToHex, randomNodeId } from './id.js'
 import { ipFamily } from './ip.js'
 import type { KrpcQuery } from './krpc/message.js'
-import { GlobalRateLimiter } from './krpc/rate-limit.js'
+import { RateWindow } from './krpc/rate-limit.js'
 import { KrpcSocket, type QueryAnswer, type QueryOptions as SendOptions } from './krpc/rpc.js'
 import { type DhtLimits, resolveLimits } from './limits.js'
 import { type LookupContext, type LookupEvent, type LookupSummary, runLookup } from './lookup/lookup.js'
@@ -159,7 +159,7 @@ export class DhtNode {
       tokens: this.tokens,
       peers: this.peers,
       items: this.items,
-      signatureChecks: new GlobalRateLimiter(this.limits.signatureChecksPerSecond),
+      signatureChecks: new RateWindow(this.limits.signatureChecksPerSecond),
       now: () => this.clock.now(),
       closest: (target, count) => this.table.closest(target, count ?? this.nodesPerResponse),
     }

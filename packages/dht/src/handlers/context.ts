@@ -3,7 +3,7 @@ import type { PeerAddress } from '../address.js'
 import { encodeCompactNodes, type IpFamily, type NodeContact } from '../compact.js'
 import { ID_LENGTH } from '../id.js'
 import { KRPC_ERROR } from '../krpc/message.js'
-import type { GlobalRateLimiter } from '../krpc/rate-limit.js'
+import type { RateWindow } from '../krpc/rate-limit.js'
 import type { KrpcReply } from '../krpc/rpc.js'
 import type { DhtLimits } from '../limits.js'
 import type { ItemStore } from '../storage/item-store.js'
@@ -20,7 +20,7 @@ export interface QueryContext {
   readonly peers: PeerStore
   readonly items: ItemStore
   /** Bounds the Ed25519 checks of incoming signed puts (`limits.signatureChecksPerSecond`). */
-  readonly signatureChecks: GlobalRateLimiter
+  readonly signatureChecks: RateWindow
   now(): number
   /** The closest non-bad nodes of the routing table to `target` (`count`, or as many as answers carry). */
   closest(target: Uint8Array, count?: number): NodeContact[]

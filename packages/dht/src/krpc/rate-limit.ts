@@ -1,9 +1,10 @@
 /**
- * Allows at most `perSecond` events in each one-second window, from all
- * sources together: a bound on work that no per-address limit covers.
+ * Allows at most `perSecond` events in each one-second window. On its own
+ * it bounds work from all sources together (no per-address limit covers
+ * that); {@link AddressRateLimiter} keeps one per address.
  * @internal
  */
-export class GlobalRateLimiter {
+export class RateWindow {
   private start = Number.NEGATIVE_INFINITY
   private count = 0
 
@@ -11,13 +12,18 @@ export class GlobalRateLimiter {
 
   /** Takes one event at `now`; false if this window's allowance is spent. */
   take(now: number): boolean {
-    if (now - this.start >= 1000 || now < this.start) {
+    if (this.ended(now)) {
       this.start = now
       this.count = 0
     }
     if (this.count >= this.perSecond) return false
     this.count++
     return true
+  }
+
+  /** Whether the window has ended by `now` (the next event starts a new one). */
+  ended(now: number): boolean {
+    return now - this.start >= 1000 || now < this.start
   }
 }
 
@@ -29,7 +35,7 @@ export class GlobalRateLimiter {
  * @internal
  */
 export class AddressRateLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>()
+  private readonly windows = new Map<string, RateWindow>()
 
   constructor(
     private readonly perSecond: number,
@@ -44,24 +50,18 @@ export class AddressRateLimiter {
         const oldest = this.windows.keys().next().value
         if (oldest !== undefined) this.windows.delete(oldest)
       }
-      window = { start: now, count: 0 }
+      window = new RateWindow(this.perSecond)
     } else {
       this.windows.delete(address)
     }
+    // Re-inserted, so the map's order is least recently seen first.
     this.windows.set(address, window)
-    if (now - window.start >= 1000 || now < window.start) {
-      window.start = now
-      window.count = 0
-    }
-    window.count++
-    return window.count <= this.perSecond
+    return window.take(now)
   }
 
   /** Forgets addresses whose window has ended (they would start afresh anyway). */
   prune(now: number): void {
-    for (const [address, window] of this.windows) {
-      if (now - window.start >= 1000 || now < window.start) this.windows.delete(address)
-    }
+    for (const [address, window] of this.windows) if (window.ended(now)) this.windows.delete(address)
   }
 
   /** How many addresses are remembered. */
