@@ -19,6 +19,23 @@ afterEach(async () => {
   await cleanup(nodes.splice(0), dirs.splice(0))
 })
 
+/**
+ * Dials `node` with a raw peer (closed after the test) and waits for the
+ * node's hello. `disconnected` resolves with why the node dropped a peer.
+ */
+async function rawPeerOf(
+  network: ReturnType<typeof createMemoryNetwork>,
+  node: MycelNode,
+): Promise<{ raw: RawPeer; disconnected: Promise<Error | undefined> }> {
+  const disconnected = new Promise<Error | undefined>((resolve) => {
+    node.on('peer-disconnected', (_peer, reason) => resolve(reason))
+  })
+  const raw = await RawPeer.dial(network.transport(), node.addresses[0] as string)
+  rawPeers.push(raw)
+  await raw.next('hello')
+  return { raw, disconnected }
+}
+
 describe('hostile peers', () => {
   it('bans a peer that sends corrupt pieces and still completes from honest ones', async () => {
     const network = createMemoryNetwork()
@@ -59,12 +76,7 @@ describe('hostile peers', () => {
     const leecher = await memoryNode(network.transport())
     nodes.push(seeder, leecher)
     const share = await seeder.share(join(source, 'a.bin'))
-    const closed = new Promise<Error | undefined>((resolve) => {
-      seeder.on('peer-disconnected', (_peer, reason) => resolve(reason))
-    })
-    const raw = await RawPeer.dial(network.transport(), seeder.addresses[0] as string)
-    rawPeers.push(raw)
-    await raw.next('hello')
+    const { raw, disconnected: closed } = await rawPeerOf(network, seeder)
     raw.sendRaw(new Uint8Array([0xc1, 0xff, 0x00]))
     const reason = await closed
     expect(reason).toMatchObject({ name: 'NodeError', code: 'PEER_PROTOCOL' })
@@ -82,12 +94,7 @@ describe('hostile peers', () => {
     const seeder = await memoryNode(network.transport())
     nodes.push(seeder)
     const share = await seeder.share(join(source, 'a.bin'))
-    const closed = new Promise<Error | undefined>((resolve) => {
-      seeder.on('peer-disconnected', (_peer, reason) => resolve(reason))
-    })
-    const raw = await RawPeer.dial(network.transport(), seeder.addresses[0] as string)
-    rawPeers.push(raw)
-    await raw.next('hello')
+    const { raw, disconnected: closed } = await rawPeerOf(network, seeder)
     raw.send({ type: 'bitfield', infohash: share.infohash, bits: new Uint8Array(0) })
     await raw.next('bitfield')
     const pieceLength = share.manifest.pieceLength
@@ -120,12 +127,7 @@ describe('hostile peers', () => {
     const network = createMemoryNetwork()
     const seeder = await memoryNode(network.transport())
     nodes.push(seeder)
-    const closed = new Promise<Error | undefined>((resolve) => {
-      seeder.on('peer-disconnected', (_peer, reason) => resolve(reason))
-    })
-    const raw = await RawPeer.dial(network.transport(), seeder.addresses[0] as string)
-    rawPeers.push(raw)
-    await raw.next('hello')
+    const { raw, disconnected: closed } = await rawPeerOf(network, seeder)
     const unknown = new Uint8Array(32).fill(9)
     const request = (id: number) =>
       raw.send({ type: 'request', id, infohash: unknown, piece: 0, offset: 0, length: 16384, proof: false })
@@ -152,12 +154,8 @@ describe('hostile peers', () => {
     dirs.push(target)
     const leecher = await memoryNode(network.transport())
     nodes.push(leecher)
-    const closed = new Promise<Error | undefined>((resolve) => {
-      leecher.on('peer-disconnected', (_peer, reason) => resolve(reason))
-    })
     const infohash = new Uint8Array(32).fill(3)
-    const raw = await RawPeer.dial(network.transport(), leecher.addresses[0] as string)
-    rawPeers.push(raw)
+    const { raw, disconnected: closed } = await rawPeerOf(network, leecher)
     raw.on((message) => {
       if (message.type !== 'meta-get') return
       // encodeMessage refuses a total over the limit, so encode 16 MiB (a
