@@ -13,6 +13,15 @@ import { errorCode, rejectionCode } from './helpers.js'
 
 const MINUTE = 60_000
 let testnet: Testnet | undefined
+
+/** Advances virtual time until no node of the testnet has a query in flight. */
+async function quiet(net: Testnet, clock: ManualClock): Promise<void> {
+  for (let step = 0; step < 100; step++) {
+    if (net.nodes.every((node) => node.stats().queries.inFlight === 0)) return
+    await clock.advance(100)
+  }
+  throw new Error('the testnet did not quieten within 10 s of virtual time')
+}
 afterEach(async () => {
   await testnet?.close()
   testnet = undefined
@@ -61,6 +70,9 @@ describe('DhtNode lifecycle', () => {
   it('an AbortSignal cancels a lookup and its queries in flight', async () => {
     const clock = new ManualClock()
     testnet = await createTestnet(30, { network: new MemoryNetwork({ clock, latency: 100 }) })
+    // Joining leaves some queries of other lookups and pings in flight: let
+    // them finish, so that the lookup's own are the only ones counted.
+    await quiet(testnet, clock)
     const node = testnet.nodes[3] as DhtNode
     const controller = new AbortController()
     const lookup = node.findNode(randomNodeId(), { signal: controller.signal })
