@@ -3,7 +3,7 @@
  * serves one kind of run, prints `{"port": n}` when ready and
  * `{"cpu": seconds}` when done, then exits.
  *
- * Usage: node --import tsx bench/peer.ts <raw|stream|secure|tls|handshakes> <bytes> [certDir]
+ * Usage: node peer.mjs <raw|stream|secure|tls|handshakes> <bytes> [certDir] (bundled by transport.bench.ts)
  */
 import { readFileSync } from 'node:fs'
 import { createServer, type Socket } from 'node:net'

@@ -8,46 +8,82 @@
  * the byte-stream contract costs next to (c). Prints MiB/s, the ratios b/c
  * and b/d, and the CPU seconds of both processes.
  *
- * Each case runs MYCEL_BENCH_ROUNDS times (default 3), the cases taking turns,
+ * Every case runs between two child processes, a receiver (`peer.ts`) and a
+ * sender (`sender.ts`), bundled from the sources with esbuild and run with
+ * plain `node`, as an application runs the built package: under the tsx
+ * loader a process carries the loader's modules and transform cache, and
+ * the larger heap makes V8 start full (mark-compact) collections that a
+ * process of the built code does not (docs/decisions.md, Benchmarks). This
+ * orchestrator only starts them and reads their figures; the bundles go
+ * under `node_modules/.cache` and are removed at the end.
+ *
+ * Each case runs MYCEL_BENCH_ROUNDS times (default 5), the cases taking turns,
  * and the median run is reported: this machine's speed drifts by tens of
  * percent over minutes, and taking turns lets the drift hit every case alike.
  *
  * Run: npm run bench -w @mycel/transport   (MYCEL_BENCH_BYTES to change the size)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { connect as connectTcp, type Socket } from 'node:net'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { connect as connectTls } from 'node:tls'
 import { fileURLToPath } from 'node:url'
-import { Identity } from '../src/index.js'
-import { secure } from '../src/node.js'
-import { tcpTransport } from '../src/tcp.js'
+import { build } from 'esbuild'
 
 const TOTAL = Number(process.env.MYCEL_BENCH_BYTES ?? 1024 ** 3)
-const CHUNK = 64 * 1024 // raw, TLS and ByteStream writes
 const HANDSHAKES = Number(process.env.MYCEL_BENCH_HANDSHAKES ?? 2000)
 const MiB = 1024 * 1024
-const peerPath = fileURLToPath(new URL('./peer.ts', import.meta.url))
-const payload = crypto.getRandomValues(new Uint8Array(CHUNK))
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+/** Node flags for both child processes, e.g. `--cpu-prof` to profile them. */
+const CHILD_FLAGS = (process.env.MYCEL_BENCH_CHILD_FLAGS ?? '').split(' ').filter((flag) => flag !== '')
 
-interface Peer {
-  port: number
-  done: Promise<{ cpu: number; handshakes?: number }>
-  child: ChildProcess
+interface Scripts {
+  peer: string
+  sender: string
+  remove(): void
 }
 
-async function startPeer(mode: string, certDir = ''): Promise<Peer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', peerPath, mode, String(TOTAL), certDir], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+/**
+ * Bundles the two child scripts from the current sources. The bundle goes
+ * under `node_modules/.cache` so that its package imports (`@noble/*`, `ws`)
+ * resolve as the package's own would.
+ */
+async function bundle(): Promise<Scripts> {
+  const outdir = join(packageDir, 'node_modules', '.cache', `mycel-transport-bench-${process.pid}`)
+  mkdirSync(outdir, { recursive: true })
+  await build({
+    entryPoints: [join(packageDir, 'bench', 'peer.ts'), join(packageDir, 'bench', 'sender.ts')],
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    tsconfig: join(packageDir, '..', '..', 'tsconfig.base.json'),
+    logLevel: 'error',
   })
+  return {
+    peer: join(outdir, 'peer.mjs'),
+    sender: join(outdir, 'sender.mjs'),
+    remove: () => rmSync(outdir, { recursive: true, force: true }),
+  }
+}
+
+/** Starts a child with plain `node` and reads its JSON lines. */
+function startChild(script: string, args: string[]): { child: ChildProcess; next: () => Promise<unknown> } {
+  const child = spawn(process.execPath, [...CHILD_FLAGS, script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]()
-  const first = await lines.next()
-  const { port } = JSON.parse(first.value as string) as { port: number }
-  const done = lines.next().then((line) => JSON.parse(line.value as string) as { cpu: number; handshakes?: number })
-  return { port, done, child }
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`${script} exited with code ${code} before reporting`))),
+  )
+  exited.catch(() => {}) // a child exiting after its last report is normal
+  const next = async (): Promise<unknown> => {
+    const line = await Promise.race([lines.next(), exited])
+    return JSON.parse(line.value as string)
+  }
+  return { child, next }
 }
 
 interface Result {
@@ -55,121 +91,26 @@ interface Result {
   cpu: number
 }
 
-/** Runs `send` against a fresh peer of `mode`, timing until the peer's one-byte acknowledgement. */
-async function measure(mode: string, send: (port: number) => Promise<void>, certDir?: string): Promise<Result> {
-  const peer = await startPeer(mode, certDir)
-  const cpuStart = process.cpuUsage()
-  const start = performance.now()
-  await send(peer.port)
-  const seconds = (performance.now() - start) / 1000
-  const cpu = process.cpuUsage(cpuStart)
-  const remote = await peer.done
-  return { seconds, cpu: (cpu.user + cpu.system) / 1e6 + remote.cpu }
-}
-
-/** Writes TOTAL bytes to a Node socket with backpressure and waits for the acknowledgement byte. */
-function pumpSocket(socket: Socket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject)
-    socket.once('data', () => {
-      socket.destroy()
-      resolve()
-    })
-    let sent = 0
-    const write = (): void => {
-      while (sent < TOTAL) {
-        sent += CHUNK
-        if (!socket.write(payload)) {
-          socket.once('drain', write)
-          return
-        }
-      }
-    }
-    write()
-  })
-}
-
-function raw(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = connectTcp({ port, host: '127.0.0.1', noDelay: true }, () =>
-      pumpSocket(socket).then(resolve, reject),
-    )
-  })
-}
-
-/** TLS 1.3 with OpenSSL's default suite (AES-256-GCM, AES-NI here) or the one named. */
-const tls =
-  (ciphersuites?: string) =>
-  (port: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const socket = connectTls(
-        { port, host: '127.0.0.1', rejectUnauthorized: false, minVersion: 'TLSv1.3', ciphers: ciphersuites },
-        () => pumpSocket(socket).then(resolve, reject),
-      )
-    })
-
-async function byteStream(port: number): Promise<void> {
-  const tcp = tcpTransport()
-  const stream = await tcp.dial(`tcp://127.0.0.1:${port}`)
-  await new Promise<void>((resolve) => {
-    let sent = 0
-    const write = (): void => {
-      while (sent < TOTAL) {
-        sent += CHUNK
-        if (!stream.write(payload)) return
-      }
-    }
-    stream.start({ onData: () => resolve(), onEnd: () => {}, onDrain: write, onClose: () => {} })
-    write()
-  })
-  await tcp.close()
-}
-
-/** Sends TOTAL bytes as application messages of `size` bytes through the secure channel. */
-const secureChannel =
-  (size: number) =>
-  async (port: number): Promise<void> => {
-    const tcp = tcpTransport()
-    const conn = await secure(await tcp.dial(`tcp://127.0.0.1:${port}`), Identity.generate(), { initiator: true })
-    const acknowledged = new Promise<void>((resolve) => conn.onMessage(() => resolve()))
-    const message = payload.subarray(0, size)
-    for (let sent = 0; sent < TOTAL; sent += size) {
-      if (!conn.write(message)) await conn.drained()
-    }
-    await acknowledged
-    await conn.close()
-    await tcp.close()
-  }
-
-async function handshakes(): Promise<{ perSecond: number; cpuPerHandshake: number; seconds: number }> {
-  const peer = await startPeer('handshakes')
-  const tcp = tcpTransport()
-  const identity = Identity.generate()
-  const address = `tcp://127.0.0.1:${peer.port}`
-  const cpuStart = process.cpuUsage()
-  const start = performance.now()
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next++ < HANDSHAKES) {
-      const conn = await secure(await tcp.dial(address), identity, { initiator: true })
-      await conn.close()
-    }
-  }
-  await Promise.all(Array.from({ length: 8 }, worker))
-  const seconds = (performance.now() - start) / 1000
-  const cpu = process.cpuUsage(cpuStart)
-  peer.child.stdin?.end('done\n')
-  const remote = await peer.done
-  await tcp.close()
-  return {
-    perSecond: HANDSHAKES / seconds,
-    cpuPerHandshake: ((cpu.user + cpu.system) / 1e6 + remote.cpu) / HANDSHAKES,
-    seconds,
+/** Runs one case: a receiver of `mode`, then a sender of `kind` against it. */
+async function measure(scripts: Scripts, mode: string, kind: string, certDir = ''): Promise<Result> {
+  const peer = startChild(scripts.peer, [mode, String(TOTAL), certDir])
+  let sender: ReturnType<typeof startChild> | undefined
+  try {
+    const { port } = (await peer.next()) as { port: number }
+    sender = startChild(scripts.sender, [kind, String(port), String(TOTAL), String(HANDSHAKES)])
+    const sent = (await sender.next()) as Result
+    if (mode === 'handshakes') peer.child.stdin?.end('done\n')
+    const received = (await peer.next()) as { cpu: number }
+    return { seconds: sent.seconds, cpu: sent.cpu + received.cpu }
+  } finally {
+    // Both have exited by now unless something failed; then they must not outlive the bench.
+    peer.child.kill('SIGKILL')
+    sender?.child.kill('SIGKILL')
   }
 }
 
 /** Runs over the same bytes, measured in rounds so that a slow spell of the machine hits every case alike. */
-const ROUNDS = Number(process.env.MYCEL_BENCH_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.MYCEL_BENCH_ROUNDS ?? 5)
 
 /** The median run (by time) of a case, with every run's MiB/s for the range. */
 function summarise(label: string, results: Result[]): { label: string; result: Result; text: string } {
@@ -213,42 +154,52 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(' ')}`,
     )
-    const only = process.env.MYCEL_BENCH_ONLY
-    const hs = only === undefined ? await handshakes() : { perSecond: 0, seconds: 0, cpuPerHandshake: 0 }
-    if (only === undefined)
-      console.log(
-        `(a) handshakes                      ${hs.perSecond.toFixed(0).padStart(6)} /s     (${HANDSHAKES} in ${hs.seconds.toFixed(2)} s, 8 at a time, CPU ${(hs.cpuPerHandshake * 1000).toFixed(2)} ms each)`,
-      )
-    const cases: Array<[string, () => Promise<Result>]> = [
-      ['(b) secure channel, 16 KiB messages', () => measure('secure', secureChannel(16 * 1024))],
-      ['    secure channel, 64 KiB messages', () => measure('secure', secureChannel(64 * 1024))],
-      ['(c) raw TCP socket', () => measure('raw', raw)],
-      ['(d) node:tls, TLS 1.3 (AES-256-GCM)', () => measure('tls', tls(), certDir)],
-      ['    node:tls, TLS 1.3 ChaCha20-Poly1305', () => measure('tls', tls('TLS_CHACHA20_POLY1305_SHA256'), certDir)],
-      ['(e) tcp transport ByteStream', () => measure('stream', byteStream)],
-    ]
-    const results = cases.map((): Result[] => [])
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [index, [, run]] of cases.entries()) (results[index] as Result[]).push(await run())
+    const scripts = await bundle()
+    try {
+      await runCases(scripts, certDir)
+    } finally {
+      scripts.remove()
     }
-    console.log(`median of ${ROUNDS} rounds, each round running every case once in turn`)
-    const [b, , c, d, dChaCha, e] = cases.map(([label], index) => {
-      const summary = summarise(label, results[index] as Result[])
-      console.log(summary.text)
-      return summary.result
-    }) as Result[]
-    const rate = (r: Result | undefined): number => TOTAL / (r as Result).seconds
-    const ratios = (index: number, reference: number): string =>
-      (results[index] as Result[])
-        .map((r, round) => (rate(r) / rate((results[reference] as Result[])[round])).toFixed(2))
-        .join(' / ')
-    console.log(
-      `b/c = ${(rate(b) / rate(c)).toFixed(2)}   b/d = ${(rate(b) / rate(d)).toFixed(2)} (target >= 0.60; per round ${ratios(0, 3)})   ` +
-        `b/d(ChaCha) = ${(rate(b) / rate(dChaCha)).toFixed(2)}   e/c = ${(rate(e) / rate(c)).toFixed(2)} (cost of the ByteStream contract)`,
-    )
   } finally {
     rmSync(certDir, { recursive: true, force: true })
   }
+}
+
+async function runCases(scripts: Scripts, certDir: string): Promise<void> {
+  if (process.env.MYCEL_BENCH_ONLY === undefined) {
+    const hs = await measure(scripts, 'handshakes', 'handshakes')
+    console.log(
+      `(a) handshakes                      ${(HANDSHAKES / hs.seconds).toFixed(0).padStart(6)} /s     ` +
+        `(${HANDSHAKES} in ${hs.seconds.toFixed(2)} s, 8 at a time, CPU ${((hs.cpu / HANDSHAKES) * 1000).toFixed(2)} ms each)`,
+    )
+  }
+  const cases: Array<[string, () => Promise<Result>]> = [
+    ['(b) secure channel, 16 KiB messages', () => measure(scripts, 'secure', 'secure-16k')],
+    ['    secure channel, 64 KiB messages', () => measure(scripts, 'secure', 'secure-64k')],
+    ['(c) raw TCP socket', () => measure(scripts, 'raw', 'raw')],
+    ['(d) node:tls, TLS 1.3 (AES-256-GCM)', () => measure(scripts, 'tls', 'tls', certDir)],
+    ['    node:tls, TLS 1.3 ChaCha20-Poly1305', () => measure(scripts, 'tls', 'tls-chacha', certDir)],
+    ['(e) tcp transport ByteStream', () => measure(scripts, 'stream', 'stream')],
+  ]
+  const results = cases.map((): Result[] => [])
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [index, [, run]] of cases.entries()) (results[index] as Result[]).push(await run())
+  }
+  console.log(`median of ${ROUNDS} rounds, each round running every case once in turn`)
+  const [b, , c, d, dChaCha, e] = cases.map(([label], index) => {
+    const summary = summarise(label, results[index] as Result[])
+    console.log(summary.text)
+    return summary.result
+  }) as Result[]
+  const rate = (r: Result | undefined): number => TOTAL / (r as Result).seconds
+  const ratios = (index: number, reference: number): string =>
+    (results[index] as Result[])
+      .map((r, round) => (rate(r) / rate((results[reference] as Result[])[round])).toFixed(2))
+      .join(' / ')
+  console.log(
+    `b/c = ${(rate(b) / rate(c)).toFixed(2)}   b/d = ${(rate(b) / rate(d)).toFixed(2)} (target >= 0.60; per round ${ratios(0, 3)})   ` +
+      `b/d(ChaCha) = ${(rate(b) / rate(dChaCha)).toFixed(2)}   e/c = ${(rate(e) / rate(c)).toFixed(2)} (cost of the ByteStream contract)`,
+  )
 }
 
 await main()
