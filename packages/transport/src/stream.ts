@@ -5,8 +5,18 @@
  */
 export interface ByteSink {
   /**
-   * Bytes arrived. The chunk belongs to the sink from then on: the stream
-   * never reuses or modifies it, so the sink may keep views into it.
+   * Set to true when the sink is done with every chunk by the time
+   * `onData` returns (it keeps no chunk and no view into one). A stream
+   * may then read into one buffer it reuses instead of allocating a new
+   * one per read, which spares the garbage collector about one allocation
+   * per 64 KiB received. Read once, by `start`; default false.
+   */
+  readonly transientChunks?: boolean
+  /**
+   * Bytes arrived. Unless the sink set `transientChunks`, the chunk belongs
+   * to the sink from then on: the stream never reuses or modifies it, so the
+   * sink may keep views into it. With `transientChunks`, it is valid only
+   * until `onData` returns.
    */
   onData(chunk: Uint8Array): void
   /** The remote end will send nothing more (half-close); writing may go on. */

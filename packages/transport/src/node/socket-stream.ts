@@ -5,6 +5,30 @@ import type { ByteSink, ByteStream } from '../stream.js'
 /** How long a graceful close waits for buffered bytes to go out before resetting. */
 export const GRACEFUL_CLOSE_MS = 5000
 
+/** Size of the buffer a socket made with {@link ReusedReadBuffer} reads into (libuv reads at most this much at once). */
+export const READ_BUFFER_BYTES = 64 * 1024
+
+/**
+ * One read buffer for the whole life of a socket, for Node's `onread`
+ * socket option (`net.connect` takes it; `net.Server` has no such option
+ * for the sockets it accepts): every read lands in the same 64 KiB buffer
+ * instead of a fresh one. The {@link SocketStream} of the socket receives
+ * the reads; it hands them as they are to a sink that declared
+ * `transientChunks`, and a copy to any other sink.
+ * @internal
+ */
+export class ReusedReadBuffer {
+  /** Receives each read; returning false stops reading until the socket is resumed. */
+  onChunk: (chunk: Uint8Array) => boolean = () => false
+
+  /** The `onread` option to create the socket with. */
+  readonly onread = {
+    buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+    callback: (length: number, buffer: Uint8Array): boolean =>
+      this.onChunk(new Uint8Array(buffer.buffer, buffer.byteOffset, length)),
+  }
+}
+
 /**
  * A {@link ByteStream} over a connected `node:net` socket (created with
  * `allowHalfOpen: true`, so `end()` is a true half-close).
@@ -17,12 +41,25 @@ export class SocketStream implements ByteStream {
   private error: Error | undefined
   private closeTimer: ReturnType<typeof setTimeout> | null = null
   private isClosed = false
+  /** Set by `pause()` and before `start()`; with a reused read buffer, reads that come anyway are held. */
+  private paused = true
+  /** Copies of reads that came while paused (reused read buffer only). */
+  private held: Uint8Array[] = []
+  private endHeld = false
+  private flushScheduled = false
 
+  /**
+   * @param socket - a connected socket, created with `allowHalfOpen: true`
+   * @param remoteAddress - the remote's transport address, if known
+   * @param reads - when the socket was created with `reads.onread`: its reused read buffer
+   */
   constructor(
     private readonly socket: Socket,
     readonly remoteAddress: string | undefined,
+    private readonly reads?: ReusedReadBuffer,
   ) {
     socket.pause()
+    if (reads !== undefined) reads.onChunk = (chunk) => this.onRead(chunk)
     socket.on('error', (err) => {
       this.error ??= TransportError.reset(err)
     })
@@ -37,14 +74,51 @@ export class SocketStream implements ByteStream {
     if (this.sink !== null) throw new Error('start() was already called')
     this.sink = sink
     const socket = this.socket
-    socket.on('data', (chunk: Buffer) => sink.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)))
-    socket.on('end', () => sink.onEnd())
+    if (this.reads === undefined) {
+      socket.on('data', (chunk: Buffer) => sink.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)))
+      socket.on('end', () => sink.onEnd())
+    } else {
+      socket.on('end', () => {
+        if (this.held.length > 0) this.endHeld = true
+        else sink.onEnd()
+      })
+    }
     socket.on('drain', () => sink.onDrain())
     if (this.isClosed) {
       queueMicrotask(() => sink.onClose(this.error))
       return
     }
-    socket.resume()
+    this.resume()
+  }
+
+  /**
+   * A read into the reused buffer. Node may still read once after
+   * `socket.pause()` (a resume scheduled earlier in the same tick restarts
+   * reading), so a read that comes while paused is copied and held, and
+   * reading stops until `resume()`.
+   */
+  private onRead(chunk: Uint8Array): boolean {
+    const sink = this.sink
+    if (sink === null || this.paused || this.held.length > 0) {
+      this.held.push(chunk.slice())
+      return false
+    }
+    sink.onData(sink.transientChunks === true ? chunk : chunk.slice())
+    return !this.paused
+  }
+
+  /** Delivers held reads (in a microtask, not inside the sink's call to `resume()`), then reads on. */
+  private flushHeld(): void {
+    this.flushScheduled = false
+    const sink = this.sink
+    if (sink === null || this.isClosed) return
+    while (!this.paused && this.held.length > 0) sink.onData(this.held.shift() as Uint8Array)
+    if (this.paused) return
+    if (this.endHeld) {
+      this.endHeld = false
+      sink.onEnd()
+    }
+    this.socket.resume()
   }
 
   write(chunk: Uint8Array): boolean {
@@ -67,11 +141,18 @@ export class SocketStream implements ByteStream {
   }
 
   pause(): void {
+    this.paused = true
     this.socket.pause()
   }
 
   resume(): void {
-    if (this.sink !== null) this.socket.resume()
+    if (this.sink === null) return
+    this.paused = false
+    if (this.held.length === 0) this.socket.resume()
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true
+      queueMicrotask(() => this.flushHeld())
+    }
   }
 
   close(error?: Error): Promise<void> {

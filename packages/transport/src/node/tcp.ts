@@ -6,7 +6,7 @@ import { TransportError } from '../errors.js'
 import type { ByteStream } from '../stream.js'
 import type { DialOptions, Listener, ListenOptions, Transport } from '../transport.js'
 import { serve } from './serve.js'
-import { SocketStream } from './socket-stream.js'
+import { ReusedReadBuffer, SocketStream } from './socket-stream.js'
 
 /** Options of {@link tcpTransport}. */
 export interface TcpTransportOptions {
@@ -60,7 +60,8 @@ export function tcpTransport(options: TcpTransportOptions = {}): Transport {
         if (closing !== undefined) throw TransportError.closed('the transport')
         const signal = dialOptions?.signal
         if (signal?.aborted) throw abortError(signal)
-        const socket = connect({ host, port, allowHalfOpen: true, noDelay })
+        const reads = new ReusedReadBuffer()
+        const socket = connect({ host, port, allowHalfOpen: true, noDelay, onread: reads.onread })
         socket.pause()
         const cleanup = (): void => {
           unlisten()
@@ -74,7 +75,7 @@ export function tcpTransport(options: TcpTransportOptions = {}): Transport {
             reject(TransportError.closed('the transport'))
             return
           }
-          resolve(track(socket, new SocketStream(socket, addressOf(socket.remoteAddress, socket.remotePort))))
+          resolve(track(socket, new SocketStream(socket, addressOf(socket.remoteAddress, socket.remotePort), reads)))
         }
         const onError = (err: Error): void => {
           cleanup()

@@ -358,6 +358,9 @@ export class SecureConnection {
   start(signal: AbortSignal): Promise<void> {
     const unlisten = onAbort(signal, () => void this.close(abortError(signal)))
     this.stream.start({
+      // Transport messages are decrypted into new buffers as they stream in,
+      // so nothing keeps a view of a network chunk once onData returns.
+      transientChunks: true,
       onData: (chunk) => this.onData(chunk),
       onEnd: () => this.onEnd(),
       onDrain: () => this.onDrain(),
@@ -384,7 +387,9 @@ export class SecureConnection {
         this.noiseReader.push(chunk)
         return
       }
-      this.noiseFrames.push(chunk)
+      // The handshake may keep views of its messages (keys, payload): it gets
+      // a copy of the chunk, which may be a read buffer the stream reuses.
+      this.noiseFrames.push(chunk.slice())
       // Handshake messages are gathered whole; after the handshake, once no
       // frame is half-read, transport messages are decrypted as they stream in.
       if (this.state === 'open' && this.noiseFrames.bufferedBytes === 0) this.noiseReader = this.createNoiseReader()

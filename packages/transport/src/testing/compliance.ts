@@ -200,6 +200,80 @@ export function transportCompliance(
       expect(sha256(result.bytes)).toEqual(sha256(data))
     })
 
+    it(`moves ${largeBytes} bytes intact to the dialling end, to a sink that keeps chunks and to one that does not`, async () => {
+      const { transport, listenAddress } = await setup()
+      const data = randomBytes(largeBytes)
+      // A sink that keeps every chunk must find them unchanged at the end,
+      // even where the stream reads into a buffer it reuses.
+      const keeping = await openPair(transport, listenAddress)
+      const kept = collectStream(keeping.client, { onEnd: () => keeping.client.end() })
+      const sender = drainableSink({})
+      keeping.server.start(sender.sink)
+      await pump(keeping.server, data, 65536, sender.drained)
+      keeping.server.end()
+      expect(sha256((await kept).bytes)).toEqual(sha256(data))
+      await keeping.listener.close()
+
+      // A sink that declares transient chunks copies each one out at once;
+      // it also pauses in the middle, which must hold the writer back.
+      const { client, server, listener } = await openPair(transport, listenAddress)
+      const copy = new Uint8Array(data.length)
+      let filled = 0
+      const done = new Promise<Error | undefined>((resolve) => {
+        client.start({
+          transientChunks: true,
+          onData: (chunk) => {
+            copy.set(chunk, filled)
+            filled += chunk.length
+          },
+          onEnd: () => client.end(),
+          onDrain: () => {},
+          onClose: resolve,
+        })
+      })
+      client.pause()
+      const writer = drainableSink({})
+      server.start(writer.sink)
+      const pumping = pump(server, data, 65536, writer.drained)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(filled).toBe(0)
+      client.resume()
+      await pumping
+      server.end()
+      expect(await done).toBeUndefined()
+      expect(filled).toBe(data.length)
+      expect(sha256(copy)).toEqual(sha256(data))
+      await listener.close()
+    })
+
+    it('holds bytes and the end for a paused reader and gives them in order on resume', async () => {
+      const { transport, listenAddress } = await setup()
+      const { client, server, listener } = await openPair(transport, listenAddress)
+      const events: string[] = []
+      const closed = new Promise<void>((resolve) => {
+        client.start({
+          transientChunks: true,
+          onData: (chunk) => events.push(new TextDecoder().decode(chunk)),
+          onEnd: () => {
+            events.push('<end>')
+            client.end()
+          },
+          onDrain: () => {},
+          onClose: () => resolve(),
+        })
+      })
+      client.pause()
+      server.start({ onData: () => {}, onEnd: () => {}, onDrain: () => {}, onClose: () => {} })
+      server.write(encoder.encode('held'))
+      server.end()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(events).toEqual([])
+      client.resume()
+      await closed
+      expect(events.join('')).toBe('held<end>')
+      await listener.close()
+    })
+
     it('supports half-close: the side that ended still receives', async () => {
       const { transport, listenAddress } = await setup()
       const { client, server } = await openPair(transport, listenAddress)
