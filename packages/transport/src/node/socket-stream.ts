@@ -47,6 +47,8 @@ export class SocketStream implements ByteStream {
   private held: Uint8Array[] = []
   private endHeld = false
   private flushScheduled = false
+  /** The sink's `transientChunks`, read once by `start()`. */
+  private transient = false
 
   /**
    * @param socket - a connected socket, created with `allowHalfOpen: true`
@@ -73,6 +75,7 @@ export class SocketStream implements ByteStream {
   start(sink: ByteSink): void {
     if (this.sink !== null) throw new Error('start() was already called')
     this.sink = sink
+    this.transient = sink.transientChunks === true
     const socket = this.socket
     if (this.reads === undefined) {
       socket.on('data', (chunk: Buffer) => sink.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)))
@@ -103,7 +106,7 @@ export class SocketStream implements ByteStream {
       this.held.push(chunk.slice())
       return false
     }
-    sink.onData(sink.transientChunks === true ? chunk : chunk.slice())
+    sink.onData(this.transient ? chunk : chunk.slice())
     return !this.paused
   }
 
