@@ -28,6 +28,7 @@ import {
   putMutableItem,
 } from './operations/items.js'
 import { announcePeer, lookupPeers } from './operations/peers.js'
+import { readSampleAnswer } from './operations/sample.js'
 import { OperationScope } from './operations/scope.js'
 import type {
   AnnounceOptions,
@@ -37,6 +38,8 @@ import type {
   GetMutableOptions,
   OperationOptions,
   QueryOptions,
+  SampleAnswer,
+  SampleOptions,
 } from './options.js'
 import { Liveness } from './routing/liveness.js'
 import { TableRefresher } from './routing/refresh.js'
@@ -481,6 +484,34 @@ export class DhtNode {
     return this.scope.run(
       options.signal,
       async (signal) => (await this.send(address, 'ping', {}, { retries: 1, signal })).id,
+    )
+  }
+
+  /**
+   * Asks one node for a sample of the keys it stores peers for (BEP 51
+   * `sample_infohashes`), with its closest nodes to `target` so that a
+   * crawler can go on to others. A node that does not implement BEP 51
+   * rejects with `REMOTE_ERROR` 204.
+   *
+   * @param address - the node to ask (of this node's IP family)
+   * @param options - `target` for the nodes of the answer (default random), abort signal
+   * @returns the node's sample, key count, interval and nodes
+   * @throws {@link DhtError} `TIMEOUT`, `REMOTE_ERROR`, `INVALID_RESPONSE`, `ABORTED`, `CLOSED`
+   *
+   * @example
+   * ```ts
+   * const { samples, interval, nodes } = await dht.sampleInfohashes({ host: '127.0.0.1', port: 6881 })
+   * ```
+   */
+  async sampleInfohashes(address: PeerAddress, options: SampleOptions = {}): Promise<SampleAnswer> {
+    assertPort(address?.port, 'address.port')
+    if (ipFamily(address.host) !== this.family)
+      throw new RangeError(`address.host must be an IPv${this.family} address`)
+    assertSignal(options.signal)
+    const target = options.target ?? randomNodeId()
+    assertBytes(target, ID_LENGTH, 'options.target')
+    return this.scope.run(options.signal, async (signal) =>
+      readSampleAnswer(await this.send(address, 'sample_infohashes', { target }, { retries: 1, signal }), this.family),
     )
   }
 

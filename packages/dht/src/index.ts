@@ -72,6 +72,8 @@ export type {
   GetMutableOptions,
   OperationOptions,
   QueryOptions,
+  SampleAnswer,
+  SampleOptions,
 } from './options.js'
 export { MAX_SNAPSHOT_NODES, type RoutingTableSnapshot } from './routing/snapshot.js'
 export type { DatagramHandler, DatagramSocket } from './socket.js'

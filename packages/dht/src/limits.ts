@@ -22,6 +22,14 @@ export interface DhtLimits {
   readonly maxPeers: number
   /** Most peers returned in one `get_peers` response. */
   readonly maxPeersPerResponse: number
+  /** Most keys in one BEP 51 `sample_infohashes` answer (20 bytes each). */
+  readonly maxSamplesPerResponse: number
+  /**
+   * How long a BEP 51 sample of stored keys is reused before a new one is
+   * drawn, in ms; answers give it in seconds as `interval` (BEP 51 caps it at
+   * 21,600 s), so a crawler knows when asking again can show it more.
+   */
+  readonly sampleInterval: number
   /** How long a stored peer lives without being announced again, in ms. */
   readonly peerTtl: number
   /** Most BEP 44 items stored. */
@@ -61,6 +69,8 @@ export const DEFAULT_LIMITS: DhtLimits = Object.freeze({
   maxPeersPerKey: 100,
   maxPeers: 20_000,
   maxPeersPerResponse: 50,
+  maxSamplesPerResponse: 20,
+  sampleInterval: 6 * 60 * 60_000,
   peerTtl: 30 * 60_000,
   maxItems: 1000,
   itemTtl: 2 * 60 * 60_000,

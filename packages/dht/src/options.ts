@@ -1,6 +1,7 @@
 import type { PeerAddress } from './address.js'
 import type { Seq } from './bep44/items.js'
 import type { Clock } from './clock.js'
+import type { NodeContact } from './compact.js'
 import type { DropReason } from './krpc/rpc.js'
 import type { DhtLimits } from './limits.js'
 import type { LookupMethod } from './lookup/lookup.js'
@@ -63,6 +64,26 @@ export interface GetMutableOptions extends OperationOptions {
   readonly salt?: Uint8Array
   /** Ask only for items newer than this sequence number. */
   readonly seq?: Seq
+}
+
+/** Options of `DhtNode.sampleInfohashes()`. */
+export interface SampleOptions extends OperationOptions {
+  /** Where in the id space the answer's `nodes` should be closest to; default a random id. */
+  readonly target?: Uint8Array
+}
+
+/** One node's answer to BEP 51 `sample_infohashes`. */
+export interface SampleAnswer {
+  /** The answering node's id. */
+  readonly id: Uint8Array
+  /** Seconds before the node may show a different sample (BEP 51: 0 to 21,600). */
+  readonly interval: number
+  /** How many keys the node stores peers for. */
+  readonly num: number
+  /** The sampled keys (infohashes, or discovery keys for mycel nodes), 20 bytes each. */
+  readonly samples: Uint8Array[]
+  /** The node's closest nodes to the target, to ask next. */
+  readonly nodes: NodeContact[]
 }
 
 /** Options of `DhtNode.query()`. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ItemStore } from '../src/storage/item-store.js'
 import { PeerStore } from '../src/storage/peer-store.js'
 import { TOKEN_LENGTH, TokenIssuer } from '../src/storage/tokens.js'
+import { prng } from './prng.js'
 
 const MINUTE = 60_000
 const key = (n: number) => new Uint8Array(20).fill(n)
@@ -66,6 +67,47 @@ describe('peer store limits', () => {
     store.sweep(65 * MINUTE)
     expect(store.peerCount).toBe(0)
     expect(store.keyCount).toBe(0)
+  })
+})
+
+describe('peer store samples (BEP 51)', () => {
+  const limits = { maxPeerKeys: 100, maxPeersPerKey: 4, maxPeers: 1000, peerTtl: 30 * MINUTE }
+
+  it('draws distinct live keys, all of them when there are fewer than asked', () => {
+    const store = new PeerStore(limits)
+    for (let k = 1; k <= 5; k++) store.add(key(k), peer(k), 0)
+    const all = store.sample(0, 20, MINUTE)
+    expect(all.map((k) => k[0]).sort((a, b) => (a as number) - (b as number))).toEqual([1, 2, 3, 4, 5])
+    const fresh = new PeerStore(limits)
+    for (let k = 1; k <= 50; k++) fresh.add(key(k), peer(k), 0)
+    const some = fresh.sample(0, 20, MINUTE, prng(1))
+    expect(some.length).toBe(20)
+    expect(new Set(some.map((k) => k[0])).size).toBe(20)
+    for (const k of some) expect(k).toEqual(key(k[0] as number))
+  })
+
+  it('reuses a sample for its interval, then draws a new one without expired keys', () => {
+    const store = new PeerStore(limits)
+    store.add(key(1), peer(1), 0)
+    const first = store.sample(0, 20, 10 * MINUTE)
+    store.add(key(2), peer(2), MINUTE)
+    expect(store.sample(5 * MINUTE, 20, 10 * MINUTE)).toBe(first) // same sample until the interval ends
+    const later = store.sample(30 * MINUTE, 20, 10 * MINUTE) // key 1 has expired, key 2 not yet
+    expect(later.map((k) => k[0])).toEqual([2])
+  })
+
+  it('gives every key about the same chance', () => {
+    const store = new PeerStore(limits)
+    for (let k = 1; k <= 40; k++) store.add(key(k), peer(k), 0)
+    const counts = new Map<number, number>()
+    const random = prng(7)
+    for (let round = 0; round < 2000; round++) {
+      for (const k of store.sample(round * MINUTE, 10, 1, random))
+        counts.set(k[0] as number, (counts.get(k[0] as number) ?? 0) + 1)
+      store.add(key(1 + (round % 40)), peer(1 + (round % 40)), round * MINUTE) // keep every key alive
+    }
+    // Each key is drawn with probability 10/40 per round: 500 of 2000 expected.
+    for (let k = 1; k <= 40; k++) expect(Math.abs((counts.get(k) ?? 0) - 500)).toBeLessThan(100)
   })
 })
 

@@ -9,6 +9,7 @@ import { handleGet } from './get.js'
 import { handleGetPeers } from './get-peers.js'
 import { handlePing } from './ping.js'
 import { handlePut } from './put.js'
+import { handleSampleInfohashes } from './sample-infohashes.js'
 
 const handlers: ReadonlyMap<string, QueryHandler> = new Map([
   ['ping', handlePing],
@@ -17,6 +18,7 @@ const handlers: ReadonlyMap<string, QueryHandler> = new Map([
   ['announce_peer', handleAnnouncePeer],
   ['get', handleGet],
   ['put', handlePut],
+  ['sample_infohashes', handleSampleInfohashes],
 ])
 
 /**

@@ -1,5 +1,5 @@
 import type { PeerAddress } from '../address.js'
-import { idToHex } from '../id.js'
+import { idFromHex, idToHex } from '../id.js'
 
 /** Bounds of a {@link PeerStore}. @internal */
 export interface PeerStoreLimits {
@@ -28,6 +28,7 @@ interface StoredPeer {
 export class PeerStore {
   private readonly keys = new Map<string, Map<string, StoredPeer>>()
   private total = 0
+  private sampled: { keys: Uint8Array[]; until: number } | undefined
 
   constructor(private readonly limits: PeerStoreLimits) {}
 
@@ -81,6 +82,32 @@ export class PeerStore {
     const out: PeerAddress[] = []
     for (let i = all.length - 1; i >= 0 && out.length < max; i--) out.push((all[i] as StoredPeer).peer)
     return out
+  }
+
+  /**
+   * Up to `max` keys drawn at random from those with live peers (BEP 51).
+   * The same sample is returned until `reuseFor` ms have passed, so that
+   * answering crawlers costs one pass over the keys per interval.
+   *
+   * @param random - uniform in [0, 1); tests pass their own
+   */
+  sample(now: number, max: number, reuseFor: number, random: () => number = Math.random): Uint8Array[] {
+    if (this.sampled !== undefined && now < this.sampled.until) return this.sampled.keys
+    this.sweep(now)
+    // Reservoir sampling: every key has the same chance, in one pass.
+    const chosen: string[] = []
+    let seen = 0
+    for (const hex of this.keys.keys()) {
+      seen++
+      if (chosen.length < max) chosen.push(hex)
+      else {
+        const slot = Math.floor(random() * seen)
+        if (slot < max) chosen[slot] = hex
+      }
+    }
+    const keys = chosen.map(idFromHex)
+    this.sampled = { keys, until: now + reuseFor }
+    return keys
   }
 
   /** Drops every expired peer. */
