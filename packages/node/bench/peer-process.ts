@@ -12,15 +12,12 @@
  * (`@noble/*`, `better-sqlite3`, ...) resolve as the package's own would.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { bundleBenchScripts } from '../../../scripts/bundle-bench.js'
 import type { Command } from './child-io.js'
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
-const repositoryDir = join(packageDir, '..', '..')
 
 /** The bundled peer scripts. */
 export interface PeerScripts {
@@ -32,24 +29,11 @@ export interface PeerScripts {
 
 /** Bundles `mycel-peer.ts` and `webtorrent-peer.ts` from the current sources. */
 export async function buildPeers(): Promise<PeerScripts> {
-  const outdir = join(packageDir, 'node_modules', '.cache', `mycel-bench-${process.pid}`)
-  mkdirSync(outdir, { recursive: true })
-  await build({
-    entryPoints: [join(packageDir, 'bench', 'mycel-peer.ts'), join(packageDir, 'bench', 'webtorrent-peer.ts')],
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    tsconfig: join(repositoryDir, 'tsconfig.base.json'),
-    logLevel: 'error',
-  })
+  const bundle = await bundleBenchScripts(packageDir, ['bench/mycel-peer.ts', 'bench/webtorrent-peer.ts'])
   return {
-    mycel: join(outdir, 'mycel-peer.mjs'),
-    webtorrent: join(outdir, 'webtorrent-peer.mjs'),
-    remove: () => rmSync(outdir, { recursive: true, force: true }),
+    mycel: bundle.scripts['mycel-peer'] as string,
+    webtorrent: bundle.scripts['webtorrent-peer'] as string,
+    remove: bundle.remove,
   }
 }
 

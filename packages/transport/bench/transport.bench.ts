@@ -24,12 +24,12 @@
  * Run: npm run bench -w @mycel/transport   (MYCEL_BENCH_BYTES to change the size)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { bundleBenchScripts } from '../../../scripts/bundle-bench.js'
 
 const TOTAL = Number(process.env.MYCEL_BENCH_BYTES ?? 1024 ** 3)
 const HANDSHAKES = Number(process.env.MYCEL_BENCH_HANDSHAKES ?? 2000)
@@ -44,31 +44,10 @@ interface Scripts {
   remove(): void
 }
 
-/**
- * Bundles the two child scripts from the current sources. The bundle goes
- * under `node_modules/.cache` so that its package imports (`@noble/*`, `ws`)
- * resolve as the package's own would.
- */
+/** Bundles the two child scripts from the current sources. */
 async function bundle(): Promise<Scripts> {
-  const outdir = join(packageDir, 'node_modules', '.cache', `mycel-transport-bench-${process.pid}`)
-  mkdirSync(outdir, { recursive: true })
-  await build({
-    entryPoints: [join(packageDir, 'bench', 'peer.ts'), join(packageDir, 'bench', 'sender.ts')],
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    tsconfig: join(packageDir, '..', '..', 'tsconfig.base.json'),
-    logLevel: 'error',
-  })
-  return {
-    peer: join(outdir, 'peer.mjs'),
-    sender: join(outdir, 'sender.mjs'),
-    remove: () => rmSync(outdir, { recursive: true, force: true }),
-  }
+  const bundled = await bundleBenchScripts(packageDir, ['bench/peer.ts', 'bench/sender.ts'])
+  return { peer: bundled.scripts.peer as string, sender: bundled.scripts.sender as string, remove: bundled.remove }
 }
 
 /** Starts a child with plain `node` and reads its JSON lines. */
