@@ -51,18 +51,39 @@ async function bundle(): Promise<Scripts> {
 }
 
 /** Starts a child with plain `node` and reads its JSON lines. */
-function startChild(script: string, args: string[]): { child: ChildProcess; next: () => Promise<unknown> } {
+interface Child {
+  child: ChildProcess
+  /** The next JSON line the child prints; rejects if it exits first. */
+  next: () => Promise<unknown>
+  /** Resolves when the child has exited. */
+  exited: Promise<void>
+}
+
+function startChild(script: string, args: string[]): Child {
   const child = spawn(process.execPath, [...CHILD_FLAGS, script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]()
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`${script} exited with code ${code} before reporting`))),
-  )
-  exited.catch(() => {}) // a child exiting after its last report is normal
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const next = async (): Promise<unknown> => {
-    const line = await Promise.race([lines.next(), exited])
+    const line = await Promise.race([
+      lines.next(),
+      exited.then(() => Promise.reject(new Error(`${script} exited before reporting`))),
+    ])
     return JSON.parse(line.value as string)
   }
-  return { child, next }
+  return { child, next, exited }
+}
+
+/** Waits up to 10 s for a child to exit on its own (writing a profile, if asked to), then kills it. */
+async function reap(child: Child | undefined, failed: boolean): Promise<void> {
+  if (child === undefined || child.child.exitCode !== null || child.child.signalCode !== null) return
+  if (!failed) {
+    const timer = setTimeout(() => child.child.kill('SIGKILL'), 10_000)
+    await child.exited
+    clearTimeout(timer)
+    return
+  }
+  child.child.kill('SIGKILL')
+  await child.exited
 }
 
 interface Result {
@@ -73,18 +94,19 @@ interface Result {
 /** Runs one case: a receiver of `mode`, then a sender of `kind` against it. */
 async function measure(scripts: Scripts, mode: string, kind: string, certDir = ''): Promise<Result> {
   const peer = startChild(scripts.peer, [mode, String(TOTAL), certDir])
-  let sender: ReturnType<typeof startChild> | undefined
+  let sender: Child | undefined
+  let failed = true
   try {
     const { port } = (await peer.next()) as { port: number }
     sender = startChild(scripts.sender, [kind, String(port), String(TOTAL), String(HANDSHAKES)])
     const sent = (await sender.next()) as Result
     if (mode === 'handshakes') peer.child.stdin?.end('done\n')
     const received = (await peer.next()) as { cpu: number }
+    failed = false
     return { seconds: sent.seconds, cpu: sent.cpu + received.cpu }
   } finally {
-    // Both have exited by now unless something failed; then they must not outlive the bench.
-    peer.child.kill('SIGKILL')
-    sender?.child.kill('SIGKILL')
+    // After a failure neither may outlive the bench; after a success both end on their own.
+    await Promise.all([reap(peer, failed), reap(sender, failed)])
   }
 }
 
