@@ -477,14 +477,7 @@ export class DhtNode {
    * ```
    */
   async ping(address: PeerAddress, options: OperationOptions = {}): Promise<Uint8Array> {
-    assertPort(address?.port, 'address.port')
-    if (ipFamily(address.host) !== this.family)
-      throw new RangeError(`address.host must be an IPv${this.family} address`)
-    assertSignal(options.signal)
-    return this.scope.run(
-      options.signal,
-      async (signal) => (await this.send(address, 'ping', {}, { retries: 1, signal })).id,
-    )
+    return (await this.askOne(address, 'ping', {}, options.signal)).id
   }
 
   /**
@@ -504,15 +497,9 @@ export class DhtNode {
    * ```
    */
   async sampleInfohashes(address: PeerAddress, options: SampleOptions = {}): Promise<SampleAnswer> {
-    assertPort(address?.port, 'address.port')
-    if (ipFamily(address.host) !== this.family)
-      throw new RangeError(`address.host must be an IPv${this.family} address`)
-    assertSignal(options.signal)
     const target = options.target ?? randomNodeId()
     assertBytes(target, ID_LENGTH, 'options.target')
-    return this.scope.run(options.signal, async (signal) =>
-      readSampleAnswer(await this.send(address, 'sample_infohashes', { target }, { retries: 1, signal }), this.family),
-    )
+    return readSampleAnswer(await this.askOne(address, 'sample_infohashes', { target }, options.signal), this.family)
   }
 
   /**
@@ -583,6 +570,20 @@ export class DhtNode {
 
   private get closed(): boolean {
     return this.closePromise !== undefined
+  }
+
+  /** One query to a node the caller names (checked to be of our family), as an operation of this node. */
+  private askOne(
+    address: PeerAddress,
+    method: string,
+    args: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<QueryAnswer> {
+    assertPort(address?.port, 'address.port')
+    if (ipFamily(address.host) !== this.family)
+      throw new RangeError(`address.host must be an IPv${this.family} address`)
+    assertSignal(signal)
+    return this.scope.run(signal, (inner) => this.send(address, method, args, { retries: 1, signal: inner }))
   }
 
   /** Sends one query and tells the routing table how it went. */
