@@ -31,6 +31,12 @@ export interface DownloaderHooks {
 
 /** Piece buffers kept for reuse, in bytes at most. */
 const BUFFER_POOL_BYTES = 16 * 1024 * 1024
+/**
+ * Verified pieces waiting for their write, in bytes: past this no new
+ * request is sent until writes catch up, so a disk slower than the network
+ * holds back the download instead of filling memory (one piece always fits).
+ */
+export const MAX_STORING_BYTES = 32 * 1024 * 1024
 
 interface PeerState {
   /** Our requests in flight to this peer: id -> which range, and whether we asked for a proof. */
@@ -70,8 +76,9 @@ export class Downloader {
   private readonly active = new Map<number, PieceDownload>()
   /** Pieces whose requests carry Merkle proofs (a streaming reader waits for them). */
   private proven = new Set<number>()
-  /** Verified pieces whose write has not finished. */
+  /** Verified pieces whose write has not finished, and their bytes. */
   private storing = 0
+  private storingBytes = 0
   /** Piece buffers free for the next pieces (written pieces give theirs back). */
   private readonly freeBuffers: Uint8Array[] = []
   private fillScheduled = false
@@ -175,7 +182,7 @@ export class Downloader {
 
   /** Tops up every peer's requests, best peers first. */
   private fill(): void {
-    if (this.stopped || this.waitingForTokens) return
+    if (this.stopped || this.waitingForTokens || this.storingBytes >= MAX_STORING_BYTES) return
     const peers = [...this.peers].sort(([a], [b]) => b.score - a.score)
     for (const [peer, state] of peers) {
       if (state.depth - state.requests.size < Math.min(REFILL_BATCH, state.depth)) continue
@@ -310,17 +317,22 @@ export class Downloader {
     }
     for (const peer of this.picker.markDone(piece)) this.cancelPiece(peer, piece)
     this.storing++
+    this.storingBytes += bytes.length
+    const stored = () => {
+      this.storing--
+      this.storingBytes -= bytes.length
+      this.release(download.takeBuffer())
+    }
     this.hooks.storePiece(piece, bytes).then(
       () => {
-        this.storing--
-        this.release(download.takeBuffer())
+        stored()
         if (this.stopped) return
         this.hooks.onPieceStored(piece, contributors)
         if (this.picker.isComplete && this.storing === 0) this.hooks.onComplete()
+        this.scheduleFill()
       },
       (error) => {
-        this.storing--
-        this.release(download.takeBuffer())
+        stored()
         if (this.stopped) return
         this.picker.markMissing(piece)
         this.hooks.onStoreError(error)

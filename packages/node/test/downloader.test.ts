@@ -1,0 +1,86 @@
+import { Bitfield, ingest, type Manifest } from '@mycel/pieces'
+import { describe, expect, it } from 'vitest'
+import type { Answer, PeerConnection } from '../src/peer/connection.js'
+import { Downloader, MAX_STORING_BYTES } from '../src/swarm/downloader.js'
+import { contentBytes } from './helpers.js'
+
+const MiB = 1024 * 1024
+
+/** A peer that holds every piece and answers each request at once, counting what was asked. */
+function instantPeer(content: Uint8Array): { peer: PeerConnection; requestedBytes: () => number } {
+  let requested = 0
+  let nextId = 1
+  const peer = {
+    peerIdText: 'instant',
+    score: 0,
+    isClosed: false,
+    request(
+      message: { offset: number; piece: number; length: number },
+      _timeoutMs: number,
+      onAnswer: (a: Answer) => void,
+    ) {
+      const id = nextId++
+      requested += message.length
+      const start = message.piece * MiB + message.offset
+      setImmediate(() => onAnswer({ type: 'data', id, bytes: content.slice(start, start + message.length) }))
+      return id
+    },
+    cancel() {},
+  }
+  return { peer: peer as unknown as PeerConnection, requestedBytes: () => requested }
+}
+
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 50))
+
+describe('the downloader over a slow disk', () => {
+  it('stops asking while verified pieces wait for their writes, and finishes once they are written', async () => {
+    const content = contentBytes(96 * MiB, 9)
+    const manifest: Manifest = await ingest([{ path: ['big.bin'], length: content.length, content: [content] }], {
+      name: 'big.bin',
+      pieceLength: MiB,
+    })
+    const held: (() => void)[] = []
+    const stored = new Set<number>()
+    let completed = false
+    const downloader = new Downloader(manifest.infohash, manifest, new Bitfield(manifest.pieceCount), {
+      storePiece: (piece) =>
+        new Promise<void>((resolve) =>
+          held.push(() => {
+            stored.add(piece)
+            resolve()
+          }),
+        ),
+      onPieceStored: () => {},
+      onCorrupt: () => expect.unreachable('no piece is corrupt'),
+      onPeerFault: () => expect.unreachable('the peer is honest'),
+      onProvenBytes: () => {},
+      onStoreError: () => expect.unreachable('no write fails'),
+      onComplete: () => {
+        completed = true
+      },
+      takeTokens: () => undefined,
+    })
+    const { peer, requestedBytes } = instantPeer(content)
+    const all = new Bitfield(manifest.pieceCount)
+    for (let piece = 0; piece < manifest.pieceCount; piece++) all.set(piece)
+    downloader.addPeer(peer, all)
+
+    // The disk writes nothing: the downloader fills its write budget, then waits.
+    for (let i = 0; i < 10; i++) await settle()
+    const waiting = held.length
+    expect(waiting * MiB).toBeGreaterThanOrEqual(MAX_STORING_BYTES)
+    expect(waiting * MiB).toBeLessThan(MAX_STORING_BYTES + 2 * MiB)
+    const asked = requestedBytes()
+    await settle()
+    expect(requestedBytes()).toBe(asked)
+    expect(asked).toBeLessThan(manifest.pieceCount * MiB)
+
+    // Writes complete: the download goes on to the end.
+    while (!completed) {
+      for (const write of held.splice(0)) write()
+      await settle()
+    }
+    expect(stored.size).toBe(manifest.pieceCount)
+    downloader.stop()
+  }, 30_000)
+})
