@@ -2,10 +2,12 @@ import { type BencodeInput, equalBytes } from '@mycel/wire'
 import { sleep } from './abort.js'
 import { type PeerAddress, parseHostPort } from './address.js'
 import { assertBytes, assertInteger, assertPort, assertSignal } from './assert.js'
+import { isExemptAddress, isSecureNodeId } from './bep42.js'
 import { resolveBootstrap } from './bootstrap.js'
 import { type Clock, systemClock } from './clock.js'
-import type { IpFamily } from './compact.js'
+import type { IpFamily, NodeContact } from './compact.js'
 import { DhtError } from './errors.js'
+import { ExternalAddressVotes } from './external-address.js'
 import type { QueryContext } from './handlers/context.js'
 import { dispatchQuery } from './handlers/dispatch.js'
 import { ID_LENGTH, idToHex, randomNodeId } from './id.js'
@@ -43,7 +45,7 @@ import type {
 } from './options.js'
 import { Liveness } from './routing/liveness.js'
 import { TableRefresher } from './routing/refresh.js'
-import { fromSnapshot, type RoutingTableSnapshot, toSnapshot } from './routing/snapshot.js'
+import { fromSnapshot, idOnRestart, type RoutingTableSnapshot, toSnapshot } from './routing/snapshot.js'
 import { RoutingTable } from './routing/table.js'
 import type { DatagramSocket } from './socket.js'
 import { ItemStore } from './storage/item-store.js'
@@ -57,7 +59,7 @@ const REJOIN_DELAY = 250
 const JOIN_CONCURRENCY = 4
 
 /**
- * A Mainline DHT node (BEP 5, BEP 32, BEP 43, BEP 44) on a
+ * A Mainline DHT node (BEP 5, BEP 32, BEP 42, BEP 43, BEP 44, BEP 51) on a
  * {@link DatagramSocket}. It answers queries from the moment it is
  * created; {@link DhtNode.ready} joins the network through the bootstrap
  * nodes. Every operation takes an `AbortSignal`; {@link DhtNode.close} ends
@@ -89,6 +91,8 @@ export class DhtNode {
   private readonly nodesPerResponse: number
   private readonly stallTimeout: number
   private readonly bootstrapAddresses: readonly PeerAddress[]
+  private readonly enforceNodeIds: boolean
+  private readonly externalVotes: ExternalAddressVotes
   private readonly table: RoutingTable
   private readonly rpc: KrpcSocket
   private readonly liveness: Liveness
@@ -133,12 +137,14 @@ export class DhtNode {
     this.family = ipFamily(socket.localAddress.host) === 6 ? 6 : 4
     const restored = options.routingTable === undefined ? undefined : fromSnapshot(options.routingTable)
     if (options.id !== undefined) assertBytes(options.id, ID_LENGTH, 'id')
-    this.id = (options.id ?? restored?.id ?? randomNodeId()).slice()
+    this.id = (options.id ?? idOnRestart(restored)).slice()
     this.bootstrapAddresses = (options.bootstrap ?? []).map(parseHostPort)
+    this.enforceNodeIds = options.enforceNodeIds ?? false
+    this.externalVotes = new ExternalAddressVotes(this.family)
     const now = this.clock.now()
     this.table = new RoutingTable({ id: this.id, k: this.k }, now)
     for (const node of restored?.nodes ?? []) {
-      if (ipFamily(node.host) === this.family) this.table.restore(node, now)
+      if (ipFamily(node.host) === this.family && this.admits(node)) this.table.restore(node, now)
     }
     this.peers = new PeerStore(this.limits)
     this.items = new ItemStore(this.limits)
@@ -150,6 +156,7 @@ export class DhtNode {
       readOnly: options.readOnly ?? false,
       version: options.clientVersion,
       onQuery: (query, from) => this.answer(query, from),
+      onAddressReport: (reported, by) => this.externalVotes.report(reported, by),
     })
     this.liveness = new Liveness(this.table, this.clock, this.limits.maxLivenessPings, (contact, retries) =>
       this.send(contact, 'ping', {}, { retries, expectedId: contact.id }),
@@ -214,6 +221,16 @@ export class DhtNode {
   /** The address of the socket (with the real port when it was bound to port 0). */
   get address(): PeerAddress {
     return this.socket.localAddress
+  }
+
+  /**
+   * Our IP address as other nodes see it, from the `ip` field (BEP 42) of
+   * their answers: the address at least two of them agree on, or undefined
+   * before that. Saved in {@link DhtNode.snapshot}, so that the next start
+   * takes a node id that follows BEP 42 for it.
+   */
+  get externalAddress(): string | undefined {
+    return this.externalVotes.address
   }
 
   /**
@@ -514,7 +531,7 @@ export class DhtNode {
    * ```
    */
   snapshot(): RoutingTableSnapshot {
-    return toSnapshot(this.id, this.table.entries())
+    return toSnapshot(this.id, this.table.entries(), this.externalAddress)
   }
 
   /**
@@ -532,6 +549,7 @@ export class DhtNode {
     return {
       id: idToHex(this.id),
       address: this.address,
+      externalAddress: this.externalAddress,
       routingTable: this.table.counts(this.clock.now()),
       storage: { peerKeys: this.peers.keyCount, peers: this.peers.peerCount, items: this.items.size },
       queries: {
@@ -597,7 +615,8 @@ export class DhtNode {
     try {
       const answer = await this.rpc.query(to, method, { ...args, id: this.id }, options)
       if (expectedId !== undefined && !equalBytes(expectedId, answer.id)) this.liveness.timedOut(expectedId)
-      this.liveness.responded({ id: answer.id, host: to.host, port: to.port })
+      const contact = { id: answer.id, host: to.host, port: to.port }
+      if (this.admits(contact)) this.liveness.responded(contact)
       return answer
     } catch (err) {
       if (expectedId !== undefined && err instanceof DhtError && err.code === 'TIMEOUT')
@@ -611,8 +630,14 @@ export class DhtNode {
     const reply = dispatchQuery(this.queryContext, query, from)
     const id = query.args.id
     if (!query.readOnly && id instanceof Uint8Array && id.length === ID_LENGTH) {
-      this.liveness.queried({ id: id.slice(), host: from.host, port: from.port })
+      const contact = { id: id.slice(), host: from.host, port: from.port }
+      if (this.admits(contact)) this.liveness.queried(contact)
     }
     return reply
+  }
+
+  /** Whether the routing table may hold a node: with `enforceNodeIds`, its id must follow BEP 42 for its address. */
+  private admits(contact: NodeContact): boolean {
+    return !this.enforceNodeIds || isExemptAddress(contact.host) || isSecureNodeId(contact.id, contact.host)
   }
 }

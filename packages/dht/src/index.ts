@@ -1,7 +1,8 @@
 /**
  * A Kademlia DHT that speaks Mainline KRPC: BEP 5 (`ping`, `find_node`,
  * `get_peers`, `announce_peer`), BEP 44 (immutable and mutable items), BEP 32
- * (IPv6) and BEP 43 (read-only nodes). The node talks to a
+ * (IPv6), BEP 42 (node ids tied to addresses), BEP 43 (read-only nodes) and
+ * BEP 51 (`sample_infohashes`). The node talks to a
  * {@link DatagramSocket}: `@mycel/dht/udp` binds a real UDP socket,
  * `@mycel/dht/testing` simulates thousands of nodes in one process.
  *
@@ -22,6 +23,7 @@
  * @packageDocumentation
  */
 export { formatHostPort, type PeerAddress, parseHostPort } from './address.js'
+export { isSecureNodeId, secureNodeId } from './bep42.js'
 export {
   createItemKeyPair,
   immutableItemTarget,

@@ -38,6 +38,13 @@ export interface DhtNodeOptions {
   readonly refreshInterval?: number
   /** BEP 43 read-only mode: send `ro: 1`, answer no queries (for nodes that cannot be reached). */
   readonly readOnly?: boolean
+  /**
+   * BEP 42: keep nodes out of the routing table when their id does not
+   * follow from their IP address (local-network addresses are exempt).
+   * Default false, as most of the Mainline network does not follow BEP 42;
+   * answers from such nodes are still used during lookups.
+   */
+  readonly enforceNodeIds?: boolean
   /** Client version sent as `v` in every message (none by default). */
   readonly clientVersion?: Uint8Array
   /** Overrides of the bounds in `DEFAULT_LIMITS`. */
@@ -106,6 +113,8 @@ export interface DhtStats {
   readonly id: string
   /** The local socket address. */
   readonly address: PeerAddress
+  /** Our address as other nodes see it (BEP 42 `ip` votes), once two agree. */
+  readonly externalAddress: string | undefined
   /** Routing-table nodes by BEP 5 state, and buckets. */
   readonly routingTable: {
     readonly nodes: number

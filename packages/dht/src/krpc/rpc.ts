@@ -2,6 +2,7 @@ import type { BencodeDict } from '@mycel/wire'
 import { abortError, throwIfAborted } from '../abort.js'
 import type { PeerAddress } from '../address.js'
 import type { Clock } from '../clock.js'
+import { encodeCompactPeer } from '../compact.js'
 import { DhtError } from '../errors.js'
 import { ID_LENGTH } from '../id.js'
 import type { DhtLimits } from '../limits.js'
@@ -86,6 +87,8 @@ interface KrpcSocketOptions {
   readonly readOnly: boolean
   readonly version?: Uint8Array
   readonly onQuery: (query: KrpcQuery, from: PeerAddress) => KrpcReply
+  /** A response carried `ip` (BEP 42): the compact address `by` saw our query come from. */
+  readonly onAddressReport?: (reported: Uint8Array, by: PeerAddress) => void
 }
 
 const addressKey = (address: PeerAddress) => `${address.host}|${address.port}`
@@ -275,6 +278,7 @@ export class KrpcSocket {
       return
     }
     this.counters.responsesReceived++
+    if (message.ip !== undefined) this.options.onAddressReport?.(message.ip, entry.to)
     entry.resolve({ from: entry.to, id: id.slice(), values: message.values })
   }
 
@@ -296,7 +300,7 @@ export class KrpcSocket {
       if (reply === undefined) return
       datagram =
         'values' in reply
-          ? encodeKrpc({ kind: 'response', transactionId, values: reply.values, version })
+          ? encodeKrpc({ kind: 'response', transactionId, values: reply.values, ip: encodeCompactPeer(from), version })
           : encodeKrpc({ kind: 'error', transactionId, ...reply.error, version })
     } catch {
       datagram = encodeKrpc({ kind: 'error', transactionId, code: KRPC_ERROR.server, message: 'server error', version })
