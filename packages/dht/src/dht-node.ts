@@ -1,10 +1,10 @@
 import { type BencodeInput, equalBytes } from '@mycel/wire'
 import { sleep } from './abort.js'
-import { type PeerAddress, parseHostPort } from './address.js'
-import { assertBytes, assertInteger, assertPort, assertSignal } from './assert.js'
+import type { PeerAddress } from './address.js'
+import { assertBytes, assertPort, assertSignal } from './assert.js'
 import { isExemptAddress, isSecureNodeId } from './bep42.js'
 import { resolveBootstrap } from './bootstrap.js'
-import { type Clock, systemClock } from './clock.js'
+import type { Clock } from './clock.js'
 import type { IpFamily, NodeContact } from './compact.js'
 import { DhtError } from './errors.js'
 import { ExternalAddressVotes } from './external-address.js'
@@ -15,7 +15,7 @@ import { ipFamily } from './ip.js'
 import type { KrpcQuery } from './krpc/message.js'
 import { RateWindow } from './krpc/rate-limit.js'
 import { KrpcSocket, type QueryAnswer, type QueryOptions as SendOptions } from './krpc/rpc.js'
-import { type DhtLimits, resolveLimits } from './limits.js'
+import type { DhtLimits } from './limits.js'
 import { type LookupContext, type LookupEvent, type LookupSummary, runLookup } from './lookup/lookup.js'
 import { Maintenance } from './maintenance.js'
 import type { OperationContext } from './operations/context.js'
@@ -45,8 +45,9 @@ import type {
 } from './options.js'
 import { Liveness } from './routing/liveness.js'
 import { TableRefresher } from './routing/refresh.js'
-import { fromSnapshot, idOnRestart, type RoutingTableSnapshot, toSnapshot } from './routing/snapshot.js'
+import { type RoutingTableSnapshot, toSnapshot } from './routing/snapshot.js'
 import { RoutingTable } from './routing/table.js'
+import { type NodeSettings, readSettings } from './settings.js'
 import type { DatagramSocket } from './socket.js'
 import { ItemStore } from './storage/item-store.js'
 import { PeerStore } from './storage/peer-store.js'
@@ -87,11 +88,7 @@ export class DhtNode {
   private readonly socket: DatagramSocket
   private readonly clock: Clock
   private readonly limits: DhtLimits
-  private readonly alpha: number
-  private readonly nodesPerResponse: number
-  private readonly stallTimeout: number
-  private readonly bootstrapAddresses: readonly PeerAddress[]
-  private readonly enforceNodeIds: boolean
+  private readonly settings: NodeSettings
   private readonly externalVotes: ExternalAddressVotes
   private readonly table: RoutingTable
   private readonly rpc: KrpcSocket
@@ -116,45 +113,28 @@ export class DhtNode {
    *   to close when the constructor throws.
    */
   constructor(options: DhtNodeOptions) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
-    const { socket } = options
-    if (typeof socket?.send !== 'function' || typeof socket.onDatagram !== 'function') {
-      throw new TypeError('options.socket must be a DatagramSocket')
-    }
+    const settings = readSettings(options)
+    this.settings = settings
+    const { socket, clock, limits, family, id, k } = settings
     this.socket = socket
-    this.clock = options.clock ?? systemClock
-    this.limits = resolveLimits(options.limits)
-    this.k = assertInteger(options.k, 8, 'k', 1, 64)
-    this.alpha = assertInteger(options.alpha, 3, 'alpha', 1, 32)
-    this.nodesPerResponse = assertInteger(options.nodesPerResponse, 2 * this.k, 'nodesPerResponse', 1, 32)
-    const queryTimeout = assertInteger(options.queryTimeout, 2000, 'queryTimeout', 1)
-    this.stallTimeout = assertInteger(options.stallTimeout, Math.min(1000, queryTimeout), 'stallTimeout', 1)
-    const refreshInterval = assertInteger(options.refreshInterval, 15 * 60_000, 'refreshInterval')
-    const lookupAttemptTimeout = Math.max(1, Math.ceil(queryTimeout / 2))
-    if (options.clientVersion !== undefined && !(options.clientVersion instanceof Uint8Array)) {
-      throw new TypeError('clientVersion must be a Uint8Array')
-    }
-    this.family = ipFamily(socket.localAddress.host) === 6 ? 6 : 4
-    const restored = options.routingTable === undefined ? undefined : fromSnapshot(options.routingTable)
-    if (options.id !== undefined) assertBytes(options.id, ID_LENGTH, 'id')
-    this.id = (options.id ?? idOnRestart(restored)).slice()
-    this.bootstrapAddresses = (options.bootstrap ?? []).map(parseHostPort)
-    this.enforceNodeIds = options.enforceNodeIds ?? false
-    this.externalVotes = new ExternalAddressVotes(this.family)
-    const now = this.clock.now()
-    this.table = new RoutingTable({ id: this.id, k: this.k }, now)
-    for (const node of restored?.nodes ?? []) {
-      if (ipFamily(node.host) === this.family && this.admits(node)) this.table.restore(node, now)
-    }
+    this.clock = clock
+    this.limits = limits
+    this.family = family
+    this.id = id
+    this.k = k
+    this.externalVotes = new ExternalAddressVotes(family)
+    const now = clock.now()
+    this.table = new RoutingTable({ id, k }, now)
+    for (const node of settings.restoredNodes) if (this.admits(node)) this.table.restore(node, now)
     this.peers = new PeerStore(this.limits)
     this.items = new ItemStore(this.limits)
     this.rpc = new KrpcSocket({
       socket,
       clock: this.clock,
       limits: this.limits,
-      timeout: queryTimeout,
-      readOnly: options.readOnly ?? false,
-      version: options.clientVersion,
+      timeout: settings.queryTimeout,
+      readOnly: settings.readOnly,
+      version: settings.clientVersion,
       onQuery: (query, from) => this.answer(query, from),
       onAddressReport: (reported, by) => this.externalVotes.report(reported, by),
     })
@@ -171,22 +151,27 @@ export class DhtNode {
       items: this.items,
       signatureChecks: new RateWindow(this.limits.signatureChecksPerSecond),
       now: () => this.clock.now(),
-      closest: (target, count) => this.table.closest(target, count ?? this.nodesPerResponse),
+      closest: (target, count) => this.table.closest(target, count ?? settings.nodesPerResponse),
     }
     this.lookupContext = {
       id: this.id,
       family: this.family,
       k: this.k,
-      alpha: this.alpha,
-      stallTimeout: this.stallTimeout,
+      alpha: settings.alpha,
+      stallTimeout: settings.stallTimeout,
       maxQueries: this.limits.maxQueriesPerLookup,
       maxCandidates: this.limits.maxLookupCandidates,
       clock: this.clock,
       seeds: (target) => this.table.closest(target, this.k),
-      bootstrap: (signal) => resolveBootstrap(this.bootstrapAddresses, this.socket, this.family, signal),
-      // Half the timeout, sent twice: a lost datagram costs a lookup 1 s, a dead node no more than before.
+      bootstrap: (signal) => resolveBootstrap(settings.bootstrap, this.socket, this.family, signal),
       query: (to, method, args, expectedId, signal, onTransmit) =>
-        this.send(to, method, args, { expectedId, signal, timeout: lookupAttemptTimeout, retries: 1, onTransmit }),
+        this.send(to, method, args, {
+          expectedId,
+          signal,
+          timeout: settings.lookupAttemptTimeout,
+          retries: 1,
+          onTransmit,
+        }),
     }
     this.operationContext = {
       family: this.family,
@@ -202,8 +187,8 @@ export class DhtNode {
       table: this.table,
       clock: this.clock,
       k: this.k,
-      refreshInterval,
-      canBootstrap: this.bootstrapAddresses.length > 0,
+      refreshInterval: settings.refreshInterval,
+      canBootstrap: settings.bootstrap.length > 0,
       findNode: (target) => this.findNode(target).catch(() => undefined),
     })
     this.maintenance.schedule({
@@ -278,7 +263,7 @@ export class DhtNode {
       for (let attempt = 0; attempt < 3; attempt++) {
         if (attempt > 0) {
           if (this.table.size >= this.k || (this.table.size <= before && this.table.size > 0)) break
-          await sleep(this.clock, Math.min(this.stallTimeout, REJOIN_DELAY), signal)
+          await sleep(this.clock, Math.min(this.settings.stallTimeout, REJOIN_DELAY), signal)
         }
         before = this.table.size
         responded += (await this.findNode(this.id, { signal })).responses
@@ -638,6 +623,6 @@ export class DhtNode {
 
   /** Whether the routing table may hold a node: with `enforceNodeIds`, its id must follow BEP 42 for its address. */
   private admits(contact: NodeContact): boolean {
-    return !this.enforceNodeIds || isExemptAddress(contact.host) || isSecureNodeId(contact.id, contact.host)
+    return !this.settings.enforceNodeIds || isExemptAddress(contact.host) || isSecureNodeId(contact.id, contact.host)
   }
 }
