@@ -62,6 +62,8 @@ export interface DhtView {
   questionable: number
   buckets: number
   storedPeers: number
+  /** Our IP address as other DHT nodes see it, once two agree (BEP 42). */
+  externalAddress: string | null
 }
 
 /** What `mycel status` shows. */
@@ -168,6 +170,7 @@ export function dhtView(stats: DhtStats): DhtView {
     questionable: stats.routingTable.questionable,
     buckets: stats.routingTable.buckets,
     storedPeers: stats.storage.peers,
+    externalAddress: stats.externalAddress ?? null,
   }
 }
 

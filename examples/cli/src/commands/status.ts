@@ -30,7 +30,7 @@ function statusLines(status: StatusView): string[] {
     'DHT',
     dht === null
       ? 'off'
-      : `${dht.address}, routing table ${dht.nodes} nodes (${dht.good} good, ${dht.questionable} questionable) in ${dht.buckets} buckets, ${dht.storedPeers} peers stored for others`,
+      : `${dht.address}, routing table ${dht.nodes} nodes (${dht.good} good, ${dht.questionable} questionable) in ${dht.buckets} buckets, ${dht.storedPeers} peers stored for others${dht.externalAddress === null ? '' : `, seen as ${dht.externalAddress}`}`,
   ])
   return lines.map(([key, value]) => `${key.padEnd(12)}${value}`)
 }
