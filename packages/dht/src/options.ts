@@ -25,7 +25,7 @@ export interface DhtNodeOptions {
    * BEP 5 says k, but every client reads the whole compact list, and the
    * extra 208 bytes keep lookups exact when many nodes in tables have gone
    * silently (see docs/decisions.md). Answers that carry a BEP 44 value send
-   * at most k, to stay under 1,500 bytes.
+   * at most 8 (IPv4) or 5 (IPv6), so the datagram fits a 1,500-byte link.
    */
   readonly nodesPerResponse?: number
   /** Queries in parallel per lookup (Mainline: 3). */

@@ -220,6 +220,47 @@ describe('BEP 44 queries', () => {
     expect((await client.values(node, 'get', { target })).seq).toBe(4)
   })
 
+  it('fits a get answer with the largest value and nodes into one 1,500-byte frame, over IPv4 and IPv6', async () => {
+    for (const [family, host, limit] of [
+      [4, '198.51.100.1', 1472],
+      [6, 'fd00::1', 1452],
+    ] as const) {
+      const server = new DhtNode({ socket: network.createSocket({ host }), clock })
+      const asker = new RawClient(network, clock, family === 4 ? '198.51.100.2' : 'fd00::2')
+      const helpers = Array.from(
+        { length: 12 },
+        (_, i) =>
+          new RawClient(
+            network,
+            clock,
+            family === 4 ? `198.51.100.${10 + i}` : `fd00::${10 + i}`,
+            new Uint8Array(20).fill(i + 1),
+          ),
+      )
+      for (const helper of helpers) await helper.ask(server, 'ping') // each is pinged back and enters the table
+      await clock.advance(10)
+      expect(server.stats().routingTable.nodes).toBeGreaterThanOrEqual(8)
+      const { secretKey, publicKey } = createItemKeyPair()
+      const value = new Uint8Array(996) // bencoded: 1,000 bytes, the most BEP 44 allows
+      const seq = 2n ** 63n - 1n
+      const target = mutableItemTarget(publicKey)
+      const { token } = await asker.values(server, 'get', { target })
+      await asker.values(server, 'put', {
+        token,
+        k: publicKey,
+        seq,
+        v: value,
+        sig: signMutableItem(secretKey, { value, seq }),
+      })
+      const answer = await asker.values(server, 'get', { target })
+      expect(answer.v).toEqual(value)
+      expect((answer[family === 4 ? 'nodes' : 'nodes6'] as Uint8Array).length).toBe(family === 4 ? 8 * 26 : 5 * 38)
+      expect((asker.received.at(-1) as { size: number }).size).toBeLessThanOrEqual(limit)
+      for (const client of [asker, ...helpers]) await client.close()
+      await server.close()
+    }
+  })
+
   it('keeps the verbatim bencoding of v for the signature and the target', async () => {
     start()
     const value = { list: [1, -2, 'three'], nested: { b: 'x', a: new Uint8Array([0, 255]) } }

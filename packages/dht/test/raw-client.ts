@@ -9,7 +9,8 @@ import type { ManualClock, MemoryNetwork, MemorySocket } from '../src/testing.js
 export class RawClient {
   readonly socket: MemorySocket
   readonly id: Uint8Array
-  readonly received: { message: KrpcMessage; from: PeerAddress }[] = []
+  /** What came back: the decoded message, its sender and the datagram's size in bytes. */
+  readonly received: { message: KrpcMessage; from: PeerAddress; size: number }[] = []
   /** Whether to answer pings (as a live node would). */
   answerPings = true
   private tid = 0
@@ -24,7 +25,7 @@ export class RawClient {
     this.id = id
     this.socket.onDatagram((bytes, from) => {
       const message = decodeKrpc(bytes, 4096)
-      this.received.push({ message, from })
+      this.received.push({ message, from, size: bytes.length })
       if (this.answerPings && message.kind === 'query' && message.method === 'ping') {
         this.socket.send(
           encodeKrpc({ kind: 'response', transactionId: message.transactionId, values: { id: this.id } }),

@@ -13,8 +13,12 @@ export const handleGet: QueryHandler = (context, query) => {
   if (target === undefined) return protocolError('get needs a 20-byte target')
   const token = context.tokens.issue(query.from.host)
   const item = context.items.get(target, context.now())
-  // With a value of up to 1,000 bytes, k nodes keep the answer under 1,500 bytes.
-  const nodes = closestNodes(context, query, target, item === undefined ? undefined : context.k)
+  const nodes = closestNodes(
+    context,
+    query,
+    target,
+    item === undefined ? undefined : nodesWithValue(context.family, context.k),
+  )
   const values: Record<string, unknown> = { id: context.id, token, ...nodes }
   if (item === undefined) return { values }
   const mutable = item.mutable
@@ -24,4 +28,15 @@ export const handleGet: QueryHandler = (context, query) => {
   return {
     values: { ...values, k: mutable.publicKey, seq: mutable.seq, sig: mutable.signature, v: decodeBencode(item.value) },
   }
+}
+
+/**
+ * Nodes in an answer that carries a value: few enough that the datagram fits
+ * a 1,500-byte link unfragmented (a UDP payload of 1,472 bytes over IPv4,
+ * 1,452 over IPv6). The largest answer without nodes (a 1,000-byte value
+ * with `k`, `seq`, `sig`, `token`, `id` and `ip`) is about 1,250 bytes: 8
+ * IPv4 entries (208 bytes) fit, IPv6 entries take 38 bytes, so 5 (190).
+ */
+function nodesWithValue(family: 4 | 6, k: number): number {
+  return Math.min(k, family === 4 ? 8 : 5)
 }
