@@ -176,10 +176,12 @@ describe('a 150-node network with 10% datagram loss', () => {
   it('announces, lookups and items still work (queries time out and are routed around)', async () => {
     const [a, b, c] = [testnet.nodes[5], testnet.nodes[80], testnet.nodes[140]] as [DhtNode, DhtNode, DhtNode]
     const key = randomId()
-    expect(await testnet.settle(a.announce(key, 9000))).toBeGreaterThanOrEqual(6)
+    // A store fails when both its attempts lose a datagram (about 4% of them
+    // here): 3 failures of 8 happen about once in 100 runs, 5 almost never.
+    expect(await testnet.settle(a.announce(key, 9000))).toBeGreaterThanOrEqual(4)
     expect(await collect(testnet, b.lookup(key))).toEqual([`${a.address.host}:9000`])
     const put = await testnet.settle(c.putImmutable('lossy'))
-    expect(put.stored).toBeGreaterThanOrEqual(6)
+    expect(put.stored).toBeGreaterThanOrEqual(4)
     expect((await testnet.settle(a.getImmutable(put.target)))?.value).toEqual(new TextEncoder().encode('lossy'))
     expect(testnet.network.stats.lost).toBeGreaterThan(0)
     expect(b.stats().queries.timeouts + c.stats().queries.timeouts).toBeGreaterThan(0)
