@@ -34,7 +34,7 @@ export const handleGet: QueryHandler = (context, query) => {
  * Nodes in an answer that carries a value: few enough that the datagram fits
  * a 1,500-byte link unfragmented (a UDP payload of 1,472 bytes over IPv4,
  * 1,452 over IPv6). The largest answer without nodes (a 1,000-byte value
- * with `k`, `seq`, `sig`, `token`, `id` and `ip`) is about 1,250 bytes: 8
+ * with `k`, `seq`, `sig`, `token`, `id` and `ip`) is about 1,230 bytes: 8
  * IPv4 entries (208 bytes) fit, IPv6 entries take 38 bytes, so 5 (190).
  */
 function nodesWithValue(family: 4 | 6, k: number): number {
