@@ -1,8 +1,8 @@
-import { link, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { link, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Manifest, type ManifestFile } from '@mycel/pieces'
 import { afterEach, describe, expect, it } from 'vitest'
-import { downloadContentPath, openDownloadStore, openSeedStore } from '../src/fs.js'
+import { downloadContentPath, type FileSystem, nodeFileSystem, openDownloadStore, openSeedStore } from '../src/fs.js'
 import { multiFileShare, pieceBytes, singleFileShare, type TestShare } from '../src/testing.js'
 import { expectStoreError, removeTempDirs, tempDir } from './helpers.js'
 
@@ -113,6 +113,46 @@ describe('paths from a manifest stay inside the download folder', () => {
     await expectStoreError(store.write(subFile, 16, new Uint8Array(16)), 'PATH_ESCAPE')
     await store.close()
     expect(await listTree(outside)).toEqual(['precious.txt'])
+  })
+
+  it('catches a folder swapped for a link between the check and the open (Linux), writing nothing outside', async () => {
+    const share = await multiFileShare()
+    const base = await tempDir()
+    const downloads = join(base, 'downloads')
+    const { dir: outside } = await victim(base)
+    const sub = join(downloads, 'album', 'sub')
+    let swapped = false
+    // The attacker's move, made at the worst moment: after the store checked
+    // the folders of sub/c.bin, just before it opens the file.
+    const racing: FileSystem = {
+      ...nodeFileSystem,
+      open: async (path, flags, mode) => {
+        if (path.startsWith(sub) && !swapped) {
+          swapped = true
+          await rm(sub, { recursive: true })
+          await symlink(outside, sub)
+        }
+        return nodeFileSystem.open(path, flags, mode)
+      },
+    }
+    const store = await openDownloadStore(share.manifest, downloads, { fileSystem: racing })
+    const subFile = share.manifest.files.findIndex((f) => f.path.join('/') === 'sub/c.bin')
+    const procFs = await readlink('/proc/self/fd/0').then(
+      () => true,
+      () => false,
+    )
+    const outcome = store.write(subFile, 0, new Uint8Array(16).fill(1))
+    if (procFs) await expectStoreError(outcome, 'PATH_ESCAPE')
+    else await outcome.catch(() => {}) // no /proc: the gap this check closes stays open
+    await store.close()
+    expect(swapped).toBe(true)
+    if (procFs) {
+      // the open may have created an empty file there (O_CREAT), never written
+      for (const name of await listTree(outside)) {
+        if (name !== 'precious.txt') expect((await stat(join(outside, name))).size, name).toBe(0)
+      }
+      expect(await readFile(join(outside, 'precious.txt'), 'utf8')).toBe('do not touch')
+    }
   })
 
   it('refuses a symbolic link in place of a single-file share', async () => {

@@ -50,6 +50,12 @@ export interface FileSystem {
   realpath(path: string): Promise<string>
   /** `access(2)` with `W_OK`. */
   checkWritable(path: string): Promise<void>
+  /**
+   * The path an open file descriptor refers to, as the kernel resolved it
+   * (Linux: `/proc/self/fd/<fd>`), or undefined where the system does not
+   * tell. Optional: without it the store relies on its checks before the open.
+   */
+  openedPath?(fd: number): Promise<string | undefined>
 }
 
 function info(stats: fs.Stats): FileInfo {
@@ -100,6 +106,7 @@ export const nodeFileSystem: FileSystem = Object.freeze({
   mkdirs: (path: string) => fs.promises.mkdir(path, { recursive: true }).then(() => undefined),
   realpath: (path: string) => fs.promises.realpath(path),
   checkWritable: (path: string) => fs.promises.access(path, fs.constants.W_OK),
+  openedPath: (fd: number) => fs.promises.readlink(`/proc/self/fd/${fd}`).catch(() => undefined),
 })
 
 /**

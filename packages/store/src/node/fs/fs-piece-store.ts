@@ -255,6 +255,12 @@ export class FsPieceStore extends AbstractPieceStore {
       throw fsError(err, this.readOnly ? 'read' : create ? 'create' : 'open', path)
     }
     try {
+      // The folders were checked before the open; a folder swapped for a link
+      // in between (Node has no openat) shows in the path the file was opened at.
+      const opened = await this.fs.openedPath?.(fd)
+      if (opened !== undefined && opened !== path) {
+        throw new StoreError('PATH_ESCAPE', `${path} was opened at ${opened}: a folder on the way became a link`)
+      }
       const stats = await this.fs.fstat(fd)
       if (!stats.isFile) {
         throw new StoreError('PATH_CONFLICT', `${path} should be a regular file but is a folder or special file`)
