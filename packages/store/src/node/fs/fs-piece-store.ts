@@ -258,7 +258,8 @@ export class FsPieceStore extends AbstractPieceStore {
       // The folders were checked before the open; a folder swapped for a link
       // in between (Node has no openat) shows in the path the file was opened at.
       const opened = await this.fs.openedPath?.(fd)
-      if (opened !== undefined && opened !== path) {
+      // (Linux adds " (deleted)" for a file unlinked since: still the file we checked.)
+      if (opened !== undefined && opened !== path && opened !== `${path} (deleted)`) {
         throw new StoreError('PATH_ESCAPE', `${path} was opened at ${opened}: a folder on the way became a link`)
       }
       const stats = await this.fs.fstat(fd)
