@@ -82,6 +82,8 @@ function keyOf(infohash: string | Uint8Array): string {
 
 /** Every member hears of the others again this often (and soon after members change). */
 const PEX_INTERVAL_MS = 60_000
+/** How often the DHT's routing table (with the address the network sees) is saved; also at close. */
+const DHT_SAVE_INTERVAL_MS = 15 * 60_000
 
 interface Entry {
   swarm: Swarm
@@ -130,6 +132,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   private readonly environment: SwarmEnvironment
   private readonly control: HandleControl
   private readonly pexTimer: ReturnType<typeof setInterval>
+  private readonly dhtSaveTimer: ReturnType<typeof setInterval>
   private closing: Promise<void> | undefined
 
   /** @internal */
@@ -168,6 +171,9 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       for (const { swarm } of this.entries.values()) swarm.sendPex()
     }, PEX_INTERVAL_MS)
     this.pexTimer.unref?.()
+    // A process that is killed keeps the table of its last save, not none.
+    this.dhtSaveTimer = setInterval(() => void this.saveDht(), DHT_SAVE_INTERVAL_MS)
+    this.dhtSaveTimer.unref?.()
     this.control = {
       remove: (infohash, options) => this.stopShare(infohash, options),
       contentPath: (infohash) => this.entries.get(keyOf(infohash))?.contentPath,
@@ -520,8 +526,17 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     if (this.closing !== undefined) throw NodeError.closed()
   }
 
+  /** Saves the DHT's routing table for the next start (a failure only costs that start a cold table). */
+  private async saveDht(): Promise<void> {
+    const { dht, state } = this.parts
+    if (dht === undefined) return
+    const snapshot = new TextEncoder().encode(JSON.stringify(dht.snapshot()))
+    await state.setValue(DHT_ROUTING_TABLE_KEY, snapshot).catch(() => {})
+  }
+
   private async shutdown(): Promise<void> {
     clearInterval(this.pexTimer)
+    clearInterval(this.dhtSaveTimer)
     this.discovery.close()
     for (const entry of this.entries.values()) {
       entry.swarm.stop()
@@ -533,9 +548,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     this.entries.clear()
     const { dht, state, ownsState, files } = this.parts
     if (dht !== undefined) {
-      await state
-        .setValue(DHT_ROUTING_TABLE_KEY, new TextEncoder().encode(JSON.stringify(dht.snapshot())))
-        .catch(() => {})
+      await this.saveDht()
       await dht.close()
     }
     await this.registry.flushScores()

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DhtNode } from '@mycel/dht'
 import { createUdpDhtNode } from '@mycel/dht/udp'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createNode, type MycelNode } from '../src/index.js'
+import { MemoryStateStore } from '@mycel/store'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createNode, DHT_ROUTING_TABLE_KEY, type MycelNode } from '../src/index.js'
 import { cleanup, sha256, tempDir, writeContent } from './helpers.js'
 
 const nodes: MycelNode[] = []
@@ -44,5 +45,40 @@ describe('discovery through the DHT', () => {
     await leecher.download(magnet, { dir: target }).done()
     expect(sha256(await readFile(join(target, 'report.pdf')))).toBe(sha256(bytes))
     expect(leecher.peers().map((peer) => peer.peerId)).toContain(seeder.peerId)
+  }, 30_000)
+
+  it('saves its DHT routing table every 15 minutes, not only at close (a killed process does not start cold)', async () => {
+    bootstrap = await createUdpDhtNode({ host: '127.0.0.1', port: 0 })
+    const dataDir = await tempDir()
+    dirs.push(dataDir)
+    const state = new MemoryStateStore()
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    try {
+      const node = await createNode({
+        dataDir,
+        state,
+        listen: ['tcp://127.0.0.1:0'],
+        bootstrap: [`127.0.0.1:${bootstrap.address.port}`],
+        dht: { host: '127.0.0.1' },
+      })
+      nodes.push(node)
+      for (let waited = 0; (node.stats().dht?.routingTable.nodes ?? 0) === 0; waited += 20) {
+        if (waited > 5000) throw new Error('the node did not join the DHT')
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      expect(await state.getValue(DHT_ROUTING_TABLE_KEY)).toBeUndefined()
+      vi.advanceTimersByTime(15 * 60_000)
+      let saved: Uint8Array | undefined
+      for (let waited = 0; saved === undefined && waited < 2000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        saved = await state.getValue(DHT_ROUTING_TABLE_KEY)
+      }
+      const snapshot = JSON.parse(new TextDecoder().decode(saved)) as { nodes: { host: string; port: number }[] }
+      expect(snapshot.nodes).toContainEqual(
+        expect.objectContaining({ host: '127.0.0.1', port: bootstrap.address.port }),
+      )
+    } finally {
+      vi.useRealTimers()
+    }
   }, 30_000)
 })
