@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { createCipheriv, createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { closeSync, createReadStream, openSync, rmSync, writeSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 
 const CHUNK = 16 * 1024 * 1024
@@ -37,4 +37,24 @@ export async function sha256File(path: string): Promise<string> {
 /** Flushes dirty pages to disk, so that one run's write-back does not slow the next. */
 export function flushPageCache(): void {
   execFileSync('sync')
+}
+
+/**
+ * System CPU seconds a plain loop spends writing `bytes` into a new file, in
+ * 1 MiB writes from this process: the kernel's part of storing a download
+ * (copying it into the page cache), which every client pays. The file is
+ * removed afterwards.
+ */
+export function pageCacheWriteSeconds(path: string, bytes: number): number {
+  const chunk = new Uint8Array(1024 * 1024).fill(1)
+  const before = process.cpuUsage()
+  const fd = openSync(path, 'wx')
+  try {
+    for (let at = 0; at < bytes; at += chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - at), at)
+  } finally {
+    closeSync(fd)
+  }
+  const seconds = process.cpuUsage(before).system / 1e6
+  rmSync(path)
+  return seconds
 }

@@ -22,7 +22,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { flushPageCache, sha256File, writeRandomFile } from './content.js'
+import { flushPageCache, pageCacheWriteSeconds, sha256File, writeRandomFile } from './content.js'
 import { buildPeers, PeerProcess, type PeerScripts } from './peer-process.js'
 import { installWebTorrent } from './webtorrent-install.js'
 
@@ -327,6 +327,25 @@ async function pairs(scripts: PeerScripts, webtorrentDir: string, root: string):
   const reference = await runPair(webtorrentImplementation, root, source)
   printPairs(mycel, reference, BYTES, sourceDigest)
   rmSync(source)
+  await printPageCacheCost(root)
+}
+
+/**
+ * What the kernel charges for storing the bytes, measured without any
+ * client: writing the same size into a new file right after a file was
+ * deleted (the kernel reuses its pages), and again after 15 s of rest. On a
+ * virtual machine whose host takes back memory the guest leaves free, the
+ * second costs several times the first.
+ */
+async function printPageCacheCost(root: string): Promise<void> {
+  const path = join(root, 'page-cache-probe.bin')
+  const warm = pageCacheWriteSeconds(path, BYTES)
+  await new Promise((resolve) => setTimeout(resolve, 15_000))
+  const cold = pageCacheWriteSeconds(path, BYTES)
+  console.log(
+    `kernel, no client: writing ${fixed(BYTES / MiB, 0)} MiB into a new file took ${fixed(warm)} s of system CPU right after ` +
+      `a file was deleted, ${fixed(cold)} s after 15 s of rest; each leecher pays this to store its copy`,
+  )
 }
 
 /** Runs 3: one mycel seeder, LEECHERS mycel leechers. */
