@@ -20,8 +20,10 @@ const MIN_VOTES = 2
  * @internal
  */
 export class ExternalAddressVotes {
-  /** Voter key -> the address it reported. */
+  /** Voter key -> the address it reported, oldest vote first. */
   private readonly votes = new Map<string, string>()
+  /** Address -> how many voters report it. */
+  private readonly tally = new Map<string, number>()
   private winner: string | undefined
 
   constructor(private readonly family: IpFamily) {}
@@ -41,14 +43,13 @@ export class ExternalAddressVotes {
     const seen = decodeCompactPeer(reported)
     if (seen === undefined || ipFamily(seen.host) !== this.family) return false
     const voter = isExemptAddress(by.host) ? `${by.host}|${by.port}` : by.host
-    this.votes.delete(voter)
+    this.withdraw(voter)
     this.votes.set(voter, seen.host)
-    if (this.votes.size > MAX_VOTERS) this.votes.delete(this.votes.keys().next().value as string)
-    const counts = new Map<string, number>()
-    for (const address of this.votes.values()) counts.set(address, (counts.get(address) ?? 0) + 1)
+    this.tally.set(seen.host, (this.tally.get(seen.host) ?? 0) + 1)
+    if (this.votes.size > MAX_VOTERS) this.withdraw(this.votes.keys().next().value as string)
     let best = this.winner
-    let bestCount = best === undefined ? 0 : (counts.get(best) ?? 0)
-    for (const [address, count] of counts) {
+    let bestCount = best === undefined ? 0 : (this.tally.get(best) ?? 0)
+    for (const [address, count] of this.tally) {
       if (count > bestCount) {
         best = address
         bestCount = count
@@ -58,5 +59,15 @@ export class ExternalAddressVotes {
     if (next === this.winner) return false
     this.winner = next
     return true
+  }
+
+  /** Takes back a voter's vote, if it has one. */
+  private withdraw(voter: string): void {
+    const address = this.votes.get(voter)
+    if (address === undefined) return
+    this.votes.delete(voter)
+    const count = (this.tally.get(address) ?? 1) - 1
+    if (count === 0) this.tally.delete(address)
+    else this.tally.set(address, count)
   }
 }
