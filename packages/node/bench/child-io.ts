@@ -51,10 +51,17 @@ export function usage(): {
   cpuSeconds: number
   systemSeconds: number
   peakRssMiB: number
+  minorPageFaults: number
   gc: { count: number; majorCount: number; seconds: number }
 } {
   const { user, system } = process.cpuUsage()
-  return { cpuSeconds: (user + system) / 1e6, systemSeconds: system / 1e6, peakRssMiB: peakRssMiB(), gc: { ...gc } }
+  return {
+    cpuSeconds: (user + system) / 1e6,
+    systemSeconds: system / 1e6,
+    peakRssMiB: peakRssMiB(),
+    minorPageFaults: process.resourceUsage().minorPageFault,
+    gc: { ...gc },
+  }
 }
 
 /** CPU seconds of this process so far. */

@@ -62,6 +62,8 @@ interface Exit {
   cpuSeconds: number
   systemSeconds: number
   peakRssMiB: number
+  /** Page faults the kernel served without disk I/O (fresh memory, page cache), whole process. */
+  minorPageFaults: number
   /** Garbage collections of the whole process (hashing included): count, major ones, pause seconds. */
   gc: { count: number; majorCount: number; seconds: number }
 }
@@ -202,6 +204,11 @@ function printPairs(mycel: PairResult, webtorrent: PairResult, bytes: number, so
   console.log(
     `garbage collection, whole process: mycel seeder ${gcText(mycel.seeder.exit)}, leecher ${gcText(mycel.leecher.exit)}; ` +
       `WebTorrent seeder ${gcText(webtorrent.seeder.exit)}, leecher ${gcText(webtorrent.leecher.exit)}`,
+  )
+  const faults = (exit: Exit): string => `${fixed(exit.minorPageFaults / 1000, 1)}k`
+  console.log(
+    `minor page faults, whole process: mycel seeder ${faults(mycel.seeder.exit)}, leecher ${faults(mycel.leecher.exit)}; ` +
+      `WebTorrent seeder ${faults(webtorrent.seeder.exit)}, leecher ${faults(webtorrent.leecher.exit)}`,
   )
   const encryption = webtorrent.done.wireEncryption ?? []
   console.log(
