@@ -59,6 +59,10 @@ export interface ShareRecord {
   readonly completedAt: number | undefined
   /** What stopped the share, when its status is `error` (cut to `STORE_LIMITS.maxErrorLength`). */
   readonly lastError: string | undefined
+  /** Bytes of the share sent to peers, all time (what callers added with `addUploaded`). */
+  readonly bytesUploaded: number
+  /** Bytes of the share received and verified, all time (what callers added with `addDownloaded`). */
+  readonly bytesDownloaded: number
 }
 
 /** Changes to a share record; fields left out stay as they are. */
@@ -77,6 +81,14 @@ export interface ShareUpdate {
   readonly lastError?: string | null
   /** When the share completed; `null` clears it. */
   readonly completedAt?: number | null
+  /**
+   * Bytes to add to `bytesUploaded` (a non-negative safe integer). Adding,
+   * not setting, lets a node save what it sent since its last save without
+   * reading the record first. A total that would pass 2^53 - 1 stays there.
+   */
+  readonly addUploaded?: number
+  /** Bytes to add to `bytesDownloaded`, as `addUploaded`. */
+  readonly addDownloaded?: number
 }
 
 /** Which shares {@link StateStore.listShares} returns. Shares come in the order they were added. */

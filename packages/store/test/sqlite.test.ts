@@ -135,7 +135,14 @@ describe('migrations', () => {
     const store = await openSqliteStateStore(path)
     expect((await store.search('deep')).map((hit) => hit.path?.join('/'))).toEqual(['sub/deep/b.bin'])
     expect([...((await store.getBitfield(manifest.infohash)) as Bitfield).pieces()]).toEqual([2])
-    expect(await store.getShare(manifest.infohash)).toMatchObject({ name: 'album', verifiedPieces: 1 })
+    expect(await store.getShare(manifest.infohash)).toMatchObject({
+      name: 'album',
+      verifiedPieces: 1,
+      bytesUploaded: 0,
+      bytesDownloaded: 0,
+    })
+    await store.updateShare(manifest.infohash, { addUploaded: 5 })
+    expect(await store.getShare(manifest.infohash)).toMatchObject({ bytesUploaded: 5, bytesDownloaded: 0 })
     await store.close()
     const raw = new Database(path, { readonly: true })
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)

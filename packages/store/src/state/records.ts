@@ -20,6 +20,8 @@ export interface ShareRow {
   updatedAt: number
   completedAt: number | undefined
   lastError: string | undefined
+  bytesUploaded: number
+  bytesDownloaded: number
 }
 
 const ROLES: readonly ShareRole[] = ['seed', 'download']
@@ -46,6 +48,11 @@ function errorText(message: string): string {
   return message.length > STORE_LIMITS.maxErrorLength ? message.slice(0, STORE_LIMITS.maxErrorLength) : message
 }
 
+/** A byte total plus what was added, held at the largest safe integer. */
+function addBytes(total: number, added: number): number {
+  return Math.min(total + added, Number.MAX_SAFE_INTEGER)
+}
+
 /** Checks a {@link ShareInit} and makes the row it stores. */
 export function newShareRow(init: ShareInit, now: number): ShareRow {
   if (typeof init !== 'object' || init === null) throw new TypeError('share must be an object')
@@ -65,6 +72,8 @@ export function newShareRow(init: ShareInit, now: number): ShareRow {
     updatedAt: now,
     completedAt: status === 'complete' ? now : undefined,
     lastError: undefined,
+    bytesUploaded: 0,
+    bytesDownloaded: 0,
   }
 }
 
@@ -91,6 +100,12 @@ export function updateShareRow(row: ShareRow, update: ShareUpdate, now: number):
   }
   if (update.lastError !== undefined) {
     next.lastError = update.lastError === null ? undefined : errorText(update.lastError)
+  }
+  if (update.addUploaded !== undefined) {
+    next.bytesUploaded = addBytes(next.bytesUploaded, assertInteger(update.addUploaded, 'addUploaded'))
+  }
+  if (update.addDownloaded !== undefined) {
+    next.bytesDownloaded = addBytes(next.bytesDownloaded, assertInteger(update.addDownloaded, 'addDownloaded'))
   }
   return next
 }

@@ -30,6 +30,8 @@ export function shareRecord(row: ShareRow, extent: ShareExtent | undefined): Sha
     updatedAt: row.updatedAt,
     completedAt: row.completedAt,
     lastError: row.lastError,
+    bytesUploaded: row.bytesUploaded,
+    bytesDownloaded: row.bytesDownloaded,
   }
 }
 

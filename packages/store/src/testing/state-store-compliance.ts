@@ -114,6 +114,8 @@ export function stateStoreCompliance(name: string, harness: StateStoreHarness): 
         updatedAt: clock.time,
         completedAt: undefined,
         lastError: undefined,
+        bytesUploaded: 0,
+        bytesDownloaded: 0,
       })
       expect(added.infohash).toEqual(manifest.infohash)
       await expectCode(
@@ -151,6 +153,25 @@ export function stateStoreCompliance(name: string, harness: StateStoreHarness): 
       expect((await store.updateShare(INFOHASH_A, { completedAt: null })).completedAt).toBeUndefined()
       await expectCode(store.updateShare(new Uint8Array(32), { status: 'paused' }), 'UNKNOWN_SHARE')
       await expectCode(store.updateShare(INFOHASH_A, { status: 'done' as never }), 'TypeError')
+    })
+
+    it('adds transferred bytes to the all-time totals, leaving the rest of the record', async () => {
+      const store = await context.create()
+      await store.addShare({ infohash: INFOHASH_A, name: 'a', role: 'seed', contentPath: '/a', status: 'complete' })
+      clock.time += 1000
+      const sent = await store.updateShare(INFOHASH_A, { addUploaded: 100 })
+      expect(sent).toMatchObject({ bytesUploaded: 100, bytesDownloaded: 0, status: 'complete', updatedAt: clock.time })
+      const both = await store.updateShare(INFOHASH_A, { addUploaded: 1, addDownloaded: 2 ** 40 })
+      expect(both).toMatchObject({ bytesUploaded: 101, bytesDownloaded: 2 ** 40, name: 'a', contentPath: '/a' })
+      expect(await store.getShare(INFOHASH_A)).toMatchObject({ bytesUploaded: 101, bytesDownloaded: 2 ** 40 })
+      const held = await store.updateShare(INFOHASH_A, { addUploaded: Number.MAX_SAFE_INTEGER })
+      expect(held.bytesUploaded).toBe(Number.MAX_SAFE_INTEGER)
+      expect((await store.listShares())[0]).toMatchObject({ bytesUploaded: Number.MAX_SAFE_INTEGER })
+      await expectCode(store.updateShare(INFOHASH_A, { addUploaded: -1 }), 'RangeError')
+      await expectCode(store.updateShare(INFOHASH_A, { addDownloaded: 1.5 }), 'TypeError')
+      await expectCode(store.updateShare(INFOHASH_A, { addDownloaded: '5' as never }), 'TypeError')
+      expect(await store.getShare(INFOHASH_A)).toMatchObject({ bytesDownloaded: 2 ** 40 })
+      await expectCode(store.updateShare(new Uint8Array(32).fill(0xbb), { addUploaded: 1 }), 'UNKNOWN_SHARE')
     })
 
     it('lists shares oldest first, by role and status, with paging', async () => {
@@ -243,7 +264,8 @@ export function stateStoreCompliance(name: string, harness: StateStoreHarness): 
         const { manifest } = await multiFileShare()
         await store.putManifest(manifest)
         await store.addShare({ infohash: manifest.infohash, name: 'album', role: 'download', contentPath: '/d' })
-        await store.updateShare(manifest.infohash, { status: 'error', lastError: 'disk full' })
+        await store.updateShare(manifest.infohash, { status: 'error', lastError: 'disk full', addUploaded: 7 })
+        await store.updateShare(manifest.infohash, { addDownloaded: 9 })
         store.markVerified(manifest.infohash, 0)
         store.markVerified(manifest.infohash, 3)
         await store.adjustPeerScore(INFOHASH_A, 5)
@@ -257,6 +279,8 @@ export function stateStoreCompliance(name: string, harness: StateStoreHarness): 
           lastError: 'disk full',
           verifiedPieces: 2,
           hasManifest: true,
+          bytesUploaded: 7,
+          bytesDownloaded: 9,
         })
         expect(await again.getPeer(INFOHASH_A)).toMatchObject({ score: 5, bannedUntil: clock.time + 60_000 })
         expect(await again.getValue('k')).toEqual(new Uint8Array([7]))

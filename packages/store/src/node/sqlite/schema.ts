@@ -112,6 +112,16 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 3,
+    description: 'bytes uploaded and downloaded per share, all time',
+    up: (db) => {
+      db.exec(`
+ALTER TABLE shares ADD COLUMN bytes_uploaded INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE shares ADD COLUMN bytes_downloaded INTEGER NOT NULL DEFAULT 0;
+`)
+    },
+  },
 ]
 
 /** The schema version this code writes. */

@@ -251,6 +251,8 @@ export class SqliteDatabaseStore implements SqliteStateStore {
         next.updatedAt,
         next.completedAt ?? null,
         next.lastError ?? null,
+        next.bytesUploaded,
+        next.bytesDownloaded,
         infohash,
       )
       return this.readShare(infohash) as ShareRecord

@@ -20,6 +20,8 @@ export interface ShareSqlRow {
   updated_at: number
   completed_at: number | null
   last_error: string | null
+  bytes_uploaded: number
+  bytes_downloaded: number
   total_length: number | null
   piece_count: number | null
   verified: number | null
@@ -35,7 +37,7 @@ export interface PeerSqlRow {
 
 /** The columns selected for a share record. */
 export const SHARE_COLUMNS = `s.infohash, s.name, s.role, s.content_path, s.status, s.added_at, s.updated_at,
-  s.completed_at, s.last_error, m.total_length, m.piece_count, b.verified`
+  s.completed_at, s.last_error, s.bytes_uploaded, s.bytes_downloaded, m.total_length, m.piece_count, b.verified`
 
 /** The tables a share record is read from. */
 export const SHARE_FROM = `shares s LEFT JOIN manifests m ON m.infohash = s.infohash
@@ -58,6 +60,8 @@ export function shareRowOf(row: ShareSqlRow): ShareRow {
     updatedAt: row.updated_at,
     completedAt: row.completed_at ?? undefined,
     lastError: row.last_error ?? undefined,
+    bytesUploaded: row.bytes_uploaded,
+    bytesDownloaded: row.bytes_downloaded,
   }
 }
 
@@ -90,8 +94,8 @@ const SQL = {
   selectShare: `SELECT ${SHARE_COLUMNS} FROM ${SHARE_FROM} WHERE s.infohash = ?`,
   insertShare: `INSERT INTO shares (infohash, name, name_folded, role, content_path, status, added_at, updated_at, completed_at, last_error)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  updateShare: `UPDATE shares SET name = ?, name_folded = ?, content_path = ?, status = ?, updated_at = ?, completed_at = ?, last_error = ?
-    WHERE infohash = ?`,
+  updateShare: `UPDATE shares SET name = ?, name_folded = ?, content_path = ?, status = ?, updated_at = ?, completed_at = ?, last_error = ?,
+    bytes_uploaded = ?, bytes_downloaded = ? WHERE infohash = ?`,
   deleteShare: 'DELETE FROM shares WHERE infohash = ?',
   selectPeer: 'SELECT peer_id, score, banned_until, updated_at FROM peers WHERE peer_id = ?',
   upsertPeer: `INSERT INTO peers (peer_id, score, banned_until, updated_at) VALUES (?, ?, ?, ?)
