@@ -36,6 +36,30 @@ export interface DownloadProgress {
   etaSeconds: number | undefined
 }
 
+/**
+ * Transfer figures of one share the node runs, seeded or downloaded. The
+ * totals include earlier runs: the node keeps them in its state store,
+ * saving every minute and when the share stops or the node closes.
+ */
+export interface ShareStats {
+  /** Infohash, hex. */
+  infohash: string
+  name: string
+  /** Peers of the share connected now. */
+  peers: number
+  /** Bytes per second over the last seconds. */
+  uploadRate: number
+  downloadRate: number
+  /** Bytes sent to peers since the node started the share. */
+  bytesUploaded: number
+  /** Bytes of pieces received and verified since the node started the share. */
+  bytesDownloaded: number
+  /** Bytes sent to peers, all time. */
+  totalUploaded: number
+  /** Bytes of pieces received and verified, all time. */
+  totalDownloaded: number
+}
+
 /** Events of a {@link MycelNode}. */
 export type NodeEvents = {
   /** A peer connected and said hello. */

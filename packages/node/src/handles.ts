@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events'
 import type { Manifest } from '@mycel/pieces'
 import type TypedEmitter from 'typed-emitter'
 import { NodeError } from './errors.js'
-import type { DownloadEvents, DownloadProgress } from './events.js'
+import type { DownloadEvents, DownloadProgress, ShareStats } from './events.js'
 import type { Swarm } from './swarm/swarm.js'
+import type { TransferTotals } from './transfer-totals.js'
 
 /** What a handle needs from the node. @internal */
 export interface HandleControl {
@@ -30,6 +31,21 @@ export function progressOf(swarm: Swarm, name: string): DownloadProgress {
     downloadRate,
     uploadRate: swarm.uploaded.bytesPerSecond,
     etaSeconds: left === undefined ? undefined : left === 0 ? 0 : downloadRate > 0 ? left / downloadRate : undefined,
+  }
+}
+
+/** Builds the transfer figures of a swarm. @internal */
+export function statsOf(swarm: Swarm, name: string, totals: TransferTotals): ShareStats {
+  return {
+    infohash: swarm.infohashHex,
+    name: swarm.manifest?.name ?? name,
+    peers: swarm.memberCount,
+    uploadRate: swarm.uploaded.bytesPerSecond,
+    downloadRate: swarm.downloaded.bytesPerSecond,
+    bytesUploaded: swarm.uploaded.total,
+    bytesDownloaded: swarm.downloaded.total,
+    totalUploaded: totals.uploaded,
+    totalDownloaded: totals.downloaded,
   }
 }
 
@@ -62,6 +78,7 @@ export class Download extends (EventEmitter as new () => TypedEmitter<DownloadEv
     private readonly swarm: Swarm,
     private readonly name: string,
     private readonly control: HandleControl,
+    private readonly totals: TransferTotals,
   ) {
     super()
     this.infohash = swarm.infohash
@@ -85,6 +102,11 @@ export class Download extends (EventEmitter as new () => TypedEmitter<DownloadEv
   /** The figures now. */
   get progress(): DownloadProgress {
     return progressOf(this.swarm, this.name)
+  }
+
+  /** Bytes sent and received, in this run and all time. */
+  stats(): ShareStats {
+    return statsOf(this.swarm, this.name, this.totals)
   }
 
   /**
@@ -165,6 +187,8 @@ export interface Share {
   readonly manifest: Manifest
   /** Where the shared file or folder is; it is served from there, never copied. */
   readonly contentPath: string
+  /** Bytes sent, in this run and all time. */
+  stats(): ShareStats
   /** Stops seeding (the files are not touched). */
   stop(options?: { deleteState?: boolean }): Promise<void>
 }

@@ -25,7 +25,7 @@
 
 export { AGENT, createNode } from './create-node.js'
 export { NodeError, type NodeErrorCode, type RejectCode } from './errors.js'
-export type { DownloadEvents, DownloadProgress, NodeEvents, PeerInfo } from './events.js'
+export type { DownloadEvents, DownloadProgress, NodeEvents, PeerInfo, ShareStats } from './events.js'
 export { Download, type Share } from './handles.js'
 export { type DownloadOptions, MycelNode, type NodeStats, type ShareOptions } from './node.js'
 export type { NodeLimits, NodeOptions, ShareLimits, SignalOptions } from './options.js'

@@ -18,8 +18,8 @@ import type { Identity } from '@mycel/transport'
 import type TypedEmitter from 'typed-emitter'
 import { Discovery } from './discovery.js'
 import { NodeError } from './errors.js'
-import type { NodeEvents, PeerInfo } from './events.js'
-import { Download, type HandleControl, progressOf, type Share } from './handles.js'
+import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
+import { Download, type HandleControl, progressOf, type Share, statsOf } from './handles.js'
 import type { ShareLimits, SignalOptions } from './options.js'
 import type { ConnectionPool } from './peer/pool.js'
 import { PeerRegistry } from './peer/registry.js'
@@ -27,6 +27,7 @@ import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
 import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 import { Swarm, type SwarmEnvironment } from './swarm/swarm.js'
+import { TransferTotals } from './transfer-totals.js'
 
 /** Options of {@link MycelNode.share}. */
 export interface ShareOptions extends SignalOptions {
@@ -84,9 +85,13 @@ function keyOf(infohash: string | Uint8Array): string {
 const PEX_INTERVAL_MS = 60_000
 /** How often the DHT's routing table (with the address the network sees) is saved; also at close. */
 const DHT_SAVE_INTERVAL_MS = 15 * 60_000
+/** How often the bytes each share moved are added to its record; also when it stops and at close. */
+const TOTALS_SAVE_INTERVAL_MS = 60_000
 
 interface Entry {
   swarm: Swarm
+  /** All-time bytes sent and received. */
+  totals: TransferTotals
   name: string
   contentPath: string | undefined
   /** Where a download writes (its content path is inside). */
@@ -133,6 +138,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   private readonly control: HandleControl
   private readonly pexTimer: ReturnType<typeof setInterval>
   private readonly dhtSaveTimer: ReturnType<typeof setInterval>
+  private readonly totalsSaveTimer: ReturnType<typeof setInterval>
   private closing: Promise<void> | undefined
 
   /** @internal */
@@ -174,6 +180,8 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     // A process that is killed keeps the table of its last save, not none.
     this.dhtSaveTimer = setInterval(() => void this.saveDht(), DHT_SAVE_INTERVAL_MS)
     this.dhtSaveTimer.unref?.()
+    this.totalsSaveTimer = setInterval(() => void this.saveTotals(), TOTALS_SAVE_INTERVAL_MS)
+    this.totalsSaveTimer.unref?.()
     this.control = {
       remove: (infohash, options) => this.stopShare(infohash, options),
       contentPath: (infohash) => this.entries.get(keyOf(infohash))?.contentPath,
@@ -213,17 +221,25 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${manifest.name} is being downloaded`)
     const store = await openSeedStore(manifest, contentPath, { pool: this.parts.files, fileSystem: pieceFileSystem })
     const { state } = this.parts
+    const previous = await state.getShare(manifest.infohash)
     await state.removeShare(manifest.infohash)
     await state.putManifest(manifest)
-    await state.addShare({
+    let record = await state.addShare({
       infohash: manifest.infohash,
       name: manifest.name,
       role: 'seed',
       contentPath,
       status: 'complete',
     })
+    if (previous !== undefined && previous.bytesUploaded + previous.bytesDownloaded > 0) {
+      // Sharing again what was shared or downloaded before keeps its totals.
+      record = await state.updateShare(manifest.infohash, {
+        addUploaded: previous.bytesUploaded,
+        addDownloaded: previous.bytesDownloaded,
+      })
+    }
     await state.setBitfield(manifest.infohash, Bitfield.full(manifest.pieceCount))
-    return this.seed(manifest, store, contentPath, options.limits)
+    return this.seed(manifest, store, record, options.limits)
   }
 
   /**
@@ -249,7 +265,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${existing.name} is already shared here`)
     const name = magnet.name ?? infohashHex
     const entry = this.addEntry(magnet.infohash, name, undefined, options.limits)
-    const download = new Download(entry.swarm, name, this.control)
+    const download = new Download(entry.swarm, name, this.control, entry.totals)
     entry.download = download
     const peers = this.peerAddresses(magnet.peers, options.peers)
     this.startDownload(entry, resolve(options.dir ?? this.parts.downloadDir), peers).catch((error) => {
@@ -323,6 +339,17 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     return this.parts.state.getManifest(bytes)
   }
 
+  /**
+   * Transfer figures of a share this node runs (seeded or downloaded):
+   * rates, bytes in this run, and all-time totals kept across restarts.
+   * Undefined when the node does not run it (see {@link MycelNode.list} for
+   * the stored totals of every share).
+   */
+  shareStats(infohash: string | Uint8Array): ShareStats | undefined {
+    const entry = this.entries.get(keyOf(infohash))
+    return entry === undefined ? undefined : statsOf(entry.swarm, entry.name, entry.totals)
+  }
+
   /** A share this node seeds (also one resumed after a restart), if any. */
   getShare(infohash: string | Uint8Array): Share | undefined {
     return this.entries.get(keyOf(infohash))?.share
@@ -378,23 +405,25 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     await this.registry.loadBans()
     const { resumeShares } = await import('./resume.js')
     await resumeShares(this.parts.state, {
-      seed: async (manifest, contentPath) => {
-        const store = await openSeedStore(manifest, contentPath, {
+      seed: async (manifest, record) => {
+        const store = await openSeedStore(manifest, record.contentPath, {
           pool: this.parts.files,
           fileSystem: pieceFileSystem,
         })
-        this.seed(manifest, store, contentPath)
+        this.seed(manifest, store, record)
       },
       download: (infohash, name, contentPath) => {
         const entry = this.addEntry(infohash, name, undefined)
-        entry.download = new Download(entry.swarm, name, this.control)
+        entry.download = new Download(entry.swarm, name, this.control, entry.totals)
         this.startDownload(entry, dirname(contentPath), []).catch((error) => entry.swarm.events.onError(error))
       },
     })
   }
 
-  private seed(manifest: Manifest, store: PieceStore, contentPath: string, limits?: ShareLimits): Share {
+  private seed(manifest: Manifest, store: PieceStore, record: ShareRecord, limits?: ShareLimits): Share {
+    const { contentPath } = record
     const entry = this.addEntry(manifest.infohash, manifest.name, contentPath, limits)
+    entry.totals.load(record)
     void entry.swarm.open(manifest, store, Bitfield.full(manifest.pieceCount))
     const share: Share = {
       infohash: manifest.infohash,
@@ -403,6 +432,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       magnet: formatMagnet({ infohash: manifest.infohash, name: manifest.name }),
       manifest,
       contentPath,
+      stats: () => statsOf(entry.swarm, entry.name, entry.totals),
       stop: (options) => this.stopShare(manifest.infohash, { deleteState: options?.deleteState ?? false }),
     }
     entry.share = share
@@ -426,6 +456,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       },
       { upload: new TokenBucket(limits?.uploadRate ?? 0), download: new TokenBucket(limits?.downloadRate ?? 0) },
     )
+    entry.totals = new TransferTotals(entry.swarm, this.parts.state)
     this.entries.set(infohashHex, entry)
     this.discovery.add(entry.swarm)
     this.emit('share-added', infohashHex, name)
@@ -456,11 +487,11 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   private async record(entry: Entry, name: string, contentPath: string): Promise<void> {
     const { state } = this.parts
     const infohash = entry.swarm.infohash
-    if ((await state.getShare(infohash)) === undefined) {
-      await state.addShare({ infohash, name, role: 'download', contentPath, status: 'active' })
-    } else {
-      await state.updateShare(infohash, { status: 'active', contentPath })
-    }
+    const record =
+      (await state.getShare(infohash)) === undefined
+        ? await state.addShare({ infohash, name, role: 'download', contentPath, status: 'active' })
+        : await state.updateShare(infohash, { status: 'active', contentPath })
+    entry.totals.load(record)
   }
 
   private openDownloadStore(manifest: Manifest): Promise<PieceStore> {
@@ -483,6 +514,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const { infohash } = entry.swarm
     await state.flush()
     await state.updateShare(infohash, { status: 'complete', completedAt: Date.now() })
+    await entry.totals.save()
     const progress = progressOf(entry.swarm, entry.name)
     entry.download?.complete()
     this.emit('download-done', progress)
@@ -505,7 +537,10 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     await entry.swarm.store?.close()
     const { state } = this.parts
     if (options.deleteState) await state.removeShare(infohash)
-    else if (!entry.swarm.complete) await state.updateShare(infohash, { status: 'paused' }).catch(() => {})
+    else {
+      await entry.totals.save()
+      if (!entry.swarm.complete) await state.updateShare(infohash, { status: 'paused' }).catch(() => {})
+    }
     this.emit('share-removed', infohashHex)
   }
 
@@ -526,6 +561,11 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     if (this.closing !== undefined) throw NodeError.closed()
   }
 
+  /** Adds what every share moved since the last save to its record. */
+  private async saveTotals(): Promise<void> {
+    await Promise.all([...this.entries.values()].map((entry) => entry.totals.save()))
+  }
+
   /** Saves the DHT's routing table for the next start (a failure only costs that start a cold table). */
   private async saveDht(): Promise<void> {
     const { dht, state } = this.parts
@@ -537,6 +577,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   private async shutdown(): Promise<void> {
     clearInterval(this.pexTimer)
     clearInterval(this.dhtSaveTimer)
+    clearInterval(this.totalsSaveTimer)
     this.discovery.close()
     for (const entry of this.entries.values()) {
       entry.swarm.stop()
@@ -545,6 +586,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     this.registry.close()
     await this.pool.close()
     await Promise.allSettled([...this.entries.values()].map((entry) => entry.swarm.store?.close()))
+    await this.saveTotals()
     this.entries.clear()
     const { dht, state, ownsState, files } = this.parts
     if (dht !== undefined) {

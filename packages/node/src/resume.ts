@@ -1,10 +1,10 @@
 import type { Manifest } from '@mycel/pieces'
-import type { StateStore } from '@mycel/store'
+import type { ShareRecord, StateStore } from '@mycel/store'
 
 /** How a node brings back what it shared and downloaded before a restart. @internal */
 export interface ResumeHandlers {
-  /** Seeds a share again from where its files are. */
-  seed(manifest: Manifest, contentPath: string): Promise<void>
+  /** Seeds a share again from where its files are (`record.contentPath`). */
+  seed(manifest: Manifest, record: ShareRecord): Promise<void>
   /** Resumes a download (the verified pieces are in the state store). */
   download(infohash: Uint8Array, name: string, contentPath: string): void
 }
@@ -25,7 +25,7 @@ export async function resumeShares(state: StateStore, handlers: ResumeHandlers):
     const manifest = await state.getManifest(record.infohash)
     if (manifest === undefined) continue
     try {
-      await handlers.seed(manifest, record.contentPath)
+      await handlers.seed(manifest, record)
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       await state.updateShare(record.infohash, { status: 'error', lastError: message })

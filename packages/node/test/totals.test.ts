@@ -1,0 +1,101 @@
+import { join } from 'node:path'
+import { MemoryStateStore } from '@mycel/store'
+import { createMemoryNetwork } from '@mycel/transport/testing'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { MycelNode } from '../src/index.js'
+import { cleanup, memoryNode, tempDir, until, writeContent } from './helpers.js'
+
+const nodes: MycelNode[] = []
+const dirs: string[] = []
+afterEach(async () => {
+  vi.useRealTimers()
+  await cleanup(nodes.splice(0), dirs.splice(0))
+})
+
+const SIZE = 600_000
+
+/** A folder holding one file of {@link SIZE} bytes, and a folder to download into. */
+async function folders(): Promise<{ file: string; target: string }> {
+  const source = await tempDir()
+  const target = await tempDir()
+  dirs.push(source, target)
+  const file = join(source, 'a.bin')
+  await writeContent(file, SIZE, 71)
+  return { file, target }
+}
+
+describe('transfer totals per share', () => {
+  it('counts what each share sent and received, and keeps the totals across restarts', async () => {
+    const network = createMemoryNetwork()
+    const { file, target } = await folders()
+    const seederState = new MemoryStateStore()
+    const leecherState = new MemoryStateStore()
+    const seeder = await memoryNode(network.transport(), { state: seederState })
+    const leecher = await memoryNode(network.transport(), { state: leecherState })
+    nodes.push(seeder, leecher)
+    const share = await seeder.share(file, { pieceLength: 64 * 1024 })
+    expect(share.stats()).toMatchObject({ bytesUploaded: 0, totalUploaded: 0, totalDownloaded: 0 })
+
+    const download = leecher.download(share.magnet, { dir: target, peers: seeder.addresses })
+    await download.done()
+    expect(download.stats()).toMatchObject({
+      infohash: share.infohashHex,
+      name: 'a.bin',
+      bytesDownloaded: SIZE,
+      totalDownloaded: SIZE,
+      bytesUploaded: 0,
+    })
+    expect(share.stats()).toMatchObject({ bytesUploaded: SIZE, totalUploaded: SIZE, bytesDownloaded: 0 })
+    expect(seeder.shareStats(share.infohashHex)).toEqual(share.stats())
+    expect(seeder.shareStats('00'.repeat(32))).toBeUndefined()
+
+    // Closing saves the totals: the records hold them.
+    await Promise.all([seeder.close(), leecher.close()])
+    expect(await seederState.getShare(share.infohash)).toMatchObject({ bytesUploaded: SIZE, bytesDownloaded: 0 })
+    expect(await leecherState.getShare(share.infohash)).toMatchObject({ bytesUploaded: 0, bytesDownloaded: SIZE })
+
+    // The seeder starts again from its state: this run counts from zero, the totals go on.
+    const again = await memoryNode(network.transport(), { state: seederState })
+    const second = await memoryNode(network.transport())
+    nodes.push(again, second)
+    const resumed = again.getShare(share.infohashHex)
+    expect(resumed?.stats()).toMatchObject({ bytesUploaded: 0, totalUploaded: SIZE })
+    const other = await tempDir()
+    dirs.push(other)
+    await second.download(share.magnet, { dir: other, peers: again.addresses }).done()
+    expect(resumed?.stats()).toMatchObject({ bytesUploaded: SIZE, totalUploaded: 2 * SIZE })
+
+    // Stopping a share saves its totals, and sharing the same file again keeps them.
+    await again.remove(share.infohashHex)
+    expect(await seederState.getShare(share.infohash)).toMatchObject({ bytesUploaded: 2 * SIZE })
+    const shared = await again.share(file, { pieceLength: 64 * 1024 })
+    expect(shared.stats()).toMatchObject({ bytesUploaded: 0, totalUploaded: 2 * SIZE })
+    expect((await again.list())[0]).toMatchObject({ bytesUploaded: 2 * SIZE })
+  }, 30_000)
+
+  it('saves the totals of running shares every minute, not only when they stop', async () => {
+    const network = createMemoryNetwork()
+    const { file, target } = await folders()
+    const seederState = new MemoryStateStore()
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const seeder = await memoryNode(network.transport(), { state: seederState })
+    const leecher = await memoryNode(network.transport())
+    nodes.push(seeder, leecher)
+    const share = await seeder.share(file, { pieceLength: 64 * 1024 })
+    await leecher.download(share.magnet, { dir: target, peers: seeder.addresses }).done()
+    await until(() => share.stats().bytesUploaded === SIZE)
+    expect(await seederState.getShare(share.infohash)).toMatchObject({ bytesUploaded: 0 })
+
+    vi.advanceTimersByTime(60_000)
+    let saved = 0
+    for (let waited = 0; saved === 0 && waited < 2000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      saved = (await seederState.getShare(share.infohash))?.bytesUploaded ?? 0
+    }
+    expect(saved).toBe(SIZE)
+    // A second save adds nothing when nothing moved.
+    vi.advanceTimersByTime(60_000)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(await seederState.getShare(share.infohash)).toMatchObject({ bytesUploaded: SIZE })
+  }, 30_000)
+})
