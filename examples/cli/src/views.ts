@@ -1,5 +1,5 @@
 import type { DhtStats } from '@mycel/dht'
-import type { DownloadProgress, NodeStats, PeerInfo } from '@mycel/node'
+import type { NodeStats, PeerInfo, ShareStats } from '@mycel/node'
 import type { PeerRecord, SearchHit, ShareRecord } from '@mycel/store'
 import { peerIdToString } from '@mycel/transport'
 
@@ -23,8 +23,12 @@ export interface ShareView {
   addedAt: string
   completedAt: string | null
   lastError: string | null
-  /** Figures of a download in progress in a running process. */
-  live: { peers: number; verifiedBytes: number; downloadRate: number; uploadRate: number } | null
+  /** Bytes sent to peers, all time (this run's included while a process runs). */
+  uploaded: number
+  /** Bytes of pieces received and verified, all time. */
+  downloaded: number
+  /** Figures of the share in a running process (seeded or downloaded). */
+  live: { peers: number; downloadRate: number; uploadRate: number } | null
 }
 
 /** A search result. */
@@ -78,10 +82,14 @@ export interface StatusView {
   connections: number
   /** Shares by state: `complete` ones are seeded while a process runs, `incomplete` ones downloaded. */
   shares: { total: number; complete: number; incomplete: number; paused: number; error: number }
+  /** Bytes sent and received by the running process (0 when none runs). */
   bytesUploaded: number
   bytesDownloaded: number
   uploadRate: number
   downloadRate: number
+  /** Bytes sent and received for the folder's shares, all time (the running process's included). */
+  totalUploaded: number
+  totalDownloaded: number
   dht: DhtView | null
   /** Nodes in the routing table saved at the last shutdown (when no process runs). */
   savedDhtNodes: number | null
@@ -100,10 +108,10 @@ function isoOrNull(ms: number | undefined): string | null {
  * A share record as `ls` shows it.
  *
  * @param record - from the state store
- * @param live - figures of a download running now
+ * @param live - figures of the share in the running node
  * @returns the view
  */
-export function shareView(record: ShareRecord, live?: DownloadProgress): ShareView {
+export function shareView(record: ShareRecord, live?: ShareStats): ShareView {
   return {
     infohash: hexOf(record.infohash),
     name: record.name,
@@ -116,15 +124,10 @@ export function shareView(record: ShareRecord, live?: DownloadProgress): ShareVi
     addedAt: new Date(record.addedAt).toISOString(),
     completedAt: isoOrNull(record.completedAt),
     lastError: record.lastError ?? null,
+    uploaded: live?.totalUploaded ?? record.bytesUploaded,
+    downloaded: live?.totalDownloaded ?? record.bytesDownloaded,
     live:
-      live === undefined
-        ? null
-        : {
-            peers: live.peers,
-            verifiedBytes: live.verifiedBytes,
-            downloadRate: live.downloadRate,
-            uploadRate: live.uploadRate,
-          },
+      live === undefined ? null : { peers: live.peers, downloadRate: live.downloadRate, uploadRate: live.uploadRate },
   }
 }
 
@@ -188,6 +191,17 @@ export function shareCounts(shares: readonly ShareView[]): StatusView['shares'] 
   }
 }
 
+/** All-time bytes sent and received, summed over shares. */
+export function totalsOf(shares: readonly ShareView[]): { totalUploaded: number; totalDownloaded: number } {
+  let totalUploaded = 0
+  let totalDownloaded = 0
+  for (const share of shares) {
+    totalUploaded += share.uploaded
+    totalDownloaded += share.downloaded
+  }
+  return { totalUploaded, totalDownloaded }
+}
+
 /**
  * The status of a running node.
  *
@@ -214,6 +228,7 @@ export function runningStatusView(
     bytesDownloaded: stats.bytesDownloaded,
     uploadRate: stats.uploadRate,
     downloadRate: stats.downloadRate,
+    ...totalsOf(shares),
     dht: stats.dht === undefined ? null : dhtView(stats.dht),
     savedDhtNodes: null,
   }

@@ -142,6 +142,8 @@ describe('finding a share by what a person types', () => {
     addedAt: '2026-01-01T00:00:00.000Z',
     completedAt: null,
     lastError: null,
+    uploaded: 0,
+    downloaded: 0,
     live: null,
   })
   const a = view(`abcd01${'0'.repeat(58)}`, 'a.bin')

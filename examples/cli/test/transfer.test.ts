@@ -103,6 +103,11 @@ describe('mycel share and mycel get, as separate processes', () => {
     expect(ls.shares).toEqual([
       expect.objectContaining({ infohash, name: 'album.bin', role: 'seed', status: 'complete', path: source }),
     ])
+    // A seed's live figures and all-time bytes (the leecher above took every byte from it).
+    const [seed] = ls.shares as { uploaded: number; downloaded: number; live: { peers: number } | null }[]
+    expect(seed?.live).toMatchObject({ peers: expect.any(Number), uploadRate: expect.any(Number) })
+    expect(seed?.uploaded).toBeGreaterThanOrEqual(SIZE)
+    expect(seed?.downloaded).toBe(0)
     const search = json(await sandbox.run(['search', 'ALBUM', '--data-dir', seederDir, '--json']))
     expect(search.hits).toEqual([{ infohash, shareName: 'album.bin', role: 'seed', path: null }])
     const none = json(await sandbox.run(['search', 'holiday', '--data-dir', seederDir, '--json']))
@@ -110,6 +115,7 @@ describe('mycel share and mycel get, as separate processes', () => {
     const status = json(await sandbox.run(['status', '--data-dir', seederDir, '--json']))
     expect(status).toMatchObject({ running: true, pid: seeder.child.pid, peerId: seederPeerId, dataDir: seederDir })
     expect(status.bytesUploaded).toBeGreaterThanOrEqual(SIZE)
+    expect(status.totalUploaded).toBe(seed?.uploaded)
     expect((status.dht as { nodes: number }).nodes).toBeGreaterThanOrEqual(1)
     // known once two DHT nodes have answered (how many did depends on timing)
     expect([null, '127.0.0.1']).toContain((status.dht as { externalAddress: unknown }).externalAddress)
@@ -158,13 +164,22 @@ describe('mycel share and mycel get, as separate processes', () => {
     expect(ls.shares).toEqual([
       expect.objectContaining({ infohash, role: 'download', status: 'complete', piecesVerified: expect.any(Number) }),
     ])
-    const [share] = ls.shares as { piecesVerified: number; pieceCount: number }[]
+    const [share] = ls.shares as { piecesVerified: number; pieceCount: number; downloaded: number; live: unknown }[]
     expect(share?.piecesVerified).toBe(share?.pieceCount)
+    expect(share?.downloaded).toBe(SIZE) // saved when the get process closed its node
+    expect(share?.live).toBeNull()
 
     const id = json(await sandbox.run(['id', '--data-dir', leecherDir, '--json']))
     expect(id.created).toBe(false)
     const status = json(await sandbox.run(['status', '--data-dir', leecherDir, '--json']))
-    expect(status).toMatchObject({ running: false, pid: null, peerId: id.peerId, connections: 0 })
+    expect(status).toMatchObject({
+      running: false,
+      pid: null,
+      peerId: id.peerId,
+      connections: 0,
+      totalDownloaded: SIZE,
+      totalUploaded: 0,
+    })
     expect(status.savedDhtNodes).toBeGreaterThanOrEqual(1)
 
     const peers = await sandbox.run(['peers', '--data-dir', leecherDir])

@@ -22,7 +22,7 @@ export class LiveAccess implements NodeAccess {
 
   async list(): Promise<ShareView[]> {
     const records = await this.node.list()
-    return records.map((record) => shareView(record, this.node.getDownload(record.infohash)?.progress))
+    return records.map((record) => shareView(record, this.node.shareStats(record.infohash)))
   }
 
   async search(text: string, limit?: number): Promise<SearchHitView[]> {

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import type { RoutingTableSnapshot } from '@mycel/dht'
+import { DHT_ROUTING_TABLE_KEY } from '@mycel/node'
 import type { Manifest } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
 import { loadIdentity } from '@mycel/transport/node'
@@ -12,15 +13,9 @@ import {
   searchHitView,
   shareCounts,
   shareView,
+  totalsOf,
 } from '../views.js'
 import type { NodeAccess, PeersView } from './access.js'
-
-/**
- * Where `@mycel/node` saves its DHT routing table in the state store. The
- * node does not export the key; `status` reads it only to say how many DHT
- * nodes a restart begins with, and shows nothing if it is absent or unreadable.
- */
-const ROUTING_TABLE_KEY = 'dht/routing-table'
 
 /** Peers `peers` lists from the state when no process runs. */
 const KNOWN_PEERS_SHOWN = 50
@@ -61,6 +56,7 @@ export class StoredAccess implements NodeAccess {
 
   async status(): Promise<StatusView> {
     const identity = await loadIdentity(join(this.dataDir, 'identity.json')).catch(() => undefined)
+    const shares = await this.list()
     return {
       running: false,
       pid: null,
@@ -69,11 +65,12 @@ export class StoredAccess implements NodeAccess {
       peerId: identity?.toString() ?? null,
       addresses: [],
       connections: 0,
-      shares: shareCounts(await this.list()),
+      shares: shareCounts(shares),
       bytesUploaded: 0,
       bytesDownloaded: 0,
       uploadRate: 0,
       downloadRate: 0,
+      ...totalsOf(shares),
       dht: null,
       savedDhtNodes: await this.savedDhtNodes(),
     }
@@ -102,7 +99,7 @@ export class StoredAccess implements NodeAccess {
   }
 
   private async savedDhtNodes(): Promise<number | null> {
-    const saved = await this.state?.getValue(ROUTING_TABLE_KEY)
+    const saved = await this.state?.getValue(DHT_ROUTING_TABLE_KEY)
     if (saved === undefined) return null
     try {
       const snapshot = JSON.parse(new TextDecoder().decode(saved)) as RoutingTableSnapshot

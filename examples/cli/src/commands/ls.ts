@@ -27,6 +27,10 @@ function progressText(share: ShareView): string {
   return formatPercent(share.piecesVerified, share.pieceCount)
 }
 
+const HEADER = ['INFOHASH', 'STATE', 'ROLE', 'DONE', 'SIZE', 'NAME']
+/** `ls -l`: the first five columns, the figures of a running share and all-time bytes sent, name, path, error. */
+const LONG_HEADER = [...HEADER.slice(0, 5), 'PEERS', 'DOWN/S', 'UP/S', 'UPLOADED', 'NAME', 'PATH', 'ERROR']
+
 function shareRows(shares: readonly ShareView[], running: boolean, long: boolean): string[][] {
   return shares.map((share) => {
     const row = [
@@ -43,6 +47,8 @@ function shareRows(shares: readonly ShareView[], running: boolean, long: boolean
       ...row.slice(0, 5),
       live === null ? '-' : `${live.peers}`,
       live === null ? '-' : formatRate(live.downloadRate),
+      live === null ? '-' : formatRate(live.uploadRate),
+      formatBytes(share.uploaded),
       share.name,
       share.path,
       share.lastError ?? '',
@@ -55,7 +61,7 @@ function shareRows(shares: readonly ShareView[], running: boolean, long: boolean
  * status, from the running process when there is one.
  *
  * @param context - the command's context
- * @param options - `--long` adds peers, rate, path and last error
+ * @param options - `--long` adds peers, rates, bytes uploaded, path and last error
  * @returns the exit status
  */
 export async function runLs(context: Context, options: LsCommandOptions): Promise<number> {
@@ -65,10 +71,7 @@ export async function runLs(context: Context, options: LsCommandOptions): Promis
     context.out.result(
       () => {
         if (shares.length === 0) return [`no shares in ${context.options.dataDir} (mycel share <path> adds one)`]
-        const header = long
-          ? ['INFOHASH', 'STATE', 'ROLE', 'DONE', 'SIZE', 'PEERS', 'RATE', 'NAME', 'PATH', 'ERROR']
-          : ['INFOHASH', 'STATE', 'ROLE', 'DONE', 'SIZE', 'NAME']
-        const lines = table(header, shareRows(shares, access.running, long))
+        const lines = table(long ? LONG_HEADER : HEADER, shareRows(shares, access.running, long))
         if (!access.running) lines.push('(no mycel process is running for this data folder)')
         return lines
       },

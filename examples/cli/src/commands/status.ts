@@ -12,6 +12,8 @@ function statusLines(status: StatusView): string[] {
   if (!status.running) {
     lines.push(['process', 'not running (mycel share or mycel get starts one)'])
     lines.push(['shares', shareText])
+    lines.push(['uploaded', `${formatBytes(status.totalUploaded)} in all`])
+    lines.push(['downloaded', `${formatBytes(status.totalDownloaded)} in all`])
     lines.push([
       'DHT',
       status.savedDhtNodes === null ? 'no saved routing table' : `${status.savedDhtNodes} nodes saved at the last stop`,
@@ -23,8 +25,10 @@ function statusLines(status: StatusView): string[] {
   lines.push(['listening', status.addresses.join(', ') || '-'])
   lines.push(['connections', String(status.connections)])
   lines.push(['shares', shareText])
-  lines.push(['uploaded', `${formatBytes(status.bytesUploaded)} (${formatRate(status.uploadRate)} now)`])
-  lines.push(['downloaded', `${formatBytes(status.bytesDownloaded)} (${formatRate(status.downloadRate)} now)`])
+  const moved = (run: number, rate: number, total: number) =>
+    `${formatBytes(run)} this run (${formatRate(rate)} now), ${formatBytes(total)} in all`
+  lines.push(['uploaded', moved(status.bytesUploaded, status.uploadRate, status.totalUploaded)])
+  lines.push(['downloaded', moved(status.bytesDownloaded, status.downloadRate, status.totalDownloaded)])
   const dht = status.dht
   lines.push([
     'DHT',
