@@ -3,10 +3,17 @@ import type { Manifest, ManifestFile } from '@mycel/pieces'
 import { assertBytes, assertSignal, throwIfAborted } from '../../assert.js'
 import { StoreError } from '../../errors.js'
 import { AbstractPieceStore, assertFileRange, locateChecked, type PieceIoOptions } from '../../piece-store.js'
+import { type AlignedBuffers, DIRECT_ALIGNMENT, O_DIRECT, sharedAlignedBuffers } from './direct-io.js'
 import type { FileSystem } from './file-system.js'
 import { fsError } from './fs-errors.js'
 import type { FileHandlePool } from './handle-pool.js'
 import { checkFolders, pathInside, type ShareLayout } from './paths.js'
+
+/**
+ * How a file is opened: to read (and write, for a download, without creating
+ * it), created if missing, or for direct writes (`O_DIRECT`, write-only).
+ */
+type OpenMode = 'open' | 'create' | 'direct'
 
 /** How the files of a download get their space. */
 export type Allocation = 'sparse' | 'full'
@@ -17,6 +24,8 @@ export interface FsPieceStoreInit {
   layout: ShareLayout
   readOnly: boolean
   allocation: Allocation
+  /** Write aligned runs of pieces with `O_DIRECT` where the system allows it. */
+  directWrites: boolean
   fs: FileSystem
   pool: FileHandlePool
   ownsPool: boolean
@@ -48,6 +57,8 @@ export class FsPieceStore extends AbstractPieceStore {
   readonly root: string
   private readonly layout: ShareLayout
   private readonly allocation: Allocation
+  /** Buffers for direct writes; undefined when they are off, or the file system refused one. */
+  private direct: AlignedBuffers | undefined
   private readonly fs: FileSystem
   private readonly pool: FileHandlePool
   private readonly ownsPool: boolean
@@ -73,6 +84,7 @@ export class FsPieceStore extends AbstractPieceStore {
     this.layout = init.layout
     this.readOnly = init.readOnly
     this.allocation = init.allocation
+    this.direct = init.directWrites && !init.readOnly ? sharedAlignedBuffers() : undefined
     this.fs = init.fs
     this.pool = init.pool
     this.ownsPool = init.ownsPool
@@ -102,36 +114,91 @@ export class FsPieceStore extends AbstractPieceStore {
       throw new StoreError('READ_ONLY', `share ${this.manifest.name} is seeded in place from ${this.contentPath}`)
     }
     if (bytes.length === 0) return this.enter(options.signal)
-    return this.track(options.signal, () =>
-      this.withFile(fileIndex, true, options.signal, async (fd, path) => {
-        let preparing = this.prepared.get(fileIndex)
-        if (preparing === undefined) {
-          preparing = this.prepare(fileIndex, fd, path).then(
-            () => {
-              this.prepared.set(fileIndex, true)
-            },
-            (err: unknown) => {
-              this.prepared.delete(fileIndex) // retried by the next write
-              throw err
-            },
-          )
-          this.prepared.set(fileIndex, preparing)
-        }
-        if (preparing !== true) await preparing
+    return this.track(options.signal, async () => {
+      const { signal } = options
+      let done = 0
+      if (this.direct !== undefined && offset % DIRECT_ALIGNMENT === 0 && bytes.length >= DIRECT_ALIGNMENT) {
+        await this.withFile(fileIndex, 'create', signal, (fd, path) => this.settle(fileIndex, fd, path))
         this.unsynced.add(fileIndex)
-        try {
-          for (let done = 0; done < bytes.length; ) {
-            const written = await this.fs.write(fd, bytes, done, bytes.length - done, offset + done)
-            if (written <= 0) throw new StoreError('IO_FAILED', `cannot write ${path}: the system wrote nothing`)
-            done += written
+        done = await this.writeDirect(fileIndex, offset, bytes, signal)
+      }
+      if (done < bytes.length) {
+        await this.withFile(fileIndex, 'create', signal, async (fd, path) => {
+          await this.settle(fileIndex, fd, path)
+          this.unsynced.add(fileIndex)
+          try {
+            while (done < bytes.length) {
+              const written = await this.fs.write(fd, bytes, done, bytes.length - done, offset + done)
+              if (written <= 0) throw new StoreError('IO_FAILED', `cannot write ${path}: the system wrote nothing`)
+              done += written
+            }
+          } catch (err) {
+            throw fsError(err, 'write', path)
           }
-          const end = offset + bytes.length
-          if (end > (this.sizes.get(fileIndex) ?? 0)) this.sizes.set(fileIndex, end)
-        } catch (err) {
-          throw fsError(err, 'write', path)
-        }
-      }),
+        })
+      }
+      const end = offset + bytes.length
+      if (end > (this.sizes.get(fileIndex) ?? 0)) this.sizes.set(fileIndex, end)
+    })
+  }
+
+  /** Settles a file's size once, before its first write (see {@link prepare}); a failure is retried by the next write. */
+  private settle(fileIndex: number, fd: number, path: string): Promise<void> {
+    const preparing = this.prepared.get(fileIndex)
+    if (preparing === true) return Promise.resolve()
+    if (preparing !== undefined) return preparing
+    const settling = this.prepare(fileIndex, fd, path).then(
+      () => {
+        this.prepared.set(fileIndex, true)
+      },
+      (err: unknown) => {
+        this.prepared.delete(fileIndex)
+        throw err
+      },
     )
+    this.prepared.set(fileIndex, settling)
+    return settling
+  }
+
+  /**
+   * Writes the longest run of `bytes` whose length is a multiple of
+   * {@link DIRECT_ALIGNMENT} with direct I/O, through an aligned buffer.
+   * Returns how many bytes it wrote: 0 when no buffer is free, less than
+   * asked when the file system refuses direct I/O (`EINVAL`; direct writes
+   * then stop for this store). The caller writes the rest the ordinary way.
+   */
+  private async writeDirect(
+    fileIndex: number,
+    offset: number,
+    bytes: Uint8Array,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    const buffers = this.direct as AlignedBuffers
+    const slot = buffers.take()
+    if (slot === undefined) return 0
+    const aligned = bytes.length - (bytes.length % DIRECT_ALIGNMENT)
+    let done = 0
+    try {
+      await this.withFile(fileIndex, 'direct', signal, async (fd, path) => {
+        while (done < aligned) {
+          const chunk = Math.min(slot.length, aligned - done)
+          slot.set(bytes.subarray(done, done + chunk))
+          for (let written = 0; written < chunk; ) {
+            const count = await this.fs.write(fd, slot, written, chunk - written, offset + done + written)
+            if (count <= 0) throw new StoreError('IO_FAILED', `cannot write ${path}: the system wrote nothing`)
+            written += count
+          }
+          done += chunk
+        }
+      })
+    } catch (err) {
+      if ((err as { code?: unknown } | null)?.code !== 'EINVAL')
+        throw fsError(err, 'write', this.paths[fileIndex] as string)
+      this.direct = undefined // this file system (or this file) takes no direct I/O
+    } finally {
+      buffers.give(slot)
+    }
+    return done
   }
 
   /** {@inheritDoc index!PieceStore.readInto} */
@@ -149,7 +216,7 @@ export class FsPieceStore extends AbstractPieceStore {
     }
     return this.track(options.signal, async () => {
       try {
-        await this.withFile(fileIndex, false, options.signal, (fd, path) => this.fill(fd, path, offset, target))
+        await this.withFile(fileIndex, 'open', options.signal, (fd, path) => this.fill(fd, path, offset, target))
       } catch (err) {
         // a download's file not created yet holds only zeros, as a sparse file would
         if (!this.readOnly && err instanceof StoreError && err.code === 'DATA_MISSING') target.fill(0)
@@ -166,7 +233,7 @@ export class FsPieceStore extends AbstractPieceStore {
       try {
         return await this.withFile(
           fileIndex,
-          false,
+          'open',
           options.signal,
           async () => (this.sizes.get(fileIndex) ?? 0) >= offset + length,
         )
@@ -184,7 +251,7 @@ export class FsPieceStore extends AbstractPieceStore {
       this.unsynced.clear()
       try {
         for (const fileIndex of files) {
-          await this.withFile(fileIndex, false, options.signal, (fd, path) =>
+          await this.withFile(fileIndex, 'open', options.signal, (fd, path) =>
             this.fs.fdatasync(fd).catch((err: unknown) => {
               throw fsError(err, 'sync', path)
             }),
@@ -228,14 +295,15 @@ export class FsPieceStore extends AbstractPieceStore {
   /** Runs `fn` with the open file (opening it through the pool if needed). */
   private withFile<T>(
     fileIndex: number,
-    create: boolean,
+    mode: OpenMode,
     signal: AbortSignal | undefined,
     fn: (fd: number, path: string) => Promise<T>,
   ): Promise<T> {
     const path = this.paths[fileIndex] as string
     return this.pool.use(
-      this.keyPrefix + fileIndex,
-      () => this.openFile(fileIndex, path, create),
+      // a file's direct descriptor is pooled beside its ordinary one
+      `${this.keyPrefix}${fileIndex}${mode === 'direct' ? 'd' : ''}`,
+      () => this.openFile(fileIndex, path, mode),
       (fd) => this.fs.close(fd),
       (fd) => fn(fd, path),
       signal,
@@ -243,15 +311,18 @@ export class FsPieceStore extends AbstractPieceStore {
   }
 
   /** Opens one file after checking its folders; refuses links, special files and two paths that are one file. */
-  private async openFile(fileIndex: number, path: string, create: boolean): Promise<number> {
+  private async openFile(fileIndex: number, path: string, mode: OpenMode): Promise<number> {
     const components = this.layout.files[fileIndex] as readonly string[]
-    await checkFolders(this.fs, this.root, components.slice(0, -1), create && !this.readOnly)
-    const access = this.readOnly ? constants.O_RDONLY : constants.O_RDWR
-    const flags = access | NOFOLLOW | NONBLOCK | (create && !this.readOnly ? constants.O_CREAT : 0)
+    const create = mode === 'create' && !this.readOnly
+    await checkFolders(this.fs, this.root, components.slice(0, -1), create)
+    const access =
+      mode === 'direct' ? constants.O_WRONLY | (O_DIRECT ?? 0) : this.readOnly ? constants.O_RDONLY : constants.O_RDWR
+    const flags = access | NOFOLLOW | NONBLOCK | (create ? constants.O_CREAT : 0)
     let fd: number
     try {
       fd = await this.fs.open(path, flags, 0o666)
     } catch (err) {
+      if (mode === 'direct') throw err // EINVAL (no direct I/O here) is told apart by the caller
       throw fsError(err, this.readOnly ? 'read' : create ? 'create' : 'open', path)
     }
     try {
@@ -275,7 +346,8 @@ export class FsPieceStore extends AbstractPieceStore {
         )
       }
       this.inodes.set(inode, fileIndex)
-      this.sizes.set(fileIndex, stats.size)
+      // A direct descriptor opens beside the ordinary one, whose size is the one tracked.
+      if (mode !== 'direct') this.sizes.set(fileIndex, stats.size)
       return fd
     } catch (err) {
       await this.fs.close(fd).catch(() => {})

@@ -32,6 +32,17 @@ export interface DownloadStoreOptions extends FsPieceStoreOptions {
    * (it costs one write of the whole file).
    */
   allocation?: Allocation
+  /**
+   * Write pieces with direct I/O (`O_DIRECT`), past the kernel's page cache.
+   * Default true where the system has it (Linux). A download's pieces are
+   * hashed in memory before they are written and never read back at once,
+   * so copying them into the page cache costs CPU and evicts what other
+   * programs cached, for nothing. Every run of a piece whose length is a
+   * multiple of 4 KiB goes direct (the last piece of a file ends with an
+   * ordinary write); a file system that refuses direct I/O (`EINVAL`) gets
+   * ordinary writes from then on. Reads always go through the page cache.
+   */
+  directWrites?: boolean
 }
 
 function checkManifest(manifest: unknown): asserts manifest is Manifest {
@@ -183,7 +194,17 @@ export async function openDownloadStore(
   const root = await downloadRoot(fs, downloadDir)
   const layout = downloadLayout(manifest, root)
   // every path is checked (by the constructor) before anything is created
-  const store = new FsPieceStore({ manifest, layout, readOnly: false, allocation, fs, ...poolOf(options) })
+  const directWrites = options.directWrites ?? true
+  if (typeof directWrites !== 'boolean') throw new TypeError('directWrites must be a boolean')
+  const store = new FsPieceStore({
+    manifest,
+    layout,
+    readOnly: false,
+    allocation,
+    directWrites,
+    fs,
+    ...poolOf(options),
+  })
   try {
     await prepareDownload(fs, manifest, layout)
   } catch (err) {
@@ -237,5 +258,13 @@ export async function openSeedStore(
     )
   }
   const layout = seedLayout(manifest, real)
-  return new FsPieceStore({ manifest, layout, readOnly: true, allocation: 'sparse', fs, ...poolOf(options) })
+  return new FsPieceStore({
+    manifest,
+    layout,
+    readOnly: true,
+    allocation: 'sparse',
+    directWrites: false,
+    fs,
+    ...poolOf(options),
+  })
 }
