@@ -118,7 +118,10 @@ export class FsPieceStore extends AbstractPieceStore {
       const { signal } = options
       let done = 0
       if (this.direct !== undefined && offset % DIRECT_ALIGNMENT === 0 && bytes.length >= DIRECT_ALIGNMENT) {
-        await this.withFile(fileIndex, 'create', signal, (fd, path) => this.settle(fileIndex, fd, path))
+        if (this.prepared.get(fileIndex) !== true) {
+          // the ordinary descriptor creates the file and settles its size first
+          await this.withFile(fileIndex, 'create', signal, (fd, path) => this.settle(fileIndex, fd, path))
+        }
         this.unsynced.add(fileIndex)
         done = await this.writeDirect(fileIndex, offset, bytes, signal)
       }
