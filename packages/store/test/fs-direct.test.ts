@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type FileSystem, nodeFileSystem, openDownloadStore } from '../src/fs.js'
-import { AlignedBuffers, DIRECT_ALIGNMENT } from '../src/node/fs/direct-io.js'
+import { AlignedBuffers, DIRECT_ALIGNMENT, DIRECT_MIN_BYTES } from '../src/node/fs/direct-io.js'
 import { makeTestShare, pieceBytes, shuffled, type TestShare } from '../src/testing.js'
 import { expectStoreError, removeTempDirs, tempDir } from './helpers.js'
 import { errno } from './probe-fs.js'
@@ -54,16 +54,23 @@ class DirectProbe {
   }
 }
 
-/** Files whose lengths end off the 4 KiB grid, so each has an aligned run and a tail. */
+const MiB = 1024 * 1024
+
+/**
+ * Pieces of 2 MiB: a.bin has a whole piece and a last one of 1 MiB + 1,000
+ * bytes (an aligned run and a tail), b.bin one piece of exactly 1 MiB, c.bin
+ * and d.bin pieces shorter than DIRECT_MIN_BYTES.
+ */
 function oddShare(): Promise<TestShare> {
   return makeTestShare(
     'odd',
     [
-      { path: ['a.bin'], length: 5 * 65536 + 1000 },
-      { path: ['b.bin'], length: 4096 },
+      { path: ['a.bin'], length: 3 * MiB + 1000 },
+      { path: ['b.bin'], length: MiB },
       { path: ['c.bin'], length: 700 },
+      { path: ['d.bin'], length: 64 * 1024 },
     ],
-    65536,
+    2 * MiB,
   )
 }
 
@@ -87,7 +94,7 @@ async function expectFiles(content: string, share: TestShare): Promise<void> {
 }
 
 describe('direct writes', () => {
-  it('write aligned runs of pieces past the page cache, and the tail of each file the ordinary way', async () => {
+  it('write aligned runs of long pieces past the page cache, tails and short pieces the ordinary way', async () => {
     const share = await oddShare()
     const probe = new DirectProbe()
     const content = await writeAll(share, probe.fs)
@@ -97,9 +104,11 @@ describe('direct writes', () => {
       expect(probe.directOpens).toBe(0) // no O_DIRECT on this system: ordinary writes only
       return
     }
-    // a.bin: 5 whole pieces and 0 of the 1,000-byte tail; b.bin: 4,096; c.bin (700 bytes): none.
-    expect(probe.directBytes).toBe(5 * 65536 + 4096)
-    expect(probe.plainBytes).toBe(1000 + 700)
+    expect(DIRECT_MIN_BYTES).toBe(MiB)
+    // a.bin: 2 MiB, then 1 MiB of its last piece (the 1,000 bytes after it go
+    // the ordinary way); b.bin: 1 MiB; c.bin and d.bin: under DIRECT_MIN_BYTES.
+    expect(probe.directBytes).toBe(4 * MiB)
+    expect(probe.plainBytes).toBe(1000 + 700 + 64 * 1024)
   })
 
   it('are off with directWrites: false', async () => {

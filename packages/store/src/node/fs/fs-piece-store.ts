@@ -3,7 +3,7 @@ import type { Manifest, ManifestFile } from '@mycel/pieces'
 import { assertBytes, assertSignal, throwIfAborted } from '../../assert.js'
 import { StoreError } from '../../errors.js'
 import { AbstractPieceStore, assertFileRange, locateChecked, type PieceIoOptions } from '../../piece-store.js'
-import { type AlignedBuffers, DIRECT_ALIGNMENT, O_DIRECT, sharedAlignedBuffers } from './direct-io.js'
+import { type AlignedBuffers, DIRECT_ALIGNMENT, DIRECT_MIN_BYTES, O_DIRECT, sharedAlignedBuffers } from './direct-io.js'
 import type { FileSystem } from './file-system.js'
 import { fsError } from './fs-errors.js'
 import type { FileHandlePool } from './handle-pool.js'
@@ -117,7 +117,7 @@ export class FsPieceStore extends AbstractPieceStore {
     return this.track(options.signal, async () => {
       const { signal } = options
       let done = 0
-      if (this.direct !== undefined && offset % DIRECT_ALIGNMENT === 0 && bytes.length >= DIRECT_ALIGNMENT) {
+      if (this.direct !== undefined && offset % DIRECT_ALIGNMENT === 0 && bytes.length >= DIRECT_MIN_BYTES) {
         if (this.prepared.get(fileIndex) !== true) {
           // the ordinary descriptor creates the file and settles its size first
           await this.withFile(fileIndex, 'create', signal, (fd, path) => this.settle(fileIndex, fd, path))

@@ -37,10 +37,11 @@ export interface DownloadStoreOptions extends FsPieceStoreOptions {
    * Default true where the system has it (Linux). A download's pieces are
    * hashed in memory before they are written and never read back at once,
    * so copying them into the page cache costs CPU and evicts what other
-   * programs cached, for nothing. Every run of a piece whose length is a
-   * multiple of 4 KiB goes direct (the last piece of a file ends with an
-   * ordinary write); a file system that refuses direct I/O (`EINVAL`) gets
-   * ordinary writes from then on. Reads always go through the page cache.
+   * programs cached, for nothing. Writes of 1 MiB and more go direct, all
+   * but the last bytes of a file that are off the 4 KiB grid; shorter ones
+   * (small pieces, where the page cache gathers many small writes for the
+   * disk) go the ordinary way, and so does everything once a file system
+   * refuses direct I/O (`EINVAL`). Reads always go through the page cache.
    */
   directWrites?: boolean
 }
