@@ -46,6 +46,9 @@ const HANDSHAKE_TIMEOUT_MS = 10_000
 export async function createNode(options: NodeOptions = {}): Promise<MycelNode> {
   const dataDir = resolve(options.dataDir ?? join(homedir(), '.mycel'))
   const limits = resolveLimits(options.limits ?? {})
+  if (options.directWrites !== undefined && typeof options.directWrites !== 'boolean') {
+    throw new TypeError('directWrites must be a boolean')
+  }
   const { signal } = options
   const opened: Array<() => Promise<void>> = []
   try {
@@ -66,6 +69,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       dht,
       files,
       downloadDir: resolve(options.downloadDir ?? join(dataDir, 'downloads')),
+      directWrites: options.directWrites ?? true,
       limits,
       createPool: (registry) => {
         const pool: ConnectionPool = new ConnectionPool({

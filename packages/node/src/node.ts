@@ -108,6 +108,7 @@ export interface NodeParts {
   dht: DhtNode | undefined
   files: FileHandlePool
   downloadDir: string
+  directWrites: boolean
   limits: Required<import('./options.js').NodeLimits>
   createPool: (registry: PeerRegistry) => ConnectionPool
 }
@@ -498,7 +499,11 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const entry = this.entries.get(manifest.infohashHex) as Entry
     const dir = entry.downloadDir ?? this.parts.downloadDir
     entry.contentPath = downloadContentPath(manifest, dir)
-    return openDownloadStore(manifest, dir, { pool: this.parts.files, fileSystem: pieceFileSystem })
+    return openDownloadStore(manifest, dir, {
+      pool: this.parts.files,
+      fileSystem: pieceFileSystem,
+      directWrites: this.parts.directWrites,
+    })
   }
 
   private async onManifest(entry: Entry, manifest: Manifest): Promise<void> {

@@ -34,6 +34,13 @@ export interface NodeOptions {
   downloadDir?: string
   /** Limits on connections and bandwidth. */
   limits?: NodeLimits
+  /**
+   * Write downloaded pieces of 1 MiB and more with direct I/O (`O_DIRECT`),
+   * past the kernel's page cache, where the system allows it (Linux).
+   * Default true: it saves a copy of every byte and keeps a large download
+   * from pushing other programs' data out of the cache (docs/decisions.md).
+   */
+  directWrites?: boolean
   /** Aborts startup; everything opened so far is closed again. */
   signal?: AbortSignal
 }
