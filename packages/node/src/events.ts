@@ -20,11 +20,14 @@ export interface DownloadProgress {
   /** Infohash, hex. */
   infohash: string
   name: string
-  /** Total size, once the metadata is known. */
+  /**
+   * Bytes to download, once the metadata is known: the whole share, or the
+   * selected files of a download of some files (`DownloadOptions.files`).
+   */
   totalBytes: number | undefined
   /** Bytes of pieces received and verified. */
   verifiedBytes: number
-  /** Pieces verified, and in all (0 before the metadata). */
+  /** Pieces verified, and to download in all (0 before the metadata); counted as `totalBytes` is. */
   piecesVerified: number
   pieceCount: number
   /** Peers of the share connected now. */

@@ -19,14 +19,16 @@ export function progressOf(swarm: Swarm, name: string): DownloadProgress {
   const manifest = swarm.manifest
   const verifiedBytes = swarm.verifiedBytes
   const downloadRate = swarm.downloaded.bytesPerSecond
-  const left = manifest === undefined ? undefined : manifest.totalLength - verifiedBytes
+  // A download of some files counts those files' bytes and pieces (and what readers fetched outside them).
+  const wanted = swarm.wanted
+  const left = manifest === undefined ? undefined : Math.max(0, wanted.bytes - verifiedBytes)
   return {
     infohash: swarm.infohashHex,
     name: manifest?.name ?? name,
-    totalBytes: manifest?.totalLength,
+    totalBytes: manifest === undefined ? undefined : wanted.bytes,
     verifiedBytes,
-    piecesVerified: swarm.have?.count() ?? 0,
-    pieceCount: manifest?.pieceCount ?? 0,
+    piecesVerified: wanted.held,
+    pieceCount: wanted.pieces,
     peers: swarm.memberCount,
     downloadRate,
     uploadRate: swarm.uploaded.bytesPerSecond,
@@ -68,8 +70,9 @@ export class Download extends (EventEmitter as new () => TypedEmitter<DownloadEv
   readonly infohash: Uint8Array
   /** The infohash as hex. */
   readonly infohashHex: string
-  private readonly finished: Promise<DownloadProgress>
+  private finished!: Promise<DownloadProgress>
   private settle!: { resolve: (progress: DownloadProgress) => void; reject: (error: unknown) => void }
+  private settled = false
   private lastProgress = 0
   private progressTimer: ReturnType<typeof setTimeout> | undefined
 
@@ -83,6 +86,11 @@ export class Download extends (EventEmitter as new () => TypedEmitter<DownloadEv
     super()
     this.infohash = swarm.infohash
     this.infohashHex = swarm.infohashHex
+    this.unsettle()
+  }
+
+  private unsettle(): void {
+    this.settled = false
     this.finished = new Promise((resolve, reject) => {
       this.settle = { resolve, reject }
     })
@@ -163,12 +171,19 @@ export class Download extends (EventEmitter as new () => TypedEmitter<DownloadEv
     const progress = this.progress
     this.emit('progress', progress)
     this.emit('done', progress)
+    this.settled = true
     this.settle.resolve(progress)
+  }
+
+  /** @internal The download wants more after it completed: `done()` waits again. */
+  reopen(): void {
+    if (this.settled) this.unsettle()
   }
 
   /** @internal */
   fail(error: unknown): void {
     clearTimeout(this.progressTimer)
+    this.settled = true
     this.settle.reject(error)
   }
 }

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { dirname, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import type { DhtNode, DhtStats } from '@mycel/dht'
-import { Bitfield, formatMagnet, type IngestProgress, type Manifest, parseMagnet } from '@mycel/pieces'
+import { Bitfield, formatMagnet, type IngestProgress, MANIFEST_LIMITS, type Manifest, parseMagnet } from '@mycel/pieces'
 import { ingestPath } from '@mycel/pieces/node'
 import type { PieceStore, SearchHit, ShareFilter, ShareRecord, StateStore } from '@mycel/store'
 import {
@@ -25,7 +25,7 @@ import type { ConnectionPool } from './peer/pool.js'
 import { PeerRegistry } from './peer/registry.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
-import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
+import { DHT_ROUTING_TABLE_KEY, selectionKey } from './state-keys.js'
 import { Swarm, type SwarmEnvironment } from './swarm/swarm.js'
 import { TransferTotals } from './transfer-totals.js'
 
@@ -53,6 +53,17 @@ export interface DownloadOptions {
   peers?: string[]
   /** Bandwidth limits of this download (on top of the node's). */
   limits?: ShareLimits
+  /**
+   * Download only these files of the share: paths inside it, components
+   * joined with `/` (a single-file share's file by its name). Default every
+   * file. Only their pieces are fetched (BitTorrent v2 pieces never span
+   * files), the other files are not created, and the download is done when
+   * they are. The selection is kept in the state store, so a restart
+   * resumes it; calling `download()` again with more files adds them. A
+   * streaming read of another file fetches what it reads. A path the share
+   * does not have fails the download with `FILE_NOT_FOUND`.
+   */
+  files?: readonly string[]
 }
 
 /** Figures of a whole node, for a status display. */
@@ -76,6 +87,15 @@ export interface NodeStats {
  */
 const pieceFileSystem: FileSystem = { ...nodeFileSystem, read: blockingFileSystem.read }
 
+/** Checks the `files` of a download: paths as text, at most as many as a share may have files. */
+function checkFiles(files: readonly string[]): readonly string[] {
+  if (!Array.isArray(files) || files.some((file) => typeof file !== 'string')) {
+    throw new TypeError('files must be an array of paths')
+  }
+  if (files.length > MANIFEST_LIMITS.maxFiles) throw new RangeError(`files: at most ${MANIFEST_LIMITS.maxFiles} paths`)
+  return files.map((file) => file.replace(/^\/+/, ''))
+}
+
 /** The key of a share in the node's maps: its infohash as lower-case hex. */
 function keyOf(infohash: string | Uint8Array): string {
   return typeof infohash === 'string' ? infohash.toLowerCase() : Buffer.from(infohash).toString('hex')
@@ -96,6 +116,8 @@ interface Entry {
   contentPath: string | undefined
   /** Where a download writes (its content path is inside). */
   downloadDir?: string
+  /** Files the caller asked for when it started the download (merged with a saved selection). */
+  requestedFiles?: readonly string[]
   download?: Download
   share?: Share
 }
@@ -250,9 +272,10 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
    * resumes from the pieces already verified.
    *
    * @param link - `magnet:?xt=urn:btmh:1220...` or 64 hex digits
-   * @param options - download folder and direct peer addresses
+   * @param options - download folder, direct peer addresses, limits, files to download
    * @returns the download
-   * @throws `PiecesError` `MAGNET_MALFORMED` for a bad link; `CLOSED`
+   * @throws `PiecesError` `MAGNET_MALFORMED` for a bad link; `CLOSED`; `FILE_NOT_FOUND` when files are
+   *   added to a download whose manifest does not have them
    */
   download(link: string, options: DownloadOptions = {}): Download {
     this.assertOpen()
@@ -260,6 +283,10 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const infohashHex = keyOf(magnet.infohash)
     const existing = this.entries.get(infohashHex)
     if (existing?.download !== undefined) {
+      if (options.files !== undefined) {
+        existing.swarm.addFiles(checkFiles(options.files))
+        void this.saveSelection(existing.swarm)
+      }
       this.registry.connect(this.peerAddresses(magnet.peers, options.peers), existing.swarm)
       return existing.download
     }
@@ -268,6 +295,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const entry = this.addEntry(magnet.infohash, name, undefined, options.limits)
     const download = new Download(entry.swarm, name, this.control, entry.totals)
     entry.download = download
+    if (options.files !== undefined) entry.requestedFiles = checkFiles(options.files)
     const peers = this.peerAddresses(magnet.peers, options.peers)
     this.startDownload(entry, resolve(options.dir ?? this.parts.downloadDir), peers).catch((error) => {
       entry.swarm.events.onError(error)
@@ -453,6 +481,11 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
           if (entry.download) this.emit('download-progress', progressOf(entry.swarm, entry.name))
         },
         onComplete: () => void this.onComplete(entry),
+        onIncomplete: () => {
+          entry.download?.reopen()
+          for (const peer of this.pool.connections) entry.swarm.invite(peer)
+          void this.parts.state.updateShare(infohash, { status: 'active' }).catch(() => {})
+        },
         onError: (error) => void this.onError(entry, error),
       },
       { upload: new TokenBucket(limits?.uploadRate ?? 0), download: new TokenBucket(limits?.downloadRate ?? 0) },
@@ -467,6 +500,10 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   private async startDownload(entry: Entry, dir: string, peers: readonly string[]): Promise<void> {
     const { state } = this.parts
     const { swarm } = entry
+    const saved = await this.loadSelection(swarm.infohashHex)
+    const requested = entry.requestedFiles
+    swarm.selectFiles(requested === undefined ? saved : [...new Set([...(saved ?? []), ...requested])])
+    await this.saveSelection(swarm)
     const manifest = await state.getManifest(swarm.infohash)
     entry.downloadDir = dir
     if (manifest !== undefined) {
@@ -475,7 +512,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       const have = (await state.getBitfield(swarm.infohash)) ?? new Bitfield(manifest.pieceCount)
       await this.record(entry, manifest.name, entry.contentPath)
       await swarm.open(manifest, store, have)
-      if (have.isComplete()) await this.onComplete(entry)
+      if (swarm.complete) await this.onComplete(entry)
     } else {
       await this.record(entry, entry.name, join(dir, entry.name))
       swarm.fetchMetadata()
@@ -541,8 +578,10 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     entry.swarm.stop()
     await entry.swarm.store?.close()
     const { state } = this.parts
-    if (options.deleteState) await state.removeShare(infohash)
-    else {
+    if (options.deleteState) {
+      await state.removeShare(infohash)
+      await state.deleteValue(selectionKey(infohashHex))
+    } else {
       await entry.totals.save()
       if (!entry.swarm.complete) await state.updateShare(infohash, { status: 'paused' }).catch(() => {})
     }
@@ -564,6 +603,28 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
 
   private assertOpen(): void {
     if (this.closing !== undefined) throw NodeError.closed()
+  }
+
+  /** The files a download of some files wants, as saved; undefined for every file. */
+  private async loadSelection(infohashHex: string): Promise<string[] | undefined> {
+    const saved = await this.parts.state.getValue(selectionKey(infohashHex))
+    if (saved === undefined) return undefined
+    try {
+      const files = JSON.parse(new TextDecoder().decode(saved)) as unknown
+      if (Array.isArray(files) && files.every((file) => typeof file === 'string')) return files
+    } catch {
+      // damaged: the whole share is downloaded, which loses nothing
+    }
+    return undefined
+  }
+
+  /** Saves the files a download wants (or forgets them when it wants every file). */
+  private async saveSelection(swarm: Swarm): Promise<void> {
+    const key = selectionKey(swarm.infohashHex)
+    const files = swarm.selectedFiles
+    const { state } = this.parts
+    if (files === undefined) await state.deleteValue(key).catch(() => false)
+    else await state.setValue(key, new TextEncoder().encode(JSON.stringify(files))).catch(() => {})
   }
 
   /** Adds what every share moved since the last save to its record. */

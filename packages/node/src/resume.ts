@@ -18,7 +18,10 @@ export interface ResumeHandlers {
  */
 export async function resumeShares(state: StateStore, handlers: ResumeHandlers): Promise<void> {
   for (const record of await state.listShares({ status: ['active', 'complete'] })) {
-    if (record.role === 'download' && record.status === 'active') {
+    // A download of some files is complete with pieces missing: it resumes as a download, never as a
+    // seed of the whole share.
+    const partial = record.pieceCount !== undefined && record.verifiedPieces < record.pieceCount
+    if (record.role === 'download' && (record.status === 'active' || partial)) {
       handlers.download(record.infohash, record.name, record.contentPath)
       continue
     }

@@ -87,13 +87,24 @@ export class Downloader {
   private readonly depthTimer: ReturnType<typeof setInterval>
   private lastDepthUpdate = Date.now()
 
+  /**
+   * @param have - pieces held (verified)
+   * @param wanted - pieces to fetch, when not every missing one (a download of some files)
+   */
   constructor(
     private readonly infohash: Uint8Array,
     private readonly manifest: Manifest,
     have: Bitfield,
     private readonly hooks: DownloaderHooks,
+    wanted?: Bitfield,
   ) {
-    this.picker = new PiecePicker<PeerConnection>(manifest.pieceCount, { have })
+    // The picker never picks what it counts as done: what is held, and what is not wanted.
+    let done = have
+    if (wanted !== undefined) {
+      done = have.clone()
+      for (let piece = 0; piece < manifest.pieceCount; piece++) if (!wanted.get(piece)) done.set(piece)
+    }
+    this.picker = new PiecePicker<PeerConnection>(manifest.pieceCount, { have: done })
     this.depthTimer = setInterval(() => this.updateDepths(), DEPTH_INTERVAL_MS)
     this.depthTimer.unref?.()
   }
@@ -103,6 +114,12 @@ export class Downloader {
     let total = 0
     for (const download of this.active.values()) total += download.receivedBytes
     return total
+  }
+
+  /** Fetches these pieces too (missing pieces that were not wanted so far). */
+  want(pieces: Iterable<number>): void {
+    for (const piece of pieces) this.picker.markMissing(piece)
+    this.scheduleFill()
   }
 
   /** Peers the downloader is fetching from. */

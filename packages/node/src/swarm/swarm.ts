@@ -6,6 +6,7 @@ import { type TokenBucket, takeFromAll } from '../rate-limit.js'
 import { RateMeter } from '../rate-meter.js'
 import { Downloader } from './downloader.js'
 import { MetadataFetcher } from './metadata-fetcher.js'
+import { Selection } from './selection.js'
 import type { ServedShare } from './uploader.js'
 
 /** What a swarm needs from the node around it. @internal */
@@ -33,6 +34,8 @@ export interface SwarmEvents {
   onManifest(manifest: Manifest): void
   onProgress(): void
   onComplete(): void
+  /** A complete download wants more pieces (files added, or a reader outside the selection). */
+  onIncomplete(): void
   onError(error: unknown): void
 }
 
@@ -86,6 +89,8 @@ export class Swarm implements ServedShare {
   private readonly pexSent = new Map<PeerConnection, Set<string>>()
   private pexTimer: ReturnType<typeof setTimeout> | undefined
   private readonly readers = new Set<ReadWindow>()
+  /** The pieces this download wants: every one, or those of some files. */
+  private selection = new Selection()
   private failure: unknown
   private stopped = false
 
@@ -110,9 +115,40 @@ export class Swarm implements ServedShare {
     return [...this.members.keys()]
   }
 
-  /** Whether every piece is held. */
+  /** Whether every wanted piece is held (every piece, unless some files were selected). */
   get complete(): boolean {
-    return this.have?.isComplete() ?? false
+    return this.have !== undefined && this.selection.complete(this.have)
+  }
+
+  /** The selected files' paths; undefined when every file is wanted. */
+  get selectedFiles(): string[] | undefined {
+    return this.selection.paths
+  }
+
+  /** Bytes and pieces wanted, and wanted pieces held (the figures of a download's progress). */
+  get wanted(): { bytes: number; pieces: number; held: number } {
+    const have = this.have
+    return {
+      bytes: this.selection.wantedBytes,
+      pieces: this.selection.wantedCount,
+      held: have === undefined ? 0 : this.selection.held(have),
+    }
+  }
+
+  /**
+   * Downloads only these files (paths inside the share); undefined for
+   * every file. Call before the download starts.
+   */
+  selectFiles(files: readonly string[] | undefined): void {
+    this.selection = new Selection(files)
+  }
+
+  /**
+   * Adds files to the selection of a running download.
+   * @throws `NodeError` `FILE_NOT_FOUND` for a path the share does not have (once its manifest is known)
+   */
+  addFiles(files: readonly string[]): void {
+    this.wantMore(this.selection.addFiles(files, this.have))
   }
 
   /** Bytes of verified pieces held. */
@@ -374,7 +410,13 @@ export class Swarm implements ServedShare {
     this.manifest = manifest
     this.store = store
     this.have = have
-    if (!have.isComplete()) this.startDownloader()
+    try {
+      this.selection.resolve(manifest, have)
+    } catch (error) {
+      this.fail(error) // a selected file the share does not have
+      return
+    }
+    if (!this.complete) this.startDownloader()
     for (const [peer, member] of this.members) {
       this.greet(peer, true)
       if (member.bits === undefined) this.acceptBits(peer, member, member.rawBits ?? new Uint8Array(0))
@@ -400,28 +442,50 @@ export class Swarm implements ServedShare {
       )
       if (start < end) ranges.push({ start, end })
     }
+    // A reader outside the selection: what it reads is fetched, and kept.
+    const have = this.have
+    if (have !== undefined)
+      for (const { start, end } of ranges) this.wantMore(this.selection.addPieces(start, end, have))
     this.downloader?.setPriority(ranges)
+  }
+
+  /** Fetches newly wanted missing pieces, starting a downloader again if the download was complete. */
+  private wantMore(pieces: readonly number[]): void {
+    if (pieces.length === 0) return
+    if (this.downloader !== undefined) {
+      this.downloader.want(pieces)
+    } else if (this.store !== undefined && !this.stopped && this.failure === undefined) {
+      this.startDownloader()
+      this.events.onIncomplete()
+    }
+    this.events.onProgress()
   }
 
   private startDownloader(): void {
     const manifest = this.manifest as Manifest
     const have = this.have as Bitfield
-    this.downloader = new Downloader(this.infohash, manifest, have, {
-      storePiece: async (piece, bytes) => {
-        await (this.store as PieceStore).writePiece(piece, bytes)
-        this.environment.state.markVerified(this.infohash, piece)
+    this.downloader = new Downloader(
+      this.infohash,
+      manifest,
+      have,
+      {
+        storePiece: async (piece, bytes) => {
+          await (this.store as PieceStore).writePiece(piece, bytes)
+          this.environment.state.markVerified(this.infohash, piece)
+        },
+        onPieceStored: (piece, contributors) => {
+          for (const peer of contributors) this.environment.score(peer, 1)
+          this.onPieceStored(piece)
+        },
+        onCorrupt: (piece, contributors) => this.onCorrupt(piece, contributors),
+        onPeerFault: (peer, reason) => this.environment.fault(peer, `request ${reason}`),
+        onProvenBytes: () => this.wakeAll(),
+        onStoreError: (error) => this.fail(error),
+        onComplete: () => this.onDownloaderComplete(),
+        takeTokens: (bytes) => takeFromAll([this.environment.downloadLimit, this.downloadLimit], bytes),
       },
-      onPieceStored: (piece, contributors) => {
-        for (const peer of contributors) this.environment.score(peer, 1)
-        this.onPieceStored(piece)
-      },
-      onCorrupt: (piece, contributors) => this.onCorrupt(piece, contributors),
-      onPeerFault: (peer, reason) => this.environment.fault(peer, `request ${reason}`),
-      onProvenBytes: () => this.wakeAll(),
-      onStoreError: (error) => this.fail(error),
-      onComplete: () => this.onDownloaderComplete(),
-      takeTokens: (bytes) => takeFromAll([this.environment.downloadLimit, this.downloadLimit], bytes),
-    })
+      this.selection.pieces,
+    )
     this.updatePriority()
     for (const [peer, member] of this.members) if (member.bits) this.downloader.addPeer(peer, member.bits)
   }
@@ -429,6 +493,7 @@ export class Swarm implements ServedShare {
   private onPieceStored(piece: number): void {
     const have = this.have as Bitfield
     have.set(piece)
+    this.selection.stored(piece)
     this.downloaded.add((this.manifest as Manifest).pieceSize(piece))
     for (const [peer, member] of this.members) {
       if (!member.bits?.get(piece)) peer.send({ type: 'have', infohash: this.infohash, piece })

@@ -1,0 +1,124 @@
+import { Bitfield, type Manifest } from '@mycel/pieces'
+import { findFile } from '../read-stream.js'
+
+/**
+ * Which pieces a download wants: every piece, or those of some files plus
+ * the pieces streaming readers asked for. It counts the wanted pieces still
+ * missing, so that "is the download complete" is cheap to ask.
+ * @internal
+ */
+export class Selection {
+  /** Paths of the selected files; undefined for every file. */
+  private files: Set<string> | undefined
+  /** The wanted pieces once the manifest is known; undefined for every piece. */
+  private wanted: Bitfield | undefined
+  private manifest: Manifest | undefined
+  /** Wanted pieces not held. */
+  private missing = 0
+  /** Bytes of the wanted pieces. */
+  private bytes = 0
+
+  /** @param files - paths inside the share (components joined with `/`); undefined for every file */
+  constructor(files?: readonly string[]) {
+    this.files = files === undefined ? undefined : new Set(files)
+  }
+
+  /** The selected files' paths, for saving; undefined when every file is wanted. */
+  get paths(): string[] | undefined {
+    return this.files === undefined ? undefined : [...this.files]
+  }
+
+  /** The wanted pieces, for the downloader; undefined when every piece is wanted. */
+  get pieces(): Bitfield | undefined {
+    return this.wanted
+  }
+
+  /** Bytes of the wanted pieces (of the whole share when every piece is wanted). */
+  get wantedBytes(): number {
+    return this.wanted === undefined ? (this.manifest?.totalLength ?? 0) : this.bytes
+  }
+
+  /** How many pieces are wanted. */
+  get wantedCount(): number {
+    return this.wanted === undefined ? (this.manifest?.pieceCount ?? 0) : this.wanted.count()
+  }
+
+  /**
+   * Takes the manifest and the pieces held.
+   * @throws `NodeError` `FILE_NOT_FOUND` when a selected path is not a file of the share
+   */
+  resolve(manifest: Manifest, have: Bitfield): void {
+    this.manifest = manifest
+    if (this.files === undefined) return
+    const indexes = [...this.files].map((path) => findFile(manifest, path))
+    this.wanted = new Bitfield(manifest.pieceCount)
+    this.bytes = 0
+    this.missing = 0
+    for (const index of indexes) {
+      const file = manifest.files[index]
+      if (file !== undefined) this.add(file.firstPiece, file.firstPiece + file.pieceCount, have)
+    }
+  }
+
+  /**
+   * Adds files to the selection (nothing changes when every file is wanted).
+   * @returns the newly wanted pieces that are not held, once the manifest is known
+   * @throws `NodeError` `FILE_NOT_FOUND` (once the manifest is known) for a path not in the share
+   */
+  addFiles(paths: readonly string[], have: Bitfield | undefined): number[] {
+    if (this.files === undefined) return []
+    const manifest = this.manifest
+    const fresh = paths.filter((path) => !this.files?.has(path))
+    const indexes = manifest === undefined ? [] : fresh.map((path) => findFile(manifest, path))
+    for (const path of fresh) this.files.add(path)
+    const added: number[] = []
+    for (const index of indexes) {
+      const file = manifest?.files[index]
+      if (file !== undefined && have !== undefined) {
+        added.push(...this.add(file.firstPiece, file.firstPiece + file.pieceCount, have))
+      }
+    }
+    return added
+  }
+
+  /** Adds pieces (a streaming reader's window). @returns those newly wanted and not held */
+  addPieces(start: number, end: number, have: Bitfield): number[] {
+    return this.wanted === undefined ? [] : this.add(start, end, have)
+  }
+
+  /** Whether a piece is wanted. */
+  has(piece: number): boolean {
+    return this.wanted === undefined || this.wanted.get(piece)
+  }
+
+  /** A wanted piece was stored. */
+  stored(piece: number): void {
+    if (this.wanted?.get(piece)) this.missing--
+  }
+
+  /** Whether every wanted piece is held. */
+  complete(have: Bitfield): boolean {
+    return this.wanted === undefined ? have.isComplete() : this.missing === 0
+  }
+
+  /** Wanted pieces among those held. */
+  held(have: Bitfield): number {
+    if (this.wanted === undefined) return have.count()
+    return this.wanted.count() - this.missing
+  }
+
+  private add(start: number, end: number, have: Bitfield): number[] {
+    const wanted = this.wanted as Bitfield
+    const manifest = this.manifest as Manifest
+    const added: number[] = []
+    for (let piece = start; piece < end; piece++) {
+      if (!wanted.set(piece)) continue
+      this.bytes += manifest.pieceSize(piece)
+      if (!have.get(piece)) {
+        this.missing++
+        added.push(piece)
+      }
+    }
+    return added
+  }
+}
