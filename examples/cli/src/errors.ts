@@ -214,6 +214,11 @@ export function explain(error: unknown, context: ExplainContext): CliError {
     if (error.code === 'SHARE_NOT_FOUND') {
       return new CliError('SHARE_NOT_FOUND', error.message, 'see mycel ls', { cause: error })
     }
+    if (error.code === 'FILE_NOT_FOUND') {
+      return new CliError('FILE_NOT_FOUND', error.message, 'give paths inside the share, as its manifest lists them', {
+        cause: error,
+      })
+    }
     if (error.code === 'ABORTED' || error.code === 'CLOSED') {
       return new CliError('INTERRUPTED', 'interrupted', '', { cause: error, exitCode: 130 })
     }

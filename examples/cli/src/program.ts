@@ -104,6 +104,10 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
       String(DEFAULT_PEER_TIMEOUT_SECONDS),
     )
     .option('--peer <address...>', 'peers to connect to directly, as host:port or tcp://host:port')
+    .option(
+      '--file <path...>',
+      'download only these files of a folder share (paths inside it, such as photos/beach.jpg)',
+    )
     .option('--seed', 'keep seeding after the download until Ctrl-C')
     .option('--no-verify', 'skip reading the files back to verify them at the end')
     .action(action((context, link: string, options: Parameters<typeof runGet>[2]) => runGet(context, link, options)))

@@ -86,6 +86,7 @@ describe('mycel share and mycel get, as separate processes', () => {
       totalBytes: SIZE,
       verified: true,
       alreadyComplete: false,
+      files: null,
     })
     expect(await sha256File(join(work, 'in', 'album.bin'))).toBe(await sha256File(source))
   })
@@ -93,7 +94,12 @@ describe('mycel share and mycel get, as separate processes', () => {
   it('get of an infohash already downloaded verifies the copy and says so', async () => {
     const result = await sandbox.run(['get', infohash, ...local(leecherDir, bootstrap), '--json'])
     expect(result.code).toBe(0)
-    expect(jsonLines(result.stdout).at(-1)).toMatchObject({ event: 'done', alreadyComplete: true, verified: true })
+    expect(jsonLines(result.stdout).at(-1)).toMatchObject({
+      event: 'done',
+      alreadyComplete: true,
+      verified: true,
+      files: null,
+    })
   })
 
   it('ls, search and status reach the running seeder through its control socket', async () => {

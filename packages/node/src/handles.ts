@@ -102,6 +102,11 @@ export class Download extends (EventEmitter as new () => TypedEmitter<DownloadEv
     return this.swarm.manifest
   }
 
+  /** The files this download takes (paths inside the share); undefined when it takes every file. */
+  get files(): string[] | undefined {
+    return this.swarm.selectedFiles
+  }
+
   /** Where the files are being written, once the manifest is known. */
   get contentPath(): string | undefined {
     return this.control.contentPath(this.infohash)

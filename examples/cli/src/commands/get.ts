@@ -16,6 +16,8 @@ export interface GetCommandOptions {
   output?: string
   timeout?: string
   peer?: string[]
+  /** Only these files of the share (paths inside it). */
+  file?: string[]
   seed?: boolean
   verify?: boolean
 }
@@ -150,7 +152,15 @@ function noPeers(progress: DownloadProgress, timeoutMs: number): CliError {
 /** What `get` prints at the end. */
 function printDone(
   context: Context,
-  result: { name: string; infohash: string; path: string; totalBytes: number; pieceCount: number },
+  result: {
+    name: string
+    infohash: string
+    path: string
+    totalBytes: number
+    pieceCount: number
+    /** The files downloaded, when not all of them. */
+    files?: string[] | null
+  },
   extra: { verified: boolean; seconds: number; downloadedBytes: number; alreadyComplete: boolean },
 ): void {
   const how = extra.alreadyComplete ? 'already downloaded' : `in ${formatDuration(extra.seconds)}`
@@ -222,7 +232,11 @@ async function download(
     )
   }
   const started = Date.now()
-  if (record?.status === 'complete') {
+  const files = job.options.file
+  // A share downloaded whole is verified again; one downloaded in part, or asked for by file, goes
+  // through the node, which adds the files asked for (and is done at once when it has them).
+  const whole = record !== undefined && record.pieceCount !== undefined && record.verifiedPieces === record.pieceCount
+  if (record?.status === 'complete' && whole && files === undefined) {
     const manifest = await node.getManifest(job.infohash)
     if (manifest === undefined) throw new CliError('INTERNAL', `the manifest of ${record.name} is missing`)
     const verified =
@@ -235,6 +249,7 @@ async function download(
         path: record.contentPath,
         totalBytes: manifest.totalLength,
         pieceCount: manifest.pieceCount,
+        files: null,
       },
       { verified, seconds: 0, downloadedBytes: 0, alreadyComplete: true },
     )
@@ -244,7 +259,12 @@ async function download(
   const resuming = record !== undefined
   if (others - (resuming ? 1 : 0) > 0)
     out.note(`also resuming ${others - (resuming ? 1 : 0)} other download(s) of this data folder`)
-  const handle = node.download(job.link, { dir: job.dir, peers: job.peers })
+  let handle: Download
+  try {
+    handle = node.download(job.link, { dir: job.dir, peers: job.peers, ...(files === undefined ? {} : { files }) })
+  } catch (error) {
+    throw explain(error, context.explain)
+  }
   if (resuming) {
     // The node resumed this download when it started, and download() then returns it without dialling the
     // peers given now (of --peer and the magnet link); connect() offers them every download in progress.
@@ -255,9 +275,13 @@ async function download(
   let manifest: Manifest | undefined
   await follow(context, handle, lifetime, job.timeoutMs, (known, now) => {
     manifest = known
-    const kept = now.piecesVerified > 0 ? `, ${formatPercent(now.verifiedBytes, known.totalLength)} already here` : ''
+    const total = now.totalBytes ?? known.totalLength
+    const kept = now.piecesVerified > 0 ? `, ${formatPercent(now.verifiedBytes, total)} already here` : ''
+    const selected = handle.files
+    const what =
+      selected === undefined ? known.name : `${selected.length} of ${known.files.length} files of ${known.name}`
     out.note(
-      `${resuming && now.piecesVerified > 0 ? 'resuming' : 'downloading'} ${known.name} (${formatBytes(known.totalLength)}${kept}) into ${handle.contentPath ?? job.dir}`,
+      `${resuming && now.piecesVerified > 0 ? 'resuming' : 'downloading'} ${what} (${formatBytes(total)}${kept}) into ${handle.contentPath ?? job.dir}`,
     )
     out.event('metadata', {
       infohash: job.infohash,
@@ -282,10 +306,19 @@ async function download(
   const path = handle.contentPath
   if (final === undefined || path === undefined)
     throw new CliError('INTERNAL', 'the download ended without its manifest')
-  const verified = job.options.verify === false ? false : await verifyContent(context, final, path, lifetime)
+  const selected = handle.files
+  const verified = job.options.verify === false ? false : await verifyContent(context, final, path, lifetime, selected)
+  const { totalBytes = final.totalLength, pieceCount } = handle.progress
   printDone(
     context,
-    { name: final.name, infohash: job.infohash, path, totalBytes: final.totalLength, pieceCount: final.pieceCount },
+    {
+      name: final.name,
+      infohash: job.infohash,
+      path,
+      totalBytes,
+      pieceCount,
+      files: selected ?? null,
+    },
     {
       verified,
       seconds: (Date.now() - started) / 1000,

@@ -14,6 +14,7 @@ import { ProgressView, progressModeOf } from '../progress.js'
  * @param manifest - the share
  * @param contentPath - where its file or folder is
  * @param lifetime - Ctrl-C stops the check
+ * @param files - only the pieces of these files (paths inside the share) must verify; default every file
  * @returns true when every piece verifies
  * @throws {@link CliError} `VERIFY_FAILED` when some do not
  */
@@ -22,18 +23,22 @@ export async function verifyContent(
   manifest: Manifest,
   contentPath: string,
   lifetime: Lifetime,
+  files?: readonly string[],
 ): Promise<true> {
   const { out } = context
   const view = new ProgressView(out, progressModeOf(out), { lifetime })
+  const wanted = piecesOf(manifest, files)
+  const total = wanted.length
+  const wantedBytes = wanted.reduce((sum, piece) => sum + manifest.pieceSize(piece), 0)
   let valid = 0
   try {
     const store = await openSeedStore(manifest, contentPath)
     try {
       const verified = await recheck(manifest, store, {
         signal: lifetime.signal,
-        onProgress: (p) => view.advance('verifying', p.bytesHashed, manifest.totalLength),
+        onProgress: (p) => view.advance('verifying', Math.min(p.bytesHashed, wantedBytes), wantedBytes),
       })
-      valid = verified.count()
+      valid = wanted.filter((piece) => verified.get(piece)).length
     } finally {
       await store.close()
     }
@@ -47,12 +52,24 @@ export async function verifyContent(
     throw explain(error, context.explain)
   }
   view.finish()
-  if (valid !== manifest.pieceCount) {
+  if (valid !== total) {
     throw new CliError(
       'VERIFY_FAILED',
-      `${manifest.pieceCount - valid} of ${manifest.pieceCount} pieces of ${contentPath} do not match the share`,
+      `${total - valid} of ${total} pieces of ${contentPath} do not match the share`,
       'the files changed on disk after the download; move them away and run mycel get again',
     )
   }
   return true
+}
+
+/** The pieces of the given files (paths inside the share), or every piece. */
+function piecesOf(manifest: Manifest, files: readonly string[] | undefined): number[] {
+  const selected = files === undefined ? undefined : new Set(files)
+  const pieces: number[] = []
+  for (const file of manifest.files) {
+    const path = manifest.singleFile ? manifest.name : file.path.join('/')
+    if (selected !== undefined && !selected.has(path) && !selected.has(file.path.join('/'))) continue
+    for (let piece = file.firstPiece; piece < file.firstPiece + file.pieceCount; piece++) pieces.push(piece)
+  }
+  return pieces
 }
