@@ -5,7 +5,7 @@ import { runDht } from './commands/dht.js'
 import { runExport } from './commands/export.js'
 import { DEFAULT_PEER_TIMEOUT_SECONDS, runGet } from './commands/get.js'
 import { runId } from './commands/id.js'
-import { runLs, runSearch } from './commands/ls.js'
+import { runLs, runLsFiles, runSearch } from './commands/ls.js'
 import { runRm } from './commands/rm.js'
 import { runShare } from './commands/share.js'
 import { runPeers, runStatus } from './commands/status.js'
@@ -114,9 +114,14 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
 
   program
     .command('ls')
-    .description('list the shares and downloads of the data folder with their status')
-    .option('-l, --long', 'also show peers, rate, path and last error')
-    .action(action((context, options: { long?: boolean }) => runLs(context, options)))
+    .description('list the shares and downloads of the data folder with their status, or the files of one')
+    .argument('[share]', 'infohash (or a prefix of it, or the magnet link) of a share: list its files')
+    .option('-l, --long', 'also show peers, rates, bytes uploaded, path and last error')
+    .action(
+      action((context, share: string | undefined, options: { long?: boolean }) =>
+        share === undefined ? runLs(context, options) : runLsFiles(context, share),
+      ),
+    )
 
   program
     .command('search')

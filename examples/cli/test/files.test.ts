@@ -38,6 +38,19 @@ describe('mycel get --file', () => {
     expect(await sha256File(join(out, 'album', 'sub', 'b.bin'))).toBe(await sha256File(join(album, 'sub', 'b.bin')))
     expect(existsSync(join(out, 'album', 'a.bin'))).toBe(false)
 
+    // ls <share> lists every file of the share, the ones not taken too
+    const infohash = String(shared.infohash)
+    const files = await sandbox.run(['ls', infohash.slice(0, 8), '--data-dir', join(work, 'leecher'), '--json'])
+    expect(files.code).toBe(0)
+    expect(jsonLines(files.stdout)[0]).toEqual({
+      infohash,
+      name: 'album',
+      files: [
+        { path: 'a.bin', bytes: 300_000 },
+        { path: 'sub/b.bin', bytes: 200_000 },
+      ],
+    })
+
     const second = await sandbox.run(['get', magnet, '--file', 'a.bin', ...leecher, '--json'])
     expect(second.code).toBe(0)
     expect(jsonLines(second.stdout).at(-1)).toMatchObject({

@@ -2,6 +2,7 @@ import { withNodeAccess } from '../access/open.js'
 import type { Context } from '../context.js'
 import { CliError } from '../errors.js'
 import { formatBytes, formatPercent, formatRate, shortInfohash, table } from '../format.js'
+import { findShare } from '../share-lookup.js'
 import type { SearchHitView, ShareView } from '../views.js'
 
 /** Options of `mycel ls`. */
@@ -76,6 +77,41 @@ export async function runLs(context: Context, options: LsCommandOptions): Promis
         return lines
       },
       { running: access.running, shares },
+    )
+    return 0
+  })
+}
+
+/**
+ * `mycel ls <share>`: the files of one share the data folder knows, with
+ * their size, in manifest order (what `get --file` takes).
+ *
+ * @param context - the command's context
+ * @param input - infohash, prefix of it, or magnet link
+ * @returns the exit status
+ */
+export async function runLsFiles(context: Context, input: string): Promise<number> {
+  return withNodeAccess(context, async (access) => {
+    const share = findShare(input, await access.list(), context.options.dataDir)
+    const manifest = await access.manifest(share.infohash)
+    if (manifest === undefined) {
+      throw new CliError(
+        'SHARE_NOT_FOUND',
+        `the files of ${share.name} are not known yet`,
+        'its metadata has not arrived; mycel get fetches it',
+      )
+    }
+    const files = manifest.files.map((file) => ({
+      path: manifest.singleFile ? manifest.name : file.path.join('/'),
+      bytes: file.length,
+    }))
+    context.out.result(
+      () =>
+        table(
+          ['SIZE', 'PATH'],
+          files.map((file) => [formatBytes(file.bytes), file.path]),
+        ),
+      { infohash: share.infohash, name: manifest.name, files },
     )
     return 0
   })
