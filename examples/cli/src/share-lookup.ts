@@ -1,4 +1,5 @@
-import { parseMagnet } from '@mycel/pieces'
+import { type Manifest, parseMagnet } from '@mycel/pieces'
+import type { NodeAccess } from './access/access.js'
 import { CliError } from './errors.js'
 import type { ShareView } from './views.js'
 
@@ -42,4 +43,28 @@ export function findShare(input: string, shares: readonly ShareView[], dataDir: 
     )
   }
   return first
+}
+
+/**
+ * Finds the share a person means (see {@link findShare}) and its manifest.
+ *
+ * @param access - the data folder's node
+ * @param input - what was typed
+ * @param dataDir - for the message
+ * @param hint - what to do when the manifest has not arrived yet
+ * @returns the share and its manifest
+ * @throws {@link CliError} as {@link findShare}, and `SHARE_NOT_FOUND` when the metadata has not arrived
+ */
+export async function findShareManifest(
+  access: NodeAccess,
+  input: string,
+  dataDir: string,
+  hint: string,
+): Promise<{ share: ShareView; manifest: Manifest }> {
+  const share = findShare(input, await access.list(), dataDir)
+  const manifest = await access.manifest(share.infohash)
+  if (manifest === undefined) {
+    throw new CliError('SHARE_NOT_FOUND', `the metadata of ${share.name} has not arrived yet`, hint)
+  }
+  return { share, manifest }
 }

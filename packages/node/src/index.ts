@@ -27,7 +27,15 @@ export { AGENT, createNode } from './create-node.js'
 export { NodeError, type NodeErrorCode, type RejectCode } from './errors.js'
 export type { DownloadEvents, DownloadProgress, NodeEvents, PeerInfo, ShareStats } from './events.js'
 export { Download, type Share } from './handles.js'
-export { type DownloadOptions, MycelNode, type NodeStats, type ShareOptions } from './node.js'
-export type { NodeLimits, NodeOptions, ShareLimits, SignalOptions } from './options.js'
+export { MycelNode } from './node.js'
+export type {
+  DownloadOptions,
+  NodeLimits,
+  NodeOptions,
+  NodeStats,
+  ShareLimits,
+  ShareOptions,
+  SignalOptions,
+} from './options.js'
 export type { ReadStreamOptions } from './read-stream.js'
 export { DHT_ROUTING_TABLE_KEY } from './state-keys.js'

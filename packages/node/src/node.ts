@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events'
 import { dirname, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
-import type { DhtNode, DhtStats } from '@mycel/dht'
-import { Bitfield, formatMagnet, type IngestProgress, MANIFEST_LIMITS, type Manifest, parseMagnet } from '@mycel/pieces'
+import type { DhtNode } from '@mycel/dht'
+import { Bitfield, formatMagnet, type Manifest, parseMagnet } from '@mycel/pieces'
 import { ingestPath } from '@mycel/pieces/node'
 import type { PieceStore, SearchHit, ShareFilter, ShareRecord, StateStore } from '@mycel/store'
 import {
@@ -20,64 +20,15 @@ import { Discovery } from './discovery.js'
 import { NodeError } from './errors.js'
 import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
 import { Download, type HandleControl, progressOf, type Share, statsOf } from './handles.js'
-import type { ShareLimits, SignalOptions } from './options.js'
+import type { DownloadOptions, NodeStats, ShareLimits, ShareOptions, SignalOptions } from './options.js'
 import type { ConnectionPool } from './peer/pool.js'
 import { PeerRegistry } from './peer/registry.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
-import { DHT_ROUTING_TABLE_KEY, selectionKey } from './state-keys.js'
+import { checkFiles, forgetSelection, loadSelection, saveSelection } from './saved-selection.js'
+import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 import { Swarm, type SwarmEnvironment } from './swarm/swarm.js'
 import { TransferTotals } from './transfer-totals.js'
-
-/** Options of {@link MycelNode.share}. */
-export interface ShareOptions extends SignalOptions {
-  /** Piece length in bytes (a power of two); default chosen from the size. */
-  pieceLength?: number
-  /** Called as the files are hashed. */
-  onProgress?: (progress: IngestProgress) => void
-  /** Bandwidth limits of this share (on top of the node's). */
-  limits?: ShareLimits
-  /**
-   * Also compute BitTorrent v1 piece hashes while hashing, so that
-   * `encodeTorrent(share.manifest, { hybrid: true })` can export a hybrid
-   * `.torrent` without hashing the files again. Default false.
-   */
-  v1?: boolean
-}
-
-/** Options of {@link MycelNode.download}. */
-export interface DownloadOptions {
-  /** Folder to download into (default the node's download folder). */
-  dir?: string
-  /** Peers to try at once, as transport addresses (`tcp://host:port`), besides those of the magnet link. */
-  peers?: string[]
-  /** Bandwidth limits of this download (on top of the node's). */
-  limits?: ShareLimits
-  /**
-   * Download only these files of the share: paths inside it, components
-   * joined with `/` (a single-file share's file by its name). Default every
-   * file. Only their pieces are fetched (BitTorrent v2 pieces never span
-   * files), the other files are not created, and the download is done when
-   * they are. The selection is kept in the state store, so a restart
-   * resumes it; calling `download()` again with more files adds them. A
-   * streaming read of another file fetches what it reads. A path the share
-   * does not have fails the download with `FILE_NOT_FOUND`.
-   */
-  files?: readonly string[]
-}
-
-/** Figures of a whole node, for a status display. */
-export interface NodeStats {
-  peerId: string
-  addresses: string[]
-  connections: number
-  shares: number
-  bytesUploaded: number
-  bytesDownloaded: number
-  uploadRate: number
-  downloadRate: number
-  dht: DhtStats | undefined
-}
 
 /**
  * File access of the piece stores: reads block (a seeder's 128 KiB reads
@@ -86,15 +37,6 @@ export interface NodeStats {
  * pool (writing a whole piece can stall on the disk).
  */
 const pieceFileSystem: FileSystem = { ...nodeFileSystem, read: blockingFileSystem.read }
-
-/** Checks the `files` of a download: paths as text, at most as many as a share may have files. */
-function checkFiles(files: readonly string[]): readonly string[] {
-  if (!Array.isArray(files) || files.some((file) => typeof file !== 'string')) {
-    throw new TypeError('files must be an array of paths')
-  }
-  if (files.length > MANIFEST_LIMITS.maxFiles) throw new RangeError(`files: at most ${MANIFEST_LIMITS.maxFiles} paths`)
-  return files.map((file) => file.replace(/^\/+/, ''))
-}
 
 /** The key of a share in the node's maps: its infohash as lower-case hex. */
 function keyOf(infohash: string | Uint8Array): string {
@@ -285,7 +227,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     if (existing?.download !== undefined) {
       if (options.files !== undefined) {
         existing.swarm.addFiles(checkFiles(options.files))
-        void this.saveSelection(existing.swarm)
+        void saveSelection(this.parts.state, existing.swarm)
       }
       this.registry.connect(this.peerAddresses(magnet.peers, options.peers), existing.swarm)
       return existing.download
@@ -500,10 +442,10 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   private async startDownload(entry: Entry, dir: string, peers: readonly string[]): Promise<void> {
     const { state } = this.parts
     const { swarm } = entry
-    const saved = await this.loadSelection(swarm.infohashHex)
+    const saved = await loadSelection(state, swarm.infohashHex)
     const requested = entry.requestedFiles
     swarm.selectFiles(requested === undefined ? saved : [...new Set([...(saved ?? []), ...requested])])
-    await this.saveSelection(swarm)
+    await saveSelection(state, swarm)
     const manifest = await state.getManifest(swarm.infohash)
     entry.downloadDir = dir
     if (manifest !== undefined) {
@@ -580,7 +522,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const { state } = this.parts
     if (options.deleteState) {
       await state.removeShare(infohash)
-      await state.deleteValue(selectionKey(infohashHex))
+      await forgetSelection(state, infohashHex)
     } else {
       await entry.totals.save()
       if (!entry.swarm.complete) await state.updateShare(infohash, { status: 'paused' }).catch(() => {})
@@ -603,28 +545,6 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
 
   private assertOpen(): void {
     if (this.closing !== undefined) throw NodeError.closed()
-  }
-
-  /** The files a download of some files wants, as saved; undefined for every file. */
-  private async loadSelection(infohashHex: string): Promise<string[] | undefined> {
-    const saved = await this.parts.state.getValue(selectionKey(infohashHex))
-    if (saved === undefined) return undefined
-    try {
-      const files = JSON.parse(new TextDecoder().decode(saved)) as unknown
-      if (Array.isArray(files) && files.every((file) => typeof file === 'string')) return files
-    } catch {
-      // damaged: the whole share is downloaded, which loses nothing
-    }
-    return undefined
-  }
-
-  /** Saves the files a download wants (or forgets them when it wants every file). */
-  private async saveSelection(swarm: Swarm): Promise<void> {
-    const key = selectionKey(swarm.infohashHex)
-    const files = swarm.selectedFiles
-    const { state } = this.parts
-    if (files === undefined) await state.deleteValue(key).catch(() => false)
-    else await state.setValue(key, new TextEncoder().encode(JSON.stringify(files))).catch(() => {})
   }
 
   /** Adds what every share moved since the last save to its record. */

@@ -1,4 +1,5 @@
-import type { DhtNode } from '@mycel/dht'
+import type { DhtNode, DhtStats } from '@mycel/dht'
+import type { IngestProgress } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
 import type { Identity, Transport } from '@mycel/transport'
 
@@ -69,4 +70,54 @@ export interface SignalOptions {
 export interface ShareLimits {
   uploadRate?: number
   downloadRate?: number
+}
+
+/** Options of {@link MycelNode.share}. */
+export interface ShareOptions extends SignalOptions {
+  /** Piece length in bytes (a power of two); default chosen from the size. */
+  pieceLength?: number
+  /** Called as the files are hashed. */
+  onProgress?: (progress: IngestProgress) => void
+  /** Bandwidth limits of this share (on top of the node's). */
+  limits?: ShareLimits
+  /**
+   * Also compute BitTorrent v1 piece hashes while hashing, so that
+   * `encodeTorrent(share.manifest, { hybrid: true })` can export a hybrid
+   * `.torrent` without hashing the files again. Default false.
+   */
+  v1?: boolean
+}
+
+/** Options of {@link MycelNode.download}. */
+export interface DownloadOptions {
+  /** Folder to download into (default the node's download folder). */
+  dir?: string
+  /** Peers to try at once, as transport addresses (`tcp://host:port`), besides those of the magnet link. */
+  peers?: string[]
+  /** Bandwidth limits of this download (on top of the node's). */
+  limits?: ShareLimits
+  /**
+   * Download only these files of the share: paths inside it, components
+   * joined with `/` (a single-file share's file by its name). Default every
+   * file. Only their pieces are fetched (BitTorrent v2 pieces never span
+   * files), the other files are not created, and the download is done when
+   * they are. The selection is kept in the state store, so a restart
+   * resumes it; calling `download()` again with more files adds them. A
+   * streaming read of another file fetches what it reads. A path the share
+   * does not have fails the download with `FILE_NOT_FOUND`.
+   */
+  files?: readonly string[]
+}
+
+/** Figures of a whole node, for a status display. */
+export interface NodeStats {
+  peerId: string
+  addresses: string[]
+  connections: number
+  shares: number
+  bytesUploaded: number
+  bytesDownloaded: number
+  uploadRate: number
+  downloadRate: number
+  dht: DhtStats | undefined
 }

@@ -8,7 +8,7 @@ import type { Context } from '../context.js'
 import { CliError, explain } from '../errors.js'
 import { Lifetime } from '../lifetime.js'
 import { ProgressView, progressModeOf } from '../progress.js'
-import { findShare } from '../share-lookup.js'
+import { findShareManifest } from '../share-lookup.js'
 import type { ShareView } from '../views.js'
 
 /** Options of `mycel export`. */
@@ -69,15 +69,12 @@ async function withV1Hashes(context: Context, share: ShareView, manifest: Manife
  */
 export async function runExport(context: Context, input: string, options: ExportCommandOptions): Promise<number> {
   return withNodeAccess(context, async (access) => {
-    const share = findShare(input, await access.list(), context.options.dataDir)
-    const manifest = await access.manifest(share.infohash)
-    if (manifest === undefined) {
-      throw new CliError(
-        'SHARE_NOT_FOUND',
-        `the metadata of ${share.name} has not arrived yet`,
-        'wait until mycel get has found a peer, then export again',
-      )
-    }
+    const { share, manifest } = await findShareManifest(
+      access,
+      input,
+      context.options.dataDir,
+      'wait until mycel get has found a peer, then export again',
+    )
     const hybrid = options.hybrid === true
     const source = hybrid && manifest.hybrid === undefined ? await withV1Hashes(context, share, manifest) : manifest
     const torrent = encodeTorrent(source, { hybrid, createdBy: AGENT })

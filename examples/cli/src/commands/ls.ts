@@ -2,7 +2,7 @@ import { withNodeAccess } from '../access/open.js'
 import type { Context } from '../context.js'
 import { CliError } from '../errors.js'
 import { formatBytes, formatPercent, formatRate, shortInfohash, table } from '../format.js'
-import { findShare } from '../share-lookup.js'
+import { findShareManifest } from '../share-lookup.js'
 import type { SearchHitView, ShareView } from '../views.js'
 
 /** Options of `mycel ls`. */
@@ -92,15 +92,12 @@ export async function runLs(context: Context, options: LsCommandOptions): Promis
  */
 export async function runLsFiles(context: Context, input: string): Promise<number> {
   return withNodeAccess(context, async (access) => {
-    const share = findShare(input, await access.list(), context.options.dataDir)
-    const manifest = await access.manifest(share.infohash)
-    if (manifest === undefined) {
-      throw new CliError(
-        'SHARE_NOT_FOUND',
-        `the files of ${share.name} are not known yet`,
-        'its metadata has not arrived; mycel get fetches it',
-      )
-    }
+    const { share, manifest } = await findShareManifest(
+      access,
+      input,
+      context.options.dataDir,
+      'mycel get fetches it from a peer',
+    )
     const files = manifest.files.map((file) => ({
       path: manifest.singleFile ? manifest.name : file.path.join('/'),
       bytes: file.length,
