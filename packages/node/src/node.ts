@@ -150,6 +150,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     this.control = {
       remove: (infohash, options) => this.stopShare(infohash, options),
       contentPath: (infohash) => this.entries.get(keyOf(infohash))?.contentPath,
+      progress: (progress) => this.emit('download-progress', progress), // throttled by the Download
     }
   }
 
@@ -418,10 +419,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       this.environment,
       {
         onManifest: (manifest) => void this.onManifest(entry, manifest),
-        onProgress: () => {
-          entry.download?.onProgress()
-          if (entry.download) this.emit('download-progress', progressOf(entry.swarm, entry.name))
-        },
+        onProgress: () => entry.download?.onProgress(),
         onComplete: () => void this.onComplete(entry),
         onIncomplete: () => {
           entry.download?.reopen()

@@ -125,7 +125,11 @@ export class Swarm implements ServedShare {
     return this.selection.paths
   }
 
-  /** Bytes and pieces wanted, and wanted pieces held (the figures of a download's progress). */
+  /**
+   * Bytes and pieces wanted, and wanted pieces held (the figures of a
+   * download's progress). Counters kept as pieces are stored and wanted:
+   * cheap to ask on every event.
+   */
   get wanted(): { bytes: number; pieces: number; held: number } {
     const have = this.have
     return {
@@ -151,14 +155,9 @@ export class Swarm implements ServedShare {
     this.wantMore(this.selection.addFiles(files, this.have))
   }
 
-  /** Bytes of verified pieces held. */
+  /** Bytes of verified pieces held, counted as {@link Swarm.wanted} is (a counter, not a walk over the pieces). */
   get verifiedBytes(): number {
-    const { manifest, have } = this
-    if (manifest === undefined || have === undefined) return 0
-    if (have.isComplete()) return manifest.totalLength
-    let total = 0
-    for (const piece of have.pieces()) total += manifest.pieceSize(piece)
-    return total
+    return this.have === undefined ? 0 : this.selection.heldBytes
   }
 
   /** The error that stopped the download, if any. */
@@ -492,8 +491,7 @@ export class Swarm implements ServedShare {
 
   private onPieceStored(piece: number): void {
     const have = this.have as Bitfield
-    have.set(piece)
-    this.selection.stored(piece)
+    if (have.set(piece)) this.selection.stored(piece)
     this.downloaded.add((this.manifest as Manifest).pieceSize(piece))
     for (const [peer, member] of this.members) {
       if (!member.bits?.get(piece)) peer.send({ type: 'have', infohash: this.infohash, piece })
