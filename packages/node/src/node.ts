@@ -20,6 +20,7 @@ import { Discovery } from './discovery.js'
 import { NodeError } from './errors.js'
 import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
 import { Download, type HandleControl, progressOf, type Share, statsOf } from './handles.js'
+import { addKnownManifest } from './known-manifest.js'
 import type { DownloadOptions, NodeStats, ShareLimits, ShareOptions, SignalOptions } from './options.js'
 import type { ConnectionPool } from './peer/pool.js'
 import { PeerRegistry } from './peer/registry.js'
@@ -309,6 +310,31 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const bytes = typeof infohash === 'string' ? Uint8Array.from(Buffer.from(infohash, 'hex')) : infohash
     if (bytes.length !== 32) throw new NodeError('SHARE_NOT_FOUND', 'an infohash is 32 bytes (64 hex digits)')
     return this.parts.state.getManifest(bytes)
+  }
+
+  /**
+   * Makes a share's manifest known to the node, such as one read from a
+   * `.torrent` file with `decodeTorrent`, so that a download of its infohash
+   * starts without fetching the metadata from peers. It is kept in the state
+   * store like fetched metadata; a download of the share that is waiting
+   * for its metadata takes it at once.
+   *
+   * @param manifest - a manifest from `decodeTorrent`, `decodeMetadata` or `ingest` (they validate it)
+   * @param options - abort signal
+   * @throws `CLOSED`, `ABORTED`; `TypeError` for something that is not a manifest; a `StoreError` when
+   *   the state store cannot save it
+   *
+   * @example
+   * ```ts
+   * const { manifest } = decodeTorrent(await readFile('photos.torrent'))
+   * await node.addManifest(manifest)
+   * const download = node.download(manifest.infohashHex, { dir: './in' })
+   * ```
+   */
+  async addManifest(manifest: Manifest, options: SignalOptions = {}): Promise<void> {
+    this.assertOpen()
+    await addKnownManifest(this.parts.state, manifest, options.signal)
+    this.entries.get(manifest.infohashHex)?.swarm.useManifest(manifest)
   }
 
   /**

@@ -83,6 +83,8 @@ export class Swarm implements ServedShare {
   private readonly members = new Map<PeerConnection, Member>()
   private downloader: Downloader | undefined
   private fetcher: MetadataFetcher | undefined
+  /** A manifest handed over (useManifest) before the metadata fetch started. */
+  private givenManifest: Manifest | undefined
   private readonly sentBitfield = new WeakSet<PeerConnection>()
   private readonly proofTrees = new Map<number, Promise<PieceTree>>()
   private readonly waiters = new Set<() => void>()
@@ -177,11 +179,33 @@ export class Swarm implements ServedShare {
   /** Starts a download that knows only the infohash: the metadata comes from members. */
   fetchMetadata(): void {
     if (this.manifest !== undefined || this.fetcher !== undefined) return
+    const given = this.givenManifest
+    if (given !== undefined) {
+      this.givenManifest = undefined
+      void this.onMetadata(given, encodeMetadata(given))
+      return
+    }
     this.fetcher = new MetadataFetcher(this.infohash, {
       onManifest: (manifest, metadata) => void this.onMetadata(manifest, metadata),
       onBadMetadata: (peer, error) => this.environment.ban(peer, `sent bad metadata: ${error.code}`),
     })
     for (const [peer, member] of this.members) if ((member.rawBits?.length ?? 0) > 0) this.fetcher.addPeer(peer)
+  }
+
+  /**
+   * Takes a manifest known from elsewhere (a `.torrent` file) in place of
+   * fetching the metadata from members: a fetch in progress stops and the
+   * download starts; one not started yet never starts. Does nothing once the
+   * manifest is known.
+   */
+  useManifest(manifest: Manifest): void {
+    if (this.manifest !== undefined || manifest.infohashHex !== this.infohashHex) return
+    if (this.fetcher === undefined) {
+      this.givenManifest = manifest // fetchMetadata() takes it
+      return
+    }
+    this.fetcher.stop()
+    void this.onMetadata(manifest, encodeMetadata(manifest))
   }
 
   /** Sends our bitfield to a connected peer, asking it to join. */
