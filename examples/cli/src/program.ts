@@ -56,6 +56,8 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
     .option('-q, --quiet', 'no progress and no notes: only results and errors')
     .option('--debug', 'print stack traces of errors')
     .showSuggestionAfterError(true)
+    // `mycel <command> --help` lists the global options too (they go before or after the command)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       outputError: (text, write) => {
