@@ -25,7 +25,7 @@ export interface DownloadProgress {
    * selected files of a download of some files (`DownloadOptions.files`).
    */
   totalBytes: number | undefined
-  /** Bytes of pieces received and verified. */
+  /** Bytes of pieces received and verified, counted as `totalBytes` is (the selected files' pieces). */
   verifiedBytes: number
   /** Pieces verified, and to download in all (0 before the metadata); counted as `totalBytes` is. */
   piecesVerified: number
