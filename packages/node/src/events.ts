@@ -25,7 +25,7 @@ export interface DownloadProgress {
    * selected files of a download of some files (`DownloadOptions.files`).
    */
   totalBytes: number | undefined
-  /** Bytes of pieces received and verified. */
+  /** Bytes of pieces received and verified, counted as `totalBytes` is (the selected files' pieces). */
   verifiedBytes: number
   /** Pieces verified, and to download in all (0 before the metadata); counted as `totalBytes` is. */
   piecesVerified: number
@@ -75,7 +75,7 @@ export type NodeEvents = {
   'share-added': (infohash: string, name: string) => void
   /** A share was removed. */
   'share-removed': (infohash: string) => void
-  /** A download made progress. */
+  /** A download made progress: at most every 250 ms per download, and once more when it completes. */
   'download-progress': (progress: DownloadProgress) => void
   /** A download completed. */
   'download-done': (progress: DownloadProgress) => void
@@ -87,7 +87,7 @@ export type NodeEvents = {
 export type DownloadEvents = {
   /** The metadata arrived (for a download started from a magnet link). */
   metadata: (manifest: Manifest) => void
-  /** More pieces verified, or the peers changed. */
+  /** More pieces verified, or the peers changed: at most every 250 ms, and once more when the download completes. */
   progress: (progress: DownloadProgress) => void
   /** Every piece is verified and stored. */
   done: (progress: DownloadProgress) => void

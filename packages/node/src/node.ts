@@ -20,6 +20,7 @@ import { Discovery } from './discovery.js'
 import { NodeError } from './errors.js'
 import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
 import { Download, type HandleControl, progressOf, type Share, statsOf } from './handles.js'
+import { addKnownManifest } from './known-manifest.js'
 import type { DownloadOptions, NodeStats, ShareLimits, ShareOptions, SignalOptions } from './options.js'
 import type { ConnectionPool } from './peer/pool.js'
 import { PeerRegistry } from './peer/registry.js'
@@ -150,6 +151,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     this.control = {
       remove: (infohash, options) => this.stopShare(infohash, options),
       contentPath: (infohash) => this.entries.get(keyOf(infohash))?.contentPath,
+      progress: (progress) => this.emit('download-progress', progress), // throttled by the Download
     }
   }
 
@@ -311,6 +313,31 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   }
 
   /**
+   * Makes a share's manifest known to the node, such as one read from a
+   * `.torrent` file with `decodeTorrent`, so that a download of its infohash
+   * starts without fetching the metadata from peers. It is kept in the state
+   * store like fetched metadata; a download of the share that is waiting
+   * for its metadata takes it at once.
+   *
+   * @param manifest - a manifest from `decodeTorrent`, `decodeMetadata` or `ingest` (they validate it)
+   * @param options - abort signal
+   * @throws `CLOSED`, `ABORTED`; `TypeError` for something that is not a manifest; a `StoreError` when
+   *   the state store cannot save it
+   *
+   * @example
+   * ```ts
+   * const { manifest } = decodeTorrent(await readFile('photos.torrent'))
+   * await node.addManifest(manifest)
+   * const download = node.download(manifest.infohashHex, { dir: './in' })
+   * ```
+   */
+  async addManifest(manifest: Manifest, options: SignalOptions = {}): Promise<void> {
+    this.assertOpen()
+    await addKnownManifest(this.parts.state, manifest, options.signal)
+    this.entries.get(manifest.infohashHex)?.swarm.useManifest(manifest)
+  }
+
+  /**
    * Transfer figures of a share this node runs (seeded or downloaded):
    * rates, bytes in this run, and all-time totals kept across restarts.
    * Undefined when the node does not run it (see {@link MycelNode.list} for
@@ -418,10 +445,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       this.environment,
       {
         onManifest: (manifest) => void this.onManifest(entry, manifest),
-        onProgress: () => {
-          entry.download?.onProgress()
-          if (entry.download) this.emit('download-progress', progressOf(entry.swarm, entry.name))
-        },
+        onProgress: () => entry.download?.onProgress(),
         onComplete: () => void this.onComplete(entry),
         onIncomplete: () => {
           entry.download?.reopen()

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path'
 import type { Download, DownloadProgress } from '@mycel/node'
-import { type MagnetLink, type Manifest, parseMagnet } from '@mycel/pieces'
+import { type Manifest, parseMagnet } from '@mycel/pieces'
 import type { Context } from '../context.js'
 import { CliError, explain } from '../errors.js'
 import { formatBytes, formatDuration, formatPercent } from '../format.js'
+import { readGetInput } from '../get-input.js'
 import { Lifetime } from '../lifetime.js'
 import { type ProgressFrame, ProgressView, progressModeOf } from '../progress.js'
 import { seedUntilStopped } from '../seeding.js'
@@ -173,32 +174,28 @@ function printDone(
 }
 
 /**
- * `mycel get <magnet|infohash>`: downloads a share with a live progress bar
- * (percent, speed, ETA, peers), verifies the files on disk against the
- * manifest, and prints where they are. Run again after an interruption, it
- * resumes from the pieces already verified.
+ * `mycel get <magnet|infohash|file.torrent>`: downloads a share with a live
+ * progress bar (percent, speed, ETA, peers), verifies the files on disk
+ * against the manifest, and prints where they are. Run again after an
+ * interruption, it resumes from the pieces already verified.
  *
  * @param context - the command's context
- * @param link - magnet link or hex infohash
+ * @param link - magnet link, hex infohash, or the path of a v2 or hybrid `.torrent` file
  * @param options - output folder, peer timeout, direct peers, seeding afterwards, verification
  * @returns the exit status: 0 when the files are complete and verified
  */
 export async function runGet(context: Context, link: string, options: GetCommandOptions): Promise<number> {
-  let magnet: MagnetLink
-  try {
-    magnet = parseMagnet(link)
-  } catch (error) {
-    throw explain(error, context.explain)
-  }
+  const input = await readGetInput(context, link) // a .torrent file brings its manifest
   const timeoutMs = parseTimeout(options.timeout)
   const peers = (options.peer ?? []).map(peerAddress)
   const dir = resolve(options.output ?? '.')
-  const infohash = hexOf(magnet.infohash)
+  const { infohash, link: uri } = input
   const lifetime = new Lifetime()
   try {
     const session = await openNodeSession(context, lifetime)
     try {
-      const code = await download(context, session, lifetime, { link, infohash, dir, peers, timeoutMs, options })
+      if (input.manifest !== undefined) await session.node.addManifest(input.manifest)
+      const code = await download(context, session, lifetime, { link: uri, infohash, dir, peers, timeoutMs, options })
       if (code === 0 && options.seed === true) await seedUntilStopped(context, session, lifetime)
       return code
     } catch (error) {

@@ -83,6 +83,8 @@ export class Swarm implements ServedShare {
   private readonly members = new Map<PeerConnection, Member>()
   private downloader: Downloader | undefined
   private fetcher: MetadataFetcher | undefined
+  /** A manifest handed over (useManifest) before the metadata fetch started. */
+  private givenManifest: Manifest | undefined
   private readonly sentBitfield = new WeakSet<PeerConnection>()
   private readonly proofTrees = new Map<number, Promise<PieceTree>>()
   private readonly waiters = new Set<() => void>()
@@ -125,7 +127,11 @@ export class Swarm implements ServedShare {
     return this.selection.paths
   }
 
-  /** Bytes and pieces wanted, and wanted pieces held (the figures of a download's progress). */
+  /**
+   * Bytes and pieces wanted, and wanted pieces held (the figures of a
+   * download's progress). Counters kept as pieces are stored and wanted:
+   * cheap to ask on every event.
+   */
   get wanted(): { bytes: number; pieces: number; held: number } {
     const have = this.have
     return {
@@ -151,14 +157,9 @@ export class Swarm implements ServedShare {
     this.wantMore(this.selection.addFiles(files, this.have))
   }
 
-  /** Bytes of verified pieces held. */
+  /** Bytes of verified pieces held, counted as {@link Swarm.wanted} is (a counter, not a walk over the pieces). */
   get verifiedBytes(): number {
-    const { manifest, have } = this
-    if (manifest === undefined || have === undefined) return 0
-    if (have.isComplete()) return manifest.totalLength
-    let total = 0
-    for (const piece of have.pieces()) total += manifest.pieceSize(piece)
-    return total
+    return this.have === undefined ? 0 : this.selection.heldBytes
   }
 
   /** The error that stopped the download, if any. */
@@ -178,11 +179,33 @@ export class Swarm implements ServedShare {
   /** Starts a download that knows only the infohash: the metadata comes from members. */
   fetchMetadata(): void {
     if (this.manifest !== undefined || this.fetcher !== undefined) return
+    const given = this.givenManifest
+    if (given !== undefined) {
+      this.givenManifest = undefined
+      void this.onMetadata(given, encodeMetadata(given))
+      return
+    }
     this.fetcher = new MetadataFetcher(this.infohash, {
       onManifest: (manifest, metadata) => void this.onMetadata(manifest, metadata),
       onBadMetadata: (peer, error) => this.environment.ban(peer, `sent bad metadata: ${error.code}`),
     })
     for (const [peer, member] of this.members) if ((member.rawBits?.length ?? 0) > 0) this.fetcher.addPeer(peer)
+  }
+
+  /**
+   * Takes a manifest known from elsewhere (a `.torrent` file) in place of
+   * fetching the metadata from members: a fetch in progress stops and the
+   * download starts; one not started yet never starts. Does nothing once the
+   * manifest is known.
+   */
+  useManifest(manifest: Manifest): void {
+    if (this.manifest !== undefined || manifest.infohashHex !== this.infohashHex) return
+    if (this.fetcher === undefined) {
+      this.givenManifest = manifest // fetchMetadata() takes it
+      return
+    }
+    this.fetcher.stop()
+    void this.onMetadata(manifest, encodeMetadata(manifest))
   }
 
   /** Sends our bitfield to a connected peer, asking it to join. */
@@ -492,8 +515,7 @@ export class Swarm implements ServedShare {
 
   private onPieceStored(piece: number): void {
     const have = this.have as Bitfield
-    have.set(piece)
-    this.selection.stored(piece)
+    if (have.set(piece)) this.selection.stored(piece)
     this.downloaded.add((this.manifest as Manifest).pieceSize(piece))
     for (const [peer, member] of this.members) {
       if (!member.bits?.get(piece)) peer.send({ type: 'have', infohash: this.infohash, piece })
