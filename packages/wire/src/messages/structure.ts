@@ -2,25 +2,15 @@ import { WireError } from '../errors.js'
 import { MESSAGE_LIMITS as L } from './limits.js'
 
 /**
- * Bytes each fixed-size msgpack value takes after its type byte, indexed by
- * the type byte (0xc0 to 0xdf); -1 marks containers, strings, bins and exts,
- * whose size is read from the header, and 0xc1, which msgpack never uses.
+ * Bytes that follow the type byte of a fixed-size value (nil, booleans,
+ * floats, integers from 0xc0 to 0xd3), indexed by type byte - 0xc0; -1 for
+ * the other types of that range, whose size is in their header, and 0xc1,
+ * which msgpack never uses.
  */
-const FIXED_TAIL: Record<number, number> = {
-  192: 0, // nil
-  194: 0, // false
-  195: 0, // true
-  202: 4, // float 32
-  203: 8, // float 64
-  204: 1, // uint 8
-  205: 2,
-  206: 4,
-  207: 8,
-  208: 1, // int 8
-  209: 2,
-  210: 4,
-  211: 8,
-}
+const FIXED_TAIL = new Int8Array([0, -1, 0, 0, -1, -1, -1, -1, -1, -1, 4, 8, 1, 2, 4, 8, 1, 2, 4, 8])
+
+/** Values still to read in each open container (reused: the walk is synchronous and never re-entered). */
+const left = new Int32Array(L.maxDepth + 1)
 
 /**
  * Walks the msgpack headers of one message without decoding it, and refuses
@@ -44,7 +34,6 @@ export function checkMessageStructure(bytes: Uint8Array): void {
     throw new WireError('MESSAGE_MALFORMED', 'a message must be a msgpack map')
   }
   // left[d]: values still to read in the open container at depth d (depth 0: the message itself).
-  const left = new Array<number>(L.maxDepth + 1).fill(0)
   left[0] = 1
   let depth = 0
   let offset = 0
@@ -60,27 +49,32 @@ export function checkMessageStructure(bytes: Uint8Array): void {
       throw new WireError('MESSAGE_TOO_LARGE', `a message holds at most ${L.maxValues} msgpack values`)
     }
     const type = bytes[offset++] as number
+    // children: values inside a list or map (-1 for any other value); skip: bytes after the type byte.
     let children = -1
     let skip = 0
-    if (type <= 0x7f || type >= 0xe0)
-      skip = 0 // fixint
-    else if (type <= 0x8f)
-      children = 2 * (type & 0x0f) // fixmap
-    else if (type <= 0x9f)
+    if (type <= 0x7f || type >= 0xe0) {
+      skip = 0 // positive and negative fixint
+    } else if (type <= 0x8f) {
+      children = 2 * (type & 0x0f) // fixmap: a key and a value per entry
+    } else if (type <= 0x9f) {
       children = type & 0x0f // fixarray
-    else if (type <= 0xbf)
+    } else if (type <= 0xbf) {
       skip = type & 0x1f // fixstr
-    else if (type === 0xdc || type === 0xdd) children = readLength(bytes, offset, type === 0xdc ? 2 : 4)
-    else if (type === 0xde || type === 0xdf) children = 2 * readLength(bytes, offset, type === 0xde ? 2 : 4)
-    else if (type === 0xc4 || type === 0xd9)
+    } else if (type === 0xdc || type === 0xdd) {
+      children = readLength(bytes, offset, type === 0xdc ? 2 : 4) // array 16, 32
+    } else if (type === 0xde || type === 0xdf) {
+      children = 2 * readLength(bytes, offset, type === 0xde ? 2 : 4) // map 16, 32
+    } else if (type === 0xc4 || type === 0xd9) {
       skip = 1 + readLength(bytes, offset, 1) // bin 8, str 8
-    else if (type === 0xc5 || type === 0xda) skip = 2 + readLength(bytes, offset, 2)
-    else if (type === 0xc6 || type === 0xdb) skip = 4 + readLength(bytes, offset, 4)
-    else if ((type >= 0xc7 && type <= 0xc9) || (type >= 0xd4 && type <= 0xd8)) {
+    } else if (type === 0xc5 || type === 0xda) {
+      skip = 2 + readLength(bytes, offset, 2) // bin 16, str 16
+    } else if (type === 0xc6 || type === 0xdb) {
+      skip = 4 + readLength(bytes, offset, 4) // bin 32, str 32
+    } else if ((type >= 0xc7 && type <= 0xc9) || (type >= 0xd4 && type <= 0xd8)) {
       throw malformed(`extension type 0x${type.toString(16)} at byte ${offset - 1}: messages use none`)
     } else {
-      const tail = FIXED_TAIL[type]
-      if (tail === undefined) throw malformed(`byte 0x${type.toString(16)} at ${offset - 1} starts no msgpack value`)
+      const tail = FIXED_TAIL[type - 0xc0] as number
+      if (tail < 0) throw malformed(`byte 0x${type.toString(16)} at ${offset - 1} starts no msgpack value`)
       skip = tail
     }
     if (children < 0) {
