@@ -170,8 +170,9 @@ export class Download extends (EventEmitter as new () => TypedEmitter<DownloadEv
     this.progressTimer.unref?.()
   }
 
-  /** @internal */
+  /** @internal Settles `done()`; nothing happens once it failed (a failure is final until `reopen`). */
   complete(): void {
+    if (this.settled) return
     clearTimeout(this.progressTimer)
     const progress = this.progress
     this.emit('progress', progress)
