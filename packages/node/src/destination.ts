@@ -1,7 +1,7 @@
 import { lstat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Bitfield, type Manifest } from '@mycel/pieces'
-import { type PieceStore, recheck, type StateStore } from '@mycel/store'
+import { type PieceStore, recheck, type StateStore, StoreError } from '@mycel/store'
 import { downloadContentPath } from '@mycel/store/fs'
 import { NodeError } from './errors.js'
 import { destinationKey } from './state-keys.js'
@@ -81,9 +81,8 @@ export async function openDestination(
   const { state } = options
   const contentPath = downloadContentPath(manifest, dir)
   const claimed = await claimedDestination(state, manifest.infohashHex)
-  if (claimed === contentPath || (claimed === undefined && (await wroteThere(state, manifest, contentPath)))) {
+  if (claimed === contentPath) {
     const store = await options.open('adopt')
-    if (claimed === undefined) await claim(state, manifest, contentPath)
     const have = (await state.getBitfield(manifest.infohash)) ?? new Bitfield(manifest.pieceCount)
     return { store, have, contentPath }
   }
@@ -121,19 +120,20 @@ export async function openDestination(
   }
 }
 
+/**
+ * After a download failed: one that met a file it did not create
+ * (`StoreError` `FILE_EXISTS`: it appeared after the destination was
+ * checked) gives up its claim, so that its next run checks the destination
+ * again instead of taking that file for its own.
+ */
+export async function releaseClaimAfter(state: StateStore, infohashHex: string, error: unknown): Promise<void> {
+  if (!(error instanceof StoreError) || error.code !== 'FILE_EXISTS') return
+  await state.deleteValue(destinationKey(infohashHex)).catch(() => false)
+}
+
 /** Records that this node writes the download's files at `contentPath`. */
 async function claim(state: StateStore, manifest: Manifest, contentPath: string): Promise<void> {
   await state.setValue(destinationKey(manifest.infohashHex), new TextEncoder().encode(contentPath))
-}
-
-/**
- * A download recorded before destinations were claimed: its record says it
- * writes at `contentPath` and has verified pieces there.
- */
-async function wroteThere(state: StateStore, manifest: Manifest, contentPath: string): Promise<boolean> {
-  const record = await state.getShare(manifest.infohash)
-  if (record?.role !== 'download' || record.contentPath !== contentPath) return false
-  return ((await state.getBitfield(manifest.infohash))?.count() ?? 0) > 0
 }
 
 /** What is at `path` (not following a link), or undefined when nothing is. */

@@ -18,7 +18,13 @@ import {
 import type { Identity } from '@mycel/transport'
 import type TypedEmitter from 'typed-emitter'
 import { baselineStamps, type FileStamp, saveCompleteStamps, watchSeed } from './content-watch.js'
-import { checkExisting, claimedDestination, type ExistingFiles, openDestination } from './destination.js'
+import {
+  checkExisting,
+  claimedDestination,
+  type ExistingFiles,
+  openDestination,
+  releaseClaimAfter,
+} from './destination.js'
 import { Discovery } from './discovery.js'
 import { NodeError } from './errors.js'
 import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
@@ -559,6 +565,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     this.emit('download-error', entry.swarm.infohashHex, error)
     const message = error instanceof Error ? error.message : String(error)
     await this.parts.state.updateShare(entry.swarm.infohash, { status: 'error', lastError: message }).catch(() => {})
+    await releaseClaimAfter(this.parts.state, entry.swarm.infohashHex, error)
   }
 
   private async stopShare(infohash: Uint8Array, options: { deleteState: boolean }): Promise<void> {

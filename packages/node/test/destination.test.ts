@@ -156,6 +156,31 @@ describe('a download whose destination holds files the node did not write', () =
   })
 })
 
+describe('a file that appears at the destination during a download', () => {
+  it('is left as it is: the download fails, and its next run checks the destination again', async () => {
+    const { network, seeder, share } = await folderSeed()
+    const target = await dir()
+    const state = new MemoryStateStore()
+    const leecher = await memoryNode(network.transport(), { state })
+    const first = leecher.download(share.magnet, { dir: target, peers: seeder.addresses, files: ['a.bin'] })
+    await first.done()
+    await mkdir(join(target, 'album', 'sub'))
+    await writeFile(join(target, 'album', 'sub', 'b.bin'), LETTER) // the user puts a file there meanwhile
+    leecher.download(share.magnet, { files: ['sub/b.bin'] })
+    const error = await failure(first.done())
+    expect(error).toBeInstanceOf(StoreError)
+    expect(error).toMatchObject({ code: 'FILE_EXISTS' })
+    expect(await readFile(join(target, 'album', 'sub', 'b.bin'), 'utf8')).toBe(LETTER)
+    await leecher.close()
+
+    const again = await memoryNode(network.transport(), { state })
+    nodes.push(again)
+    const refused = await failure(again.download(share.magnet, { dir: target, peers: seeder.addresses }).done())
+    expect(refused).toMatchObject({ code: 'DESTINATION_EXISTS' })
+    expect(await readFile(join(target, 'album', 'sub', 'b.bin'), 'utf8')).toBe(LETTER)
+  })
+})
+
 describe('a download folder that cannot be made', () => {
   it('fails the download at once, before looking for peers', async () => {
     const { share } = await singleFileSeed()
