@@ -18,13 +18,7 @@ import {
 import type { Identity } from '@mycel/transport'
 import type TypedEmitter from 'typed-emitter'
 import { baselineStamps, type FileStamp, saveCompleteStamps, watchSeed } from './content-watch.js'
-import {
-  checkExisting,
-  claimedDestination,
-  type ExistingFiles,
-  openDestination,
-  releaseClaimAfter,
-} from './destination.js'
+import * as destination from './destination.js'
 import { Discovery } from './discovery.js'
 import { NodeError } from './errors.js'
 import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
@@ -80,7 +74,7 @@ interface Entry {
   /** Files the caller asked for when it started the download (merged with a saved selection). */
   requestedFiles?: readonly string[]
   /** What the download does with files it finds at its destination. */
-  existingFiles?: ExistingFiles
+  existingFiles?: destination.ExistingFiles
   download?: Download
   share?: Share
 }
@@ -265,7 +259,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const download = new Download(entry.swarm, name, this.control, entry.totals)
     entry.download = download
     if (options.files !== undefined) entry.requestedFiles = checkFiles(options.files)
-    if (options.existingFiles !== undefined) entry.existingFiles = checkExisting(options.existingFiles)
+    if (options.existingFiles !== undefined) entry.existingFiles = destination.checkExisting(options.existingFiles)
     const peers = this.peerAddresses(magnet.peers, options.peers)
     this.startDownload(entry, resolve(options.dir ?? this.parts.downloadDir), peers).catch((error) => {
       entry.swarm.fail(error)
@@ -489,7 +483,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const requested = entry.requestedFiles
     swarm.selectFiles(requested === undefined ? saved : [...new Set([...(saved ?? []), ...requested])])
     // A download that wrote before resumes where its files are; a new one checks its folder before any peer.
-    const claimed = await claimedDestination(state, swarm.infohashHex)
+    const claimed = await destination.claimedDestination(state, swarm.infohashHex)
     entry.downloadDir = claimed === undefined ? dir : dirname(claimed)
     await prepareDownloadFolder(entry.downloadDir, { fileSystem: pieceFileSystem })
     const manifest = await state.getManifest(swarm.infohash)
@@ -524,16 +518,13 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const { state } = this.parts
     checkFilesOf(manifest, entry.swarm.selectedFiles)
     const dir = entry.downloadDir ?? this.parts.downloadDir
-    const opened = await openDestination(manifest, dir, {
+    const storeOptions = { pool: this.parts.files, fileSystem: pieceFileSystem, directWrites: this.parts.directWrites }
+    const open = (existingFiles: 'refuse' | 'adopt') =>
+      openDownloadStore(manifest, dir, { ...storeOptions, existingFiles })
+    const opened = await destination.openDestination(manifest, dir, {
       state,
       existing: entry.existingFiles ?? 'refuse',
-      open: (existingFiles) =>
-        openDownloadStore(manifest, dir, {
-          pool: this.parts.files,
-          fileSystem: pieceFileSystem,
-          directWrites: this.parts.directWrites,
-          existingFiles,
-        }),
+      open,
     })
     entry.contentPath = opened.contentPath
     await saveSelection(state, entry.swarm)
@@ -565,7 +556,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     this.emit('download-error', entry.swarm.infohashHex, error)
     const message = error instanceof Error ? error.message : String(error)
     await this.parts.state.updateShare(entry.swarm.infohash, { status: 'error', lastError: message }).catch(() => {})
-    await releaseClaimAfter(this.parts.state, entry.swarm.infohashHex, error)
+    await destination.releaseClaimAfter(this.parts.state, entry.swarm.infohashHex, error)
   }
 
   private async stopShare(infohash: Uint8Array, options: { deleteState: boolean }): Promise<void> {
