@@ -171,11 +171,6 @@ export class ContentWatch implements ContentGuard {
     }
   }
 
-  /** Waits for the re-verifications started so far (for tests and a clean stop). */
-  settled(): Promise<void> {
-    return this.verifying
-  }
-
   stop(): void {
     this.stopped = true
     clearInterval(this.relook)
