@@ -115,6 +115,10 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
     )
     .option('--seed', 'keep seeding after the download until Ctrl-C')
     .option('--no-verify', 'skip reading the files back to verify them at the end')
+    .option(
+      '--verify-existing',
+      'files of the share already in the folder (not downloaded by this data folder) are verified in place: keep what matches, download the rest',
+    )
     .action(action((context, link: string, options: Parameters<typeof runGet>[2]) => runGet(context, link, options)))
 
   program

@@ -10,6 +10,7 @@ import { loadOrCreateIdentity } from '@mycel/transport/node'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { webSocketTransport } from '@mycel/transport/ws'
 import { type HelloMessage, PROTOCOL_VERSION } from '@mycel/wire'
+import { DEFAULT_CHANGE_CHECK_INTERVAL_MS } from './content-watch.js'
 import { NodeError } from './errors.js'
 import { MycelNode } from './node.js'
 import type { NodeLimits, NodeOptions } from './options.js'
@@ -70,6 +71,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       files,
       downloadDir: resolve(options.downloadDir ?? join(dataDir, 'downloads')),
       directWrites: options.directWrites ?? true,
+      changeCheckInterval: checkInterval(options.changeCheckInterval),
       limits,
       createPool: (registry) => {
         const pool: ConnectionPool = new ConnectionPool({
@@ -123,6 +125,12 @@ async function openDht(options: NodeOptions, state: StateStore): Promise<DhtNode
     bootstrap: options.bootstrap ?? [],
     ...(routingTable ? { routingTable } : {}),
   })
+}
+
+function checkInterval(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_CHANGE_CHECK_INTERVAL_MS
+  if (!Number.isFinite(value) || value < 0) throw new RangeError('changeCheckInterval must be a non-negative number')
+  return value
 }
 
 function resolveLimits(limits: NodeLimits): Required<NodeLimits> {

@@ -63,6 +63,26 @@ export interface ShareStats {
   totalDownloaded: number
 }
 
+/**
+ * A shared file changed on disk since the node verified it (see
+ * `NodeOptions.changeCheckInterval`): what the node serves of it now.
+ */
+export interface ShareChange {
+  /** Infohash, hex. */
+  infohash: string
+  name: string
+  /** The file that changed, on disk. */
+  path: string
+  /**
+   * Pieces of that file that no longer match the share, and that the node
+   * no longer serves (every piece when the file is gone). 0 when the file
+   * matches again (it was put back), and every piece is served again.
+   */
+  mismatchedPieces: number
+  /** Pieces of that file. */
+  filePieces: number
+}
+
 /** Events of a {@link MycelNode}. */
 export type NodeEvents = {
   /** A peer connected and said hello. */
@@ -81,6 +101,8 @@ export type NodeEvents = {
   'download-done': (progress: DownloadProgress) => void
   /** A download stopped on an error. */
   'download-error': (infohash: string, error: unknown) => void
+  /** A shared file changed on disk: pieces of it no longer match and are not served (or match again). */
+  'share-changed': (change: ShareChange) => void
 }
 
 /** Events of a {@link Download}. */

@@ -168,8 +168,9 @@ export class Download extends (EventEmitter as new () => TypedEmitter<DownloadEv
     this.progressEvents.changed()
   }
 
-  /** @internal */
+  /** @internal Settles `done()`; nothing happens once it failed (a failure is final until `reopen`). */
   complete(): void {
+    if (this.settled) return
     this.progressEvents.flush() // the last `progress` shows the download complete
     const progress = this.progress
     this.emit('done', progress)

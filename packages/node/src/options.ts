@@ -2,6 +2,7 @@ import type { DhtNode, DhtStats } from '@mycel/dht'
 import type { IngestProgress } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
 import type { Identity, Transport } from '@mycel/transport'
+import type { ExistingFiles } from './destination.js'
 
 /** Options of {@link createNode}. Every one has a default that works. */
 export interface NodeOptions {
@@ -42,6 +43,18 @@ export interface NodeOptions {
    * from pushing other programs' data out of the cache (docs/decisions.md).
    */
   directWrites?: boolean
+  /**
+   * How often, at most, a shared file is looked at for changes before pieces
+   * are read from it for a peer, in milliseconds: one `lstat` of the file,
+   * comparing its size, modification and change times and inode with those
+   * of the file the node verified (always before the first read, and for
+   * every shared file when a share is resumed at start). A file that changed
+   * is re-hashed before any more of it is served; pieces that no longer
+   * match are not served, and the node emits `share-changed`. Default 2000;
+   * 0 looks before every read. A change within this window after the last
+   * look can still reach a peer, which then finds the piece corrupt.
+   */
+  changeCheckInterval?: number
   /** Aborts startup; everything opened so far is closed again. */
   signal?: AbortSignal
 }
@@ -104,9 +117,23 @@ export interface DownloadOptions {
    * they are. The selection is kept in the state store, so a restart
    * resumes it; calling `download()` again with more files adds them. A
    * streaming read of another file fetches what it reads. A path the share
-   * does not have fails the download with `FILE_NOT_FOUND`.
+   * does not have fails the download with `FILE_NOT_FOUND` before anything
+   * is saved or written (once the manifest is known).
    */
   files?: readonly string[]
+  /**
+   * What to do with files of the share that are already at the destination
+   * but that this node did not write (it writes only where its state store
+   * says it wrote before): `refuse` (the default) fails the download with
+   * `NodeError` `DESTINATION_EXISTS`, naming the path, before anything is
+   * written; `verify` re-hashes them in place, keeps the pieces that match
+   * (a complete copy is done at once, nothing downloaded) and downloads the
+   * rest, writing over what does not match. A folder, link or special file
+   * where the share has a file (or the reverse) is refused either way. The
+   * check happens when the manifest is known: at once when the node has it,
+   * else when it arrives from peers, always before the first write.
+   */
+  existingFiles?: ExistingFiles
 }
 
 /** Figures of a whole node, for a status display. */

@@ -48,12 +48,18 @@ describe('hostile peers', () => {
     await writeFile(join(corruptDir, 'data.bin'), bytes)
     // The honest seeder is slow, so the fast corrupt one is surely asked for pieces.
     const honest = await memoryNode(network.transport(), { limits: { uploadRate: 1024 * 1024 } })
-    const corrupt = await memoryNode(network.transport())
+    // A seeder looks at its file before serving, and then only once an hour: a change right after that look
+    // goes unnoticed for an hour, and the file is served as it is.
+    const corrupt = await memoryNode(network.transport(), { changeCheckInterval: 60 * 60_000 })
     const state = new MemoryStateStore()
     const leecher = await memoryNode(network.transport(), { state })
     nodes.push(honest, corrupt, leecher)
     const share = await honest.share(join(honestDir, 'data.bin'), { pieceLength: 32 * 1024 })
     await corrupt.share(join(corruptDir, 'data.bin'), { pieceLength: 32 * 1024 })
+    const { raw } = await rawPeerOf(network, corrupt)
+    raw.send({ type: 'bitfield', infohash: share.infohash, bits: new Uint8Array(0) })
+    raw.send({ type: 'request', id: 1, infohash: share.infohash, piece: 0, offset: 0, length: 16384, proof: false })
+    await raw.next('data') // the corrupt seeder looked at its file
     // The corrupt seeder's file changes under it: it serves bytes that do not match its manifest.
     await writeFile(join(corruptDir, 'data.bin'), contentBytes(size, 99))
     const banned: string[] = []

@@ -15,7 +15,7 @@ pieceStoreCompliance('FsPieceStore', {
   },
   reopen: async (store) => {
     await store.close()
-    return openDownloadStore(store.manifest, downloadDirs.get(store) as string)
+    return openDownloadStore(store.manifest, downloadDirs.get(store) as string, { existingFiles: 'adopt' })
   },
   seed: async (manifest, files) => {
     const content = await writeShareFiles(await tempDir(), manifest, files)

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path'
-import type { Download, DownloadProgress } from '@mycel/node'
+import { type Download, type DownloadProgress, NodeError } from '@mycel/node'
 import { type Manifest, parseMagnet } from '@mycel/pieces'
+import { StoreError } from '@mycel/store'
+import { prepareDownloadFolder } from '@mycel/store/fs'
 import type { Context } from '../context.js'
 import { CliError, explain } from '../errors.js'
 import { formatBytes, formatDuration, formatPercent } from '../format.js'
@@ -21,6 +23,8 @@ export interface GetCommandOptions {
   file?: string[]
   seed?: boolean
   verify?: boolean
+  /** Verify files already at the destination in place (keep what matches) instead of refusing them. */
+  verifyExisting?: boolean
 }
 
 /** Default of `--timeout`: how long to look for peers before giving up, in seconds. */
@@ -150,6 +154,29 @@ function noPeers(progress: DownloadProgress, timeoutMs: number): CliError {
   )
 }
 
+/** Makes the `-o` folder, or fails in one line before any peer is looked for. */
+async function checkOutputFolder(dir: string): Promise<void> {
+  try {
+    await prepareDownloadFolder(dir)
+  } catch (error) {
+    if (!(error instanceof StoreError) || error.code !== 'NOT_WRITABLE') throw error
+    throw new CliError('PERMISSION_DENIED', error.message, 'choose another folder with -o', { cause: error })
+  }
+}
+
+/** The one line for files at the destination that this data folder did not write. */
+function destinationError(error: unknown): CliError | undefined {
+  if (!(error instanceof NodeError) || error.code !== 'DESTINATION_EXISTS') return undefined
+  return new CliError(
+    'FILE_EXISTS',
+    error.message.replace(/ \(download into another folder.*\)$/, ''),
+    error.message.includes(' is a ')
+      ? 'move it away, or download into another folder with -o'
+      : 'move it away, download into another folder with -o, or pass --verify-existing to keep what matches and download the rest',
+    { cause: error },
+  )
+}
+
 /** What `get` prints at the end. */
 function printDone(
   context: Context,
@@ -252,13 +279,19 @@ async function download(
     )
     return 0
   }
+  await checkOutputFolder(job.dir)
   const others = records.filter((other) => other.role === 'download' && other.status === 'active').length
   const resuming = record !== undefined
   if (others - (resuming ? 1 : 0) > 0)
     out.note(`also resuming ${others - (resuming ? 1 : 0)} other download(s) of this data folder`)
   let handle: Download
   try {
-    handle = node.download(job.link, { dir: job.dir, peers: job.peers, ...(files === undefined ? {} : { files }) })
+    handle = node.download(job.link, {
+      dir: job.dir,
+      peers: job.peers,
+      ...(files === undefined ? {} : { files }),
+      ...(job.options.verifyExisting === true ? { existingFiles: 'verify' as const } : {}),
+    })
   } catch (error) {
     throw explain(error, context.explain)
   }
@@ -297,7 +330,7 @@ async function download(
           : `at ${formatPercent(now.verifiedBytes, now.totalBytes)}, ${formatBytes(now.verifiedBytes)} verified and kept`
       throw lifetime.interruption(`stopped ${kept}`, 'run the same command again to resume')
     }
-    throw error
+    throw destinationError(error) ?? error
   })
   const final = manifest ?? handle.manifest
   const path = handle.contentPath

@@ -79,8 +79,12 @@ export class Selection {
    * @throws `NodeError` `FILE_NOT_FOUND` (once the manifest is known) for a path not in the share
    */
   addFiles(paths: readonly string[], have: Bitfield | undefined): number[] {
-    if (this.files === undefined) return []
     const manifest = this.manifest
+    if (this.files === undefined) {
+      // every file is wanted already; a path the share does not have is still an error
+      if (manifest !== undefined) for (const path of paths) findFile(manifest, path)
+      return []
+    }
     const fresh = paths.filter((path) => !this.files?.has(path))
     const indexes = manifest === undefined ? [] : fresh.map((path) => findFile(manifest, path))
     for (const path of fresh) this.files.add(path)

@@ -1,6 +1,7 @@
 import { Bitfield, encodeMetadata, type Manifest, PiecesError, PieceTree } from '@mycel/pieces'
 import type { PieceStore, StateStore } from '@mycel/store'
 import { MESSAGE_LIMITS, type PexMessage } from '@mycel/wire'
+import { NodeError } from '../errors.js'
 import type { PeerConnection, ShareMessage } from '../peer/connection.js'
 import { type TokenBucket, takeFromAll } from '../rate-limit.js'
 import { RateMeter } from '../rate-meter.js'
@@ -15,8 +16,8 @@ export interface SwarmEnvironment {
   /** Global limits, used together with the swarm's own. */
   readonly uploadLimit: TokenBucket
   readonly downloadLimit: TokenBucket
-  /** Opens the piece store of a download once its manifest is known. */
-  openStore(manifest: Manifest): Promise<PieceStore>
+  /** Opens the piece store of a download once its manifest is known, with the pieces already held there. */
+  openStore(manifest: Manifest): Promise<{ store: PieceStore; have: Bitfield }>
   /** Sends a request to the connection's uploader. */
   serve(peer: PeerConnection, message: Extract<ShareMessage, { type: 'request' }>, share: ServedShare | undefined): void
   /** A peer sent corrupt data or metadata: ban it. */
@@ -49,6 +50,22 @@ export interface ReadWindow {
   readonly end: number
   /** Bytes ahead of `position` to fetch first. */
   readonly readAhead: number
+}
+
+/**
+ * Checks the files of a seeded share before pieces are read to be served
+ * (a file changed on disk is re-verified first; see content-watch.ts).
+ * @internal
+ */
+export interface ContentGuard {
+  /**
+   * Called before a piece is read for a peer: undefined when it may be read
+   * at once, else a promise that settles once its file was checked (pieces
+   * that no longer match are dropped by then).
+   */
+  beforeRead(piece: number): Promise<void> | undefined
+  /** The share stopped. */
+  stop(): void
 }
 
 interface Member {
@@ -95,6 +112,8 @@ export class Swarm implements ServedShare {
   private selection = new Selection()
   private failure: unknown
   private stopped = false
+  /** Checks a seeded share's files before serving from them. */
+  guard: ContentGuard | undefined
 
   constructor(
     readonly infohash: Uint8Array,
@@ -306,8 +325,37 @@ export class Swarm implements ServedShare {
     clearTimeout(this.pexTimer)
     this.downloader?.stop()
     this.fetcher?.stop()
+    this.guard?.stop()
     this.members.clear()
     this.wakeAll()
+  }
+
+  /**
+   * Stops serving pieces that no longer match the share (a seeded file
+   * changed on disk): requests for them are refused `NOT_AVAILABLE`, and
+   * members get a fresh bitfield without them.
+   */
+  dropPieces(pieces: readonly number[]): void {
+    const have = this.have
+    if (have === undefined) return
+    let dropped = false
+    for (const piece of pieces) {
+      this.proofTrees.delete(piece)
+      if (have.set(piece, false)) dropped = true
+    }
+    if (dropped && !this.stopped) for (const peer of this.members.keys()) this.greet(peer, true)
+  }
+
+  /** Serves again pieces that verified after their file changed; members lacking them hear `have`. */
+  restorePieces(pieces: readonly number[]): void {
+    const have = this.have
+    if (have === undefined || this.stopped) return
+    for (const piece of pieces) {
+      if (!have.set(piece)) continue
+      for (const [peer, member] of this.members) {
+        if (!member.bits?.get(piece)) peer.send({ type: 'have', infohash: this.infohash, piece })
+      }
+    }
   }
 
   // ServedShare, for the uploader
@@ -317,6 +365,18 @@ export class Swarm implements ServedShare {
   }
 
   readInto(piece: number, offset: number, target: Uint8Array): Promise<Uint8Array> {
+    const guard = this.guard
+    if (guard === undefined) return this.readHeld(piece, offset, target)
+    // A piece may have been dropped since the request was queued (its file changed): checked again here.
+    const held = () => {
+      if (!this.has(piece)) throw new NodeError('CONTENT_CHANGED', `piece ${piece} no longer matches the share`)
+      return this.readHeld(piece, offset, target)
+    }
+    const checked = guard.beforeRead(piece)
+    return checked === undefined ? Promise.resolve().then(held) : checked.then(held)
+  }
+
+  private readHeld(piece: number, offset: number, target: Uint8Array): Promise<Uint8Array> {
     const location = (this.manifest as Manifest).locatePiece(piece)
     return (this.store as PieceStore).readInto(location.fileIndex, location.offset + offset, target)
   }
@@ -374,6 +434,7 @@ export class Swarm implements ServedShare {
 
   private acceptBits(peer: PeerConnection, member: Member, bits: Uint8Array): void {
     const count = (this.manifest as Manifest).pieceCount
+    const known = member.bits !== undefined
     try {
       member.bits = bits.length === 0 ? new Bitfield(count) : Bitfield.fromBytes(bits, count)
     } catch (error) {
@@ -382,6 +443,8 @@ export class Swarm implements ServedShare {
       return
     }
     member.rawBits = undefined
+    // A later bitfield replaces the earlier (a seeder whose files changed no longer has some pieces).
+    if (known) this.downloader?.removePeer(peer)
     this.downloader?.addPeer(peer, member.bits)
     this.events.onProgress()
   }
@@ -415,11 +478,16 @@ export class Swarm implements ServedShare {
     this.fetcher = undefined
     try {
       await this.environment.state.putManifest(manifest)
-      const store = await this.environment.openStore(manifest)
-      if (this.stopped) return
+      const { store, have } = await this.environment.openStore(manifest)
+      if (this.stopped) {
+        await store.close()
+        return
+      }
       this.metadata = metadata
       this.events.onManifest(manifest)
-      this.adopt(manifest, store, new Bitfield(manifest.pieceCount))
+      this.adopt(manifest, store, have)
+      // every wanted piece was already there (verified in place): done without a downloader
+      if (this.complete && this.failure === undefined) this.events.onComplete()
     } catch (error) {
       this.fail(error)
     }
@@ -539,7 +607,8 @@ export class Swarm implements ServedShare {
     this.events.onComplete()
   }
 
-  private fail(error: unknown): void {
+  /** Stops the download on an error (reported through `events.onError`); the first error counts. */
+  fail(error: unknown): void {
     if (this.failure !== undefined) return
     this.failure = error
     this.downloader?.stop()
