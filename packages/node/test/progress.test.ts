@@ -77,7 +77,7 @@ function figures(selection: Selection, have: Bitfield) {
 }
 
 describe('progress counters', () => {
-  it('agree with a full recount across stores, selections, added files and read windows', async () => {
+  it('agree with a full recount across stores, drops, selections, added files and read windows', async () => {
     const manifest = await folderManifest()
     const paths = manifest.files.map((file) => file.path.join('/'))
     for (let seed = 1; seed <= 40; seed++) {
@@ -100,12 +100,16 @@ describe('progress counters', () => {
       selection.resolve(manifest, have)
       expect(figures(selection, have)).toEqual(recount(manifest, wanted, have))
       for (let step = 0; step < 60; step++) {
-        const action = next(10)
+        const action = next(11)
         if (action < 6) {
           // the downloader stores a piece (the swarm tells the selection of pieces new to `have` only)
           const piece = next(manifest.pieceCount)
           if (have.set(piece)) selection.stored(piece)
-        } else if (action < 8) {
+        } else if (action < 7) {
+          // a seeded file changed: a held piece no longer matches and is dropped
+          const piece = next(manifest.pieceCount)
+          if (have.set(piece, false)) selection.dropped(piece)
+        } else if (action < 9) {
           const added = paths.filter(() => next(4) === 0)
           const fresh = selection.addFiles(added, have)
           const before = new Set(wanted)

@@ -115,6 +115,13 @@ export class Selection {
     this.heldBytesCount += (this.manifest as Manifest).pieceSize(piece)
   }
 
+  /** A piece held before was dropped (its seeded file changed; call once per piece). */
+  dropped(piece: number): void {
+    if (!this.has(piece)) return
+    if (this.wanted !== undefined) this.missing++
+    this.heldBytesCount -= (this.manifest as Manifest).pieceSize(piece)
+  }
+
   /** Whether every wanted piece is held. */
   complete(have: Bitfield): boolean {
     return this.wanted === undefined ? have.isComplete() : this.missing === 0

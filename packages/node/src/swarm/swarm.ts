@@ -341,7 +341,9 @@ export class Swarm implements ServedShare {
     let dropped = false
     for (const piece of pieces) {
       this.proofTrees.delete(piece)
-      if (have.set(piece, false)) dropped = true
+      if (!have.set(piece, false)) continue
+      this.selection.dropped(piece)
+      dropped = true
     }
     if (dropped && !this.stopped) for (const peer of this.members.keys()) this.greet(peer, true)
   }
@@ -352,6 +354,7 @@ export class Swarm implements ServedShare {
     if (have === undefined || this.stopped) return
     for (const piece of pieces) {
       if (!have.set(piece)) continue
+      this.selection.stored(piece)
       for (const [peer, member] of this.members) {
         if (!member.bits?.get(piece)) peer.send({ type: 'have', infohash: this.infohash, piece })
       }
