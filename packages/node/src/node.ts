@@ -231,7 +231,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
         existing.swarm.addFiles(checkFiles(options.files))
         void saveSelection(this.parts.state, existing.swarm)
       }
-      this.registry.connect(this.peerAddresses(magnet.peers, options.peers), existing.swarm)
+      this.registry.connect(this.peerAddresses(magnet.peers, options.peers), existing.swarm, { direct: true })
       return existing.download
     }
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${existing.name} is already shared here`)
@@ -268,13 +268,16 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   }
 
   /**
-   * Connects to a peer by address and offers it the shares being downloaded.
+   * Connects to a peer by address (at once, ahead of the addresses queued
+   * for downloads) and offers it the shares being downloaded. An address
+   * that leads to a peer we are connected to gives that connection.
    * @returns the peer
-   * @throws `TransportError` when the dial fails; `NodeError` for a banned peer or ourselves
+   * @throws `TransportError` when the dial fails; `NodeError` `PEER_TIMEOUT` when the peer does not answer
+   *   within 5 s, `PEER_BANNED` for a banned peer, `PEER_SELF` for ourselves
    */
   async connect(address: string, options: SignalOptions = {}): Promise<PeerInfo> {
     this.assertOpen()
-    const peer = await this.pool.dial(address, options.signal)
+    const peer = await this.registry.dial(address, options.signal)
     for (const { swarm } of this.entries.values()) if (!swarm.complete) swarm.invite(peer)
     return this.registry.info(peer)
   }
@@ -484,7 +487,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       swarm.fetchMetadata()
     }
     for (const peer of this.pool.connections) swarm.invite(peer)
-    this.registry.connect(peers, swarm)
+    this.registry.connect(peers, swarm, { direct: true })
   }
 
   /** Records a download in the state store, unless it is there already. */
