@@ -426,6 +426,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const entry = this.addEntry(manifest.infohash, manifest.name, contentPath, limits)
     entry.totals.load(record)
     void entry.swarm.open(manifest, store, Bitfield.full(manifest.pieceCount))
+    this.registry.answerAsks(entry.swarm)
     const share: Share = {
       infohash: manifest.infohash,
       infohashHex: manifest.infohashHex,
@@ -486,6 +487,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       await this.record(entry, entry.name, join(dir, entry.name))
       swarm.fetchMetadata()
     }
+    this.registry.answerAsks(swarm)
     for (const peer of this.pool.connections) swarm.invite(peer)
     this.registry.connect(peers, swarm, { direct: true })
   }

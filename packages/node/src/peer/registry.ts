@@ -10,6 +10,7 @@ import { AddressBook } from './address-book.js'
 import type { PeerConnection, ShareMessage } from './connection.js'
 import { DialQueue, type QueueOptions } from './dial-queue.js'
 import type { ConnectionPool } from './pool.js'
+import { ShareAsks } from './share-asks.js'
 
 /** A peer that sends corrupt data or metadata is banned this long. */
 export const BAN_MS = 60 * 60 * 1000
@@ -26,14 +27,16 @@ interface RegistryOptions {
 /**
  * The node's view of its peers: routes each connection's messages to the
  * right swarm and its requests to the connection's uploader, keeps scores
- * (written to the state store in batches) and hour-long bans, and hands the
- * addresses found for a swarm to the {@link DialQueue}.
+ * (written to the state store in batches) and hour-long bans, hands the
+ * addresses found for a swarm to the {@link DialQueue}, and lets a share
+ * started here join the connections whose peers asked for it.
  * @internal
  */
 export class PeerRegistry {
   private pool: ConnectionPool | undefined
   private dials: DialQueue<Swarm> | undefined
   private readonly book = new AddressBook()
+  private readonly asks = new ShareAsks()
   private readonly uploaders = new Map<PeerConnection, Uploader>()
   private readonly bans = new Map<string, number>()
   private readonly scoreDeltas = new Map<string, number>()
@@ -78,9 +81,12 @@ export class PeerRegistry {
     const infohashHex = Buffer.from(message.infohash).toString('hex')
     const swarm = this.options.swarmOf(infohashHex)
     if (swarm === undefined) {
-      // Say nothing about shares we do not have; refuse requests for them.
+      // Say nothing about shares we do not have; refuse requests for them. A peer asking to join
+      // one is answered if we start it while connected (answerAsks).
       if (message.type === 'request' || message.type === 'meta-get') {
         this.uploaders.get(peer)?.refuse(message.id, 'NOT_AVAILABLE')
+      } else if (message.type === 'bitfield') {
+        this.asks.remember(peer, infohashHex, message.bits)
       }
       return
     }
@@ -101,7 +107,11 @@ export class PeerRegistry {
   onClose(peer: PeerConnection, error: Error | undefined): void {
     this.uploaders.get(peer)?.close()
     this.uploaders.delete(peer)
-    for (const swarm of this.options.swarms()) swarm.leave(peer)
+    this.asks.forget(peer)
+    const joined = this.options.swarms().filter((swarm) => swarm.leave(peer))
+    // A connection that replaced this one (the duplicate rule, a reconnect) carries its shares on.
+    const replacement = this.pool?.get(peer.peerIdText)
+    if (replacement !== undefined && replacement !== peer) for (const swarm of joined) swarm.invite(replacement)
     if (peer.outbound && peer.address !== undefined) this.book.scored(peer.address, peer.peerIdText, peer.score)
     this.dials?.pump() // a slot may be free under the connection limit
     if (peer.hello === undefined) return // it never counted as connected
@@ -133,6 +143,16 @@ export class PeerRegistry {
   dial(address: string, signal?: AbortSignal): Promise<PeerConnection> {
     if (this.closed || this.dials === undefined) return Promise.reject(NodeError.closed())
     return this.dials.dial(address, signal)
+  }
+
+  /**
+   * A share started here: the connected peers that asked to join it before
+   * (and only they) are answered now, as if their `bitfield` came now.
+   */
+  answerAsks(swarm: Swarm): void {
+    for (const [peer, bits] of this.asks.take(swarm.infohashHex)) {
+      if (!peer.isClosed) this.onShareMessage(peer, { type: 'bitfield', infohash: swarm.infohash, bits })
+    }
   }
 
   /** Hands a request to the connection's uploader. */
