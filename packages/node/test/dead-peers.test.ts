@@ -50,12 +50,20 @@ async function closedPort(): Promise<number> {
 
 describe('a download among dead peers', () => {
   it('reaches the live seeder listed on a real DHT after 200 dead addresses (refused ports and silent listeners)', async () => {
-    // The bootstrap node keeps and answers every peer of a key, so one `get_peers` answer lists the
-    // 200 dead addresses first (most recently announced first) and the seeder last.
+    // The bootstrap node keeps and answers every peer of a key (all of them on 127.0.0.1), so one
+    // `get_peers` answer lists the 200 dead addresses first (most recently announced first) and the
+    // seeder last.
     const bootstrap = await createUdpDhtNode({
       host: HOST,
       port: 0,
-      limits: { maxPeersPerKey: 250, maxPeersPerResponse: 250 },
+      limits: {
+        maxPeersPerKey: 250,
+        maxPeersPerResponse: 250,
+        maxPeersPerIpPerKey: 250,
+        maxPeersPerPrefixPerKey: 250,
+        maxPeersPerIp: 1000,
+        maxPeersPerPrefix: 1000,
+      },
     })
     dhts.push(bootstrap)
     const router = `${HOST}:${bootstrap.address.port}`
