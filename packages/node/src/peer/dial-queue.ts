@@ -65,12 +65,12 @@ const DIRECT: AddressRank = { tier: 0, weight: Number.POSITIVE_INFINITY }
  * without duplicates); {@link MAX_DIALS} dials run at once, and one that had
  * no answer within {@link DIAL_STALL_MS} lets another start (as DHT lookups do
  * with slow nodes), up to {@link MAX_OPEN_DIALS} open; each is cut off after
- * {@link DIAL_TIMEOUT_MS}. Dead peers that never answer (the usual case on a
- * real network) thus cost a second of waiting each, not the timeout. The
- * shares take turns (round robin);
- * inside a share's queue, addresses given by the user go first, then those
- * where a peer answered before (better scores first), then new ones in the
- * order they were found, then those that failed before. A failed address
+ * {@link DIAL_TIMEOUT_MS}. A dead peer that never answers (the usual case
+ * on a real network) thus holds a slot for a second, not for the timeout.
+ * The shares take turns (round robin); inside a share's queue, addresses
+ * given by the user go first, then those where a peer answered before
+ * (better scores first), then new ones in the order they were found, then
+ * those that failed before. A failed address
  * waits out its backoff in the {@link AddressBook} and is not queued again
  * until then. An address that leads to a connection we have is not dialled:
  * the share is invited over that connection. Shares asking for an address
