@@ -252,7 +252,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
         // Before the manifest, the paths are unchecked: they are saved once it confirms them.
         if (existing.swarm.manifest !== undefined) void saveSelection(this.parts.state, existing.swarm)
       }
-      this.registry.connect(this.peerAddresses(magnet.peers, options.peers), existing.swarm)
+      this.registry.connect(this.peerAddresses(magnet.peers, options.peers), existing.swarm, { direct: true })
       return existing.download
     }
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${existing.name} is already shared here`)
@@ -290,13 +290,16 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   }
 
   /**
-   * Connects to a peer by address and offers it the shares being downloaded.
+   * Connects to a peer by address (at once, ahead of the addresses queued
+   * for downloads) and offers it the shares being downloaded. An address
+   * that leads to a peer we are connected to gives that connection.
    * @returns the peer
-   * @throws `TransportError` when the dial fails; `NodeError` for a banned peer or ourselves
+   * @throws `TransportError` when the dial fails; `NodeError` `PEER_TIMEOUT` when the peer does not answer
+   *   within 5 s, `PEER_BANNED` for a banned peer, `PEER_SELF` for ourselves
    */
   async connect(address: string, options: SignalOptions = {}): Promise<PeerInfo> {
     this.assertOpen()
-    const peer = await this.pool.dial(address, options.signal)
+    const peer = await this.registry.dial(address, options.signal)
     for (const { swarm } of this.entries.values()) if (!swarm.complete) swarm.invite(peer)
     return this.registry.info(peer)
   }
@@ -460,6 +463,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       entry.download = new Download(entry.swarm, manifest.name, this.control, entry.totals)
       entry.download.complete()
     }
+    this.registry.answerAsks(entry.swarm)
     const share: Share = {
       infohash: manifest.infohash,
       infohashHex: manifest.infohashHex,
@@ -520,8 +524,9 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       await this.record(entry, entry.name, join(entry.downloadDir, entry.name))
       swarm.fetchMetadata()
     }
+    this.registry.answerAsks(swarm)
     for (const peer of this.pool.connections) swarm.invite(peer)
-    this.registry.connect(peers, swarm)
+    this.registry.connect(peers, swarm, { direct: true })
   }
 
   /** Records a download in the state store, unless it is there already. */

@@ -11,6 +11,7 @@ import { secure } from '@mycel/transport/node'
 import type { HelloMessage } from '@mycel/wire'
 import { NodeError } from '../errors.js'
 import { PeerConnection, type PeerConnectionHandler } from './connection.js'
+import { canonicalAddress, reachableAt } from './reachable.js'
 
 /** Settings and callbacks of a {@link ConnectionPool}. @internal */
 export interface PoolOptions {
@@ -63,6 +64,24 @@ export class ConnectionPool {
     return this.peers.get(peerIdText)
   }
 
+  /** Whether the connection limit is reached (a dial would be refused). */
+  get full(): boolean {
+    return this.peers.size >= this.options.maxConnections
+  }
+
+  /**
+   * The connection that already leads to `address`: one we dialled there, or
+   * one whose peer listens there (see {@link reachableAt}), so that a peer
+   * that connected to us is not dialled a second time.
+   */
+  connectionAt(address: string): PeerConnection | undefined {
+    const wanted = canonicalAddress(address)
+    for (const peer of this.peers.values()) {
+      if (!peer.isClosed && reachableAt(peer).includes(wanted)) return peer
+    }
+    return undefined
+  }
+
   /** Starts listening on `address`; returns the bound addresses. */
   async listen(address: string, signal?: AbortSignal): Promise<readonly string[]> {
     const transport = transportFor(address, this.options.transports)
@@ -82,9 +101,7 @@ export class ConnectionPool {
   dial(address: string, signal?: AbortSignal): Promise<PeerConnection> {
     if (this.closed) return Promise.reject(NodeError.closed())
     if (this.addresses.includes(address)) return Promise.reject(new NodeError('PEER_SELF', `${address} is ourselves`))
-    const existing = [...this.peers.values()].find(
-      (peer) => peer.address === address || peer.hello?.listen.includes(address),
-    )
+    const existing = this.connectionAt(address)
     if (existing !== undefined) return Promise.resolve(existing)
     let dial = this.dialing.get(address)
     if (dial === undefined) {

@@ -78,6 +78,9 @@ interface Member {
 /** PEX goes out this long after the members change (changes in between are batched). */
 const PEX_DELAY_MS = 500
 
+/** A peer that did not join after our bitfield is sent it again when invited again, at most this often. */
+const REINVITE_MS = 10_000
+
 /** Pieces kept ready in memory with their Merkle trees, for proofs. */
 const PROOF_TREE_CACHE = 8
 
@@ -102,7 +105,8 @@ export class Swarm implements ServedShare {
   private fetcher: MetadataFetcher | undefined
   /** A manifest handed over (useManifest) before the metadata fetch started. */
   private givenManifest: Manifest | undefined
-  private readonly sentBitfield = new WeakSet<PeerConnection>()
+  /** When our bitfield last went to each connection. */
+  private readonly sentBitfield = new WeakMap<PeerConnection, number>()
   private readonly proofTrees = new Map<number, Promise<PieceTree>>()
   private readonly waiters = new Set<() => void>()
   private readonly pexSent = new Map<PeerConnection, Set<string>>()
@@ -227,10 +231,15 @@ export class Swarm implements ServedShare {
     void this.onMetadata(manifest, encodeMetadata(manifest))
   }
 
-  /** Sends our bitfield to a connected peer, asking it to join. */
+  /**
+   * Sends our bitfield to a connected peer, asking it to join. A peer that
+   * did not join after an earlier invitation (it did not have the share
+   * then) is asked again, at most every 10 s.
+   */
   invite(peer: PeerConnection): void {
-    if (this.stopped) return
-    this.greet(peer, false)
+    if (this.stopped || this.members.has(peer)) return
+    const sentAt = this.sentBitfield.get(peer)
+    this.greet(peer, sentAt !== undefined && Date.now() - sentAt >= REINVITE_MS)
   }
 
   /** Handles a message about this share from a connected peer. */
@@ -255,14 +264,18 @@ export class Swarm implements ServedShare {
     }
   }
 
-  /** The peer disconnected (or was banned). */
-  leave(peer: PeerConnection): void {
-    if (!this.members.delete(peer)) return
+  /**
+   * The peer disconnected (or was banned).
+   * @returns whether it was a member
+   */
+  leave(peer: PeerConnection): boolean {
+    if (!this.members.delete(peer)) return false
     this.pexSent.delete(peer)
     this.schedulePex()
     this.downloader?.removePeer(peer)
     this.fetcher?.removePeer(peer)
     this.events.onProgress()
+    return true
   }
 
   /** Tells each member about other members it has not heard of from us (PEX). */
@@ -415,7 +428,7 @@ export class Swarm implements ServedShare {
 
   private greet(peer: PeerConnection, again: boolean): void {
     if (this.sentBitfield.has(peer) && !again) return
-    this.sentBitfield.add(peer)
+    this.sentBitfield.set(peer, Date.now())
     peer.send({ type: 'bitfield', infohash: this.infohash, bits: this.have?.toBytes() ?? new Uint8Array(0) })
   }
 
