@@ -15,7 +15,6 @@ import {
   openSeedStore,
 } from '@mycel/store/fs'
 import type { Identity } from '@mycel/transport'
-import type TypedEmitter from 'typed-emitter'
 import { Discovery } from './discovery.js'
 import { NodeError } from './errors.js'
 import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
@@ -29,6 +28,7 @@ import { checkFiles, forgetSelection, loadSelection, saveSelection } from './sav
 import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 import { Swarm, type SwarmEnvironment } from './swarm/swarm.js'
 import { TransferTotals } from './transfer-totals.js'
+import type { TypedEmitter } from './typed-emitter.js'
 
 /**
  * File access of the piece stores: reads block (a seeder's 128 KiB reads

@@ -1,11 +1,11 @@
 import type { StateStore } from '@mycel/store'
 import { parsePeerId, peerIdToString } from '@mycel/transport'
 import type { RequestMessage } from '@mycel/wire'
-import type TypedEmitter from 'typed-emitter'
 import { NodeError } from '../errors.js'
 import type { NodeEvents, PeerInfo } from '../events.js'
 import type { Swarm } from '../swarm/swarm.js'
 import { type ServedShare, Uploader } from '../swarm/uploader.js'
+import type { TypedEmitter } from '../typed-emitter.js'
 import type { PeerConnection, ShareMessage } from './connection.js'
 import type { ConnectionPool } from './pool.js'
 
