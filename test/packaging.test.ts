@@ -50,6 +50,15 @@ const published = ['packages', 'examples'].flatMap((group) =>
 )
 const libraries = published.filter(({ manifest }) => manifest.exports !== undefined)
 
+/** The import specifier of every entry point of every published library (`@mycel/store/sqlite`, ...). */
+function entryPoints(): string[] {
+  return libraries.flatMap(({ manifest }) =>
+    Object.keys(manifest.exports ?? {})
+      .filter((subpath) => subpath !== './package.json')
+      .map((subpath) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`)),
+  )
+}
+
 /** Runs a command to its end; its output (stdout and stderr) comes back whatever the exit code. */
 function run(
   command: string,
@@ -204,6 +213,12 @@ describe('the published packages, packed and installed in a scratch project', ()
     return typeChecks.get(resolution) as Promise<{ code: number | null; output: string }>
   }
 
+  it('type-check a program that imports every entry point of every package', () => {
+    const program = readFileSync(join(ROOT, 'test/packaging/program.ts'), 'utf8')
+    const imported = new Set([...program.matchAll(/^import .* from '([^']+)'$/gm)].map((match) => match[1]))
+    for (const specifier of entryPoints()) expect(imported, specifier).toContain(specifier)
+  })
+
   for (const resolution of ['node16', 'nodenext', 'bundler']) {
     it(`type-check a program using every package under moduleResolution ${resolution}`, async () => {
       const result = await typeCheck(resolution)
@@ -235,11 +250,7 @@ describe('the published packages, packed and installed in a scratch project', ()
 
   it('load under plain Node, every entry point, the testing ones with no test runner installed', async () => {
     const result = await runProgram()
-    const expected = libraries.flatMap(({ manifest }) =>
-      Object.keys(manifest.exports ?? {})
-        .filter((subpath) => subpath !== './package.json')
-        .map((subpath) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`)),
-    )
+    const expected = entryPoints()
     expect(result.vitest).toBe('ERR_MODULE_NOT_FOUND')
     expect(expected).toContain('@mycel/transport/testing')
     expect(result.entries.map((entry) => entry.specifier)).toEqual(expected)
