@@ -158,7 +158,7 @@ async function checkProgram(resolution: string, module: string): Promise<{ code:
     types: ['node'],
   }
   await writeFile(tsconfig, JSON.stringify({ compilerOptions, files: ['program.ts'] }))
-  return run(process.execPath, [TSC, '-p', tsconfig], { cwd: app, timeoutMs: 140_000 })
+  return run(process.execPath, [TSC, '-p', tsconfig], { cwd: app, timeoutMs: 280_000 })
 }
 
 beforeAll(installTarballs, 900_000)
@@ -224,7 +224,7 @@ describe('the published packages, packed and installed in a scratch project', ()
       const result = await typeCheck(resolution)
       expect(result.output).toBe('')
       expect(result.code).toBe(0)
-    }, 150_000)
+    }, 300_000)
   }
 
   interface RunResult {
