@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events'
 import type { Manifest } from '@mycel/pieces'
-import type TypedEmitter from 'typed-emitter'
 import { NodeError } from './errors.js'
 import type { DownloadEvents, DownloadProgress, ShareStats } from './events.js'
 import { ProgressThrottle } from './progress-throttle.js'
 import type { Swarm } from './swarm/swarm.js'
 import type { TransferTotals } from './transfer-totals.js'
+import type { TypedEmitter } from './typed-emitter.js'
 
 /** What a handle needs from the node. @internal */
 export interface HandleControl {

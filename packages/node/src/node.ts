@@ -16,7 +16,6 @@ import {
   prepareDownloadFolder,
 } from '@mycel/store/fs'
 import type { Identity } from '@mycel/transport'
-import type TypedEmitter from 'typed-emitter'
 import { baselineStamps, type FileStamp, saveCompleteStamps, watchSeed } from './content-watch.js'
 import * as destination from './destination.js'
 import { Discovery } from './discovery.js'
@@ -34,6 +33,7 @@ import { forgetShare } from './share-state.js'
 import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 import { Swarm, type SwarmEnvironment } from './swarm/swarm.js'
 import { TransferTotals } from './transfer-totals.js'
+import type { TypedEmitter } from './typed-emitter.js'
 
 /**
  * File access of the piece stores: reads block (a seeder's 128 KiB reads
