@@ -25,7 +25,16 @@
 
 export { AGENT, createNode } from './create-node.js'
 export { NodeError, type NodeErrorCode, type RejectCode } from './errors.js'
-export type { DownloadEvents, DownloadProgress, NodeEvents, PeerInfo, ShareStats } from './events.js'
+export type {
+  ConnectionRefusal,
+  DownloadEvents,
+  DownloadProgress,
+  NodeEvents,
+  PeerFault,
+  PeerInfo,
+  RefusalReason,
+  ShareStats,
+} from './events.js'
 export { Download, type Share } from './handles.js'
 export { MycelNode } from './node.js'
 export type {
