@@ -152,26 +152,30 @@ export class SybilSwarm {
 /**
  * A peer that joins a share (optionally) and then sends `count` `meta-get`s
  * without reading anything: the node's answers pile up on its side.
- * Resolves with the raw peer once every request is written.
+ * Resolves with the raw peer once every request is written, or the node
+ * closed the connection; `written` counts the requests written.
  */
 export async function floodMetaGets(
   address: string,
   from: string,
   infohash: Uint8Array,
   options: { count: number; join: boolean },
-): Promise<RawPeer> {
+): Promise<RawPeer & { written: number }> {
   const peer = await RawPeer.dial(tcpFrom(from), address)
   peer.connection?.pause()
   if (options.join) peer.send({ type: 'bitfield', infohash, bits: new Uint8Array(0) })
   const connection = peer.connection as NonNullable<RawPeer['connection']>
+  let written = 0
   try {
     for (let id = 1; id <= options.count && !connection.isClosed; id++) {
-      if (!connection.write(encodeMessage({ type: 'meta-get', id, infohash, offset: 0 }))) await connection.drained()
+      const ready = connection.write(encodeMessage({ type: 'meta-get', id, infohash, offset: 0 }))
+      written++
+      if (!ready) await connection.drained()
     }
   } catch {
     // the node closed the connection: the flood is over
   }
-  return peer
+  return Object.assign(peer, { written })
 }
 
 /**
