@@ -89,7 +89,7 @@ function infohashOf(magnet: string): Uint8Array {
   return Uint8Array.from(Buffer.from(hex, 'hex'))
 }
 
-describe('attacks on a seeder over TCP', () => {
+describe('attacks on a seeder over TCP', { timeout: 60_000 }, () => {
   it('meta-get flood: the seeder stays within 64 MiB of its RSS and cuts the flooder off; an honest leecher completes', async () => {
     const seeder = await startSeeder()
     const before = await seeder.memory()
@@ -180,8 +180,10 @@ describe('attacks on a seeder over TCP', () => {
     const sybils = await SybilSwarm.connect(seeder.address, ATTACKER, 10)
     closers.push(() => sybils.close())
     expect(sybils.admitted).toBe(10)
-    await until(() => sybils.open === 0, 15_000)
-    expect(seeder.disconnections.filter((code) => code === 'PEER_TIMEOUT')).toHaveLength(10)
+    const idle = () => seeder.disconnections.filter((code) => code === 'PEER_TIMEOUT').length
+    await until(() => idle() >= 10, 20_000)
+    expect(idle()).toBe(10)
+    await until(() => sybils.open === 0)
     expect(await download.completed).toBe(true)
     expect(dropped).toBe(false)
   })
@@ -207,10 +209,9 @@ describe('attacks on a seeder over TCP', () => {
     )
     closers.push(() => Promise.all(floods.map((flood) => flood.close())).then(() => {}))
     const closed = () => floods.reduce((sum, flood) => sum + flood.result.closedByNode, 0)
-    // 32 handshakes, 4 slots: at least 28 were dropped at once (the handshake timeout is 5 s away).
-    await until(() => closed() >= 28, 4000)
+    // 32 handshakes, 4 slots: 28 were dropped for newer ones (counted as such, not timed out).
+    await until(() => closed() >= 28, 20_000)
+    expect((await seeder.stats()).refused?.handshakes).toBeGreaterThanOrEqual(28)
     expect(await honestCompletes(seeder)).toBe(true)
-    const { refused } = await seeder.stats()
-    expect(refused?.handshakes).toBeGreaterThanOrEqual(28)
   })
 })
