@@ -5,12 +5,15 @@
  */
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
+import { ingestPath } from '@mycel/pieces/node'
 import { createMemoryNetwork } from '@mycel/transport/testing'
-import type { Message } from '@mycel/wire'
+import { MESSAGE_LIMITS, type Message, type RequestMessage } from '@mycel/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MycelNode, PeerFault, PeerInfo } from '../src/index.js'
 import { METADATA_BUDGET, PEX_BUDGET, PeerBudget } from '../src/peer/budgets.js'
-import { cleanup, memoryNode, tempDir, until } from './helpers.js'
+import type { PeerConnection } from '../src/peer/connection.js'
+import { type ServedShare, Uploader } from '../src/swarm/uploader.js'
+import { cleanup, memoryNode, tempDir, until, writeContent } from './helpers.js'
 import { RawPeer } from './raw-peer.js'
 
 const nodes: MycelNode[] = []
@@ -68,25 +71,80 @@ describe('metadata answers', () => {
     expect(await answerTo(raw, 2)).toMatchObject({ type: 'meta', offset: 0 })
   })
 
-  it('stop at the per-peer budget: twice the metadata (at least 1 MiB), then BUSY', async () => {
+  it('stop at the per-peer budget: twice the metadata (at least 1 MiB), each answer counted as a whole slice, then BUSY', async () => {
     const network = createMemoryNetwork()
-    // 32 MiB in 16 KiB pieces: 64 KiB of piece hashes, so 1 MiB is 16 answers and some.
+    // 32 MiB in 16 KiB pieces: 64 KiB of piece hashes, one slice.
     const { seeder, share } = await seederOf(network, 32 * 1024 * 1024)
     const raw = await rawPeerOf(network, seeder)
     raw.send({ type: 'bitfield', infohash: share.infohash, bits: new Uint8Array(0) })
-    const answers: Message[] = []
-    for (let id = 1; id <= 20; id++) {
-      raw.send({ type: 'meta-get', id, infohash: share.infohash, offset: 0 })
+    raw.send({ type: 'meta-get', id: 1, infohash: share.infohash, offset: 0 })
+    const first = await answerTo(raw, 1)
+    expect(first.type).toBe('meta')
+    const total = (first as Extract<Message, { type: 'meta' }>).total
+    // Then one byte at a time: each answer still costs a whole slice of the budget.
+    const answers: Message[] = [first]
+    for (let id = 2; id <= 20; id++) {
+      raw.send({ type: 'meta-get', id, infohash: share.infohash, offset: total - 1 })
       answers.push(await answerTo(raw, id))
     }
-    const total = answers.find((answer) => answer.type === 'meta')?.total as number
-    const served = Math.floor(Math.max(METADATA_BUDGET.copies * total, METADATA_BUDGET.minBytes) / total)
-    expect(served).toBeLessThan(20)
-    expect(answers.slice(0, served).every((answer) => answer.type === 'meta')).toBe(true)
+    const budget = Math.max(METADATA_BUDGET.copies * total, METADATA_BUDGET.minBytes)
+    const served = Math.floor(budget / MESSAGE_LIMITS.maxMetaChunkBytes)
+    expect(served).toBe(4)
+    expect(answers.slice(1, served).every((answer) => answer.type === 'meta' && answer.bytes.length === 1)).toBe(true)
     expect(answers.slice(served)).toEqual(
       Array.from({ length: 20 - served }, (_, i) => ({ type: 'reject', id: served + i + 1, code: 'BUSY' })),
     )
     expect(seeder.peers()).toHaveLength(1)
+  })
+})
+
+describe('proofs', () => {
+  it('an uploader builds the Merkle tree of one piece at a time for a peer', async () => {
+    const dir = await tempDir()
+    dirs.push(dir)
+    await writeContent(join(dir, 'eight.bin'), 8 * 16 * 1024, 3)
+    const manifest = await ingestPath(join(dir, 'eight.bin'), { pieceLength: 16 * 1024 })
+    let building = 0
+    let most = 0
+    const share: ServedShare = {
+      manifest,
+      metadata: undefined,
+      has: () => true,
+      readInto: async (_piece: number, _offset: number, target: Uint8Array) => target,
+      proof: async () => {
+        most = Math.max(most, ++building)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        building--
+        return new Uint8Array(32)
+      },
+      takeTokens: () => undefined,
+      onUploaded: () => {},
+    }
+    const sent: Message[] = []
+    const peer = {
+      peerIdText: 'test-peer',
+      isClosed: false,
+      bytesSent: 0,
+      send: (message: Message) => sent.push(message) > 0,
+      drained: async () => {},
+      transferred: () => {},
+      close: async () => {},
+    } as unknown as PeerConnection
+    const uploader = new Uploader(peer, () => {})
+    const request = (id: number, piece: number): RequestMessage => ({
+      type: 'request',
+      id,
+      infohash: new Uint8Array(32),
+      piece,
+      offset: 0,
+      length: 16 * 1024,
+      proof: true,
+    })
+    // Proofs of four pieces, asked at once; then four ranges of one piece.
+    for (let id = 1; id <= 4; id++) uploader.enqueue(request(id, id), share)
+    await until(() => sent.length === 4)
+    expect(most).toBe(1)
+    expect(sent.map((message) => message.type)).toEqual(['data', 'data', 'data', 'data'])
   })
 })
 

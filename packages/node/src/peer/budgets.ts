@@ -16,8 +16,10 @@ export const PEX_BUDGET = { burst: 8, intervalMs: 5_000 } as const
 
 /**
  * Metadata one peer may fetch of one share, per connection: twice its size
- * (at least 1 MiB), refilled over 10 minutes. An honest download fetches it
- * once, slice by slice; past the budget, `meta-get` is answered `BUSY`.
+ * (at least 1 MiB), refilled over 10 minutes, each answer counted as a whole
+ * 256 KiB slice (`MESSAGE_LIMITS.maxMetaChunkBytes`) however short. An
+ * honest download fetches the metadata once, in whole slices but the last;
+ * past the budget, `meta-get` is answered `BUSY`.
  */
 export const METADATA_BUDGET = { copies: 2, minBytes: 1024 * 1024, windowMs: 10 * 60_000 } as const
 

@@ -158,8 +158,8 @@ export class Uploader {
     const metadata = share?.metadata
     if (share === undefined || metadata === undefined || request.offset >= metadata.length) return 'NOT_AVAILABLE'
     if (this.byId.has(request.id)) return 'BAD_REQUEST'
-    const length = Math.min(metadata.length - request.offset, MESSAGE_LIMITS.maxMetaChunkBytes)
-    if (!this.budget.metadata(share, metadata.length, length)) return 'BUSY'
+    // Every answer counts as a whole slice, so asking for a few bytes at a time buys no more answers.
+    if (!this.budget.metadata(share, metadata.length, MESSAGE_LIMITS.maxMetaChunkBytes)) return 'BUSY'
     return { kind: 'meta', request: { id: request.id, offset: request.offset }, metadata, cancelled: false }
   }
 
@@ -167,10 +167,7 @@ export class Uploader {
     this.pumping = true
     try {
       while (this.queue.length > 0 && !this.closed) {
-        for (let i = 0; i < Math.min(READ_AHEAD, this.queue.length); i++) {
-          const ahead = this.queue[i] as Job
-          if (ahead.kind === 'piece') this.startRead(ahead)
-        }
+        this.readAhead()
         const job = this.queue[0] as Job
         if (job.kind === 'meta') {
           this.queue.shift()
@@ -205,6 +202,25 @@ export class Uploader {
       // The connection closed under us; its owner cleans up.
     } finally {
       this.pumping = false
+    }
+  }
+
+  /**
+   * Starts the reads of the next {@link READ_AHEAD} piece jobs, but the
+   * proofs of one piece only: a proof needs the piece's Merkle tree, built
+   * from the whole piece (up to 16 MiB read and hashed for a 16 KiB range),
+   * so a peer asking proofs of many pieces gets them one piece at a time.
+   */
+  private readAhead(): void {
+    let proofPiece: number | undefined
+    for (let i = 0; i < Math.min(READ_AHEAD, this.queue.length); i++) {
+      const ahead = this.queue[i] as Job
+      if (ahead.kind !== 'piece') continue
+      if (ahead.request.proof) {
+        if (proofPiece !== undefined && proofPiece !== ahead.request.piece) return
+        proofPiece = ahead.request.piece
+      }
+      this.startRead(ahead)
     }
   }
 
