@@ -210,7 +210,10 @@ describe('attacks on a seeder over TCP', { timeout: 60_000 }, () => {
     closers.push(() => Promise.all(floods.map((flood) => flood.close())).then(() => {}))
     const closed = () => floods.reduce((sum, flood) => sum + flood.result.closedByNode, 0)
     // 32 handshakes, 4 slots: 28 were dropped for newer ones (counted as such, not timed out).
-    await until(() => closed() >= 28, 20_000)
+    await until(() => closed() >= 28, 20_000).catch(async (error) => {
+      const outcomes = JSON.stringify(floods.map((flood) => flood.result))
+      throw new Error(`${error.message}: ${outcomes}, seeder ${JSON.stringify(await seeder.stats())}`)
+    })
     expect((await seeder.stats()).refused?.handshakes).toBeGreaterThanOrEqual(28)
     expect(await honestCompletes(seeder)).toBe(true)
   })
