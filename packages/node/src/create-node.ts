@@ -21,6 +21,8 @@ import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 export const AGENT = 'mycel/0.1.0'
 
 const HANDSHAKE_TIMEOUT_MS = 10_000
+/** Inbound handshakes get less time: their resources are ours, spent at the remote's request. */
+const INBOUND_HANDSHAKE_TIMEOUT_MS = 5_000
 
 /**
  * Creates and starts a node: loads (or creates) its identity, opens its
@@ -79,6 +81,17 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
           transports,
           maxConnections: limits.maxConnections,
           handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+          inboundHandshakeTimeoutMs: INBOUND_HANDSHAKE_TIMEOUT_MS,
+          admission: {
+            maxHandshakes: limits.maxHandshakes,
+            maxHandshakesPerAddress: limits.maxHandshakesPerAddress,
+            maxHandshakesPerSubnet: limits.maxHandshakesPerSubnet,
+            maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+            maxConnectionsPerSubnet: limits.maxConnectionsPerSubnet,
+          },
+          idleTimeoutMs: limits.idleTimeout,
+          inDownload: (peer) => registry.inDownload(peer),
+          onRefused: (refusal) => registry.onRefused(refusal),
           hello: (): HelloMessage => ({
             type: 'hello',
             version: PROTOCOL_VERSION,
@@ -141,6 +154,12 @@ function resolveLimits(limits: NodeLimits): Required<NodeLimits> {
   }
   return {
     maxConnections: positive(limits.maxConnections, 200, 'maxConnections'),
+    maxConnectionsPerAddress: positive(limits.maxConnectionsPerAddress, 8, 'maxConnectionsPerAddress'),
+    maxConnectionsPerSubnet: positive(limits.maxConnectionsPerSubnet, 32, 'maxConnectionsPerSubnet'),
+    maxHandshakes: positive(limits.maxHandshakes, 64, 'maxHandshakes'),
+    maxHandshakesPerAddress: positive(limits.maxHandshakesPerAddress, 4, 'maxHandshakesPerAddress'),
+    maxHandshakesPerSubnet: positive(limits.maxHandshakesPerSubnet, 16, 'maxHandshakesPerSubnet'),
+    idleTimeout: positive(limits.idleTimeout, 120_000, 'idleTimeout'),
     maxPeersPerShare: positive(limits.maxPeersPerShare, 50, 'maxPeersPerShare'),
     uploadRate: positive(limits.uploadRate, 0, 'uploadRate'),
     downloadRate: positive(limits.downloadRate, 0, 'downloadRate'),

@@ -83,14 +83,84 @@ export interface ShareChange {
   filePieces: number
 }
 
+/**
+ * Why an inbound connection was closed before it became a peer. Each limit
+ * is in `docs/limits.md` and most are options of `NodeLimits`.
+ *
+ * - `handshakes`: the oldest secure handshake in progress, closed to make
+ *   room for a new one (`maxHandshakes` were in progress)
+ * - `address-handshakes`, `subnet-handshakes`: its IP address, or its /24
+ *   (/48 for IPv6), already had `maxHandshakesPerAddress` /
+ *   `maxHandshakesPerSubnet` handshakes in progress
+ * - `address-connections`, `subnet-connections`: its IP address or network
+ *   already had `maxConnectionsPerAddress` / `maxConnectionsPerSubnet`
+ *   connections
+ * - `connections`: the node had `maxConnections` peers and none it could
+ *   close to make room
+ * - `banned`: its handshake revealed a banned peer
+ */
+export type RefusalReason =
+  | 'handshakes'
+  | 'address-handshakes'
+  | 'subnet-handshakes'
+  | 'address-connections'
+  | 'subnet-connections'
+  | 'connections'
+  | 'banned'
+
+/** An inbound connection the node closed before it became a peer. */
+export interface ConnectionRefusal {
+  /** The transport address it came from, when the transport knows it. */
+  address: string | undefined
+  /** Which limit (or ban) refused it. */
+  reason: RefusalReason
+  /** What happened, in words (names the limit and its value). */
+  message: string
+}
+
+/** A peer that lost score for a fault (see `docs/protocol.md`, peer quality). */
+export interface PeerFault {
+  /** Peer id, base32 text. */
+  peerId: string
+  /** The transport address of its connection, when it is connected. */
+  address: string | undefined
+  /** What it did, e.g. `request timeout`, `sent a bad bitfield: ...`, `sent part of corrupt piece 12`. */
+  reason: string
+  /** Score it lost (a positive number). */
+  penalty: number
+  /** Whether its connection was closed for it. */
+  disconnected: boolean
+}
+
 /** Events of a {@link MycelNode}. */
 export type NodeEvents = {
   /** A peer connected and said hello. */
   'peer-connected': (peer: PeerInfo) => void
-  /** A peer disconnected; `reason` is set when it was not a clean close. */
+  /**
+   * A peer disconnected; `reason` is set when it was not a clean close: a
+   * `NodeError` says why the node closed it (`PEER_TIMEOUT` for a peer idle
+   * longer than `limits.idleTimeout`, `PEER_LIMIT` for one closed to make
+   * room for a new peer), a `TransportError` what failed underneath.
+   */
   'peer-disconnected': (peer: PeerInfo, reason: Error | undefined) => void
-  /** A peer was banned for an hour (it sent corrupt data or metadata). */
-  'peer-banned': (peerId: string, reason: string) => void
+  /**
+   * A peer was banned for an hour (it sent corrupt data or metadata).
+   * `peer` describes its connection (its address) when it was connected.
+   */
+  'peer-banned': (peerId: string, reason: string, peer: PeerInfo | undefined) => void
+  /**
+   * A peer lost score for a fault short of a ban: it broke the protocol or
+   * let requests time out (and was disconnected), or was one of several
+   * senders of a piece that failed verification.
+   */
+  'peer-penalised': (fault: PeerFault) => void
+  /**
+   * An inbound connection was closed before it became a peer: over a limit
+   * on handshakes or connections, or a banned peer. Nothing was done for it
+   * but counting (see `NodeStats.refusedConnections`), and for the limits on
+   * handshakes and per-address connections, no public-key work at all.
+   */
+  'connection-refused': (refusal: ConnectionRefusal) => void
   /** A share was added (shared, or a download started). */
   'share-added': (infohash: string, name: string) => void
   /** A share was removed. */

@@ -26,7 +26,17 @@
 export { AGENT, createNode } from './create-node.js'
 export type { ExistingFiles } from './destination.js'
 export { NodeError, type NodeErrorCode, type RejectCode } from './errors.js'
-export type { DownloadEvents, DownloadProgress, NodeEvents, PeerInfo, ShareChange, ShareStats } from './events.js'
+export type {
+  ConnectionRefusal,
+  DownloadEvents,
+  DownloadProgress,
+  NodeEvents,
+  PeerFault,
+  PeerInfo,
+  RefusalReason,
+  ShareChange,
+  ShareStats,
+} from './events.js'
 export { Download, type Share } from './handles.js'
 export { MycelNode } from './node.js'
 export type {

@@ -149,7 +149,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       openStore: (manifest) => this.openDestination(manifest),
       serve: (peer, message, share) => this.registry.serve(peer, message, share),
       ban: (peer, reason) => this.registry.ban(peer, reason),
-      score: (peer, delta) => this.registry.score(peer, delta),
+      score: (peer, delta, reason) => this.registry.score(peer, delta, reason),
       fault: (peer, reason) => this.registry.fault(peer, reason),
       discovered: (swarm, addresses) => {
         if (!swarm.complete && swarm.memberCount < parts.limits.maxPeersPerShare)
@@ -410,6 +410,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       uploadRate: sum((swarm) => swarm.uploaded.bytesPerSecond),
       downloadRate: sum((swarm) => swarm.downloaded.bytesPerSecond),
       dht: this.parts.dht?.stats(),
+      refusedConnections: this.pool.refusals,
     }
   }
 

@@ -3,6 +3,7 @@ import type { IngestProgress } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
 import type { Identity, Transport } from '@mycel/transport'
 import type { ExistingFiles } from './destination.js'
+import type { RefusalReason } from './events.js'
 
 /** Options of {@link createNode}. Every one has a default that works. */
 export interface NodeOptions {
@@ -59,10 +60,43 @@ export interface NodeOptions {
   signal?: AbortSignal
 }
 
-/** Connection and bandwidth limits of a node. */
+/**
+ * Connection and bandwidth limits of a node. The limits on inbound
+ * connections count per IP address and per network (a /24 of IPv4, a /48 of
+ * IPv6); connections whose address is no IP address (the memory transport)
+ * count only against `maxConnections` and `maxHandshakes`. Every peer on
+ * one machine has one address (127.0.0.1): tests and benchmarks that run
+ * many peers there, and nodes behind a local proxy, raise the per-address
+ * limits.
+ */
 export interface NodeLimits {
-  /** Connections in all. Default 200. */
+  /**
+   * Connections in all. Default 200. When all are taken, a new peer gets the
+   * slot of a connection that is not useful (no transfer in the last 30 s,
+   * no good score, in no share we download), or is refused.
+   */
   maxConnections?: number
+  /** Inbound connections from one IP address, handshakes included. Default 8. */
+  maxConnectionsPerAddress?: number
+  /** Inbound connections from one /24 (IPv4) or /48 (IPv6). Default 32. */
+  maxConnectionsPerSubnet?: number
+  /**
+   * Secure handshakes of inbound connections in progress. Default 64. When
+   * they are all taken, the oldest is dropped for the new one (an honest
+   * handshake takes a round trip; a stalled one would hold its slot until
+   * its timeout).
+   */
+  maxHandshakes?: number
+  /** Handshakes in progress from one IP address; more are closed before any public-key work. Default 4. */
+  maxHandshakesPerAddress?: number
+  /** Handshakes in progress from one /24 (IPv4) or /48 (IPv6). Default 16. */
+  maxHandshakesPerSubnet?: number
+  /**
+   * Milliseconds after which a connection on which nothing happened (the
+   * peer joined no share, no piece or metadata moved either way) is closed.
+   * Default 120,000 (2 minutes); 0 for never.
+   */
+  idleTimeout?: number
   /** Peers one share downloads from and uploads to. Default 50. */
   maxPeersPerShare?: number
   /** Upload limit of the whole node, bytes per second; 0 = none (default). */
@@ -147,4 +181,6 @@ export interface NodeStats {
   uploadRate: number
   downloadRate: number
   dht: DhtStats | undefined
+  /** Inbound connections refused before they became peers since the node started, by reason. */
+  refusedConnections: Readonly<Record<RefusalReason, number>>
 }

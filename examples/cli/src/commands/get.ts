@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { type Download, type DownloadProgress, NodeError } from '@mycel/node'
+import { type Download, type DownloadProgress, type MycelNode, NodeError } from '@mycel/node'
 import { type Manifest, parseMagnet } from '@mycel/pieces'
 import { StoreError } from '@mycel/store'
 import { prepareDownloadFolder } from '@mycel/store/fs'
@@ -8,6 +8,7 @@ import { CliError, explain } from '../errors.js'
 import { formatBytes, formatDuration, formatPercent } from '../format.js'
 import { readGetInput } from '../get-input.js'
 import { Lifetime } from '../lifetime.js'
+import { PeerFaultWatch } from '../peer-faults.js'
 import { type ProgressFrame, ProgressView, progressModeOf } from '../progress.js'
 import { seedUntilStopped } from '../seeding.js'
 import { type NodeSession, openNodeSession } from '../session.js'
@@ -89,9 +90,13 @@ function progressEvent(progress: DownloadProgress): Record<string, unknown> {
   }
 }
 
-/** Watches a download until it completes, fails, finds no peers in time, or is interrupted. */
+/**
+ * Watches a download until it completes, fails, finds no peers in time, or
+ * is interrupted; says which peers the node banned or penalised meanwhile.
+ */
 async function follow(
   context: Context,
+  node: MycelNode,
   download: Download,
   lifetime: Lifetime,
   timeoutMs: number,
@@ -99,6 +104,7 @@ async function follow(
 ): Promise<DownloadProgress> {
   const { out } = context
   const view = new ProgressView(out, progressModeOf(out), { lifetime })
+  const faults = new PeerFaultWatch(node, out)
   const started = Date.now()
   let alone = started // since when no peer is connected
   let metadataSeen = false
@@ -115,7 +121,7 @@ async function follow(
     }
     if (progress.peers > 0 || progress.totalBytes === progress.verifiedBytes) alone = now
     view.update(frameOf(progress, now - started))
-    if (now - alone >= timeoutMs) stalled?.(noPeers(progress, timeoutMs))
+    if (now - alone >= timeoutMs) stalled?.(noPeers(progress, timeoutMs, faults.explainNoPeers()))
   }
   const onProgress = () => tick()
   download.on('progress', onProgress)
@@ -135,21 +141,40 @@ async function follow(
   } finally {
     clearInterval(events)
     download.off('progress', onProgress)
+    faults.stop()
   }
 }
 
-function noPeers(progress: DownloadProgress, timeoutMs: number): CliError {
+/**
+ * The failure of a download left without peers for `timeoutMs`. When
+ * peers were banned meanwhile (`banned` says which, and for what), that is
+ * what happened: the hint no longer suggests checking that a seeder runs.
+ */
+function noPeers(progress: DownloadProgress, timeoutMs: number, banned?: string): CliError {
   const seconds = formatDuration(timeoutMs / 1000)
+  const bannedHint =
+    'a banned peer sent data or metadata that does not match the share; find another seeder, or give its address with --peer'
   if (progress.totalBytes === undefined) {
+    if (banned !== undefined) {
+      return new CliError('NO_PEERS', `no peers found for ${progress.name} in ${seconds}: ${banned}`, bannedHint)
+    }
     return new CliError(
       'NO_PEERS',
       `no peers found for ${progress.name} in ${seconds}`,
       'check that a seeder is running and that --bootstrap reaches its DHT, or give its address with --peer; run again to keep trying',
     )
   }
+  const kept = `${formatPercent(progress.verifiedBytes, progress.totalBytes)} is kept`
+  if (banned !== undefined) {
+    return new CliError(
+      'NO_PEERS',
+      `no peers of ${progress.name} connected for ${seconds} (${kept}): ${banned}`,
+      bannedHint,
+    )
+  }
   return new CliError(
     'NO_PEERS',
-    `no peers of ${progress.name} connected for ${seconds} (${formatPercent(progress.verifiedBytes, progress.totalBytes)} is kept)`,
+    `no peers of ${progress.name} connected for ${seconds} (${kept})`,
     'run the same command again later to resume',
   )
 }
@@ -303,7 +328,7 @@ async function download(
   }
   const downloadedBefore = node.stats().bytesDownloaded
   let manifest: Manifest | undefined
-  await follow(context, handle, lifetime, job.timeoutMs, (known, now) => {
+  await follow(context, node, handle, lifetime, job.timeoutMs, (known, now) => {
     manifest = known
     const total = now.totalBytes ?? known.totalLength
     const kept = now.piecesVerified > 0 ? `, ${formatPercent(now.verifiedBytes, total)} already here` : ''

@@ -1,12 +1,13 @@
 import type { StateStore } from '@mycel/store'
 import { parsePeerId, peerIdToString } from '@mycel/transport'
-import type { RequestMessage } from '@mycel/wire'
+import type { MetaGetMessage, RequestMessage } from '@mycel/wire'
 import { NodeError } from '../errors.js'
-import type { NodeEvents, PeerInfo } from '../events.js'
+import type { ConnectionRefusal, NodeEvents, PeerInfo } from '../events.js'
 import type { Swarm } from '../swarm/swarm.js'
 import { type ServedShare, Uploader } from '../swarm/uploader.js'
 import type { TypedEmitter } from '../typed-emitter.js'
 import { AddressBook } from './address-book.js'
+import { PeerBudget } from './budgets.js'
 import type { PeerConnection, ShareMessage } from './connection.js'
 import { DialQueue, type QueueOptions } from './dial-queue.js'
 import type { ConnectionPool } from './pool.js'
@@ -38,6 +39,7 @@ export class PeerRegistry {
   private readonly book = new AddressBook()
   private readonly asks = new ShareAsks()
   private readonly uploaders = new Map<PeerConnection, Uploader>()
+  private readonly budgets = new Map<PeerConnection, PeerBudget>()
   private readonly bans = new Map<string, number>()
   private readonly scoreDeltas = new Map<string, number>()
   /** Ready connections per peer id: events are about peers, not about duplicate connections. */
@@ -70,8 +72,10 @@ export class PeerRegistry {
   // handlers of the pool's connections
 
   onReady(peer: PeerConnection): void {
+    const budget = new PeerBudget()
+    this.budgets.set(peer, budget)
     // A read that fails (a seeded file was moved) is answered NOT_AVAILABLE; the peer is not at fault.
-    this.uploaders.set(peer, new Uploader(peer, () => {}))
+    this.uploaders.set(peer, new Uploader(peer, () => {}, budget))
     const count = this.connectionsOf.get(peer.peerIdText) ?? 0
     this.connectionsOf.set(peer.peerIdText, count + 1)
     if (count === 0) this.events.emit('peer-connected', this.info(peer))
@@ -90,14 +94,24 @@ export class PeerRegistry {
       }
       return
     }
-    if (
-      message.type === 'bitfield' &&
-      !swarm.peers.includes(peer) &&
-      swarm.memberCount >= this.options.maxPeersPerShare
-    ) {
-      return // the share has enough peers
+    const budget = this.budgets.get(peer)
+    if (message.type === 'bitfield') {
+      // A share with enough peers ignores a newcomer's bitfield (it costs nothing, so it costs no budget:
+      // the newcomer asks again now and then, and must not be cut off for it).
+      if (!swarm.peers.includes(peer) && swarm.memberCount >= this.options.maxPeersPerShare) return
+      if (budget !== undefined && !budget.bitfield(swarm.infohashHex)) {
+        void peer.close(NodeError.protocol(`${peer.peerIdText} sent bitfields for one share too often`))
+        return
+      }
+      peer.joinedShare(swarm.infohashHex)
     }
+    if (message.type === 'pex' && budget !== undefined && !budget.pex(swarm.infohashHex)) return
     swarm.receive(peer, message)
+  }
+
+  /** An inbound connection was refused before it became a peer. */
+  onRefused(refusal: ConnectionRefusal): void {
+    this.events.emit('connection-refused', refusal)
   }
 
   onCancel(peer: PeerConnection, id: number): void {
@@ -107,6 +121,7 @@ export class PeerRegistry {
   onClose(peer: PeerConnection, error: Error | undefined): void {
     this.uploaders.get(peer)?.close()
     this.uploaders.delete(peer)
+    this.budgets.delete(peer)
     this.asks.forget(peer)
     const joined = this.options.swarms().filter((swarm) => swarm.leave(peer))
     // A connection that replaced this one (the duplicate rule, a reconnect) carries its shares on.
@@ -155,9 +170,18 @@ export class PeerRegistry {
     }
   }
 
-  /** Hands a request to the connection's uploader. */
-  serve(peer: PeerConnection, message: RequestMessage, share: ServedShare | undefined): void {
+  /** Hands a piece or metadata request to the connection's uploader (`share` undefined: refused `NOT_AVAILABLE`). */
+  serve(peer: PeerConnection, message: RequestMessage | MetaGetMessage, share: ServedShare | undefined): void {
     this.uploaders.get(peer)?.enqueue(message, share)
+  }
+
+  /** Whether a peer is a member of a share we are downloading. */
+  inDownload(peer: PeerConnection): boolean {
+    for (const infohashHex of peer.joined) {
+      const swarm = this.options.swarmOf(infohashHex)
+      if (swarm !== undefined && !swarm.complete) return true
+    }
+    return false
   }
 
   /** Bans a peer for an hour and disconnects it. */
@@ -168,23 +192,43 @@ export class PeerRegistry {
     this.bans.set(peerId, until)
     void this.state.banPeer(parsePeerId(peerId), until).catch(() => {})
     this.score(peerId, -10)
-    void this.pool?.get(peerId)?.close(new NodeError('PEER_BANNED', `${peerId} ${reason}`))
-    this.events.emit('peer-banned', peerId, reason)
+    const connection = typeof peer === 'string' ? this.pool?.get(peerId) : peer
+    void connection?.close(new NodeError('PEER_BANNED', `${peerId} ${reason}`))
+    this.events.emit('peer-banned', peerId, reason, connection === undefined ? undefined : this.info(connection))
   }
 
-  /** Changes a peer's score (kept now, written to the state store in batches). */
-  score(peer: PeerConnection | string, delta: number): void {
+  /**
+   * Changes a peer's score (kept now, written to the state store in
+   * batches). A loss given with a `reason` is reported as `peer-penalised`.
+   */
+  score(peer: PeerConnection | string, delta: number, reason?: string): void {
     if (delta === 0) return
     const peerId = typeof peer === 'string' ? peer : peer.peerIdText
     this.scoreDeltas.set(peerId, (this.scoreDeltas.get(peerId) ?? 0) + delta)
     const connection = typeof peer === 'string' ? this.pool?.get(peerId) : peer
     if (connection !== undefined) connection.score += delta
+    if (delta < 0 && reason !== undefined) {
+      this.events.emit('peer-penalised', {
+        peerId,
+        address: connection?.address,
+        reason,
+        penalty: -delta,
+        disconnected: false,
+      })
+    }
   }
 
   /** Lowers a peer's score and disconnects it. */
   fault(peer: PeerConnection, reason: string): void {
     this.score(peer, FAULT_PENALTY)
     void peer.close(NodeError.protocol(`${peer.peerIdText}: ${reason}`))
+    this.events.emit('peer-penalised', {
+      peerId: peer.peerIdText,
+      address: peer.address,
+      reason,
+      penalty: -FAULT_PENALTY,
+      disconnected: true,
+    })
   }
 
   /** Whether a peer is banned now. */
@@ -235,6 +279,7 @@ export class PeerRegistry {
     clearInterval(this.flushTimer)
     for (const uploader of this.uploaders.values()) uploader.close()
     this.uploaders.clear()
+    this.budgets.clear()
   }
 
   /** Whether a swarm of this node wants more peers: a download that is not complete nor full. */

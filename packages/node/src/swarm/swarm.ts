@@ -18,12 +18,16 @@ export interface SwarmEnvironment {
   readonly downloadLimit: TokenBucket
   /** Opens the piece store of a download once its manifest is known, with the pieces already held there. */
   openStore(manifest: Manifest): Promise<{ store: PieceStore; have: Bitfield }>
-  /** Sends a request to the connection's uploader. */
-  serve(peer: PeerConnection, message: Extract<ShareMessage, { type: 'request' }>, share: ServedShare | undefined): void
+  /** Sends a piece or metadata request to the connection's uploader (`share` undefined: refused `NOT_AVAILABLE`). */
+  serve(
+    peer: PeerConnection,
+    message: Extract<ShareMessage, { type: 'request' | 'meta-get' }>,
+    share: ServedShare | undefined,
+  ): void
   /** A peer sent corrupt data or metadata: ban it. */
   ban(peer: PeerConnection | string, reason: string): void
-  /** Lowers (or raises) a peer's score. */
-  score(peer: PeerConnection | string, delta: number): void
+  /** Lowers (or raises) a peer's score; a loss with a `reason` is reported (`peer-penalised`). */
+  score(peer: PeerConnection | string, delta: number, reason?: string): void
   /** Closes a peer that broke the protocol or stopped answering. */
   fault(peer: PeerConnection, reason: string): void
   /** Addresses heard of through PEX, to dial. */
@@ -99,7 +103,8 @@ export class Swarm implements ServedShare {
   manifest: Manifest | undefined
   store: PieceStore | undefined
   have: Bitfield | undefined
-  private metadata: Uint8Array | undefined
+  /** The share's metadata (info dictionary and piece layers) as `meta-get` serves it, once known. */
+  metadata: Uint8Array | undefined
   private readonly members = new Map<PeerConnection, Member>()
   private downloader: Downloader | undefined
   private fetcher: MetadataFetcher | undefined
@@ -256,7 +261,7 @@ export class Swarm implements ServedShare {
         this.environment.serve(peer, message, this.members.has(peer) && this.have !== undefined ? this : undefined)
         return
       case 'meta-get':
-        this.onMetaGet(peer, message.id, message.offset)
+        this.onMetaGet(peer, message)
         return
       case 'pex':
         if (this.members.has(peer)) this.environment.discovered(this, message.added)
@@ -480,14 +485,14 @@ export class Swarm implements ServedShare {
     if (member.bits.set(piece)) this.downloader?.peerHas(peer, piece)
   }
 
-  private onMetaGet(peer: PeerConnection, id: number, offset: number): void {
-    const metadata = this.metadata
-    if (metadata === undefined || offset >= metadata.length) {
-      peer.send({ type: 'reject', id, code: 'NOT_AVAILABLE' })
-      return
-    }
-    const bytes = metadata.subarray(offset, Math.min(metadata.length, offset + MESSAGE_LIMITS.maxMetaChunkBytes))
-    peer.send({ type: 'meta', id, total: metadata.length, offset, bytes })
+  /**
+   * Metadata goes only to members (a download sends its `bitfield` before
+   * it asks), through the peer's uploader: queued behind its other
+   * requests, within its metadata budget, and sent only as fast as the peer
+   * reads.
+   */
+  private onMetaGet(peer: PeerConnection, message: Extract<ShareMessage, { type: 'meta-get' }>): void {
+    this.environment.serve(peer, message, this.members.has(peer) && this.metadata !== undefined ? this : undefined)
   }
 
   private async onMetadata(manifest: Manifest, metadata: Uint8Array): Promise<void> {
@@ -613,7 +618,7 @@ export class Swarm implements ServedShare {
       this.environment.ban(contributors[0] as string, `sent a corrupt piece ${piece}`)
       return
     }
-    for (const peer of contributors) this.environment.score(peer, -5)
+    for (const peer of contributors) this.environment.score(peer, -5, `sent part of corrupt piece ${piece}`)
   }
 
   private onDownloaderComplete(): void {
