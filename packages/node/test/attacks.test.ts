@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { MemoryStateStore } from '@mycel/store'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNode, type DownloadOptions, type MycelNode } from '../src/index.js'
-import { floodMetaGets, HalfOpenFlood, SybilSwarm } from './attack-peers.js'
+import { floodMetaGets, HalfOpenFlood, SybilSwarm, sendNestedArrays } from './attack-peers.js'
 import { cleanup, sha256, tempDir, until } from './helpers.js'
 import type { RawPeer } from './raw-peer.js'
 import { SeederProcess } from './seeder-process.js'
@@ -216,5 +216,21 @@ describe('attacks on a seeder over TCP', { timeout: 60_000 }, () => {
     })
     expect((await seeder.stats()).refused?.handshakes).toBeGreaterThanOrEqual(28)
     expect(await honestCompletes(seeder)).toBe(true)
+  })
+
+  it('decoder depth: 20 messages of 1 MiB of nested msgpack arrays are refused without decoding; the seeder stays small and an honest leecher completes', async () => {
+    const seeder = await startSeeder()
+    const before = await seeder.memory()
+    const honest = honestDownload(seeder)
+    // Four at a time, within the per-address handshake limit: each connection is closed by the seeder.
+    const started = performance.now()
+    for (let batch = 0; batch < 5; batch++) {
+      await Promise.all(Array.from({ length: 4 }, () => sendNestedArrays(seeder.address, ATTACKER, 1024 * 1024)))
+    }
+    const attackMs = performance.now() - started
+    expect(await (await honest).completed).toBe(true)
+    const after = await seeder.memory()
+    // Decoded, each message held the seeder's one thread for about a second and built a million arrays.
+    expect(after.peak - before.rss, `attack took ${Math.round(attackMs)} ms`).toBeLessThan(64)
   })
 })
