@@ -22,6 +22,7 @@ import { AddressBook } from '../src/peer/address-book.js'
 import type { PeerConnection } from '../src/peer/connection.js'
 import { DIAL_STALL_MS, DialQueue, MAX_DIALS, MAX_OPEN_DIALS } from '../src/peer/dial-queue.js'
 import { ConnectionPool } from '../src/peer/pool.js'
+import { ProtocolRegistry } from '../src/peer/protocols.js'
 
 const HOST = '127.0.0.1'
 const DEAD = Number(process.env.MYCEL_BENCH_DEAD ?? 200)
@@ -70,6 +71,7 @@ function dialerPool(): ConnectionPool {
     hello: () => ({ type: 'hello', version: PROTOCOL_VERSION, agent: 'bench', listen: [], capabilities: [] }),
     isBanned: () => false,
     scoreOf: async () => 0,
+    protocols: new ProtocolRegistry(),
     handler: { onReady() {}, onShareMessage() {}, onCancel() {}, onClose() {} },
   })
   return pool
@@ -94,6 +96,7 @@ async function reach(
     connectionAt: (address) => pool.connectionAt(address),
     canConnect: () => true,
     wants: () => true,
+    invite: () => {},
     ...settings,
   })
   const target = {

@@ -75,7 +75,8 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       directWrites: options.directWrites ?? true,
       changeCheckInterval: checkInterval(options.changeCheckInterval),
       limits,
-      createPool: (registry) => {
+      protocols: options.protocols ?? [],
+      createPool: (registry, protocols) => {
         const pool: ConnectionPool = new ConnectionPool({
           identity,
           transports,
@@ -97,10 +98,11 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
             version: PROTOCOL_VERSION,
             agent: AGENT,
             listen: pool.addresses,
-            capabilities: ['pex'],
+            capabilities: protocols.names,
           }),
           isBanned: (peerId) => registry.isBanned(peerId),
-          scoreOf: (peerId) => registry.scoreOf(peerId),
+          scoreOf: (key, keyBytes) => registry.scoreOf(key, keyBytes),
+          protocols,
           handler: registry,
         })
         return pool

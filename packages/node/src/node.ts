@@ -24,7 +24,9 @@ import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
 import { Download, type HandleControl, progressOf, type Share, statsOf } from './handles.js'
 import { addKnownManifest } from './known-manifest.js'
 import type { DownloadOptions, NodeStats, ShareLimits, ShareOptions, SignalOptions } from './options.js'
+import { PeerExchange } from './peer/pex.js'
 import type { ConnectionPool } from './peer/pool.js'
+import { type ConnectionProtocol, ProtocolRegistry } from './peer/protocols.js'
 import { PeerRegistry } from './peer/registry.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
@@ -48,8 +50,6 @@ function keyOf(infohash: string | Uint8Array): string {
   return typeof infohash === 'string' ? infohash.toLowerCase() : Buffer.from(infohash).toString('hex')
 }
 
-/** Every member hears of the others again this often (and soon after members change). */
-const PEX_INTERVAL_MS = 60_000
 /** How often the DHT's routing table (with the address the network sees) is saved; also at close. */
 const DHT_SAVE_INTERVAL_MS = 15 * 60_000
 /** How often the bytes each share moved are added to its record; also when it stops and at close. */
@@ -92,7 +92,9 @@ export interface NodeParts {
   /** Milliseconds a shared file's last look stays good for serving from it. */
   changeCheckInterval: number
   limits: Required<import('./options.js').NodeLimits>
-  createPool: (registry: PeerRegistry) => ConnectionPool
+  createPool: (registry: PeerRegistry, protocols: ProtocolRegistry) => ConnectionPool
+  /** Optional protocols an app runs on every connection (besides peer exchange). */
+  protocols: readonly ConnectionProtocol[]
 }
 
 /**
@@ -119,7 +121,9 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   private readonly downloadLimit: TokenBucket
   private readonly environment: SwarmEnvironment
   private readonly control: HandleControl
-  private readonly pexTimer: ReturnType<typeof setInterval>
+  /** The optional protocols this node speaks on its connections (peer exchange, and any an app adds). */
+  private readonly protocols = new ProtocolRegistry()
+  private readonly pex: PeerExchange
   private readonly dhtSaveTimer: ReturnType<typeof setInterval>
   private readonly totalsSaveTimer: ReturnType<typeof setInterval>
   private closing: Promise<void> | undefined
@@ -135,7 +139,17 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       swarmOf: (infohashHex) => this.entries.get(infohashHex)?.swarm,
       swarms: () => [...this.entries.values()].map((entry) => entry.swarm),
     })
-    this.pool = parts.createPool(this.registry)
+    this.pex = new PeerExchange({
+      swarmOf: (infohashHex) => this.entries.get(infohashHex)?.swarm,
+      swarms: () => [...this.entries.values()].map((entry) => entry.swarm),
+      found: (swarm, addresses) => {
+        if (!swarm.complete && swarm.memberCount < parts.limits.maxPeersPerShare)
+          this.registry.connect(addresses, swarm)
+      },
+    })
+    this.protocols.register(this.pex)
+    for (const protocol of parts.protocols) this.protocols.register(protocol)
+    this.pool = parts.createPool(this.registry, this.protocols)
     this.registry.attach(this.pool)
     this.discovery = new Discovery(parts.dht, {
       port: () => this.tcpPort(),
@@ -147,19 +161,13 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       uploadLimit: this.uploadLimit,
       downloadLimit: this.downloadLimit,
       openStore: (manifest) => this.openDestination(manifest),
-      serve: (peer, message, share) => this.registry.serve(peer, message, share),
+      serveBlock: (peer, request, share) => this.registry.serveBlock(peer, request, share),
+      serveMetadata: (peer, request, share) => this.registry.serveMetadata(peer, request, share),
       ban: (peer, reason) => this.registry.ban(peer, reason),
       score: (peer, delta, reason) => this.registry.score(peer, delta, reason),
       fault: (peer, reason) => this.registry.fault(peer, reason),
-      discovered: (swarm, addresses) => {
-        if (!swarm.complete && swarm.memberCount < parts.limits.maxPeersPerShare)
-          this.registry.connect(addresses, swarm)
-      },
+      membersChanged: (swarm) => this.pex.membersChanged(swarm),
     }
-    this.pexTimer = setInterval(() => {
-      for (const { swarm } of this.entries.values()) swarm.sendPex()
-    }, PEX_INTERVAL_MS)
-    this.pexTimer.unref?.()
     // A process that is killed keeps the table of its last save, not none.
     this.dhtSaveTimer = setInterval(() => void this.saveDht(), DHT_SAVE_INTERVAL_MS)
     this.dhtSaveTimer.unref?.()
@@ -300,7 +308,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   async connect(address: string, options: SignalOptions = {}): Promise<PeerInfo> {
     this.assertOpen()
     const peer = await this.registry.dial(address, options.signal)
-    for (const { swarm } of this.entries.values()) if (!swarm.complete) swarm.invite(peer)
+    for (const { swarm } of this.entries.values()) if (!swarm.complete) this.registry.invite(swarm, peer)
     return this.registry.info(peer)
   }
 
@@ -491,7 +499,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
         onComplete: () => void this.onComplete(entry).catch((error) => entry.swarm.fail(error)),
         onIncomplete: () => {
           entry.download?.reopen()
-          for (const peer of this.pool.connections) entry.swarm.invite(peer)
+          for (const peer of this.pool.connections) this.registry.invite(entry.swarm, peer)
           void this.parts.state.updateShare(infohash, { status: 'active' }).catch(() => {})
         },
         onError: (error) => void this.onError(entry, error),
@@ -526,7 +534,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       swarm.fetchMetadata()
     }
     this.registry.answerAsks(swarm)
-    for (const peer of this.pool.connections) swarm.invite(peer)
+    for (const peer of this.pool.connections) this.registry.invite(swarm, peer)
     this.registry.connect(peers, swarm, { direct: true })
   }
 
@@ -638,7 +646,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   }
 
   private async shutdown(): Promise<void> {
-    clearInterval(this.pexTimer)
+    this.pex.close()
     clearInterval(this.dhtSaveTimer)
     clearInterval(this.totalsSaveTimer)
     this.discovery.close()

@@ -4,6 +4,7 @@ import type { StateStore } from '@mycel/store'
 import type { Identity, Transport } from '@mycel/transport'
 import type { ExistingFiles } from './destination.js'
 import type { RefusalReason } from './events.js'
+import type { ConnectionProtocol } from './peer/protocols.js'
 
 /** Options of {@link createNode}. Every one has a default that works. */
 export interface NodeOptions {
@@ -27,6 +28,12 @@ export interface NodeOptions {
    * node then owns and closes).
    */
   dht?: false | { host?: string; port?: number; node?: DhtNode }
+  /**
+   * Optional protocols to run on every connection whose peer speaks them
+   * too (negotiated by name in `hello`; see {@link ConnectionProtocol}).
+   * Peer exchange (`pex/1`) is always on.
+   */
+  protocols?: ConnectionProtocol[]
   /** Transports to dial and listen with. Default: TCP and WebSocket. */
   transports?: Transport[]
   /** The node's identity. Default: loaded from (or created in) `dataDir/identity.json`. */

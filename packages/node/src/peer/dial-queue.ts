@@ -13,14 +13,8 @@ export const DIAL_TIMEOUT_MS = 5000
 /** Addresses waiting to be dialled for one share; more are dropped until it drains. */
 export const MAX_QUEUED_PER_SHARE = 1000
 
-/** What addresses are dialled for: a swarm, which invites the peers that answer. @internal */
-export interface DialTarget {
-  /** Asks a connected peer to join. */
-  invite(peer: PeerConnection): void
-}
-
-/** What a {@link DialQueue} works with. @internal */
-export interface DialQueueOptions<T extends DialTarget> {
+/** What a {@link DialQueue} works with; `T` is what addresses are dialled for (a swarm). @internal */
+export interface DialQueueOptions<T> {
   readonly book: AddressBook
   /** Connects to an address (or returns the connection it already leads to). */
   dial(address: string, signal: AbortSignal): Promise<PeerConnection>
@@ -32,6 +26,8 @@ export interface DialQueueOptions<T extends DialTarget> {
   canConnect(): boolean
   /** Whether a target still wants peers (its queued addresses are dropped once it does not). */
   wants(target: T): boolean
+  /** Asks a connected peer to join a target (a swarm invites it into its share). */
+  invite(target: T, peer: PeerConnection): void
   /** Defaults: {@link MAX_DIALS}, {@link DIAL_STALL_MS}, {@link MAX_OPEN_DIALS}, {@link DIAL_TIMEOUT_MS}, {@link MAX_QUEUED_PER_SHARE}. */
   readonly maxDials?: number
   readonly stallMs?: number
@@ -77,7 +73,7 @@ const DIRECT: AddressRank = { tier: 0, weight: Number.POSITIVE_INFINITY }
  * already being dialled are all invited when it answers.
  * @internal
  */
-export class DialQueue<T extends DialTarget> {
+export class DialQueue<T> {
   /** The targets' queues, in turn order: the next served first, the last served at the end. */
   private queues = new Map<T, Map<string, boolean>>()
   private readonly inFlight = new Map<string, InFlight<T>>()
@@ -218,7 +214,7 @@ export class DialQueue<T extends DialTarget> {
       const existing = this.existing(address)
       if (existing !== undefined) {
         queue.delete(address)
-        target.invite(existing)
+        this.options.invite(target, existing)
         continue
       }
       const rank = direct ? DIRECT : this.options.book.rank(address)
@@ -249,7 +245,7 @@ export class DialQueue<T extends DialTarget> {
     const result = this.attempt(address, signal).then(
       (peer) => {
         this.options.book.answered(address, peer.peerIdText, peer.score)
-        for (const target of targets) if (this.options.wants(target)) target.invite(peer)
+        for (const target of targets) if (this.options.wants(target)) this.options.invite(target, peer)
         return peer
       },
       (error: unknown) => {
@@ -311,7 +307,8 @@ export class DialQueue<T extends DialTarget> {
       case 'PEER_DUPLICATE': {
         // Connected already, by the peer's own dial: the shares join over that connection.
         const kept = this.options.connectionAt(address)
-        if (kept !== undefined) for (const target of targets) if (this.options.wants(target)) target.invite(kept)
+        if (kept !== undefined)
+          for (const target of targets) if (this.options.wants(target)) this.options.invite(target, kept)
         return
       }
       case 'PEER_SELF':

@@ -14,6 +14,7 @@ import type { ConnectionRefusal, RefusalReason } from '../events.js'
 import { Admission, type AdmissionLimits, type AdmissionTicket } from './admission.js'
 import { PeerConnection, type PeerConnectionHandler } from './connection.js'
 import { evictionCandidate, isIdle } from './eviction.js'
+import type { ProtocolRegistry } from './protocols.js'
 import { canonicalAddress, reachableAt } from './reachable.js'
 
 /** Settings and callbacks of a {@link ConnectionPool}. @internal */
@@ -37,7 +38,9 @@ export interface PoolOptions {
   /** Whether a peer id is banned now. */
   isBanned(peerIdText: string): boolean
   /** The peer's stored score, to order peers. */
-  scoreOf(peerIdText: string): Promise<number>
+  scoreOf(key: string, keyBytes: Uint8Array): Promise<number>
+  /** The optional protocols we speak on every connection (their names go out in `hello`). */
+  protocols: ProtocolRegistry
   /** Handlers of every ready connection's messages. */
   handler: Omit<PeerConnectionHandler, 'onReady'> & { onReady(peer: PeerConnection): void }
 }
@@ -215,7 +218,7 @@ export class ConnectionPool {
     this.handshaking.add(connection)
     try {
       const remote = peerIdToString(connection.remotePeerId)
-      const score = await this.options.scoreOf(remote)
+      const score = await this.options.scoreOf(remote, connection.remotePeerId)
       // From here to adopt() nothing awaits, so two connections to one peer
       // finishing together are compared one after the other.
       const refusal = this.closed ? NodeError.closed() : (this.refusal(remote, outbound) ?? this.makeRoom(remote))
@@ -314,7 +317,12 @@ export class ConnectionPool {
           handler.onClose(closed, error)
         },
       },
-      { outbound, hello: this.options.hello(), ...(address !== undefined ? { address } : {}) },
+      {
+        outbound,
+        hello: { ...this.options.hello(), capabilities: this.options.protocols.names },
+        protocols: this.options.protocols,
+        ...(address !== undefined ? { address } : {}),
+      },
     )
     peer.score = score
     this.peers.set(peer.peerIdText, peer)

@@ -1,5 +1,5 @@
 import { decodeMetadata, MANIFEST_LIMITS, type Manifest, PiecesError } from '@mycel/pieces'
-import type { Answer, PeerConnection } from '../peer/connection.js'
+import type { MetadataAnswer, SwarmPeer } from './peer.js'
 
 const REQUEST_TIMEOUT_MS = 20_000
 
@@ -8,7 +8,7 @@ export interface MetadataFetcherHooks {
   /** The metadata arrived and is valid. */
   onManifest(manifest: Manifest, metadata: Uint8Array): void
   /** A peer sent metadata that is not the share's (wrong infohash, malformed, unsafe paths). */
-  onBadMetadata(peer: PeerConnection, error: PiecesError): void
+  onBadMetadata(peer: SwarmPeer, error: PiecesError): void
 }
 
 /**
@@ -19,9 +19,9 @@ export interface MetadataFetcherHooks {
  * @internal
  */
 export class MetadataFetcher {
-  private readonly candidates: PeerConnection[] = []
-  private readonly tried = new Set<PeerConnection>()
-  private current: { peer: PeerConnection; buffer?: Uint8Array; received: number; id?: number } | undefined
+  private readonly candidates: SwarmPeer[] = []
+  private readonly tried = new Set<SwarmPeer>()
+  private current: { peer: SwarmPeer; buffer?: Uint8Array; received: number; id?: number } | undefined
   private done = false
 
   constructor(
@@ -30,14 +30,14 @@ export class MetadataFetcher {
   ) {}
 
   /** A member of the swarm that may have the metadata. */
-  addPeer(peer: PeerConnection): void {
+  addPeer(peer: SwarmPeer): void {
     if (this.done || this.tried.has(peer) || this.candidates.includes(peer)) return
     this.candidates.push(peer)
     if (this.current === undefined) this.next()
   }
 
   /** The peer left. */
-  removePeer(peer: PeerConnection): void {
+  removePeer(peer: SwarmPeer): void {
     const index = this.candidates.indexOf(peer)
     if (index >= 0) this.candidates.splice(index, 1)
     if (this.current?.peer === peer) {
@@ -67,15 +67,15 @@ export class MetadataFetcher {
     const current = this.current
     if (current === undefined) return
     const { peer } = current
-    current.id = peer.request(
-      { type: 'meta-get', infohash: this.infohash, offset },
+    current.id = peer.requestMetadata(
+      offset,
       REQUEST_TIMEOUT_MS,
       (answer) => this.onAnswer(peer, offset, answer),
       () => this.giveUp(peer),
     )
   }
 
-  private onAnswer(peer: PeerConnection, offset: number, answer: Answer): void {
+  private onAnswer(peer: SwarmPeer, offset: number, answer: MetadataAnswer): void {
     const current = this.current
     if (current?.peer !== peer || this.done) return
     if (answer.type !== 'meta' || answer.offset !== offset || answer.bytes.length === 0) {
@@ -102,7 +102,7 @@ export class MetadataFetcher {
     this.finish(peer, current.buffer)
   }
 
-  private finish(peer: PeerConnection, metadata: Uint8Array): void {
+  private finish(peer: SwarmPeer, metadata: Uint8Array): void {
     let manifest: Manifest
     try {
       manifest = decodeMetadata(metadata, this.infohash)
@@ -118,7 +118,7 @@ export class MetadataFetcher {
     this.hooks.onManifest(manifest, metadata)
   }
 
-  private giveUp(peer: PeerConnection): void {
+  private giveUp(peer: SwarmPeer): void {
     if (this.current?.peer !== peer) return
     this.current = undefined
     this.next()
