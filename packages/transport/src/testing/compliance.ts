@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js'
+import { nobleCrypto } from '@mycel/wire/crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseAddress } from '../address.js'
 import { TransportError } from '../errors.js'
@@ -197,7 +197,7 @@ export function transportCompliance(
       client.end()
       const result = await received
       expect(result.bytes.length).toBe(data.length)
-      expect(sha256(result.bytes)).toEqual(sha256(data))
+      expect(nobleCrypto.sha256(result.bytes)).toEqual(nobleCrypto.sha256(data))
     })
 
     it(`moves ${largeBytes} bytes intact to the dialling end, to a sink that keeps chunks and to one that does not`, async () => {
@@ -211,7 +211,7 @@ export function transportCompliance(
       keeping.server.start(sender.sink)
       await pump(keeping.server, data, 65536, sender.drained)
       keeping.server.end()
-      expect(sha256((await kept).bytes)).toEqual(sha256(data))
+      expect(nobleCrypto.sha256((await kept).bytes)).toEqual(nobleCrypto.sha256(data))
       await keeping.listener.close()
 
       // A sink that declares transient chunks copies each one out at once;
@@ -242,7 +242,7 @@ export function transportCompliance(
       server.end()
       expect(await done).toBeUndefined()
       expect(filled).toBe(data.length)
-      expect(sha256(copy)).toEqual(sha256(data))
+      expect(nobleCrypto.sha256(copy)).toEqual(nobleCrypto.sha256(data))
       await listener.close()
     })
 
