@@ -1,5 +1,5 @@
 /**
- * The hash providers of this package are those of `@mycel/wire/crypto`,
+ * The hash providers of this package are those of `@mycel/wire/hash`,
  * whose tests replay the FIPS vectors and cross node:crypto with noble; here,
  * only what this package adds: the default, the names, and that any provider
  * of that family hashes a share to the same manifest.

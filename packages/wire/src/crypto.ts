@@ -5,6 +5,8 @@
  * policy. Two implementations give identical bytes: `node:crypto` (OpenSSL),
  * found at run time without importing a Node module, and `@noble/*`, which
  * runs everywhere. {@link getDefaultCrypto} picks the first the runtime has.
+ * A package that only hashes imports `@mycel/wire/hash`, the same providers
+ * without the curve and cipher code.
  *
  * @example
  * ```ts
@@ -18,9 +20,12 @@
  *
  * @packageDocumentation
  */
-export { findNodeCrypto, getDefaultCrypto } from './crypto/default.js'
+export { getDefaultCrypto } from './crypto/default.js'
+export { getDefaultHashProvider } from './crypto/default-hash.js'
 export { isSmallOrderPoint, SMALL_ORDER_POINTS } from './crypto/ed25519-policy.js'
+export { findNodeCrypto } from './crypto/find-node.js'
 export { nobleCrypto } from './crypto/noble.js'
+export { nobleHashProvider } from './crypto/noble-hashes.js'
 export {
   AEAD_KEY_BYTES,
   AEAD_NONCE_BYTES,

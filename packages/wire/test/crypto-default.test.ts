@@ -1,7 +1,15 @@
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { describe, expect, it, vi } from 'vitest'
-import { fastSha256, findNodeCrypto, getDefaultCrypto, nobleCrypto, UNWRAPPED_SHA256 } from '../src/crypto.js'
+import {
+  fastSha256,
+  findNodeCrypto,
+  getDefaultCrypto,
+  getDefaultHashProvider,
+  nobleCrypto,
+  nobleHashProvider,
+  UNWRAPPED_SHA256,
+} from '../src/crypto.js'
 import { toHex, utf8 } from './crypto-providers.js'
 
 const sourceDir = fileURLToPath(new URL('../src/', import.meta.url))
@@ -12,7 +20,15 @@ describe('the default provider', () => {
     expect(found?.name).toBe('node:crypto')
     expect(findNodeCrypto()).toBe(found)
     expect(getDefaultCrypto()).toBe(found)
+    expect(getDefaultHashProvider()).toBe(found)
     expect(nobleCrypto.name).toBe('noble')
+    expect(nobleHashProvider.name).toBe('@noble/hashes')
+  })
+
+  it('the noble hash provider is the hash part of nobleCrypto', () => {
+    expect(nobleHashProvider.sha256).toBe(nobleCrypto.sha256)
+    expect(nobleHashProvider.createSha256).toBe(nobleCrypto.createSha256)
+    expect(nobleHashProvider.createSha1).toBe(nobleCrypto.createSha1)
   })
 
   it('falls back to noble where the runtime has no process.getBuiltinModule', async () => {
@@ -24,6 +40,7 @@ describe('the default provider', () => {
       const fresh = await import('../src/crypto.js')
       expect(fresh.findNodeCrypto()).toBeUndefined()
       expect(fresh.getDefaultCrypto()).toBe(fresh.nobleCrypto)
+      expect(fresh.getDefaultHashProvider()).toBe(fresh.nobleHashProvider)
     } finally {
       runtime.getBuiltinModule = original
       vi.resetModules()
@@ -59,7 +76,7 @@ describe('the default provider', () => {
 describe('browser bundles', () => {
   it('every entry of @mycel/wire bundles for the browser with no Node module', async () => {
     const result = await build({
-      entryPoints: ['index.ts', 'assert.ts', 'crypto.ts', 'signal.ts'].map((entry) => `${sourceDir}${entry}`),
+      entryPoints: ['index.ts', 'assert.ts', 'crypto.ts', 'hash.ts', 'signal.ts'].map((entry) => `${sourceDir}${entry}`),
       bundle: true,
       platform: 'browser',
       format: 'esm',
@@ -74,5 +91,21 @@ describe('browser bundles', () => {
     const inputs = Object.keys(result.metafile.inputs)
     expect(inputs.some((path) => path.includes('@noble/ciphers'))).toBe(true)
     expect(inputs.filter((path) => path.startsWith('node:'))).toEqual([])
+  })
+
+  it('the hash entry carries no curve or cipher code', async () => {
+    const result = await build({
+      entryPoints: [`${sourceDir}hash.ts`],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      outdir: '/virtual',
+      logLevel: 'silent',
+    })
+    const inputs = Object.keys(result.metafile.inputs)
+    expect(inputs.some((path) => path.includes('@noble/hashes'))).toBe(true)
+    expect(inputs.filter((path) => /@noble\/(curves|ciphers)|crypto\/noble\.ts/.test(path))).toEqual([])
   })
 })

@@ -1,31 +1,18 @@
 /**
- * The hash provider of this package: the {@link HashProvider} of
- * `@mycel/wire/crypto`, which every full `CryptoProvider` also is.
+ * The hash providers of this package are those of `@mycel/wire/hash` (the
+ * hash part of `@mycel/wire/crypto`, without its curve and cipher code):
+ * `node:crypto` found at run time, `@noble/hashes` elsewhere.
  * @module
  */
-import { findNodeCrypto, type HashProvider } from '@mycel/wire/crypto'
-import { nobleHashProvider } from './noble.js'
+import { getDefaultHashProvider, type HashProvider } from '@mycel/wire/hash'
 
-export { fastSha256, type HashProvider, type IncrementalHash } from '@mycel/wire/crypto'
-
-/**
- * The provider used when none is passed: `node:crypto` when the runtime has
- * it (Node, Bun and Deno expose it through `process.getBuiltinModule`, which
- * needs no import, so bundles for browsers stay free of Node modules), and
- * {@link nobleHashProvider} everywhere else. A Node user of the core entry
- * therefore gets the native speed without doing anything. It is the
- * provider `getDefaultCrypto()` of `@mycel/wire/crypto` picks.
- *
- * @returns the provider, chosen once and then cached
- *
- * @example
- * ```ts
- * getDefaultHashProvider().name // 'node:crypto' in Node, '@noble/hashes' in a browser
- * ```
- */
-export function getDefaultHashProvider(): HashProvider {
-  return findNodeCrypto() ?? nobleHashProvider
-}
+export {
+  fastSha256,
+  getDefaultHashProvider,
+  type HashProvider,
+  type IncrementalHash,
+  nobleHashProvider,
+} from '@mycel/wire/hash'
 
 /** Returns `hash` if it is a provider, the default if undefined. @internal */
 export function resolveHashProvider(hash: HashProvider | undefined): HashProvider {

@@ -1,4 +1,4 @@
-import { findNodeCrypto } from '@mycel/wire/crypto'
+import { findNodeCrypto } from '@mycel/wire/hash'
 import type { HashProvider } from '../hash/provider.js'
 
 const found = findNodeCrypto()

@@ -1,44 +1,20 @@
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { hmac } from '@noble/hashes/hmac.js'
-import { sha1 } from '@noble/hashes/legacy.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { assertBytes, assertInteger } from '../assert.js'
 import { refusedEd25519 } from './ed25519-policy.js'
+import { nobleCreateSha1, nobleCreateSha256, nobleSha256 } from './noble-hashes.js'
 import {
   AEAD_KEY_BYTES,
   AEAD_NONCE_BYTES,
   AEAD_TAG_BYTES,
   type CryptoProvider,
   CURVE25519_KEY_BYTES,
-  type IncrementalHash,
   type KeyPair,
 } from './provider.js'
 
 const EMPTY = new Uint8Array(0)
-
-/** The part of a noble hash state used here. */
-interface NobleHash {
-  update(data: Uint8Array): unknown
-  digest(): Uint8Array
-  clone(): NobleHash
-}
-
-class NobleIncrementalHash implements IncrementalHash {
-  constructor(private readonly state: NobleHash) {}
-
-  update(data: Uint8Array): void {
-    this.state.update(data)
-  }
-
-  digest(): Uint8Array {
-    return this.state.digest()
-  }
-
-  copy(): IncrementalHash {
-    return new NobleIncrementalHash(this.state.clone())
-  }
-}
 
 function assertKeyAndNonce(key: Uint8Array, nonce: Uint8Array): void {
   assertBytes(key, 'key', AEAD_KEY_BYTES)
@@ -62,16 +38,11 @@ function assertKeyAndNonce(key: Uint8Array, nonce: Uint8Array): void {
 export const nobleCrypto: CryptoProvider = Object.freeze({
   name: 'noble',
 
-  sha256(...parts: Uint8Array[]): Uint8Array {
-    if (parts.length === 1) return sha256(parts[0] as Uint8Array)
-    const hash = sha256.create()
-    for (const part of parts) hash.update(part)
-    return hash.digest()
-  },
+  sha256: nobleSha256,
 
-  createSha256: (): IncrementalHash => new NobleIncrementalHash(sha256.create() as unknown as NobleHash),
+  createSha256: nobleCreateSha256,
 
-  createSha1: (): IncrementalHash => new NobleIncrementalHash(sha1.create() as unknown as NobleHash),
+  createSha1: nobleCreateSha1,
 
   hmacSha256(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
     const mac = hmac.create(sha256, key)
