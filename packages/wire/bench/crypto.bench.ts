@@ -3,8 +3,8 @@
  * ChaCha20-Poly1305 messages (the secure channel), SHA-256 of 16 KiB blocks
  * (Merkle hashing), X25519 (handshakes), Ed25519 verify and sign.
  *
- * Four implementations, taking turns in rounds so a slow spell of this shared
- * machine hits each alike (median of the rounds):
+ * Four implementations, taking turns in rounds (each round in another order)
+ * so a slow spell of this shared machine hits each alike (median of the rounds):
  * - `node (found)`: the provider of `getDefaultCrypto()`, over the
  *   `node:crypto` that `process.getBuiltinModule` returns;
  * - `node (imported)`: the same provider built over a static
@@ -131,10 +131,12 @@ const cases: Array<{ label: string; run: (i: Implementation) => void; calls: num
 /** Seconds per call of each case and implementation, one list per round. */
 const samples = new Map<string, number[]>()
 for (let round = 0; round < ROUNDS; round++) {
+  // Each round starts with another implementation, so none is always the first after a case change.
+  const order = implementations.map((_, i) => implementations[(i + round) % implementations.length] as Implementation)
   for (const testCase of cases) {
-    for (const implementation of implementations) {
+    for (const implementation of order) {
       const calls = Math.max(1, Math.round(testCase.calls * implementation.scale))
-      for (let i = 0; i < Math.min(50, calls); i++) testCase.run(implementation)
+      for (let i = 0; i < Math.max(1, Math.round(calls / 10)); i++) testCase.run(implementation)
       const start = process.hrtime.bigint()
       for (let i = 0; i < calls; i++) testCase.run(implementation)
       const seconds = Number(process.hrtime.bigint() - start) / 1e9
