@@ -76,7 +76,9 @@ describe('the default provider', () => {
 describe('browser bundles', () => {
   it('every entry of @mycel/wire bundles for the browser with no Node module', async () => {
     const result = await build({
-      entryPoints: ['index.ts', 'assert.ts', 'crypto.ts', 'hash.ts', 'signal.ts'].map((entry) => `${sourceDir}${entry}`),
+      entryPoints: ['index.ts', 'assert.ts', 'crypto.ts', 'hash.ts', 'signal.ts'].map(
+        (entry) => `${sourceDir}${entry}`,
+      ),
       bundle: true,
       platform: 'browser',
       format: 'esm',
