@@ -25,7 +25,7 @@ function assertKeyAndNonce(key: Uint8Array, nonce: Uint8Array): void {
  * The pure-JavaScript {@link CryptoProvider}, built on `@noble/ciphers`,
  * `@noble/curves` and `@noble/hashes` (audited, constant-time where it
  * matters). It runs everywhere (browsers, Deno, workers); where the runtime
- * has `node:crypto`, {@link getDefaultCrypto} picks that instead, about ten
+ * has `node:crypto`, `getDefaultCrypto()` picks that instead, about ten
  * times faster.
  *
  * @example

@@ -86,7 +86,7 @@ export interface StreamDecryption {
 /**
  * Every primitive mycel uses, behind one interface, so that Node runs on
  * `node:crypto` (OpenSSL, about ten times faster) and browsers on `@noble/*`
- * ({@link nobleCrypto}); {@link getDefaultCrypto} picks. Hashes for content
+ * (`nobleCrypto`); `getDefaultCrypto()` picks. Hashes for content
  * addressing, HMAC-SHA256 and ChaCha20-Poly1305 and X25519 for the Noise
  * channel, Ed25519 for peer identities and BEP 44 items. Every
  * implementation gives identical bytes; the tests replay the RFC vectors on
