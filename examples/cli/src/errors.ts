@@ -8,6 +8,8 @@ import { TransportError } from '@mycel/transport'
 export type CliErrorCode =
   | 'USAGE'
   | 'MAGNET_INVALID'
+  | 'V1_ONLY'
+  | 'TORRENT_INVALID'
   | 'FILE_NOT_FOUND'
   | 'PORT_IN_USE'
   | 'ADDRESS_UNAVAILABLE'
@@ -72,6 +74,16 @@ export class CliError extends Error {
     return new CliError('USAGE', message, hint)
   }
 }
+
+/** Why mycel cannot fetch a BitTorrent v1 share (a v1 infohash, magnet link or torrent). */
+export const V1_REASON =
+  'mycel finds and checks a share by its v2 infohash, the SHA-256 of an info dictionary that holds the SHA-256 ' +
+  'Merkle root of each file, and a v1 infohash is the SHA-1 of a different dictionary (SHA-1 pieces, no roots)'
+
+/** What `mycel get` takes instead of a v1 share. */
+export const V1_HINT =
+  'give a v2 magnet link (magnet:?xt=urn:btmh:1220...), a v2 infohash of 64 hex digits, or the .torrent file ' +
+  'of a v2 or hybrid torrent'
 
 /** What an explanation may mention: the options the command ran with. */
 export interface ExplainContext {
@@ -188,6 +200,13 @@ export function explain(error: unknown, context: ExplainContext): CliError {
         'give a magnet:?xt=urn:btmh:1220... link or 64 hex digits',
         { cause: error },
       )
+    }
+    if (error.code === 'MAGNET_V1_ONLY' || error.code === 'TORRENT_V1_ONLY') {
+      const what = error.code === 'MAGNET_V1_ONLY' ? 'a BitTorrent v1 link' : 'a BitTorrent v1 .torrent file'
+      return new CliError('V1_ONLY', `${what} cannot be fetched: ${V1_REASON}`, V1_HINT, {
+        cause: error,
+        exitCode: EXIT_USAGE,
+      })
     }
     if (error.code.startsWith('INGEST_') || error.code.startsWith('MANIFEST_')) {
       return new CliError('HASH_FAILED', `cannot share this: ${error.message}`, 'check the file or folder', {

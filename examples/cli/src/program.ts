@@ -56,6 +56,8 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
     .option('-q, --quiet', 'no progress and no notes: only results and errors')
     .option('--debug', 'print stack traces of errors')
     .showSuggestionAfterError(true)
+    // `mycel <command> --help` lists the global options too (they go before or after the command)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       outputError: (text, write) => {
@@ -96,7 +98,10 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
   program
     .command('get')
     .description('download a share, verify it, and print where the files are (run again to resume)')
-    .argument('<link>', 'magnet link, or infohash (64 hex digits)')
+    .argument(
+      '<link>',
+      'v2 magnet link (magnet:?xt=urn:btmh:1220...), infohash (64 hex digits), or a v2 or hybrid .torrent file (BitTorrent v1 links cannot be fetched)',
+    )
     .option('-o, --output <dir>', 'folder to download into (default: the current folder)')
     .option(
       '--timeout <seconds>',
@@ -110,6 +115,10 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
     )
     .option('--seed', 'keep seeding after the download until Ctrl-C')
     .option('--no-verify', 'skip reading the files back to verify them at the end')
+    .option(
+      '--verify-existing',
+      'files of the share already in the folder (not downloaded by this data folder) are verified in place: keep what matches, download the rest',
+    )
     .action(action((context, link: string, options: Parameters<typeof runGet>[2]) => runGet(context, link, options)))
 
   program

@@ -1,4 +1,4 @@
-import type { PeerInfo } from '@mycel/node'
+import type { MycelNode, PeerInfo, ShareChange } from '@mycel/node'
 import { dialableAddresses } from './addresses.js'
 import type { Context } from './context.js'
 import type { Lifetime } from './lifetime.js'
@@ -12,6 +12,25 @@ const STATUS_LINE_INTERVAL_MS = 60_000
 
 function shortPeer(peer: PeerInfo): string {
   return `${peer.peerId.slice(0, 12)}${peer.address ? ` (${peer.address})` : ''}`
+}
+
+/**
+ * Says when a shared file changed on disk (one warning, and a `share-changed`
+ * event with `--json`), for as long as the node runs: from its start, since a
+ * share resumed at start is checked at once.
+ *
+ * @param context - the command's context
+ * @param node - the running node
+ */
+export function reportShareChanges(context: Context, node: MycelNode): void {
+  node.on('share-changed', (change: ShareChange) => {
+    context.out.warn(
+      change.mismatchedPieces === 0
+        ? `${change.path} matches ${change.name} again: all its pieces are served`
+        : `${change.path} changed since it was shared: ${change.mismatchedPieces} of its ${change.filePieces} pieces no longer match ${change.name} and are not served (share it again to serve what it holds now)`,
+    )
+    context.out.event('share-changed', { ...change })
+  })
 }
 
 /**

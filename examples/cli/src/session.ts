@@ -7,6 +7,7 @@ import { CONTROL_SOCKET_NAME } from './control/protocol.js'
 import { ControlServer } from './control/server.js'
 import { explain } from './errors.js'
 import type { Lifetime } from './lifetime.js'
+import { reportShareChanges } from './seeding.js'
 
 /** A node run by a long command (`share`, `get`), with the control socket that short commands reach it through. */
 export interface NodeSession {
@@ -42,6 +43,7 @@ export async function openNodeSession(context: Context, lifetime: Lifetime): Pro
     if (lifetime.signalName !== undefined) throw lifetime.interruption('stopped while starting')
     throw explain(error, context.explain)
   }
+  reportShareChanges(context, node)
   const startedAt = Date.now()
   const access = new LiveAccess(node, { pid: process.pid, startedAt, dataDir: settings.dataDir })
   let control: ControlServer | undefined

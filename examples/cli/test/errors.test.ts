@@ -40,7 +40,7 @@ describe('errors a person understands', () => {
   it('a bad magnet link: what is wrong and what a link looks like; status 2', async () => {
     const result = await sandbox.run([
       'get',
-      'magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a',
+      'magnet:?xt=urn:btmh:1220c12fe1c06bba254a9dc9f519b335aa7c1367a88a', // 40 digits: not SHA-256
       ...local(dataDir('a'), bootstrap),
     ])
     expectOneLine(
@@ -49,7 +49,7 @@ describe('errors a person understands', () => {
       /not a magnet link or infohash: .*urn:btmh.* \(give a magnet:\?xt=urn:btmh:1220\.\.\. link or 64 hex digits\)$/,
     )
     const short = await sandbox.run(['get', 'abc123', ...local(dataDir('a'), bootstrap)])
-    expectOneLine(short, 2, /not a magnet link or infohash/)
+    expectOneLine(short, 2, /not a magnet link, infohash or \.torrent file/)
   })
 
   it('a missing file: the path; status 1', async () => {

@@ -29,6 +29,23 @@ describe('explaining errors of the packages in one line', () => {
     )
   })
 
+  it('a BitTorrent v1 link or torrent, from any command: why it cannot be fetched, and what can', () => {
+    let v1Link: unknown
+    try {
+      parseMagnet('magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a')
+    } catch (caught) {
+      v1Link = caught
+    }
+    const link = explain(v1Link, context)
+    expect([link.code, link.exitCode]).toEqual(['V1_ONLY', 2])
+    expect(link.line).toMatch(
+      /^a BitTorrent v1 link cannot be fetched: .*SHA-256.* a v1 infohash is the SHA-1 of a different dictionary.* \(give a v2 magnet link \(magnet:\?xt=urn:btmh:1220\.\.\.\), a v2 infohash of 64 hex digits, or the \.torrent file of a v2 or hybrid torrent\)$/,
+    )
+    const torrent = explain(new PiecesError('TORRENT_V1_ONLY', 'a BitTorrent v1 info dictionary'), context)
+    expect([torrent.code, torrent.exitCode]).toEqual(['V1_ONLY', 2])
+    expect(torrent.line).toMatch(/^a BitTorrent v1 \.torrent file cannot be fetched: /)
+  })
+
   it('ports in use, by protocol, and addresses this machine lacks', () => {
     const tcp = explain(new TransportError('LISTEN_FAILED', 'x', { cause: errno('EADDRINUSE') }), context)
     expect(tcp.line).toBe(

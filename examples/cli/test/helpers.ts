@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createCipheriv, createHash } from 'node:crypto'
 import { once } from 'node:events'
+import { mkdtempSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -50,6 +51,20 @@ export async function ensureBuilt(): Promise<void> {
 export class Sandbox {
   private readonly dirs: string[] = []
   private readonly children = new Set<ChildProcess>()
+  private workDir: string | undefined
+
+  /**
+   * The folder `mycel` runs in when a test names none: a temporary one of
+   * this sandbox, so that nothing a command writes where it runs (a `get`
+   * without `-o`) lands in the repository.
+   */
+  get cwd(): string {
+    if (this.workDir === undefined) {
+      this.workDir = mkdtempSync(join(tmpdir(), 'mycel-cli-cwd-'))
+      this.dirs.push(this.workDir)
+    }
+    return this.workDir
+  }
 
   /** A new temporary folder. */
   async dir(prefix = 'mycel-cli-test-'): Promise<string> {
@@ -78,10 +93,11 @@ export class Sandbox {
         await once(child, 'exit')
       }),
     )
+    this.workDir = undefined
     await Promise.all(this.dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })))
   }
 
-  private spawn(args: string[], cwd = ROOT): ChildProcess {
+  private spawn(args: string[], cwd = this.cwd): ChildProcess {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     this.children.add(child)
     child.on('exit', () => this.children.delete(child))

@@ -443,11 +443,13 @@ export class DhtNode {
   /**
    * Fetches the mutable item with the highest `seq` published under
    * `publicKey` and `salt`, verifying every signature. Runs the whole lookup,
-   * since a later node may hold a newer version.
+   * since a later node may hold a newer version. With `seq`, only an item
+   * whose `seq` is greater is returned: every answer is checked here, as
+   * most Mainline nodes ignore the `seq` of a `get` and send what they hold.
    *
    * @param publicKey - the publisher's 32-byte Ed25519 public key
-   * @param options - `salt`, `seq` (only newer), cancellation
-   * @returns the newest verified item, or undefined
+   * @param options - `salt`, `seq` (the one the caller has: only a newer item is a result), cancellation
+   * @returns the newest verified item (newer than `seq` when given), or undefined
    * @throws {@link DhtError} `ABORTED`, `CLOSED`; RangeError for a bad key or salt
    *
    * @example

@@ -16,10 +16,31 @@ export interface DhtLimits {
   readonly maxPacketBytes: number
   /** Most infohashes / discovery keys with stored peers. */
   readonly maxPeerKeys: number
-  /** Most peers stored under one key; the least recently announced one makes room. */
+  /**
+   * Most peers stored under one key. When a key is full, a new peer takes the
+   * place of the least recently announced peer of the most represented
+   * network (/24 or /48) of the key, so a peer that is alone in its network
+   * is not pushed out by a crowd from another one.
+   */
   readonly maxPeersPerKey: number
+  /**
+   * Most peers under one key from one IP address (different ports: several
+   * peers behind one NAT). A new one takes the place of that address's least
+   * recently announced peer under the key.
+   */
+  readonly maxPeersPerIpPerKey: number
+  /**
+   * Most peers under one key from one network: a /24 for IPv4, a /48 for
+   * IPv6. A new one takes the place of the least recently announced peer of
+   * the network's most represented address under the key.
+   */
+  readonly maxPeersPerPrefixPerKey: number
   /** Most peers stored in total. */
   readonly maxPeers: number
+  /** Most peers stored from one IP address, all keys together; past it, its new peers are refused (202). */
+  readonly maxPeersPerIp: number
+  /** Most peers stored from one /24 (IPv4) or /48 (IPv6), all keys together; past it, new ones are refused (202). */
+  readonly maxPeersPerPrefix: number
   /** Most peers returned in one `get_peers` response. */
   readonly maxPeersPerResponse: number
   /** Most keys in one BEP 51 `sample_infohashes` answer (20 bytes each). */
@@ -34,6 +55,10 @@ export interface DhtLimits {
   readonly peerTtl: number
   /** Most BEP 44 items stored. */
   readonly maxItems: number
+  /** Most BEP 44 items first stored by one IP address; past it, its new items are refused (202). */
+  readonly maxItemsPerIp: number
+  /** Most BEP 44 items first stored from one /24 (IPv4) or /48 (IPv6); past it, new ones are refused (202). */
+  readonly maxItemsPerPrefix: number
   /** How long a stored BEP 44 item lives without being put again, in ms. */
   readonly itemTtl: number
   /** Most outgoing queries waiting for an answer; more wait for a free slot. */
@@ -61,18 +86,26 @@ export interface DhtLimits {
 
 /**
  * The default bounds. With them a node holds at most about 2 MB of remote
- * data in its stores (20,000 peers and 1,000 items of at most 1,000 bytes).
+ * data in its stores (20,000 peers and 1,000 items of at most 1,000 bytes),
+ * and one IP address at most 1% of the peers and 5% of the items (one /24
+ * or /48: 5% and 20%); `docs/limits.md` gives the reasons for each number.
  */
 export const DEFAULT_LIMITS: DhtLimits = Object.freeze({
   maxPacketBytes: 2048,
   maxPeerKeys: 5000,
   maxPeersPerKey: 100,
+  maxPeersPerIpPerKey: 8,
+  maxPeersPerPrefixPerKey: 16,
   maxPeers: 20_000,
+  maxPeersPerIp: 200,
+  maxPeersPerPrefix: 1000,
   maxPeersPerResponse: 50,
   maxSamplesPerResponse: 20,
   sampleInterval: 6 * 60 * 60_000,
   peerTtl: 30 * 60_000,
   maxItems: 1000,
+  maxItemsPerIp: 50,
+  maxItemsPerPrefix: 200,
   itemTtl: 2 * 60 * 60_000,
   maxPendingQueries: 256,
   queriesPerSecondPerAddress: 100,

@@ -69,7 +69,11 @@ export interface AnnounceOptions extends OperationOptions {
 export interface GetMutableOptions extends OperationOptions {
   /** The salt the item was published with. */
   readonly salt?: Uint8Array
-  /** Ask only for items newer than this sequence number. */
+  /**
+   * The sequence number the caller already has: an item is returned only if
+   * its `seq` is greater (sent to nodes, and checked on every answer, since
+   * most nodes ignore it).
+   */
   readonly seq?: Seq
 }
 

@@ -10,7 +10,7 @@ import {
   formatHostPort,
   parseHostPort,
 } from '../src/index.js'
-import { formatIpv6, ipFamily, normalizeHost, parseIpv4, parseIpv6 } from '../src/ip.js'
+import { addressPrefix, formatIpv6, ipFamily, normalizeHost, parseIpv4, parseIpv6 } from '../src/ip.js'
 import { errorCode } from './helpers.js'
 
 describe('host:port lists', () => {
@@ -86,6 +86,28 @@ describe('IP text', () => {
       expect(parseIpv6(bad), bad).toBeUndefined()
     }
     expect(ipFamily('example.org')).toBe(0)
+  })
+
+  it('names the network of an address: /24 for IPv4 (also mapped into IPv6), /48 for IPv6', () => {
+    expect(addressPrefix('192.0.2.77')).toBe('192.0.2.0/24')
+    expect(addressPrefix('::ffff:192.0.2.1')).toBe('192.0.2.0/24')
+    expect(addressPrefix('2001:db8:1:2::3')).toBe('2001:db8:1::/48')
+    expect(addressPrefix('2001:db8:1:ffff:ffff::')).toBe('2001:db8:1::/48')
+    expect(addressPrefix('::1')).toBe('0:0:0::/48')
+    expect(addressPrefix('router.example.org')).toBe('router.example.org')
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.uint8Array({ minLength: 10, maxLength: 10 }),
+        (a, tail) => {
+          fc.pre(!formatIpv6(a).startsWith('::ffff:') && !formatIpv6(tail.length ? a : a).includes('.')) // not IPv4-mapped
+          const b = new Uint8Array(16)
+          b.set(a.subarray(0, 6))
+          b.set(tail, 6)
+          expect(addressPrefix(formatIpv6(a))).toBe(addressPrefix(formatIpv6(b))) // the same first 48 bits
+        },
+      ),
+    )
   })
 
   it('round-trips every 16-byte address', () => {

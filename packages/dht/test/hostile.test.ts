@@ -56,7 +56,7 @@ async function setup() {
     await node.close()
     await attacker.close()
   }
-  return { clock, node, attacker }
+  return { clock, network, node, attacker }
 }
 
 describe('hostile datagrams', () => {
@@ -108,11 +108,11 @@ describe('hostile datagrams', () => {
   })
 
   it('responses nobody asked for, and answers from the wrong address, are dropped as unexpected', async () => {
-    const { clock, node, attacker } = await setup()
+    const { clock, network, node, attacker } = await setup()
     attacker.sendRaw(valid[6] as Uint8Array, node)
     await clock.advance(1)
     expect(node.stats().dropped['unexpected-response']).toBe(1)
-    const other = new RawClient(attacker.network, clock)
+    const other = new RawClient(network, clock)
     other.answerPings = false
     const pinging = node.ping(other.address).catch((err: { code: string }) => err.code)
     await clock.advance(1)

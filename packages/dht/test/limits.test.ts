@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DEFAULT_LIMITS, DhtNode, type DhtNodeOptions, KRPC_ERROR, type PeerAddress } from '../src/index.js'
+import {
+  DEFAULT_LIMITS,
+  DhtNode,
+  type DhtNodeOptions,
+  decodeCompactPeer,
+  KRPC_ERROR,
+  type PeerAddress,
+} from '../src/index.js'
 import { ManualClock, MemoryNetwork } from '../src/testing.js'
 import { rejectionCode } from './helpers.js'
 import { RawClient } from './raw-client.js'
@@ -16,8 +23,8 @@ function start(options: Partial<DhtNodeOptions> = {}) {
   node = new DhtNode({ socket: network.createSocket(), clock, ...options })
 }
 
-function client(): RawClient {
-  const created = new RawClient(network, clock)
+function client(host?: string): RawClient {
+  const created = new RawClient(network, clock, host)
   clients.push(created)
   return created
 }
@@ -73,6 +80,17 @@ describe('limits on what remote nodes can make a node store', () => {
     for (let i = 0; i < 4; i++) await announceFrom(client(), key(1))
     const { values } = await client().values(node, 'get_peers', { info_hash: key(1) })
     expect((values as Uint8Array[]).length).toBe(2)
+  })
+
+  it('get_peers answers hold every network before a second peer of any: a crowd announced last fills one slot', async () => {
+    start()
+    for (let n = 0; n < 60; n++) expect(await announceFrom(client(`172.16.${n}.1`), key(1))).toBe('ok')
+    for (let n = 0; n < 30; n++) expect(await announceFrom(client(`192.0.2.${n}`), key(1))).toBe('ok')
+    expect(node.stats().storage.peers).toBe(60 + DEFAULT_LIMITS.maxPeersPerPrefixPerKey)
+    const { values } = await client().values(node, 'get_peers', { info_hash: key(1) })
+    const hosts = (values as Uint8Array[]).map((bytes) => (decodeCompactPeer(bytes) as PeerAddress).host)
+    expect(hosts.length).toBe(DEFAULT_LIMITS.maxPeersPerResponse)
+    expect(hosts.filter((host) => host.startsWith('192.0.2.')).length).toBe(1)
   })
 
   it('items: new targets refused with 202 past maxItems; items expire after 2 hours', async () => {

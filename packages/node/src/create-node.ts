@@ -10,6 +10,7 @@ import { loadOrCreateIdentity } from '@mycel/transport/node'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { webSocketTransport } from '@mycel/transport/ws'
 import { type HelloMessage, PROTOCOL_VERSION } from '@mycel/wire'
+import { DEFAULT_CHANGE_CHECK_INTERVAL_MS } from './content-watch.js'
 import { NodeError } from './errors.js'
 import { MycelNode } from './node.js'
 import type { NodeLimits, NodeOptions } from './options.js'
@@ -20,6 +21,8 @@ import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 export const AGENT = 'mycel/0.1.0'
 
 const HANDSHAKE_TIMEOUT_MS = 10_000
+/** Inbound handshakes get less time: their resources are ours, spent at the remote's request. */
+const INBOUND_HANDSHAKE_TIMEOUT_MS = 5_000
 
 /**
  * Creates and starts a node: loads (or creates) its identity, opens its
@@ -70,6 +73,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       files,
       downloadDir: resolve(options.downloadDir ?? join(dataDir, 'downloads')),
       directWrites: options.directWrites ?? true,
+      changeCheckInterval: checkInterval(options.changeCheckInterval),
       limits,
       createPool: (registry) => {
         const pool: ConnectionPool = new ConnectionPool({
@@ -77,6 +81,17 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
           transports,
           maxConnections: limits.maxConnections,
           handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+          inboundHandshakeTimeoutMs: INBOUND_HANDSHAKE_TIMEOUT_MS,
+          admission: {
+            maxHandshakes: limits.maxHandshakes,
+            maxHandshakesPerAddress: limits.maxHandshakesPerAddress,
+            maxHandshakesPerSubnet: limits.maxHandshakesPerSubnet,
+            maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+            maxConnectionsPerSubnet: limits.maxConnectionsPerSubnet,
+          },
+          idleTimeoutMs: limits.idleTimeout,
+          inDownload: (peer) => registry.inDownload(peer),
+          onRefused: (refusal) => registry.onRefused(refusal),
           hello: (): HelloMessage => ({
             type: 'hello',
             version: PROTOCOL_VERSION,
@@ -125,6 +140,12 @@ async function openDht(options: NodeOptions, state: StateStore): Promise<DhtNode
   })
 }
 
+function checkInterval(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_CHANGE_CHECK_INTERVAL_MS
+  if (!Number.isFinite(value) || value < 0) throw new RangeError('changeCheckInterval must be a non-negative number')
+  return value
+}
+
 function resolveLimits(limits: NodeLimits): Required<NodeLimits> {
   const positive = (value: number | undefined, fallback: number, name: string): number => {
     if (value === undefined) return fallback
@@ -133,6 +154,12 @@ function resolveLimits(limits: NodeLimits): Required<NodeLimits> {
   }
   return {
     maxConnections: positive(limits.maxConnections, 200, 'maxConnections'),
+    maxConnectionsPerAddress: positive(limits.maxConnectionsPerAddress, 8, 'maxConnectionsPerAddress'),
+    maxConnectionsPerSubnet: positive(limits.maxConnectionsPerSubnet, 32, 'maxConnectionsPerSubnet'),
+    maxHandshakes: positive(limits.maxHandshakes, 64, 'maxHandshakes'),
+    maxHandshakesPerAddress: positive(limits.maxHandshakesPerAddress, 4, 'maxHandshakesPerAddress'),
+    maxHandshakesPerSubnet: positive(limits.maxHandshakesPerSubnet, 16, 'maxHandshakesPerSubnet'),
+    idleTimeout: positive(limits.idleTimeout, 120_000, 'idleTimeout'),
     maxPeersPerShare: positive(limits.maxPeersPerShare, 50, 'maxPeersPerShare'),
     uploadRate: positive(limits.uploadRate, 0, 'uploadRate'),
     downloadRate: positive(limits.downloadRate, 0, 'downloadRate'),

@@ -7,13 +7,27 @@ import type { Swarm } from './swarm/swarm.js'
 export const REANNOUNCE_MS = 15 * 60 * 1000
 /** How often a download that wants more peers looks them up again. */
 export const LOOKUP_INTERVAL_MS = 60 * 1000
-const TICK_MS = 5000
+/**
+ * Wait before retrying an announce that no DHT node stored (or that failed),
+ * or the lookup of a download that still has no peer; it doubles with each
+ * retry in a row, up to the normal interval.
+ */
+export const DISCOVERY_RETRY_MS = 5000
+/** Announces and lookups running at once, for all shares together. */
+export const MAX_DISCOVERY_OPERATIONS = 8
+const TICK_MS = 1000
+
+/** When one kind of DHT operation of a share runs next, and its wait after a failure. */
+interface Schedule {
+  next: number
+  retry: number
+}
 
 interface Entry {
   swarm: Swarm
   key: Uint8Array
-  nextAnnounce: number
-  nextLookup: number
+  announce: Schedule
+  lookup: Schedule
   busy: boolean
 }
 
@@ -31,13 +45,18 @@ export interface DiscoveryHooks {
  * Finds peers for shares on the DHT and makes us findable: each share is
  * announced under its discovery key (never its infohash) at once and then
  * every 15 minutes; a download that wants peers looks them up at once and
- * then every minute.
+ * then every minute. An announce that no DHT node stored (the DHT is still
+ * joining, or unreachable) is tried again after 5 s, then 10 s, 20 s, ... up
+ * to the normal interval; so is the lookup of a download that still has no
+ * peer after it (it listed nobody, or only dead addresses). At most
+ * {@link MAX_DISCOVERY_OPERATIONS} run at once; the others wait their turn.
  * @internal
  */
 export class Discovery {
   private readonly entries = new Map<string, Entry>()
   private readonly timer: ReturnType<typeof setInterval> | undefined
   private readonly stopping = new AbortController()
+  private running = 0
 
   constructor(
     private readonly dht: DhtNode | undefined,
@@ -52,9 +71,11 @@ export class Discovery {
   /** Starts announcing (and, while it wants peers, looking up) a share. */
   add(swarm: Swarm): void {
     if (this.dht === undefined || this.entries.has(swarm.infohashHex)) return
-    const entry: Entry = { swarm, key: discoveryKey(swarm.infohash), nextAnnounce: 0, nextLookup: 0, busy: false }
+    const fresh = (): Schedule => ({ next: 0, retry: DISCOVERY_RETRY_MS })
+    const entry: Entry = { swarm, key: discoveryKey(swarm.infohash), announce: fresh(), lookup: fresh(), busy: false }
     this.entries.set(swarm.infohashHex, entry)
-    void this.run(entry)
+    // After the caller has opened the swarm: a share we seed needs no lookup.
+    queueMicrotask(() => void this.run(entry))
   }
 
   /** Stops announcing a share. */
@@ -63,16 +84,22 @@ export class Discovery {
   }
 
   /**
-   * Announces a share now.
+   * Announces a share now. When no DHT node stores it, it is tried again
+   * from 5 s on, as after any announce.
    * @returns how many DHT nodes stored the announcement (0 without a DHT or a TCP port)
+   * @throws `DhtError` when the announce fails (`ABORTED` for the signal)
    */
   async announce(swarm: Swarm, signal?: AbortSignal): Promise<number> {
     const port = this.hooks.port()
     if (this.dht === undefined || port === undefined) return 0
-    const stored = await this.dht.announce(discoveryKey(swarm.infohash), port, signal ? { signal } : {})
     const entry = this.entries.get(swarm.infohashHex)
-    if (entry !== undefined) entry.nextAnnounce = Date.now() + REANNOUNCE_MS
-    return stored
+    let stored = 0
+    try {
+      stored = await this.dht.announce(discoveryKey(swarm.infohash), port, signal ? { signal } : {})
+      return stored
+    } finally {
+      if (entry !== undefined) this.reschedule(entry.announce, stored > 0, REANNOUNCE_MS)
+    }
   }
 
   /** Stops every announcement and lookup. */
@@ -83,29 +110,48 @@ export class Discovery {
   }
 
   private tick(): void {
-    for (const entry of this.entries.values()) void this.run(entry)
-  }
-
-  private async run(entry: Entry): Promise<void> {
-    if (entry.busy || this.stopping.signal.aborted) return
-    entry.busy = true
-    try {
-      const now = Date.now()
-      if (now >= entry.nextLookup && this.hooks.wantsPeers(entry.swarm)) {
-        entry.nextLookup = now + LOOKUP_INTERVAL_MS
-        await this.lookup(entry)
-      }
-      if (Date.now() >= entry.nextAnnounce && this.hooks.port() !== undefined) {
-        entry.nextAnnounce = Date.now() + REANNOUNCE_MS
-        await this.announce(entry.swarm, this.stopping.signal)
-      }
-    } catch {
-      // A lookup or announce that fails is retried at the next interval.
-    } finally {
-      entry.busy = false
+    for (const entry of this.entries.values()) {
+      if (this.running >= MAX_DISCOVERY_OPERATIONS) return
+      void this.run(entry)
     }
   }
 
+  private async run(entry: Entry): Promise<void> {
+    if (entry.busy || this.stopping.signal.aborted || this.running >= MAX_DISCOVERY_OPERATIONS) return
+    const now = Date.now()
+    const lookup = now >= entry.lookup.next && this.hooks.wantsPeers(entry.swarm)
+    const announce = now >= entry.announce.next && this.hooks.port() !== undefined
+    if (!lookup && !announce) return
+    entry.busy = true
+    this.running++
+    try {
+      if (lookup) {
+        await this.lookup(entry).catch(() => {})
+        // Listed addresses may all be dead (or our own): a download counts as served once it has a peer.
+        this.reschedule(entry.lookup, entry.swarm.memberCount > 0, LOOKUP_INTERVAL_MS)
+      }
+      if (announce && Date.now() >= entry.announce.next && this.entries.get(entry.swarm.infohashHex) === entry) {
+        // A failed announce is rescheduled like one that stored nowhere.
+        await this.announce(entry.swarm, this.stopping.signal).catch(() => {})
+      }
+    } finally {
+      entry.busy = false
+      this.running--
+    }
+  }
+
+  /** Sets when an operation runs next: the normal interval after a success, else the growing retry wait. */
+  private reschedule(schedule: Schedule, succeeded: boolean, interval: number): void {
+    if (succeeded) {
+      schedule.next = Date.now() + interval
+      schedule.retry = DISCOVERY_RETRY_MS
+      return
+    }
+    schedule.next = Date.now() + Math.min(schedule.retry, interval)
+    schedule.retry = Math.min(schedule.retry * 2, interval)
+  }
+
+  /** Looks the share up, handing each peer listed to the node as it comes. */
   private async lookup(entry: Entry): Promise<void> {
     const dht = this.dht as DhtNode
     for await (const peer of dht.lookup(entry.key, { signal: this.stopping.signal })) {

@@ -7,6 +7,8 @@ export type NodeErrorCode =
   | 'SHARE_NOT_FOUND'
   | 'SHARE_EXISTS'
   | 'FILE_NOT_FOUND'
+  | 'DESTINATION_EXISTS'
+  | 'CONTENT_CHANGED'
   | 'RANGE_INVALID'
   | 'PEER_PROTOCOL'
   | 'PEER_VERSION'

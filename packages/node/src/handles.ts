@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events'
 import type { Manifest } from '@mycel/pieces'
-import type TypedEmitter from 'typed-emitter'
 import { NodeError } from './errors.js'
 import type { DownloadEvents, DownloadProgress, ShareStats } from './events.js'
+import { ProgressThrottle } from './progress-throttle.js'
 import type { Swarm } from './swarm/swarm.js'
 import type { TransferTotals } from './transfer-totals.js'
+import type { TypedEmitter } from './typed-emitter.js'
 
 /** What a handle needs from the node. @internal */
 export interface HandleControl {
@@ -12,9 +13,11 @@ export interface HandleControl {
   remove(infohash: Uint8Array, options: { deleteState: boolean }): Promise<void>
   /** Where the share's files are. */
   contentPath(infohash: Uint8Array): string | undefined
+  /** A download's `progress` event fired (throttled): the node emits its `download-progress`. */
+  progress(progress: DownloadProgress): void
 }
 
-/** Builds the progress figures of a swarm. @internal */
+/** Builds the progress figures of a swarm, from counters (no walk over the pieces). @internal */
 export function progressOf(swarm: Swarm, name: string): DownloadProgress {
   const manifest = swarm.manifest
   const verifiedBytes = swarm.verifiedBytes
@@ -51,11 +54,13 @@ export function statsOf(swarm: Swarm, name: string, totals: TransferTotals): Sha
   }
 }
 
-const PROGRESS_INTERVAL_MS = 100
+/** Shortest time between two `progress` events of a download (and `download-progress` events of the node). */
+export const PROGRESS_INTERVAL_MS = 250
 
 /**
  * A download in progress, returned by {@link MycelNode.download}. Await
- * {@link Download.done} for the result; listen to `progress` for figures.
+ * {@link Download.done} for the result; listen to `progress` for figures
+ * (at most every 250 ms, and once more when the download completes).
  * Failures reach the caller through `done()`, never as an `error` event.
  *
  * @example
@@ -73,8 +78,11 @@ export class Download extends (EventEmitter as new () => TypedEmitter<DownloadEv
   private finished!: Promise<DownloadProgress>
   private settle!: { resolve: (progress: DownloadProgress) => void; reject: (error: unknown) => void }
   private settled = false
-  private lastProgress = 0
-  private progressTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly progressEvents = new ProgressThrottle(PROGRESS_INTERVAL_MS, () => {
+    const progress = this.progress
+    this.emit('progress', progress)
+    this.control.progress(progress)
+  })
 
   /** @internal */
   constructor(
@@ -155,26 +163,16 @@ export class Download extends (EventEmitter as new () => TypedEmitter<DownloadEv
     this.emit('metadata', manifest)
   }
 
-  /** @internal Emits `progress`, at most every 100 ms. */
+  /** @internal The figures changed: emits `progress`, at most every {@link PROGRESS_INTERVAL_MS}. */
   onProgress(): void {
-    const now = Date.now()
-    if (now - this.lastProgress >= PROGRESS_INTERVAL_MS) {
-      this.lastProgress = now
-      this.emit('progress', this.progress)
-      return
-    }
-    this.progressTimer ??= setTimeout(() => {
-      this.progressTimer = undefined
-      this.onProgress()
-    }, PROGRESS_INTERVAL_MS)
-    this.progressTimer.unref?.()
+    this.progressEvents.changed()
   }
 
-  /** @internal */
+  /** @internal Settles `done()`; nothing happens once it failed (a failure is final until `reopen`). */
   complete(): void {
-    clearTimeout(this.progressTimer)
+    if (this.settled) return
+    this.progressEvents.flush() // the last `progress` shows the download complete
     const progress = this.progress
-    this.emit('progress', progress)
     this.emit('done', progress)
     this.settled = true
     this.settle.resolve(progress)
@@ -187,7 +185,7 @@ export class Download extends (EventEmitter as new () => TypedEmitter<DownloadEv
 
   /** @internal */
   fail(error: unknown): void {
-    clearTimeout(this.progressTimer)
+    this.progressEvents.cancel()
     this.settled = true
     this.settle.reject(error)
   }

@@ -24,8 +24,19 @@
  */
 
 export { AGENT, createNode } from './create-node.js'
+export type { ExistingFiles } from './destination.js'
 export { NodeError, type NodeErrorCode, type RejectCode } from './errors.js'
-export type { DownloadEvents, DownloadProgress, NodeEvents, PeerInfo, ShareStats } from './events.js'
+export type {
+  ConnectionRefusal,
+  DownloadEvents,
+  DownloadProgress,
+  NodeEvents,
+  PeerFault,
+  PeerInfo,
+  RefusalReason,
+  ShareChange,
+  ShareStats,
+} from './events.js'
 export { Download, type Share } from './handles.js'
 export { MycelNode } from './node.js'
 export type {
@@ -38,4 +49,5 @@ export type {
   SignalOptions,
 } from './options.js'
 export type { ReadStreamOptions } from './read-stream.js'
+export { forgetShare } from './share-state.js'
 export { DHT_ROUTING_TABLE_KEY } from './state-keys.js'

@@ -7,28 +7,33 @@ import { ingestPath } from '@mycel/pieces/node'
 import type { PieceStore, SearchHit, ShareFilter, ShareRecord, StateStore } from '@mycel/store'
 import {
   blockingFileSystem,
-  downloadContentPath,
   type FileHandlePool,
   type FileSystem,
+  type FsPieceStore,
   nodeFileSystem,
   openDownloadStore,
   openSeedStore,
+  prepareDownloadFolder,
 } from '@mycel/store/fs'
 import type { Identity } from '@mycel/transport'
-import type TypedEmitter from 'typed-emitter'
+import { baselineStamps, type FileStamp, saveCompleteStamps, watchSeed } from './content-watch.js'
+import * as destination from './destination.js'
 import { Discovery } from './discovery.js'
 import { NodeError } from './errors.js'
 import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
 import { Download, type HandleControl, progressOf, type Share, statsOf } from './handles.js'
+import { addKnownManifest } from './known-manifest.js'
 import type { DownloadOptions, NodeStats, ShareLimits, ShareOptions, SignalOptions } from './options.js'
 import type { ConnectionPool } from './peer/pool.js'
 import { PeerRegistry } from './peer/registry.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
-import { checkFiles, forgetSelection, loadSelection, saveSelection } from './saved-selection.js'
+import { checkFiles, checkFilesOf, loadSelection, saveSelection } from './saved-selection.js'
+import { forgetShare } from './share-state.js'
 import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 import { Swarm, type SwarmEnvironment } from './swarm/swarm.js'
 import { TransferTotals } from './transfer-totals.js'
+import type { TypedEmitter } from './typed-emitter.js'
 
 /**
  * File access of the piece stores: reads block (a seeder's 128 KiB reads
@@ -50,6 +55,15 @@ const DHT_SAVE_INTERVAL_MS = 15 * 60_000
 /** How often the bytes each share moved are added to its record; also when it stops and at close. */
 const TOTALS_SAVE_INTERVAL_MS = 60_000
 
+/** How {@link MycelNode.seed} seeds a share. */
+interface Seeding {
+  /** The files as the node last verified them. */
+  stamps: readonly FileStamp[]
+  limits?: ShareLimits
+  /** Look at every file at once (a share resumed at start). */
+  lookNow?: boolean
+}
+
 interface Entry {
   swarm: Swarm
   /** All-time bytes sent and received. */
@@ -60,6 +74,8 @@ interface Entry {
   downloadDir?: string
   /** Files the caller asked for when it started the download (merged with a saved selection). */
   requestedFiles?: readonly string[]
+  /** What the download does with files it finds at its destination. */
+  existingFiles?: destination.ExistingFiles
   download?: Download
   share?: Share
 }
@@ -73,6 +89,8 @@ export interface NodeParts {
   files: FileHandlePool
   downloadDir: string
   directWrites: boolean
+  /** Milliseconds a shared file's last look stays good for serving from it. */
+  changeCheckInterval: number
   limits: Required<import('./options.js').NodeLimits>
   createPool: (registry: PeerRegistry) => ConnectionPool
 }
@@ -128,10 +146,10 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       state: parts.state,
       uploadLimit: this.uploadLimit,
       downloadLimit: this.downloadLimit,
-      openStore: (manifest) => this.openDownloadStore(manifest),
+      openStore: (manifest) => this.openDestination(manifest),
       serve: (peer, message, share) => this.registry.serve(peer, message, share),
       ban: (peer, reason) => this.registry.ban(peer, reason),
-      score: (peer, delta) => this.registry.score(peer, delta),
+      score: (peer, delta, reason) => this.registry.score(peer, delta, reason),
       fault: (peer, reason) => this.registry.fault(peer, reason),
       discovered: (swarm, addresses) => {
         if (!swarm.complete && swarm.memberCount < parts.limits.maxPeersPerShare)
@@ -150,6 +168,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     this.control = {
       remove: (infohash, options) => this.stopShare(infohash, options),
       contentPath: (infohash) => this.entries.get(keyOf(infohash))?.contentPath,
+      progress: (progress) => this.emit('download-progress', progress), // throttled by the Download
     }
   }
 
@@ -204,7 +223,8 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       })
     }
     await state.setBitfield(manifest.infohash, Bitfield.full(manifest.pieceCount))
-    return this.seed(manifest, store, record, options.limits)
+    const stamps = await baselineStamps(state, store, true)
+    return this.seed(manifest, store, record, { stamps, ...(options.limits ? { limits: options.limits } : {}) })
   }
 
   /**
@@ -217,7 +237,9 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
    * @param options - download folder, direct peer addresses, limits, files to download
    * @returns the download
    * @throws `PiecesError` `MAGNET_MALFORMED` for a bad link; `CLOSED`; `FILE_NOT_FOUND` when files are
-   *   added to a download whose manifest does not have them
+   *   added to a download whose manifest does not have them. The download fails (`done()` rejects) at once
+   *   with `StoreError` `NOT_WRITABLE` when its folder cannot be made, and with `DESTINATION_EXISTS` or
+   *   `FILE_NOT_FOUND` once the manifest is known, before anything is written
    */
   download(link: string, options: DownloadOptions = {}): Download {
     this.assertOpen()
@@ -227,9 +249,10 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     if (existing?.download !== undefined) {
       if (options.files !== undefined) {
         existing.swarm.addFiles(checkFiles(options.files))
-        void saveSelection(this.parts.state, existing.swarm)
+        // Before the manifest, the paths are unchecked: they are saved once it confirms them.
+        if (existing.swarm.manifest !== undefined) void saveSelection(this.parts.state, existing.swarm)
       }
-      this.registry.connect(this.peerAddresses(magnet.peers, options.peers), existing.swarm)
+      this.registry.connect(this.peerAddresses(magnet.peers, options.peers), existing.swarm, { direct: true })
       return existing.download
     }
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${existing.name} is already shared here`)
@@ -238,9 +261,10 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const download = new Download(entry.swarm, name, this.control, entry.totals)
     entry.download = download
     if (options.files !== undefined) entry.requestedFiles = checkFiles(options.files)
+    if (options.existingFiles !== undefined) entry.existingFiles = destination.checkExisting(options.existingFiles)
     const peers = this.peerAddresses(magnet.peers, options.peers)
     this.startDownload(entry, resolve(options.dir ?? this.parts.downloadDir), peers).catch((error) => {
-      entry.swarm.events.onError(error)
+      entry.swarm.fail(error)
     })
     return download
   }
@@ -266,13 +290,16 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   }
 
   /**
-   * Connects to a peer by address and offers it the shares being downloaded.
+   * Connects to a peer by address (at once, ahead of the addresses queued
+   * for downloads) and offers it the shares being downloaded. An address
+   * that leads to a peer we are connected to gives that connection.
    * @returns the peer
-   * @throws `TransportError` when the dial fails; `NodeError` for a banned peer or ourselves
+   * @throws `TransportError` when the dial fails; `NodeError` `PEER_TIMEOUT` when the peer does not answer
+   *   within 5 s, `PEER_BANNED` for a banned peer, `PEER_SELF` for ourselves
    */
   async connect(address: string, options: SignalOptions = {}): Promise<PeerInfo> {
     this.assertOpen()
-    const peer = await this.pool.dial(address, options.signal)
+    const peer = await this.registry.dial(address, options.signal)
     for (const { swarm } of this.entries.values()) if (!swarm.complete) swarm.invite(peer)
     return this.registry.info(peer)
   }
@@ -308,6 +335,31 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const bytes = typeof infohash === 'string' ? Uint8Array.from(Buffer.from(infohash, 'hex')) : infohash
     if (bytes.length !== 32) throw new NodeError('SHARE_NOT_FOUND', 'an infohash is 32 bytes (64 hex digits)')
     return this.parts.state.getManifest(bytes)
+  }
+
+  /**
+   * Makes a share's manifest known to the node, such as one read from a
+   * `.torrent` file with `decodeTorrent`, so that a download of its infohash
+   * starts without fetching the metadata from peers. It is kept in the state
+   * store like fetched metadata; a download of the share that is waiting
+   * for its metadata takes it at once.
+   *
+   * @param manifest - a manifest from `decodeTorrent`, `decodeMetadata` or `ingest` (they validate it)
+   * @param options - abort signal
+   * @throws `CLOSED`, `ABORTED`; `TypeError` for something that is not a manifest; a `StoreError` when
+   *   the state store cannot save it
+   *
+   * @example
+   * ```ts
+   * const { manifest } = decodeTorrent(await readFile('photos.torrent'))
+   * await node.addManifest(manifest)
+   * const download = node.download(manifest.infohashHex, { dir: './in' })
+   * ```
+   */
+  async addManifest(manifest: Manifest, options: SignalOptions = {}): Promise<void> {
+    this.assertOpen()
+    await addKnownManifest(this.parts.state, manifest, options.signal)
+    this.entries.get(manifest.infohashHex)?.swarm.useManifest(manifest)
   }
 
   /**
@@ -358,6 +410,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       uploadRate: sum((swarm) => swarm.uploaded.bytesPerSecond),
       downloadRate: sum((swarm) => swarm.downloaded.bytesPerSecond),
       dht: this.parts.dht?.stats(),
+      refusedConnections: this.pool.refusals,
     }
   }
 
@@ -381,21 +434,37 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
           pool: this.parts.files,
           fileSystem: pieceFileSystem,
         })
-        this.seed(manifest, store, record)
+        this.seed(manifest, store, record, {
+          stamps: await baselineStamps(this.parts.state, store, false),
+          lookNow: true,
+        })
       },
       download: (infohash, name, contentPath) => {
         const entry = this.addEntry(infohash, name, undefined)
         entry.download = new Download(entry.swarm, name, this.control, entry.totals)
-        this.startDownload(entry, dirname(contentPath), []).catch((error) => entry.swarm.events.onError(error))
+        this.startDownload(entry, dirname(contentPath), []).catch((error) => entry.swarm.fail(error))
       },
     })
   }
 
-  private seed(manifest: Manifest, store: PieceStore, record: ShareRecord, limits?: ShareLimits): Share {
+  /** Seeds a share from its files, looked at before serving from them (all at once with `lookNow`, at start). */
+  private seed(manifest: Manifest, store: FsPieceStore, record: ShareRecord, seeding: Seeding): Share {
     const { contentPath } = record
-    const entry = this.addEntry(manifest.infohash, manifest.name, contentPath, limits)
+    const entry = this.addEntry(manifest.infohash, manifest.name, contentPath, seeding.limits)
     entry.totals.load(record)
     void entry.swarm.open(manifest, store, Bitfield.full(manifest.pieceCount))
+    const interval = this.parts.changeCheckInterval
+    const watch = watchSeed(entry.swarm, store, seeding.stamps, {
+      interval,
+      onChange: (change) => this.emit('share-changed', change),
+    })
+    if (seeding.lookNow) void watch.lookAtAll().catch(() => {})
+    if (record.role === 'download') {
+      // A download completed earlier: download() of it again returns this, done (adding files is a no-op).
+      entry.download = new Download(entry.swarm, manifest.name, this.control, entry.totals)
+      entry.download.complete()
+    }
+    this.registry.answerAsks(entry.swarm)
     const share: Share = {
       infohash: manifest.infohash,
       infohashHex: manifest.infohashHex,
@@ -417,12 +486,9 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       infohash,
       this.environment,
       {
-        onManifest: (manifest) => void this.onManifest(entry, manifest),
-        onProgress: () => {
-          entry.download?.onProgress()
-          if (entry.download) this.emit('download-progress', progressOf(entry.swarm, entry.name))
-        },
-        onComplete: () => void this.onComplete(entry),
+        onManifest: (manifest) => void this.onManifest(entry, manifest).catch((error) => entry.swarm.fail(error)),
+        onProgress: () => entry.download?.onProgress(),
+        onComplete: () => void this.onComplete(entry).catch((error) => entry.swarm.fail(error)),
         onIncomplete: () => {
           entry.download?.reopen()
           for (const peer of this.pool.connections) entry.swarm.invite(peer)
@@ -445,22 +511,23 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const saved = await loadSelection(state, swarm.infohashHex)
     const requested = entry.requestedFiles
     swarm.selectFiles(requested === undefined ? saved : [...new Set([...(saved ?? []), ...requested])])
-    await saveSelection(state, swarm)
+    // A download that wrote before resumes where its files are; a new one checks its folder before any peer.
+    const claimed = await destination.claimedDestination(state, swarm.infohashHex)
+    entry.downloadDir = claimed === undefined ? dir : dirname(claimed)
+    await prepareDownloadFolder(entry.downloadDir, { fileSystem: pieceFileSystem })
     const manifest = await state.getManifest(swarm.infohash)
-    entry.downloadDir = dir
     if (manifest !== undefined) {
-      entry.contentPath = downloadContentPath(manifest, dir)
-      const store = await this.openDownloadStore(manifest)
-      const have = (await state.getBitfield(swarm.infohash)) ?? new Bitfield(manifest.pieceCount)
-      await this.record(entry, manifest.name, entry.contentPath)
+      const { store, have } = await this.openDestination(manifest)
+      await this.record(entry, manifest.name, entry.contentPath as string)
       await swarm.open(manifest, store, have)
       if (swarm.complete) await this.onComplete(entry)
     } else {
-      await this.record(entry, entry.name, join(dir, entry.name))
+      await this.record(entry, entry.name, join(entry.downloadDir, entry.name))
       swarm.fetchMetadata()
     }
+    this.registry.answerAsks(swarm)
     for (const peer of this.pool.connections) swarm.invite(peer)
-    this.registry.connect(peers, swarm)
+    this.registry.connect(peers, swarm, { direct: true })
   }
 
   /** Records a download in the state store, unless it is there already. */
@@ -474,15 +541,24 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     entry.totals.load(record)
   }
 
-  private openDownloadStore(manifest: Manifest): Promise<PieceStore> {
-    const entry = this.entries.get(manifest.infohashHex) as Entry
+  /** Opens a download's store once the manifest is known: checks (then saves) its files, and its destination. */
+  private async openDestination(manifest: Manifest): Promise<{ store: PieceStore; have: Bitfield }> {
+    const entry = this.entries.get(manifest.infohashHex)
+    if (entry === undefined) throw NodeError.closed('the download')
+    const { state } = this.parts
+    checkFilesOf(manifest, entry.swarm.selectedFiles)
     const dir = entry.downloadDir ?? this.parts.downloadDir
-    entry.contentPath = downloadContentPath(manifest, dir)
-    return openDownloadStore(manifest, dir, {
-      pool: this.parts.files,
-      fileSystem: pieceFileSystem,
-      directWrites: this.parts.directWrites,
+    const storeOptions = { pool: this.parts.files, fileSystem: pieceFileSystem, directWrites: this.parts.directWrites }
+    const open = (existingFiles: 'refuse' | 'adopt') =>
+      openDownloadStore(manifest, dir, { ...storeOptions, existingFiles })
+    const opened = await destination.openDestination(manifest, dir, {
+      state,
+      existing: entry.existingFiles ?? 'refuse',
+      open,
     })
+    entry.contentPath = opened.contentPath
+    await saveSelection(state, entry.swarm)
+    return opened
   }
 
   private async onManifest(entry: Entry, manifest: Manifest): Promise<void> {
@@ -499,6 +575,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     await state.flush()
     await state.updateShare(infohash, { status: 'complete', completedAt: Date.now() })
     await entry.totals.save()
+    await saveCompleteStamps(state, entry.swarm) // a restart that seeds the files sees changes made since
     const progress = progressOf(entry.swarm, entry.name)
     entry.download?.complete()
     this.emit('download-done', progress)
@@ -509,6 +586,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     this.emit('download-error', entry.swarm.infohashHex, error)
     const message = error instanceof Error ? error.message : String(error)
     await this.parts.state.updateShare(entry.swarm.infohash, { status: 'error', lastError: message }).catch(() => {})
+    await destination.releaseClaimAfter(this.parts.state, entry.swarm.infohashHex, error)
   }
 
   private async stopShare(infohash: Uint8Array, options: { deleteState: boolean }): Promise<void> {
@@ -521,8 +599,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     await entry.swarm.store?.close()
     const { state } = this.parts
     if (options.deleteState) {
-      await state.removeShare(infohash)
-      await forgetSelection(state, infohashHex)
+      await forgetShare(state, infohash)
     } else {
       await entry.totals.save()
       if (!entry.swarm.complete) await state.updateShare(infohash, { status: 'paused' }).catch(() => {})

@@ -2,6 +2,8 @@ import type { DhtNode, DhtStats } from '@mycel/dht'
 import type { IngestProgress } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
 import type { Identity, Transport } from '@mycel/transport'
+import type { ExistingFiles } from './destination.js'
+import type { RefusalReason } from './events.js'
 
 /** Options of {@link createNode}. Every one has a default that works. */
 export interface NodeOptions {
@@ -42,14 +44,59 @@ export interface NodeOptions {
    * from pushing other programs' data out of the cache (docs/decisions.md).
    */
   directWrites?: boolean
+  /**
+   * How often, at most, a shared file is looked at for changes before pieces
+   * are read from it for a peer, in milliseconds: one `lstat` of the file,
+   * comparing its size, modification and change times and inode with those
+   * of the file the node verified (always before the first read, and for
+   * every shared file when a share is resumed at start). A file that changed
+   * is re-hashed before any more of it is served; pieces that no longer
+   * match are not served, and the node emits `share-changed`. Default 2000;
+   * 0 looks before every read. A change within this window after the last
+   * look can still reach a peer, which then finds the piece corrupt.
+   */
+  changeCheckInterval?: number
   /** Aborts startup; everything opened so far is closed again. */
   signal?: AbortSignal
 }
 
-/** Connection and bandwidth limits of a node. */
+/**
+ * Connection and bandwidth limits of a node. The limits on inbound
+ * connections count per IP address and per network (a /24 of IPv4, a /48 of
+ * IPv6); connections whose address is no IP address (the memory transport)
+ * count only against `maxConnections` and `maxHandshakes`. Every peer on
+ * one machine has one address (127.0.0.1): tests and benchmarks that run
+ * many peers there, and nodes behind a local proxy, raise the per-address
+ * limits.
+ */
 export interface NodeLimits {
-  /** Connections in all. Default 200. */
+  /**
+   * Connections in all. Default 200. When all are taken, a new peer gets the
+   * slot of a connection that is not useful (no transfer in the last 30 s,
+   * no good score, in no share we download), or is refused.
+   */
   maxConnections?: number
+  /** Inbound connections from one IP address, handshakes included. Default 8. */
+  maxConnectionsPerAddress?: number
+  /** Inbound connections from one /24 (IPv4) or /48 (IPv6). Default 32. */
+  maxConnectionsPerSubnet?: number
+  /**
+   * Secure handshakes of inbound connections in progress. Default 64. When
+   * they are all taken, the oldest is dropped for the new one (an honest
+   * handshake takes a round trip; a stalled one would hold its slot until
+   * its timeout).
+   */
+  maxHandshakes?: number
+  /** Handshakes in progress from one IP address; more are closed before any public-key work. Default 4. */
+  maxHandshakesPerAddress?: number
+  /** Handshakes in progress from one /24 (IPv4) or /48 (IPv6). Default 16. */
+  maxHandshakesPerSubnet?: number
+  /**
+   * Milliseconds after which a connection on which nothing happened (the
+   * peer joined no share, no piece or metadata moved either way) is closed.
+   * Default 120,000 (2 minutes); 0 for never.
+   */
+  idleTimeout?: number
   /** Peers one share downloads from and uploads to. Default 50. */
   maxPeersPerShare?: number
   /** Upload limit of the whole node, bytes per second; 0 = none (default). */
@@ -104,9 +151,23 @@ export interface DownloadOptions {
    * they are. The selection is kept in the state store, so a restart
    * resumes it; calling `download()` again with more files adds them. A
    * streaming read of another file fetches what it reads. A path the share
-   * does not have fails the download with `FILE_NOT_FOUND`.
+   * does not have fails the download with `FILE_NOT_FOUND` before anything
+   * is saved or written (once the manifest is known).
    */
   files?: readonly string[]
+  /**
+   * What to do with files of the share that are already at the destination
+   * but that this node did not write (it writes only where its state store
+   * says it wrote before): `refuse` (the default) fails the download with
+   * `NodeError` `DESTINATION_EXISTS`, naming the path, before anything is
+   * written; `verify` re-hashes them in place, keeps the pieces that match
+   * (a complete copy is done at once, nothing downloaded) and downloads the
+   * rest, writing over what does not match. A folder, link or special file
+   * where the share has a file (or the reverse) is refused either way. The
+   * check happens when the manifest is known: at once when the node has it,
+   * else when it arrives from peers, always before the first write.
+   */
+  existingFiles?: ExistingFiles
 }
 
 /** Figures of a whole node, for a status display. */
@@ -120,4 +181,6 @@ export interface NodeStats {
   uploadRate: number
   downloadRate: number
   dht: DhtStats | undefined
+  /** Inbound connections refused before they became peers since the node started, by reason. */
+  refusedConnections: Readonly<Record<RefusalReason, number>>
 }

@@ -1,5 +1,6 @@
-import { MANIFEST_LIMITS } from '@mycel/pieces'
+import { MANIFEST_LIMITS, type Manifest } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
+import { findFile } from './read-stream.js'
 import { selectionKey } from './state-keys.js'
 import type { Swarm } from './swarm/swarm.js'
 
@@ -20,6 +21,15 @@ export function checkFiles(files: readonly string[]): readonly string[] {
   return files.map((file) => file.replace(/^\/+/, ''))
 }
 
+/**
+ * Checks that every selected path is a file of the share (before the
+ * selection is saved or anything is written).
+ * @throws `NodeError` `FILE_NOT_FOUND` naming the first path the share does not have
+ */
+export function checkFilesOf(manifest: Manifest, files: readonly string[] | undefined): void {
+  for (const path of files ?? []) findFile(manifest, path)
+}
+
 /** The saved selection of a share; undefined for every file (or a damaged entry, which loses nothing). */
 export async function loadSelection(state: StateStore, infohashHex: string): Promise<string[] | undefined> {
   const saved = await state.getValue(selectionKey(infohashHex))
@@ -33,7 +43,10 @@ export async function loadSelection(state: StateStore, infohashHex: string): Pro
   return undefined
 }
 
-/** Saves the files a swarm's download wants (or forgets them when it wants every file). */
+/**
+ * Saves the files a swarm's download wants (or forgets them when it wants
+ * every file). Call it once the manifest has confirmed them ({@link checkFilesOf}).
+ */
 export async function saveSelection(state: StateStore, swarm: Swarm): Promise<void> {
   const files = swarm.selectedFiles
   if (files === undefined) await forgetSelection(state, swarm.infohashHex)

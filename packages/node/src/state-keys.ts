@@ -10,3 +10,18 @@ export const DHT_ROUTING_TABLE_KEY = 'dht/routing-table'
 export function selectionKey(infohashHex: string): string {
   return `selection/${infohashHex}`
 }
+
+/** Where a download writes (its content path, as text): set before its first write, so a resume knows its files. */
+export function destinationKey(infohashHex: string): string {
+  return `destination/${infohashHex}`
+}
+
+/** Size, times and inode of each file of a seeded share when it was last verified (JSON), to see changes. */
+export function contentStampsKey(infohashHex: string): string {
+  return `content/${infohashHex}`
+}
+
+/** Every key the node keeps about one share (what forgetting it removes). */
+export function shareKeys(infohashHex: string): string[] {
+  return [selectionKey(infohashHex), destinationKey(infohashHex), contentStampsKey(infohashHex)]
+}

@@ -95,9 +95,45 @@ describe('RateMeter', () => {
     now += 1000
     meter.add(1000)
     now += 500
-    expect(meter.bytesPerSecond).toBeCloseTo(2000 / 4.5, 5)
+    expect(meter.bytesPerSecond).toBeCloseTo(2000 / 1.5, 5) // 1.5 s since the first byte
     now += 10_000
     expect(meter.bytesPerSecond).toBe(0)
     expect(meter.total).toBe(2000)
+  })
+
+  /** Adds `bytes` every 100 ms from `from` (inclusive) to `to` (exclusive), moving the clock. */
+  function steady(meter: RateMeter, clock: { now: number }, from: number, to: number, bytes: number): void {
+    for (clock.now = from; clock.now < to; clock.now += 100) meter.add(bytes)
+    clock.now = to
+  }
+
+  it('measures a transfer that began two seconds ago over those two seconds, not the whole window', () => {
+    const clock = { now: 0 }
+    const meter = new RateMeter(5, () => clock.now) // made long before the first byte
+    steady(meter, clock, 10_000, 12_000, 10_000) // 100 kB/s for 2 s
+    expect(meter.bytesPerSecond).toBeCloseTo(100_000, 5)
+    steady(meter, clock, 12_000, 13_500, 10_000)
+    expect(meter.bytesPerSecond).toBeCloseTo(100_000, 5)
+  })
+
+  it('averages over at least one second, so that the first block is no spike', () => {
+    const clock = { now: 5_000 }
+    const meter = new RateMeter(5, () => clock.now)
+    meter.add(1_000_000)
+    expect(meter.bytesPerSecond).toBe(1_000_000)
+    clock.now += 250
+    expect(meter.bytesPerSecond).toBe(1_000_000)
+  })
+
+  it('keeps the full window once it has seen that long, and starts afresh after a quiet window', () => {
+    const clock = { now: 0 }
+    const meter = new RateMeter(5, () => clock.now)
+    steady(meter, clock, 0, 20_500, 10_000)
+    expect(meter.bytesPerSecond).toBeCloseTo(100_000, 5) // 450 kB in the last 4.5 s
+    clock.now = 40_000 // quiet for longer than the window
+    expect(meter.bytesPerSecond).toBe(0)
+    steady(meter, clock, 40_000, 41_500, 20_000) // 200 kB/s for 1.5 s
+    expect(meter.bytesPerSecond).toBeCloseTo(200_000, 5)
+    expect(meter.total).toBe(205 * 10_000 + 15 * 20_000)
   })
 })

@@ -29,9 +29,27 @@ export const MAGNET_LIMITS = Object.freeze({
 /** `urn:btmh:` + multihash prefix of SHA-256 (code 0x12, 32 bytes). */
 const BTMH_PREFIX = 'urn:btmh:1220'
 const HEX_INFOHASH = /^[0-9a-fA-F]{64}$/
+/** A BitTorrent v1 infohash: SHA-1, as 40 hex digits (or 32 base32 characters in a `urn:btih:`). */
+const V1_INFOHASH = /^(?:[0-9a-fA-F]{40}|[A-Za-z2-7]{32})$/
 
 function malformed(why: string): PiecesError {
   return new PiecesError('MAGNET_MALFORMED', `not a valid mycel magnet link: ${why}`)
+}
+
+/** Why a BitTorrent v1 link cannot be fetched, and what can. */
+const V1_REASON =
+  'mycel addresses a share by its BitTorrent v2 infohash, the SHA-256 of an info dictionary that holds each ' +
+  "file's SHA-256 Merkle root; a v1 infohash is the SHA-1 of a different dictionary (SHA-1 piece hashes), so " +
+  'the v2 one cannot be derived from it. Use a v2 magnet link (xt=urn:btmh:1220...), a v2 infohash of 64 hex ' +
+  'digits, or the .torrent file of a v2 or hybrid torrent'
+
+function v1Only(what: string): PiecesError {
+  return new PiecesError('MAGNET_V1_ONLY', `${what} is BitTorrent v1 only: ${V1_REASON}`)
+}
+
+/** Whether a query key names an exact topic: `xt`, or `xt.1`, `xt.2`, ... (BEP 9 lists several so). */
+function isExactTopic(key: string): boolean {
+  return key === 'xt' || /^xt\.\d{1,3}$/.test(key)
 }
 
 /**
@@ -107,13 +125,16 @@ export function formatMagnet(link: { infohash: Uint8Array; name?: string; peers?
 
 /**
  * Reads a magnet link, or a bare 64-digit hex infohash. The link must carry
- * exactly one `xt=urn:btmh:1220<64 hex>` (a v2 SHA-256 infohash); other
- * `xt` values (such as a hybrid's `urn:btih:`) and unknown parameters are
- * ignored. `x.pe` peers must be valid `host:port` addresses.
+ * exactly one `xt=urn:btmh:1220<64 hex>` (a v2 SHA-256 infohash; `xt.1`,
+ * `xt.2`, ... count as `xt`); other `xt` values (such as a hybrid's
+ * `urn:btih:`) and unknown parameters are ignored. `x.pe` peers must be
+ * valid `host:port` addresses.
  *
  * @param text - the link
  * @returns infohash, name and peers
- * @throws {@link PiecesError} `MAGNET_MALFORMED` for anything else
+ * @throws {@link PiecesError} `MAGNET_V1_ONLY` for a BitTorrent v1 infohash (40 hex digits) or a magnet
+ *   link with only `xt=urn:btih:` (v1 names a share by a SHA-1 that no v2 infohash can be derived from),
+ *   `MAGNET_MALFORMED` for anything else
  *
  * @example
  * ```ts
@@ -125,7 +146,10 @@ export function parseMagnet(text: string): MagnetLink {
   const trimmed = text.trim()
   if (trimmed.length > MAGNET_LIMITS.maxLength) throw malformed(`longer than ${MAGNET_LIMITS.maxLength} characters`)
   if (HEX_INFOHASH.test(trimmed)) return { infohash: fromHex(trimmed) as Uint8Array, peers: [] }
-  if (!/^magnet:\?/i.test(trimmed)) throw malformed('it does not start with "magnet:?"')
+  if (/^[0-9a-fA-F]{40}$/.test(trimmed)) throw v1Only('a 40-hex-digit infohash (SHA-1)')
+  if (!/^magnet:\?/i.test(trimmed)) {
+    throw malformed('it is neither a magnet link (magnet:?xt=urn:btmh:1220...) nor an infohash of 64 hex digits')
+  }
   let params: URLSearchParams
   try {
     params = new URLSearchParams(trimmed.slice('magnet:?'.length))
@@ -133,10 +157,13 @@ export function parseMagnet(text: string): MagnetLink {
     throw malformed('bad query string')
   }
   let infohash: Uint8Array | undefined
+  let v1Topic = false
   let name: string | undefined
   const peers: string[] = []
   for (const [key, value] of params) {
-    if (key === 'xt' && value.toLowerCase().startsWith('urn:btmh:')) {
+    if (isExactTopic(key) && value.toLowerCase().startsWith('urn:btih:')) {
+      v1Topic ||= V1_INFOHASH.test(value.slice('urn:btih:'.length))
+    } else if (isExactTopic(key) && value.toLowerCase().startsWith('urn:btmh:')) {
       const hex = value.slice(BTMH_PREFIX.length)
       if (!value.toLowerCase().startsWith(BTMH_PREFIX) || !HEX_INFOHASH.test(hex)) {
         throw malformed('xt is not a SHA-256 multihash (urn:btmh:1220 and 64 hex digits)')
@@ -154,7 +181,10 @@ export function parseMagnet(text: string): MagnetLink {
       if (!peers.includes(peer)) peers.push(peer)
     }
   }
-  if (infohash === undefined) throw malformed('no xt=urn:btmh:1220<infohash>')
+  if (infohash === undefined) {
+    if (v1Topic) throw v1Only('this magnet link (xt=urn:btih:, with no xt=urn:btmh:)')
+    throw malformed('no xt=urn:btmh:1220<infohash>')
+  }
   return { infohash, ...(name !== undefined ? { name } : {}), peers }
 }
 

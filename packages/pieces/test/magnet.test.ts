@@ -1,10 +1,22 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { discoveryKey, formatMagnet, MAGNET_LIMITS, parseMagnet } from '../src/index.js'
+import { discoveryKey, formatMagnet, MAGNET_LIMITS, PiecesError, parseMagnet } from '../src/index.js'
 import { expectPiecesError, fromHex, hex, providers } from './helpers.js'
 
 const infohash = fromHex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f')
 const hexInfohash = hex(infohash) as string
+
+/** The PiecesError `parse` throws, checked to carry `code`. */
+function refusal(parse: () => unknown, code: string): PiecesError {
+  try {
+    parse()
+  } catch (error) {
+    expect(error).toBeInstanceOf(PiecesError)
+    expect((error as PiecesError).code).toBe(code)
+    return error as PiecesError
+  }
+  throw new Error('expected a PiecesError')
+}
 
 describe('magnet links', () => {
   it('formats the BEP 9 / BEP 52 form', () => {
@@ -59,7 +71,7 @@ describe('magnet links', () => {
       hexInfohash.slice(1),
       `${hexInfohash}00`,
       'magnet:?dn=x',
-      `magnet:?xt=urn:btih:${'ab'.repeat(20)}`,
+      'magnet:?xt=urn:btih:not-an-infohash',
       `magnet:?xt=urn:btmh:1114${hexInfohash}`,
       `magnet:?xt=urn:btmh:1220${hexInfohash.slice(2)}`,
       `magnet:?${xt}&${xt}`,
@@ -81,6 +93,38 @@ describe('magnet links', () => {
       expectPiecesError(() => parseMagnet(bad), 'MAGNET_MALFORMED')
     }
     expect(() => parseMagnet(5 as unknown as string)).toThrow(TypeError)
+  })
+
+  it('says that a BitTorrent v1 infohash or v1-only magnet link cannot be fetched, and why', () => {
+    const v1 = 'c9e15763f722f23e98a29decdfae341b98d53056'
+    for (const link of [
+      v1,
+      ` ${v1.toUpperCase()} `,
+      `magnet:?xt=urn:btih:${v1}&dn=ubuntu.iso&tr=udp%3A%2F%2Ftracker.example%3A1337`,
+      'magnet:?xt=urn:btih:ZHQVOY7XELZD5GFCTXW57LRUDOMNKMCW', // base32 form
+      `magnet:?xt.1=urn:btih:${v1}`,
+    ]) {
+      const error = refusal(() => parseMagnet(link), 'MAGNET_V1_ONLY')
+      expect(error.message).toMatch(/BitTorrent v1 only/)
+      expect(error.message).toMatch(/SHA-256/)
+      expect(error.message).toMatch(/SHA-1 of a different dictionary/)
+      expect(error.message).toMatch(/urn:btmh:1220.*64 hex.*\.torrent file of a v2 or hybrid torrent/)
+    }
+    // not a magnet link at all: says what is accepted, not "does not start with magnet:?"
+    expect(refusal(() => parseMagnet('hello'), 'MAGNET_MALFORMED').message).toMatch(
+      /neither a magnet link \(magnet:\?xt=urn:btmh:1220\.\.\.\) nor an infohash of 64 hex digits/,
+    )
+  })
+
+  it('reads the v2 infohash of a hybrid magnet link, whatever the order of its topics', () => {
+    const v1 = 'c9e15763f722f23e98a29decdfae341b98d53056'
+    for (const link of [
+      `magnet:?xt=urn:btih:${v1}&xt=urn:btmh:1220${hexInfohash}&dn=hybrid`,
+      `magnet:?xt=urn:btmh:1220${hexInfohash}&xt=urn:btih:${v1}&dn=hybrid`,
+      `magnet:?xt.1=urn:btih:${v1}&xt.2=urn:btmh:1220${hexInfohash}&dn=hybrid`,
+    ]) {
+      expect(parseMagnet(link)).toEqual({ infohash, name: 'hybrid', peers: [] })
+    }
     expect(() => formatMagnet({ infohash: new Uint8Array(20) })).toThrow(RangeError)
     expect(() => formatMagnet({ infohash, peers: ['nope'] })).toThrow(TypeError)
   })

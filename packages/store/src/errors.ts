@@ -11,6 +11,7 @@ export type StoreErrorCode =
   | 'NOT_READABLE'
   | 'DISK_FULL'
   | 'DATA_MISSING'
+  | 'FILE_EXISTS'
   | 'READ_ONLY'
   | 'IO_FAILED'
   | 'DATABASE_CORRUPT'

@@ -23,7 +23,7 @@
  */
 export type { FileInfo, FileSystem } from './node/fs/file-system.js'
 export { blockingFileSystem, nodeFileSystem } from './node/fs/file-system.js'
-export { type Allocation, FsPieceStore } from './node/fs/fs-piece-store.js'
+export { type Allocation, type ExistingFiles, FsPieceStore } from './node/fs/fs-piece-store.js'
 export { FileHandlePool, type FileHandlePoolOptions, type FileHandlePoolStats } from './node/fs/handle-pool.js'
 export {
   type DownloadStoreOptions,
@@ -31,4 +31,5 @@ export {
   type FsPieceStoreOptions,
   openDownloadStore,
   openSeedStore,
+  prepareDownloadFolder,
 } from './node/fs/open.js'

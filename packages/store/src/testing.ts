@@ -1,22 +1,26 @@
 /**
  * Compliance suites for {@link index!PieceStore | PieceStore} and {@link index!StateStore | StateStore}
- * implementations, written against vitest (an optional peer dependency of
- * this entry): every store of this package runs them, and so should any
- * other implementation. Also the test shares they use.
+ * implementations: every store of this package runs them, and so should any
+ * other implementation. Also the test shares they use. Nothing here imports
+ * a test runner: the suites are given the runner's `describe`, `it`,
+ * `expect` and `afterEach` (vitest's and jest's fit), so this entry loads in
+ * any process.
  *
  * @example
  * ```ts
  * // test/my-store.test.ts
+ * import * as vitest from 'vitest'
  * import { pieceStoreCompliance, stateStoreCompliance } from '@mycel/store/testing'
  *
- * pieceStoreCompliance('IndexedDbPieceStore', { create: (manifest) => IndexedDbPieceStore.open(manifest) })
- * stateStoreCompliance('IndexedDbStateStore', { create: ({ now, maxPeers }) => openIdbState({ now, maxPeers }) })
+ * pieceStoreCompliance(vitest, 'IndexedDbPieceStore', { create: (manifest) => IndexedDbPieceStore.open(manifest) })
+ * stateStoreCompliance(vitest, 'IndexedDbStateStore', { create: ({ now, maxPeers }) => openIdbState({ now, maxPeers }) })
  * ```
  *
  * @module
  */
 export type { StateStoreHarness, StateStoreSetup } from './testing/context.js'
 export { type PieceStoreHarness, pieceStoreCompliance } from './testing/piece-store-compliance.js'
+export type { ComplianceMatchers, TestRunner } from './testing/runner.js'
 export {
   compareTestBytes,
   makeTestShare,

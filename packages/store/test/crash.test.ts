@@ -82,7 +82,7 @@ describe('crash safety', () => {
       expect(run.progress).toBeGreaterThanOrEqual(killAfter)
 
       const state = await openSqliteStateStore(join(dir, 'state.db'))
-      const pieces = await openDownloadStore(manifest, join(dir, 'downloads'))
+      const pieces = await openDownloadStore(manifest, join(dir, 'downloads'), { existingFiles: 'adopt' })
       const recorded = (await state.getBitfield(manifest.infohash)) as Bitfield
       // every piece the database vouches for has exactly the right bytes
       for (const piece of recorded.pieces()) {
@@ -102,7 +102,7 @@ describe('crash safety', () => {
     const last = await runWriter(dir, 5, undefined)
     expect(last.finished, last.stderr).toBe(true)
     const state = await openSqliteStateStore(join(dir, 'state.db'))
-    const pieces = await openDownloadStore(manifest, join(dir, 'downloads'))
+    const pieces = await openDownloadStore(manifest, join(dir, 'downloads'), { existingFiles: 'adopt' })
     expect((await state.getBitfield(manifest.infohash))?.isComplete()).toBe(true)
     expect((await recheck(manifest, pieces)).isComplete()).toBe(true)
     await Promise.all([state.close(), pieces.close()])

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import * as vitest from 'vitest'
 import { blockingFileSystem, type FsPieceStore, openDownloadStore, openSeedStore } from '../src/fs.js'
 import type { PieceStore } from '../src/index.js'
 import { pieceStoreCompliance } from '../src/testing.js'
@@ -6,7 +7,7 @@ import { removeTempDirs, tempDir, writeShareFiles } from './helpers.js'
 
 const downloadDirs = new WeakMap<PieceStore, string>()
 
-pieceStoreCompliance('FsPieceStore', {
+pieceStoreCompliance(vitest, 'FsPieceStore', {
   create: async (manifest) => {
     const downloadDir = join(await tempDir(), 'downloads')
     const store = await openDownloadStore(manifest, downloadDir)
@@ -15,7 +16,7 @@ pieceStoreCompliance('FsPieceStore', {
   },
   reopen: async (store) => {
     await store.close()
-    return openDownloadStore(store.manifest, downloadDirs.get(store) as string)
+    return openDownloadStore(store.manifest, downloadDirs.get(store) as string, { existingFiles: 'adopt' })
   },
   seed: async (manifest, files) => {
     const content = await writeShareFiles(await tempDir(), manifest, files)
@@ -24,7 +25,7 @@ pieceStoreCompliance('FsPieceStore', {
   cleanup: removeTempDirs,
 })
 
-pieceStoreCompliance('FsPieceStore with a shared pool of 2 files and full allocation', {
+pieceStoreCompliance(vitest, 'FsPieceStore with a shared pool of 2 files and full allocation', {
   create: async (manifest) => {
     const { FileHandlePool } = await import('../src/fs.js')
     const pool = new FileHandlePool({ maxOpen: 2 })
@@ -40,7 +41,7 @@ pieceStoreCompliance('FsPieceStore with a shared pool of 2 files and full alloca
   cleanup: removeTempDirs,
 })
 
-pieceStoreCompliance('FsPieceStore with blocking reads and writes', {
+pieceStoreCompliance(vitest, 'FsPieceStore with blocking reads and writes', {
   create: async (manifest) => openDownloadStore(manifest, await tempDir(), { fileSystem: blockingFileSystem }),
   seed: async (manifest, files) =>
     openSeedStore(manifest, await writeShareFiles(await tempDir(), manifest, files), {

@@ -93,7 +93,7 @@ describe('a download folder that cannot be written', () => {
     expect(
       await expectStoreError(openDownloadStore(share.manifest, base, { fileSystem: probe.fs }), 'NOT_WRITABLE'),
     ).toContain('not writable')
-    probe.fail('mkdirs', 'EROFS')
+    probe.fail('mkdir', 'EROFS')
     await expectStoreError(
       openDownloadStore(share.manifest, join(base, 'new'), { fileSystem: probe.fs }),
       'NOT_WRITABLE',

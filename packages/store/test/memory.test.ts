@@ -1,13 +1,14 @@
+import * as vitest from 'vitest'
 import { describe, expect, it } from 'vitest'
 import { MemoryPieceStore, MemoryStateStore } from '../src/index.js'
 import { multiFileShare, pieceBytes, pieceStoreCompliance, stateStoreCompliance } from '../src/testing.js'
 
-pieceStoreCompliance('MemoryPieceStore', {
+pieceStoreCompliance(vitest, 'MemoryPieceStore', {
   create: async (manifest) => new MemoryPieceStore(manifest),
   seed: async (manifest, files) => new MemoryPieceStore(manifest, { files, readOnly: true }),
 })
 
-stateStoreCompliance('MemoryStateStore', {
+stateStoreCompliance(vitest, 'MemoryStateStore', {
   create: async ({ now, maxPeers }) => new MemoryStateStore(maxPeers === undefined ? { now } : { now, maxPeers }),
 })
 

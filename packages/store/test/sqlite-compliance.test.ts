@@ -1,9 +1,10 @@
 import { join } from 'node:path'
+import * as vitest from 'vitest'
 import { openSqliteStateStore, type SqliteStateStore } from '../src/sqlite.js'
 import { stateStoreCompliance } from '../src/testing.js'
 import { removeTempDirs, tempDir } from './helpers.js'
 
-stateStoreCompliance('SqliteStateStore', {
+stateStoreCompliance(vitest, 'SqliteStateStore', {
   create: async ({ now, maxPeers }) =>
     openSqliteStateStore(join(await tempDir(), 'state.db'), maxPeers === undefined ? { now } : { now, maxPeers }),
   reopen: async (store, { now }) => {
@@ -13,7 +14,7 @@ stateStoreCompliance('SqliteStateStore', {
   cleanup: removeTempDirs,
 })
 
-stateStoreCompliance('SqliteStateStore in memory', {
+stateStoreCompliance(vitest, 'SqliteStateStore in memory', {
   create: async ({ now, maxPeers }) =>
     openSqliteStateStore(':memory:', maxPeers === undefined ? { now } : { now, maxPeers }),
 })

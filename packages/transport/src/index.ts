@@ -65,7 +65,7 @@ export {
   type SecureOptions,
   secure,
 } from './secure/secure.js'
-export type { ByteSink, ByteStream } from './stream.js'
+export { type ByteSink, type ByteStream, FLUSH_CLOSE_MS, type StreamCloseOptions } from './stream.js'
 export {
   combineTransports,
   type DialOptions,

@@ -100,10 +100,35 @@ export interface ByteStream {
   /**
    * Closes both directions and releases the socket and timers. Without an
    * error, buffered bytes are sent first (for a bounded time); with one, the
-   * stream is reset at once. Idempotent: every call returns the same promise.
+   * stream is reset at once, unless `options.flush` asks for the bytes
+   * already written to go out first (see {@link StreamCloseOptions}).
+   * After `close()` the sink gets no more data, only `onClose`. Idempotent:
+   * every call returns the same promise (the options of the first call apply).
    *
    * @param error - why, if this is an abnormal close
+   * @param options - `flush`: send what was written before closing, even with an error
    * @returns a promise that resolves once everything is released
    */
-  close(error?: Error): Promise<void>
+  close(error?: Error, options?: StreamCloseOptions): Promise<void>
+}
+
+/** Most milliseconds a flushing {@link ByteStream.close} waits before it resets the stream. */
+export const FLUSH_CLOSE_MS = 2000
+
+/**
+ * Options of {@link ByteStream.close}.
+ *
+ * A flushing close sends every byte already written, then half-closes (the
+ * remote sees `onEnd`, as after a clean close), keeps reading and dropping
+ * what still arrives so that the remote's own end is seen and unread bytes
+ * do not make the kernel reset the connection, and releases the stream once
+ * the bytes are gone and the remote has ended too. It waits at most
+ * `flushTimeoutMs`: a remote that does not read, or does not end, cannot
+ * hold the stream. Bytes still unsent then are dropped and the stream reset.
+ */
+export interface StreamCloseOptions {
+  /** Send what was written and half-close before releasing the stream, even when closing with an error. */
+  flush?: boolean
+  /** Longest wait of a flushing close, in milliseconds. Default {@link FLUSH_CLOSE_MS} (2 s). */
+  flushTimeoutMs?: number
 }

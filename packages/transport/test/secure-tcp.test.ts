@@ -1,6 +1,6 @@
 import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import type { ByteStream } from '../src/index.js'
+import type { ByteStream, SecureConnection } from '../src/index.js'
 import { Identity, nobleCrypto, TransportError } from '../src/index.js'
 import { nodeCrypto, secure } from '../src/node.js'
 import { tcpTransport } from '../src/tcp.js'
@@ -43,6 +43,46 @@ describe('secure channel over real TCP sockets', () => {
     expect(echoed.value).toEqual(message)
     await conn.close()
     await Promise.all(accepted)
+    await tcp.close()
+  })
+
+  it('a last message before a close with an error reaches a remote that is still sending, then the remote sees the close', async () => {
+    const tcp = tcpTransport()
+    const accepted: Promise<SecureConnection>[] = []
+    const listener = await tcp.listen('tcp://127.0.0.1:0', {
+      onConnection: (stream) => accepted.push(secure(stream, Identity.generate(), { initiator: false })),
+    })
+    const client = await secure(await tcp.dial(listener.addresses[0] as string), Identity.generate(), {
+      initiator: true,
+    })
+    const server = (await accepted[0]) as SecureConnection
+    const received: Uint8Array[] = []
+    client.onMessage((message) => received.push(message))
+    // The client pipelines requests for as long as the connection takes them.
+    const request = new Uint8Array(1000).fill(1)
+    const sending = (async () => {
+      while (!client.isClosed) {
+        await client.send(request).catch(() => {})
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    })()
+    // The server reads some, answers with a refusal and closes for that reason.
+    await new Promise<void>((resolve) => {
+      let count = 0
+      server.onMessage(() => {
+        if (++count === 100) resolve()
+      })
+    })
+    const refusal = new Uint8Array(200_000).map((_, i) => i & 0xff)
+    server.write(refusal)
+    const reason = new Error('refused')
+    await server.close(reason)
+    expect(await server.closed).toBe(reason)
+    expect(await client.closed).toBeUndefined()
+    await sending
+    expect(received).toHaveLength(1)
+    expect(received[0]).toEqual(refusal)
+    await listener.close()
     await tcp.close()
   })
 

@@ -1,10 +1,11 @@
+import * as vitest from 'vitest'
 import { WebSocket } from 'ws'
 import { combineTransports } from '../src/index.js'
 import { transportCompliance } from '../src/testing.js'
 import { type WebSocketConstructor, webSocketTransport } from '../src/ws.js'
 import { webSocketTransport as browserWebSocketTransport } from '../src/ws-browser.js'
 
-transportCompliance('ws (Node, ws package)', () => ({
+transportCompliance(vitest, 'ws (Node, ws package)', () => ({
   transport: webSocketTransport(),
   listenAddress: 'ws://127.0.0.1:0/mycel',
 }))
@@ -12,6 +13,7 @@ transportCompliance('ws (Node, ws package)', () => ({
 // The browser build dials with whatever WHATWG WebSocket it is given; here the
 // ws package's, which implements that API. Listening is done by the Node build.
 transportCompliance(
+  vitest,
   'ws (browser build dialling)',
   () => {
     const server = webSocketTransport()

@@ -35,7 +35,8 @@ export interface NodeAccess {
    */
   announce(infohash: string): Promise<number>
   /**
-   * Forgets a share: its record, manifest and verified pieces (never its files).
+   * Forgets a share: everything the data folder saved about it (record, manifest, verified pieces, the
+   * files taken with `--file`, where it was downloaded), never its files.
    * @throws `CliError` `DATA_DIR_BUSY` while a process runs (it would keep serving the share)
    */
   remove(infohash: string): Promise<void>

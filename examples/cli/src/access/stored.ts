@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { RoutingTableSnapshot } from '@mycel/dht'
-import { DHT_ROUTING_TABLE_KEY } from '@mycel/node'
+import { DHT_ROUTING_TABLE_KEY, forgetShare } from '@mycel/node'
 import type { Manifest } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
 import { loadIdentity } from '@mycel/transport/node'
@@ -91,7 +91,7 @@ export class StoredAccess implements NodeAccess {
   }
 
   async remove(infohash: string): Promise<void> {
-    await this.state?.removeShare(Buffer.from(infohash, 'hex'))
+    if (this.state !== undefined) await forgetShare(this.state, Buffer.from(infohash, 'hex'))
   }
 
   async close(): Promise<void> {

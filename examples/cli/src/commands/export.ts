@@ -1,5 +1,6 @@
-import { writeFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { constants, type Stats } from 'node:fs'
+import { access, stat, writeFile } from 'node:fs/promises'
+import { basename, dirname, resolve } from 'node:path'
 import { AGENT } from '@mycel/node'
 import { encodeTorrent, type Manifest } from '@mycel/pieces'
 import { ingestPath } from '@mycel/pieces/node'
@@ -16,6 +17,53 @@ export interface ExportCommandOptions {
   output?: string
   hybrid?: boolean
   force?: boolean
+}
+
+function fileExists(file: string): CliError {
+  return new CliError('FILE_EXISTS', `${file} already exists`, 'pass --force to replace it, or another -o')
+}
+
+/** The file's status, or undefined when there is nothing at the path (or a part of it is not a folder). */
+async function statOf(path: string): Promise<Stats | undefined> {
+  try {
+    return await stat(path)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
+    throw error
+  }
+}
+
+/**
+ * Checks that the `.torrent` can be written where asked, before any work
+ * (a hybrid export hashes the whole share first): not over a file without
+ * `--force`, not over a folder, into a folder that exists and is writable.
+ *
+ * @throws {@link CliError} `FILE_EXISTS`, `USAGE`, `FILE_NOT_FOUND`, `PERMISSION_DENIED`
+ */
+async function checkOutput(file: string, force: boolean): Promise<void> {
+  const existing = await statOf(file)
+  if (existing?.isDirectory())
+    throw CliError.usage(`${file} is a folder`, 'give -o the path of the .torrent file to write')
+  if (existing !== undefined && !force) throw fileExists(file)
+  const folder = dirname(file)
+  const parent = await statOf(folder)
+  if (parent === undefined || !parent.isDirectory()) {
+    throw new CliError(
+      'FILE_NOT_FOUND',
+      `no folder ${folder} to write ${basename(file)} into`,
+      'create it, or give another -o',
+    )
+  }
+  try {
+    await access(existing === undefined ? folder : file, constants.W_OK)
+  } catch {
+    throw new CliError(
+      'PERMISSION_DENIED',
+      `cannot write ${file}`,
+      `check the permissions of ${existing === undefined ? folder : 'that file'}, or give another -o`,
+    )
+  }
 }
 
 /**
@@ -75,16 +123,19 @@ export async function runExport(context: Context, input: string, options: Export
       context.options.dataDir,
       'wait until mycel get has found a peer, then export again',
     )
+    const file = resolve(options.output ?? `${manifest.name}.torrent`)
+    try {
+      await checkOutput(file, options.force === true) // before hashing: a wrong -o is said at once
+    } catch (error) {
+      throw explain(error, context.explain)
+    }
     const hybrid = options.hybrid === true
     const source = hybrid && manifest.hybrid === undefined ? await withV1Hashes(context, share, manifest) : manifest
     const torrent = encodeTorrent(source, { hybrid, createdBy: AGENT })
-    const file = resolve(options.output ?? `${manifest.name}.torrent`)
     try {
       await writeFile(file, torrent.bytes, { flag: options.force === true ? 'w' : 'wx' })
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new CliError('FILE_EXISTS', `${file} already exists`, 'pass --force to replace it, or another -o')
-      }
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw fileExists(file) // it appeared while hashing
       throw explain(error, context.explain)
     }
     const v2 = Buffer.from(torrent.infohash).toString('hex')

@@ -1,10 +1,14 @@
 import { resolve } from 'node:path'
-import type { Download, DownloadProgress } from '@mycel/node'
-import { type MagnetLink, type Manifest, parseMagnet } from '@mycel/pieces'
+import { type Download, type DownloadProgress, type MycelNode, NodeError } from '@mycel/node'
+import { type Manifest, parseMagnet } from '@mycel/pieces'
+import { StoreError } from '@mycel/store'
+import { prepareDownloadFolder } from '@mycel/store/fs'
 import type { Context } from '../context.js'
 import { CliError, explain } from '../errors.js'
 import { formatBytes, formatDuration, formatPercent } from '../format.js'
+import { readGetInput } from '../get-input.js'
 import { Lifetime } from '../lifetime.js'
+import { PeerFaultWatch } from '../peer-faults.js'
 import { type ProgressFrame, ProgressView, progressModeOf } from '../progress.js'
 import { seedUntilStopped } from '../seeding.js'
 import { type NodeSession, openNodeSession } from '../session.js'
@@ -20,6 +24,8 @@ export interface GetCommandOptions {
   file?: string[]
   seed?: boolean
   verify?: boolean
+  /** Verify files already at the destination in place (keep what matches) instead of refusing them. */
+  verifyExisting?: boolean
 }
 
 /** Default of `--timeout`: how long to look for peers before giving up, in seconds. */
@@ -84,9 +90,13 @@ function progressEvent(progress: DownloadProgress): Record<string, unknown> {
   }
 }
 
-/** Watches a download until it completes, fails, finds no peers in time, or is interrupted. */
+/**
+ * Watches a download until it completes, fails, finds no peers in time, or
+ * is interrupted; says which peers the node banned or penalised meanwhile.
+ */
 async function follow(
   context: Context,
+  node: MycelNode,
   download: Download,
   lifetime: Lifetime,
   timeoutMs: number,
@@ -94,6 +104,7 @@ async function follow(
 ): Promise<DownloadProgress> {
   const { out } = context
   const view = new ProgressView(out, progressModeOf(out), { lifetime })
+  const faults = new PeerFaultWatch(node, out)
   const started = Date.now()
   let alone = started // since when no peer is connected
   let metadataSeen = false
@@ -110,7 +121,7 @@ async function follow(
     }
     if (progress.peers > 0 || progress.totalBytes === progress.verifiedBytes) alone = now
     view.update(frameOf(progress, now - started))
-    if (now - alone >= timeoutMs) stalled?.(noPeers(progress, timeoutMs))
+    if (now - alone >= timeoutMs) stalled?.(noPeers(progress, timeoutMs, faults.explainNoPeers()))
   }
   const onProgress = () => tick()
   download.on('progress', onProgress)
@@ -130,22 +141,64 @@ async function follow(
   } finally {
     clearInterval(events)
     download.off('progress', onProgress)
+    faults.stop()
   }
 }
 
-function noPeers(progress: DownloadProgress, timeoutMs: number): CliError {
+/**
+ * The failure of a download left without peers for `timeoutMs`. When
+ * peers were banned meanwhile (`banned` says which, and for what), that is
+ * what happened: the hint no longer suggests checking that a seeder runs.
+ */
+function noPeers(progress: DownloadProgress, timeoutMs: number, banned?: string): CliError {
   const seconds = formatDuration(timeoutMs / 1000)
+  const bannedHint =
+    'a banned peer sent data or metadata that does not match the share; find another seeder, or give its address with --peer'
   if (progress.totalBytes === undefined) {
+    if (banned !== undefined) {
+      return new CliError('NO_PEERS', `no peers found for ${progress.name} in ${seconds}: ${banned}`, bannedHint)
+    }
     return new CliError(
       'NO_PEERS',
       `no peers found for ${progress.name} in ${seconds}`,
       'check that a seeder is running and that --bootstrap reaches its DHT, or give its address with --peer; run again to keep trying',
     )
   }
+  const kept = `${formatPercent(progress.verifiedBytes, progress.totalBytes)} is kept`
+  if (banned !== undefined) {
+    return new CliError(
+      'NO_PEERS',
+      `no peers of ${progress.name} connected for ${seconds} (${kept}): ${banned}`,
+      bannedHint,
+    )
+  }
   return new CliError(
     'NO_PEERS',
-    `no peers of ${progress.name} connected for ${seconds} (${formatPercent(progress.verifiedBytes, progress.totalBytes)} is kept)`,
+    `no peers of ${progress.name} connected for ${seconds} (${kept})`,
     'run the same command again later to resume',
+  )
+}
+
+/** Makes the `-o` folder, or fails in one line before any peer is looked for. */
+async function checkOutputFolder(dir: string): Promise<void> {
+  try {
+    await prepareDownloadFolder(dir)
+  } catch (error) {
+    if (!(error instanceof StoreError) || error.code !== 'NOT_WRITABLE') throw error
+    throw new CliError('PERMISSION_DENIED', error.message, 'choose another folder with -o', { cause: error })
+  }
+}
+
+/** The one line for files at the destination that this data folder did not write. */
+function destinationError(error: unknown): CliError | undefined {
+  if (!(error instanceof NodeError) || error.code !== 'DESTINATION_EXISTS') return undefined
+  return new CliError(
+    'FILE_EXISTS',
+    error.message.replace(/ \(download into another folder.*\)$/, ''),
+    error.message.includes(' is a ')
+      ? 'move it away, or download into another folder with -o'
+      : 'move it away, download into another folder with -o, or pass --verify-existing to keep what matches and download the rest',
+    { cause: error },
   )
 }
 
@@ -173,32 +226,28 @@ function printDone(
 }
 
 /**
- * `mycel get <magnet|infohash>`: downloads a share with a live progress bar
- * (percent, speed, ETA, peers), verifies the files on disk against the
- * manifest, and prints where they are. Run again after an interruption, it
- * resumes from the pieces already verified.
+ * `mycel get <magnet|infohash|file.torrent>`: downloads a share with a live
+ * progress bar (percent, speed, ETA, peers), verifies the files on disk
+ * against the manifest, and prints where they are. Run again after an
+ * interruption, it resumes from the pieces already verified.
  *
  * @param context - the command's context
- * @param link - magnet link or hex infohash
+ * @param link - magnet link, hex infohash, or the path of a v2 or hybrid `.torrent` file
  * @param options - output folder, peer timeout, direct peers, seeding afterwards, verification
  * @returns the exit status: 0 when the files are complete and verified
  */
 export async function runGet(context: Context, link: string, options: GetCommandOptions): Promise<number> {
-  let magnet: MagnetLink
-  try {
-    magnet = parseMagnet(link)
-  } catch (error) {
-    throw explain(error, context.explain)
-  }
+  const input = await readGetInput(context, link) // a .torrent file brings its manifest
   const timeoutMs = parseTimeout(options.timeout)
   const peers = (options.peer ?? []).map(peerAddress)
   const dir = resolve(options.output ?? '.')
-  const infohash = hexOf(magnet.infohash)
+  const { infohash, link: uri } = input
   const lifetime = new Lifetime()
   try {
     const session = await openNodeSession(context, lifetime)
     try {
-      const code = await download(context, session, lifetime, { link, infohash, dir, peers, timeoutMs, options })
+      if (input.manifest !== undefined) await session.node.addManifest(input.manifest)
+      const code = await download(context, session, lifetime, { link: uri, infohash, dir, peers, timeoutMs, options })
       if (code === 0 && options.seed === true) await seedUntilStopped(context, session, lifetime)
       return code
     } catch (error) {
@@ -255,13 +304,19 @@ async function download(
     )
     return 0
   }
+  await checkOutputFolder(job.dir)
   const others = records.filter((other) => other.role === 'download' && other.status === 'active').length
   const resuming = record !== undefined
   if (others - (resuming ? 1 : 0) > 0)
     out.note(`also resuming ${others - (resuming ? 1 : 0)} other download(s) of this data folder`)
   let handle: Download
   try {
-    handle = node.download(job.link, { dir: job.dir, peers: job.peers, ...(files === undefined ? {} : { files }) })
+    handle = node.download(job.link, {
+      dir: job.dir,
+      peers: job.peers,
+      ...(files === undefined ? {} : { files }),
+      ...(job.options.verifyExisting === true ? { existingFiles: 'verify' as const } : {}),
+    })
   } catch (error) {
     throw explain(error, context.explain)
   }
@@ -273,7 +328,7 @@ async function download(
   }
   const downloadedBefore = node.stats().bytesDownloaded
   let manifest: Manifest | undefined
-  await follow(context, handle, lifetime, job.timeoutMs, (known, now) => {
+  await follow(context, node, handle, lifetime, job.timeoutMs, (known, now) => {
     manifest = known
     const total = now.totalBytes ?? known.totalLength
     const kept = now.piecesVerified > 0 ? `, ${formatPercent(now.verifiedBytes, total)} already here` : ''
@@ -300,7 +355,7 @@ async function download(
           : `at ${formatPercent(now.verifiedBytes, now.totalBytes)}, ${formatBytes(now.verifiedBytes)} verified and kept`
       throw lifetime.interruption(`stopped ${kept}`, 'run the same command again to resume')
     }
-    throw error
+    throw destinationError(error) ?? error
   })
   const final = manifest ?? handle.manifest
   const path = handle.contentPath

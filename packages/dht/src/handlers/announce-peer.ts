@@ -4,7 +4,8 @@ import { bytesArg, keyArg, protocolError, type QueryHandler } from './context.js
 /**
  * `announce_peer`: stores the sender's IP address with `port` (or, with
  * `implied_port` non-zero, the UDP source port) under `info_hash`, if the
- * token is one we gave this IP address (BEP 5).
+ * token is one we gave this IP address (BEP 5). Refused with 202 when the
+ * store, or the share of the sender's address or network, is full.
  * @internal
  */
 export const handleAnnouncePeer: QueryHandler = (context, query) => {
@@ -20,5 +21,8 @@ export const handleAnnouncePeer: QueryHandler = (context, query) => {
   }
   const result = context.peers.add(infohash, { host: from.host, port }, context.now())
   if (result === 'full') return { error: { code: KRPC_ERROR.server, message: 'peer storage full' } }
+  if (result === 'address-full') {
+    return { error: { code: KRPC_ERROR.server, message: 'too many peers stored from your address or network' } }
+  }
   return { values: { id: context.id } }
 }

@@ -18,8 +18,9 @@ import { bytesArg, protocolError, type QueryHandler } from './context.js'
  * or a mutable item under SHA-1(`k` || `salt`) after checking its signature,
  * `cas` and `seq`. Errors: 203 (bad token or arguments), 205 (`v` over 1,000
  * bytes), 206 (bad signature), 207 (salt over 64 bytes), 301 (`cas` does
- * not match), 302 (`seq` not above the stored one), 202 (storage full, or
- * the second's budget of signature checks spent).
+ * not match), 302 (`seq` not above the stored one), 202 (storage full, the
+ * sender's address or network has its share of it, or the second's budget
+ * of signature checks spent).
  * @internal
  */
 export const handlePut: QueryHandler = (context, query) => {
@@ -33,7 +34,7 @@ export const handlePut: QueryHandler = (context, query) => {
   if (value.length > MAX_ITEM_VALUE_BYTES) return error(KRPC_ERROR.valueTooBig, 'v is over 1000 bytes')
   const now = context.now()
   if (args.k === undefined && args.sig === undefined) {
-    return reply(context.items.putImmutable(immutableItemTarget(value, true), value, now), context.id)
+    return reply(context.items.putImmutable(immutableItemTarget(value, true), value, now, from.host), context.id)
   }
   const publicKey = bytesArg(args, 'k', PUBLIC_KEY_LENGTH)
   const signature = bytesArg(args, 'sig', SIGNATURE_LENGTH)
@@ -52,7 +53,7 @@ export const handlePut: QueryHandler = (context, query) => {
   }
   const target = mutableItemTarget(publicKey, salt)
   const item = { value, publicKey, seq, signature, salt, ...(cas === undefined ? {} : { cas }) }
-  return reply(context.items.putMutable(target, item, now), context.id)
+  return reply(context.items.putMutable(target, item, now, from.host), context.id)
 }
 
 function reply(result: ItemStoreResult, id: Uint8Array): KrpcReply {
@@ -62,6 +63,8 @@ function reply(result: ItemStoreResult, id: Uint8Array): KrpcReply {
       return { values: { id } }
     case 'full':
       return error(KRPC_ERROR.server, 'item storage full')
+    case 'address-full':
+      return error(KRPC_ERROR.server, 'too many items stored from your address or network')
     case 'cas-mismatch':
       return error(KRPC_ERROR.casMismatch, 'cas mismatch, read the item again')
     case 'seq-too-low':

@@ -198,7 +198,11 @@ export async function getMutableItem(
     const { k, sig, seq, v } = event.values
     if (!(k instanceof Uint8Array) || !(sig instanceof Uint8Array) || v === undefined || !isValidSeq(seq)) continue
     if (!equalBytes(k, publicKey)) continue
-    if (best !== undefined && compareSeq(seq, best.seq) <= 0) continue
+    // Most Mainline nodes ignore the `seq` of a `get` and answer with what they hold: an item is a
+    // result only if it is newer than the caller's `seq` and than the best one so far (checked
+    // before its signature, which is the costly part).
+    const floor = best?.seq ?? options.seq
+    if (floor !== undefined && compareSeq(seq, floor) <= 0) continue
     const encoded = encodeBencode(v)
     if (!verifyMutableItem(k, sig, { value: encoded, encoded: true, seq, salt })) continue
     best = {

@@ -1,6 +1,8 @@
 import { equalBytes } from '@mycel/wire'
 import { compareSeq, type Seq } from '../bep44/items.js'
 import { idToHex } from '../id.js'
+import { addressPrefix } from '../ip.js'
+import { Tally } from './tally.js'
 
 /** A BEP 44 item as a storing node keeps it. @internal */
 export interface StoredItem {
@@ -13,15 +15,32 @@ export interface StoredItem {
     readonly signature: Uint8Array
     readonly salt: Uint8Array
   }
+  /** The IP address that first stored the item, and its /24 or /48: whose share it counts in. */
+  readonly storedBy: { readonly ip: string; readonly prefix: string }
   expiresAt: number
 }
 
-/** Outcome of a store into {@link ItemStore}. @internal */
-export type ItemStoreResult = 'stored' | 'refreshed' | 'full' | 'cas-mismatch' | 'seq-too-low'
+/** Bounds of an {@link ItemStore}. @internal */
+export interface ItemStoreLimits {
+  readonly maxItems: number
+  readonly maxItemsPerIp: number
+  readonly maxItemsPerPrefix: number
+  readonly itemTtl: number
+}
 
 /**
- * BEP 44 items stored on this node, by target. At most `maxItems`; a new
- * target is refused when full (items already stored can still be updated).
+ * Outcome of a store into {@link ItemStore}: `full` when a new item is
+ * refused past `maxItems`, `address-full` when the sender's IP address or
+ * network already has its share of the store.
+ * @internal
+ */
+export type ItemStoreResult = 'stored' | 'refreshed' | 'full' | 'address-full' | 'cas-mismatch' | 'seq-too-low'
+
+/**
+ * BEP 44 items stored on this node, by target. At most `maxItems`, and at
+ * most `maxItemsPerIp` / `maxItemsPerPrefix` first stored from one IP address
+ * / one /24 or /48; a new target is refused when the store or the sender's
+ * share is full (items already stored can still be updated, by anyone).
  * Each item expires `itemTtl` after its last put. Mutable items only move
  * forward: a lower `seq`, or the same `seq` with another value, is refused,
  * and a `cas` that does not match the stored `seq` is refused.
@@ -29,8 +48,10 @@ export type ItemStoreResult = 'stored' | 'refreshed' | 'full' | 'cas-mismatch' |
  */
 export class ItemStore {
   private readonly items = new Map<string, StoredItem>()
+  private readonly ips = new Tally()
+  private readonly prefixes = new Tally()
 
-  constructor(private readonly limits: { readonly maxItems: number; readonly itemTtl: number }) {}
+  constructor(private readonly limits: ItemStoreLimits) {}
 
   /** Number of items stored. */
   get size(): number {
@@ -43,27 +64,35 @@ export class ItemStore {
     const item = this.items.get(hex)
     if (item === undefined) return undefined
     if (item.expiresAt <= now) {
-      this.items.delete(hex)
+      this.delete(hex, item)
       return undefined
     }
     return item
   }
 
-  /** Stores an immutable item (its target is the SHA-1 of `value`, computed by the caller). */
-  putImmutable(target: Uint8Array, value: Uint8Array, now: number): ItemStoreResult {
+  /**
+   * Stores an immutable item (its target is the SHA-1 of `value`, computed by the caller).
+   * @param from - the IP address of the sender
+   */
+  putImmutable(target: Uint8Array, value: Uint8Array, now: number, from: string): ItemStoreResult {
     const existing = this.get(target, now)
     if (existing !== undefined) {
       existing.expiresAt = now + this.limits.itemTtl
       return 'refreshed'
     }
-    return this.insert(idToHex(target), { value: value.slice(), expiresAt: now + this.limits.itemTtl })
+    const storedBy = { ip: from, prefix: addressPrefix(from) }
+    return this.insert(idToHex(target), { value: value.slice(), storedBy, expiresAt: now + this.limits.itemTtl })
   }
 
-  /** Stores a mutable item whose signature the caller has verified. */
+  /**
+   * Stores a mutable item whose signature the caller has verified.
+   * @param from - the IP address of the sender
+   */
   putMutable(
     target: Uint8Array,
     item: { value: Uint8Array; publicKey: Uint8Array; seq: Seq; signature: Uint8Array; salt: Uint8Array; cas?: Seq },
     now: number,
+    from: string,
   ): ItemStoreResult {
     const existing = this.get(target, now)
     const stored = existing?.mutable
@@ -85,6 +114,8 @@ export class ItemStore {
         signature: item.signature.slice(),
         salt: item.salt.slice(),
       },
+      // An update (only the key's owner can sign one) stays in the share of whoever stored the item first.
+      storedBy: existing?.storedBy ?? { ip: from, prefix: addressPrefix(from) },
       expiresAt: now + this.limits.itemTtl,
     }
     const hex = idToHex(target)
@@ -97,12 +128,23 @@ export class ItemStore {
 
   /** Drops every expired item. */
   sweep(now: number): void {
-    for (const [hex, item] of this.items) if (item.expiresAt <= now) this.items.delete(hex)
+    for (const [hex, item] of this.items) if (item.expiresAt <= now) this.delete(hex, item)
   }
 
   private insert(hex: string, item: StoredItem): ItemStoreResult {
+    const { ip, prefix } = item.storedBy
+    if (this.ips.get(ip) >= this.limits.maxItemsPerIp) return 'address-full'
+    if (this.prefixes.get(prefix) >= this.limits.maxItemsPerPrefix) return 'address-full'
     if (this.items.size >= this.limits.maxItems) return 'full'
     this.items.set(hex, item)
+    this.ips.add(ip)
+    this.prefixes.add(prefix)
     return 'stored'
+  }
+
+  private delete(hex: string, item: StoredItem): void {
+    this.items.delete(hex)
+    this.ips.remove(item.storedBy.ip)
+    this.prefixes.remove(item.storedBy.prefix)
   }
 }

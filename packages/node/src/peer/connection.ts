@@ -67,6 +67,14 @@ export class PeerConnection {
   /** Bytes of payload received in `data` answers, and sent in ours. */
   bytesReceived = 0
   bytesSent = 0
+  /** When the connection was adopted (ms since the epoch). */
+  readonly connectedAt = Date.now()
+  /** When the peer last joined a share or payload last moved either way (else {@link PeerConnection.connectedAt}). */
+  lastActiveAt = this.connectedAt
+  /** When payload (pieces or metadata) last moved either way; 0 if never. */
+  lastTransferAt = 0
+  /** Infohashes (hex) of the shares the peer joined on this connection (sent a `bitfield` we took). */
+  readonly joined = new Set<string>()
 
   private nextId = 1
   private readonly pending = new Map<number, Pending>()
@@ -157,6 +165,18 @@ export class PeerConnection {
     return id
   }
 
+  /** Notes that the peer joined a share (its `bitfield` was taken): the connection is not idle. */
+  joinedShare(infohashHex: string): void {
+    this.joined.add(infohashHex)
+    this.lastActiveAt = Date.now()
+  }
+
+  /** Notes that payload (a piece range or a metadata slice) moved either way. */
+  transferred(): void {
+    this.lastTransferAt = Date.now()
+    this.lastActiveAt = this.lastTransferAt
+  }
+
   /** Forgets a request of ours and tells the remote not to bother. */
   cancel(id: number): void {
     if (this.pending.delete(id)) this.send({ type: 'cancel', id })
@@ -226,6 +246,7 @@ export class PeerConnection {
     if (pending === undefined) return // answered after we cancelled or timed out
     this.pending.delete(answer.id)
     if (answer.type === 'data') this.bytesReceived += answer.bytes.length
+    if (answer.type !== 'reject') this.transferred()
     pending.onAnswer(answer)
   }
 

@@ -10,7 +10,11 @@ import {
 import { secure } from '@mycel/transport/node'
 import type { HelloMessage } from '@mycel/wire'
 import { NodeError } from '../errors.js'
+import type { ConnectionRefusal, RefusalReason } from '../events.js'
+import { Admission, type AdmissionLimits, type AdmissionTicket } from './admission.js'
 import { PeerConnection, type PeerConnectionHandler } from './connection.js'
+import { evictionCandidate, isIdle } from './eviction.js'
+import { canonicalAddress, reachableAt } from './reachable.js'
 
 /** Settings and callbacks of a {@link ConnectionPool}. @internal */
 export interface PoolOptions {
@@ -18,6 +22,16 @@ export interface PoolOptions {
   transports: readonly Transport[]
   maxConnections: number
   handshakeTimeoutMs: number
+  /** The handshake timeout of inbound connections (shorter: they hold resources we did not ask to give). */
+  inboundHandshakeTimeoutMs: number
+  /** Limits on inbound connections and handshakes, overall and per address. */
+  admission: AdmissionLimits
+  /** A connection on which nothing happens this long is closed; 0 for never. */
+  idleTimeoutMs: number
+  /** Whether a peer is a member of a share we are downloading (such a connection is never evicted). */
+  inDownload(peer: PeerConnection): boolean
+  /** An inbound connection was refused before it became a peer. */
+  onRefused(refusal: ConnectionRefusal): void
   /** Our `hello`, built when a connection opens (listen addresses may change). */
   hello(): HelloMessage
   /** Whether a peer id is banned now. */
@@ -28,12 +42,21 @@ export interface PoolOptions {
   handler: Omit<PeerConnectionHandler, 'onReady'> & { onReady(peer: PeerConnection): void }
 }
 
+/** How often idle connections are looked for, at most (and at least every quarter of the idle timeout). */
+const IDLE_SWEEP_MS = 5000
+
 /**
  * The node's connections: one secure connection per remote peer. Listens,
  * dials (one dial per address at a time), refuses banned peers, ourselves
  * and connections over the limit, and when two connections to the same
  * peer meet (both dialled at once) keeps the one dialled by the peer with
  * the lower id, which both sides agree on.
+ *
+ * Inbound streams pass the {@link Admission} (limits on handshakes and on
+ * connections per address) before any public-key work. When every slot is
+ * taken, a new connection gets the slot of the least useful one (see
+ * {@link evictionCandidate}), or is refused at once when all are useful.
+ * Connections idle for `idleTimeoutMs` are closed.
  * @internal
  */
 export class ConnectionPool {
@@ -41,11 +64,24 @@ export class ConnectionPool {
   private readonly peers = new Map<string, PeerConnection>()
   private readonly dialing = new Map<string, Promise<PeerConnection>>()
   private readonly handshaking = new Set<SecureConnection>()
+  private readonly admission: Admission
+  private readonly idleTimer: ReturnType<typeof setInterval> | undefined
   private readonly ownId: string
   private closed = false
 
   constructor(private readonly options: PoolOptions) {
     this.ownId = options.identity.toString()
+    this.admission = new Admission(options.admission, (refusal) => options.onRefused(refusal))
+    if (options.idleTimeoutMs > 0) {
+      const every = Math.max(50, Math.min(IDLE_SWEEP_MS, options.idleTimeoutMs / 4))
+      this.idleTimer = setInterval(() => this.closeIdle(), every)
+      this.idleTimer.unref?.()
+    }
+  }
+
+  /** Inbound connections refused so far, by reason. */
+  get refusals(): Readonly<Record<RefusalReason, number>> {
+    return this.admission.refused
   }
 
   /** The addresses we listen on (ports resolved). */
@@ -61,6 +97,24 @@ export class ConnectionPool {
   /** The connection to a peer, if any. */
   get(peerIdText: string): PeerConnection | undefined {
     return this.peers.get(peerIdText)
+  }
+
+  /** Whether the connection limit is reached (a dial would be refused). */
+  get full(): boolean {
+    return this.peers.size >= this.options.maxConnections
+  }
+
+  /**
+   * The connection that already leads to `address`: one we dialled there, or
+   * one whose peer listens there (see {@link reachableAt}), so that a peer
+   * that connected to us is not dialled a second time.
+   */
+  connectionAt(address: string): PeerConnection | undefined {
+    const wanted = canonicalAddress(address)
+    for (const peer of this.peers.values()) {
+      if (!peer.isClosed && reachableAt(peer).includes(wanted)) return peer
+    }
+    return undefined
   }
 
   /** Starts listening on `address`; returns the bound addresses. */
@@ -82,9 +136,7 @@ export class ConnectionPool {
   dial(address: string, signal?: AbortSignal): Promise<PeerConnection> {
     if (this.closed) return Promise.reject(NodeError.closed())
     if (this.addresses.includes(address)) return Promise.reject(new NodeError('PEER_SELF', `${address} is ourselves`))
-    const existing = [...this.peers.values()].find(
-      (peer) => peer.address === address || peer.hello?.listen.includes(address),
-    )
+    const existing = this.connectionAt(address)
     if (existing !== undefined) return Promise.resolve(existing)
     let dial = this.dialing.get(address)
     if (dial === undefined) {
@@ -97,6 +149,8 @@ export class ConnectionPool {
   /** Closes every connection and listener. */
   async close(): Promise<void> {
     this.closed = true
+    clearInterval(this.idleTimer)
+    this.admission.abortAll(NodeError.closed())
     await Promise.allSettled(this.listeners.map((listener) => listener.close()))
     await Promise.allSettled([...this.handshaking].map((connection) => connection.close()))
     await Promise.allSettled([...this.peers.values()].map((peer) => peer.close()))
@@ -111,16 +165,28 @@ export class ConnectionPool {
     return this.upgrade(stream, true, address, signal)
   }
 
-  private async accept(stream: ByteStream): Promise<void> {
-    if (this.closed || this.peers.size >= this.options.maxConnections) {
-      await stream.close(new NodeError('PEER_LIMIT', 'too many connections'))
+  /**
+   * Takes an inbound stream, or closes it at once: everything here is
+   * decided before any public-key work.
+   */
+  private accept(stream: ByteStream): void {
+    const address = stream.remoteAddress
+    if (this.closed) {
+      void stream.close(NodeError.closed())
       return
     }
-    try {
-      await this.upgrade(stream, false, undefined)
-    } catch {
-      // A failed inbound handshake concerns nobody but that connection.
+    if (this.peers.size >= this.options.maxConnections && this.evictable() === undefined) {
+      const message = `${this.peers.size} connections (maxConnections), none idle enough to make room`
+      void stream.close(this.admission.refuse(address, 'connections', message))
+      return
     }
+    const ticket = this.admission.admit(address)
+    if (ticket instanceof NodeError) {
+      void stream.close(ticket)
+      return
+    }
+    // A failed inbound handshake concerns nobody but that connection.
+    this.upgrade(stream, false, undefined, undefined, ticket).catch(() => {})
   }
 
   private async upgrade(
@@ -128,30 +194,89 @@ export class ConnectionPool {
     outbound: boolean,
     address: string | undefined,
     signal?: AbortSignal,
+    ticket?: AdmissionTicket,
   ): Promise<PeerConnection> {
-    const pending = secure(stream, this.options.identity, {
-      initiator: outbound,
-      handshakeTimeout: this.options.handshakeTimeoutMs,
-      // Handlers copy what they keep (a block into its piece, a parked bitfield).
-      transientMessages: true,
-      ...(signal ? { signal } : {}),
-    })
-    const connection = await pending
+    // An inbound handshake is aborted by its ticket when a newer one takes its place.
+    const handshakeSignal = ticket?.signal ?? signal
+    let connection: SecureConnection
+    try {
+      connection = await secure(stream, this.options.identity, {
+        initiator: outbound,
+        handshakeTimeout: outbound ? this.options.handshakeTimeoutMs : this.options.inboundHandshakeTimeoutMs,
+        // Handlers copy what they keep (a block into its piece, a parked bitfield).
+        transientMessages: true,
+        ...(handshakeSignal ? { signal: handshakeSignal } : {}),
+      })
+    } catch (error) {
+      if (ticket !== undefined) this.admission.release(ticket)
+      throw error
+    }
+    if (ticket !== undefined) this.admission.established(ticket)
     this.handshaking.add(connection)
     try {
       const remote = peerIdToString(connection.remotePeerId)
       const score = await this.options.scoreOf(remote)
       // From here to adopt() nothing awaits, so two connections to one peer
       // finishing together are compared one after the other.
-      const refusal = this.closed ? NodeError.closed() : this.refusal(remote, outbound)
+      const refusal = this.closed ? NodeError.closed() : (this.refusal(remote, outbound) ?? this.makeRoom(remote))
       if (refusal !== undefined) {
+        if (ticket !== undefined) {
+          this.admission.release(ticket)
+          if (refusal.code === 'PEER_BANNED') this.admission.refuse(ticket.address, 'banned', refusal.message)
+          if (refusal.code === 'PEER_LIMIT') this.admission.refuse(ticket.address, 'connections', refusal.message)
+        }
         void connection.close(refusal)
         throw refusal
       }
       void this.peers.get(remote)?.close(new NodeError('PEER_DUPLICATE', 'replaced by the connection both sides keep'))
-      return this.adopt(connection, outbound, address, score)
+      return this.adopt(connection, outbound, address, score, ticket)
     } finally {
       this.handshaking.delete(connection)
+    }
+  }
+
+  /**
+   * When every slot is taken, closes the least useful connection to make
+   * room for one to `remote`; a refusal when none may go.
+   */
+  private makeRoom(remote: string): NodeError | undefined {
+    if (this.peers.has(remote) || this.peers.size < this.options.maxConnections) return undefined
+    const victim = this.evictable()
+    if (victim === undefined) {
+      return new NodeError(
+        'PEER_LIMIT',
+        `${this.peers.size} connections (maxConnections), none idle enough to make room`,
+      )
+    }
+    const inactive = Math.round((Date.now() - victim.lastActiveAt) / 1000)
+    this.peers.delete(victim.peerIdText)
+    void victim.close(
+      new NodeError(
+        'PEER_LIMIT',
+        `${victim.peerIdText} was closed to make room for a new peer (${this.options.maxConnections} connections; it moved nothing for ${inactive} s)`,
+      ),
+    )
+    return undefined
+  }
+
+  /** The connection that would give its slot to a new one, if any. */
+  private evictable(): PeerConnection | undefined {
+    return evictionCandidate(this.peers.values(), Date.now(), (peer) => this.options.inDownload(peer))
+  }
+
+  /** Closes the connections idle for the idle timeout. */
+  private closeIdle(): void {
+    const now = Date.now()
+    const timeout = this.options.idleTimeoutMs
+    for (const peer of this.peers.values()) {
+      if (!isIdle(peer, now, timeout)) continue
+      const seconds = Math.round(timeout / 1000)
+      void peer.close(
+        new NodeError(
+          'PEER_TIMEOUT',
+          `${peer.peerIdText} was idle for ${seconds} s: it joined no share and moved nothing`,
+        ),
+      )
     }
   }
 
@@ -174,6 +299,7 @@ export class ConnectionPool {
     outbound: boolean,
     address: string | undefined,
     score: number,
+    ticket: AdmissionTicket | undefined,
   ): PeerConnection {
     const { handler } = this.options
     const peer: PeerConnection = new PeerConnection(
@@ -184,6 +310,7 @@ export class ConnectionPool {
         onCancel: (from, id) => handler.onCancel(from, id),
         onClose: (closed, error) => {
           if (this.peers.get(closed.peerIdText) === closed) this.peers.delete(closed.peerIdText)
+          if (ticket !== undefined) this.admission.release(ticket)
           handler.onClose(closed, error)
         },
       },

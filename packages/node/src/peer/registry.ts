@@ -1,20 +1,22 @@
 import type { StateStore } from '@mycel/store'
 import { parsePeerId, peerIdToString } from '@mycel/transport'
-import type { RequestMessage } from '@mycel/wire'
-import type TypedEmitter from 'typed-emitter'
+import type { MetaGetMessage, RequestMessage } from '@mycel/wire'
 import { NodeError } from '../errors.js'
-import type { NodeEvents, PeerInfo } from '../events.js'
+import type { ConnectionRefusal, NodeEvents, PeerInfo } from '../events.js'
 import type { Swarm } from '../swarm/swarm.js'
 import { type ServedShare, Uploader } from '../swarm/uploader.js'
+import type { TypedEmitter } from '../typed-emitter.js'
+import { AddressBook } from './address-book.js'
+import { PeerBudget } from './budgets.js'
 import type { PeerConnection, ShareMessage } from './connection.js'
+import { DialQueue, type QueueOptions } from './dial-queue.js'
 import type { ConnectionPool } from './pool.js'
+import { ShareAsks } from './share-asks.js'
 
 /** A peer that sends corrupt data or metadata is banned this long. */
 export const BAN_MS = 60 * 60 * 1000
 /** Score lost for breaking the protocol or letting requests time out. */
 const FAULT_PENALTY = -2
-/** Dials in flight at once, for all shares. */
-const MAX_PENDING_DIALS = 16
 const SCORE_FLUSH_MS = 5000
 
 interface RegistryOptions {
@@ -25,16 +27,21 @@ interface RegistryOptions {
 
 /**
  * The node's view of its peers: routes each connection's messages to the
- * right swarm and its requests to the connection's uploader, and keeps
- * scores (written to the state store in batches) and hour-long bans.
+ * right swarm and its requests to the connection's uploader, keeps scores
+ * (written to the state store in batches) and hour-long bans, hands the
+ * addresses found for a swarm to the {@link DialQueue}, and lets a share
+ * started here join the connections whose peers asked for it.
  * @internal
  */
 export class PeerRegistry {
   private pool: ConnectionPool | undefined
+  private dials: DialQueue<Swarm> | undefined
+  private readonly book = new AddressBook()
+  private readonly asks = new ShareAsks()
   private readonly uploaders = new Map<PeerConnection, Uploader>()
+  private readonly budgets = new Map<PeerConnection, PeerBudget>()
   private readonly bans = new Map<string, number>()
   private readonly scoreDeltas = new Map<string, number>()
-  private readonly dialing = new Set<string>()
   /** Ready connections per peer id: events are about peers, not about duplicate connections. */
   private readonly connectionsOf = new Map<string, number>()
   private readonly flushTimer: ReturnType<typeof setInterval>
@@ -49,38 +56,62 @@ export class PeerRegistry {
     this.flushTimer.unref?.()
   }
 
-  /** Connects the registry to the pool whose connections it handles. */
+  /** Connects the registry to the pool whose connections it handles (and dials through). */
   attach(pool: ConnectionPool): void {
     this.pool = pool
+    this.dials = new DialQueue<Swarm>({
+      book: this.book,
+      dial: (address, signal) => pool.dial(address, signal),
+      connection: (peerId) => pool.get(peerId),
+      connectionAt: (address) => pool.connectionAt(address),
+      canConnect: () => !pool.full,
+      wants: (swarm) => this.wantsPeers(swarm),
+    })
   }
 
   // handlers of the pool's connections
 
   onReady(peer: PeerConnection): void {
+    const budget = new PeerBudget()
+    this.budgets.set(peer, budget)
     // A read that fails (a seeded file was moved) is answered NOT_AVAILABLE; the peer is not at fault.
-    this.uploaders.set(peer, new Uploader(peer, () => {}))
+    this.uploaders.set(peer, new Uploader(peer, () => {}, budget))
     const count = this.connectionsOf.get(peer.peerIdText) ?? 0
     this.connectionsOf.set(peer.peerIdText, count + 1)
     if (count === 0) this.events.emit('peer-connected', this.info(peer))
   }
 
   onShareMessage(peer: PeerConnection, message: ShareMessage): void {
-    const swarm = this.options.swarmOf(Buffer.from(message.infohash).toString('hex'))
+    const infohashHex = Buffer.from(message.infohash).toString('hex')
+    const swarm = this.options.swarmOf(infohashHex)
     if (swarm === undefined) {
-      // Say nothing about shares we do not have; refuse requests for them.
+      // Say nothing about shares we do not have; refuse requests for them. A peer asking to join
+      // one is answered if we start it while connected (answerAsks).
       if (message.type === 'request' || message.type === 'meta-get') {
         this.uploaders.get(peer)?.refuse(message.id, 'NOT_AVAILABLE')
+      } else if (message.type === 'bitfield') {
+        this.asks.remember(peer, infohashHex, message.bits)
       }
       return
     }
-    if (
-      message.type === 'bitfield' &&
-      !swarm.peers.includes(peer) &&
-      swarm.memberCount >= this.options.maxPeersPerShare
-    ) {
-      return // the share has enough peers
+    const budget = this.budgets.get(peer)
+    if (message.type === 'bitfield') {
+      // A share with enough peers ignores a newcomer's bitfield (it costs nothing, so it costs no budget:
+      // the newcomer asks again now and then, and must not be cut off for it).
+      if (!swarm.peers.includes(peer) && swarm.memberCount >= this.options.maxPeersPerShare) return
+      if (budget !== undefined && !budget.bitfield(swarm.infohashHex)) {
+        void peer.close(NodeError.protocol(`${peer.peerIdText} sent bitfields for one share too often`))
+        return
+      }
+      peer.joinedShare(swarm.infohashHex)
     }
+    if (message.type === 'pex' && budget !== undefined && !budget.pex(swarm.infohashHex)) return
     swarm.receive(peer, message)
+  }
+
+  /** An inbound connection was refused before it became a peer. */
+  onRefused(refusal: ConnectionRefusal): void {
+    this.events.emit('connection-refused', refusal)
   }
 
   onCancel(peer: PeerConnection, id: number): void {
@@ -90,7 +121,14 @@ export class PeerRegistry {
   onClose(peer: PeerConnection, error: Error | undefined): void {
     this.uploaders.get(peer)?.close()
     this.uploaders.delete(peer)
-    for (const swarm of this.options.swarms()) swarm.leave(peer)
+    this.budgets.delete(peer)
+    this.asks.forget(peer)
+    const joined = this.options.swarms().filter((swarm) => swarm.leave(peer))
+    // A connection that replaced this one (the duplicate rule, a reconnect) carries its shares on.
+    const replacement = this.pool?.get(peer.peerIdText)
+    if (replacement !== undefined && replacement !== peer) for (const swarm of joined) swarm.invite(replacement)
+    if (peer.outbound && peer.address !== undefined) this.book.scored(peer.address, peer.peerIdText, peer.score)
+    this.dials?.pump() // a slot may be free under the connection limit
     if (peer.hello === undefined) return // it never counted as connected
     const count = (this.connectionsOf.get(peer.peerIdText) ?? 1) - 1
     if (count > 0) {
@@ -103,24 +141,47 @@ export class PeerRegistry {
 
   // what the node and the swarms ask
 
-  /** Dials addresses for a swarm (skipping those being dialled) and invites the peers into it. */
-  connect(addresses: readonly string[], swarm: Swarm): void {
-    const pool = this.pool
-    if (pool === undefined || this.closed) return
-    for (const address of addresses) {
-      if (this.dialing.has(address) || this.dialing.size >= MAX_PENDING_DIALS) continue
-      this.dialing.add(address)
-      pool
-        .dial(address)
-        .then((peer) => swarm.invite(peer))
-        .catch(() => {}) // unreachable, banned, ourselves: try the next one
-        .finally(() => this.dialing.delete(address))
+  /**
+   * Queues addresses found for a swarm; the peers that answer are invited
+   * into it (see {@link DialQueue}).
+   * @param options - `direct` for addresses the user gave (magnet `x.pe`, `peers`)
+   */
+  connect(addresses: readonly string[], swarm: Swarm, options: QueueOptions = {}): void {
+    if (this.closed) return
+    this.dials?.add(swarm, addresses, options)
+  }
+
+  /**
+   * Dials an address now, ahead of the queue (the user asked for it).
+   * @throws as {@link DialQueue.dial}
+   */
+  dial(address: string, signal?: AbortSignal): Promise<PeerConnection> {
+    if (this.closed || this.dials === undefined) return Promise.reject(NodeError.closed())
+    return this.dials.dial(address, signal)
+  }
+
+  /**
+   * A share started here: the connected peers that asked to join it before
+   * (and only they) are answered now, as if their `bitfield` came now.
+   */
+  answerAsks(swarm: Swarm): void {
+    for (const [peer, bits] of this.asks.take(swarm.infohashHex)) {
+      if (!peer.isClosed) this.onShareMessage(peer, { type: 'bitfield', infohash: swarm.infohash, bits })
     }
   }
 
-  /** Hands a request to the connection's uploader. */
-  serve(peer: PeerConnection, message: RequestMessage, share: ServedShare | undefined): void {
+  /** Hands a piece or metadata request to the connection's uploader (`share` undefined: refused `NOT_AVAILABLE`). */
+  serve(peer: PeerConnection, message: RequestMessage | MetaGetMessage, share: ServedShare | undefined): void {
     this.uploaders.get(peer)?.enqueue(message, share)
+  }
+
+  /** Whether a peer is a member of a share we are downloading. */
+  inDownload(peer: PeerConnection): boolean {
+    for (const infohashHex of peer.joined) {
+      const swarm = this.options.swarmOf(infohashHex)
+      if (swarm !== undefined && !swarm.complete) return true
+    }
+    return false
   }
 
   /** Bans a peer for an hour and disconnects it. */
@@ -131,23 +192,43 @@ export class PeerRegistry {
     this.bans.set(peerId, until)
     void this.state.banPeer(parsePeerId(peerId), until).catch(() => {})
     this.score(peerId, -10)
-    void this.pool?.get(peerId)?.close(new NodeError('PEER_BANNED', `${peerId} ${reason}`))
-    this.events.emit('peer-banned', peerId, reason)
+    const connection = typeof peer === 'string' ? this.pool?.get(peerId) : peer
+    void connection?.close(new NodeError('PEER_BANNED', `${peerId} ${reason}`))
+    this.events.emit('peer-banned', peerId, reason, connection === undefined ? undefined : this.info(connection))
   }
 
-  /** Changes a peer's score (kept now, written to the state store in batches). */
-  score(peer: PeerConnection | string, delta: number): void {
+  /**
+   * Changes a peer's score (kept now, written to the state store in
+   * batches). A loss given with a `reason` is reported as `peer-penalised`.
+   */
+  score(peer: PeerConnection | string, delta: number, reason?: string): void {
     if (delta === 0) return
     const peerId = typeof peer === 'string' ? peer : peer.peerIdText
     this.scoreDeltas.set(peerId, (this.scoreDeltas.get(peerId) ?? 0) + delta)
     const connection = typeof peer === 'string' ? this.pool?.get(peerId) : peer
     if (connection !== undefined) connection.score += delta
+    if (delta < 0 && reason !== undefined) {
+      this.events.emit('peer-penalised', {
+        peerId,
+        address: connection?.address,
+        reason,
+        penalty: -delta,
+        disconnected: false,
+      })
+    }
   }
 
   /** Lowers a peer's score and disconnects it. */
   fault(peer: PeerConnection, reason: string): void {
     this.score(peer, FAULT_PENALTY)
     void peer.close(NodeError.protocol(`${peer.peerIdText}: ${reason}`))
+    this.events.emit('peer-penalised', {
+      peerId: peer.peerIdText,
+      address: peer.address,
+      reason,
+      penalty: -FAULT_PENALTY,
+      disconnected: true,
+    })
   }
 
   /** Whether a peer is banned now. */
@@ -191,11 +272,22 @@ export class PeerRegistry {
     }
   }
 
-  /** Stops the uploaders and the score timer. */
+  /** Stops the dials, the uploaders and the score timer. */
   close(): void {
     this.closed = true
+    this.dials?.close()
     clearInterval(this.flushTimer)
     for (const uploader of this.uploaders.values()) uploader.close()
     this.uploaders.clear()
+    this.budgets.clear()
+  }
+
+  /** Whether a swarm of this node wants more peers: a download that is not complete nor full. */
+  private wantsPeers(swarm: Swarm): boolean {
+    return (
+      this.options.swarmOf(swarm.infohashHex) === swarm &&
+      !swarm.complete &&
+      swarm.memberCount < this.options.maxPeersPerShare
+    )
   }
 }

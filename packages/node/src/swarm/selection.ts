@@ -3,8 +3,10 @@ import { findFile } from '../read-stream.js'
 
 /**
  * Which pieces a download wants: every piece, or those of some files plus
- * the pieces streaming readers asked for. It counts the wanted pieces still
- * missing, so that "is the download complete" is cheap to ask.
+ * the pieces streaming readers asked for. It keeps the figures of progress
+ * as counters (wanted pieces missing, bytes wanted, bytes of wanted pieces
+ * held), updated as pieces are stored and wanted, so that "is the download
+ * complete" and "how far is it" are cheap to ask: no walk over the pieces.
  * @internal
  */
 export class Selection {
@@ -17,6 +19,8 @@ export class Selection {
   private missing = 0
   /** Bytes of the wanted pieces. */
   private bytes = 0
+  /** Bytes of the wanted pieces held. */
+  private heldBytesCount = 0
 
   /** @param files - paths inside the share (components joined with `/`); undefined for every file */
   constructor(files?: readonly string[]) {
@@ -38,6 +42,11 @@ export class Selection {
     return this.wanted === undefined ? (this.manifest?.totalLength ?? 0) : this.bytes
   }
 
+  /** Bytes of the wanted pieces held (of every piece held when every piece is wanted). */
+  get heldBytes(): number {
+    return this.heldBytesCount
+  }
+
   /** How many pieces are wanted. */
   get wantedCount(): number {
     return this.wanted === undefined ? (this.manifest?.pieceCount ?? 0) : this.wanted.count()
@@ -49,11 +58,15 @@ export class Selection {
    */
   resolve(manifest: Manifest, have: Bitfield): void {
     this.manifest = manifest
-    if (this.files === undefined) return
+    if (this.files === undefined) {
+      this.heldBytesCount = bytesHeld(manifest, have) // once, when the download starts
+      return
+    }
     const indexes = [...this.files].map((path) => findFile(manifest, path))
     this.wanted = new Bitfield(manifest.pieceCount)
     this.bytes = 0
     this.missing = 0
+    this.heldBytesCount = 0
     for (const index of indexes) {
       const file = manifest.files[index]
       if (file !== undefined) this.add(file.firstPiece, file.firstPiece + file.pieceCount, have)
@@ -66,8 +79,12 @@ export class Selection {
    * @throws `NodeError` `FILE_NOT_FOUND` (once the manifest is known) for a path not in the share
    */
   addFiles(paths: readonly string[], have: Bitfield | undefined): number[] {
-    if (this.files === undefined) return []
     const manifest = this.manifest
+    if (this.files === undefined) {
+      // every file is wanted already; a path the share does not have is still an error
+      if (manifest !== undefined) for (const path of paths) findFile(manifest, path)
+      return []
+    }
     const fresh = paths.filter((path) => !this.files?.has(path))
     const indexes = manifest === undefined ? [] : fresh.map((path) => findFile(manifest, path))
     for (const path of fresh) this.files.add(path)
@@ -91,9 +108,18 @@ export class Selection {
     return this.wanted === undefined || this.wanted.get(piece)
   }
 
-  /** A wanted piece was stored. */
+  /** A piece was stored that was not held before (call once per piece). */
   stored(piece: number): void {
-    if (this.wanted?.get(piece)) this.missing--
+    if (!this.has(piece)) return
+    if (this.wanted !== undefined) this.missing--
+    this.heldBytesCount += (this.manifest as Manifest).pieceSize(piece)
+  }
+
+  /** A piece held before was dropped (its seeded file changed; call once per piece). */
+  dropped(piece: number): void {
+    if (!this.has(piece)) return
+    if (this.wanted !== undefined) this.missing++
+    this.heldBytesCount -= (this.manifest as Manifest).pieceSize(piece)
   }
 
   /** Whether every wanted piece is held. */
@@ -113,12 +139,23 @@ export class Selection {
     const added: number[] = []
     for (let piece = start; piece < end; piece++) {
       if (!wanted.set(piece)) continue
-      this.bytes += manifest.pieceSize(piece)
-      if (!have.get(piece)) {
+      const size = manifest.pieceSize(piece)
+      this.bytes += size
+      if (have.get(piece)) {
+        this.heldBytesCount += size
+      } else {
         this.missing++
         added.push(piece)
       }
     }
     return added
   }
+}
+
+/** Bytes of the pieces held: one walk over them (none for a complete share). */
+function bytesHeld(manifest: Manifest, have: Bitfield): number {
+  if (have.isComplete()) return manifest.totalLength
+  let total = 0
+  for (const piece of have.pieces()) total += manifest.pieceSize(piece)
+  return total
 }

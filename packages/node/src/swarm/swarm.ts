@@ -1,6 +1,7 @@
 import { Bitfield, encodeMetadata, type Manifest, PiecesError, PieceTree } from '@mycel/pieces'
 import type { PieceStore, StateStore } from '@mycel/store'
 import { MESSAGE_LIMITS, type PexMessage } from '@mycel/wire'
+import { NodeError } from '../errors.js'
 import type { PeerConnection, ShareMessage } from '../peer/connection.js'
 import { type TokenBucket, takeFromAll } from '../rate-limit.js'
 import { RateMeter } from '../rate-meter.js'
@@ -15,14 +16,18 @@ export interface SwarmEnvironment {
   /** Global limits, used together with the swarm's own. */
   readonly uploadLimit: TokenBucket
   readonly downloadLimit: TokenBucket
-  /** Opens the piece store of a download once its manifest is known. */
-  openStore(manifest: Manifest): Promise<PieceStore>
-  /** Sends a request to the connection's uploader. */
-  serve(peer: PeerConnection, message: Extract<ShareMessage, { type: 'request' }>, share: ServedShare | undefined): void
+  /** Opens the piece store of a download once its manifest is known, with the pieces already held there. */
+  openStore(manifest: Manifest): Promise<{ store: PieceStore; have: Bitfield }>
+  /** Sends a piece or metadata request to the connection's uploader (`share` undefined: refused `NOT_AVAILABLE`). */
+  serve(
+    peer: PeerConnection,
+    message: Extract<ShareMessage, { type: 'request' | 'meta-get' }>,
+    share: ServedShare | undefined,
+  ): void
   /** A peer sent corrupt data or metadata: ban it. */
   ban(peer: PeerConnection | string, reason: string): void
-  /** Lowers (or raises) a peer's score. */
-  score(peer: PeerConnection | string, delta: number): void
+  /** Lowers (or raises) a peer's score; a loss with a `reason` is reported (`peer-penalised`). */
+  score(peer: PeerConnection | string, delta: number, reason?: string): void
   /** Closes a peer that broke the protocol or stopped answering. */
   fault(peer: PeerConnection, reason: string): void
   /** Addresses heard of through PEX, to dial. */
@@ -51,6 +56,22 @@ export interface ReadWindow {
   readonly readAhead: number
 }
 
+/**
+ * Checks the files of a seeded share before pieces are read to be served
+ * (a file changed on disk is re-verified first; see content-watch.ts).
+ * @internal
+ */
+export interface ContentGuard {
+  /**
+   * Called before a piece is read for a peer: undefined when it may be read
+   * at once, else a promise that settles once its file was checked (pieces
+   * that no longer match are dropped by then).
+   */
+  beforeRead(piece: number): Promise<void> | undefined
+  /** The share stopped. */
+  stop(): void
+}
+
 interface Member {
   /** The member's pieces, once we know the piece count. */
   bits?: Bitfield
@@ -60,6 +81,9 @@ interface Member {
 
 /** PEX goes out this long after the members change (changes in between are batched). */
 const PEX_DELAY_MS = 500
+
+/** A peer that did not join after our bitfield is sent it again when invited again, at most this often. */
+const REINVITE_MS = 10_000
 
 /** Pieces kept ready in memory with their Merkle trees, for proofs. */
 const PROOF_TREE_CACHE = 8
@@ -79,11 +103,15 @@ export class Swarm implements ServedShare {
   manifest: Manifest | undefined
   store: PieceStore | undefined
   have: Bitfield | undefined
-  private metadata: Uint8Array | undefined
+  /** The share's metadata (info dictionary and piece layers) as `meta-get` serves it, once known. */
+  metadata: Uint8Array | undefined
   private readonly members = new Map<PeerConnection, Member>()
   private downloader: Downloader | undefined
   private fetcher: MetadataFetcher | undefined
-  private readonly sentBitfield = new WeakSet<PeerConnection>()
+  /** A manifest handed over (useManifest) before the metadata fetch started. */
+  private givenManifest: Manifest | undefined
+  /** When our bitfield last went to each connection. */
+  private readonly sentBitfield = new WeakMap<PeerConnection, number>()
   private readonly proofTrees = new Map<number, Promise<PieceTree>>()
   private readonly waiters = new Set<() => void>()
   private readonly pexSent = new Map<PeerConnection, Set<string>>()
@@ -93,6 +121,8 @@ export class Swarm implements ServedShare {
   private selection = new Selection()
   private failure: unknown
   private stopped = false
+  /** Checks a seeded share's files before serving from them. */
+  guard: ContentGuard | undefined
 
   constructor(
     readonly infohash: Uint8Array,
@@ -125,7 +155,11 @@ export class Swarm implements ServedShare {
     return this.selection.paths
   }
 
-  /** Bytes and pieces wanted, and wanted pieces held (the figures of a download's progress). */
+  /**
+   * Bytes and pieces wanted, and wanted pieces held (the figures of a
+   * download's progress). Counters kept as pieces are stored and wanted:
+   * cheap to ask on every event.
+   */
   get wanted(): { bytes: number; pieces: number; held: number } {
     const have = this.have
     return {
@@ -151,14 +185,9 @@ export class Swarm implements ServedShare {
     this.wantMore(this.selection.addFiles(files, this.have))
   }
 
-  /** Bytes of verified pieces held. */
+  /** Bytes of verified pieces held, counted as {@link Swarm.wanted} is (a counter, not a walk over the pieces). */
   get verifiedBytes(): number {
-    const { manifest, have } = this
-    if (manifest === undefined || have === undefined) return 0
-    if (have.isComplete()) return manifest.totalLength
-    let total = 0
-    for (const piece of have.pieces()) total += manifest.pieceSize(piece)
-    return total
+    return this.have === undefined ? 0 : this.selection.heldBytes
   }
 
   /** The error that stopped the download, if any. */
@@ -178,6 +207,12 @@ export class Swarm implements ServedShare {
   /** Starts a download that knows only the infohash: the metadata comes from members. */
   fetchMetadata(): void {
     if (this.manifest !== undefined || this.fetcher !== undefined) return
+    const given = this.givenManifest
+    if (given !== undefined) {
+      this.givenManifest = undefined
+      void this.onMetadata(given, encodeMetadata(given))
+      return
+    }
     this.fetcher = new MetadataFetcher(this.infohash, {
       onManifest: (manifest, metadata) => void this.onMetadata(manifest, metadata),
       onBadMetadata: (peer, error) => this.environment.ban(peer, `sent bad metadata: ${error.code}`),
@@ -185,10 +220,31 @@ export class Swarm implements ServedShare {
     for (const [peer, member] of this.members) if ((member.rawBits?.length ?? 0) > 0) this.fetcher.addPeer(peer)
   }
 
-  /** Sends our bitfield to a connected peer, asking it to join. */
+  /**
+   * Takes a manifest known from elsewhere (a `.torrent` file) in place of
+   * fetching the metadata from members: a fetch in progress stops and the
+   * download starts; one not started yet never starts. Does nothing once the
+   * manifest is known.
+   */
+  useManifest(manifest: Manifest): void {
+    if (this.manifest !== undefined || manifest.infohashHex !== this.infohashHex) return
+    if (this.fetcher === undefined) {
+      this.givenManifest = manifest // fetchMetadata() takes it
+      return
+    }
+    this.fetcher.stop()
+    void this.onMetadata(manifest, encodeMetadata(manifest))
+  }
+
+  /**
+   * Sends our bitfield to a connected peer, asking it to join. A peer that
+   * did not join after an earlier invitation (it did not have the share
+   * then) is asked again, at most every 10 s.
+   */
   invite(peer: PeerConnection): void {
-    if (this.stopped) return
-    this.greet(peer, false)
+    if (this.stopped || this.members.has(peer)) return
+    const sentAt = this.sentBitfield.get(peer)
+    this.greet(peer, sentAt !== undefined && Date.now() - sentAt >= REINVITE_MS)
   }
 
   /** Handles a message about this share from a connected peer. */
@@ -205,7 +261,7 @@ export class Swarm implements ServedShare {
         this.environment.serve(peer, message, this.members.has(peer) && this.have !== undefined ? this : undefined)
         return
       case 'meta-get':
-        this.onMetaGet(peer, message.id, message.offset)
+        this.onMetaGet(peer, message)
         return
       case 'pex':
         if (this.members.has(peer)) this.environment.discovered(this, message.added)
@@ -213,14 +269,18 @@ export class Swarm implements ServedShare {
     }
   }
 
-  /** The peer disconnected (or was banned). */
-  leave(peer: PeerConnection): void {
-    if (!this.members.delete(peer)) return
+  /**
+   * The peer disconnected (or was banned).
+   * @returns whether it was a member
+   */
+  leave(peer: PeerConnection): boolean {
+    if (!this.members.delete(peer)) return false
     this.pexSent.delete(peer)
     this.schedulePex()
     this.downloader?.removePeer(peer)
     this.fetcher?.removePeer(peer)
     this.events.onProgress()
+    return true
   }
 
   /** Tells each member about other members it has not heard of from us (PEX). */
@@ -283,8 +343,40 @@ export class Swarm implements ServedShare {
     clearTimeout(this.pexTimer)
     this.downloader?.stop()
     this.fetcher?.stop()
+    this.guard?.stop()
     this.members.clear()
     this.wakeAll()
+  }
+
+  /**
+   * Stops serving pieces that no longer match the share (a seeded file
+   * changed on disk): requests for them are refused `NOT_AVAILABLE`, and
+   * members get a fresh bitfield without them.
+   */
+  dropPieces(pieces: readonly number[]): void {
+    const have = this.have
+    if (have === undefined) return
+    let dropped = false
+    for (const piece of pieces) {
+      this.proofTrees.delete(piece)
+      if (!have.set(piece, false)) continue
+      this.selection.dropped(piece)
+      dropped = true
+    }
+    if (dropped && !this.stopped) for (const peer of this.members.keys()) this.greet(peer, true)
+  }
+
+  /** Serves again pieces that verified after their file changed; members lacking them hear `have`. */
+  restorePieces(pieces: readonly number[]): void {
+    const have = this.have
+    if (have === undefined || this.stopped) return
+    for (const piece of pieces) {
+      if (!have.set(piece)) continue
+      this.selection.stored(piece)
+      for (const [peer, member] of this.members) {
+        if (!member.bits?.get(piece)) peer.send({ type: 'have', infohash: this.infohash, piece })
+      }
+    }
   }
 
   // ServedShare, for the uploader
@@ -294,6 +386,18 @@ export class Swarm implements ServedShare {
   }
 
   readInto(piece: number, offset: number, target: Uint8Array): Promise<Uint8Array> {
+    const guard = this.guard
+    if (guard === undefined) return this.readHeld(piece, offset, target)
+    // A piece may have been dropped since the request was queued (its file changed): checked again here.
+    const held = () => {
+      if (!this.has(piece)) throw new NodeError('CONTENT_CHANGED', `piece ${piece} no longer matches the share`)
+      return this.readHeld(piece, offset, target)
+    }
+    const checked = guard.beforeRead(piece)
+    return checked === undefined ? Promise.resolve().then(held) : checked.then(held)
+  }
+
+  private readHeld(piece: number, offset: number, target: Uint8Array): Promise<Uint8Array> {
     const location = (this.manifest as Manifest).locatePiece(piece)
     return (this.store as PieceStore).readInto(location.fileIndex, location.offset + offset, target)
   }
@@ -329,7 +433,7 @@ export class Swarm implements ServedShare {
 
   private greet(peer: PeerConnection, again: boolean): void {
     if (this.sentBitfield.has(peer) && !again) return
-    this.sentBitfield.add(peer)
+    this.sentBitfield.set(peer, Date.now())
     peer.send({ type: 'bitfield', infohash: this.infohash, bits: this.have?.toBytes() ?? new Uint8Array(0) })
   }
 
@@ -351,6 +455,7 @@ export class Swarm implements ServedShare {
 
   private acceptBits(peer: PeerConnection, member: Member, bits: Uint8Array): void {
     const count = (this.manifest as Manifest).pieceCount
+    const known = member.bits !== undefined
     try {
       member.bits = bits.length === 0 ? new Bitfield(count) : Bitfield.fromBytes(bits, count)
     } catch (error) {
@@ -359,6 +464,8 @@ export class Swarm implements ServedShare {
       return
     }
     member.rawBits = undefined
+    // A later bitfield replaces the earlier (a seeder whose files changed no longer has some pieces).
+    if (known) this.downloader?.removePeer(peer)
     this.downloader?.addPeer(peer, member.bits)
     this.events.onProgress()
   }
@@ -378,25 +485,30 @@ export class Swarm implements ServedShare {
     if (member.bits.set(piece)) this.downloader?.peerHas(peer, piece)
   }
 
-  private onMetaGet(peer: PeerConnection, id: number, offset: number): void {
-    const metadata = this.metadata
-    if (metadata === undefined || offset >= metadata.length) {
-      peer.send({ type: 'reject', id, code: 'NOT_AVAILABLE' })
-      return
-    }
-    const bytes = metadata.subarray(offset, Math.min(metadata.length, offset + MESSAGE_LIMITS.maxMetaChunkBytes))
-    peer.send({ type: 'meta', id, total: metadata.length, offset, bytes })
+  /**
+   * Metadata goes only to members (a download sends its `bitfield` before
+   * it asks), through the peer's uploader: queued behind its other
+   * requests, within its metadata budget, and sent only as fast as the peer
+   * reads.
+   */
+  private onMetaGet(peer: PeerConnection, message: Extract<ShareMessage, { type: 'meta-get' }>): void {
+    this.environment.serve(peer, message, this.members.has(peer) && this.metadata !== undefined ? this : undefined)
   }
 
   private async onMetadata(manifest: Manifest, metadata: Uint8Array): Promise<void> {
     this.fetcher = undefined
     try {
       await this.environment.state.putManifest(manifest)
-      const store = await this.environment.openStore(manifest)
-      if (this.stopped) return
+      const { store, have } = await this.environment.openStore(manifest)
+      if (this.stopped) {
+        await store.close()
+        return
+      }
       this.metadata = metadata
       this.events.onManifest(manifest)
-      this.adopt(manifest, store, new Bitfield(manifest.pieceCount))
+      this.adopt(manifest, store, have)
+      // every wanted piece was already there (verified in place): done without a downloader
+      if (this.complete && this.failure === undefined) this.events.onComplete()
     } catch (error) {
       this.fail(error)
     }
@@ -492,8 +604,7 @@ export class Swarm implements ServedShare {
 
   private onPieceStored(piece: number): void {
     const have = this.have as Bitfield
-    have.set(piece)
-    this.selection.stored(piece)
+    if (have.set(piece)) this.selection.stored(piece)
     this.downloaded.add((this.manifest as Manifest).pieceSize(piece))
     for (const [peer, member] of this.members) {
       if (!member.bits?.get(piece)) peer.send({ type: 'have', infohash: this.infohash, piece })
@@ -507,7 +618,7 @@ export class Swarm implements ServedShare {
       this.environment.ban(contributors[0] as string, `sent a corrupt piece ${piece}`)
       return
     }
-    for (const peer of contributors) this.environment.score(peer, -5)
+    for (const peer of contributors) this.environment.score(peer, -5, `sent part of corrupt piece ${piece}`)
   }
 
   private onDownloaderComplete(): void {
@@ -517,7 +628,8 @@ export class Swarm implements ServedShare {
     this.events.onComplete()
   }
 
-  private fail(error: unknown): void {
+  /** Stops the download on an error (reported through `events.onError`); the first error counts. */
+  fail(error: unknown): void {
     if (this.failure !== undefined) return
     this.failure = error
     this.downloader?.stop()

@@ -1,12 +1,15 @@
 import { isProofRange, type Manifest } from '@mycel/pieces'
-import { MESSAGE_LIMITS, type RequestMessage } from '@mycel/wire'
+import { MESSAGE_LIMITS, type MetaGetMessage, type RequestMessage } from '@mycel/wire'
 import { NodeError, type RejectCode } from '../errors.js'
+import { MAX_QUEUED_METADATA_REQUESTS, PeerBudget } from '../peer/budgets.js'
 import type { PeerConnection } from '../peer/connection.js'
 
 /** What the uploader needs to know about a share it serves. @internal */
 export interface ServedShare {
   /** The share's manifest (undefined while it is not known, and nothing can be served). */
   readonly manifest: Manifest | undefined
+  /** The share's metadata (info dictionary and piece layers), what `meta-get` reads; undefined while not known. */
+  readonly metadata: Uint8Array | undefined
   /** Whether we hold the piece, verified. */
   has(piece: number): boolean
   /** Reads bytes of a piece into `target` (filling it). */
@@ -19,7 +22,9 @@ export interface ServedShare {
   onUploaded(peer: PeerConnection, bytes: number): void
 }
 
-interface Job {
+/** A piece range to send. */
+interface PieceJob {
+  readonly kind: 'piece'
   /** What of the request is needed later (messages are transient: no views kept). */
   readonly request: Pick<RequestMessage, 'id' | 'piece' | 'offset' | 'length' | 'proof'>
   readonly share: ServedShare
@@ -27,6 +32,16 @@ interface Job {
   /** Started when the job comes within the read-ahead window. */
   bytes?: Promise<{ bytes: Uint8Array; proof?: Uint8Array } | undefined>
 }
+
+/** A slice of a share's metadata to send (a view of the share's metadata: nothing is read or copied before the send). */
+interface MetadataJob {
+  readonly kind: 'meta'
+  readonly request: { readonly id: number; readonly offset: number }
+  readonly metadata: Uint8Array
+  cancelled: boolean
+}
+
+type Job = PieceJob | MetadataJob
 
 /** Reads kept in flight ahead of the one being sent. */
 const READ_AHEAD = 4
@@ -36,17 +51,23 @@ const POOLED_BUFFERS = READ_AHEAD + 1
 export const MAX_QUEUED_REQUESTS = 512
 
 /**
- * Requests in a row refused as `NOT_AVAILABLE` after which the peer is
- * disconnected. An honest peer asks only for pieces we advertised, but a
- * share we drop leaves its requests in flight (a few hundred at most), so
- * only a peer that goes on asking is cut off.
+ * Requests in a row refused (`NOT_AVAILABLE` or `BUSY`) after which the
+ * peer is disconnected. An honest peer asks only for pieces we advertised
+ * and keeps at most 96 requests and one `meta-get` in flight, but a share we
+ * drop leaves its requests in flight (a few hundred at most), so only a peer
+ * that goes on asking is cut off. This also bounds the rejects a peer that
+ * does not read can make us send.
  */
 export const MAX_REFUSALS_IN_A_ROW = MAX_QUEUED_REQUESTS
 
 /**
- * Serves one peer's requests in order: checks each against what we hold,
- * reads a few ahead from the piece store, respects the upload rate limits
- * and the connection's backpressure, and skips what the peer cancelled.
+ * Serves one peer's requests, for pieces (`request`) and metadata
+ * (`meta-get`), in order: checks each against what we hold and against the
+ * peer's budgets, reads a few ahead from the piece store, respects the
+ * upload rate limits and the connection's backpressure (nothing more is
+ * sent while the peer does not read), and skips what the peer cancelled.
+ * What a peer can make us queue is bounded by {@link MAX_QUEUED_REQUESTS};
+ * what we refuse, by {@link MAX_REFUSALS_IN_A_ROW}.
  * @internal
  */
 export class Uploader {
@@ -55,28 +76,31 @@ export class Uploader {
   private pumping = false
   private closed = false
   private refusedInARow = 0
+  private queuedMetadata = 0
   /** Read buffers reused from request to request (the channel copies what is sent). */
   private readonly buffers: Uint8Array[] = []
 
   constructor(
     private readonly peer: PeerConnection,
     private readonly onReadError: (error: unknown) => void,
+    private readonly budget: PeerBudget = new PeerBudget(),
   ) {}
 
   /**
    * Queues a request, or refuses it at once (see {@link Uploader.refuse})
    * when it cannot be served.
+   *
+   * @param share - the share asked for, when the peer may be served from it (a member of its swarm)
    */
-  enqueue(request: RequestMessage, share: ServedShare | undefined): void {
+  enqueue(request: RequestMessage | MetaGetMessage, share: ServedShare | undefined): void {
     if (this.closed) return
-    const refusal = this.check(request, share)
-    if (refusal !== undefined) {
-      this.refuse(request.id, refusal)
+    const job = request.type === 'meta-get' ? this.metadataJob(request, share) : this.pieceJob(request, share)
+    if (typeof job === 'string') {
+      this.refuse(request.id, job)
       return
     }
     this.refusedInARow = 0
-    const { id, piece, offset, length, proof } = request
-    const job: Job = { request: { id, piece, offset, length, proof }, share: share as ServedShare, cancelled: false }
+    if (job.kind === 'meta') this.queuedMetadata++
     this.queue.push(job)
     this.byId.set(request.id, job)
     if (!this.pumping) void this.pump()
@@ -85,15 +109,18 @@ export class Uploader {
   /**
    * Answers request `id` (a piece or metadata request) with a `reject`. A
    * `BAD_REQUEST` is a protocol violation and closes the connection at once;
-   * more than {@link MAX_REFUSALS_IN_A_ROW} `NOT_AVAILABLE` in a row close it
-   * too. Either way the error is a `NodeError` `PEER_PROTOCOL`.
+   * more than {@link MAX_REFUSALS_IN_A_ROW} refusals in a row (`NOT_AVAILABLE`
+   * or `BUSY`) close it too. Either way the error is a `NodeError`
+   * `PEER_PROTOCOL`. So the rejects a peer can make us send without reading
+   * them are bounded too.
    */
   refuse(id: number, code: RejectCode): void {
     this.peer.send({ type: 'reject', id, code })
     if (code === 'BAD_REQUEST') {
       void this.peer.close(NodeError.protocol(`${this.peer.peerIdText} sent a request that does not fit the share`))
-    } else if (code === 'NOT_AVAILABLE' && ++this.refusedInARow > MAX_REFUSALS_IN_A_ROW) {
-      void this.peer.close(NodeError.protocol(`${this.peer.peerIdText} kept requesting what we do not have`))
+    } else if (++this.refusedInARow > MAX_REFUSALS_IN_A_ROW) {
+      const what = code === 'BUSY' ? 'requests over its budget' : 'requesting what we do not have'
+      void this.peer.close(NodeError.protocol(`${this.peer.peerIdText} kept ${what}`))
     }
   }
 
@@ -110,10 +137,11 @@ export class Uploader {
     this.closed = true
     for (const job of this.queue) job.cancelled = true
     this.queue.length = 0
+    this.queuedMetadata = 0
     this.byId.clear()
   }
 
-  private check(request: RequestMessage, share: ServedShare | undefined): RejectCode | undefined {
+  private pieceJob(request: RequestMessage, share: ServedShare | undefined): PieceJob | RejectCode {
     if (this.queue.length >= MAX_QUEUED_REQUESTS) return 'BUSY'
     const manifest = share?.manifest
     if (share === undefined || manifest === undefined) return 'NOT_AVAILABLE'
@@ -121,15 +149,34 @@ export class Uploader {
     if (request.offset + request.length > manifest.pieceSize(request.piece)) return 'BAD_REQUEST'
     if (request.proof && !isProofRange(manifest, request.piece, request.offset, request.length)) return 'BAD_REQUEST'
     if (this.byId.has(request.id)) return 'BAD_REQUEST'
-    return undefined
+    const { id, piece, offset, length, proof } = request
+    return { kind: 'piece', request: { id, piece, offset, length, proof }, share, cancelled: false }
+  }
+
+  private metadataJob(request: MetaGetMessage, share: ServedShare | undefined): MetadataJob | RejectCode {
+    if (this.queue.length >= MAX_QUEUED_REQUESTS || this.queuedMetadata >= MAX_QUEUED_METADATA_REQUESTS) return 'BUSY'
+    const metadata = share?.metadata
+    if (share === undefined || metadata === undefined || request.offset >= metadata.length) return 'NOT_AVAILABLE'
+    if (this.byId.has(request.id)) return 'BAD_REQUEST'
+    // Every answer counts as a whole slice, so asking for a few bytes at a time buys no more answers.
+    if (!this.budget.metadata(share, metadata.length, MESSAGE_LIMITS.maxMetaChunkBytes)) return 'BUSY'
+    return { kind: 'meta', request: { id: request.id, offset: request.offset }, metadata, cancelled: false }
   }
 
   private async pump(): Promise<void> {
     this.pumping = true
     try {
       while (this.queue.length > 0 && !this.closed) {
-        for (let i = 0; i < Math.min(READ_AHEAD, this.queue.length); i++) this.startRead(this.queue[i] as Job)
+        this.readAhead()
         const job = this.queue[0] as Job
+        if (job.kind === 'meta') {
+          this.queue.shift()
+          this.queuedMetadata--
+          if (job.cancelled || this.closed) continue
+          this.byId.delete(job.request.id)
+          if (!this.sendMetadata(job)) await this.peer.drained()
+          continue
+        }
         const result = await job.bytes
         this.queue.shift()
         if (job.cancelled || this.closed) continue
@@ -147,6 +194,7 @@ export class Uploader {
         const ready = this.peer.send(message)
         this.release(result.bytes)
         this.peer.bytesSent += result.bytes.length
+        this.peer.transferred()
         job.share.onUploaded(this.peer, result.bytes.length)
         if (!ready) await this.peer.drained()
       }
@@ -157,7 +205,36 @@ export class Uploader {
     }
   }
 
-  private startRead(job: Job): void {
+  /**
+   * Starts the reads of the next {@link READ_AHEAD} piece jobs, but the
+   * proofs of one piece only: a proof needs the piece's Merkle tree, built
+   * from the whole piece (up to 16 MiB read and hashed for a 16 KiB range),
+   * so a peer asking proofs of many pieces gets them one piece at a time.
+   */
+  private readAhead(): void {
+    let proofPiece: number | undefined
+    for (let i = 0; i < Math.min(READ_AHEAD, this.queue.length); i++) {
+      const ahead = this.queue[i] as Job
+      if (ahead.kind !== 'piece') continue
+      if (ahead.request.proof) {
+        if (proofPiece !== undefined && proofPiece !== ahead.request.piece) return
+        proofPiece = ahead.request.piece
+      }
+      this.startRead(ahead)
+    }
+  }
+
+  /** Sends a metadata slice; returns false when the connection is backed up. */
+  private sendMetadata(job: MetadataJob): boolean {
+    const { id, offset } = job.request
+    const { metadata } = job
+    const bytes = metadata.subarray(offset, Math.min(metadata.length, offset + MESSAGE_LIMITS.maxMetaChunkBytes))
+    const ready = this.peer.send({ type: 'meta', id, total: metadata.length, offset, bytes })
+    this.peer.transferred()
+    return ready
+  }
+
+  private startRead(job: PieceJob): void {
     if (job.bytes !== undefined || job.cancelled) {
       job.bytes ??= Promise.resolve(undefined)
       return

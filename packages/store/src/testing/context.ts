@@ -3,9 +3,9 @@
  * that tracks and closes the stores of each test, and error helpers.
  * @module
  */
-import { afterEach } from 'vitest'
 import { StoreError } from '../errors.js'
 import type { StateStore } from '../state-store.js'
+import type { TestRunner } from './runner.js'
 
 /** What {@link StateStoreHarness.create} is asked for. */
 export interface StateStoreSetup {
@@ -49,7 +49,7 @@ export async function rejectionCode(promise: Promise<unknown> | (() => unknown))
 }
 
 /** @internal */
-export function useStateContext(harness: StateStoreHarness): StateContext {
+export function useStateContext(afterEach: TestRunner['afterEach'], harness: StateStoreHarness): StateContext {
   const opened: StateStore[] = []
   const clock = { time: 1_700_000_000_000 }
   const now = () => clock.time

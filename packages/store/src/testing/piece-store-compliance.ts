@@ -1,8 +1,8 @@
 import { type Manifest, verifyPiece } from '@mycel/pieces'
-import { afterEach, describe, expect, it } from 'vitest'
 import { StoreError, type StoreErrorCode } from '../errors.js'
 import type { PieceStore } from '../piece-store.js'
 import { recheck } from '../recheck.js'
+import type { TestRunner } from './runner.js'
 import { compareTestBytes, multiFileShare, pieceBytes, shuffled, singleFileShare, type TestShare } from './shares.js'
 
 /** How {@link pieceStoreCompliance} makes the stores it tests. */
@@ -34,35 +34,43 @@ async function rejection(promise: Promise<unknown>): Promise<string> {
   return 'resolved'
 }
 
-async function expectStoreError(promise: Promise<unknown>, code: StoreErrorCode): Promise<void> {
+async function expectStoreError(
+  expect: TestRunner['expect'],
+  promise: Promise<unknown>,
+  code: StoreErrorCode,
+): Promise<void> {
   expect(await rejection(promise)).toBe(code)
 }
 
 /** A programming mistake of the caller: RangeError (or TypeError for a non-integer). */
-async function expectRangeError(run: () => Promise<unknown>): Promise<void> {
+async function expectRangeError(expect: TestRunner['expect'], run: () => Promise<unknown>): Promise<void> {
   expect(await rejection(run().then(() => undefined))).toMatch(/^(RangeError|TypeError)/)
 }
 
 /**
- * The behaviour every {@link index!PieceStore | PieceStore} must have, as a vitest suite: call
- * it at the top level of a test file with a harness that makes stores of
- * the implementation under test.
+ * The behaviour every {@link index!PieceStore | PieceStore} must have, as a test suite: call
+ * it at the top level of a test file with the test runner's `describe`, `it`,
+ * `expect` and `afterEach` (this module imports no runner) and a harness that
+ * makes stores of the implementation under test.
  *
+ * @param runner - the test runner's API: `import * as vitest from 'vitest'` fits, and so does jest's
  * @param name - the implementation's name, used as the suite title
  * @param harness - makes (and reopens, and seeds) stores
  *
  * @example
  * ```ts
+ * import * as vitest from 'vitest'
  * import { MemoryPieceStore } from '@mycel/store'
  * import { pieceStoreCompliance } from '@mycel/store/testing'
  *
- * pieceStoreCompliance('MemoryPieceStore', {
+ * pieceStoreCompliance(vitest, 'MemoryPieceStore', {
  *   create: async (manifest) => new MemoryPieceStore(manifest),
  *   seed: async (manifest, files) => new MemoryPieceStore(manifest, { files, readOnly: true }),
  * })
  * ```
  */
-export function pieceStoreCompliance(name: string, harness: PieceStoreHarness): void {
+export function pieceStoreCompliance(runner: TestRunner, name: string, harness: PieceStoreHarness): void {
+  const { afterEach, describe, expect, it } = runner
   describe(`${name}: PieceStore compliance`, () => {
     const opened: PieceStore[] = []
     const create = async (manifest: Manifest) => {
@@ -164,15 +172,15 @@ export function pieceStoreCompliance(name: string, harness: PieceStoreHarness): 
       const share = await multiFileShare()
       const store = await create(share.manifest)
       const files = share.manifest.files.length
-      await expectRangeError(() => store.read(0, 99_999, 2))
-      await expectRangeError(() => store.read(0, -1, 1))
-      await expectRangeError(() => store.read(files, 0, 1))
-      await expectRangeError(() => store.read(0, 0.5, 1))
-      await expectRangeError(() => store.write(4, 0, new Uint8Array(2)))
-      await expectRangeError(() => store.write(1, 0, new Uint8Array(1)))
-      await expectRangeError(() => store.writePiece(0, new Uint8Array(10)))
-      await expectRangeError(() => store.readPiece(share.manifest.pieceCount))
-      await expectRangeError(() => store.has(-1))
+      await expectRangeError(expect, () => store.read(0, 99_999, 2))
+      await expectRangeError(expect, () => store.read(0, -1, 1))
+      await expectRangeError(expect, () => store.read(files, 0, 1))
+      await expectRangeError(expect, () => store.read(0, 0.5, 1))
+      await expectRangeError(expect, () => store.write(4, 0, new Uint8Array(2)))
+      await expectRangeError(expect, () => store.write(1, 0, new Uint8Array(1)))
+      await expectRangeError(expect, () => store.writePiece(0, new Uint8Array(10)))
+      await expectRangeError(expect, () => store.readPiece(share.manifest.pieceCount))
+      await expectRangeError(expect, () => store.has(-1))
     })
 
     it('recheck finds exactly the pieces whose bytes are right', async () => {
@@ -198,19 +206,19 @@ export function pieceStoreCompliance(name: string, harness: PieceStoreHarness): 
       const first = store.close()
       expect(store.close()).toBe(first)
       await first
-      await expectStoreError(store.readPiece(0), 'CLOSED')
-      await expectStoreError(store.writePiece(0, pieceBytes(share, 0)), 'CLOSED')
-      await expectStoreError(store.has(0), 'CLOSED')
-      await expectStoreError(store.sync(), 'CLOSED')
+      await expectStoreError(expect, store.readPiece(0), 'CLOSED')
+      await expectStoreError(expect, store.writePiece(0, pieceBytes(share, 0)), 'CLOSED')
+      await expectStoreError(expect, store.has(0), 'CLOSED')
+      await expectStoreError(expect, store.sync(), 'CLOSED')
     })
 
     it('rejects an operation whose signal is aborted with ABORTED', async () => {
       const share = await singleFileShare()
       const store = await create(share.manifest)
       const signal = AbortSignal.abort(new Error('stop'))
-      await expectStoreError(store.writePiece(0, pieceBytes(share, 0), { signal }), 'ABORTED')
-      await expectStoreError(store.read(0, 0, 10, { signal }), 'ABORTED')
-      await expectStoreError(recheck(share.manifest, store, { signal }), 'ABORTED')
+      await expectStoreError(expect, store.writePiece(0, pieceBytes(share, 0), { signal }), 'ABORTED')
+      await expectStoreError(expect, store.read(0, 0, 10, { signal }), 'ABORTED')
+      await expectStoreError(expect, recheck(share.manifest, store, { signal }), 'ABORTED')
     })
 
     if (harness.reopen !== undefined) {
@@ -240,8 +248,8 @@ export function pieceStoreCompliance(name: string, harness: PieceStoreHarness): 
           expect(await store.has(piece)).toBe(true)
           expect(compareTestBytes(await store.readPiece(piece), pieceBytes(share, piece))).toBe('equal')
         }
-        await expectStoreError(store.writePiece(0, pieceBytes(share, 0)), 'READ_ONLY')
-        await expectStoreError(store.write(0, 0, new Uint8Array(1)), 'READ_ONLY')
+        await expectStoreError(expect, store.writePiece(0, pieceBytes(share, 0)), 'READ_ONLY')
+        await expectStoreError(expect, store.write(0, 0, new Uint8Array(1)), 'READ_ONLY')
         expect((await recheck(share.manifest, store)).isComplete()).toBe(true)
       })
     }

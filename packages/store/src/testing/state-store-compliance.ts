@@ -1,38 +1,46 @@
 import { Bitfield } from '@mycel/pieces'
-import { describe, expect, it } from 'vitest'
 import type { StoreErrorCode } from '../errors.js'
 import { STORE_LIMITS } from '../limits.js'
 import type { StateStore } from '../state-store.js'
 import { rejectionCode, type StateStoreHarness, useStateContext } from './context.js'
+import type { TestRunner } from './runner.js'
 import { multiFileShare, singleFileShare } from './shares.js'
 import { stateSearchAndPeerTests } from './state-store-peers.js'
 
-async function expectCode(promise: Promise<unknown> | (() => unknown), code: StoreErrorCode | string): Promise<void> {
+async function expectCode(
+  expect: TestRunner['expect'],
+  promise: Promise<unknown> | (() => unknown),
+  code: StoreErrorCode | string,
+): Promise<void> {
   expect(await rejectionCode(promise)).toBe(code)
 }
 
 const INFOHASH_A = new Uint8Array(32).fill(0xaa)
 
 /**
- * The behaviour every {@link index!StateStore | StateStore} must have, as a vitest suite: call
- * it at the top level of a test file with a harness that makes stores of the
- * implementation under test. Stores are given a controlled clock, so
+ * The behaviour every {@link index!StateStore | StateStore} must have, as a test suite: call
+ * it at the top level of a test file with the test runner's `describe`, `it`,
+ * `expect` and `afterEach` (this module imports no runner) and a harness that
+ * makes stores of the implementation under test. Stores are given a controlled clock, so
  * timestamps are checked exactly.
  *
+ * @param runner - the test runner's API: `import * as vitest from 'vitest'` fits, and so does jest's
  * @param name - the implementation's name, used as the suite title
  * @param harness - makes (and reopens) stores
  *
  * @example
  * ```ts
+ * import * as vitest from 'vitest'
  * import { MemoryStateStore } from '@mycel/store'
  * import { stateStoreCompliance } from '@mycel/store/testing'
  *
- * stateStoreCompliance('MemoryStateStore', { create: async ({ now, maxPeers }) => new MemoryStateStore({ now, maxPeers }) })
+ * stateStoreCompliance(vitest, 'MemoryStateStore', { create: async ({ now, maxPeers }) => new MemoryStateStore({ now, maxPeers }) })
  * ```
  */
-export function stateStoreCompliance(name: string, harness: StateStoreHarness): void {
+export function stateStoreCompliance(runner: TestRunner, name: string, harness: StateStoreHarness): void {
+  const { describe, expect, it } = runner
   describe(`${name}: StateStore compliance`, () => {
-    const context = useStateContext(harness)
+    const context = useStateContext(runner.afterEach, harness)
     const { clock } = context
 
     it('stores manifests by infohash, as a decoded manifest and as metadata bytes', async () => {
@@ -81,15 +89,19 @@ export function stateStoreCompliance(name: string, harness: StateStoreHarness): 
     it('refuses marks for unknown shares and pieces, and bitfields of the wrong size', async () => {
       const store = await context.create()
       const { manifest } = await singleFileShare()
-      await expectCode(() => store.markVerified(manifest.infohash, 0), 'UNKNOWN_SHARE')
-      await expectCode(store.setBitfield(manifest.infohash, new Bitfield(1)), 'UNKNOWN_SHARE')
-      await expectCode(store.clearBitfield(manifest.infohash), 'UNKNOWN_SHARE')
+      await expectCode(expect, () => store.markVerified(manifest.infohash, 0), 'UNKNOWN_SHARE')
+      await expectCode(expect, store.setBitfield(manifest.infohash, new Bitfield(1)), 'UNKNOWN_SHARE')
+      await expectCode(expect, store.clearBitfield(manifest.infohash), 'UNKNOWN_SHARE')
       await store.putManifest(manifest)
-      await expectCode(() => store.markVerified(manifest.infohash, manifest.pieceCount), 'RangeError')
-      await expectCode(() => store.markVerified(manifest.infohash, -1), 'RangeError')
-      await expectCode(store.setBitfield(manifest.infohash, new Bitfield(manifest.pieceCount + 1)), 'RangeError')
-      await expectCode(() => store.markVerified(new Uint8Array(31), 0), 'RangeError')
-      await expectCode(store.getManifest(new Uint8Array(33)), 'RangeError')
+      await expectCode(expect, () => store.markVerified(manifest.infohash, manifest.pieceCount), 'RangeError')
+      await expectCode(expect, () => store.markVerified(manifest.infohash, -1), 'RangeError')
+      await expectCode(
+        expect,
+        store.setBitfield(manifest.infohash, new Bitfield(manifest.pieceCount + 1)),
+        'RangeError',
+      )
+      await expectCode(expect, () => store.markVerified(new Uint8Array(31), 0), 'RangeError')
+      await expectCode(expect, store.getManifest(new Uint8Array(33)), 'RangeError')
     })
 
     it('records shares with defaults, derived sizes and verified counts', async () => {
@@ -119,6 +131,7 @@ export function stateStoreCompliance(name: string, harness: StateStoreHarness): 
       })
       expect(added.infohash).toEqual(manifest.infohash)
       await expectCode(
+        expect,
         store.addShare({ infohash: manifest.infohash, name: 'x', role: 'seed', contentPath: '/x' }),
         'SHARE_EXISTS',
       )
@@ -151,8 +164,8 @@ export function stateStoreCompliance(name: string, harness: StateStoreHarness): 
       clock.time += 1000
       expect((await store.updateShare(INFOHASH_A, { status: 'paused' })).completedAt).toBe(completedAt)
       expect((await store.updateShare(INFOHASH_A, { completedAt: null })).completedAt).toBeUndefined()
-      await expectCode(store.updateShare(new Uint8Array(32), { status: 'paused' }), 'UNKNOWN_SHARE')
-      await expectCode(store.updateShare(INFOHASH_A, { status: 'done' as never }), 'TypeError')
+      await expectCode(expect, store.updateShare(new Uint8Array(32), { status: 'paused' }), 'UNKNOWN_SHARE')
+      await expectCode(expect, store.updateShare(INFOHASH_A, { status: 'done' as never }), 'TypeError')
     })
 
     it('adds transferred bytes to the all-time totals, leaving the rest of the record', async () => {
@@ -167,11 +180,11 @@ export function stateStoreCompliance(name: string, harness: StateStoreHarness): 
       const held = await store.updateShare(INFOHASH_A, { addUploaded: Number.MAX_SAFE_INTEGER })
       expect(held.bytesUploaded).toBe(Number.MAX_SAFE_INTEGER)
       expect((await store.listShares())[0]).toMatchObject({ bytesUploaded: Number.MAX_SAFE_INTEGER })
-      await expectCode(store.updateShare(INFOHASH_A, { addUploaded: -1 }), 'RangeError')
-      await expectCode(store.updateShare(INFOHASH_A, { addDownloaded: 1.5 }), 'RangeError')
-      await expectCode(store.updateShare(INFOHASH_A, { addDownloaded: '5' as never }), 'TypeError')
+      await expectCode(expect, store.updateShare(INFOHASH_A, { addUploaded: -1 }), 'RangeError')
+      await expectCode(expect, store.updateShare(INFOHASH_A, { addDownloaded: 1.5 }), 'RangeError')
+      await expectCode(expect, store.updateShare(INFOHASH_A, { addDownloaded: '5' as never }), 'TypeError')
       expect(await store.getShare(INFOHASH_A)).toMatchObject({ bytesDownloaded: 2 ** 40 })
-      await expectCode(store.updateShare(new Uint8Array(32).fill(0xbb), { addUploaded: 1 }), 'UNKNOWN_SHARE')
+      await expectCode(expect, store.updateShare(new Uint8Array(32).fill(0xbb), { addUploaded: 1 }), 'UNKNOWN_SHARE')
     })
 
     it('lists shares oldest first, by role and status, with paging', async () => {
@@ -207,7 +220,7 @@ export function stateStoreCompliance(name: string, harness: StateStoreHarness): 
       expect(await store.getShare(manifest.infohash)).toBeUndefined()
       expect(await store.getManifest(manifest.infohash)).toBeUndefined()
       expect(await store.getBitfield(manifest.infohash)).toBeUndefined()
-      await expectCode(() => store.markVerified(manifest.infohash, 0), 'UNKNOWN_SHARE')
+      await expectCode(expect, () => store.markVerified(manifest.infohash, 0), 'UNKNOWN_SHARE')
       expect(await store.removeShare(manifest.infohash)).toBe(false)
       await store.flush()
     })
@@ -215,14 +228,15 @@ export function stateStoreCompliance(name: string, harness: StateStoreHarness): 
     it('checks share arguments', async () => {
       const store = await context.create()
       const base = { infohash: INFOHASH_A, name: 'a', role: 'seed' as const, contentPath: '/a' }
-      await expectCode(store.addShare({ ...base, infohash: new Uint8Array(20) }), 'RangeError')
-      await expectCode(store.addShare({ ...base, role: 'leech' as never }), 'TypeError')
-      await expectCode(store.addShare({ ...base, name: '' }), 'RangeError')
+      await expectCode(expect, store.addShare({ ...base, infohash: new Uint8Array(20) }), 'RangeError')
+      await expectCode(expect, store.addShare({ ...base, role: 'leech' as never }), 'TypeError')
+      await expectCode(expect, store.addShare({ ...base, name: '' }), 'RangeError')
       await expectCode(
+        expect,
         store.addShare({ ...base, contentPath: 'x'.repeat(STORE_LIMITS.maxTextLength + 1) }),
         'RangeError',
       )
-      await expectCode(store.listShares({ limit: -1 }), 'RangeError')
+      await expectCode(expect, store.listShares({ limit: -1 }), 'RangeError')
     })
 
     it('keeps small values in its key/value area', async () => {
@@ -236,25 +250,25 @@ export function stateStoreCompliance(name: string, harness: StateStoreHarness): 
       expect(await store.getValue('dht.routing')).toEqual(new Uint8Array(0))
       expect(await store.deleteValue('dht.routing')).toBe(true)
       expect(await store.deleteValue('dht.routing')).toBe(false)
-      await expectCode(store.setValue('', value), 'RangeError')
-      await expectCode(store.setValue('k'.repeat(STORE_LIMITS.maxKeyLength + 1), value), 'RangeError')
-      await expectCode(store.setValue('k', new Uint8Array(STORE_LIMITS.maxValueBytes + 1)), 'RangeError')
+      await expectCode(expect, store.setValue('', value), 'RangeError')
+      await expectCode(expect, store.setValue('k'.repeat(STORE_LIMITS.maxKeyLength + 1), value), 'RangeError')
+      await expectCode(expect, store.setValue('k', new Uint8Array(STORE_LIMITS.maxValueBytes + 1)), 'RangeError')
     })
 
     it('fails calls after close with CLOSED, close being idempotent, and aborted calls with ABORTED', async () => {
       const store = await context.create()
       const { manifest } = await singleFileShare()
       await store.putManifest(manifest)
-      await expectCode(store.getShare(INFOHASH_A, { signal: AbortSignal.abort() }), 'ABORTED')
-      await expectCode(store.flush({ signal: AbortSignal.abort() }), 'ABORTED')
+      await expectCode(expect, store.getShare(INFOHASH_A, { signal: AbortSignal.abort() }), 'ABORTED')
+      await expectCode(expect, store.flush({ signal: AbortSignal.abort() }), 'ABORTED')
       store.markVerified(manifest.infohash, 0)
       const closing = store.close()
       expect(store.close()).toBe(closing)
       await closing
-      await expectCode(store.getManifest(manifest.infohash), 'CLOSED')
-      await expectCode(() => store.markVerified(manifest.infohash, 1), 'CLOSED')
-      await expectCode(store.listShares(), 'CLOSED')
-      await expectCode(store.flush(), 'CLOSED')
+      await expectCode(expect, store.getManifest(manifest.infohash), 'CLOSED')
+      await expectCode(expect, () => store.markVerified(manifest.infohash, 1), 'CLOSED')
+      await expectCode(expect, store.listShares(), 'CLOSED')
+      await expectCode(expect, store.flush(), 'CLOSED')
     })
 
     if (context.reopen !== undefined) {
@@ -288,6 +302,6 @@ export function stateStoreCompliance(name: string, harness: StateStoreHarness): 
       })
     }
 
-    stateSearchAndPeerTests(context)
+    stateSearchAndPeerTests(runner, context)
   })
 }

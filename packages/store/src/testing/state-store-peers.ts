@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest'
 import { STORE_LIMITS } from '../limits.js'
 import type { SearchHit, StateStore } from '../state-store.js'
 import { rejectionCode, type StateContext } from './context.js'
+import type { TestRunner } from './runner.js'
 import { makeTestShare } from './shares.js'
 
 function peer(byte: number, length = 32): Uint8Array {
@@ -48,7 +48,8 @@ function describeHits(hits: SearchHit[]): string[] {
 }
 
 /** The search and peer-score parts of the state store compliance suite. @internal */
-export function stateSearchAndPeerTests(context: StateContext): void {
+export function stateSearchAndPeerTests(runner: TestRunner, context: StateContext): void {
+  const { describe, expect, it } = runner
   const { clock } = context
 
   describe('search', () => {

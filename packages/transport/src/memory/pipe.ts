@@ -1,5 +1,5 @@
 import { TransportError } from '../errors.js'
-import type { ByteSink, ByteStream } from '../stream.js'
+import type { ByteSink, ByteStream, StreamCloseOptions } from '../stream.js'
 
 /** Link properties of a memory pipe, per direction. */
 export interface LinkOptions {
@@ -89,10 +89,11 @@ export class MemoryStream implements ByteStream {
     this.schedule()
   }
 
-  close(error?: Error): Promise<void> {
+  close(error?: Error, options: StreamCloseOptions = {}): Promise<void> {
     if (this.closing !== null) return this.closing
-    if (error === undefined) {
-      // Graceful: what we wrote still arrives, then the end.
+    if (error === undefined || options.flush === true) {
+      // Graceful, or flushing: what we wrote still arrives, then the end. The
+      // peer holds what it has not read yet, so nothing here has to wait.
       this.end()
       this.finish(undefined)
     } else {

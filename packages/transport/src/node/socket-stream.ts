@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import { TransportError } from '../errors.js'
-import type { ByteSink, ByteStream } from '../stream.js'
+import { type ByteSink, type ByteStream, FLUSH_CLOSE_MS, type StreamCloseOptions } from '../stream.js'
 
 /** How long a graceful close waits for buffered bytes to go out before resetting. */
 export const GRACEFUL_CLOSE_MS = 5000
@@ -49,6 +49,10 @@ export class SocketStream implements ByteStream {
   private flushScheduled = false
   /** The sink's `transientChunks`, read once by `start()`. */
   private transient = false
+  /** Set by `close()`: reads go on but are dropped, and the sink hears nothing more but `onClose`. */
+  private discarding = false
+  /** The remote half-closed (its FIN was read). */
+  private remoteEnded = false
 
   /**
    * @param socket - a connected socket, created with `allowHalfOpen: true`
@@ -65,6 +69,9 @@ export class SocketStream implements ByteStream {
     socket.on('error', (err) => {
       this.error ??= TransportError.reset(err)
     })
+    socket.once('end', () => {
+      this.remoteEnded = true
+    })
     socket.once('close', () => this.onSocketClose())
   }
 
@@ -78,15 +85,22 @@ export class SocketStream implements ByteStream {
     this.transient = sink.transientChunks === true
     const socket = this.socket
     if (this.reads === undefined) {
-      socket.on('data', (chunk: Buffer) => sink.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)))
-      socket.on('end', () => sink.onEnd())
+      socket.on('data', (chunk: Buffer) => {
+        if (!this.discarding) sink.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))
+      })
+      socket.on('end', () => {
+        if (!this.discarding) sink.onEnd()
+      })
     } else {
       socket.on('end', () => {
+        if (this.discarding) return
         if (this.held.length > 0) this.endHeld = true
         else sink.onEnd()
       })
     }
-    socket.on('drain', () => sink.onDrain())
+    socket.on('drain', () => {
+      if (!this.discarding) sink.onDrain()
+    })
     if (this.isClosed) {
       queueMicrotask(() => sink.onClose(this.error))
       return
@@ -101,6 +115,7 @@ export class SocketStream implements ByteStream {
    * reading stops until `resume()`.
    */
   private onRead(chunk: Uint8Array): boolean {
+    if (this.discarding) return true
     const sink = this.sink
     if (sink === null || this.paused || this.held.length > 0) {
       this.held.push(chunk.slice())
@@ -114,7 +129,7 @@ export class SocketStream implements ByteStream {
   private flushHeld(): void {
     this.flushScheduled = false
     const sink = this.sink
-    if (sink === null || this.isClosed) return
+    if (sink === null || this.isClosed || this.discarding) return
     while (!this.paused && this.held.length > 0) sink.onData(this.held.shift() as Uint8Array)
     if (this.paused) return
     if (this.endHeld) {
@@ -158,7 +173,7 @@ export class SocketStream implements ByteStream {
     }
   }
 
-  close(error?: Error): Promise<void> {
+  close(error?: Error, options: StreamCloseOptions = {}): Promise<void> {
     if (this.closing !== null) return this.closing
     this.closing = new Promise((resolve) => {
       this.resolveClosing = resolve
@@ -167,16 +182,41 @@ export class SocketStream implements ByteStream {
       this.resolveClosing?.()
       return this.closing
     }
-    if (error !== undefined) {
+    if (error !== undefined && options.flush !== true) {
       this.socket.resetAndDestroy()
-    } else {
-      this.socket.end()
+      return this.closing
+    }
+    // What the remote still sends is read and dropped: unread bytes would
+    // make the kernel answer our FIN with a reset, which can destroy the
+    // last bytes we sent before the remote reads them.
+    this.discarding = true
+    this.held = []
+    this.endHeld = false
+    this.socket.resume()
+    this.socket.end()
+    if (error === undefined) {
+      // A clean close waits for the bytes to leave, not for the remote.
       if (this.socket.writableFinished) this.socket.destroy()
       else {
         this.socket.once('finish', () => this.socket.destroy())
         this.closeTimer = setTimeout(() => this.socket.destroy(), GRACEFUL_CLOSE_MS)
       }
+      return this.closing
     }
+    // A flushing close after an error also waits for the remote to end (it
+    // has then read everything), within a short bound.
+    const releaseWhenDone = (): void => {
+      if (this.socket.writableFinished && this.remoteEnded) this.socket.destroy()
+    }
+    this.socket.once('finish', releaseWhenDone)
+    this.socket.once('end', releaseWhenDone)
+    releaseWhenDone()
+    this.closeTimer = setTimeout(() => {
+      // Bytes still unsent mean the remote stopped reading: reset. Sent, but
+      // the remote never ended: an ordinary close.
+      if (this.socket.writableFinished) this.socket.destroy()
+      else this.socket.resetAndDestroy()
+    }, options.flushTimeoutMs ?? FLUSH_CLOSE_MS)
     return this.closing
   }
 

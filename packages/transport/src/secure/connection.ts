@@ -6,7 +6,7 @@ import type { Identity } from '../identity.js'
 import { type CipherState, TAG_BYTES } from '../noise/cipher-state.js'
 import { MAX_NOISE_MESSAGE_BYTES } from '../noise/handshake-state.js'
 import { peerIdToString } from '../peer-id.js'
-import type { ByteStream } from '../stream.js'
+import { type ByteStream, FLUSH_CLOSE_MS } from '../stream.js'
 import { type HandshakeResult, MycelHandshake, type MycelHandshakeOptions } from './handshake.js'
 import { Inbound } from './inbound.js'
 import { NoiseReader } from './noise-reader.js'
@@ -322,9 +322,15 @@ export class SecureConnection {
   }
 
   /**
-   * Closes the connection. Without an error, messages already written are
-   * sent first; with one, the stream is reset at once. Idempotent: every
-   * call returns the same promise, which resolves once the stream is released.
+   * Closes the connection. Messages already written are sent first, with or
+   * without an error (so a last message, such as a refusal, reaches the
+   * remote before the close): they are sealed, the stream is half-closed
+   * once they are out, and it is released when the remote has ended too.
+   * Without an error that takes at most 5 s; with one, at most
+   * {@link FLUSH_CLOSE_MS} (2 s), after which the stream is reset, so a
+   * remote that does not read cannot hold the connection. A connection still
+   * in its handshake is reset at once. Idempotent: every call returns the
+   * same promise, which resolves once the stream is released.
    *
    * @param error - why, if the close is abnormal; it is what `closed` resolves to
    * @returns a promise that resolves when everything is released
@@ -332,19 +338,25 @@ export class SecureConnection {
   close(error?: Error): Promise<void> {
     if (this.closing !== null) return this.closing
     const wasHandshaking = this.state === 'handshaking'
-    if (this.state === 'open' && error === undefined) {
+    const wasOpen = this.state === 'open'
+    this.state = 'closed'
+    let flush = wasOpen
+    if (wasOpen) {
       try {
         this.seal()
       } catch (err) {
-        error = err instanceof Error ? err : new Error(String(err))
+        // The stream refused the bytes (it is closing already): nothing can be flushed.
+        error ??= err instanceof Error ? err : new Error(String(err))
+        flush = false
       }
     }
-    this.state = 'closed'
     const reason = error ?? TransportError.closed('the connection')
     this.inbound.end(error)
     for (const waiter of this.drainWaiters.splice(0)) waiter.reject(reason)
     this.staging = null
-    this.closing = this.stream.close(error).then(() => {
+    this.stagedBytes = 0
+    const released = error === undefined ? this.stream.close() : this.stream.close(error, { flush })
+    this.closing = released.then(() => {
       if (wasHandshaking) this.handshakeDone.reject(reason)
       this.resolveClosed(error)
     })

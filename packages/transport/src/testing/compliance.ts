@@ -1,11 +1,11 @@
-import { nobleCrypto } from '@mycel/wire/crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { parseAddress } from '../address.js'
 import { TransportError } from '../errors.js'
 import { Identity } from '../identity.js'
 import { secure } from '../secure/secure.js'
 import type { ByteSink, ByteStream } from '../stream.js'
 import type { Transport } from '../transport.js'
+import type { TestRunner } from './runner.js'
 import { collectStream, openPair } from './streams.js'
 
 /** What a transport under test provides to {@link transportCompliance}. */
@@ -63,7 +63,7 @@ function drainableSink(sink: Partial<ByteSink>): { sink: ByteSink; drained: () =
   }
 }
 
-async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+async function expectCode(expect: TestRunner['expect'], promise: Promise<unknown>, code: string): Promise<void> {
   const error = await promise.then(
     () => undefined,
     (err: unknown) => err,
@@ -73,26 +73,33 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
 }
 
 /**
- * The compliance suite of the {@link Transport} interface, as vitest tests:
- * listen and dial, echo, a large transfer with an integrity check and
- * backpressure, half-close, abort, many concurrent connections, a remote
+ * The compliance suite of the {@link Transport} interface: listen and dial,
+ * echo, a large transfer with an integrity check and backpressure,
+ * half-close, flushing closes, abort, many concurrent connections, a remote
  * that disconnects in the middle of a secure-channel frame, dial failures
- * and close. Call it at the top level of a test file.
+ * and close. Call it at the top level of a test file, with the test runner's
+ * `describe`, `it`, `expect` and `afterEach` (this module imports no runner).
  *
+ * @param runner - the test runner's API: `import * as vitest from 'vitest'` fits, and so does jest's
  * @param name - the transport's name, for the test titles
  * @param factory - makes a fresh fixture for each test
  * @param options - sizes of the heavier tests
  *
  * @example
  * ```ts
- * transportCompliance('tcp', () => ({ transport: tcpTransport(), listenAddress: 'tcp://127.0.0.1:0' }))
+ * import * as vitest from 'vitest'
+ * import { transportCompliance } from '@mycel/transport/testing'
+ *
+ * transportCompliance(vitest, 'tcp', () => ({ transport: tcpTransport(), listenAddress: 'tcp://127.0.0.1:0' }))
  * ```
  */
 export function transportCompliance(
+  runner: TestRunner,
   name: string,
   factory: () => ComplianceFixture | Promise<ComplianceFixture>,
   options: ComplianceOptions = {},
 ): void {
+  const { afterEach, describe, expect, it } = runner
   const largeBytes = options.largeTransferBytes ?? 8 * 1024 * 1024
   const concurrent = options.concurrentConnections ?? 50
 
@@ -197,7 +204,7 @@ export function transportCompliance(
       client.end()
       const result = await received
       expect(result.bytes.length).toBe(data.length)
-      expect(nobleCrypto.sha256(result.bytes)).toEqual(nobleCrypto.sha256(data))
+      expect(sha256(result.bytes)).toEqual(sha256(data))
     })
 
     it(`moves ${largeBytes} bytes intact to the dialling end, to a sink that keeps chunks and to one that does not`, async () => {
@@ -211,7 +218,7 @@ export function transportCompliance(
       keeping.server.start(sender.sink)
       await pump(keeping.server, data, 65536, sender.drained)
       keeping.server.end()
-      expect(nobleCrypto.sha256((await kept).bytes)).toEqual(nobleCrypto.sha256(data))
+      expect(sha256((await kept).bytes)).toEqual(sha256(data))
       await keeping.listener.close()
 
       // A sink that declares transient chunks copies each one out at once;
@@ -242,7 +249,7 @@ export function transportCompliance(
       server.end()
       expect(await done).toBeUndefined()
       expect(filled).toBe(data.length)
-      expect(nobleCrypto.sha256(copy)).toEqual(nobleCrypto.sha256(data))
+      expect(sha256(copy)).toEqual(sha256(data))
       await listener.close()
     })
 
@@ -297,13 +304,13 @@ export function transportCompliance(
       const { transport, listenAddress } = await setup()
       const aborted = AbortSignal.abort()
       const listener = await transport.listen(listenAddress)
-      await expectCode(transport.dial(listener.addresses[0] as string, { signal: aborted }), 'ABORTED')
-      await expectCode(transport.listen(listenAddress, { signal: aborted }), 'ABORTED')
+      await expectCode(expect, transport.dial(listener.addresses[0] as string, { signal: aborted }), 'ABORTED')
+      await expectCode(expect, transport.listen(listenAddress, { signal: aborted }), 'ABORTED')
       const controller = new AbortController()
       const second = await transport.listen(listenAddress, { signal: controller.signal })
       controller.abort()
       await second.close()
-      await expectCode(transport.dial(second.addresses[0] as string), 'DIAL_FAILED')
+      await expectCode(expect, transport.dial(second.addresses[0] as string), 'DIAL_FAILED')
       await listener.close()
     })
 
@@ -313,7 +320,7 @@ export function transportCompliance(
         onConnection: (stream) => void collectStream(stream, { onEnd: () => stream.end() }),
       })
       const taken = listener.addresses[0] as string
-      await expectCode(transport.listen(taken), 'LISTEN_FAILED')
+      await expectCode(expect, transport.listen(taken), 'LISTEN_FAILED')
       const stream = await transport.dial(taken)
       const done = collectStream(stream)
       stream.end()
@@ -372,10 +379,78 @@ export function transportCompliance(
       else expect((result.error as TransportError).code).toBe('CONNECTION_RESET')
     })
 
+    it('flushes a close with an error when asked: the remote gets every byte written, then the end', async () => {
+      const { transport, listenAddress } = await setup()
+      const { client, server } = await openPair(transport, listenAddress)
+      const serverSide = collectStream(server, { onEnd: () => server.end() })
+      client.start(drainableSink({}).sink)
+      // More than a high-water mark, so that some of it is still buffered when close() is called.
+      const data = randomBytes(2 * 1024 * 1024)
+      for (let offset = 0; offset < data.length; offset += 65536) client.write(data.subarray(offset, offset + 65536))
+      const closing = client.close(new Error('refused'), { flush: true })
+      expect(client.close(new Error('again'))).toBe(closing)
+      expect(() => client.write(encoder.encode('late'))).toThrow(TransportError)
+      const result = await serverSide
+      expect(result.bytes.length).toBe(data.length)
+      expect(sha256(result.bytes)).toEqual(sha256(data))
+      expect(result.ended).toBe(true)
+      await closing
+      expect(client.closed).toBe(true)
+    })
+
+    it('bounds a flushing close when the remote reads nothing, and the remote still sees the close', async () => {
+      const { transport, listenAddress } = await setup()
+      const { client, server } = await openPair(transport, listenAddress)
+      const serverClosed = new Promise<Error | undefined>((resolve) => {
+        server.start({ onData: () => {}, onEnd: () => server.end(), onDrain: () => {}, onClose: resolve })
+      })
+      server.pause()
+      client.start(drainableSink({}).sink)
+      const chunk = new Uint8Array(65536).fill(3)
+      let written = 0
+      let stopped = false
+      while (written < 256 * 1024 * 1024 && !stopped) {
+        written += chunk.length
+        stopped = !client.write(chunk)
+      }
+      expect(stopped).toBe(true)
+      // Without the bound this would wait for a reader that never comes.
+      await client.close(new Error('refused'), { flush: true, flushTimeoutMs: 100 })
+      expect(client.closed).toBe(true)
+      server.resume()
+      const error = await serverClosed
+      if (error !== undefined) expect((error as TransportError).code).toBe('CONNECTION_RESET')
+    })
+
+    it('delivers the messages a secure connection wrote just before it closed with an error', async () => {
+      const { transport, listenAddress } = await setup()
+      const { client, server } = await openPair(transport, listenAddress)
+      const [clientConn, serverConn] = await Promise.all([
+        secure(client, Identity.generate(), { initiator: true }),
+        secure(server, Identity.generate(), { initiator: false }),
+      ])
+      const received: Uint8Array[] = []
+      serverConn.onMessage((message) => received.push(message))
+      // About 2 MiB: beyond every high-water mark, so most of it is still queued at the close.
+      const messages = Array.from({ length: 40 }, (_, i) => randomBytes(50_000 + i))
+      for (const message of messages) clientConn.write(message)
+      const reason = new Error('a refusal, then the close')
+      const closing = clientConn.close(reason)
+      expect(clientConn.close()).toBe(closing)
+      await closing
+      expect(await clientConn.closed).toBe(reason)
+      // The remote read every message, then saw a clean end.
+      expect(await serverConn.closed).toBeUndefined()
+      expect(received.length).toBe(messages.length)
+      for (const [i, message] of received.entries()) {
+        expect(sha256(message)).toEqual(sha256(messages[i] as Uint8Array))
+      }
+    })
+
     it('refuses bad addresses and closes everything on close()', async () => {
       const { transport, listenAddress } = await setup()
-      await expectCode(transport.dial('nonsense'), 'ADDRESS_INVALID')
-      await expectCode(transport.dial('gopher://127.0.0.1:70'), 'ADDRESS_UNSUPPORTED')
+      await expectCode(expect, transport.dial('nonsense'), 'ADDRESS_INVALID')
+      await expectCode(expect, transport.dial('gopher://127.0.0.1:70'), 'ADDRESS_UNSUPPORTED')
       const { client, server } = await openPair(transport, listenAddress)
       const clientSide = collectStream(client)
       const serverSide = collectStream(server)
@@ -383,7 +458,7 @@ export function transportCompliance(
       await transport.close()
       await Promise.all([clientSide, serverSide])
       expect(client.closed && server.closed).toBe(true)
-      await expectCode(transport.dial(listenAddress), 'CLOSED')
+      await expectCode(expect, transport.dial(listenAddress), 'CLOSED')
     })
   })
 }

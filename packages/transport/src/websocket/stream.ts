@@ -1,5 +1,5 @@
 import { TransportError } from '../errors.js'
-import type { ByteSink, ByteStream } from '../stream.js'
+import { type ByteSink, type ByteStream, FLUSH_CLOSE_MS, type StreamCloseOptions } from '../stream.js'
 
 /** Largest WebSocket message a stream sends; longer writes are split. */
 export const MAX_WEBSOCKET_CHUNK_BYTES = 256 * 1024
@@ -131,7 +131,7 @@ export class WebSocketStream implements ByteStream {
     if (this.finishAfterHeld && this.held.length === 0) this.finish(undefined)
   }
 
-  close(error?: Error): Promise<void> {
+  close(error?: Error, options: StreamCloseOptions = {}): Promise<void> {
     if (this.closing !== null) return this.closing
     this.closing = new Promise((resolve) => {
       this.resolveClosing = resolve
@@ -143,21 +143,24 @@ export class WebSocketStream implements ByteStream {
     this.stopTimer()
     // A paused `ws` socket never reads the close frame nor emits 'close'.
     this.node?.resume()
-    if (error !== undefined) {
+    if (error !== undefined && options.flush !== true) {
       if (this.node !== null) this.node.terminate()
       else this.socket.close(4000, 'reset')
-    } else {
-      if (!this.localEnded && this.socket.readyState === OPEN) {
-        this.localEnded = true
-        this.sendMessage(new Uint8Array(0))
-      }
-      this.socket.close(1000)
-      this.timer = setTimeout(() => {
-        this.timer = null
-        if (this.node !== null) this.node.terminate()
-        else this.finish(undefined)
-      }, GRACEFUL_CLOSE_MS)
+      return this.closing
     }
+    // Graceful or flushing: the queued messages, our end marker, then the
+    // close frame go out in order; the remote answers with its own close frame.
+    if (!this.localEnded && this.socket.readyState === OPEN) {
+      this.localEnded = true
+      this.sendMessage(new Uint8Array(0))
+    }
+    this.socket.close(1000)
+    const bound = error === undefined ? GRACEFUL_CLOSE_MS : (options.flushTimeoutMs ?? FLUSH_CLOSE_MS)
+    this.timer = setTimeout(() => {
+      this.timer = null
+      if (this.node !== null) this.node.terminate()
+      else this.finish(undefined)
+    }, bound)
     return this.closing
   }
 

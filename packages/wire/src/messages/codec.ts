@@ -1,6 +1,7 @@
 import { Decoder, Encoder } from '@msgpack/msgpack'
 import { WireError } from '../errors.js'
 import { INFOHASH_BYTES, MESSAGE_LIMITS as L } from './limits.js'
+import { checkMessageStructure } from './structure.js'
 import type { DataMessage, Message, MessageType } from './types.js'
 
 const HASH_BYTES = 32
@@ -8,9 +9,9 @@ const HASH_BYTES = 32
 const msgpackDecoder = new Decoder({
   maxStrLength: L.maxReasonLength * 4,
   maxBinLength: L.maxMessageBytes,
-  // Structural bounds only; every field is checked precisely afterwards.
-  maxArrayLength: 64,
-  maxMapLength: 32,
+  // Structural bounds only (checkMessageStructure applies them first); every field is checked precisely afterwards.
+  maxArrayLength: L.maxListItems,
+  maxMapLength: L.maxMapEntries,
   maxExtLength: 0,
 })
 const msgpackEncoder = new Encoder({ ignoreUndefined: true, initialBufferSize: 64 * 1024 })
@@ -103,9 +104,10 @@ function writeBinHeader(target: Uint8Array, offset: number, length: number): voi
  *
  * @param bytes - one encoded message (a whole frame)
  * @returns the message, with every field checked for type and bounds
- * @throws {@link WireError} `MESSAGE_TOO_LARGE`, `MESSAGE_MALFORMED` (not a
- *   msgpack map with a string `type`), `MESSAGE_UNKNOWN_TYPE` or
- *   `MESSAGE_INVALID_FIELD`
+ * @throws {@link WireError} `MESSAGE_TOO_LARGE` (over 1 MiB or 1,024 msgpack
+ *   values), `MESSAGE_TOO_DEEP` (lists and maps nested deeper than 4, found
+ *   before decoding), `MESSAGE_MALFORMED` (not a msgpack map with a string
+ *   `type`), `MESSAGE_UNKNOWN_TYPE` or `MESSAGE_INVALID_FIELD`
  *
  * @example
  * ```ts
@@ -116,6 +118,8 @@ function writeBinHeader(target: Uint8Array, offset: number, length: number): voi
 export function decodeMessage(bytes: Uint8Array): Message {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array')
   if (bytes.length > L.maxMessageBytes) throw tooLarge(bytes.length)
+  // The msgpack decoder has no depth bound and allocates per level: 1 MiB of nesting took it ~1 s.
+  checkMessageStructure(bytes)
   let raw: unknown
   try {
     raw = msgpackDecoder.decode(bytes)

@@ -44,6 +44,18 @@ export const MESSAGE_LIMITS = {
   maxGossipBytes: 64 * 1024,
   /** Largest request or transaction id (ids are unsigned 32-bit). */
   maxId: 0xffff_ffff,
+  /**
+   * Deepest nesting of lists and maps; the message map is depth 1, and the
+   * deepest field of any message type (a list of strings) depth 2. Checked
+   * on the raw bytes before decoding, so deep input costs no decoder time.
+   */
+  maxDepth: 4,
+  /** Most msgpack values in one message, map keys included (the largest message type holds about 110). */
+  maxValues: 1024,
+  /** Most entries of one msgpack map. */
+  maxMapEntries: 32,
+  /** Most items of one msgpack list. */
+  maxListItems: 64,
 } as const
 
 /** Bytes in an infohash (SHA-256). */

@@ -19,12 +19,22 @@ type OpenMode = 'open' | 'create' | 'direct'
 /** How the files of a download get their space. */
 export type Allocation = 'sparse' | 'full'
 
+/**
+ * What a download store does with a file it finds already there: `refuse`
+ * leaves it untouched (writes to it fail with `FILE_EXISTS`, reads see only
+ * zeros); `adopt` reads and writes it (a download the caller resumes, or
+ * content the caller verifies in place).
+ */
+export type ExistingFiles = 'refuse' | 'adopt'
+
 /** What an {@link FsPieceStore} is made of. @internal */
 export interface FsPieceStoreInit {
   manifest: Manifest
   layout: ShareLayout
   readOnly: boolean
   allocation: Allocation
+  /** Whether files found on disk (not created by this store) are read and written. */
+  existingFiles: ExistingFiles
   /** Write aligned runs of pieces with `O_DIRECT` where the system allows it. */
   directWrites: boolean
   fs: FileSystem
@@ -58,6 +68,9 @@ export class FsPieceStore extends AbstractPieceStore {
   readonly root: string
   private readonly layout: ShareLayout
   private readonly allocation: Allocation
+  private readonly existingFiles: ExistingFiles
+  /** Files this store created (a download that refuses existing files reads and writes only these). */
+  private readonly created = new Set<number>()
   /** Buffers for direct writes; undefined when they are off, or the file system refused one. */
   private direct: AlignedBuffers | undefined
   private readonly fs: FileSystem
@@ -85,6 +98,7 @@ export class FsPieceStore extends AbstractPieceStore {
     this.layout = init.layout
     this.readOnly = init.readOnly
     this.allocation = init.allocation
+    this.existingFiles = init.existingFiles
     this.direct = init.directWrites && !init.readOnly ? sharedAlignedBuffers() : undefined
     this.fs = init.fs
     this.pool = init.pool
@@ -248,6 +262,20 @@ export class FsPieceStore extends AbstractPieceStore {
     })
   }
 
+  /**
+   * Closes the store's descriptors of one file (an idle one now, one in use
+   * when its I/O ends), so that the next read or write opens its path again:
+   * for a seeded file that may have been replaced on disk since it was
+   * opened.
+   *
+   * @param fileIndex - index in `manifest.files`
+   * @throws RangeError if there is no such file
+   */
+  async closeFile(fileIndex: number): Promise<void> {
+    assertFileRange(this.manifest, fileIndex, 0, 0)
+    await this.pool.forget([`${this.keyPrefix}${fileIndex}`, `${this.keyPrefix}${fileIndex}d`])
+  }
+
   /** {@inheritDoc index!PieceStore.sync} */
   async sync(options: PieceIoOptions = {}): Promise<void> {
     return this.track(options.signal, async () => {
@@ -318,17 +346,23 @@ export class FsPieceStore extends AbstractPieceStore {
   private async openFile(fileIndex: number, path: string, mode: OpenMode): Promise<number> {
     const components = this.layout.files[fileIndex] as readonly string[]
     const create = mode === 'create' && !this.readOnly
+    // A download that refuses existing files sees only the files it created: one it did not create is
+    // absent to reads, and made with O_EXCL by the first write, which fails if something is there.
+    const exclusive = !this.readOnly && this.existingFiles === 'refuse' && !this.created.has(fileIndex)
+    if (exclusive && !create) throw new StoreError('DATA_MISSING', `${path} was not created by this download`)
     await checkFolders(this.fs, this.root, components.slice(0, -1), create)
     const access =
       mode === 'direct' ? constants.O_WRONLY | (O_DIRECT ?? 0) : this.readOnly ? constants.O_RDONLY : constants.O_RDWR
-    const flags = access | NOFOLLOW | NONBLOCK | (create ? constants.O_CREAT : 0)
+    const flags = access | NOFOLLOW | NONBLOCK | (create ? constants.O_CREAT : 0) | (exclusive ? constants.O_EXCL : 0)
     let fd: number
     try {
       fd = await this.fs.open(path, flags, 0o666)
     } catch (err) {
       if (mode === 'direct') throw err // EINVAL (no direct I/O here) is told apart by the caller
+      if (exclusive && (err as { code?: unknown } | null)?.code === 'EEXIST') throw await this.inTheWay(path, err)
       throw fsError(err, this.readOnly ? 'read' : create ? 'create' : 'open', path)
     }
+    if (exclusive) this.created.add(fileIndex)
     try {
       // The folders were checked before the open; a folder swapped for a link
       // in between (Node has no openat) shows in the path the file was opened at.
@@ -357,6 +391,21 @@ export class FsPieceStore extends AbstractPieceStore {
       await this.fs.close(fd).catch(() => {})
       throw fsError(err, 'open', path)
     }
+  }
+
+  /** The error for what an exclusive create found at `path`: a link, a folder, or a file this store did not create. */
+  private async inTheWay(path: string, cause: unknown): Promise<StoreError> {
+    const found = await this.fs.lstat(path).catch(() => undefined)
+    if (found?.isSymbolicLink) {
+      return new StoreError(
+        'PATH_ESCAPE',
+        `refusing ${path}: it is a symbolic link, which could lead outside ${this.root}`,
+      )
+    }
+    if (found?.isDirectory) {
+      return new StoreError('PATH_CONFLICT', `${path} should be a regular file but is a folder`, { cause })
+    }
+    return fileExists(path, cause)
   }
 
   /** Settles a file's size before its first write: cut to the manifest's length, or filled with zeros (`full`). */
@@ -401,4 +450,13 @@ export class FsPieceStore extends AbstractPieceStore {
       done += read
     }
   }
+}
+
+/** The error of a download store that finds a file it did not create where it would write. @internal */
+export function fileExists(path: string, cause?: unknown): StoreError {
+  return new StoreError(
+    'FILE_EXISTS',
+    `${path} already exists and was not written by this download: it is left as it is`,
+    cause === undefined ? undefined : { cause },
+  )
 }

@@ -50,6 +50,8 @@ export class FileHandlePool {
   /** Most files open at once. */
   readonly maxOpen: number
   private readonly entries = new Map<string, Entry>()
+  /** Entries taken out of `entries` by {@link FileHandlePool.forget} while in use: closed when their use ends. */
+  private readonly detached = new Set<Entry>()
   private closingCount = 0
   private waiters: (() => void)[] = []
   private counters = { peak: 0, opened: 0, evicted: 0 }
@@ -65,7 +67,7 @@ export class FileHandlePool {
 
   /** @returns the counters: open now, peak, opened, evicted */
   stats(): FileHandlePoolStats {
-    return { open: this.entries.size + this.closingCount, ...this.counters }
+    return { open: this.entries.size + this.detached.size + this.closingCount, ...this.counters }
   }
 
   /**
@@ -89,7 +91,8 @@ export class FileHandlePool {
     } finally {
       entry.refs--
       if (entry.refs === 0) {
-        if (this.closed) await this.evict(entry, false)
+        if (this.detached.delete(entry)) await this.closeEntry(entry)
+        else if (this.closed) await this.evict(entry, false)
         this.wake()
       }
     }
@@ -104,6 +107,28 @@ export class FileHandlePool {
   async release(prefix: string): Promise<void> {
     const idle = [...this.entries.values()].filter((entry) => entry.key.startsWith(prefix) && entry.refs === 0)
     await Promise.all(idle.map((entry) => this.evict(entry, false)))
+  }
+
+  /**
+   * Closes the files of these keys, so that their next use opens the path
+   * again (a file that may have been replaced on disk): an idle one now, one
+   * in use when its operation ends (it is no longer handed out meanwhile).
+   *
+   * @internal
+   */
+  async forget(keys: readonly string[]): Promise<void> {
+    const closing: Promise<void>[] = []
+    for (const key of keys) {
+      const entry = this.entries.get(key)
+      if (entry === undefined) continue
+      if (entry.refs === 0) {
+        closing.push(this.evict(entry, false))
+      } else {
+        this.entries.delete(key)
+        this.detached.add(entry)
+      }
+    }
+    await Promise.all(closing)
   }
 
   /** Closes every idle file; files in use close when their operation ends. Idempotent. */
@@ -135,7 +160,9 @@ export class FileHandlePool {
         }
         return existing
       }
-      if (this.entries.size + this.closingCount < this.maxOpen) return this.insert(key, open, closeFd)
+      if (this.entries.size + this.detached.size + this.closingCount < this.maxOpen) {
+        return this.insert(key, open, closeFd)
+      }
       const victim = this.leastRecentlyUsedIdle()
       if (victim !== undefined) await this.evict(victim, true)
       else await this.waitForChange(signal)
@@ -149,12 +176,13 @@ export class FileHandlePool {
       entry.fd = fd
     })
     this.entries.set(key, entry)
-    const count = this.entries.size + this.closingCount
+    const count = this.entries.size + this.detached.size + this.closingCount
     if (count > this.counters.peak) this.counters.peak = count
     try {
       await entry.ready
     } catch (err) {
       if (this.entries.get(key) === entry) this.entries.delete(key)
+      this.detached.delete(entry)
       this.wake()
       throw err
     }
@@ -170,8 +198,13 @@ export class FileHandlePool {
   private async evict(entry: Entry, forRoom: boolean): Promise<void> {
     if (this.entries.get(entry.key) !== entry || entry.refs !== 0) return
     this.entries.delete(entry.key)
-    this.closingCount++
     if (forRoom) this.counters.evicted++
+    await this.closeEntry(entry)
+  }
+
+  /** Closes the descriptor of an entry no longer in `entries`, counted as closing meanwhile. */
+  private async closeEntry(entry: Entry): Promise<void> {
+    this.closingCount++
     try {
       await entry.closeFd(entry.fd)
     } catch {

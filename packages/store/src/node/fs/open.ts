@@ -1,10 +1,10 @@
 import { constants } from 'node:fs'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { Manifest } from '@mycel/pieces'
 import { StoreError } from '../../errors.js'
-import { type blockingFileSystem, type FileSystem, nodeFileSystem } from './file-system.js'
+import { type blockingFileSystem, type FileInfo, type FileSystem, nodeFileSystem } from './file-system.js'
 import { fsError } from './fs-errors.js'
-import { type Allocation, FsPieceStore } from './fs-piece-store.js'
+import { type Allocation, type ExistingFiles, FsPieceStore, fileExists } from './fs-piece-store.js'
 import { FileHandlePool } from './handle-pool.js'
 import { checkFolders, downloadLayout, pathInside, type ShareLayout, seedLayout } from './paths.js'
 
@@ -32,6 +32,18 @@ export interface DownloadStoreOptions extends FsPieceStoreOptions {
    * (it costs one write of the whole file).
    */
   allocation?: Allocation
+  /**
+   * What to do with a file of the share that is already on disk (and was not
+   * created by this store): `refuse` (the default) never changes it: the
+   * store creates each file it writes with `O_EXCL`, a write where a file is
+   * already there fails with `FILE_EXISTS`, and reads see zeros there;
+   * `adopt` reads it and writes into it (cutting it to its length at the
+   * first write), for a download the caller knows it wrote before (its state
+   * store says so) or content the caller is about to verify in place with
+   * {@link index!recheck | recheck}. Empty files of the share are created
+   * now, under the same rule.
+   */
+  existingFiles?: ExistingFiles
   /**
    * Write pieces with direct I/O (`O_DIRECT`), past the kernel's page cache.
    * Default true where the system has it (Linux). A download's pieces are
@@ -78,20 +90,60 @@ export function downloadContentPath(manifest: Manifest, downloadDir: string): st
   return pathInside(layout.root, layout.content)
 }
 
+/** Why a folder could not be made, in words, by errno. */
+const MKDIR_FAILURES: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'the system does not allow it there',
+  EROFS: 'read-only file system',
+  ENOENT: 'the file system there does not take new folders',
+  ENOTDIR: 'a file is in the way',
+  EEXIST: 'a file is in the way',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the path is too long',
+}
+
+/**
+ * Makes a folder and its missing parents one by one (`mkdir -p` without
+ * Node's recursive mode, which spins forever on some paths, such as under
+ * `/proc`), refusing a file in the way.
+ */
+async function makeFolders(fs: FileSystem, absolute: string): Promise<void> {
+  const cannot = (why: string, cause?: unknown, code: 'NOT_WRITABLE' | 'DISK_FULL' = 'NOT_WRITABLE') =>
+    new StoreError(code, `download folder ${absolute} cannot be created: ${why}`, cause === undefined ? {} : { cause })
+  const missing: string[] = []
+  for (let path = absolute; ; path = dirname(path)) {
+    let found: FileInfo | undefined
+    try {
+      found = await fs.stat(path)
+    } catch (err) {
+      const errno = String((err as { code?: unknown }).code)
+      // ENOTDIR: a file above; the walk up finds it and names it
+      if (errno !== 'ENOTDIR')
+        throw cannot(`${path}: ${MKDIR_FAILURES[errno] ?? (err as Error).message} (${errno})`, err)
+    }
+    if (found !== undefined) {
+      if (!found.isDirectory) throw cannot(`${path} is a file`)
+      break
+    }
+    missing.push(path)
+    if (dirname(path) === path) break
+  }
+  for (const folder of missing.reverse()) {
+    try {
+      await fs.mkdir(folder)
+    } catch (err) {
+      const errno = String((err as { code?: unknown }).code)
+      if (errno === 'EEXIST' && (await fs.stat(folder).catch(() => undefined))?.isDirectory) continue
+      if (errno === 'ENOSPC' || errno === 'EDQUOT') throw cannot('no space left on the device', err, 'DISK_FULL')
+      throw cannot(`${MKDIR_FAILURES[errno] ?? (err as Error).message} (${errno})`, err)
+    }
+  }
+}
+
 /** Makes the download folder if needed and returns its real path, refusing one that cannot be written. */
 async function downloadRoot(fs: FileSystem, downloadDir: string): Promise<string> {
   const absolute = resolve(downloadDir)
-  try {
-    await fs.mkdirs(absolute)
-  } catch (err) {
-    const code = (err as { code?: unknown }).code
-    if (code === 'EEXIST' || code === 'ENOTDIR') {
-      throw new StoreError('NOT_WRITABLE', `download folder ${absolute} cannot be made: a file is in the way`, {
-        cause: err,
-      })
-    }
-    throw fsError(err, 'create', absolute)
-  }
+  await makeFolders(fs, absolute)
   const root = await fs.realpath(absolute).catch((err: unknown) => {
     throw fsError(err, 'check', absolute)
   })
@@ -113,8 +165,37 @@ async function downloadRoot(fs: FileSystem, downloadDir: string): Promise<string
   return root
 }
 
+/**
+ * Makes a download folder (and its missing parents) and checks that files
+ * can be created in it: what {@link openDownloadStore} does first, for a
+ * caller that wants to fail at once, before it knows the share's manifest.
+ *
+ * @param downloadDir - the download folder
+ * @param options - the file-system layer
+ * @returns the folder's real path
+ * @throws {@link index!StoreError | StoreError} `NOT_WRITABLE` (a file in the way, no permission, a read-only
+ *   file system, a place that takes no folders such as `/proc`), `DISK_FULL`
+ *
+ * @example
+ * ```ts
+ * await prepareDownloadFolder('/media/usb/in') // fails now, not when the first piece arrives
+ * ```
+ */
+export async function prepareDownloadFolder(
+  downloadDir: string,
+  options: Pick<FsPieceStoreOptions, 'fileSystem'> = {},
+): Promise<string> {
+  checkPath(downloadDir, 'downloadDir')
+  return downloadRoot(options.fileSystem ?? nodeFileSystem, downloadDir)
+}
+
 /** Checks (and makes) the content folder and the empty files of a download. */
-async function prepareDownload(fs: FileSystem, manifest: Manifest, layout: ShareLayout): Promise<void> {
+async function prepareDownload(
+  fs: FileSystem,
+  manifest: Manifest,
+  layout: ShareLayout,
+  existingFiles: ExistingFiles,
+): Promise<void> {
   const content = pathInside(layout.root, layout.content)
   const existing = await fs.lstat(content).catch((err: unknown) => {
     throw fsError(err, 'check', content)
@@ -137,11 +218,14 @@ async function prepareDownload(fs: FileSystem, manifest: Manifest, layout: Share
     const components = layout.files[index] as readonly string[]
     await checkFolders(fs, layout.root, components.slice(0, -1), true)
     const path = pathInside(layout.root, components)
-    const flags = constants.O_WRONLY | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
+    const exclusive = existingFiles === 'refuse' ? constants.O_EXCL : 0
+    const flags =
+      constants.O_WRONLY | constants.O_CREAT | exclusive | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
     let fd: number
     try {
       fd = await fs.open(path, flags, 0o666)
     } catch (err) {
+      if (exclusive !== 0 && (err as { code?: unknown }).code === 'EEXIST') throw fileExists(path, err)
       throw fsError(err, 'create', path)
     }
     try {
@@ -162,16 +246,19 @@ async function prepareDownload(fs: FileSystem, manifest: Manifest, layout: Share
  * place. The download folder is created if missing; the share's folder and
  * empty files are created now.
  *
- * When the target already exists, the download resumes into it: existing
- * files are kept (a file longer than the manifest says is cut to its length
- * at its first write) and their bytes are untrusted until verified: a
- * state store's bitfield, or a {@link index!recheck | recheck}, decides which pieces count.
+ * Files already on disk are never changed unless `existingFiles` is
+ * `adopt`: then the download resumes into them (a file longer than the
+ * manifest says is cut to its length at its first write) and their bytes
+ * are untrusted until verified: a state store's bitfield, or a
+ * {@link index!recheck | recheck}, decides which pieces count.
  *
  * @param manifest - the share
  * @param downloadDir - the download folder
- * @param options - handle pool, allocation, file-system layer
+ * @param options - handle pool, allocation, existing files, direct writes, file-system layer
  * @returns the store
- * @throws {@link index!StoreError | StoreError} `NOT_WRITABLE` (folder not writable, or a file where it should be),
+ * @throws {@link index!StoreError | StoreError} `FILE_EXISTS` (an empty file of the share is already there,
+ *   under `existingFiles: 'refuse'`; a write to such a file fails the same way later),
+ *   `NOT_WRITABLE` (folder not writable, or a file where it should be),
  *   `PATH_ESCAPE` (a symbolic link in the way), `PATH_CONFLICT` (a file where the share's folder
  *   should be, or the reverse), `DISK_FULL`, `IO_FAILED`
  *
@@ -191,6 +278,10 @@ export async function openDownloadStore(
   checkPath(downloadDir, 'downloadDir')
   const allocation = options.allocation ?? 'sparse'
   if (allocation !== 'sparse' && allocation !== 'full') throw new TypeError(`allocation must be 'sparse' or 'full'`)
+  const existingFiles = options.existingFiles ?? 'refuse'
+  if (existingFiles !== 'refuse' && existingFiles !== 'adopt') {
+    throw new TypeError(`existingFiles must be 'refuse' or 'adopt'`)
+  }
   const fs = options.fileSystem ?? nodeFileSystem
   const root = await downloadRoot(fs, downloadDir)
   const layout = downloadLayout(manifest, root)
@@ -202,12 +293,13 @@ export async function openDownloadStore(
     layout,
     readOnly: false,
     allocation,
+    existingFiles,
     directWrites,
     fs,
     ...poolOf(options),
   })
   try {
-    await prepareDownload(fs, manifest, layout)
+    await prepareDownload(fs, manifest, layout, existingFiles)
   } catch (err) {
     await store.close()
     throw err
@@ -264,6 +356,7 @@ export async function openSeedStore(
     layout,
     readOnly: true,
     allocation: 'sparse',
+    existingFiles: 'adopt',
     directWrites: false,
     fs,
     ...poolOf(options),

@@ -1,0 +1,322 @@
+import { lstat } from 'node:fs/promises'
+import { type Manifest, verifyPiece } from '@mycel/pieces'
+import type { StateStore } from '@mycel/store'
+import { FsPieceStore } from '@mycel/store/fs'
+import type { ShareChange } from './events.js'
+import { contentStampsKey } from './state-keys.js'
+import type { ContentGuard, Swarm } from './swarm/swarm.js'
+
+/**
+ * Seeded files that change on disk. A share is served from the user's own
+ * files, which the user may edit, cut or delete at any time. Before a piece
+ * is read for a peer, its file is looked at (one `lstat`, at most every
+ * `interval` ms per file, and always before the first read): when its size,
+ * modification time, change time or inode differ from what the node last
+ * verified, every piece of the file stops being served, the store opens the
+ * path again, and the pieces are re-hashed against the manifest's piece
+ * layer in the background; those that match are served again, the others
+ * are reported (the node's `share-changed` event). A file with pieces that
+ * do not match is looked at again every {@link RELOOK_MIN_MS} (or
+ * `interval`, if longer), so a file put back is served again.
+ * @internal
+ * @module
+ */
+
+/**
+ * A file as the file system describes it: `[size, mtimeMs, ctimeMs, ino]`,
+ * what changes when it is written, cut or replaced; null when it is missing.
+ */
+export type FileStamp = readonly [size: number, mtimeMs: number, ctimeMs: number, ino: number] | null
+
+/** What a watch needs of the seeded share it guards. */
+export interface WatchedContent {
+  readonly manifest: Manifest
+  /** Where file `fileIndex` is on disk. */
+  filePath(fileIndex: number): string
+  /** Reads a whole piece from the store. */
+  readPiece(piece: number): Promise<Uint8Array>
+  /** Makes the store open the file's path again at its next read. */
+  closeFile(fileIndex: number): Promise<void>
+  /** Stops serving these pieces. */
+  dropPieces(pieces: readonly number[]): void
+  /** Serves these pieces again. */
+  restorePieces(pieces: readonly number[]): void
+}
+
+/** What a watch found after a file changed. */
+export interface ContentChange {
+  readonly fileIndex: number
+  /** The file, on disk. */
+  readonly path: string
+  /** Pieces of the file that no longer match the share (not served). */
+  readonly mismatched: number
+  /** Pieces of the file. */
+  readonly pieces: number
+}
+
+/** Options of a {@link ContentWatch}. */
+export interface ContentWatchOptions {
+  /** Milliseconds a file's last look stays good for reads (0: look before every read). */
+  readonly interval: number
+  /** A changed file was verified again and what is served changed (some pieces no longer match, or match again). */
+  onChange(change: ContentChange): void
+}
+
+/** Default of `NodeOptions.changeCheckInterval`: a shared file is looked at this often, at most. */
+export const DEFAULT_CHANGE_CHECK_INTERVAL_MS = 2000
+
+/** A file with pieces that do not match (or gone) is looked at again this often at least. */
+export const RELOOK_MIN_MS = 1000
+
+/** Restored pieces are announced in batches of this many (each is one `have` per member). */
+const RESTORE_BATCH = 64
+
+/** The stamp of the file at `path` now (null when it cannot be seen). */
+export async function stampOf(path: string): Promise<FileStamp> {
+  try {
+    const stats = await lstat(path)
+    return stats.isFile() ? [stats.size, stats.mtimeMs, stats.ctimeMs, stats.ino] : null
+  } catch {
+    return null // missing, or not reachable: what cannot be looked at is not served
+  }
+}
+
+/** The stamps of every file of a share (in `manifest.files` order). */
+export async function stampFiles(content: Pick<WatchedContent, 'manifest' | 'filePath'>): Promise<FileStamp[]> {
+  const stamps: FileStamp[] = []
+  for (let index = 0; index < content.manifest.files.length; index++) {
+    stamps.push(await stampOf(content.filePath(index)))
+  }
+  return stamps
+}
+
+/** Saves the stamps of a share's files as they were verified (the baseline a restart compares with). */
+export async function saveStamps(state: StateStore, infohashHex: string, stamps: readonly FileStamp[]): Promise<void> {
+  await state.setValue(contentStampsKey(infohashHex), new TextEncoder().encode(JSON.stringify(stamps)))
+}
+
+/** The saved stamps of a share's files; undefined when none are saved (or they do not fit the share). */
+export async function loadStamps(
+  state: StateStore,
+  infohashHex: string,
+  fileCount: number,
+): Promise<FileStamp[] | undefined> {
+  const saved = await state.getValue(contentStampsKey(infohashHex))
+  if (saved === undefined) return undefined
+  try {
+    const stamps = JSON.parse(new TextDecoder().decode(saved)) as unknown
+    const valid = (stamp: unknown) =>
+      stamp === null || (Array.isArray(stamp) && stamp.length === 4 && stamp.every((n) => typeof n === 'number'))
+    if (Array.isArray(stamps) && stamps.length === fileCount && stamps.every(valid)) return stamps as FileStamp[]
+  } catch {
+    // damaged: a new baseline is taken
+  }
+  return undefined
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  if (a === null || b === null) return a === b
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3]
+}
+
+/** Checks a seeded share's files before serving from them, and re-verifies those that changed. @internal */
+export class ContentWatch implements ContentGuard {
+  private readonly stamps: FileStamp[]
+  /** When each file was last looked at (`performance.now()`), -Infinity before the first look. */
+  private readonly looked: Float64Array
+  /** A look at a file in progress: reads of the file wait for it. */
+  private readonly looking = new Map<number, Promise<void>>()
+  /** Bumped at each change of a file: a re-verification of an older version stops. */
+  private readonly versions: Uint32Array
+  /** Pieces of each file that did not match at its last re-verification. */
+  private readonly mismatched: Uint32Array
+  /** Re-verifications run one at a time, in the order the changes were seen. */
+  private verifying: Promise<void> = Promise.resolve()
+  /** Looks again at files with pieces that do not match, while there are some. */
+  private relook: ReturnType<typeof setInterval> | undefined
+  private stopped = false
+
+  /**
+   * @param content - the share and its store
+   * @param stamps - the files as they were when the share was last verified whole
+   * @param options - how often to look, and whom to tell
+   */
+  constructor(
+    private readonly content: WatchedContent,
+    stamps: readonly FileStamp[],
+    private readonly options: ContentWatchOptions,
+  ) {
+    const count = content.manifest.files.length
+    this.stamps = [...stamps]
+    this.looked = new Float64Array(count).fill(Number.NEGATIVE_INFINITY)
+    this.versions = new Uint32Array(count)
+    this.mismatched = new Uint32Array(count)
+  }
+
+  /** Before piece `piece` is read for a peer: undefined when its file was looked at recently enough. */
+  beforeRead(piece: number): Promise<void> | undefined {
+    if (this.stopped) return undefined
+    const { fileIndex } = this.content.manifest.locatePiece(piece)
+    const looking = this.looking.get(fileIndex)
+    if (looking !== undefined) return looking
+    if (performance.now() - (this.looked[fileIndex] as number) < this.options.interval) return undefined
+    return this.look(fileIndex)
+  }
+
+  /** Looks at every file now (a seed resumed at start: its files may have changed while the node was down). */
+  async lookAtAll(): Promise<void> {
+    const { files } = this.content.manifest
+    for (let index = 0; index < files.length && !this.stopped; index++) {
+      if ((files[index]?.pieceCount ?? 0) > 0) await (this.looking.get(index) ?? this.look(index))
+    }
+  }
+
+  stop(): void {
+    this.stopped = true
+    clearInterval(this.relook)
+  }
+
+  private look(fileIndex: number): Promise<void> {
+    const run = (async () => {
+      const stamp = await stampOf(this.content.filePath(fileIndex))
+      this.looked[fileIndex] = performance.now()
+      if (this.stopped || sameStamp(stamp, this.stamps[fileIndex] ?? null)) return
+      await this.changed(fileIndex, stamp)
+    })().finally(() => this.looking.delete(fileIndex))
+    this.looking.set(fileIndex, run)
+    return run
+  }
+
+  /** A file changed: nothing of it is served until its pieces verify again. */
+  private async changed(fileIndex: number, stamp: FileStamp): Promise<void> {
+    this.stamps[fileIndex] = stamp
+    const version = ++(this.versions[fileIndex] as number)
+    const file = this.content.manifest.files[fileIndex]
+    if (file === undefined || file.pieceCount === 0) return
+    const pieces = Array.from({ length: file.pieceCount }, (_, i) => file.firstPiece + i)
+    this.content.dropPieces(pieces)
+    await this.content.closeFile(fileIndex).catch(() => {}) // the next read opens the path again
+    if (stamp === null) {
+      this.report(fileIndex, file.pieceCount)
+      return
+    }
+    // a listener of the node's event that throws must not stop the watch
+    this.verifying = this.verifying.then(() => this.reverify(fileIndex, version, pieces)).catch(() => {})
+  }
+
+  /** Hashes the pieces of a changed file again; those that match are served again. */
+  private async reverify(fileIndex: number, version: number, pieces: readonly number[]): Promise<void> {
+    const current = () => !this.stopped && this.versions[fileIndex] === version
+    let mismatched = 0
+    let batch: number[] = []
+    for (const piece of pieces) {
+      if (!current()) return
+      let matches: boolean
+      try {
+        matches = verifyPiece(this.content.manifest, piece, await this.content.readPiece(piece))
+      } catch {
+        matches = false // shorter than the share says, gone, unreadable
+      }
+      if (!current()) return
+      if (!matches) {
+        mismatched++
+        continue
+      }
+      batch.push(piece)
+      if (batch.length >= RESTORE_BATCH) {
+        this.content.restorePieces(batch)
+        batch = []
+      }
+    }
+    this.content.restorePieces(batch)
+    this.report(fileIndex, mismatched)
+  }
+
+  /** Keeps a timer while some file has pieces that do not match: nothing asks for those pieces any more. */
+  private scheduleRelook(): void {
+    const broken = () => [...this.mismatched.keys()].filter((index) => (this.mismatched[index] as number) > 0)
+    if (this.relook !== undefined || this.stopped || broken().length === 0) return
+    this.relook = setInterval(
+      () => {
+        const files = broken()
+        if (files.length === 0 || this.stopped) {
+          clearInterval(this.relook)
+          this.relook = undefined
+          return
+        }
+        for (const index of files) if (!this.looking.has(index)) void this.look(index).catch(() => {})
+      },
+      Math.max(RELOOK_MIN_MS, this.options.interval),
+    )
+    this.relook.unref?.()
+  }
+
+  private report(fileIndex: number, mismatched: number): void {
+    const before = this.mismatched[fileIndex] as number
+    this.mismatched[fileIndex] = mismatched
+    if (mismatched === 0 && before === 0) return // touched, not changed: nothing to say
+    this.scheduleRelook()
+    this.options.onChange({
+      fileIndex,
+      path: this.content.filePath(fileIndex),
+      mismatched,
+      pieces: this.content.manifest.files[fileIndex]?.pieceCount ?? 0,
+    })
+  }
+}
+
+/**
+ * Guards a seeded share: `swarm` serves it from `store`, and checks its
+ * files through the returned watch before every read; `onChange` hears
+ * what changed.
+ */
+export function watchSeed(
+  swarm: Swarm,
+  store: FsPieceStore,
+  stamps: readonly FileStamp[],
+  options: { interval: number; onChange(change: ShareChange): void },
+): ContentWatch {
+  const { manifest } = store
+  const content: WatchedContent = {
+    manifest,
+    filePath: (fileIndex) => store.filePath(fileIndex),
+    readPiece: (piece) => store.readPiece(piece),
+    closeFile: (fileIndex) => store.closeFile(fileIndex),
+    dropPieces: (pieces) => swarm.dropPieces(pieces),
+    restorePieces: (pieces) => swarm.restorePieces(pieces),
+  }
+  const watch = new ContentWatch(content, stamps, {
+    interval: options.interval,
+    onChange: (change) =>
+      options.onChange({
+        infohash: manifest.infohashHex,
+        name: manifest.name,
+        path: change.path,
+        mismatchedPieces: change.mismatched,
+        filePieces: change.pieces,
+      }),
+  })
+  swarm.guard = watch
+  return watch
+}
+
+/**
+ * The stamps a seed compares its files with: for a share just hashed
+ * (`fresh`), its files now (saved); else those saved, or its files now when
+ * none are (a share recorded by an older node: changes are seen from now on).
+ */
+export async function baselineStamps(state: StateStore, store: FsPieceStore, fresh: boolean): Promise<FileStamp[]> {
+  const { manifest } = store
+  const saved = fresh ? undefined : await loadStamps(state, manifest.infohashHex, manifest.files.length)
+  if (saved !== undefined) return saved
+  const stamps = await stampFiles(store)
+  await saveStamps(state, manifest.infohashHex, stamps)
+  return stamps
+}
+
+/** Saves the stamps of a download's files once every piece is stored: the files a later seed compares with. */
+export async function saveCompleteStamps(state: StateStore, swarm: Swarm): Promise<void> {
+  const { store, have } = swarm
+  if (!(store instanceof FsPieceStore) || have?.isComplete() !== true) return
+  await saveStamps(state, swarm.infohashHex, await stampFiles(store))
+}
