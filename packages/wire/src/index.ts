@@ -35,3 +35,4 @@ export {
   writeFramePrefix,
 } from './framing.js'
 export * from './messages/index.js'
+export { MycelError, type MycelErrorClass, type MycelErrorOptions } from './mycel-error.js'
