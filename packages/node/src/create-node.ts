@@ -11,6 +11,8 @@ import { tcpTransport } from '@mycel/transport/tcp'
 import { webSocketTransport } from '@mycel/transport/ws'
 import { type HelloMessage, PROTOCOL_VERSION } from '@mycel/wire'
 import { DEFAULT_CHANGE_CHECK_INTERVAL_MS } from './content-watch.js'
+import type { PeerSource } from './discovery/peer-source.js'
+import { checkAnnounceKey, DhtPeerSource } from './discovery.js'
 import { NodeError } from './errors.js'
 import { MycelNode } from './node.js'
 import type { NodeLimits, NodeOptions } from './options.js'
@@ -52,6 +54,8 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
   if (options.directWrites !== undefined && typeof options.directWrites !== 'boolean') {
     throw new TypeError('directWrites must be a boolean')
   }
+  const announceKey = checkAnnounceKey(options.announceKey) ?? 'discovery-key'
+  const peerSources = checkPeerSources(options.peerSources)
   const { signal } = options
   const opened: Array<() => Promise<void>> = []
   try {
@@ -76,6 +80,8 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       changeCheckInterval: checkInterval(options.changeCheckInterval),
       limits,
       protocols: options.protocols ?? [],
+      sources: [...(dht === undefined ? [] : [new DhtPeerSource(dht)]), ...peerSources],
+      announceKey,
       createPool: (registry, protocols) => {
         const pool: ConnectionPool = new ConnectionPool({
           identity,
@@ -140,6 +146,21 @@ async function openDht(options: NodeOptions, state: StateStore): Promise<DhtNode
     bootstrap: options.bootstrap ?? [],
     ...(routingTable ? { routingTable } : {}),
   })
+}
+
+function checkPeerSources(sources: unknown): PeerSource[] {
+  if (sources === undefined) return []
+  const valid = (source: unknown): source is PeerSource =>
+    typeof source === 'object' &&
+    source !== null &&
+    typeof (source as PeerSource).name === 'string' &&
+    typeof (source as PeerSource).announce === 'function' &&
+    typeof (source as PeerSource).lookup === 'function' &&
+    typeof (source as PeerSource).close === 'function'
+  if (!Array.isArray(sources) || !sources.every(valid)) {
+    throw new TypeError('peerSources must be an array of PeerSource (name, announce, lookup, close)')
+  }
+  return sources
 }
 
 function checkInterval(value: number | undefined): number {

@@ -25,6 +25,20 @@
 
 export { AGENT, createNode } from './create-node.js'
 export type { ExistingFiles } from './destination.js'
+export {
+  type AnnounceEvent,
+  type AnnounceKeyPolicy,
+  type AnnounceResult,
+  DhtPeerSource,
+  type DhtPeerSourceOptions,
+  DirectPeerSource,
+  type PeerCandidate,
+  type PeerSource,
+  type ShareKey,
+  type SourceAnnounceOptions,
+  type SourceLookupOptions,
+  shareKeyOf,
+} from './discovery.js'
 export { NodeError, type NodeErrorCode, type RejectCode } from './errors.js'
 export type {
   ConnectionRefusal,

@@ -18,7 +18,14 @@ import {
 import type { Identity } from '@mycel/transport'
 import { baselineStamps, type FileStamp, saveCompleteStamps, watchSeed } from './content-watch.js'
 import * as destination from './destination.js'
-import { Discovery } from './discovery.js'
+import {
+  type AnnounceKeyPolicy,
+  checkAnnounceKey,
+  DirectPeerSource,
+  DiscoveryScheduler,
+  type PeerSource,
+  resolveShareKey,
+} from './discovery.js'
 import { NodeError } from './errors.js'
 import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
 import { Download, type HandleControl, progressOf, type Share, statsOf } from './handles.js'
@@ -62,6 +69,8 @@ interface Seeding {
   limits?: ShareLimits
   /** Look at every file at once (a share resumed at start). */
   lookNow?: boolean
+  /** The key to announce it under (saved for the share); default the saved one, else the node's. */
+  announceKey?: AnnounceKeyPolicy
 }
 
 interface Entry {
@@ -95,6 +104,10 @@ export interface NodeParts {
   createPool: (registry: PeerRegistry, protocols: ProtocolRegistry) => ConnectionPool
   /** Optional protocols an app runs on every connection (besides peer exchange). */
   protocols: readonly ConnectionProtocol[]
+  /** Peer sources of every share besides the direct peers (the DHT's, an app's); the node closes them. */
+  sources: readonly PeerSource[]
+  /** The key shares are announced under unless they chose (see `NodeOptions.announceKey`). */
+  announceKey: AnnounceKeyPolicy
 }
 
 /**
@@ -116,7 +129,9 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   private readonly entries = new Map<string, Entry>()
   private readonly pool: ConnectionPool
   private readonly registry: PeerRegistry
-  private readonly discovery: Discovery
+  private readonly discovery: DiscoveryScheduler<Swarm>
+  /** The addresses the user gave for downloads (magnet `x.pe`, `DownloadOptions.peers`), as a peer source. */
+  private readonly directPeers = new DirectPeerSource()
   private readonly uploadLimit: TokenBucket
   private readonly downloadLimit: TokenBucket
   private readonly environment: SwarmEnvironment
@@ -142,19 +157,18 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     this.pex = new PeerExchange({
       swarmOf: (infohashHex) => this.entries.get(infohashHex)?.swarm,
       swarms: () => [...this.entries.values()].map((entry) => entry.swarm),
-      found: (swarm, addresses) => {
-        if (!swarm.complete && swarm.memberCount < parts.limits.maxPeersPerShare)
-          this.registry.connect(addresses, swarm)
-      },
+      found: (swarm, addresses) => this.discovery.offer(swarm, addresses, this.pex),
     })
     this.protocols.register(this.pex)
     for (const protocol of parts.protocols) this.protocols.register(protocol)
     this.pool = parts.createPool(this.registry, this.protocols)
     this.registry.attach(this.pool)
-    this.discovery = new Discovery(parts.dht, {
+    this.discovery = new DiscoveryScheduler<Swarm>([this.directPeers, ...parts.sources], {
       port: () => this.tcpPort(),
       wantsPeers: (swarm) => !swarm.complete && swarm.memberCount < parts.limits.maxPeersPerShare,
-      found: (swarm, addresses) => this.registry.connect(addresses, swarm),
+      // Peers the user named are dialled first, even while an earlier failure's backoff runs.
+      found: (swarm, addresses, origin) =>
+        this.registry.connect(addresses, swarm, origin === this.directPeers ? { direct: true } : {}),
     })
     this.environment = {
       state: parts.state,
@@ -201,6 +215,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
    */
   async share(path: string, options: ShareOptions = {}): Promise<Share> {
     this.assertOpen()
+    const announceKey = checkAnnounceKey(options.announceKey)
     const contentPath = resolve(path)
     const manifest = await ingestPath(contentPath, {
       ...(options.signal ? { signal: options.signal } : {}),
@@ -232,7 +247,11 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     }
     await state.setBitfield(manifest.infohash, Bitfield.full(manifest.pieceCount))
     const stamps = await baselineStamps(state, store, true)
-    return this.seed(manifest, store, record, { stamps, ...(options.limits ? { limits: options.limits } : {}) })
+    return this.seed(manifest, store, record, {
+      stamps,
+      ...(options.limits ? { limits: options.limits } : {}),
+      ...(announceKey ? { announceKey } : {}),
+    })
   }
 
   /**
@@ -252,6 +271,8 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   download(link: string, options: DownloadOptions = {}): Download {
     this.assertOpen()
     const magnet = parseMagnet(link)
+    const announceKey = checkAnnounceKey(options.announceKey)
+    const peers = this.peerAddresses(magnet.peers, options.peers)
     const infohashHex = keyOf(magnet.infohash)
     const existing = this.entries.get(infohashHex)
     if (existing?.download !== undefined) {
@@ -260,17 +281,16 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
         // Before the manifest, the paths are unchecked: they are saved once it confirms them.
         if (existing.swarm.manifest !== undefined) void saveSelection(this.parts.state, existing.swarm)
       }
-      this.registry.connect(this.peerAddresses(magnet.peers, options.peers), existing.swarm, { direct: true })
+      this.addDirectPeers(existing.swarm, peers)
       return existing.download
     }
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${existing.name} is already shared here`)
     const name = magnet.name ?? infohashHex
-    const entry = this.addEntry(magnet.infohash, name, undefined, options.limits)
+    const entry = this.addEntry(magnet.infohash, name, undefined, options.limits, announceKey)
     const download = new Download(entry.swarm, name, this.control, entry.totals)
     entry.download = download
     if (options.files !== undefined) entry.requestedFiles = checkFiles(options.files)
     if (options.existingFiles !== undefined) entry.existingFiles = destination.checkExisting(options.existingFiles)
-    const peers = this.peerAddresses(magnet.peers, options.peers)
     this.startDownload(entry, resolve(options.dir ?? this.parts.downloadDir), peers).catch((error) => {
       entry.swarm.fail(error)
     })
@@ -313,8 +333,12 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   }
 
   /**
-   * Announces a share on the DHT now (it is also re-announced every 15 minutes).
-   * @returns how many DHT nodes stored the announcement
+   * Announces a share to every peer source now: the DHT, and any source the
+   * app added (it is also re-announced every 15 minutes, or at a source's
+   * own interval).
+   * @returns how many places took the announcement (DHT nodes that stored it, trackers that answered)
+   * @throws `SHARE_NOT_FOUND`; the first failure (`ABORTED` for the signal, a `DhtError`) when no source
+   *   took it and one failed
    */
   async announce(infohash: string | Uint8Array, options: SignalOptions = {}): Promise<number> {
     const entry = this.entries.get(keyOf(infohash))
@@ -458,7 +482,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   /** Seeds a share from its files, looked at before serving from them (all at once with `lookNow`, at start). */
   private seed(manifest: Manifest, store: FsPieceStore, record: ShareRecord, seeding: Seeding): Share {
     const { contentPath } = record
-    const entry = this.addEntry(manifest.infohash, manifest.name, contentPath, seeding.limits)
+    const entry = this.addEntry(manifest.infohash, manifest.name, contentPath, seeding.limits, seeding.announceKey)
     entry.totals.load(record)
     void entry.swarm.open(manifest, store, Bitfield.full(manifest.pieceCount))
     const interval = this.parts.changeCheckInterval
@@ -487,7 +511,13 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     return share
   }
 
-  private addEntry(infohash: Uint8Array, name: string, contentPath: string | undefined, limits?: ShareLimits): Entry {
+  private addEntry(
+    infohash: Uint8Array,
+    name: string,
+    contentPath: string | undefined,
+    limits?: ShareLimits,
+    announceKey?: AnnounceKeyPolicy,
+  ): Entry {
     const infohashHex = keyOf(infohash)
     const entry: Entry = { name, contentPath } as Entry
     entry.swarm = new Swarm(
@@ -508,7 +538,9 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     )
     entry.totals = new TransferTotals(entry.swarm, this.parts.state)
     this.entries.set(infohashHex, entry)
-    this.discovery.add(entry.swarm)
+    this.discovery.add(entry.swarm, {
+      key: resolveShareKey(this.parts.state, infohash, announceKey, this.parts.announceKey),
+    })
     this.emit('share-added', infohashHex, name)
     return entry
   }
@@ -535,7 +567,14 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     }
     this.registry.answerAsks(swarm)
     for (const peer of this.pool.connections) this.registry.invite(swarm, peer)
-    this.registry.connect(peers, swarm, { direct: true })
+    this.addDirectPeers(swarm, peers)
+  }
+
+  /** Addresses the user gave for a download: looked up (so dialled) now, and again while it lacks peers. */
+  private addDirectPeers(swarm: Swarm, peers: readonly string[]): void {
+    if (peers.length === 0) return
+    this.directPeers.add(swarm.infohash, peers)
+    this.discovery.refresh(swarm, this.directPeers)
   }
 
   /** Records a download in the state store, unless it is there already. */
@@ -615,8 +654,14 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     this.emit('share-removed', infohashHex)
   }
 
-  /** Transport addresses of a magnet link's `x.pe` hints (`host:port`, dialled over TCP) and of the caller's list. */
+  /**
+   * Transport addresses of a magnet link's `x.pe` hints (`host:port`, dialled over TCP) and of the caller's list.
+   * @throws TypeError when `peers` is not an array of strings
+   */
   private peerAddresses(hints: readonly string[], peers: readonly string[] = []): string[] {
+    if (!Array.isArray(peers) || peers.some((peer) => typeof peer !== 'string')) {
+      throw new TypeError('peers must be an array of transport addresses')
+    }
     return [...hints.map((hostPort) => `tcp://${hostPort}`), ...peers]
   }
 
@@ -649,7 +694,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     this.pex.close()
     clearInterval(this.dhtSaveTimer)
     clearInterval(this.totalsSaveTimer)
-    this.discovery.close()
+    await this.discovery.close()
     for (const entry of this.entries.values()) {
       entry.swarm.stop()
       entry.download?.fail(NodeError.closed())

@@ -3,6 +3,8 @@ import type { IngestProgress } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
 import type { Identity, Transport } from '@mycel/transport'
 import type { ExistingFiles } from './destination.js'
+import type { AnnounceKeyPolicy } from './discovery/announce-key.js'
+import type { PeerSource } from './discovery/peer-source.js'
 import type { RefusalReason } from './events.js'
 import type { ConnectionProtocol } from './peer/protocols.js'
 
@@ -28,6 +30,20 @@ export interface NodeOptions {
    * node then owns and closes).
    */
   dht?: false | { host?: string; port?: number; node?: DhtNode }
+  /**
+   * More ways to find peers, asked for every share besides the DHT and the
+   * direct peers of a download (see {@link PeerSource}; each should pass
+   * `peerSourceCompliance` from `@mycel/node/testing`). The node closes them.
+   */
+  peerSources?: PeerSource[]
+  /**
+   * The key shares are announced and looked up under unless a share or
+   * download chooses: `discovery-key` (the default; the infohash never leaves
+   * the node) or `infohash` (the truncated v2 infohash, which BitTorrent v2
+   * clients look up; everyone who sees the announcement learns which share it
+   * is). See {@link AnnounceKeyPolicy}.
+   */
+  announceKey?: AnnounceKeyPolicy
   /**
    * Optional protocols to run on every connection whose peer speaks them
    * too (negotiated by name in `hello`; see {@link ConnectionProtocol}).
@@ -135,6 +151,11 @@ export interface ShareOptions extends SignalOptions {
   /** Bandwidth limits of this share (on top of the node's). */
   limits?: ShareLimits
   /**
+   * The key to announce this share under (kept for it across restarts);
+   * default the node's `announceKey`. See {@link AnnounceKeyPolicy}.
+   */
+  announceKey?: AnnounceKeyPolicy
+  /**
    * Also compute BitTorrent v1 piece hashes while hashing, so that
    * `encodeTorrent(share.manifest, { hybrid: true })` can export a hybrid
    * `.torrent` without hashing the files again. Default false.
@@ -146,8 +167,16 @@ export interface ShareOptions extends SignalOptions {
 export interface DownloadOptions {
   /** Folder to download into (default the node's download folder). */
   dir?: string
-  /** Peers to try at once, as transport addresses (`tcp://host:port`), besides those of the magnet link. */
+  /**
+   * Peers to try at once, as transport addresses (`tcp://host:port`), besides
+   * those of the magnet link; dialled again while the download lacks peers.
+   */
   peers?: string[]
+  /**
+   * The key to look this share up and announce it under (kept for it across
+   * restarts); default the node's `announceKey`. See {@link AnnounceKeyPolicy}.
+   */
+  announceKey?: AnnounceKeyPolicy
   /** Bandwidth limits of this download (on top of the node's). */
   limits?: ShareLimits
   /**
