@@ -108,6 +108,8 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
   /** Every source given (node-wide or per share): closed with the scheduler. */
   private readonly owned = new Set<PeerSource>()
   private readonly running = new Map<PeerSource, number>()
+  /** The signal of every operation in flight, aborted at close (one shared signal would pile up listeners). */
+  private readonly operations = new Set<LinkedSignal>()
   private readonly stopping = new AbortController()
   private readonly clock: Clock
   private timer: unknown
@@ -170,8 +172,7 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
     const stopped = (key: ShareKey | undefined): void => {
       if (key === undefined || this.stopping.signal.aborted) return
       for (const { source } of entry.tracks.values()) {
-        const link = linkSignals([this.stopping.signal], { timeoutMs: STOPPED_TIMEOUT_MS })
-        this.announceTo(source, key, 'stopped', link).catch(() => {})
+        this.announceTo(source, key, 'stopped', this.operation(STOPPED_TIMEOUT_MS)).catch(() => {})
       }
     }
     // At once when the key is known: a source forgets the share before the caller can add it again.
@@ -222,9 +223,7 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
     const key = await entry.keyReady
     if (key === undefined || !this.isCurrent(entry)) return 0
     const results = await Promise.allSettled(
-      [...entry.tracks.values()].map((track) =>
-        this.announceTrack(entry, track, linkSignals([signal, this.stopping.signal])),
-      ),
+      [...entry.tracks.values()].map((track) => this.announceTrack(entry, track, this.operation(undefined, signal))),
     )
     let reached = 0
     let failure: PromiseRejectedResult | undefined
@@ -239,7 +238,9 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
   /** Stops every announcement and lookup, and closes every source. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.stopping.abort(NodeError.closed('discovery'))
+      const closed = NodeError.closed('discovery')
+      this.stopping.abort(closed)
+      for (const operation of [...this.operations]) operation.abort(closed)
       this.clock.clearTimeout(this.timer)
       this.entries.clear()
       await Promise.allSettled([...this.owned].map((source) => source.close()))
@@ -269,7 +270,35 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
       this.tick()
       this.schedule()
     }, TICK_MS)
-    ;(this.timer as { unref?: () => void }).unref?.()
+    unref(this.timer)
+  }
+
+  /**
+   * The signal of one operation: aborted when the scheduler closes, when
+   * `signal` aborts, or after `timeoutMs` on the scheduler's clock. Dispose
+   * it when the operation ends.
+   */
+  private operation(timeoutMs: number | undefined, signal?: AbortSignal): LinkedSignal {
+    const link = linkSignals([signal])
+    if (this.stopping.signal.aborted) link.abort(this.stopping.signal.reason)
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : this.clock.setTimeout(() => {
+            link.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'))
+          }, timeoutMs)
+    unref(timer)
+    const operation: LinkedSignal = {
+      signal: link.signal,
+      abort: (reason) => link.abort(reason),
+      dispose: () => {
+        if (timer !== undefined) this.clock.clearTimeout(timer)
+        this.operations.delete(operation)
+        link.dispose()
+      },
+    }
+    this.operations.add(operation)
+    return operation
   }
 
   private tick(): void {
@@ -296,7 +325,7 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
     this.running.set(source, running + 1)
     try {
       if (lookup) {
-        const link = linkSignals([this.stopping.signal], { timeoutMs: DISCOVERY_OPERATION_TIMEOUT_MS })
+        const link = this.operation(DISCOVERY_OPERATION_TIMEOUT_MS)
         await this.lookup(entry, track, link.signal)
           .catch(() => {})
           .finally(() => link.dispose())
@@ -305,8 +334,7 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
       }
       if (announce && this.clock.now() >= track.announce.next && this.isCurrent(entry)) {
         // A failed announce is rescheduled like one that reached nobody.
-        const link = linkSignals([this.stopping.signal], { timeoutMs: DISCOVERY_OPERATION_TIMEOUT_MS })
-        await this.announceTrack(entry, track, link).catch(() => {})
+        await this.announceTrack(entry, track, this.operation(DISCOVERY_OPERATION_TIMEOUT_MS)).catch(() => {})
       }
     } finally {
       track.busy = false
@@ -392,6 +420,11 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
     schedule.next = now + Math.min(schedule.retry, interval)
     schedule.retry = Math.min(schedule.retry * 2, interval)
   }
+}
+
+/** Lets the process exit while a timer of the system clock is pending (the node closes what it runs). */
+function unref(timer: unknown): void {
+  ;(timer as { unref?: () => void } | undefined)?.unref?.()
 }
 
 /** How many places an announce reached (0 for anything that is not a count). */
