@@ -1,7 +1,7 @@
-import type { DhtNode } from '@mycel/dht'
+import { DhtError, type DhtNode } from '@mycel/dht'
 import { formatAddress } from '@mycel/transport'
 import { assertFunction, assertInteger, assertSignal } from '@mycel/wire/assert'
-import { abortError, linkSignals, throwIfAborted } from '@mycel/wire/signal'
+import { linkSignals, throwIfAborted } from '@mycel/wire/signal'
 import { NodeError } from '../errors.js'
 import {
   type AnnounceResult,
@@ -62,21 +62,25 @@ export class DhtPeerSource implements PeerSource {
    * Announces our port under the share's key. Without a port, and for the
    * `stopped` event (DHT records expire by themselves), nothing is sent.
    * @returns how many DHT nodes stored the announcement
-   * @throws `NodeError` `ABORTED`, `CLOSED`; a `DhtError` when the DHT node fails (`CLOSED` once it is closed);
-   *   TypeError or RangeError for a malformed share key or port
+   * @throws `NodeError` `CLOSED` once the source is closed; the DHT node's `DhtError` otherwise, as it
+   *   always was (`ABORTED` for the signal, `CLOSED` once the node is closed); TypeError or RangeError for
+   *   a malformed share key or port
    */
   async announce(share: ShareKey, options: SourceAnnounceOptions): Promise<AnnounceResult> {
     checkShareKey(share, DHT_KEY_LENGTH)
     if (options.port !== undefined) assertInteger(options.port, 'port', { min: 1, max: 65535 })
     assertSignal(options.signal)
     this.assertOpen()
-    throwIfAborted(options.signal, NodeError)
-    if (options.port === undefined || options.event === 'stopped') return { reached: 0 }
+    if (options.port === undefined || options.event === 'stopped') {
+      throwIfAborted(options.signal, DhtError)
+      return { reached: 0 }
+    }
     const link = linkSignals([options.signal, this.closing.signal])
     try {
       return { reached: await this.dht.announce(share.key, options.port, { signal: link.signal }) }
     } catch (error) {
-      throw link.signal.aborted ? abortError(link.signal, NodeError) : error
+      this.assertOpen()
+      throw error
     } finally {
       link.dispose()
     }
@@ -85,7 +89,7 @@ export class DhtPeerSource implements PeerSource {
   /**
    * Looks the share's key up: yields each peer the DHT lists, once.
    * @throws TypeError or RangeError for a malformed share key (at once); the iteration throws `NodeError`
-   *   `ABORTED`, `CLOSED`, or a `DhtError` when the DHT node fails
+   *   `CLOSED` once the source is closed, else the DHT node's `DhtError` (`ABORTED` for the signal)
    */
   lookup(share: ShareKey, options: SourceLookupOptions = {}): AsyncIterable<PeerCandidate> {
     checkShareKey(share, DHT_KEY_LENGTH)
@@ -101,7 +105,6 @@ export class DhtPeerSource implements PeerSource {
 
   private async *find(key: Uint8Array, signal: AbortSignal | undefined): AsyncGenerator<PeerCandidate> {
     this.assertOpen()
-    throwIfAborted(signal, NodeError)
     const link = linkSignals([signal, this.closing.signal])
     try {
       for await (const peer of this.dht.lookup(key, { signal: link.signal })) {
@@ -109,11 +112,14 @@ export class DhtPeerSource implements PeerSource {
         if (link.signal.aborted) break
       }
     } catch (error) {
-      throw link.signal.aborted ? abortError(link.signal, NodeError) : error
+      this.assertOpen()
+      throw error
     } finally {
       link.dispose()
     }
-    if (link.signal.aborted) throw abortError(link.signal, NodeError)
+    this.assertOpen()
+    // Aborted between two peers: end as the DHT ends an aborted lookup.
+    throwIfAborted(link.signal, DhtError)
   }
 
   private assertOpen(): void {

@@ -77,9 +77,9 @@ export interface PeerCandidate {
 /**
  * A way to find peers for a share and to be found. Operations reject with
  * an error whose `code` is `ABORTED` when their signal aborts and `CLOSED`
- * once the source is closed (a `MycelError`: the node's own sources use
- * `NodeError`), and with a `TypeError` or `RangeError` for a malformed
- * {@link ShareKey}.
+ * once the source is closed (a `MycelError`: the node's sources use
+ * `NodeError`, the DHT source passes the DHT's `DhtError` on), and with a
+ * `TypeError` or `RangeError` for a malformed {@link ShareKey}.
  *
  * @example
  * ```ts
