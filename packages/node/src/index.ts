@@ -48,6 +48,9 @@ export type {
   ShareOptions,
   SignalOptions,
 } from './options.js'
+export { GOSSIP_BUDGET, Gossip, type GossipHandler } from './peer/gossip.js'
+export type { ConnectionProtocol, ProtocolChannel, ProtocolHandler } from './peer/protocols.js'
 export type { ReadStreamOptions } from './read-stream.js'
 export { forgetShare } from './share-state.js'
 export { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
+export type { PeerLink } from './swarm/peer.js'

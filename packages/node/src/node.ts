@@ -24,6 +24,7 @@ import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
 import { Download, type HandleControl, progressOf, type Share, statsOf } from './handles.js'
 import { addKnownManifest } from './known-manifest.js'
 import type { DownloadOptions, NodeStats, ShareLimits, ShareOptions, SignalOptions } from './options.js'
+import { Gossip } from './peer/gossip.js'
 import { PeerExchange } from './peer/pex.js'
 import type { ConnectionPool } from './peer/pool.js'
 import { type ConnectionProtocol, ProtocolRegistry } from './peer/protocols.js'
@@ -113,6 +114,11 @@ export interface NodeParts {
 export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvents>) {
   /** This node's peer id (base32). */
   readonly peerId: string
+  /**
+   * Pushed updates on topics to and from connected peers (`gossip/1`): what
+   * features such as channels build on.
+   */
+  readonly gossip = new Gossip()
   private readonly entries = new Map<string, Entry>()
   private readonly pool: ConnectionPool
   private readonly registry: PeerRegistry
@@ -148,6 +154,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       },
     })
     this.protocols.register(this.pex)
+    this.protocols.register(this.gossip)
     for (const protocol of parts.protocols) this.protocols.register(protocol)
     this.pool = parts.createPool(this.registry, this.protocols)
     this.registry.attach(this.pool)
