@@ -9,6 +9,7 @@ import { type DhtNode, idToHex, type PeerAddress } from '@mycel/dht'
 import { createTestnet, ManualClock } from '@mycel/dht/testing'
 import { createUdpDhtNode } from '@mycel/dht/udp'
 import { createNode, type Download, type DownloadProgress, type MycelNode, NodeError } from '@mycel/node'
+import { type ContentStorage, type MycelNode as CoreNode, type CoreNodeOptions, createCoreNode } from '@mycel/node/core'
 import { Bitfield, formatMagnet, type Manifest, parseMagnet, verifyPiece } from '@mycel/pieces'
 import { ingestPath } from '@mycel/pieces/node'
 import { MemoryPieceStore, MemoryStateStore, type PieceStore, recheck, type StateStore } from '@mycel/store'
@@ -135,4 +136,19 @@ export async function foundations(key: Uint8Array, signal: AbortSignal): Promise
 export function compliance(runner: TestRunner): void {
   transportCompliance(runner, 'tcp', () => ({ transport: tcpTransport(), listenAddress: 'tcp://127.0.0.1:0' }))
   stateStoreCompliance(runner, 'memory', { create: async ({ now }) => new MemoryStateStore({ now }) })
+}
+
+/** The runtime-neutral node, from parts: its options and result types resolve in every mode. */
+export async function coreNode(content: ContentStorage): Promise<CoreNode> {
+  const options: CoreNodeOptions = {
+    identity: Identity.generate(),
+    state: new MemoryStateStore(),
+    content,
+    transports: [createMemoryNetwork().transport()],
+    downloadDir: '/downloads',
+  }
+  const core = await createCoreNode(options)
+  const chunks: NotAny<AsyncIterable<Uint8Array>> = core.read('00'.repeat(32), 'file')
+  console.log(chunks)
+  return core
 }
