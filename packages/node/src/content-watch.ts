@@ -305,7 +305,11 @@ export async function baselineStamps(
 ): Promise<FileStamp[]> {
   const saved = fresh ? undefined : await loadStamps(state, manifest.infohashHex, manifest.files.length)
   if (saved !== undefined) return saved
-  const stamps = await stampFiles({ manifest, filePath: (index) => store.filePath(index), stamp: storage.stamp })
+  const stamps = await stampFiles({
+    manifest,
+    filePath: (index) => store.filePath(index),
+    stamp: (path) => storage.stamp(path),
+  })
   await saveStamps(state, manifest.infohashHex, stamps)
   return stamps
 }
@@ -319,6 +323,10 @@ export async function saveCompleteStamps(
 ): Promise<void> {
   const { manifest, have } = swarm
   if (manifest === undefined || have?.isComplete() !== true) return
-  const stamps = await stampFiles({ manifest, filePath: (index) => store.filePath(index), stamp: storage.stamp })
+  const stamps = await stampFiles({
+    manifest,
+    filePath: (index) => store.filePath(index),
+    stamp: (path) => storage.stamp(path),
+  })
   await saveStamps(state, swarm.infohashHex, stamps)
 }
