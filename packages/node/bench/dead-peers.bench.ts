@@ -14,7 +14,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryStateStore } from '@mycel/store'
-import { Identity } from '@mycel/transport'
+import { Identity, secure } from '@mycel/transport'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { PROTOCOL_VERSION } from '@mycel/wire'
 import { createNode } from '../src/index.js'
@@ -55,6 +55,7 @@ function dialerPool(): ConnectionPool {
   const pool: ConnectionPool = new ConnectionPool({
     identity: Identity.generate(),
     transports: [tcpTransport()],
+    secure,
     maxConnections: 1000,
     handshakeTimeoutMs: 10_000,
     inboundHandshakeTimeoutMs: 5_000,

@@ -1,7 +1,8 @@
 import type { DhtNode, DhtStats } from '@mycel/dht'
 import type { IngestProgress } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
-import type { Identity, Transport } from '@mycel/transport'
+import type { ByteStream, Identity, SecureConnection, SecureOptions, Transport } from '@mycel/transport'
+import type { ContentStorage } from './content.js'
 import type { ExistingFiles } from './destination.js'
 import type { AnnounceKeyPolicy } from './discovery/announce-key.js'
 import type { PeerSource } from './discovery/peer-source.js'
@@ -50,6 +51,13 @@ export interface NodeOptions {
    * Peer exchange (`pex/1`) is always on.
    */
   protocols?: ConnectionProtocol[]
+  /**
+   * Where shares' bytes live. Default: the file system
+   * (`fileSystemContent({ maxOpenFiles, directWrites })`).
+   */
+  content?: ContentStorage
+  /** The secure channel over each stream. Default: mycel's Noise XX (`secure` of `@mycel/transport`). */
+  secure?: SecureUpgrade
   /** Transports to dial and listen with. Default: TCP and WebSocket. */
   transports?: Transport[]
   /** The node's identity. Default: loaded from (or created in) `dataDir/identity.json`. */
@@ -129,6 +137,17 @@ export interface NodeLimits {
   /** Open files of all shares together. Default 256. */
   maxOpenFiles?: number
 }
+
+/**
+ * Turns a byte stream into a secure connection to one peer (both sides
+ * authenticated): mycel's Noise XX handshake (`secure` of
+ * `@mycel/transport`) is the one every mycel peer speaks.
+ */
+export type SecureUpgrade = (
+  stream: ByteStream,
+  identity: Identity,
+  options: SecureOptions,
+) => Promise<SecureConnection>
 
 /** Options of every asynchronous method. */
 export interface SignalOptions {

@@ -1,9 +1,22 @@
 /**
- * Test fixtures for code built on `@mycel/node`: the compliance suite every
- * {@link index!PeerSource | PeerSource} runs before it is wired into a node.
- * Nothing here imports a test runner: the suite is given the runner's
- * `describe`, `it`, `expect` and `afterEach` (vitest's and jest's fit), so
- * this entry loads in any process.
+ * Test helpers of `@mycel/node`, usable without a test runner: a network of
+ * real nodes in one process ({@link createTestnet}), an in-memory
+ * {@link ContentStorage} for it ({@link memoryContent}), and the compliance
+ * suites that every implementation of a node seam runs
+ * ({@link peerSourceCompliance} for peer sources: it is given the runner's
+ * `describe`, `it`, `expect` and `afterEach`, vitest's and jest's fit).
+ *
+ * @example
+ * ```ts
+ * import { createTestnet } from '@mycel/node/testing'
+ *
+ * const net = await createTestnet(2)
+ * const [seeder, leecher] = net.nodes
+ * net.content(seeder).put('/share/a.bin', new Uint8Array(100_000))
+ * const share = await seeder.share('/share/a.bin')
+ * await leecher.download(share.magnet, { peers: [net.address(seeder)] }).done()
+ * await net.close()
+ * ```
  *
  * @example
  * ```ts
@@ -23,6 +36,9 @@
  *
  * @packageDocumentation
  */
+
+export type { ContentStorage } from './content.js'
+export { MemoryContent, memoryContent } from './testing/memory-content.js'
 export {
   type PeerSourceComplianceOptions,
   type PeerSourceHarness,
@@ -30,3 +46,4 @@ export {
   peerSourceCompliance,
 } from './testing/peer-source-compliance.js'
 export type { ComplianceMatchers, TestRunner } from './testing/runner.js'
+export { createTestnet, type NodeTestnet, type NodeTestnetOptions } from './testing/testnet.js'

@@ -7,10 +7,10 @@ import {
   type Transport,
   transportFor,
 } from '@mycel/transport'
-import { secure } from '@mycel/transport/node'
 import type { HelloMessage } from '@mycel/wire'
 import { NodeError } from '../errors.js'
 import type { ConnectionRefusal, RefusalReason } from '../events.js'
+import type { SecureUpgrade } from '../options.js'
 import { Admission, type AdmissionLimits, type AdmissionTicket } from './admission.js'
 import { PeerConnection, type PeerConnectionHandler } from './connection.js'
 import { evictionCandidate, isIdle } from './eviction.js'
@@ -21,6 +21,8 @@ import { canonicalAddress, reachableAt } from './reachable.js'
 export interface PoolOptions {
   identity: Identity
   transports: readonly Transport[]
+  /** The secure channel over each stream. */
+  secure: SecureUpgrade
   maxConnections: number
   handshakeTimeoutMs: number
   /** The handshake timeout of inbound connections (shorter: they hold resources we did not ask to give). */
@@ -203,7 +205,7 @@ export class ConnectionPool {
     const handshakeSignal = ticket?.signal ?? signal
     let connection: SecureConnection
     try {
-      connection = await secure(stream, this.options.identity, {
+      connection = await this.options.secure(stream, this.options.identity, {
         initiator: outbound,
         handshakeTimeout: outbound ? this.options.handshakeTimeoutMs : this.options.inboundHandshakeTimeoutMs,
         // Handlers copy what they keep (a block into its piece, a parked bitfield).

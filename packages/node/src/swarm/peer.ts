@@ -18,7 +18,7 @@ import type { RejectCode } from '../errors.js'
 /**
  * One remote peer over one connection, as peer management sees it: scores
  * and bans are kept under its {@link PeerLink.key}, whatever the wire.
- * @internal
+ * Optional protocols see the peer at the other end of their channel as one.
  */
 export interface PeerLink {
   /**

@@ -1,5 +1,6 @@
 import { Bitfield, encodeMetadata, type Manifest, PiecesError, PieceTree } from '@mycel/pieces'
 import type { PieceStore, StateStore } from '@mycel/store'
+import { toHex } from '@mycel/wire'
 import { NodeError } from '../errors.js'
 import { type TokenBucket, takeFromAll } from '../rate-limit.js'
 import { RateMeter } from '../rate-meter.js'
@@ -124,7 +125,7 @@ export class Swarm implements ServedShare, ShareHandler {
     readonly events: SwarmEvents,
     limits: { upload: TokenBucket; download: TokenBucket },
   ) {
-    this.infohashHex = Buffer.from(infohash).toString('hex')
+    this.infohashHex = toHex(infohash)
     this.uploadLimit = limits.upload
     this.downloadLimit = limits.download
   }
