@@ -2,18 +2,21 @@ import { type Clock, systemClock } from '@mycel/dht'
 import { type LinkedSignal, linkSignals } from '@mycel/wire/signal'
 import { NodeError } from '../errors.js'
 import type { AnnounceEvent, AnnounceResult, PeerSource, ShareKey } from './peer-source.js'
+import {
+  announced,
+  DISCOVERY_RETRY_MS,
+  dueEvent,
+  newTrack,
+  reachedOf,
+  reschedule,
+  rescheduleAnnounce,
+  type Track,
+} from './track.js'
 
-/** Re-announce well before the 30 minutes after which DHT nodes forget a peer. */
-export const REANNOUNCE_MS = 15 * 60 * 1000
+export { DISCOVERY_RETRY_MS, REANNOUNCE_MS } from './track.js'
+
 /** How often a download that wants more peers looks them up again. */
 export const LOOKUP_INTERVAL_MS = 60 * 1000
-/**
- * Wait before retrying an announce that reached nobody (or that failed), or
- * the lookup of a download that still has no peer; it doubles with each
- * retry in a row, up to the normal interval. Also the shortest wait a
- * source's `nextAnnounceMs` can ask for.
- */
-export const DISCOVERY_RETRY_MS = 5000
 /** Announces and lookups of one source running at once, for all shares together. */
 export const MAX_DISCOVERY_OPERATIONS = 8
 /** A scheduled announce or lookup still running after this long is cut off (its source hangs). */
@@ -59,26 +62,6 @@ export interface DiscoveryShareOptions {
   readonly key: ShareKey | Promise<ShareKey>
   /** Sources for this share only (a magnet's trackers), besides the node's; closed with the scheduler. */
   readonly sources?: readonly PeerSource[]
-}
-
-/** When one kind of operation of a (share, source) runs next, and its wait after a failure. */
-interface Schedule {
-  next: number
-  retry: number
-}
-
-/** One source of one share. */
-interface Track {
-  readonly source: PeerSource
-  readonly announce: Schedule
-  readonly lookup: Schedule
-  busy: boolean
-  /** A lookup was asked for while one ran: run again when it ends. */
-  again: boolean
-  /** An announce with `started` reached somewhere (and whether the share was complete then). */
-  started: boolean
-  startedComplete: boolean
-  completedSent: boolean
 }
 
 interface Entry<S> {
@@ -249,17 +232,7 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
   }
 
   private track(entry: Entry<S>, source: PeerSource): Track {
-    const fresh = (): Schedule => ({ next: 0, retry: DISCOVERY_RETRY_MS })
-    const track: Track = {
-      source,
-      announce: fresh(),
-      lookup: fresh(),
-      busy: false,
-      again: false,
-      started: false,
-      startedComplete: false,
-      completedSent: false,
-    }
+    const track = newTrack(source)
     entry.tracks.set(source, track)
     return track
   }
@@ -330,7 +303,7 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
           .catch(() => {})
           .finally(() => link.dispose())
         // Listed addresses may all be dead (or our own): a share counts as served once it has a peer.
-        this.reschedule(track.lookup, entry.share.memberCount > 0, LOOKUP_INTERVAL_MS)
+        reschedule(track.lookup, entry.share.memberCount > 0, LOOKUP_INTERVAL_MS, this.clock.now())
       }
       if (announce && this.clock.now() >= track.announce.next && this.isCurrent(entry)) {
         // A failed announce is rescheduled like one that reached nobody.
@@ -358,25 +331,16 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
 
   /** Announces a share to one source, with the event its state calls for, and schedules the next. */
   private async announceTrack(entry: Entry<S>, track: Track, link: LinkedSignal): Promise<number> {
-    const { share } = entry
-    const event: AnnounceEvent | undefined = !track.started
-      ? 'started'
-      : share.complete && !track.startedComplete && !track.completedSent
-        ? 'completed'
-        : undefined
-    const complete = share.complete
+    const complete = entry.share.complete
+    const event = dueEvent(track, complete)
     let result: AnnounceResult | undefined
     try {
       result = await this.announceTo(track.source, entry.key as ShareKey, event, link)
       const reached = reachedOf(result)
-      if (reached > 0 && event === 'started') {
-        track.started = true
-        track.startedComplete = complete
-      }
-      if (reached > 0 && event === 'completed') track.completedSent = true
+      announced(track, event, reached, complete)
       return reached
     } finally {
-      if (this.isCurrent(entry)) this.rescheduleAnnounce(track, result)
+      if (this.isCurrent(entry)) rescheduleAnnounce(track, result, this.clock.now())
     }
   }
 
@@ -397,40 +361,11 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
       link.dispose()
     }
   }
-
-  /** After an announce: the source's own wait when it gave one, else as {@link reschedule}. */
-  private rescheduleAnnounce(track: Track, result: AnnounceResult | undefined): void {
-    const wait = result?.nextAnnounceMs
-    if (typeof wait === 'number' && !Number.isNaN(wait)) {
-      track.announce.next = this.clock.now() + Math.max(wait, DISCOVERY_RETRY_MS)
-      track.announce.retry = DISCOVERY_RETRY_MS
-      return
-    }
-    this.reschedule(track.announce, reachedOf(result) > 0, REANNOUNCE_MS)
-  }
-
-  /** Sets when an operation runs next: the normal interval after a success, else the growing retry wait. */
-  private reschedule(schedule: Schedule, succeeded: boolean, interval: number): void {
-    const now = this.clock.now()
-    if (succeeded) {
-      schedule.next = now + interval
-      schedule.retry = DISCOVERY_RETRY_MS
-      return
-    }
-    schedule.next = now + Math.min(schedule.retry, interval)
-    schedule.retry = Math.min(schedule.retry * 2, interval)
-  }
 }
 
 /** Lets the process exit while a timer of the system clock is pending (the node closes what it runs). */
 function unref(timer: unknown): void {
   ;(timer as { unref?: () => void } | undefined)?.unref?.()
-}
-
-/** How many places an announce reached (0 for anything that is not a count). */
-function reachedOf(result: AnnounceResult | undefined): number {
-  const reached = result?.reached
-  return typeof reached === 'number' && Number.isFinite(reached) && reached > 0 ? Math.floor(reached) : 0
 }
 
 function usableAddress(address: unknown): address is string {
