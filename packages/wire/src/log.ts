@@ -27,6 +27,7 @@ export { componentFilter } from './log/components.js'
 export {
   type ComponentLogger,
   componentLogger,
+  describeError,
   LOG_LEVELS,
   type LogFields,
   type Logger,

@@ -3,6 +3,7 @@ import {
   componentFilter,
   componentLogger,
   createTextLogger,
+  describeError,
   LOG_LEVELS,
   type LogFields,
   type Logger,
@@ -68,6 +69,18 @@ describe('silentLogger', () => {
     expect(lines).toHaveLength(1)
     expect(() => componentLogger({} as Logger, 'mycel:store')).toThrow(TypeError)
     expect(() => componentLogger(null as unknown as Logger, 'mycel:store')).toThrow(TypeError)
+  })
+})
+
+describe('describeError', () => {
+  it('gives CODE: message for an error with a code, the message otherwise', () => {
+    expect(describeError(Object.assign(new Error('too slow'), { code: 'HANDSHAKE_TIMEOUT' }))).toBe(
+      'HANDSHAKE_TIMEOUT: too slow',
+    )
+    expect(describeError(new RangeError('bad'))).toBe('bad')
+    expect(describeError(Object.assign(new Error('x'), { code: 5 }))).toBe('x')
+    expect(describeError('a string')).toBe('a string')
+    expect(describeError(undefined)).toBe('undefined')
   })
 })
 

@@ -90,6 +90,24 @@ export interface Logger {
   forComponent(name: string): ComponentLogger
 }
 
+/**
+ * An error in a few words for a log message: `CODE: message` for an error
+ * with a string `code` (every mycel error), else its message.
+ *
+ * @param error - what was thrown or passed as a reason
+ * @returns the text
+ *
+ * @example
+ * ```ts
+ * log.debug(`dial ${address} failed: ${describeError(error)}`)
+ * ```
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' ? `${code}: ${error.message}` : error.message
+}
+
 const ignore = (): void => {}
 const never = (): boolean => false
 
