@@ -78,6 +78,7 @@ describe('describeError', () => {
       'HANDSHAKE_TIMEOUT: too slow',
     )
     expect(describeError(new RangeError('bad'))).toBe('bad')
+    expect(describeError(Object.assign(new Error('ECONNRESET: read'), { code: 'ECONNRESET' }))).toBe('ECONNRESET: read')
     expect(describeError(Object.assign(new Error('x'), { code: 5 }))).toBe('x')
     expect(describeError('a string')).toBe('a string')
     expect(describeError(undefined)).toBe('undefined')
@@ -164,7 +165,7 @@ describe('createTextLogger', () => {
   it('escapes control characters in messages, fields and keys, so a remote cannot forge a line', () => {
     const { logger, lines } = capture()
     const forged = 'hello\n2025-05-01T12:00:00.000Z mycel:peer error forged\r\u001b[2J\u2028'
-    logger.forComponent('mycel:peer').debug(`agent ${forged}`, { agent: forged, [`k\ney`]: 1 })
+    logger.forComponent('mycel:peer').debug(`agent ${forged}`, { agent: forged, 'k\ney': 1 })
     expect(lines).toHaveLength(1)
     const [line] = lines as [string]
     for (const char of ['\n', '\r', '\u001b', '\u2028']) expect(line).not.toContain(char)

@@ -92,7 +92,8 @@ export interface Logger {
 
 /**
  * An error in a few words for a log message: `CODE: message` for an error
- * with a string `code` (every mycel error), else its message.
+ * with a string `code` (every mycel error), else its message (a Node
+ * system error's message starts with its code already).
  *
  * @param error - what was thrown or passed as a reason
  * @returns the text
@@ -105,7 +106,7 @@ export interface Logger {
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error)
   const code = (error as { code?: unknown }).code
-  return typeof code === 'string' ? `${code}: ${error.message}` : error.message
+  return typeof code === 'string' && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message
 }
 
 const ignore = (): void => {}
