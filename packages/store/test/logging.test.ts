@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Manifest, type ManifestFile } from '@mycel/pieces'
 import { createTextLogger, type Logger } from '@mycel/wire/log'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { type FileSystem, nodeFileSystem, openDownloadStore } from '../src/fs.js'
+import { FileHandlePool, type FileSystem, nodeFileSystem, openDownloadStore } from '../src/fs.js'
 import { openSqliteStateStore } from '../src/sqlite.js'
 import { makeTestShare, multiFileShare, pieceBytes, singleFileShare, type TestShare } from '../src/testing.js'
 import { expectStoreError, removeTempDirs, tempDir } from './helpers.js'
@@ -59,6 +59,20 @@ describe('the file-system piece store logs refused paths and recovered I/O failu
       ),
     )
     expect(lines[0]).toContain('code=PATH_ESCAPE')
+  })
+
+  it('logs through the pool when the store has no logger of its own', async () => {
+    const { logger, lines } = recorder()
+    const pool = new FileHandlePool({ maxOpen: 4, logger })
+    const evil = renamed(await multiFileShare(), '..')
+    await expectStoreError(openDownloadStore(evil, await tempDir(), { pool }), 'PATH_ESCAPE')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain(' mycel:store debug refused a path of share .. ')
+    const own = recorder()
+    await expectStoreError(openDownloadStore(evil, await tempDir(), { pool, logger: own.logger }), 'PATH_ESCAPE')
+    expect(own.lines).toHaveLength(1) // its own logger wins
+    expect(lines).toHaveLength(1)
+    await pool.close()
   })
 
   it('logs a write refused because a file it did not create is in the way', async () => {

@@ -24,7 +24,8 @@ export interface FsPieceStoreOptions {
   /**
    * Where the store logs, under `mycel:store`: paths it refuses (a name that
    * would leave the folder, a link or file in the way) and I/O failures it
-   * recovers from (direct I/O refused, a close that failed). Default: silent.
+   * recovers from (direct I/O refused, a close that failed). Default: the
+   * logger of `pool` (see `FileHandlePoolOptions.logger`), else silent.
    */
   logger?: Logger
 }
@@ -295,7 +296,7 @@ export async function openDownloadStore(
   // every path is checked (by the constructor) before anything is created
   const directWrites = options.directWrites ?? true
   if (typeof directWrites !== 'boolean') throw new TypeError('directWrites must be a boolean')
-  const log = componentLogger(options.logger, 'mycel:store')
+  const log = componentLogger(options.logger ?? options.pool?.logger, 'mycel:store')
   const store = refusing(
     log,
     manifest,
@@ -366,7 +367,7 @@ export async function openSeedStore(
     )
   }
   const layout = seedLayout(manifest, real)
-  const log = componentLogger(options.logger, 'mycel:store')
+  const log = componentLogger(options.logger ?? options.pool?.logger, 'mycel:store')
   return refusing(
     log,
     manifest,
