@@ -10,6 +10,7 @@ import { loadOrCreateIdentity } from '@mycel/transport/node'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { webSocketTransport } from '@mycel/transport/ws'
 import { type HelloMessage, PROTOCOL_VERSION } from '@mycel/wire'
+import { type ComponentLogger, componentLogger, describeError, type Logger, silentLogger } from '@mycel/wire/log'
 import { DEFAULT_CHANGE_CHECK_INTERVAL_MS } from './content-watch.js'
 import { NodeError } from './errors.js'
 import { MycelNode } from './node.js'
@@ -53,18 +54,21 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
     throw new TypeError('directWrites must be a boolean')
   }
   const { signal } = options
+  const logger: Logger = options.logger ?? silentLogger
+  const log = componentLogger(logger, 'mycel:node')
   const opened: Array<() => Promise<void>> = []
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o700 })
     const identity = options.identity ?? (await loadOrCreateIdentity(join(dataDir, 'identity.json')))
-    const state = options.state ?? (await openSqliteStateStore(join(dataDir, 'state.db')))
+    const state = options.state ?? (await openSqliteStateStore(join(dataDir, 'state.db'), { logger }))
     if (options.state === undefined) opened.push(() => state.close())
-    const files = new FileHandlePool({ maxOpen: limits.maxOpenFiles })
+    // The piece stores the node opens log through their pool.
+    const files = new FileHandlePool({ maxOpen: limits.maxOpenFiles, logger })
     opened.push(() => files.close())
-    const dht = await openDht(options, state)
+    const dht = await openDht(options, state, logger, log)
     if (dht !== undefined) opened.push(() => dht.close())
     if (signal?.aborted) throw NodeError.aborted(signal.reason)
-    const transports = options.transports ?? [tcpTransport(), webSocketTransport()]
+    const transports = options.transports ?? [tcpTransport({ logger }), webSocketTransport({ logger })]
     const node = new MycelNode({
       identity,
       state,
@@ -76,6 +80,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       changeCheckInterval: checkInterval(options.changeCheckInterval),
       limits,
       protocols: options.protocols ?? [],
+      logger,
       createPool: (registry, protocols) => {
         const pool: ConnectionPool = new ConnectionPool({
           identity,
@@ -104,6 +109,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
           scoreOf: (key, keyBytes) => registry.scoreOf(key, keyBytes),
           protocols,
           handler: registry,
+          logger,
         })
         return pool
       },
@@ -111,7 +117,11 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
     opened.length = 0 // the node owns them now
     try {
       await node.start(options.listen ?? ['tcp://0.0.0.0:0'], signal)
-      if (dht !== undefined) void dht.bootstrap({ ...(signal ? { signal } : {}) }).catch(() => {})
+      if (dht !== undefined) {
+        void dht
+          .bootstrap({ ...(signal ? { signal } : {}) })
+          .catch((error) => log.debug(`joining the DHT failed: ${describeError(error)}`))
+      }
     } catch (error) {
       await node.close()
       throw error
@@ -123,7 +133,12 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
   }
 }
 
-async function openDht(options: NodeOptions, state: StateStore): Promise<DhtNode | undefined> {
+async function openDht(
+  options: NodeOptions,
+  state: StateStore,
+  logger: Logger,
+  log: ComponentLogger,
+): Promise<DhtNode | undefined> {
   if (options.dht === false) return undefined
   const settings = options.dht ?? {}
   if (settings.node !== undefined) return settings.node
@@ -131,14 +146,16 @@ async function openDht(options: NodeOptions, state: StateStore): Promise<DhtNode
   let routingTable: RoutingTableSnapshot | undefined
   try {
     routingTable = saved ? (JSON.parse(new TextDecoder().decode(saved)) as RoutingTableSnapshot) : undefined
-  } catch {
+  } catch (error) {
     routingTable = undefined // a damaged snapshot only costs a cold start
+    log.info(`the saved DHT routing table does not parse, starting without it: ${describeError(error)}`)
   }
   return createUdpDhtNode({
     ...(settings.host !== undefined ? { host: settings.host } : {}),
     port: settings.port ?? 0,
     bootstrap: options.bootstrap ?? [],
     ...(routingTable ? { routingTable } : {}),
+    logger,
   })
 }
 

@@ -16,6 +16,7 @@ import {
   prepareDownloadFolder,
 } from '@mycel/store/fs'
 import type { Identity } from '@mycel/transport'
+import { describeError, type Logger } from '@mycel/wire/log'
 import { baselineStamps, type FileStamp, saveCompleteStamps, watchSeed } from './content-watch.js'
 import * as destination from './destination.js'
 import { Discovery } from './discovery.js'
@@ -95,6 +96,8 @@ export interface NodeParts {
   createPool: (registry: PeerRegistry, protocols: ProtocolRegistry) => ConnectionPool
   /** Optional protocols an app runs on every connection (besides peer exchange). */
   protocols: readonly ConnectionProtocol[]
+  /** Where the node's parts log (`mycel:peer`, `mycel:swarm`, `mycel:store`, `mycel:node`). */
+  logger: Logger
 }
 
 /**
@@ -138,8 +141,10 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       maxPeersPerShare: parts.limits.maxPeersPerShare,
       swarmOf: (infohashHex) => this.entries.get(infohashHex)?.swarm,
       swarms: () => [...this.entries.values()].map((entry) => entry.swarm),
+      logger: parts.logger,
     })
     this.pex = new PeerExchange({
+      log: parts.logger.forComponent('mycel:peer'),
       swarmOf: (infohashHex) => this.entries.get(infohashHex)?.swarm,
       swarms: () => [...this.entries.values()].map((entry) => entry.swarm),
       found: (swarm, addresses) => {
@@ -167,6 +172,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       score: (peer, delta, reason) => this.registry.score(peer, delta, reason),
       fault: (peer, reason) => this.registry.fault(peer, reason),
       membersChanged: (swarm) => this.pex.membersChanged(swarm),
+      log: parts.logger.forComponent('mycel:swarm'),
     }
     // A process that is killed keeps the table of its last save, not none.
     this.dhtSaveTimer = setInterval(() => void this.saveDht(), DHT_SAVE_INTERVAL_MS)
@@ -642,7 +648,9 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const { dht, state } = this.parts
     if (dht === undefined) return
     const snapshot = new TextEncoder().encode(JSON.stringify(dht.snapshot()))
-    await state.setValue(DHT_ROUTING_TABLE_KEY, snapshot).catch(() => {})
+    await state.setValue(DHT_ROUTING_TABLE_KEY, snapshot).catch((error) => {
+      this.parts.logger.forComponent('mycel:node').warn(`saving the DHT routing table failed: ${describeError(error)}`)
+    })
   }
 
   private async shutdown(): Promise<void> {
