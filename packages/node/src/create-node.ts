@@ -9,7 +9,7 @@ import { openSqliteStateStore } from '@mycel/store/sqlite'
 import { loadOrCreateIdentity } from '@mycel/transport/node'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { webSocketTransport } from '@mycel/transport/ws'
-import { type HelloMessage, PROTOCOL_VERSION } from '@mycel/wire'
+import { type HelloMessage, MycelError, PROTOCOL_VERSION } from '@mycel/wire'
 import { type ComponentLogger, componentLogger, describeError, type Logger, silentLogger } from '@mycel/wire/log'
 import { DEFAULT_CHANGE_CHECK_INTERVAL_MS } from './content-watch.js'
 import { NodeError } from './errors.js'
@@ -118,9 +118,11 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
     try {
       await node.start(options.listen ?? ['tcp://0.0.0.0:0'], signal)
       if (dht !== undefined) {
-        void dht
-          .bootstrap({ ...(signal ? { signal } : {}) })
-          .catch((error) => log.debug(`joining the DHT failed: ${describeError(error)}`))
+        void dht.bootstrap({ ...(signal ? { signal } : {}) }).catch((error) => {
+          // (closed or aborted: the node stopped first)
+          if (!(error instanceof MycelError && (error.code === 'CLOSED' || error.code === 'ABORTED')))
+            log.debug(`joining the DHT failed: ${describeError(error)}`)
+        })
       }
     } catch (error) {
       await node.close()

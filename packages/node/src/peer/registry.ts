@@ -86,6 +86,13 @@ export class PeerRegistry {
   // handlers of the pool's connections
 
   onReady(peer: PeerConnection): void {
+    if (this.log.enabled('debug')) {
+      const way = peer.outbound ? 'outbound' : 'inbound'
+      const agent = JSON.stringify(peer.hello?.agent ?? '')
+      this.log.debug(
+        `${way} connection of ${peer.peerIdText} at ${peer.address ?? 'an unknown address'} ready (${agent})`,
+      )
+    }
     const budget = new PeerBudget()
     this.budgets.set(peer, budget)
     // A read that fails (a seeded file was moved) is answered NOT_AVAILABLE; the peer is not at fault.
