@@ -46,9 +46,10 @@ export class AcceptQueue {
     if (taker !== undefined) taker({ value: stream, done: false })
     else if (this.waiting.length < this.backlog) this.waiting.push(stream)
     else {
-      this.log.debug(
-        `closed the connection from ${stream.remoteAddress ?? 'an unknown address'}: ${this.backlog} accepted connections wait for the listener already (backlog)`,
-      )
+      if (this.log.enabled('debug'))
+        this.log.debug(
+          `closed the connection from ${stream.remoteAddress ?? 'an unknown address'}: ${this.backlog} accepted connections wait for the listener already (backlog)`,
+        )
       void stream.close()
     }
   }

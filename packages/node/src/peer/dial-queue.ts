@@ -308,7 +308,10 @@ export class DialQueue<T> {
   private failed(address: string, targets: Set<T>, error: unknown): void {
     if (this.closed) return
     const code = error instanceof NodeError ? error.code : undefined
-    const log = (after: string) => this.options.log?.debug(`dial ${address} failed: ${describeError(error)}; ${after}`)
+    const log = (after: string) => {
+      if (this.options.log?.enabled('debug'))
+        this.options.log.debug(`dial ${address} failed: ${describeError(error)}; ${after}`)
+    }
     switch (code) {
       case 'PEER_DUPLICATE': {
         // Connected already, by the peer's own dial: the shares join over that connection.
@@ -319,16 +322,20 @@ export class DialQueue<T> {
         return
       }
       case 'PEER_SELF':
-      case 'PEER_BANNED':
-        log(`not dialled again for ${backoff(this.options.book.failed(address, true))}`)
+      case 'PEER_BANNED': {
+        const wait = this.options.book.failed(address, true)
+        log(`not dialled again for ${backoff(wait)}`)
         return
+      }
       case 'PEER_LIMIT':
       case 'CLOSED':
       case 'ABORTED':
         log("not the address's fault: no backoff")
         return
-      default:
-        log(`not dialled again for ${backoff(this.options.book.failed(address))}`)
+      default: {
+        const wait = this.options.book.failed(address)
+        log(`not dialled again for ${backoff(wait)}`)
+      }
     }
   }
 }

@@ -80,13 +80,13 @@ export class ConnectionPool {
     this.ownId = options.identity.toString()
     this.log = componentLogger(options.logger, 'mycel:peer')
     this.admission = new Admission(options.admission, (refusal) => {
-      this.log.debug(
-        `refused an inbound connection from ${refusal.address ?? 'an unknown address'}: ${refusal.message}`,
-        {
-          address: refusal.address,
-          reason: refusal.reason,
-        },
-      )
+      if (this.log.enabled('debug')) {
+        const { address, reason, message } = refusal
+        this.log.debug(`refused an inbound connection from ${address ?? 'an unknown address'}: ${message}`, {
+          address,
+          reason,
+        })
+      }
       options.onRefused(refusal)
     })
     if (options.idleTimeoutMs > 0) {

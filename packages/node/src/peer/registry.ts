@@ -286,7 +286,7 @@ export class PeerRegistry {
     if (connection !== undefined) connection.score += delta
     if (connection !== peer) peer.score += delta
     if (delta < 0 && reason !== undefined) {
-      this.log.debug(`penalised ${key} by ${-delta}: it ${reason}`, { peer: key })
+      if (this.log.enabled('debug')) this.log.debug(`penalised ${key} by ${-delta}: it ${reason}`, { peer: key })
       this.events.emit('peer-penalised', {
         peerId: key,
         address: connection?.address ?? peer.address,
