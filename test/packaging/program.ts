@@ -26,6 +26,7 @@ import { decodeBencode, decodeMessage, encodeBencode, encodeMessage, type Messag
 import { assertBytes, integerOption } from '@mycel/wire/assert'
 import { type CryptoProvider, getDefaultCrypto, nobleCrypto } from '@mycel/wire/crypto'
 import { getDefaultHashProvider, type HashProvider } from '@mycel/wire/hash'
+import { createTextLogger, type Logger, silentLogger } from '@mycel/wire/log'
 import { abortError, linkSignals } from '@mycel/wire/signal'
 
 type IsAny<T> = 0 extends 1 & T ? true : false
@@ -131,6 +132,17 @@ export async function foundations(key: Uint8Array, signal: AbortSignal): Promise
   } finally {
     link.dispose()
   }
+}
+
+/** Logging by component: a text logger handed to a node and a transport, or the silent default. */
+export async function logging(dataDir: string, verbose: boolean): Promise<void> {
+  const logger: Logger = verbose
+    ? createTextLogger({ write: (line) => console.error(line), components: 'mycel:peer,mycel:dht', level: 'debug' })
+    : silentLogger
+  const log = logger.forComponent('app:main')
+  if (log.enabled('info')) log.info('starting', { dataDir })
+  const mycel = await createNode({ dataDir, dht: false, logger, transports: [tcpTransport({ logger })] })
+  await mycel.close()
 }
 
 /** The compliance suites take any runner with this shape. */

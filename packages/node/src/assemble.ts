@@ -1,7 +1,8 @@
 import type { DhtNode } from '@mycel/dht'
 import type { StateStore } from '@mycel/store'
 import { type Identity, secure as noiseSecure, type Transport } from '@mycel/transport'
-import { type HelloMessage, PROTOCOL_VERSION } from '@mycel/wire'
+import { type HelloMessage, MycelError, PROTOCOL_VERSION } from '@mycel/wire'
+import { describeError, type Logger, silentLogger } from '@mycel/wire/log'
 import type { ContentStorage } from './content.js'
 import { DEFAULT_CHANGE_CHECK_INTERVAL_MS } from './content-watch.js'
 import { type AnnounceKeyPolicy, checkAnnounceKey, DhtPeerSource, type PeerSource } from './discovery.js'
@@ -36,6 +37,8 @@ export interface NodeAssembly {
   limits: NodeLimits | undefined
   changeCheckInterval: number | undefined
   listen: readonly string[]
+  /** Where the node's parts log; silent when undefined. */
+  logger: Logger | undefined
   signal: AbortSignal | undefined
 }
 
@@ -50,11 +53,13 @@ export async function assembleNode<N extends MycelNode>(
   construct: (parts: NodeParts) => N,
 ): Promise<N> {
   const { identity, signal } = assembly
+  const logger = assembly.logger ?? silentLogger
   const limits = resolveLimits(assembly.limits ?? {})
   const announceKey = checkAnnounceKey(assembly.announceKey) ?? 'discovery-key'
   const peerSources = checkPeerSources(assembly.peerSources)
   const secure = assembly.secure ?? noiseSecure
   const parts: NodeParts = {
+    logger,
     identity,
     state: assembly.state,
     ownsState: assembly.ownsState,
@@ -95,6 +100,7 @@ export async function assembleNode<N extends MycelNode>(
         scoreOf: (key, keyBytes) => registry.scoreOf(key, keyBytes),
         protocols,
         handler: registry,
+        logger,
       })
       return pool
     },
@@ -103,7 +109,14 @@ export async function assembleNode<N extends MycelNode>(
   const node = construct(parts)
   try {
     await node.start(assembly.listen, signal)
-    if (assembly.dht !== undefined) void assembly.dht.bootstrap({ ...(signal ? { signal } : {}) }).catch(() => {})
+    if (assembly.dht !== undefined) {
+      void assembly.dht.bootstrap({ ...(signal ? { signal } : {}) }).catch((error) => {
+        // (closed or aborted: the node stopped first)
+        if (!(error instanceof MycelError && (error.code === 'CLOSED' || error.code === 'ABORTED'))) {
+          logger.forComponent('mycel:node').debug(`joining the DHT failed: ${describeError(error)}`)
+        }
+      })
+    }
   } catch (error) {
     await node.close()
     throw error

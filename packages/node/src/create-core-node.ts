@@ -1,6 +1,7 @@
 import type { DhtNode } from '@mycel/dht'
 import type { StateStore } from '@mycel/store'
 import type { Identity, Transport } from '@mycel/transport'
+import type { Logger } from '@mycel/wire/log'
 import { assembleNode } from './assemble.js'
 import type { ContentStorage } from './content.js'
 import type { AnnounceKeyPolicy, PeerSource } from './discovery.js'
@@ -43,6 +44,8 @@ export interface CoreNodeOptions {
   limits?: NodeLimits
   /** Milliseconds a shared file's last look stays good for serving from it (default 2000). */
   changeCheckInterval?: number
+  /** Where the node's parts log (`mycel:peer`, `mycel:swarm`, `mycel:discovery`, ...); silent by default. */
+  logger?: Logger
   /** Aborts startup; everything started so far is closed again. */
   signal?: AbortSignal
 }
@@ -90,6 +93,7 @@ export async function createCoreNode(options: CoreNodeOptions): Promise<MycelNod
       limits: options.limits,
       changeCheckInterval: options.changeCheckInterval,
       listen: options.listen ?? [],
+      logger: options.logger,
       signal: options.signal,
     },
     (parts) => new MycelNode(parts),

@@ -8,6 +8,7 @@ import { openSqliteStateStore } from '@mycel/store/sqlite'
 import { loadOrCreateIdentity } from '@mycel/transport/node'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { webSocketTransport } from '@mycel/transport/ws'
+import { type ComponentLogger, componentLogger, describeError, type Logger, silentLogger } from '@mycel/wire/log'
 import { assembleNode, checkPeerSources, resolveLimits } from './assemble.js'
 import { checkAnnounceKey } from './discovery.js'
 import { NodeError } from './errors.js'
@@ -48,17 +49,19 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
     throw new TypeError('directWrites must be a boolean')
   }
   const { signal } = options
+  const logger: Logger = options.logger ?? silentLogger
+  const log = componentLogger(logger, 'mycel:node')
   const opened: Array<() => Promise<void>> = []
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o700 })
     const identity = options.identity ?? (await loadOrCreateIdentity(join(dataDir, 'identity.json')))
-    const state = options.state ?? (await openSqliteStateStore(join(dataDir, 'state.db')))
+    const state = options.state ?? (await openSqliteStateStore(join(dataDir, 'state.db'), { logger }))
     if (options.state === undefined) opened.push(() => state.close())
     const storage =
       options.content ??
-      fileSystemContent({ maxOpenFiles: limits.maxOpenFiles, directWrites: options.directWrites ?? true })
+      fileSystemContent({ maxOpenFiles: limits.maxOpenFiles, directWrites: options.directWrites ?? true, logger })
     opened.push(() => storage.close())
-    const dht = await openDht(options, state)
+    const dht = await openDht(options, state, logger, log)
     if (dht !== undefined) opened.push(() => dht.close())
     if (signal?.aborted) throw NodeError.aborted(signal.reason)
     const assembly = {
@@ -66,7 +69,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       state,
       ownsState: options.state === undefined,
       storage,
-      transports: options.transports ?? [tcpTransport(), webSocketTransport()],
+      transports: options.transports ?? [tcpTransport({ logger }), webSocketTransport({ logger })],
       secure: options.secure,
       dht,
       downloadDir: resolve(options.downloadDir ?? join(dataDir, 'downloads')),
@@ -76,6 +79,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       limits,
       changeCheckInterval: options.changeCheckInterval,
       listen: options.listen ?? ['tcp://0.0.0.0:0'],
+      logger,
       signal,
     }
     opened.length = 0 // the node owns them now (and closes them if it fails to start)
@@ -86,7 +90,12 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
   }
 }
 
-async function openDht(options: NodeOptions, state: StateStore): Promise<DhtNode | undefined> {
+async function openDht(
+  options: NodeOptions,
+  state: StateStore,
+  logger: Logger,
+  log: ComponentLogger,
+): Promise<DhtNode | undefined> {
   if (options.dht === false) return undefined
   const settings = options.dht ?? {}
   if (settings.node !== undefined) return settings.node
@@ -94,13 +103,15 @@ async function openDht(options: NodeOptions, state: StateStore): Promise<DhtNode
   let routingTable: RoutingTableSnapshot | undefined
   try {
     routingTable = saved ? (JSON.parse(new TextDecoder().decode(saved)) as RoutingTableSnapshot) : undefined
-  } catch {
+  } catch (error) {
     routingTable = undefined // a damaged snapshot only costs a cold start
+    log.info(`the saved DHT routing table does not parse, starting without it: ${describeError(error)}`)
   }
   return createUdpDhtNode({
     ...(settings.host !== undefined ? { host: settings.host } : {}),
     port: settings.port ?? 0,
     bootstrap: options.bootstrap ?? [],
     ...(routingTable ? { routingTable } : {}),
+    logger,
   })
 }

@@ -3,6 +3,7 @@ import { Bitfield, type Manifest, parseMagnet } from '@mycel/pieces'
 import type { SearchHit, ShareFilter, StateStore } from '@mycel/store'
 import type { Identity } from '@mycel/transport'
 import { fromHex, toHex } from '@mycel/wire'
+import { describeError, type Logger } from '@mycel/wire/log'
 import type { ContentStorage } from './content.js'
 import { baselineStamps } from './content-watch.js'
 import * as destination from './destination.js'
@@ -71,6 +72,8 @@ export interface NodeParts {
   sources: readonly PeerSource[]
   /** The key shares are announced under unless they chose (see `NodeOptions.announceKey`). */
   announceKey: AnnounceKeyPolicy
+  /** Where the node's parts log (`mycel:peer`, `mycel:swarm`, `mycel:store`, `mycel:node`). */
+  logger: Logger
 }
 
 /**
@@ -126,8 +129,10 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       maxPeersPerShare: parts.limits.maxPeersPerShare,
       swarmOf,
       swarms,
+      logger: parts.logger,
     })
     this.pex = new PeerExchange({
+      log: parts.logger.forComponent('mycel:peer'),
       swarmOf,
       swarms,
       found: (swarm, addresses) => this.discovery.offer(swarm, addresses, this.pex),
@@ -159,6 +164,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       score: (peer, delta, reason) => this.registry.score(peer, delta, reason),
       fault: (peer, reason) => this.registry.fault(peer, reason),
       membersChanged: (swarm) => this.pex.membersChanged(swarm),
+      log: parts.logger.forComponent('mycel:swarm'),
     }
     // A process that is killed keeps the table of its last save, not none.
     this.dhtSaveTimer = setInterval(() => void this.saveDht(), DHT_SAVE_INTERVAL_MS)
@@ -543,7 +549,9 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     const { dht, state } = this.parts
     if (dht === undefined) return
     const snapshot = new TextEncoder().encode(JSON.stringify(dht.snapshot()))
-    await state.setValue(DHT_ROUTING_TABLE_KEY, snapshot).catch(() => {})
+    await state.setValue(DHT_ROUTING_TABLE_KEY, snapshot).catch((error) => {
+      this.parts.logger.forComponent('mycel:node').warn(`saving the DHT routing table failed: ${describeError(error)}`)
+    })
   }
 
   private async shutdown(): Promise<void> {

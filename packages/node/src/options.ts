@@ -2,6 +2,7 @@ import type { DhtNode, DhtStats } from '@mycel/dht'
 import type { IngestProgress } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
 import type { ByteStream, Identity, SecureConnection, SecureOptions, Transport } from '@mycel/transport'
+import type { Logger } from '@mycel/wire/log'
 import type { ContentStorage } from './content.js'
 import type { ExistingFiles } from './destination.js'
 import type { AnnounceKeyPolicy } from './discovery/announce-key.js'
@@ -87,6 +88,15 @@ export interface NodeOptions {
    * look can still reach a peer, which then finds the piece corrupt.
    */
   changeCheckInterval?: number
+  /**
+   * Where the node logs, by component (`mycel:peer`, `mycel:swarm`,
+   * `mycel:dht`, `mycel:transport`, `mycel:store`, `mycel:node`): every
+   * connection it drops and every input it refuses, with the reason, at
+   * `debug`; local faults it recovers from at `warn`. Handed to the DHT,
+   * transports and stores the node makes (not to those given in options,
+   * which take their own). Default: silent. See docs/embedding.md, "Logging".
+   */
+  logger?: Logger
   /** Aborts startup; everything opened so far is closed again. */
   signal?: AbortSignal
 }

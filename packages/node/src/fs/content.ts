@@ -12,6 +12,7 @@ import {
   openSeedStore,
   prepareDownloadFolder,
 } from '@mycel/store/fs'
+import type { Logger } from '@mycel/wire/log'
 import type { ContentStorage, ContentStore, FileStamp, PathKind } from '../content.js'
 
 /**
@@ -26,6 +27,8 @@ const pieceFileSystem: FileSystem = { ...nodeFileSystem, read: blockingFileSyste
 export interface FileSystemContentOptions {
   /** Open files of all shares together (default 256). */
   maxOpenFiles?: number
+  /** Where the stores log (`mycel:store`): refused paths, recovered I/O errors. */
+  logger?: Logger
   /**
    * Write downloaded pieces of 1 MiB and more with direct I/O (`O_DIRECT`),
    * past the kernel's page cache, where the system allows it (Linux).
@@ -50,7 +53,10 @@ export interface FileSystemContentOptions {
  * ```
  */
 export function fileSystemContent(options: FileSystemContentOptions = {}): ContentStorage {
-  const files = new FileHandlePool({ maxOpen: options.maxOpenFiles ?? 256 })
+  const files = new FileHandlePool({
+    maxOpen: options.maxOpenFiles ?? 256,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  })
   const directWrites = options.directWrites ?? true
   const storeOptions = { pool: files, fileSystem: pieceFileSystem }
   return {

@@ -11,6 +11,7 @@ import {
   type RejectMessage,
   WireError,
 } from '@mycel/wire'
+import type { ComponentLogger } from '@mycel/wire/log'
 import { NodeError } from '../errors.js'
 import type { PeerLink } from '../swarm/peer.js'
 import type { ProtocolHandler, ProtocolRegistry } from './protocols.js'
@@ -95,12 +96,21 @@ export class PeerConnection implements PeerLink {
   private closing: Promise<void> | undefined
   private readonly shares = new Map<string, SharePeer>()
   private protocols: Map<string, ProtocolHandler> = new Map()
+  private readonly log: ComponentLogger | undefined
 
   constructor(
     private readonly connection: SecureConnection,
     private readonly handler: PeerConnectionHandler,
-    options: { outbound: boolean; address?: string; hello: HelloMessage; protocols: ProtocolRegistry },
+    options: {
+      outbound: boolean
+      address?: string
+      hello: HelloMessage
+      protocols: ProtocolRegistry
+      /** Where ignored messages are logged (`mycel:peer`); closes are logged by the connection's owner. */
+      log?: ComponentLogger
+    },
   ) {
+    this.log = options.log
     this.peerId = connection.remotePeerId
     this.peerIdText = peerIdToString(this.peerId)
     this.outbound = options.outbound
@@ -313,6 +323,10 @@ export class PeerConnection implements PeerLink {
     const handler = this.protocols.get(protocol)
     if (handler === undefined) {
       this.ignoredExtensions++ // a protocol we do not speak (or one the peer did not list): not fatal
+      if (this.log?.enabled('debug')) {
+        const why = this.registry.names.includes(protocol) ? 'it did not list it in its hello' : 'we do not speak it'
+        this.log.debug(`ignored a ${JSON.stringify(protocol)} message of ${this.peerIdText}: ${why}`)
+      }
       return
     }
     try {

@@ -1,3 +1,4 @@
+import { type ComponentLogger, describeError } from '@mycel/wire/log'
 import { NodeError } from '../errors.js'
 import type { AddressBook, AddressRank } from './address-book.js'
 import type { PeerConnection } from './connection.js'
@@ -28,6 +29,8 @@ export interface DialQueueOptions<T> {
   wants(target: T): boolean
   /** Asks a connected peer to join a target (a swarm invites it into its share). */
   invite(target: T, peer: PeerConnection): void
+  /** Where failed dials (with their backoff) and dropped addresses are logged (`mycel:peer`). */
+  readonly log?: ComponentLogger
   /** Defaults: {@link MAX_DIALS}, {@link DIAL_STALL_MS}, {@link MAX_OPEN_DIALS}, {@link DIAL_TIMEOUT_MS}, {@link MAX_QUEUED_PER_SHARE}. */
   readonly maxDials?: number
   readonly stallMs?: number
@@ -134,6 +137,8 @@ export class DialQueue<T> {
         if (direct) queue.set(address, true)
       } else if (queue.size < this.maxQueued) {
         queue.set(address, direct)
+      } else if (this.options.log?.enabled('debug')) {
+        this.options.log.debug(`dropped ${address}: ${this.maxQueued} addresses wait to be dialled for that share`)
       }
     }
     this.pump()
@@ -303,24 +308,39 @@ export class DialQueue<T> {
   private failed(address: string, targets: Set<T>, error: unknown): void {
     if (this.closed) return
     const code = error instanceof NodeError ? error.code : undefined
+    const log = (after: string) => {
+      if (this.options.log?.enabled('debug'))
+        this.options.log.debug(`dial ${address} failed: ${describeError(error)}; ${after}`)
+    }
     switch (code) {
       case 'PEER_DUPLICATE': {
         // Connected already, by the peer's own dial: the shares join over that connection.
         const kept = this.options.connectionAt(address)
         if (kept !== undefined)
           for (const target of targets) if (this.options.wants(target)) this.options.invite(target, kept)
+        log('its shares go over the connection it made')
         return
       }
       case 'PEER_SELF':
-      case 'PEER_BANNED':
-        this.options.book.failed(address, true)
+      case 'PEER_BANNED': {
+        const wait = this.options.book.failed(address, true)
+        log(`not dialled again for ${backoff(wait)}`)
         return
+      }
       case 'PEER_LIMIT':
       case 'CLOSED':
       case 'ABORTED':
-        return // not the address's fault
-      default:
-        this.options.book.failed(address)
+        log("not the address's fault: no backoff")
+        return
+      default: {
+        const wait = this.options.book.failed(address)
+        log(`not dialled again for ${backoff(wait)}`)
+      }
     }
   }
+}
+
+/** A backoff in words: `1 min`, `64 min`. */
+function backoff(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`
 }

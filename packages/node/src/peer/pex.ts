@@ -1,4 +1,5 @@
 import { decodePexBody, encodePexBody, MESSAGE_LIMITS, PEX_PROTOCOL, toHex } from '@mycel/wire'
+import type { ComponentLogger } from '@mycel/wire/log'
 import type { PeerLink, SwarmPeer } from '../swarm/peer.js'
 import type { Swarm } from '../swarm/swarm.js'
 import { Allowance, PEX_BUDGET } from './budgets.js'
@@ -17,6 +18,8 @@ export interface PeerExchangeHooks {
   swarms(): Iterable<Swarm>
   /** Addresses a member of `swarm` told us about: peers to dial. */
   found(swarm: Swarm, addresses: readonly string[]): void
+  /** Where ignored messages are logged (`mycel:peer`); a malformed one closes its connection, logged there. */
+  readonly log?: ComponentLogger
 }
 
 /**
@@ -102,9 +105,24 @@ export class PeerExchange implements ConnectionProtocol {
     const { infohash, added } = decodePexBody(body) // a malformed body closes the connection
     const infohashHex = toHex(infohash)
     const swarm = this.hooks.swarmOf(infohashHex)
-    if (swarm === undefined || !swarm.peers.some((member) => member.link === link)) return
-    if (!this.allowance(link, infohashHex).take(1, Date.now())) return
+    if (swarm === undefined || !swarm.peers.some((member) => member.link === link)) {
+      this.ignored(link, infohashHex, 'it is not a member of that share here')
+      return
+    }
+    if (!this.allowance(link, infohashHex).take(1, Date.now())) {
+      this.ignored(
+        link,
+        infohashHex,
+        `over its budget of ${PEX_BUDGET.burst}, then one per ${PEX_BUDGET.intervalMs / 1000} s`,
+      )
+      return
+    }
     if (added.length > 0) this.hooks.found(swarm, added)
+  }
+
+  private ignored(link: PeerLink, infohashHex: string, why: string): void {
+    if (this.hooks.log?.enabled('debug'))
+      this.hooks.log.debug(`ignored a pex message of ${link.key} for ${infohashHex}: ${why}`)
   }
 
   private allowance(link: PeerLink, infohashHex: string): Allowance {

@@ -8,6 +8,7 @@ import {
   transportFor,
 } from '@mycel/transport'
 import type { HelloMessage } from '@mycel/wire'
+import { type ComponentLogger, componentLogger, type Logger } from '@mycel/wire/log'
 import { NodeError } from '../errors.js'
 import type { ConnectionRefusal, RefusalReason } from '../events.js'
 import type { SecureUpgrade } from '../options.js'
@@ -45,6 +46,8 @@ export interface PoolOptions {
   protocols: ProtocolRegistry
   /** Handlers of every ready connection's messages. */
   handler: Omit<PeerConnectionHandler, 'onReady'> & { onReady(peer: PeerConnection): void }
+  /** Where refusals are logged (`mycel:peer`), and handshake failures (`mycel:transport`). Default: silent. */
+  logger?: Logger
 }
 
 /** How often idle connections are looked for, at most (and at least every quarter of the idle timeout). */
@@ -72,11 +75,22 @@ export class ConnectionPool {
   private readonly admission: Admission
   private readonly idleTimer: ReturnType<typeof setInterval> | undefined
   private readonly ownId: string
+  private readonly log: ComponentLogger
   private closed = false
 
   constructor(private readonly options: PoolOptions) {
     this.ownId = options.identity.toString()
-    this.admission = new Admission(options.admission, (refusal) => options.onRefused(refusal))
+    this.log = componentLogger(options.logger, 'mycel:peer')
+    this.admission = new Admission(options.admission, (refusal) => {
+      if (this.log.enabled('debug')) {
+        const { address, reason, message } = refusal
+        this.log.debug(`refused an inbound connection from ${address ?? 'an unknown address'}: ${message}`, {
+          address,
+          reason,
+        })
+      }
+      options.onRefused(refusal)
+    })
     if (options.idleTimeoutMs > 0) {
       const every = Math.max(50, Math.min(IDLE_SWEEP_MS, options.idleTimeoutMs / 4))
       this.idleTimer = setInterval(() => this.closeIdle(), every)
@@ -210,6 +224,7 @@ export class ConnectionPool {
         handshakeTimeout: outbound ? this.options.handshakeTimeoutMs : this.options.inboundHandshakeTimeoutMs,
         // Handlers copy what they keep (a block into its piece, a parked bitfield).
         transientMessages: true,
+        logger: this.options.logger,
         ...(handshakeSignal ? { signal: handshakeSignal } : {}),
       })
     } catch (error) {
@@ -228,7 +243,9 @@ export class ConnectionPool {
         if (ticket !== undefined) {
           this.admission.release(ticket)
           if (refusal.code === 'PEER_BANNED') this.admission.refuse(ticket.address, 'banned', refusal.message)
-          if (refusal.code === 'PEER_LIMIT') this.admission.refuse(ticket.address, 'connections', refusal.message)
+          else if (refusal.code === 'PEER_LIMIT') this.admission.refuse(ticket.address, 'connections', refusal.message)
+          // (a refused dial is logged by whoever dialled)
+          else this.log.debug(`dropped the inbound connection of ${remote} at ${ticket.address}: ${refusal.message}`)
         }
         void connection.close(refusal)
         throw refusal
@@ -323,6 +340,7 @@ export class ConnectionPool {
         outbound,
         hello: { ...this.options.hello(), capabilities: this.options.protocols.names },
         protocols: this.options.protocols,
+        log: this.log,
         ...(address !== undefined ? { address } : {}),
       },
     )

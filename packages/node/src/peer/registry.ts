@@ -1,5 +1,6 @@
 import type { StateStore } from '@mycel/store'
 import { toHex } from '@mycel/wire'
+import { type ComponentLogger, componentLogger, describeError, type Logger } from '@mycel/wire/log'
 import { NodeError } from '../errors.js'
 import type { ConnectionRefusal, NodeEvents, PeerInfo } from '../events.js'
 import type { BlockRequest, MetadataRequest, PeerLink, SwarmPeer } from '../swarm/peer.js'
@@ -25,6 +26,8 @@ interface RegistryOptions {
   maxPeersPerShare: number
   swarmOf(infohashHex: string): Swarm | undefined
   swarms(): Swarm[]
+  /** Where closes, bans and penalties are logged (`mycel:peer`), and refused requests (`mycel:swarm`). */
+  logger?: Logger
 }
 
 /**
@@ -49,6 +52,9 @@ export class PeerRegistry {
   /** Ready connections per peer id: events are about peers, not about duplicate connections. */
   private readonly connectionsOf = new Map<string, number>()
   private readonly flushTimer: ReturnType<typeof setInterval>
+  private readonly log: ComponentLogger
+  /** The uploaders' logger: what they refuse concerns a share's swarm. */
+  private readonly swarmLog: ComponentLogger
   private closed = false
 
   constructor(
@@ -56,6 +62,8 @@ export class PeerRegistry {
     private readonly state: StateStore,
     private readonly options: RegistryOptions,
   ) {
+    this.log = componentLogger(options.logger, 'mycel:peer')
+    this.swarmLog = componentLogger(options.logger, 'mycel:swarm')
     this.flushTimer = setInterval(() => void this.flushScores(), SCORE_FLUSH_MS)
     this.flushTimer.unref?.()
   }
@@ -71,16 +79,26 @@ export class PeerRegistry {
       canConnect: () => !pool.full,
       wants: (swarm) => this.wantsPeers(swarm),
       invite: (swarm, peer) => this.invite(swarm, peer),
+      log: this.log,
     })
   }
 
   // handlers of the pool's connections
 
   onReady(peer: PeerConnection): void {
+    if (this.log.enabled('debug')) {
+      const way = peer.outbound ? 'outbound' : 'inbound'
+      const agent = JSON.stringify(peer.hello?.agent ?? '')
+      this.log.debug(
+        `${way} connection of ${peer.peerIdText} at ${peer.address ?? 'an unknown address'} ready (${agent})`,
+      )
+    }
     const budget = new PeerBudget()
     this.budgets.set(peer, budget)
     // A read that fails (a seeded file was moved) is answered NOT_AVAILABLE; the peer is not at fault.
-    this.uploaders.set(peer, new Uploader(peer, () => {}, budget))
+    const onReadError = (error: unknown) =>
+      this.swarmLog.debug(`a read for ${peer.peerIdText} failed, answered NOT_AVAILABLE: ${describeError(error)}`)
+    this.uploaders.set(peer, new Uploader(peer, onReadError, budget, this.swarmLog))
     const count = this.connectionsOf.get(peer.peerIdText) ?? 0
     this.connectionsOf.set(peer.peerIdText, count + 1)
     if (count === 0) this.events.emit('peer-connected', this.info(peer))
@@ -104,7 +122,15 @@ export class PeerRegistry {
       case 'bitfield': {
         // A share with enough peers ignores a newcomer's bitfield (it costs nothing, so it costs no budget:
         // the newcomer asks again now and then, and must not be cut off for it).
-        if (!swarm.isMember(sharePeer) && swarm.memberCount >= this.options.maxPeersPerShare) return
+        if (!swarm.isMember(sharePeer) && swarm.memberCount >= this.options.maxPeersPerShare) {
+          if (this.log.enabled('debug')) {
+            const limit = this.options.maxPeersPerShare
+            this.log.debug(
+              `ignored the bitfield of ${peer.peerIdText} for ${infohashHex}: ${limit} peers in it already`,
+            )
+          }
+          return
+        }
         const budget = this.budgets.get(peer)
         if (budget !== undefined && !budget.bitfield(infohashHex)) {
           void peer.close(NodeError.protocol(`${peer.peerIdText} sent bitfields for one share too often`))
@@ -138,6 +164,15 @@ export class PeerRegistry {
   }
 
   onClose(peer: PeerConnection, error: Error | undefined): void {
+    if (this.log.enabled('debug')) {
+      const way = peer.outbound ? 'outbound' : 'inbound'
+      const why = error === undefined ? 'closed cleanly' : `closed: ${describeError(error)}`
+      this.log.debug(`${way} connection of ${peer.peerIdText} at ${peer.address ?? 'an unknown address'} ${why}`, {
+        peer: peer.peerIdText,
+        address: peer.address,
+        code: (error as { code?: unknown } | undefined)?.code,
+      })
+    }
     this.uploaders.get(peer)?.close()
     this.uploaders.delete(peer)
     this.budgets.delete(peer)
@@ -227,7 +262,10 @@ export class PeerRegistry {
     if (this.isBanned(key)) return
     const until = Date.now() + BAN_MS
     this.bans.set(key, until)
-    void this.state.banPeer(peer.keyBytes, until).catch(() => {})
+    this.log.info(`banned ${key} for ${BAN_MS / 60_000} minutes: it ${reason}`, { peer: key, address: peer.address })
+    void this.state.banPeer(peer.keyBytes, until).catch((error) => {
+      this.log.warn(`saving the ban of ${key} failed (it holds until the node stops): ${describeError(error)}`)
+    })
     this.score(peer, -10)
     const connection = this.current(peer)
     void connection?.close(new NodeError('PEER_BANNED', `${key} ${reason}`))
@@ -248,6 +286,7 @@ export class PeerRegistry {
     if (connection !== undefined) connection.score += delta
     if (connection !== peer) peer.score += delta
     if (delta < 0 && reason !== undefined) {
+      if (this.log.enabled('debug')) this.log.debug(`penalised ${key} by ${-delta}: it ${reason}`, { peer: key })
       this.events.emit('peer-penalised', {
         peerId: key,
         address: connection?.address ?? peer.address,
@@ -284,7 +323,10 @@ export class PeerRegistry {
 
   /** A peer's stored score plus what is not yet written. */
   async scoreOf(key: string, keyBytes: Uint8Array): Promise<number> {
-    const record = await this.state.getPeer(keyBytes).catch(() => undefined)
+    const record = await this.state.getPeer(keyBytes).catch((error) => {
+      this.log.warn(`reading the score of ${key} failed, taken as 0: ${describeError(error)}`)
+      return undefined
+    })
     return (record?.score ?? 0) + (this.scoreDeltas.get(key)?.delta ?? 0)
   }
 
@@ -301,8 +343,11 @@ export class PeerRegistry {
   async flushScores(): Promise<void> {
     const deltas = [...this.scoreDeltas.values()]
     this.scoreDeltas.clear()
+    let failed = 0
     for (const { keyBytes, delta } of deltas) {
-      await this.state.adjustPeerScore(keyBytes, delta).catch(() => {})
+      await this.state.adjustPeerScore(keyBytes, delta).catch((error) => {
+        if (failed++ === 0) this.log.warn(`saving peer scores failed, changes dropped: ${describeError(error)}`)
+      })
     }
   }
 

@@ -6,6 +6,7 @@ import {
   verifyBlocks,
   verifyPiece,
 } from '@mycel/pieces'
+import { type ComponentLogger, silentLogger } from '@mycel/wire/log'
 import type { BlockAnswer, PeerLink, SwarmPeer } from './peer.js'
 import { PieceDownload, type PieceRange, REQUEST_BYTES } from './piece-download.js'
 
@@ -27,6 +28,8 @@ export interface DownloaderHooks {
   onComplete(): void
   /** Waits for the download rate limit, if any, before `bytes` are requested. */
   takeTokens(bytes: number): Promise<void> | undefined
+  /** Where what peers get wrong is logged, with why (`mycel:swarm`). Default: silent. */
+  readonly log?: ComponentLogger
 }
 
 /** Piece buffers kept for reuse, in bytes at most. */
@@ -86,6 +89,7 @@ export class Downloader {
   private stopped = false
   private readonly depthTimer: ReturnType<typeof setInterval>
   private lastDepthUpdate = Date.now()
+  private readonly log: ComponentLogger
 
   /**
    * @param have - pieces held (verified)
@@ -104,6 +108,7 @@ export class Downloader {
       for (let piece = 0; piece < manifest.pieceCount; piece++) if (!wanted.get(piece)) done.set(piece)
     }
     this.picker = new PiecePicker<SwarmPeer>(manifest.pieceCount, { have: done })
+    this.log = hooks.log ?? silentLogger.forComponent('mycel:swarm')
     this.depthTimer = setInterval(() => this.updateDepths(), DEPTH_INTERVAL_MS)
     this.depthTimer.unref?.()
   }
@@ -272,6 +277,9 @@ export class Downloader {
     const range = download.ranges[index] as PieceRange
     range.requesters--
     if (answer.type === 'reject') {
+      if (this.log.enabled('debug')) {
+        this.log.debug(`${peer.link.key} rejected our request of piece ${download.piece} (${answer.code})`)
+      }
       // The peer does not have it after all (or is busy): let others fetch it.
       state.depth = Math.max(MIN_DEPTH, state.depth - 1)
       state.assigned.delete(download)
@@ -281,6 +289,9 @@ export class Downloader {
       return
     }
     if (answer.bytes.length !== range.length) {
+      this.log.debug(
+        `${peer.link.key} answered a request of ${range.length} bytes of piece ${download.piece} with ${answer.bytes.length}`,
+      )
       this.hooks.onPeerFault(peer, 'protocol')
       return
     }
@@ -292,6 +303,9 @@ export class Downloader {
       proven &&
       !verifyBlocks(this.manifest, download.piece, range.offset, answer.bytes, answer.proof ?? new Uint8Array(0))
     ) {
+      this.log.debug(
+        `bytes ${range.offset}-${range.offset + range.length - 1} of piece ${download.piece} from ${peer.link.key} do not match their Merkle proof`,
+      )
       this.hooks.onCorrupt(download.piece, [peer.link])
       return
     }
@@ -309,8 +323,12 @@ export class Downloader {
     state.requests.delete(id)
     ;(request.download.ranges[request.range] as PieceRange).requesters--
     state.depth = MIN_DEPTH
-    if (++state.timeouts >= MAX_TIMEOUTS_IN_A_ROW) this.hooks.onPeerFault(peer, 'timeout')
-    else this.scheduleFill()
+    if (++state.timeouts >= MAX_TIMEOUTS_IN_A_ROW) {
+      this.log.debug(
+        `${peer.link.key} let ${state.timeouts} requests in a row go unanswered for ${REQUEST_TIMEOUT_MS / 1000} s`,
+      )
+      this.hooks.onPeerFault(peer, 'timeout')
+    } else this.scheduleFill()
   }
 
   private completePiece(download: PieceDownload): void {
@@ -319,6 +337,10 @@ export class Downloader {
     const contributors = [...download.contributors]
     this.retire(download)
     if (!verifyPiece(this.manifest, piece, bytes)) {
+      if (this.log.enabled('debug')) {
+        const from = contributors.map((link) => link.key).join(', ')
+        this.log.debug(`piece ${piece} failed verification (sent by ${from}): dropped, fetched again`)
+      }
       for (const peer of this.picker.markFailed(piece)) this.cancelPiece(peer, piece)
       this.release(download.takeBuffer())
       this.hooks.onCorrupt(piece, contributors)

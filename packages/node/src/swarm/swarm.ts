@@ -1,6 +1,7 @@
 import { Bitfield, encodeMetadata, type Manifest, PiecesError, PieceTree } from '@mycel/pieces'
 import type { PieceStore, StateStore } from '@mycel/store'
 import { toHex } from '@mycel/wire'
+import type { ComponentLogger } from '@mycel/wire/log'
 import { NodeError } from '../errors.js'
 import { type TokenBucket, takeFromAll } from '../rate-limit.js'
 import { RateMeter } from '../rate-meter.js'
@@ -30,6 +31,8 @@ export interface SwarmEnvironment {
   fault(peer: PeerLink, reason: string): void
   /** Peers joined or left the share (peer exchange tells the others). */
   membersChanged(swarm: Swarm): void
+  /** Where corrupt pieces, faults and bad metadata are logged, with why (`mycel:swarm`). */
+  readonly log?: ComponentLogger
 }
 
 /** Changes a swarm reports to its owner (the Download or Share handle). @internal */
@@ -214,6 +217,7 @@ export class Swarm implements ServedShare, ShareHandler {
       return
     }
     this.fetcher = new MetadataFetcher(this.infohash, {
+      log: this.environment.log,
       onManifest: (manifest, metadata) => void this.onMetadata(manifest, metadata),
       onBadMetadata: (peer, error) => this.environment.ban(peer.link, `sent bad metadata: ${error.code}`),
     })
@@ -555,6 +559,7 @@ export class Swarm implements ServedShare, ShareHandler {
         onStoreError: (error) => this.fail(error),
         onComplete: () => this.onDownloaderComplete(),
         takeTokens: (bytes) => takeFromAll([this.environment.downloadLimit, this.downloadLimit], bytes),
+        log: this.environment.log,
       },
       this.selection.pieces,
     )

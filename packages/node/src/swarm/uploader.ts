@@ -1,5 +1,6 @@
 import { isProofRange, type Manifest } from '@mycel/pieces'
 import { MESSAGE_LIMITS } from '@mycel/wire'
+import { type ComponentLogger, silentLogger } from '@mycel/wire/log'
 import { NodeError, type RejectCode } from '../errors.js'
 import { MAX_QUEUED_METADATA_REQUESTS, PeerBudget } from '../peer/budgets.js'
 import type { BlockRequest, MetadataRequest, PeerLink, SwarmPeer } from './peer.js'
@@ -87,6 +88,7 @@ export class Uploader {
     private readonly link: PeerLink,
     private readonly onReadError: (error: unknown) => void,
     private readonly budget: PeerBudget = new PeerBudget(),
+    private readonly log: ComponentLogger = silentLogger.forComponent('mycel:swarm'),
   ) {}
 
   /**
@@ -136,7 +138,17 @@ export class Uploader {
     peer.reject(id, code)
     if (code === 'BAD_REQUEST') {
       void this.link.close(NodeError.protocol(`${this.link.key} sent a request that does not fit the share`))
-    } else if (++this.refusedInARow > MAX_REFUSALS_IN_A_ROW) {
+      return
+    }
+    this.refusedInARow++
+    // The first of a run says why; the run's end, if it comes to that, is the connection's close.
+    if (this.refusedInARow === 1 && this.log.enabled('debug')) {
+      const why = code === 'BUSY' ? 'over its budget' : 'for what we do not have (or do not serve it)'
+      this.log.debug(
+        `refusing requests of ${this.link.key} ${why}, ${code} (request ${id}); the next in a row unlogged`,
+      )
+    }
+    if (this.refusedInARow > MAX_REFUSALS_IN_A_ROW) {
       const what = code === 'BUSY' ? 'requests over its budget' : 'requesting what we do not have'
       void this.link.close(NodeError.protocol(`${this.link.key} kept ${what}`))
     }
