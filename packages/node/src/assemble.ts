@@ -1,4 +1,4 @@
-import type { DhtNode } from '@mycel/dht'
+import { type Clock, type DhtNode, systemClock } from '@mycel/dht'
 import type { StateStore } from '@mycel/store'
 import { type Identity, secure as noiseSecure, type Transport } from '@mycel/transport'
 import { type HelloMessage, MycelError, PROTOCOL_VERSION } from '@mycel/wire'
@@ -39,6 +39,8 @@ export interface NodeAssembly {
   listen: readonly string[]
   /** Where the node's parts log; silent when undefined. */
   logger: Logger | undefined
+  /** Time of the node's scheduled work; the system clock when undefined. */
+  clock: Clock | undefined
   signal: AbortSignal | undefined
 }
 
@@ -60,6 +62,7 @@ export async function assembleNode<N extends MycelNode>(
   const secure = assembly.secure ?? noiseSecure
   const parts: NodeParts = {
     logger,
+    clock: assembly.clock ?? systemClock,
     identity,
     state: assembly.state,
     ownsState: assembly.ownsState,

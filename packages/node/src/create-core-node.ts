@@ -1,4 +1,4 @@
-import type { DhtNode } from '@mycel/dht'
+import type { Clock, DhtNode } from '@mycel/dht'
 import type { StateStore } from '@mycel/store'
 import type { Identity, Transport } from '@mycel/transport'
 import type { Logger } from '@mycel/wire/log'
@@ -46,6 +46,13 @@ export interface CoreNodeOptions {
   changeCheckInterval?: number
   /** Where the node's parts log (`mycel:peer`, `mycel:swarm`, `mycel:discovery`, ...); silent by default. */
   logger?: Logger
+  /**
+   * Time and timers of the node's scheduled work (announces, lookups and
+   * their retries, peer exchange, saves); default the system clock. A
+   * `ManualClock` of `@mycel/dht/testing` makes 15-minute intervals take no
+   * time in a test. Connection timeouts always run on real time.
+   */
+  clock?: Clock
   /** Aborts startup; everything started so far is closed again. */
   signal?: AbortSignal
 }
@@ -94,6 +101,7 @@ export async function createCoreNode(options: CoreNodeOptions): Promise<MycelNod
       changeCheckInterval: options.changeCheckInterval,
       listen: options.listen ?? [],
       logger: options.logger,
+      clock: options.clock,
       signal: options.signal,
     },
     (parts) => new MycelNode(parts),

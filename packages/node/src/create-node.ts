@@ -80,6 +80,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       changeCheckInterval: options.changeCheckInterval,
       listen: options.listen ?? ['tcp://0.0.0.0:0'],
       logger,
+      clock: options.clock,
       signal,
     }
     opened.length = 0 // the node owns them now (and closes them if it fails to start)
@@ -113,5 +114,6 @@ async function openDht(
     bootstrap: options.bootstrap ?? [],
     ...(routingTable ? { routingTable } : {}),
     logger,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   })
 }

@@ -4,6 +4,7 @@ import type { SearchHit, ShareFilter, StateStore } from '@mycel/store'
 import type { Identity } from '@mycel/transport'
 import { fromHex, toHex } from '@mycel/wire'
 import { describeError, type Logger } from '@mycel/wire/log'
+import { type Clock, every } from './clock.js'
 import type { ContentStorage } from './content.js'
 import { baselineStamps } from './content-watch.js'
 import * as destination from './destination.js'
@@ -74,6 +75,13 @@ export interface NodeParts {
   announceKey: AnnounceKeyPolicy
   /** Where the node's parts log (`mycel:peer`, `mycel:swarm`, `mycel:store`, `mycel:node`). */
   logger: Logger
+  /**
+   * Time and timers of the node's scheduled work: discovery (announces,
+   * lookups, retries), peer exchange, and the saves of totals, scores and
+   * the DHT table. Connection timeouts (hello, requests, idle, handshakes)
+   * run on real time: they are about real peers.
+   */
+  clock: Clock
 }
 
 /**
@@ -113,8 +121,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   /** The optional protocols this node speaks on its connections (peer exchange, gossip, and any an app adds). */
   private readonly protocols = new ProtocolRegistry()
   private readonly pex: PeerExchange
-  private readonly dhtSaveTimer: ReturnType<typeof setInterval>
-  private readonly totalsSaveTimer: ReturnType<typeof setInterval>
+  private readonly stopDhtSaves: () => void
+  private readonly stopTotalsSaves: () => void
   private closing: Promise<void> | undefined
 
   /** @internal */
@@ -130,8 +138,10 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       swarmOf,
       swarms,
       logger: parts.logger,
+      clock: parts.clock,
     })
     this.pex = new PeerExchange({
+      clock: parts.clock,
       log: parts.logger.forComponent('mycel:peer'),
       swarmOf,
       swarms,
@@ -142,13 +152,17 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     for (const protocol of parts.protocols) this.protocols.register(protocol)
     this.pool = parts.createPool(this.registry, this.protocols)
     this.registry.attach(this.pool)
-    this.discovery = new DiscoveryScheduler<Swarm>([this.directPeers, ...parts.sources], {
-      port: () => this.tcpPort(),
-      wantsPeers: (swarm) => this.wantsPeers(swarm),
-      // Peers the user named are dialled first, even while an earlier failure's backoff runs.
-      found: (swarm, addresses, origin) =>
-        this.registry.connect(addresses, swarm, origin === this.directPeers ? { direct: true } : {}),
-    })
+    this.discovery = new DiscoveryScheduler<Swarm>(
+      [this.directPeers, ...parts.sources],
+      {
+        port: () => this.tcpPort(),
+        wantsPeers: (swarm) => this.wantsPeers(swarm),
+        // Peers the user named are dialled first, even while an earlier failure's backoff runs.
+        found: (swarm, addresses, origin) =>
+          this.registry.connect(addresses, swarm, origin === this.directPeers ? { direct: true } : {}),
+      },
+      { clock: parts.clock },
+    )
     this.environment = {
       state: parts.state,
       uploadLimit: this.uploadLimit,
@@ -167,10 +181,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       log: parts.logger.forComponent('mycel:swarm'),
     }
     // A process that is killed keeps the table of its last save, not none.
-    this.dhtSaveTimer = setInterval(() => void this.saveDht(), DHT_SAVE_INTERVAL_MS)
-    this.dhtSaveTimer.unref?.()
-    this.totalsSaveTimer = setInterval(() => void this.saveTotals(), TOTALS_SAVE_INTERVAL_MS)
-    this.totalsSaveTimer.unref?.()
+    this.stopDhtSaves = every(parts.clock, DHT_SAVE_INTERVAL_MS, () => void this.saveDht())
+    this.stopTotalsSaves = every(parts.clock, TOTALS_SAVE_INTERVAL_MS, () => void this.saveTotals())
     this.control = {
       remove: (infohash, options) => this.stopShare(infohash, options),
       contentPath: (infohash) => this.sessions.get(keyOf(infohash))?.contentPath,
@@ -556,8 +568,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
 
   private async shutdown(): Promise<void> {
     this.pex.close()
-    clearInterval(this.dhtSaveTimer)
-    clearInterval(this.totalsSaveTimer)
+    this.stopDhtSaves()
+    this.stopTotalsSaves()
     await this.discovery.close()
     for (const session of this.sessions.values()) {
       session.swarm.stop()

@@ -1,4 +1,4 @@
-import type { DhtNode, DhtStats } from '@mycel/dht'
+import type { Clock, DhtNode, DhtStats } from '@mycel/dht'
 import type { IngestProgress } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
 import type { ByteStream, Identity, SecureConnection, SecureOptions, Transport } from '@mycel/transport'
@@ -97,6 +97,12 @@ export interface NodeOptions {
    * which take their own). Default: silent. See docs/embedding.md, "Logging".
    */
   logger?: Logger
+  /**
+   * Time and timers of the node's scheduled work (announces, lookups and
+   * their retries, peer exchange, saves) and of the DHT it makes; default
+   * the system clock. Connection timeouts always run on real time.
+   */
+  clock?: Clock
   /** Aborts startup; everything opened so far is closed again. */
   signal?: AbortSignal
 }

@@ -3,6 +3,8 @@
  * one process, on the memory transport with in-memory files. No disk, no
  * socket, no test runner in the helper itself.
  */
+import type { DhtNode } from '@mycel/dht'
+import { ManualClock } from '@mycel/dht/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MycelNode } from '../src/core.js'
 import { createTestnet, memoryContent, type NodeTestnet } from '../src/testing.js'
@@ -91,6 +93,39 @@ describe('createTestnet', () => {
       check()
     })
     expect(leecher.peers()).toHaveLength(1) // not banned: the seeder refused the piece, sent nothing wrong
+  })
+})
+
+describe('createTestnet with its DHT', () => {
+  it('a leecher finds the seeder through the memory DHT alone (no peer given)', async () => {
+    net = await createTestnet(12)
+    const seeder = net.nodes[3] as MycelNode
+    const leecher = net.nodes[9] as MycelNode
+    const bytes = contentBytes(300_000, 21)
+    net.content(seeder).put('/share/song.flac', bytes)
+    const share = await seeder.share('/share/song.flac')
+    expect(await seeder.announce(share.infohash)).toBeGreaterThan(0)
+    await leecher.download(share.magnet).done()
+    expect(sha256(net.content(leecher).get('/downloads/song.flac') as Uint8Array)).toBe(sha256(bytes))
+  })
+
+  it('on a manual clock, a share is announced again at the 15-minute mark without real time passing', async () => {
+    const clock = new ManualClock(Date.now())
+    net = await createTestnet(4, { clock })
+    const seeder = net.nodes[1] as MycelNode
+    net.content(seeder).put('/share/a.bin', contentBytes(50_000, 4))
+    const share = await seeder.share('/share/a.bin')
+    const dht = net.dhtOf(seeder) as DhtNode
+    const announced: number[] = []
+    const announce = dht.announce.bind(dht)
+    dht.announce = (...args: Parameters<DhtNode['announce']>) => {
+      announced.push(clock.now())
+      return announce(...args)
+    }
+    const started = clock.now()
+    await clock.advance(16 * 60_000)
+    expect(announced.some((at) => at - started >= 15 * 60_000)).toBe(true)
+    expect(seeder.getShare(share.infohash)).toBeDefined()
   })
 })
 

@@ -1,5 +1,6 @@
 import { decodePexBody, encodePexBody, MESSAGE_LIMITS, PEX_PROTOCOL, toHex } from '@mycel/wire'
 import type { ComponentLogger } from '@mycel/wire/log'
+import { type Clock, every, systemClock } from '../clock.js'
 import type { PeerLink, SwarmPeer } from '../swarm/peer.js'
 import type { Swarm } from '../swarm/swarm.js'
 import { Allowance, PEX_BUDGET } from './budgets.js'
@@ -20,6 +21,8 @@ export interface PeerExchangeHooks {
   found(swarm: Swarm, addresses: readonly string[]): void
   /** Where ignored messages are logged (`mycel:peer`); a malformed one closes its connection, logged there. */
   readonly log?: ComponentLogger
+  /** Time and timers; default the system clock. */
+  readonly clock?: Clock
 }
 
 /**
@@ -38,15 +41,16 @@ export class PeerExchange implements ConnectionProtocol {
   private readonly told = new WeakMap<SwarmPeer, Set<string>>()
   private readonly budgets = new WeakMap<PeerLink, Map<string, Allowance>>()
   private readonly due = new Set<Swarm>()
-  private dueTimer: ReturnType<typeof setTimeout> | undefined
-  private readonly timer: ReturnType<typeof setInterval>
+  private dueTimer: unknown
+  private readonly stopTimer: () => void
+  private readonly clock: Clock
   private closed = false
 
   constructor(private readonly hooks: PeerExchangeHooks) {
-    this.timer = setInterval(() => {
+    this.clock = hooks.clock ?? systemClock
+    this.stopTimer = every(this.clock, PEX_INTERVAL_MS, () => {
       for (const swarm of hooks.swarms()) this.tell(swarm)
-    }, PEX_INTERVAL_MS)
-    this.timer.unref?.()
+    })
   }
 
   open(channel: ProtocolChannel): ProtocolHandler {
@@ -61,13 +65,14 @@ export class PeerExchange implements ConnectionProtocol {
   membersChanged(swarm: Swarm): void {
     if (this.closed) return
     this.due.add(swarm)
-    this.dueTimer ??= setTimeout(() => {
+    if (this.dueTimer !== undefined) return
+    this.dueTimer = this.clock.setTimeout(() => {
       this.dueTimer = undefined
       const swarms = [...this.due]
       this.due.clear()
       for (const due of swarms) this.tell(due)
     }, PEX_DELAY_MS)
-    this.dueTimer.unref?.()
+    ;(this.dueTimer as { unref?: () => void }).unref?.()
   }
 
   /** Tells each member of a share about other members it has not heard of from us. */
@@ -96,8 +101,8 @@ export class PeerExchange implements ConnectionProtocol {
   /** Stops the timers. */
   close(): void {
     this.closed = true
-    clearInterval(this.timer)
-    clearTimeout(this.dueTimer)
+    this.stopTimer()
+    if (this.dueTimer !== undefined) this.clock.clearTimeout(this.dueTimer)
     this.due.clear()
   }
 
@@ -109,7 +114,7 @@ export class PeerExchange implements ConnectionProtocol {
       this.ignored(link, infohashHex, 'it is not a member of that share here')
       return
     }
-    if (!this.allowance(link, infohashHex).take(1, Date.now())) {
+    if (!this.allowance(link, infohashHex).take(1, this.clock.now())) {
       this.ignored(
         link,
         infohashHex,
@@ -133,7 +138,7 @@ export class PeerExchange implements ConnectionProtocol {
     }
     let allowance = byShare.get(infohashHex)
     if (allowance === undefined) {
-      allowance = new Allowance(PEX_BUDGET.burst, PEX_BUDGET.burst * PEX_BUDGET.intervalMs, Date.now())
+      allowance = new Allowance(PEX_BUDGET.burst, PEX_BUDGET.burst * PEX_BUDGET.intervalMs, this.clock.now())
       byShare.set(infohashHex, allowance)
     }
     return allowance

@@ -1,6 +1,7 @@
 import type { StateStore } from '@mycel/store'
 import { toHex } from '@mycel/wire'
 import { type ComponentLogger, componentLogger, describeError, type Logger } from '@mycel/wire/log'
+import { type Clock, every, systemClock } from '../clock.js'
 import { NodeError } from '../errors.js'
 import type { ConnectionRefusal, NodeEvents, PeerInfo } from '../events.js'
 import type { BlockRequest, MetadataRequest, PeerLink, SwarmPeer } from '../swarm/peer.js'
@@ -28,6 +29,8 @@ interface RegistryOptions {
   swarms(): Swarm[]
   /** Where closes, bans and penalties are logged (`mycel:peer`), and refused requests (`mycel:swarm`). */
   logger?: Logger
+  /** Time and timers of the score flushes; default the system clock. */
+  clock?: Clock
 }
 
 /**
@@ -51,7 +54,7 @@ export class PeerRegistry {
   private readonly scoreDeltas = new Map<string, { keyBytes: Uint8Array; delta: number }>()
   /** Ready connections per peer id: events are about peers, not about duplicate connections. */
   private readonly connectionsOf = new Map<string, number>()
-  private readonly flushTimer: ReturnType<typeof setInterval>
+  private readonly stopFlushes: () => void
   private readonly log: ComponentLogger
   /** The uploaders' logger: what they refuse concerns a share's swarm. */
   private readonly swarmLog: ComponentLogger
@@ -64,8 +67,7 @@ export class PeerRegistry {
   ) {
     this.log = componentLogger(options.logger, 'mycel:peer')
     this.swarmLog = componentLogger(options.logger, 'mycel:swarm')
-    this.flushTimer = setInterval(() => void this.flushScores(), SCORE_FLUSH_MS)
-    this.flushTimer.unref?.()
+    this.stopFlushes = every(options.clock ?? systemClock, SCORE_FLUSH_MS, () => void this.flushScores())
   }
 
   /** Connects the registry to the pool whose connections it handles (and dials through). */
@@ -367,7 +369,7 @@ export class PeerRegistry {
   close(): void {
     this.closed = true
     this.dials?.close()
-    clearInterval(this.flushTimer)
+    this.stopFlushes()
     for (const uploader of this.uploaders.values()) uploader.close()
     this.uploaders.clear()
     this.budgets.clear()
