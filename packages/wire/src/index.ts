@@ -1,7 +1,8 @@
 /**
  * Byte formats of mycel, with no I/O: strict canonical bencode (BitTorrent
  * metadata and the Mainline DHT), the msgpack messages of the peer protocol,
- * and an incremental decoder for length-prefixed frames.
+ * an incremental decoder for length-prefixed frames, and the BitTorrent
+ * tracker protocols (HTTP announce and scrape, BEP 3/7/23/48; UDP, BEP 15).
  *
  * Every decoder validates its input completely and throws only
  * {@link WireError}, whose `code` is stable.
@@ -35,3 +36,4 @@ export {
   writeFramePrefix,
 } from './framing.js'
 export * from './messages/index.js'
+export * from './tracker/index.js'
