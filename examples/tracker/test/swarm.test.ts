@@ -32,6 +32,13 @@ describe('swarms', () => {
     expect(swarm?.completed).toBe(1)
     expect(table.takeCompleted()).toEqual([{ key, delta: 1 }])
     expect(table.takeCompleted()).toEqual([])
+    // a leecher that stops with nothing left finished too; one that stops with bytes left did not
+    join(table, key, peer(3), false)
+    expect(join(table, key, peer(3), true, 0, true)).toMatchObject({ peers: -1, completed: true })
+    join(table, key, peer(4), false)
+    expect(join(table, key, peer(4), false, 0, true)).toMatchObject({ peers: -1, completed: false })
+    expect(swarm?.completed).toBe(2)
+    expect(table.takeCompleted()).toEqual([{ key, delta: 1 }])
   })
 
   it('gives a seeder only leechers, never the requester itself, and the wanted family', () => {
@@ -125,7 +132,7 @@ describe('swarms', () => {
         for (const [key, peers] of model) {
           const swarm = table.get(key)
           expect(swarm?.size ?? 0).toBe(peers.size)
-          for (const [who, { seeder }] of peers) expect(swarm?.has(who)).toBe(true)
+          for (const who of peers.keys()) expect(swarm?.has(who)).toBe(true)
           const modelSeeders = [...peers.values()].filter((v) => v.seeder).length
           expect(swarm?.seeders ?? 0).toBe(modelSeeders)
           total += peers.size

@@ -21,7 +21,7 @@ export interface SwarmAnnounce {
 export interface SwarmChange {
   /** +1 for a peer added, -1 for one removed, 0 otherwise. */
   readonly peers: number
-  /** Whether a known leecher became a seeder: one more completed download. */
+  /** Whether a known leecher became a seeder (or left with nothing left): one more completed download. */
   readonly completed: boolean
   /** Whether the peer was new but not added because a bound was reached. */
   readonly full: boolean
@@ -138,7 +138,11 @@ export class Swarm {
       const lists = this.lists as PeerLists
       lists.remove(peer, slot)
       if (lists.slots.size === 0) this.lists = undefined
-      return { peers: -1, completed: false, full: false }
+      // A leecher that leaves with nothing left to download finished it (clients that stop
+      // right after completing, such as aria2 with --seed-time=0, send no `completed`).
+      const completed = slot >= 0 && announce.seeder
+      if (completed) this.countCompleted()
+      return { peers: -1, completed, full: false }
     }
     if (slot === undefined) {
       if (!room) return { peers: 0, completed: false, full: true }
@@ -156,9 +160,13 @@ export class Swarm {
     lists.remove(peer, slot)
     lists.add(peer, announce.seeder, announce.expiresAt)
     if (!announce.seeder) return NO_CHANGE
+    this.countCompleted()
+    return { peers: 0, completed: true, full: false }
+  }
+
+  private countCompleted(): void {
     this.completed++
     this.unflushedCompleted++
-    return { peers: 0, completed: true, full: false }
   }
 
   /**
