@@ -40,7 +40,7 @@ async function command(args: string[]): Promise<{ code: number; stdout: string; 
 
 async function statsOf(
   tracker: TrackerProcess,
-): Promise<{ seeders: number; peers: number; totals: Record<string, number> }> {
+): Promise<{ seeders: number; peers: number; totals: { announces_http: number; completed: number } }> {
   const { body } = await get(tracker.base, '/stats')
   return JSON.parse(Buffer.from(body).toString())
 }
