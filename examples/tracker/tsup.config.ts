@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/bin.ts'],
+  // src/tracker.ts (createTracker) is built beside the command for the benchmark, which runs it in a
+  // process of its own; the package exports no library entry.
+  entry: ['src/bin.ts', 'src/tracker.ts'],
   format: ['esm'],
   clean: true,
   sourcemap: true,

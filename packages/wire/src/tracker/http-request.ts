@@ -6,7 +6,13 @@
 import { WireError } from '../errors.js'
 import { parseIp } from './ip.js'
 import { PEER_ID_LENGTH, TRACKER_INFOHASH_LENGTH, TRACKER_LIMITS } from './limits.js'
-import { formatTrackerQuery, parseTrackerQuery, type TrackerQueryOptions } from './query.js'
+import {
+  decodeQueryBytes,
+  decodeQueryText,
+  formatTrackerQuery,
+  splitTrackerQuery,
+  type TrackerQueryOptions,
+} from './query.js'
 import type { AnnounceEvent, AnnounceRequest } from './types.js'
 
 /** Length of a full BitTorrent v2 infohash (SHA-256), which trackers see truncated to 20 bytes (BEP 52). */
@@ -27,12 +33,10 @@ function invalid(field: string, expected: string): WireError {
   return new WireError('TRACKER_INVALID_FIELD', `${field} must be ${expected}`)
 }
 
-function text(bytes: Uint8Array): string {
-  return String.fromCharCode(...bytes)
-}
+type RawParameters = Map<string, string[]>
 
-/** The one value of a parameter that may appear once; `undefined` when absent. */
-function single(parameters: Map<string, Uint8Array[]>, name: string): Uint8Array | undefined {
+/** The raw (still escaped) value of a parameter that may appear once; `undefined` when absent. */
+function single(parameters: RawParameters, name: string): string | undefined {
   const values = parameters.get(name)
   if (values === undefined) return undefined
   if (values.length > 1) throw new WireError('TRACKER_MALFORMED', `${name} appears ${values.length} times`)
@@ -40,24 +44,26 @@ function single(parameters: Map<string, Uint8Array[]>, name: string): Uint8Array
 }
 
 /** A decimal integer, clamped to the safe integers. */
-function decimal(bytes: Uint8Array, field: string): number {
-  const digits = text(bytes)
+function decimal(raw: string, field: string): number {
+  const digits = decodeQueryText(raw)
   if (!DECIMAL.test(digits)) throw invalid(field, 'a decimal integer')
   const value = Number(digits)
   return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, value))
 }
 
-function counter(parameters: Map<string, Uint8Array[]>, field: string): number {
-  const bytes = single(parameters, field)
-  if (bytes === undefined) return 0
-  const value = decimal(bytes, field)
+function counter(parameters: RawParameters, field: string): number {
+  const raw = single(parameters, field)
+  if (raw === undefined) return 0
+  const value = decimal(raw, field)
   if (value < 0) throw invalid(field, 'a non-negative integer')
   return value
 }
 
-function boundedBytes(parameters: Map<string, Uint8Array[]>, field: string): Uint8Array | undefined {
-  const bytes = single(parameters, field)
-  if (bytes !== undefined && bytes.length > TRACKER_LIMITS.maxFieldBytes) {
+function boundedBytes(parameters: RawParameters, field: string): Uint8Array | undefined {
+  const raw = single(parameters, field)
+  if (raw === undefined) return undefined
+  const bytes = decodeQueryBytes(raw)
+  if (bytes.length > TRACKER_LIMITS.maxFieldBytes) {
     throw new WireError(
       'TRACKER_TOO_LARGE',
       `${field} of ${bytes.length} bytes is over the limit of ${TRACKER_LIMITS.maxFieldBytes}`,
@@ -104,31 +110,33 @@ function infohashOf(bytes: Uint8Array | undefined, field: string): Uint8Array {
  * ```
  */
 export function parseAnnounceQuery(query: string, options: TrackerQueryOptions = {}): AnnounceRequest {
-  const parameters = parseTrackerQuery(query, options)
-  const infohash = infohashOf(single(parameters, 'info_hash'), 'info_hash')
-  const peerId = single(parameters, 'peer_id')
+  const parameters = splitTrackerQuery(query, options)
+  const infohashRaw = single(parameters, 'info_hash')
+  const infohash = infohashOf(infohashRaw === undefined ? undefined : decodeQueryBytes(infohashRaw), 'info_hash')
+  const peerIdRaw = single(parameters, 'peer_id')
+  const peerId = peerIdRaw === undefined ? undefined : decodeQueryBytes(peerIdRaw)
   if (peerId?.length !== PEER_ID_LENGTH) throw invalid('peer_id', '20 bytes')
-  const portBytes = single(parameters, 'port')
-  if (portBytes === undefined) throw invalid('port', 'present')
-  const port = decimal(portBytes, 'port')
+  const portRaw = single(parameters, 'port')
+  if (portRaw === undefined) throw invalid('port', 'present')
+  const port = decimal(portRaw, 'port')
   if (port < 0 || port > 0xffff) throw invalid('port', 'in 0..65535')
-  const eventBytes = single(parameters, 'event')
-  const eventText = eventBytes === undefined ? '' : text(eventBytes)
+  const eventRaw = single(parameters, 'event')
+  const eventText = eventRaw === undefined ? '' : decodeQueryText(eventRaw)
   if (!EVENTS.has(eventText)) throw invalid('event', 'started, completed, stopped, paused or empty')
   const event = EVENTS.get(eventText)
-  const leftBytes = single(parameters, 'left')
-  const left = leftBytes === undefined ? undefined : decimal(leftBytes, 'left')
-  const numwantBytes = single(parameters, 'numwant')
-  const numwant = numwantBytes === undefined ? undefined : decimal(numwantBytes, 'numwant')
+  const leftRaw = single(parameters, 'left')
+  const left = leftRaw === undefined ? undefined : decimal(leftRaw, 'left')
+  const numwantRaw = single(parameters, 'numwant')
+  const numwant = numwantRaw === undefined ? undefined : decimal(numwantRaw, 'numwant')
   const compact = single(parameters, 'compact')
   const noPeerId = single(parameters, 'no_peer_id')
   const key = boundedBytes(parameters, 'key')
   const trackerId = boundedBytes(parameters, 'trackerid')
   const ipBytes = boundedBytes(parameters, 'ip')
-  const ip = ipBytes === undefined ? undefined : text(ipBytes)
+  const ip = ipBytes === undefined ? undefined : String.fromCharCode(...ipBytes)
   return {
     infohash,
-    peerId: peerId.slice(),
+    peerId,
     port,
     uploaded: counter(parameters, 'uploaded'),
     downloaded: counter(parameters, 'downloaded'),
@@ -137,8 +145,8 @@ export function parseAnnounceQuery(query: string, options: TrackerQueryOptions =
     ...(numwant !== undefined && numwant >= 0 ? { numwant } : {}),
     ...(key !== undefined ? { key: key.slice() } : {}),
     ...(trackerId !== undefined ? { trackerId: trackerId.slice() } : {}),
-    ...(compact !== undefined ? { compact: text(compact) === '1' } : {}),
-    ...(noPeerId !== undefined ? { noPeerId: text(noPeerId) === '1' } : {}),
+    ...(compact !== undefined ? { compact: decodeQueryText(compact) === '1' } : {}),
+    ...(noPeerId !== undefined ? { noPeerId: decodeQueryText(noPeerId) === '1' } : {}),
     ...(ip !== undefined && parseIp(ip) !== undefined ? { ip } : {}),
   }
 }
@@ -217,12 +225,12 @@ export function formatAnnounceQuery(request: AnnounceRequest): string {
  *   `TRACKER_MALFORMED` for a bad escape
  */
 export function parseScrapeQuery(query: string, options: TrackerQueryOptions = {}): Uint8Array[] {
-  const values = parseTrackerQuery(query, options).get('info_hash') ?? []
+  const values = splitTrackerQuery(query, options).get('info_hash') ?? []
   const seen = new Set<string>()
   const infohashes: Uint8Array[] = []
   for (const value of values) {
-    const infohash = infohashOf(value, 'info_hash')
-    const key = text(infohash)
+    const infohash = infohashOf(decodeQueryBytes(value), 'info_hash')
+    const key = String.fromCharCode(...infohash)
     if (seen.has(key)) continue
     seen.add(key)
     infohashes.push(infohash)

@@ -8,7 +8,6 @@ import { WireError } from '../errors.js'
 import { TRACKER_LIMITS } from './limits.js'
 
 const PERCENT = 0x25
-const EQUALS = 0x3d
 
 /** Bytes BEP 3 lets a client leave unescaped: `0-9 a-z A-Z . - _ ~`. */
 const UNRESERVED = new Uint8Array(256)
@@ -79,8 +78,59 @@ function decodeRange(text: string, start: number, end: number): Uint8Array {
   return out.subarray(0, length)
 }
 
-function latin1(bytes: Uint8Array): string {
-  return String.fromCharCode(...bytes)
+/**
+ * Percent-decodes one raw (still escaped) name or value into bytes.
+ * @internal
+ */
+export function decodeQueryBytes(raw: string): Uint8Array {
+  return decodeRange(raw, 0, raw.length)
+}
+
+/**
+ * Percent-decodes one raw name or value into text of one character per
+ * byte; a value without escapes is returned as it is (the common case).
+ * @internal
+ */
+export function decodeQueryText(raw: string): string {
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw.charCodeAt(i)
+    if (code === PERCENT || code > 0xff) return String.fromCharCode(...decodeRange(raw, 0, raw.length))
+  }
+  return raw
+}
+
+/**
+ * Splits a query string into its parameters: names decoded, values still
+ * escaped (decoded by the caller only when it reads them).
+ * @internal
+ */
+export function splitTrackerQuery(query: string, options: TrackerQueryOptions = {}): Map<string, string[]> {
+  const maxLength = options.maxQueryLength ?? TRACKER_LIMITS.maxQueryLength
+  const maxParameters = options.maxParameters ?? TRACKER_LIMITS.maxQueryParameters
+  if (query.length > maxLength) {
+    throw new WireError('TRACKER_TOO_LARGE', `a query of ${query.length} characters is over the limit of ${maxLength}`)
+  }
+  const parameters = new Map<string, string[]>()
+  let count = 0
+  let start = 0
+  while (start <= query.length) {
+    let end = query.indexOf('&', start)
+    if (end < 0) end = query.length
+    if (end > start) {
+      if (++count > maxParameters) {
+        throw new WireError('TRACKER_TOO_LARGE', `more than ${maxParameters} parameters in the query`)
+      }
+      let equals = query.indexOf('=', start)
+      if (equals < 0 || equals > end) equals = end
+      const name = decodeQueryText(query.slice(start, equals))
+      const value = equals < end ? query.slice(equals + 1, end) : ''
+      const values = parameters.get(name)
+      if (values === undefined) parameters.set(name, [value])
+      else values.push(value)
+    }
+    start = end + 1
+  }
+  return parameters
 }
 
 /**
@@ -100,31 +150,8 @@ function latin1(bytes: Uint8Array): string {
  * ```
  */
 export function parseTrackerQuery(query: string, options: TrackerQueryOptions = {}): Map<string, Uint8Array[]> {
-  const maxLength = options.maxQueryLength ?? TRACKER_LIMITS.maxQueryLength
-  const maxParameters = options.maxParameters ?? TRACKER_LIMITS.maxQueryParameters
-  if (query.length > maxLength) {
-    throw new WireError('TRACKER_TOO_LARGE', `a query of ${query.length} characters is over the limit of ${maxLength}`)
-  }
   const parameters = new Map<string, Uint8Array[]>()
-  let count = 0
-  let start = 0
-  while (start <= query.length) {
-    let end = query.indexOf('&', start)
-    if (end < 0) end = query.length
-    if (end > start) {
-      if (++count > maxParameters) {
-        throw new WireError('TRACKER_TOO_LARGE', `more than ${maxParameters} parameters in the query`)
-      }
-      let equals = start
-      while (equals < end && query.charCodeAt(equals) !== EQUALS) equals++
-      const name = latin1(decodeRange(query, start, equals))
-      const value = equals < end ? decodeRange(query, equals + 1, end) : new Uint8Array(0)
-      const values = parameters.get(name)
-      if (values === undefined) parameters.set(name, [value])
-      else values.push(value)
-    }
-    start = end + 1
-  }
+  for (const [name, values] of splitTrackerQuery(query, options)) parameters.set(name, values.map(decodeQueryBytes))
   return parameters
 }
 
