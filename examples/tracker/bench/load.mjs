@@ -77,7 +77,9 @@ function runHttp() {
   if (fill) {
     for (let a = 0; a < A; a++) {
       const own = Array.from({ length: connections }, (_, j) => j).filter((j) => j % A === a)
-      byAddress[a].forEach((i, n) => queues[own[n % own.length]].push(i))
+      byAddress[a].forEach((i, n) => {
+        queues[own[n % own.length]].push(i)
+      })
     }
   }
   const cache = fill ? undefined : new Map()
