@@ -28,6 +28,8 @@ export interface FlusherOptions {
 export class Flusher {
   private timer: ReturnType<typeof setInterval> | undefined
   private running: Promise<void> | undefined
+  /** The round asked for while one was under way. */
+  private queued: Promise<void> | undefined
   private closing: Promise<void> | undefined
   /** Rounds done, failed or not (for tests that wait for one). */
   rounds = 0
@@ -54,21 +56,31 @@ export class Flusher {
   /** Starts the rounds. */
   start(): void {
     if (this.timer !== undefined || this.closing !== undefined) return
-    this.timer = setInterval(() => void this.round(), this.options.intervalMs)
+    this.timer = setInterval(() => {
+      if (this.running === undefined) void this.round()
+    }, this.options.intervalMs)
     this.timer.unref()
   }
 
   /**
-   * Runs one round now, or waits for the one under way.
+   * Runs a round that starts after this call: now, or after the one under
+   * way (which may have read storage before the caller's change).
    *
-   * @returns when the round is over (it never rejects: failures are logged and retried)
+   * @returns when that round is over (it never rejects: failures are logged and retried)
    */
   round(): Promise<void> {
-    this.running ??= this.doRound().finally(() => {
-      this.running = undefined
-      this.rounds++
+    if (this.running === undefined) {
+      this.running = this.doRound().finally(() => {
+        this.running = undefined
+        this.rounds++
+      })
+      return this.running
+    }
+    this.queued ??= this.running.then(() => {
+      this.queued = undefined
+      return this.round()
     })
-    return this.running
+    return this.queued
   }
 
   private async doRound(): Promise<void> {
@@ -115,7 +127,6 @@ export class Flusher {
     this.closing ??= (async () => {
       if (this.timer !== undefined) clearInterval(this.timer)
       this.timer = undefined
-      if (this.running !== undefined) await this.running
       await this.round()
     })()
     return this.closing
