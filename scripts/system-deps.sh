@@ -43,7 +43,8 @@ if [ "${1:-}" = '--check' ]; then
   exit 1
 fi
 
-if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+uid=$(id -u 2>/dev/null || echo unknown)
+if [ "$uid" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   {
     echo "system-deps: the tests need these Debian packages, which are not installed: $missing"
     echo "system-deps: install them as root, then run the tests again:"

@@ -17,6 +17,12 @@ describeStorageCompliance('PostgreSQL', async () => {
 })
 
 describe('PostgreSQL storage', () => {
+  it('without PostgreSQL installed, the tests fail saying what to install (they never skip)', async () => {
+    await expect(startPostgres({ root: '/nonexistent', path: false })).rejects.toThrow(
+      /PostgreSQL is not installed.*apt-get install -y postgresql/,
+    )
+  })
+
   it('refuses a newer schema, and says which server it could not reach (without the password)', async () => {
     const url = await server.database()
     const storage = await openPostgresStorage(url)

@@ -19,9 +19,17 @@ const MISSING =
   'PostgreSQL is not installed: the tracker storage tests run a real PostgreSQL server (initdb, pg_ctl, postgres). ' +
   'On Debian: apt-get install -y postgresql (as root, `npm test` does it through scripts/system-deps.sh).'
 
+/** Where to look for PostgreSQL's programs. */
+export interface PostgresSearch {
+  /** Debian's folder of versions. Default `/usr/lib/postgresql`. */
+  readonly root?: string
+  /** Whether to look in PATH too. Default true. */
+  readonly path?: boolean
+}
+
 /** The folder of initdb and pg_ctl: Debian's /usr/lib/postgresql/<version>/bin (newest), else PATH. */
-async function binaries(): Promise<{ initdb: string; pgCtl: string }> {
-  const root = '/usr/lib/postgresql'
+async function binaries(search: PostgresSearch): Promise<{ initdb: string; pgCtl: string }> {
+  const root = search.root ?? '/usr/lib/postgresql'
   const versions = await readdir(root).catch(() => [] as string[])
   for (const version of versions.sort((a, b) => Number(b) - Number(a))) {
     const bin = join(root, version, 'bin')
@@ -30,6 +38,7 @@ async function binaries(): Promise<{ initdb: string; pgCtl: string }> {
       return { initdb: join(bin, 'initdb'), pgCtl: join(bin, 'pg_ctl') }
     }
   }
+  if (search.path === false) throw new Error(MISSING)
   try {
     await run('initdb', ['--version'])
     await run('pg_ctl', ['--version'])
@@ -78,11 +87,12 @@ export interface TestPostgres {
 /**
  * Starts a private PostgreSQL server.
  *
+ * @param search - where to look for its programs (tests of this helper change it)
  * @returns the server
  * @throws Error saying what to install when PostgreSQL is missing
  */
-export async function startPostgres(): Promise<TestPostgres> {
-  const { initdb, pgCtl } = await binaries()
+export async function startPostgres(search: PostgresSearch = {}): Promise<TestPostgres> {
+  const { initdb, pgCtl } = await binaries(search)
   const user = await serverUser()
   const dir = await mkdtemp(join(tmpdir(), 'mycel-tracker-pg-'))
   if (user !== undefined) await chown(dir, user.uid, user.gid)
