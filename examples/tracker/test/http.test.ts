@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net'
 import { encodeTorrent } from '@mycel/pieces'
 import { ingestFile } from '@mycel/pieces/node'
 import { decodeAnnounceResponse, decodeScrapeResponse, percentEncodeBytes, toHex } from '@mycel/wire'
+import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AccessRequest } from '../src/core/access.js'
 import { keyOf } from '../src/core/registry.js'
@@ -183,6 +184,27 @@ describe('HTTP announce and scrape', () => {
     expect(page.type).toContain('text/html')
     expect(Buffer.from(page.body).toString()).toMatch(/<td>1<\/td>/)
   })
+})
+
+describe('HTTP hostile bytes', () => {
+  it('random and mutated requests get an answer or a closed connection, never a crash', async () => {
+    const { base, port } = await start({ httpLimits: { headTimeoutMs: 200 } })
+    const valid = `GET /announce?info_hash=${percentEncodeBytes(id20())}&peer_id=${percentEncodeBytes(id20())}&port=1 HTTP/1.1\r\n\r\n`
+    const requests = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 600 }),
+      fc
+        .tuple(fc.nat({ max: valid.length - 1 }), fc.uint8Array({ minLength: 1, maxLength: 8 }))
+        .map(([at, bytes]) => Buffer.concat([Buffer.from(valid.slice(0, at)), bytes, Buffer.from(valid.slice(at))])),
+    )
+    await fc.assert(
+      fc.asyncProperty(requests, async (bytes) => {
+        const reply = await rawHttp(port, [bytes, Buffer.from('\r\n\r\n')], { timeoutMs: 3000 })
+        expect(reply.text === '' || /^HTTP\/1\.1 (200|400|404|405|431|505) /.test(reply.text)).toBe(true)
+      }),
+      { numRuns: 60 },
+    )
+    await httpAnnounceOk(base, announceOf(id20()))
+  }, 60_000)
 })
 
 describe('HTTP floods', () => {

@@ -1,5 +1,6 @@
 import { createSocket } from 'node:dgram'
 import { encodeUdpAnnounceRequest, encodeUdpConnectRequest } from '@mycel/wire'
+import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AccessRequest } from '../src/core/access.js'
 import { createTracker, type Tracker } from '../src/tracker.js'
@@ -146,6 +147,34 @@ describe('UDP tracker (BEP 15)', () => {
     expect(await udp.announce(announceOf(id20()))).toMatchObject({ action: 'announce' })
     expect(tracker.stats().totals.malformed).toBe(cases.length + 1)
   })
+
+  it('random and mutated packets get an error packet or nothing, never a crash', async () => {
+    const tracker = await start()
+    const udp = client(tracker)
+    const connectionId = await udp.connect()
+    const valid = encodeUdpAnnounceRequest({
+      ...announceOf(id20()),
+      connectionId,
+      transactionId: 5,
+      key: new Uint8Array(4),
+    })
+    const packets = fc.oneof(
+      fc.uint8Array({ minLength: 16, maxLength: 300 }),
+      fc.tuple(fc.nat({ max: valid.length - 1 }), fc.nat({ max: 255 })).map(([at, byte]) => {
+        const copy = Buffer.from(valid)
+        copy[at] = byte
+        return copy
+      }),
+    )
+    await fc.assert(
+      fc.asyncProperty(packets, async (packet) => {
+        const answer = await udp.request(packet, 500)
+        if (answer !== undefined) expect(['error', 'announce', 'connect', 'scrape']).toContain(answer.action)
+      }),
+      { numRuns: 150 },
+    )
+    expect(await udp.announce(announceOf(id20()))).toMatchObject({ action: 'announce' })
+  }, 60_000)
 
   it('an address over its budget gets an error packet a few times a second, then nothing', async () => {
     const tracker = await start({ rateLimit: { perSecond: 1, burst: 4, refusalsPerSecond: 2 } })
