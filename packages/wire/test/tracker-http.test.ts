@@ -160,7 +160,7 @@ describe('HTTP announce query', () => {
     expect(() => formatScrapeQuery([new Uint8Array(19)])).toThrow(TypeError)
   })
 
-  it('random text gives an announce or a WireError', () => {
+  it('random text gives an announce, a scrape, parameters or a WireError', () => {
     const text = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 300 }),
       httpAnnounce
@@ -172,13 +172,19 @@ describe('HTTP announce query', () => {
         ),
     )
     fc.assert(
-      fc.property(text, (query) =>
+      fc.property(text, (query) => {
+        valueOrWireError(() => {
+          for (const infohash of parseScrapeQuery(query)) expect(infohash).toHaveLength(20)
+        })
+        valueOrWireError(() => {
+          for (const values of parseTrackerQuery(query).values()) expect(values.length).toBeGreaterThan(0)
+        })
         valueOrWireError(() => {
           const request = parseAnnounceQuery(query)
           expect(request.infohash).toHaveLength(20)
           expect(request.peerId).toHaveLength(20)
-        }),
-      ),
+        })
+      }),
       { numRuns: 1000 },
     )
   })
