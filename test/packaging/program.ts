@@ -20,7 +20,11 @@ import { loadOrCreateIdentity, secure } from '@mycel/transport/node'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { createMemoryNetwork, transportCompliance } from '@mycel/transport/testing'
 import { webSocketTransport } from '@mycel/transport/ws'
-import { decodeBencode, decodeMessage, encodeBencode, encodeMessage, type Message } from '@mycel/wire'
+import { decodeBencode, decodeMessage, encodeBencode, encodeMessage, type Message, MycelError } from '@mycel/wire'
+import { assertBytes, integerOption } from '@mycel/wire/assert'
+import { type CryptoProvider, getDefaultCrypto, nobleCrypto } from '@mycel/wire/crypto'
+import { getDefaultHashProvider, type HashProvider } from '@mycel/wire/hash'
+import { abortError, linkSignals } from '@mycel/wire/signal'
 
 type IsAny<T> = 0 extends 1 & T ? true : false
 /** Compiles only when `T` is not `any`. */
@@ -107,6 +111,24 @@ export function wire(message: Message): Message {
   const bytes = encodeBencode({ a: 1 })
   console.log(decodeBencode(bytes))
   return decodeMessage(encodeMessage(message))
+}
+
+/** The shared foundations of `@mycel/wire`: crypto providers, the error base, signals, assertions. */
+export async function foundations(key: Uint8Array, signal: AbortSignal): Promise<void> {
+  assertBytes(key, 'key', 32)
+  const crypto: CryptoProvider = getDefaultCrypto()
+  const hash: HashProvider = getDefaultHashProvider()
+  const sealed = crypto.encrypt(key, new Uint8Array(12), new Uint8Array(0), hash.sha256(key), 0)
+  console.log(nobleCrypto.decrypt(key, new Uint8Array(12), new Uint8Array(0), sealed))
+  const link = linkSignals([signal], { timeoutMs: integerOption(undefined, 'timeoutMs', { fallback: 1000 }) })
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    if (link.signal.aborted) throw abortError(link.signal, NodeError)
+  } catch (error) {
+    if (error instanceof MycelError) console.log(error.code)
+  } finally {
+    link.dispose()
+  }
 }
 
 /** The compliance suites take any runner with this shape. */

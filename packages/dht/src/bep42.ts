@@ -5,7 +5,7 @@
  * bits, and those three bits are the low bits of the id's last byte.
  * @module
  */
-import { randomBytes } from '@noble/hashes/utils.js'
+import { randomBytes } from '@mycel/wire/crypto'
 import { ID_LENGTH } from './id.js'
 import { parseIpv4, parseIpv6 } from './ip.js'
 

@@ -1,3 +1,6 @@
+import { abortError, onAbort } from '@mycel/wire/signal'
+import { DhtError } from './errors.js'
+
 /**
  * The time source of a DHT node: wall-clock milliseconds and timers. Tests
  * and simulations pass a `ManualClock` from `@mycel/dht/testing` so that
@@ -28,4 +31,28 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+}
+
+/**
+ * Waits `ms` on `clock`; rejects with the abort error (`CLOSED` when the node
+ * closes, else `ABORTED`) if `signal` aborts first, leaving no listener or
+ * timer behind.
+ * @internal
+ */
+export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(abortError(signal, DhtError))
+      return
+    }
+    let unlisten = (): void => {}
+    const timer = clock.setTimeout(() => {
+      unlisten()
+      resolve()
+    }, ms)
+    unlisten = onAbort(signal, () => {
+      clock.clearTimeout(timer)
+      reject(abortError(signal, DhtError))
+    })
+  })
 }

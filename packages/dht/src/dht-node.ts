@@ -1,10 +1,9 @@
 import { type BencodeInput, equalBytes } from '@mycel/wire'
-import { sleep } from './abort.js'
+import { assertBytes, assertInteger, assertSignal } from '@mycel/wire/assert'
 import type { PeerAddress } from './address.js'
-import { assertBytes, assertPort, assertSignal } from './assert.js'
 import { isExemptAddress, isSecureNodeId } from './bep42.js'
 import { resolveBootstrap } from './bootstrap.js'
-import type { Clock } from './clock.js'
+import { type Clock, sleep } from './clock.js'
 import type { IpFamily, NodeContact } from './compact.js'
 import { DhtError } from './errors.js'
 import { ExternalAddressVotes } from './external-address.js'
@@ -301,7 +300,7 @@ export class DhtNode {
    * ```
    */
   lookup(key: Uint8Array, options: OperationOptions = {}): AsyncGenerator<PeerAddress, void, undefined> {
-    assertBytes(key, ID_LENGTH, 'key')
+    assertBytes(key, 'key', ID_LENGTH)
     assertSignal(options.signal)
     return this.scope.iterate(options.signal, (signal) => lookupPeers(this.operationContext, key, signal))
   }
@@ -325,7 +324,7 @@ export class DhtNode {
    * ```
    */
   query(target: Uint8Array, options: QueryOptions = {}): AsyncGenerator<LookupEvent, void, undefined> {
-    assertBytes(target, ID_LENGTH, 'target')
+    assertBytes(target, 'target', ID_LENGTH)
     assertSignal(options.signal)
     const method = options.method ?? 'find_node'
     const args = method === 'get_peers' ? { info_hash: target } : { target }
@@ -370,8 +369,8 @@ export class DhtNode {
    * ```
    */
   async announce(key: Uint8Array, port: number, options: AnnounceOptions = {}): Promise<number> {
-    assertBytes(key, ID_LENGTH, 'key')
-    assertPort(port, 'port')
+    assertBytes(key, 'key', ID_LENGTH)
+    assertInteger(port, 'port', { min: 1, max: 65535 })
     assertSignal(options.signal)
     const impliedPort = options.impliedPort ?? false
     return this.scope.run(options.signal, (signal) =>
@@ -413,7 +412,7 @@ export class DhtNode {
    * ```
    */
   async getImmutable(target: Uint8Array, options: OperationOptions = {}): Promise<ImmutableItem | undefined> {
-    assertBytes(target, ID_LENGTH, 'target')
+    assertBytes(target, 'target', ID_LENGTH)
     assertSignal(options.signal)
     return this.scope.run(options.signal, (signal) => getImmutableItem(this.operationContext, target, signal))
   }
@@ -459,7 +458,7 @@ export class DhtNode {
    * ```
    */
   async getMutable(publicKey: Uint8Array, options: GetMutableOptions = {}): Promise<MutableItem | undefined> {
-    assertBytes(publicKey, 32, 'publicKey')
+    assertBytes(publicKey, 'publicKey', 32)
     assertSignal(options.signal)
     return this.scope.run(options.signal, (signal) =>
       getMutableItem(this.operationContext, publicKey, { ...options, signal }),
@@ -502,7 +501,7 @@ export class DhtNode {
    */
   async sampleInfohashes(address: PeerAddress, options: SampleOptions = {}): Promise<SampleAnswer> {
     const target = options.target ?? randomNodeId()
-    assertBytes(target, ID_LENGTH, 'options.target')
+    assertBytes(target, 'options.target', ID_LENGTH)
     return readSampleAnswer(await this.askOne(address, 'sample_infohashes', { target }, options.signal), this.family)
   }
 
@@ -584,7 +583,7 @@ export class DhtNode {
     args: Record<string, unknown>,
     signal: AbortSignal | undefined,
   ): Promise<QueryAnswer> {
-    assertPort(address?.port, 'address.port')
+    assertInteger(address?.port, 'address.port', { min: 1, max: 65535 })
     if (ipFamily(address.host) !== this.family)
       throw new RangeError(`address.host must be an IPv${this.family} address`)
     assertSignal(signal)

@@ -1,3 +1,5 @@
+import { MycelError } from '@mycel/wire'
+
 /**
  * Stable codes of {@link DhtError}. They never change meaning once released;
  * `docs/errors.md` describes each.
@@ -18,7 +20,8 @@ export type DhtErrorCode =
   | 'SOCKET_ERROR'
 
 /**
- * The one error class of `@mycel/dht`. Operations reject with it, and bad
+ * The one error class of `@mycel/dht`, a {@link MycelError} (`ABORTED` and
+ * `CLOSED` come from its shared factories). Operations reject with it, and bad
  * bytes from the network are turned into it before they are counted and
  * dropped. Programming mistakes of the caller (an option of the wrong type, a
  * key of the wrong length) throw `TypeError` or `RangeError` instead. Match on
@@ -34,9 +37,10 @@ export type DhtErrorCode =
  * }
  * ```
  */
-export class DhtError extends Error {
-  /** Stable machine-readable reason; see {@link DhtErrorCode}. */
-  readonly code: DhtErrorCode
+export class DhtError extends MycelError<DhtErrorCode> {
+  /** What {@link MycelError.closed} names when given nothing. @internal */
+  static readonly closedSubject = 'the DHT node'
+
   /**
    * For `REMOTE_ERROR`: the KRPC error code the remote node sent (201-204 of
    * BEP 5, 205-207 and 301-302 of BEP 44, or any other integer it chose).
@@ -49,20 +53,9 @@ export class DhtError extends Error {
    * @param options - the underlying cause, and the remote KRPC code for `REMOTE_ERROR`
    */
   constructor(code: DhtErrorCode, message: string, options: { cause?: unknown; remoteCode?: number } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    super(code, message, options)
     this.name = 'DhtError'
-    this.code = code
     this.remoteCode = options.remoteCode
-  }
-
-  /** @internal */
-  static aborted(reason?: unknown): DhtError {
-    return new DhtError('ABORTED', 'the operation was aborted', { cause: reason })
-  }
-
-  /** @internal */
-  static closed(): DhtError {
-    return new DhtError('CLOSED', 'the DHT node is closed')
   }
 
   /** @internal */

@@ -1,5 +1,5 @@
 import { fromHex, toHex } from '@mycel/wire'
-import { randomBytes } from '@noble/hashes/utils.js'
+import { randomBytes } from '@mycel/wire/crypto'
 
 /** Length of node ids, infohashes, discovery keys and BEP 44 targets: 20 bytes (160 bits). */
 export const ID_LENGTH = 20

@@ -1,4 +1,4 @@
-import { assertInteger } from './assert.js'
+import { integerOption } from '@mycel/wire/assert'
 
 /** Largest bencoded `v` of a BEP 44 item, in bytes (BEP 44 allows storing nodes to refuse more). */
 export const MAX_ITEM_VALUE_BYTES = 1000
@@ -123,7 +123,10 @@ export function resolveLimits(overrides: Partial<DhtLimits> = {}): DhtLimits {
   const out: Record<string, number> = {}
   for (const [name, fallback] of Object.entries(DEFAULT_LIMITS)) {
     const min = name === 'maxPacketBytes' ? 512 : 1
-    out[name] = assertInteger(overrides[name as keyof DhtLimits], fallback as number, `limits.${name}`, min)
+    out[name] = integerOption(overrides[name as keyof DhtLimits], `limits.${name}`, {
+      min,
+      fallback: fallback as number,
+    })
   }
   return out as unknown as DhtLimits
 }

@@ -4,8 +4,9 @@
  * @internal
  * @module
  */
+
+import { assertBytes, integerOption } from '@mycel/wire/assert'
 import { type PeerAddress, parseHostPort } from './address.js'
-import { assertBytes, assertInteger } from './assert.js'
 import { type Clock, systemClock } from './clock.js'
 import type { IpFamily, NodeContact } from './compact.js'
 import { ID_LENGTH } from './id.js'
@@ -51,12 +52,12 @@ export function readSettings(options: DhtNodeOptions): NodeSettings {
   if (typeof socket?.send !== 'function' || typeof socket.onDatagram !== 'function') {
     throw new TypeError('options.socket must be a DatagramSocket')
   }
-  const k = assertInteger(options.k, 8, 'k', 1, 64)
-  const queryTimeout = assertInteger(options.queryTimeout, 2000, 'queryTimeout', 1)
+  const k = integerOption(options.k, 'k', { min: 1, max: 64, fallback: 8 })
+  const queryTimeout = integerOption(options.queryTimeout, 'queryTimeout', { min: 1, fallback: 2000 })
   if (options.clientVersion !== undefined && !(options.clientVersion instanceof Uint8Array)) {
     throw new TypeError('clientVersion must be a Uint8Array')
   }
-  if (options.id !== undefined) assertBytes(options.id, ID_LENGTH, 'id')
+  if (options.id !== undefined) assertBytes(options.id, 'id', ID_LENGTH)
   const family = ipFamily(socket.localAddress.host) === 6 ? 6 : 4
   const restored = options.routingTable === undefined ? undefined : fromSnapshot(options.routingTable)
   return {
@@ -66,12 +67,15 @@ export function readSettings(options: DhtNodeOptions): NodeSettings {
     clock: options.clock ?? systemClock,
     limits: resolveLimits(options.limits),
     k,
-    alpha: assertInteger(options.alpha, 3, 'alpha', 1, 32),
-    nodesPerResponse: assertInteger(options.nodesPerResponse, 2 * k, 'nodesPerResponse', 1, 32),
+    alpha: integerOption(options.alpha, 'alpha', { min: 1, max: 32, fallback: 3 }),
+    nodesPerResponse: integerOption(options.nodesPerResponse, 'nodesPerResponse', { min: 1, max: 32, fallback: 2 * k }),
     queryTimeout,
     lookupAttemptTimeout: Math.max(1, Math.ceil(queryTimeout / 2)),
-    stallTimeout: assertInteger(options.stallTimeout, Math.min(1000, queryTimeout), 'stallTimeout', 1),
-    refreshInterval: assertInteger(options.refreshInterval, 15 * 60_000, 'refreshInterval'),
+    stallTimeout: integerOption(options.stallTimeout, 'stallTimeout', {
+      min: 1,
+      fallback: Math.min(1000, queryTimeout),
+    }),
+    refreshInterval: integerOption(options.refreshInterval, 'refreshInterval', { fallback: 15 * 60_000 }),
     readOnly: options.readOnly ?? false,
     clientVersion: options.clientVersion,
     enforceNodeIds: options.enforceNodeIds ?? false,

@@ -1,3 +1,5 @@
+import { MycelError, type MycelErrorOptions } from '@mycel/wire'
+
 /** Stable codes of {@link NodeError}; `docs/errors.md` describes each. */
 export type NodeErrorCode =
   | 'ABORTED'
@@ -20,7 +22,8 @@ export type NodeErrorCode =
 export type RejectCode = 'NOT_AVAILABLE' | 'BAD_REQUEST' | 'BUSY'
 
 /**
- * The error class of `@mycel/node`. Errors of the packages below (a
+ * The error class of `@mycel/node`, a {@link MycelError} (`ABORTED` and
+ * `CLOSED` come from its shared factories). Errors of the packages below (a
  * `PiecesError` for a bad magnet link, a `StoreError` for a full disk, a
  * `TransportError` for a port in use) reach the caller unchanged; this class
  * covers what the node itself decides.
@@ -34,29 +37,18 @@ export type RejectCode = 'NOT_AVAILABLE' | 'BAD_REQUEST' | 'BUSY'
  * }
  * ```
  */
-export class NodeError extends Error {
-  /** Stable machine-readable reason; see {@link NodeErrorCode}. */
-  readonly code: NodeErrorCode
+export class NodeError extends MycelError<NodeErrorCode> {
+  /** What {@link MycelError.closed} names when given nothing. @internal */
+  static readonly closedSubject = 'the node'
 
   /**
    * @param code - stable reason code
    * @param message - human-readable detail
    * @param options - the underlying error, if any
    */
-  constructor(code: NodeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(code: NodeErrorCode, message: string, options?: MycelErrorOptions) {
+    super(code, message, options)
     this.name = 'NodeError'
-    this.code = code
-  }
-
-  /** @internal */
-  static aborted(reason?: unknown): NodeError {
-    return new NodeError('ABORTED', 'the operation was aborted', { cause: reason })
-  }
-
-  /** @internal */
-  static closed(what = 'the node'): NodeError {
-    return new NodeError('CLOSED', `${what} is closed`)
   }
 
   /** @internal */

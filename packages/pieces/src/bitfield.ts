@@ -1,5 +1,5 @@
 import { MESSAGE_LIMITS } from '@mycel/wire'
-import { assertBytes } from './assert.js'
+import { assertBytes, assertInteger } from '@mycel/wire/assert'
 import { PiecesError } from './errors.js'
 
 const POPCOUNT = Uint8Array.from({ length: 256 }, (_, byte) => {
@@ -9,9 +9,7 @@ const POPCOUNT = Uint8Array.from({ length: 256 }, (_, byte) => {
 })
 
 function assertSize(size: number): void {
-  if (!Number.isSafeInteger(size) || size < 0 || size > MESSAGE_LIMITS.maxPieces) {
-    throw new RangeError(`a bitfield holds 0 to ${MESSAGE_LIMITS.maxPieces} pieces, got ${String(size)}`)
-  }
+  assertInteger(size, 'size', { max: MESSAGE_LIMITS.maxPieces })
 }
 
 /**

@@ -1,3 +1,5 @@
+import { MycelError, type MycelErrorOptions } from '@mycel/wire'
+
 /**
  * Stable codes of {@link PiecesError}. They never change meaning once
  * released; `docs/errors.md` describes each.
@@ -27,7 +29,8 @@ export type PiecesErrorCode =
   | 'ABORTED'
 
 /**
- * The one error class of `@mycel/pieces`. Everything that comes from the
+ * The one error class of `@mycel/pieces`, a {@link MycelError} (`ABORTED` comes
+ * from its shared factory). Everything that comes from the
  * network or from a file (manifests, `.torrent` files, magnet links,
  * bitfields, file contents that change while they are hashed) is refused with
  * this class and a stable {@link PiecesError.code}; programming mistakes of
@@ -44,19 +47,15 @@ export type PiecesErrorCode =
  * }
  * ```
  */
-export class PiecesError extends Error {
-  /** Stable machine-readable reason; see {@link PiecesErrorCode}. */
-  readonly code: PiecesErrorCode
-
+export class PiecesError extends MycelError<PiecesErrorCode> {
   /**
    * @param code - stable reason code
    * @param message - human-readable detail
    * @param options - `cause`: the underlying error, if any (e.g. a `WireError` from bencode)
    */
-  constructor(code: PiecesErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(code: PiecesErrorCode, message: string, options?: MycelErrorOptions) {
+    super(code, message, options)
     this.name = 'PiecesError'
-    this.code = code
   }
 
   /** @internal */
@@ -72,10 +71,5 @@ export class PiecesError extends Error {
   /** @internal */
   static badPath(path: string, why: string): PiecesError {
     return new PiecesError('MANIFEST_BAD_PATH', `unsafe path ${JSON.stringify(path)}: ${why}`)
-  }
-
-  /** @internal */
-  static aborted(reason: unknown): PiecesError {
-    return new PiecesError('ABORTED', 'the operation was aborted', { cause: reason })
   }
 }

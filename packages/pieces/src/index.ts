@@ -30,8 +30,12 @@
  */
 export { Bitfield } from './bitfield.js'
 export { PiecesError, type PiecesErrorCode } from './errors.js'
-export { nobleHashProvider } from './hash/noble.js'
-export { getDefaultHashProvider, type HashProvider, type IncrementalHash } from './hash/provider.js'
+export {
+  getDefaultHashProvider,
+  type HashProvider,
+  type IncrementalHash,
+  nobleHashProvider,
+} from './hash/provider.js'
 export { type IngestOptions, type IngestProgress, type IngestSource, ingest } from './ingest.js'
 export { BLOCK_SIZE, choosePieceLength, HASH_SIZE, MANIFEST_LIMITS, type ManifestLimits } from './limits.js'
 export { discoveryKey, formatMagnet, MAGNET_LIMITS, type MagnetLink, parseMagnet } from './magnet.js'

@@ -1,4 +1,5 @@
-import { assertSignal, throwIfAborted } from './assert.js'
+import { assertSignal } from '@mycel/wire/assert'
+import { throwIfAborted } from '@mycel/wire/signal'
 import { PiecesError } from './errors.js'
 import { type HashProvider, resolveHashProvider } from './hash/provider.js'
 import { choosePieceLength, type ManifestLimits, resolveLimits } from './limits.js'
@@ -109,10 +110,10 @@ export async function ingest(sources: readonly IngestSource[], options: IngestOp
   const files: ManifestFileInput[] = []
   let bytesHashed = 0
   for (const source of ordered) {
-    throwIfAborted(options.signal)
+    throwIfAborted(options.signal, PiecesError)
     const hasher = new FileHasher(pieceLength, { hash, v1: options.v1 === true })
     for await (const chunk of source.content) {
-      throwIfAborted(options.signal)
+      throwIfAborted(options.signal, PiecesError)
       hasher.update(chunk)
       bytesHashed += chunk.length
       if (source.length !== undefined && hasher.length > source.length) throw lengthMismatch(source, hasher.length)
@@ -124,7 +125,7 @@ export async function ingest(sources: readonly IngestSource[], options: IngestOp
         path: source.path,
       })
     }
-    throwIfAborted(options.signal)
+    throwIfAborted(options.signal, PiecesError)
     if (source.length !== undefined && hasher.length !== source.length) throw lengthMismatch(source, hasher.length)
     files.push({ path: source.path, executable: source.executable === true, ...hasher.digest() })
   }

@@ -1,5 +1,5 @@
 import { fromHex, MESSAGE_LIMITS, toHex } from '@mycel/wire'
-import { assertBytes } from './assert.js'
+import { assertBytes } from '@mycel/wire/assert'
 import { PiecesError } from './errors.js'
 import { type HashProvider, resolveHashProvider } from './hash/provider.js'
 import { HASH_SIZE } from './limits.js'

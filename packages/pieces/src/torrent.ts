@@ -1,5 +1,5 @@
 import { type BencodeDict, type BencodeInput, type BencodeValue, decodeBencode, encodeBencode } from '@mycel/wire'
-import { assertBytes } from './assert.js'
+import { assertBytes } from '@mycel/wire/assert'
 import { PiecesError } from './errors.js'
 import { type HashProvider, resolveHashProvider } from './hash/provider.js'
 import { resolveLimits, SHA1_SIZE } from './limits.js'

@@ -1,10 +1,11 @@
 import { equalBytes } from '@mycel/wire'
-import { assertBytes, log2 } from './assert.js'
+import { assertBytes } from '@mycel/wire/assert'
 import { PiecesError } from './errors.js'
 import { fastSha256, type HashProvider, resolveHashProvider } from './hash/provider.js'
 import { BLOCK_SIZE, HASH_SIZE } from './limits.js'
 import type { Manifest, ManifestFile } from './manifest/model.js'
 import { hashPair, MerkleAccumulator, padHash } from './merkle/tree.js'
+import { log2 } from './power-of-two.js'
 
 /** Options of the verification functions. */
 export interface VerifyOptions {

@@ -1,3 +1,5 @@
+import { MycelError, type MycelErrorOptions } from '@mycel/wire'
+
 /**
  * Stable codes of {@link StoreError}. They never change meaning once
  * released; `docs/errors.md` describes each.
@@ -24,7 +26,8 @@ export type StoreErrorCode =
   | 'ABORTED'
 
 /**
- * The one error class of `@mycel/store`. Everything that goes wrong with the
+ * The one error class of `@mycel/store`, a {@link MycelError} (`ABORTED` and
+ * `CLOSED` come from its shared factories). Everything that goes wrong with the
  * disk, the database or a path taken from a manifest is reported with this
  * class and a stable {@link StoreError.code}; the underlying error (a Node
  * `ENOSPC`, a SQLite `SQLITE_CORRUPT`) is kept as `cause`. Programming
@@ -41,29 +44,15 @@ export type StoreErrorCode =
  * }
  * ```
  */
-export class StoreError extends Error {
-  /** Stable machine-readable reason; see {@link StoreErrorCode}. */
-  readonly code: StoreErrorCode
-
+export class StoreError extends MycelError<StoreErrorCode> {
   /**
    * @param code - stable reason code
    * @param message - human-readable detail, naming the file or database concerned
    * @param options - `cause`: the underlying error, if any
    */
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(code: StoreErrorCode, message: string, options?: MycelErrorOptions) {
+    super(code, message, options)
     this.name = 'StoreError'
-    this.code = code
-  }
-
-  /** @internal */
-  static closed(what: string): StoreError {
-    return new StoreError('CLOSED', `the ${what} is closed`)
-  }
-
-  /** @internal */
-  static aborted(reason: unknown): StoreError {
-    return new StoreError('ABORTED', 'the operation was aborted', { cause: reason })
   }
 
   /** @internal */

@@ -1,5 +1,5 @@
 import type { Manifest, ManifestFile, PieceLocation } from '@mycel/pieces'
-import { assertBytes, assertInteger } from './assert.js'
+import { assertBytes, assertInteger } from '@mycel/wire/assert'
 
 /** Options of every {@link PieceStore} operation. */
 export interface PieceIoOptions {
@@ -187,7 +187,7 @@ export abstract class AbstractPieceStore implements PieceStore {
  * @internal
  */
 export function assertFileRange(manifest: Manifest, fileIndex: number, offset: number, length: number): ManifestFile {
-  assertInteger(fileIndex, 'fileIndex', 0, Math.max(0, manifest.files.length - 1))
+  assertInteger(fileIndex, 'fileIndex', { max: Math.max(0, manifest.files.length - 1) })
   const file = manifest.files[fileIndex] as ManifestFile
   assertInteger(offset, 'offset')
   assertInteger(length, 'length')
@@ -202,7 +202,7 @@ export function assertFileRange(manifest: Manifest, fileIndex: number, offset: n
  * @internal
  */
 export function locateChecked(manifest: Manifest, piece: number, bytes?: Uint8Array): PieceLocation {
-  assertInteger(piece, 'piece', 0, manifest.pieceCount - 1)
+  assertInteger(piece, 'piece', { max: manifest.pieceCount - 1 })
   const location = manifest.locatePiece(piece)
   if (bytes !== undefined) {
     assertBytes(bytes, 'bytes')

@@ -1,5 +1,6 @@
 import { Bitfield, type HashProvider, type Manifest, verifyPiece } from '@mycel/pieces'
-import { assertSignal, throwIfAborted } from './assert.js'
+import { assertSignal } from '@mycel/wire/assert'
+import { throwIfAborted } from '@mycel/wire/signal'
 import { StoreError } from './errors.js'
 import type { PieceStore } from './piece-store.js'
 
@@ -93,7 +94,7 @@ export async function recheck(manifest: Manifest, store: PieceStore, options: Re
   try {
     readAhead()
     for (let piece = 0; piece < manifest.pieceCount; piece++) {
-      throwIfAborted(signal)
+      throwIfAborted(signal, StoreError)
       const head = queue.shift() as { buffer: Uint8Array; bytes: Promise<Uint8Array | undefined> }
       const bytes = await head.bytes
       if (bytes !== undefined) {

@@ -1,3 +1,5 @@
+import { MycelError, type MycelErrorOptions } from '@mycel/wire'
+
 /**
  * Stable codes of {@link TransportError}. They never change meaning once
  * released; `docs/errors.md` describes each.
@@ -28,7 +30,8 @@ export type TransportErrorCode =
   | 'IDENTITY_FILE_INSECURE'
 
 /**
- * The one error class of `@mycel/transport`. Every failure that comes from
+ * The one error class of `@mycel/transport`, a {@link MycelError} (`ABORTED`
+ * and `CLOSED` come from its shared factories). Every failure that comes from
  * the network, a remote peer, a file or an abort is a `TransportError`;
  * programming mistakes of the caller (a wrong option type) are `TypeError` or
  * `RangeError`. Match on {@link TransportError.code}, never on the message.
@@ -43,29 +46,15 @@ export type TransportErrorCode =
  * }
  * ```
  */
-export class TransportError extends Error {
-  /** Stable machine-readable reason; see {@link TransportErrorCode}. */
-  readonly code: TransportErrorCode
-
+export class TransportError extends MycelError<TransportErrorCode> {
   /**
    * @param code - stable reason code
    * @param message - human-readable detail
    * @param options - `cause`: the lower-level error, if any
    */
-  constructor(code: TransportErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(code: TransportErrorCode, message: string, options?: MycelErrorOptions) {
+    super(code, message, options)
     this.name = 'TransportError'
-    this.code = code
-  }
-
-  /** @internal */
-  static aborted(reason?: unknown): TransportError {
-    return new TransportError('ABORTED', 'the operation was aborted', { cause: reason })
-  }
-
-  /** @internal */
-  static closed(what: string): TransportError {
-    return new TransportError('CLOSED', `${what} is closed`)
   }
 
   /** @internal */

@@ -1,6 +1,6 @@
-import { ed25519 } from '@noble/curves/ed25519.js'
-import { assertBytes } from './assert.js'
-import { PEER_ID_BYTES, peerIdToString } from './peer-id.js'
+import { assertBytes } from '@mycel/wire/assert'
+import { getDefaultCrypto, randomBytes } from '@mycel/wire/crypto'
+import { peerIdToString } from './peer-id.js'
 
 /** Bytes in an Ed25519 secret key (the 32-byte seed of RFC 8032). */
 export const SECRET_KEY_BYTES = 32
@@ -28,7 +28,7 @@ export class Identity {
 
   private constructor(secretKey: Uint8Array) {
     this.#secretKey = secretKey
-    this.peerId = ed25519.getPublicKey(secretKey)
+    this.peerId = getDefaultCrypto().ed25519PublicKey(secretKey)
   }
 
   /**
@@ -37,7 +37,7 @@ export class Identity {
    * @returns a new identity
    */
   static generate(): Identity {
-    return new Identity(ed25519.utils.randomSecretKey())
+    return new Identity(randomBytes(SECRET_KEY_BYTES))
   }
 
   /**
@@ -53,7 +53,9 @@ export class Identity {
   }
 
   /**
-   * Checks an Ed25519 signature (RFC 8032, strict: non-canonical encodings are refused).
+   * Checks an Ed25519 signature (RFC 8032, strict: non-canonical encodings
+   * and keys or R of small order are refused), with the default provider of
+   * `@mycel/wire/crypto`.
    *
    * @param signature - 64 bytes
    * @param message - the signed bytes
@@ -61,13 +63,7 @@ export class Identity {
    * @returns true when the signature is valid; false for any malformed input
    */
   static verify(signature: Uint8Array, message: Uint8Array, peerId: Uint8Array): boolean {
-    if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) return false
-    if (!(peerId instanceof Uint8Array) || peerId.length !== PEER_ID_BYTES) return false
-    try {
-      return ed25519.verify(signature, message, peerId, { zip215: false })
-    } catch {
-      return false
-    }
+    return getDefaultCrypto().ed25519Verify(signature, message, peerId)
   }
 
   /**
@@ -78,7 +74,7 @@ export class Identity {
    */
   sign(message: Uint8Array): Uint8Array {
     assertBytes(message, 'message')
-    return ed25519.sign(message, this.#secretKey)
+    return getDefaultCrypto().ed25519Sign(message, this.#secretKey)
   }
 
   /**

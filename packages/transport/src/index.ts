@@ -4,8 +4,8 @@
  * byte-stream contract that every transport implements.
  *
  * This entry runs in browsers and any JavaScript runtime. Node-only parts
- * have their own entries: `@mycel/transport/node` (the fast `node:crypto`
- * provider, identity files, and a `secure` that uses them by default),
+ * have their own entries: `@mycel/transport/node` (the `node:crypto`
+ * provider, identity files, and a `secure` that uses it by default),
  * `@mycel/transport/tcp`, `@mycel/transport/ws`; test helpers are in
  * `@mycel/transport/testing`.
  *
@@ -35,8 +35,9 @@
  *
  * @packageDocumentation
  */
+
+export { nobleCrypto } from '@mycel/wire/crypto'
 export { formatAddress, MAX_ADDRESS_LENGTH, type ParsedAddress, parseAddress } from './address.js'
-export { nobleCrypto } from './crypto/noble.js'
 export type { CryptoProvider, KeyPair, StreamDecryption } from './crypto/provider.js'
 export { TransportError, type TransportErrorCode } from './errors.js'
 export { Identity, SECRET_KEY_BYTES, SIGNATURE_BYTES } from './identity.js'

@@ -1,3 +1,5 @@
+import { MycelError, type MycelErrorOptions } from './mycel-error.js'
+
 /**
  * Stable codes of {@link WireError}. They never change meaning once released;
  * `docs/errors.md` describes each.
@@ -28,8 +30,8 @@ export type WireErrorCode =
 /**
  * The one error class of `@mycel/wire`: every decoder and encoder of the
  * package throws only this (or a `TypeError` for a programming mistake such
- * as a wrong option type). Match on {@link WireError.code}, never on the
- * message text.
+ * as a wrong option type). Like every mycel error it is a {@link MycelError}.
+ * Match on {@link WireError.code}, never on the message text.
  *
  * @example
  * ```ts
@@ -41,18 +43,15 @@ export type WireErrorCode =
  * }
  * ```
  */
-export class WireError extends Error {
-  /** Stable machine-readable reason; see {@link WireErrorCode}. */
-  readonly code: WireErrorCode
-
+export class WireError extends MycelError<WireErrorCode> {
   /**
    * @param code - stable reason code
    * @param message - human-readable detail, which may name offsets and limits
+   * @param options - `cause`: the lower-level error, if any
    */
-  constructor(code: WireErrorCode, message: string) {
-    super(message)
+  constructor(code: WireErrorCode, message: string, options?: MycelErrorOptions) {
+    super(code, message, options)
     this.name = 'WireError'
-    this.code = code
   }
 
   /** @internal */

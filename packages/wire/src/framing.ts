@@ -1,3 +1,4 @@
+import { assertFunction, assertInteger } from './assert.js'
 import { WireError } from './errors.js'
 
 /** Width of a frame's big-endian length prefix: 2 bytes (Noise messages) or 4 bytes (application messages). */
@@ -96,16 +97,14 @@ export class FrameDecoder {
 
   /**
    * @param options - prefix width, size limit and frame callback
-   * @throws RangeError for an invalid prefix width or limit
+   * @throws RangeError for an invalid prefix width or limit; TypeError when `onFrame` is not a function
    */
   constructor(options: FrameDecoderOptions) {
     const { prefixLength, maxFrameLength, onFrame, reuseBuffer = false } = options
     if (prefixLength !== 2 && prefixLength !== 4) throw new RangeError('prefixLength must be 2 or 4')
     const maxForPrefix = prefixLength === 2 ? 0xffff : 0xffff_ffff
-    if (!Number.isSafeInteger(maxFrameLength) || maxFrameLength < 0 || maxFrameLength > maxForPrefix) {
-      throw new RangeError(`maxFrameLength must be an integer from 0 to ${maxForPrefix}`)
-    }
-    if (typeof onFrame !== 'function') throw new TypeError('onFrame must be a function')
+    assertInteger(maxFrameLength, 'maxFrameLength', { max: maxForPrefix })
+    assertFunction(onFrame, 'onFrame')
     this.prefixLength = prefixLength
     this.maxFrameLength = maxFrameLength
     this.onFrame = onFrame

@@ -36,4 +36,5 @@ export {
   writeFramePrefix,
 } from './framing.js'
 export * from './messages/index.js'
+export { MycelError, type MycelErrorClass, type MycelErrorOptions } from './mycel-error.js'
 export * from './tracker/index.js'

@@ -1,10 +1,8 @@
 import { type BencodeInput, encodeBencode } from '@mycel/wire'
-import { ed25519 } from '@noble/curves/ed25519.js'
-import { sha1 } from '@noble/hashes/legacy.js'
-import { assertBytes } from '../assert.js'
+import { assertBytes } from '@mycel/wire/assert'
+import { getDefaultCrypto, randomBytes } from '@mycel/wire/crypto'
 import { DhtError } from '../errors.js'
 import { MAX_ITEM_VALUE_BYTES, MAX_SALT_BYTES } from '../limits.js'
-import { verifyEd25519 } from './ed25519.js'
 
 /** A BEP 44 sequence number: a non-negative integer up to 2^63 - 1 (a `bigint` past 2^53). */
 export type Seq = number | bigint
@@ -18,6 +16,13 @@ export const SECRET_KEY_LENGTH = 32
 
 const SEQ_MAX = 2n ** 63n - 1n
 const encoder = new TextEncoder()
+
+/** SHA-1 of the concatenation of `parts` (BEP 44 targets), with the default provider. */
+function sha1(...parts: Uint8Array[]): Uint8Array {
+  const state = getDefaultCrypto().createSha1()
+  for (const part of parts) state.update(part)
+  return state.digest()
+}
 
 /** What a mutable item's signature covers: the value, its sequence number and the salt. */
 export interface MutableSignatureInput {
@@ -61,13 +66,10 @@ export function immutableItemTarget(value: BencodeInput, encoded = false): Uint8
  * ```
  */
 export function mutableItemTarget(publicKey: Uint8Array, salt?: Uint8Array): Uint8Array {
-  assertBytes(publicKey, PUBLIC_KEY_LENGTH, 'publicKey')
+  assertBytes(publicKey, 'publicKey', PUBLIC_KEY_LENGTH)
   assertSalt(salt)
   if (salt === undefined || salt.length === 0) return sha1(publicKey)
-  const input = new Uint8Array(publicKey.length + salt.length)
-  input.set(publicKey)
-  input.set(salt, publicKey.length)
-  return sha1(input)
+  return sha1(publicKey, salt)
 }
 
 /**
@@ -118,8 +120,8 @@ export function mutableSignatureData(input: MutableSignatureInput): Uint8Array {
  * ```
  */
 export function signMutableItem(secretKey: Uint8Array, input: MutableSignatureInput): Uint8Array {
-  assertBytes(secretKey, SECRET_KEY_LENGTH, 'secretKey')
-  return ed25519.sign(mutableSignatureData(input), secretKey)
+  assertBytes(secretKey, 'secretKey', SECRET_KEY_LENGTH)
+  return getDefaultCrypto().ed25519Sign(mutableSignatureData(input), secretKey)
 }
 
 /**
@@ -148,7 +150,7 @@ export function verifyMutableItem(publicKey: Uint8Array, signature: Uint8Array, 
   } catch {
     return false
   }
-  return verifyEd25519(signature, data, publicKey)
+  return getDefaultCrypto().ed25519Verify(signature, data, publicKey)
 }
 
 /**
@@ -163,9 +165,9 @@ export function verifyMutableItem(publicKey: Uint8Array, signature: Uint8Array, 
  * ```
  */
 export function createItemKeyPair(seed?: Uint8Array): { secretKey: Uint8Array; publicKey: Uint8Array } {
-  if (seed !== undefined) assertBytes(seed, SECRET_KEY_LENGTH, 'seed')
-  const secretKey = seed === undefined ? ed25519.utils.randomSecretKey() : seed.slice()
-  return { secretKey, publicKey: ed25519.getPublicKey(secretKey) }
+  if (seed !== undefined) assertBytes(seed, 'seed', SECRET_KEY_LENGTH)
+  const secretKey = seed === undefined ? randomBytes(SECRET_KEY_LENGTH) : seed.slice()
+  return { secretKey, publicKey: getDefaultCrypto().ed25519PublicKey(secretKey) }
 }
 
 /** Whether `seq` is an integer in the BEP 44 range (0 to 2^63 - 1). @internal */

@@ -1,5 +1,5 @@
 import type { BencodeDict } from '@mycel/wire'
-import { abortError, throwIfAborted } from '../abort.js'
+import { abortError, throwIfAborted } from '@mycel/wire/signal'
 import type { PeerAddress } from '../address.js'
 import type { Clock } from '../clock.js'
 import { encodeCompactPeer } from '../compact.js'
@@ -139,7 +139,7 @@ export class KrpcSocket {
   ): Promise<QueryAnswer> {
     const { signal } = options
     if (this.closed) throw DhtError.closed()
-    throwIfAborted(signal)
+    throwIfAborted(signal, DhtError)
     while (this.pending.size >= this.options.limits.maxPendingQueries) {
       await this.waitForSlot(signal)
       if (this.closed) throw DhtError.closed()
@@ -191,7 +191,7 @@ export class KrpcSocket {
     if (watched === undefined) {
       const entries = new Set<Pending>()
       const listener = () => {
-        for (const pending of [...entries]) pending.reject(abortError(signal))
+        for (const pending of [...entries]) pending.reject(abortError(signal, DhtError))
       }
       watched = { entries, listener }
       this.watched.set(signal, watched)
@@ -235,7 +235,7 @@ export class KrpcSocket {
       const onAbort = () => {
         const index = this.waiters.indexOf(wake)
         if (index >= 0) this.waiters.splice(index, 1)
-        reject(abortError(signal as AbortSignal))
+        reject(abortError(signal as AbortSignal, DhtError))
       }
       const wake = () => {
         signal?.removeEventListener('abort', onAbort)

@@ -1,6 +1,6 @@
 import type { BencodeDict } from '@mycel/wire'
 import { equalBytes } from '@mycel/wire'
-import { abortError, linkSignals } from '../abort.js'
+import { abortError, linkSignals } from '@mycel/wire/signal'
 import type { PeerAddress } from '../address.js'
 import type { Clock } from '../clock.js'
 import { decodeCompactNodes, type IpFamily, type NodeContact } from '../compact.js'
@@ -118,7 +118,7 @@ export async function* runLookup(
   context: LookupContext,
   request: LookupRequest,
 ): AsyncGenerator<LookupEvent, void, undefined> {
-  const link = linkSignals(request.signal)
+  const link = linkSignals([request.signal])
   const { target } = request
   const candidates = new CandidateList(target, context.id, context.k, context.maxCandidates)
   const outcomes: Outcome[] = []
@@ -178,7 +178,7 @@ export async function* runLookup(
       for (const address of await context.bootstrap(link.signal)) candidates.addAddress(address)
     }
     for (;;) {
-      if (link.signal.aborted) throw abortError(link.signal)
+      if (link.signal.aborted) throw abortError(link.signal, DhtError)
       while (active < context.alpha && queries < context.maxQueries) {
         const next = candidates.next()
         if (next === undefined) break

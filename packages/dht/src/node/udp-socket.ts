@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram'
 import { lookup } from 'node:dns/promises'
+import { throwIfAborted } from '@mycel/wire/signal'
 import type { PeerAddress } from '../address.js'
 import { DhtError } from '../errors.js'
 import { ipFamily, normalizeHost } from '../ip.js'
@@ -119,7 +120,7 @@ export async function bindUdpSocket(options: UdpSocketOptions = {}): Promise<Udp
   const port = options.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RangeError('port must be an integer from 0 to 65535')
-  if (options.signal?.aborted) throw DhtError.aborted(options.signal.reason)
+  throwIfAborted(options.signal, DhtError)
   const socket = createSocket({ type, ipv6Only: type === 'udp6' })
   await new Promise<void>((resolve, reject) => {
     const onAbort = () => {

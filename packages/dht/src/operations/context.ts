@@ -1,7 +1,7 @@
-import { throwIfAborted } from '../abort.js'
+import { throwIfAborted } from '@mycel/wire/signal'
 import type { PeerAddress } from '../address.js'
 import type { IpFamily, NodeContact } from '../compact.js'
-import type { DhtError } from '../errors.js'
+import { DhtError } from '../errors.js'
 import type { QueryAnswer } from '../krpc/rpc.js'
 import type { DhtLimits } from '../limits.js'
 import type { ClosestNode, LookupEvent, LookupRequest, LookupSummary } from '../lookup/lookup.js'
@@ -69,7 +69,7 @@ export async function storeAtClosest(
   const outcomes = await Promise.allSettled(
     withToken.map((node) => context.store(node, method, argsFor(node, node.token as Uint8Array), signal)),
   )
-  throwIfAborted(signal)
+  throwIfAborted(signal, DhtError)
   let stored = 0
   const rejections: StoreRejection[] = []
   outcomes.forEach((outcome, index) => {

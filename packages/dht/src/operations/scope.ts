@@ -1,4 +1,4 @@
-import { type LinkedSignal, linkSignals, throwIfAborted } from '../abort.js'
+import { type LinkedSignal, linkSignals, throwIfAborted } from '@mycel/wire/signal'
 import { DhtError } from '../errors.js'
 
 /**
@@ -15,7 +15,7 @@ export class OperationScope {
   async run<T>(signal: AbortSignal | undefined, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const link = this.open(signal)
     try {
-      throwIfAborted(link.signal)
+      throwIfAborted(link.signal, DhtError)
       return await body(link.signal)
     } finally {
       this.release(link)
@@ -29,7 +29,7 @@ export class OperationScope {
   ): AsyncGenerator<T, void, undefined> {
     const link = this.open(signal)
     try {
-      throwIfAborted(link.signal)
+      throwIfAborted(link.signal, DhtError)
       yield* body(link.signal)
     } finally {
       this.release(link)
@@ -43,7 +43,7 @@ export class OperationScope {
   }
 
   private open(signal: AbortSignal | undefined): LinkedSignal {
-    const link = linkSignals(signal)
+    const link = linkSignals([signal])
     if (this.closed) link.abort(DhtError.closed())
     this.running.add(link)
     return link

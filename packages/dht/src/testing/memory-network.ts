@@ -1,5 +1,5 @@
+import { numberOption } from '@mycel/wire/assert'
 import type { PeerAddress } from '../address.js'
-import { assertFraction } from '../assert.js'
 import { type Clock, systemClock } from '../clock.js'
 import { ipFamily, normalizeHost } from '../ip.js'
 import type { DatagramHandler, DatagramSocket } from '../socket.js'
@@ -104,8 +104,8 @@ export class MemoryNetwork {
    */
   setLatency(latency: Latency): void {
     const range = typeof latency === 'number' ? { min: latency, max: latency } : latency
-    assertFraction(range.min, 0, 'latency.min', Number.MAX_SAFE_INTEGER)
-    assertFraction(range.max, 0, 'latency.max', Number.MAX_SAFE_INTEGER)
+    numberOption(range.min, 'latency.min', { max: Number.MAX_SAFE_INTEGER, fallback: 0 })
+    numberOption(range.max, 'latency.max', { max: Number.MAX_SAFE_INTEGER, fallback: 0 })
     if (range.max < range.min) throw new RangeError('latency.max must not be below latency.min')
     this.latency = latency
   }
@@ -115,7 +115,7 @@ export class MemoryNetwork {
    * @param loss - from 0 to 1
    */
   setLoss(loss: number): void {
-    this.loss = assertFraction(loss, 0, 'loss')
+    this.loss = numberOption(loss, 'loss', { max: 1, fallback: 0 })
   }
 
   /**
@@ -145,7 +145,7 @@ export class MemoryNetwork {
    * @returns the addresses taken offline
    */
   churn(fraction: number, options: { spare?: readonly PeerAddress[] } = {}): PeerAddress[] {
-    assertFraction(fraction, 0, 'fraction')
+    numberOption(fraction, 'fraction', { max: 1, fallback: 0 })
     const spared = new Set((options.spare ?? []).map(addressKey))
     const candidates = [...this.sockets.entries()].filter(([key]) => !this.offline.has(key) && !spared.has(key))
     const count = Math.round(candidates.length * fraction)

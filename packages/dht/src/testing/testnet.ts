@@ -1,5 +1,5 @@
+import { assertInteger, integerOption } from '@mycel/wire/assert'
 import { formatHostPort } from '../address.js'
-import { assertInteger } from '../assert.js'
 import { DhtNode } from '../dht-node.js'
 import type { DhtNodeOptions } from '../options.js'
 import { ManualClock } from './manual-clock.js'
@@ -66,8 +66,8 @@ export interface Testnet {
  * ```
  */
 export async function createTestnet(n: number, options: TestnetOptions = {}): Promise<Testnet> {
-  assertInteger(n, 0, 'n', 1)
-  const concurrency = assertInteger(options.joinConcurrency, 16, 'joinConcurrency', 1)
+  assertInteger(n, 'n', { min: 1 })
+  const concurrency = integerOption(options.joinConcurrency, 'joinConcurrency', { min: 1, fallback: 16 })
   const network = options.network ?? new MemoryNetwork()
   const clock = network.clock
   const settle = <T>(promise: Promise<T>, settleOptions?: { maxTime?: number }): Promise<T> =>

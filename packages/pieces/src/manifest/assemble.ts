@@ -6,11 +6,11 @@
  */
 
 import { equalBytes } from '@mycel/wire'
-import { ceilLog2, isPowerOfTwo, log2 } from '../assert.js'
 import { PiecesError } from '../errors.js'
 import type { HashProvider } from '../hash/provider.js'
 import { BLOCK_SIZE, HASH_SIZE, type ManifestLimits } from '../limits.js'
 import { MerkleAccumulator } from '../merkle/tree.js'
+import { ceilLog2, isPowerOfTwo, log2 } from '../power-of-two.js'
 import type { ManifestFile } from './model.js'
 
 /** A file before its place in the piece numbering is known. */

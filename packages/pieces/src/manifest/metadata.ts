@@ -1,5 +1,5 @@
 import { equalBytes, toHex } from '@mycel/wire'
-import { assertBytes } from '../assert.js'
+import { assertBytes } from '@mycel/wire/assert'
 import { PiecesError } from '../errors.js'
 import { type HashProvider, resolveHashProvider } from '../hash/provider.js'
 import { HASH_SIZE, type ManifestLimits, resolveLimits } from '../limits.js'

@@ -1,6 +1,7 @@
-import { assertBytes, ceilLog2, isPowerOfTwo, log2 } from '../assert.js'
+import { assertBytes } from '@mycel/wire/assert'
 import { fastSha256, type HashProvider, type IncrementalHash, resolveHashProvider } from '../hash/provider.js'
 import { BLOCK_SIZE, HASH_SIZE, MANIFEST_LIMITS, SHA1_SIZE } from '../limits.js'
+import { ceilLog2, isPowerOfTwo, log2 } from '../power-of-two.js'
 import { MerkleAccumulator } from './tree.js'
 
 /** What hashing one file gives: the BEP 52 values that go into a manifest. */

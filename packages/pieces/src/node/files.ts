@@ -7,6 +7,7 @@
 import { constants, type Dirent } from 'node:fs'
 import { type FileHandle, open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { throwIfAborted } from '@mycel/wire/signal'
 import { PiecesError } from '../errors.js'
 import type { ManifestLimits } from '../limits.js'
 
@@ -46,7 +47,7 @@ export interface WalkOptions {
 export async function walkDirectory(root: string, options: WalkOptions): Promise<FoundFile[]> {
   const found: FoundFile[] = []
   const visit = async (dir: string, prefix: string[]): Promise<void> => {
-    if (options.signal?.aborted) throw PiecesError.aborted(options.signal.reason)
+    throwIfAborted(options.signal, PiecesError)
     if (prefix.length >= options.limits.maxPathDepth) {
       throw PiecesError.badPath(prefix.join('/'), `deeper than ${options.limits.maxPathDepth} components`)
     }

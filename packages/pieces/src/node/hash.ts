@@ -1,11 +1,14 @@
-import * as crypto from 'node:crypto'
-import { createNodeCryptoProvider } from '../hash/node-crypto.js'
+import { findNodeCrypto } from '@mycel/wire/hash'
 import type { HashProvider } from '../hash/provider.js'
+
+const found = findNodeCrypto()
+if (found === undefined) throw new Error('@mycel/pieces/node needs node:crypto (Node 20.16 or later)')
 
 /**
  * The native provider, built on `node:crypto` (about ten times faster than
- * `@noble/hashes`). The core entry already uses it by default in Node; import
- * it to pass it explicitly, or to be sure of it.
+ * `@noble/hashes`): the `node:crypto` provider of `@mycel/wire/crypto`, the
+ * one the core entry already uses by default in Node. Import it to pass it
+ * explicitly, or to be sure of it.
  *
  * @example
  * ```ts
@@ -13,4 +16,4 @@ import type { HashProvider } from '../hash/provider.js'
  * verifyPiece(manifest, piece, bytes, { hash: nodeHashProvider })
  * ```
  */
-export const nodeHashProvider: HashProvider = createNodeCryptoProvider(crypto)
+export const nodeHashProvider: HashProvider = found

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
-import { assertSignal } from '../assert.js'
+import { assertSignal } from '@mycel/wire/assert'
 import { PiecesError } from '../errors.js'
 import { type IngestOptions, type IngestSource, ingest } from '../ingest.js'
 import { resolveLimits } from '../limits.js'

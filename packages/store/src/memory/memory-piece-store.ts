@@ -1,5 +1,6 @@
 import type { Manifest, ManifestFile } from '@mycel/pieces'
-import { assertBytes, assertSignal, throwIfAborted } from '../assert.js'
+import { assertBytes, assertSignal } from '@mycel/wire/assert'
+import { throwIfAborted } from '@mycel/wire/signal'
 import { StoreError } from '../errors.js'
 import { AbstractPieceStore, assertFileRange, locateChecked, type PieceIoOptions } from '../piece-store.js'
 import { CoveredRanges } from './covered-ranges.js'
@@ -144,7 +145,7 @@ export class MemoryPieceStore extends AbstractPieceStore {
 
   private enter(signal: AbortSignal | undefined): void {
     assertSignal(signal)
-    if (this.closing !== undefined) throw StoreError.closed('piece store')
-    throwIfAborted(signal)
+    if (this.closing !== undefined) throw StoreError.closed('the piece store')
+    throwIfAborted(signal, StoreError)
   }
 }

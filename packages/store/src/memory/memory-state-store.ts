@@ -1,6 +1,8 @@
 import { Bitfield, encodeMetadata, Manifest } from '@mycel/pieces'
 import { compareBytes, toHex } from '@mycel/wire'
-import { assertInfohash, assertInteger, assertSignal, throwIfAborted } from '../assert.js'
+import { assertInteger, assertSignal } from '@mycel/wire/assert'
+import { throwIfAborted } from '@mycel/wire/signal'
+import { assertInfohash } from '../assert.js'
 import { StoreError } from '../errors.js'
 import { DEFAULT_MAX_PEERS } from '../limits.js'
 import {
@@ -73,7 +75,8 @@ export class MemoryStateStore implements StateStore {
   /** @param options - clock and peer bound */
   constructor(options: MemoryStateStoreOptions = {}) {
     this.now = options.now ?? Date.now
-    this.maxPeers = options.maxPeers === undefined ? DEFAULT_MAX_PEERS : assertInteger(options.maxPeers, 'maxPeers', 1)
+    this.maxPeers =
+      options.maxPeers === undefined ? DEFAULT_MAX_PEERS : assertInteger(options.maxPeers, 'maxPeers', { min: 1 })
   }
 
   /** {@inheritDoc StateStore.putManifest} */
@@ -293,8 +296,8 @@ export class MemoryStateStore implements StateStore {
 
   private enter(options: StateOptions): void {
     assertSignal(options.signal)
-    if (this.closing !== undefined) throw StoreError.closed('state store')
-    throwIfAborted(options.signal)
+    if (this.closing !== undefined) throw StoreError.closed('the state store')
+    throwIfAborted(options.signal, StoreError)
   }
 
   private stored(infohash: Uint8Array, options: StateOptions): StoredManifest | undefined {
@@ -305,7 +308,7 @@ export class MemoryStateStore implements StateStore {
 
   private bitfieldOf(infohash: Uint8Array): Bitfield {
     assertInfohash(infohash)
-    if (this.closing !== undefined) throw StoreError.closed('state store')
+    if (this.closing !== undefined) throw StoreError.closed('the state store')
     const key = toHex(infohash)
     const bitfield = this.bitfields.get(key)
     if (bitfield === undefined) throw StoreError.unknownShare(key)

@@ -5,7 +5,8 @@
  * @internal
  * @module
  */
-import { assertBytes, assertInfohash, assertInteger, assertText } from '../assert.js'
+import { assertBytes, assertInteger, assertString } from '@mycel/wire/assert'
+import { assertInfohash } from '../assert.js'
 import { STORE_LIMITS } from '../limits.js'
 import type { ShareFilter, ShareInit, ShareRole, ShareStatus, ShareUpdate } from '../state-store.js'
 
@@ -39,12 +40,12 @@ function assertStatus(status: unknown): asserts status is ShareStatus {
 }
 
 function assertTime(value: unknown, name: string): number {
-  return assertInteger(value, name, 0)
+  return assertInteger(value, name)
 }
 
 /** Cuts an error message to the stored length. */
 function errorText(message: string): string {
-  assertText(message, 'lastError', Number.MAX_SAFE_INTEGER, false)
+  assertString(message, 'lastError')
   return message.length > STORE_LIMITS.maxErrorLength ? message.slice(0, STORE_LIMITS.maxErrorLength) : message
 }
 
@@ -57,9 +58,9 @@ function addBytes(total: number, added: number): number {
 export function newShareRow(init: ShareInit, now: number): ShareRow {
   if (typeof init !== 'object' || init === null) throw new TypeError('share must be an object')
   assertInfohash(init.infohash)
-  assertText(init.name, 'name', STORE_LIMITS.maxTextLength)
+  assertString(init.name, 'name', { minLength: 1, maxLength: STORE_LIMITS.maxTextLength })
   assertRole(init.role)
-  assertText(init.contentPath, 'contentPath', STORE_LIMITS.maxTextLength)
+  assertString(init.contentPath, 'contentPath', { minLength: 1, maxLength: STORE_LIMITS.maxTextLength })
   const status = init.status ?? 'active'
   assertStatus(status)
   return {
@@ -82,11 +83,11 @@ export function updateShareRow(row: ShareRow, update: ShareUpdate, now: number):
   if (typeof update !== 'object' || update === null) throw new TypeError('update must be an object')
   const next: ShareRow = { ...row, updatedAt: now }
   if (update.name !== undefined) {
-    assertText(update.name, 'name', STORE_LIMITS.maxTextLength)
+    assertString(update.name, 'name', { minLength: 1, maxLength: STORE_LIMITS.maxTextLength })
     next.name = update.name
   }
   if (update.contentPath !== undefined) {
-    assertText(update.contentPath, 'contentPath', STORE_LIMITS.maxTextLength)
+    assertString(update.contentPath, 'contentPath', { minLength: 1, maxLength: STORE_LIMITS.maxTextLength })
     next.contentPath = update.contentPath
   }
   if (update.status !== undefined) {
@@ -166,7 +167,7 @@ export function resolveLimit(limit: number | undefined, fallback: number): numbe
 
 /** Checks a key of the key/value area. */
 export function assertKey(key: unknown): asserts key is string {
-  assertText(key, 'key', STORE_LIMITS.maxKeyLength)
+  assertString(key, 'key', { minLength: 1, maxLength: STORE_LIMITS.maxKeyLength })
 }
 
 /** Checks a value of the key/value area. */

@@ -1,7 +1,7 @@
+import { integerOption } from '@mycel/wire/assert'
 import { abortError, onAbort } from '../abort.js'
 import { AcceptQueue } from '../accept-queue.js'
 import { formatAddress, parseAddress } from '../address.js'
-import { assertInteger } from '../assert.js'
 import { TransportError } from '../errors.js'
 import type { ByteStream } from '../stream.js'
 import type { DialOptions, Listener, ListenOptions, Transport } from '../transport.js'
@@ -150,11 +150,15 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
 }
 
 function checkLink(link: LinkOptions): Required<LinkOptions> {
-  const latencyMs = assertInteger(link.latencyMs, 0, 'latencyMs', 0, 60_000)
+  const latencyMs = integerOption(link.latencyMs, 'latencyMs', { max: 60_000, fallback: 0 })
   const bytesPerSecond = link.bytesPerSecond ?? Number.POSITIVE_INFINITY
   if (typeof bytesPerSecond !== 'number' || !(bytesPerSecond > 0))
     throw new RangeError('bytesPerSecond must be positive')
-  const highWaterMark = assertInteger(link.highWaterMark, 1024 * 1024, 'highWaterMark', 1, 2 ** 30)
+  const highWaterMark = integerOption(link.highWaterMark, 'highWaterMark', {
+    min: 1,
+    max: 2 ** 30,
+    fallback: 1024 * 1024,
+  })
   return { latencyMs, bytesPerSecond, highWaterMark }
 }
 

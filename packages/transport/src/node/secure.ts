@@ -6,8 +6,8 @@ import { nodeCrypto } from './crypto.js'
 
 /**
  * `secure()` of `@mycel/transport` with `crypto` defaulting to
- * {@link nodeCrypto}: the same handshake and channel, about ten times faster
- * than the pure-JavaScript default. Everything else is identical.
+ * {@link nodeCrypto}. In Node the core `secure()` already picks the same
+ * provider at run time; this one states it. Everything else is identical.
  *
  * @param stream - a fresh stream from a transport
  * @param identity - our identity

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage } from 'node:http'
+import { integerOption } from '@mycel/wire/assert'
 import { WebSocket, WebSocketServer } from 'ws'
 import { abortError, onAbort } from '../abort.js'
 import { AcceptQueue } from '../accept-queue.js'
 import { formatAddress, parseAddress } from '../address.js'
-import { assertInteger } from '../assert.js'
 import { TransportError } from '../errors.js'
 import type { ByteStream } from '../stream.js'
 import type { DialOptions, Listener, ListenOptions, Transport } from '../transport.js'
@@ -48,7 +48,11 @@ function remoteOf(request: IncomingMessage): string | undefined {
  */
 export function webSocketTransport(options: WebSocketTransportOptions = {}): Transport {
   if (options.WebSocket !== undefined) return browserWebSocketTransport(options)
-  const highWaterMark = assertInteger(options.highWaterMark, 1024 * 1024, 'highWaterMark', 1, 2 ** 30)
+  const highWaterMark = integerOption(options.highWaterMark, 'highWaterMark', {
+    min: 1,
+    max: 2 ** 30,
+    fallback: 1024 * 1024,
+  })
   const streams = new Set<ByteStream>()
   const listeners = new Set<Listener>()
   let closing: Promise<void> | undefined

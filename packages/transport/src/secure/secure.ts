@@ -1,7 +1,7 @@
 import { MESSAGE_LIMITS } from '@mycel/wire'
-import { combineSignals } from '../abort.js'
-import { assertInteger, assertSignal } from '../assert.js'
-import { nobleCrypto } from '../crypto/noble.js'
+import { assertSignal, integerOption } from '@mycel/wire/assert'
+import { getDefaultCrypto } from '@mycel/wire/crypto'
+import { linkSignals } from '@mycel/wire/signal'
 import type { CryptoProvider } from '../crypto/provider.js'
 import { TransportError } from '../errors.js'
 import { Identity } from '../identity.js'
@@ -52,8 +52,9 @@ export interface SecureOptions {
    */
   transientMessages?: boolean
   /**
-   * The cryptography. Default {@link nobleCrypto} here; `secure` from
-   * `@mycel/transport/node` defaults to the ten-times-faster `nodeCrypto`.
+   * The cryptography. Default `getDefaultCrypto()` of `@mycel/wire/crypto`:
+   * `node:crypto` where the runtime has it (found at run time, no import),
+   * {@link nobleCrypto} elsewhere. Both give the same bytes.
    */
   crypto?: CryptoProvider
 }
@@ -95,25 +96,26 @@ export async function secure(
   assertSignal(options.signal, 'options.signal')
   const remotePeerId = normalizePeerId(options.remotePeerId)
   const capabilities = checkCapabilities(options.capabilities ?? [])
-  const handshakeTimeout = assertInteger(
-    options.handshakeTimeout,
-    DEFAULT_HANDSHAKE_TIMEOUT_MS,
-    'handshakeTimeout',
-    1,
-    2 ** 31 - 1,
-  )
-  const maxMessageBytes = assertInteger(
-    options.maxMessageBytes,
-    DEFAULT_MAX_MESSAGE_BYTES,
-    'maxMessageBytes',
-    DEFAULT_MAX_MESSAGE_BYTES,
-    MAX_MESSAGE_BYTES_LIMIT,
-  )
-  const highWaterMark = assertInteger(options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 'highWaterMark', 1, 2 ** 30)
-  const crypto = options.crypto ?? nobleCrypto
-  const operation = combineSignals([options.signal], {
-    ms: handshakeTimeout,
-    error: () => new TransportError('HANDSHAKE_TIMEOUT', `the handshake took longer than ${handshakeTimeout} ms`),
+  const handshakeTimeout = integerOption(options.handshakeTimeout, 'handshakeTimeout', {
+    min: 1,
+    max: 2 ** 31 - 1,
+    fallback: DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  })
+  const maxMessageBytes = integerOption(options.maxMessageBytes, 'maxMessageBytes', {
+    min: DEFAULT_MAX_MESSAGE_BYTES,
+    max: MAX_MESSAGE_BYTES_LIMIT,
+    fallback: DEFAULT_MAX_MESSAGE_BYTES,
+  })
+  const highWaterMark = integerOption(options.highWaterMark, 'highWaterMark', {
+    min: 1,
+    max: 2 ** 30,
+    fallback: DEFAULT_HIGH_WATER_MARK,
+  })
+  const crypto = options.crypto ?? getDefaultCrypto()
+  const operation = linkSignals([options.signal], {
+    timeoutMs: handshakeTimeout,
+    timeoutReason: () =>
+      new TransportError('HANDSHAKE_TIMEOUT', `the handshake took longer than ${handshakeTimeout} ms`),
   })
   const connection = new SecureConnection(stream, identity, {
     initiator: options.initiator,
@@ -127,7 +129,7 @@ export async function secure(
   try {
     await connection.start(operation.signal)
   } finally {
-    operation.cleanup()
+    operation.dispose()
   }
   return connection
 }

@@ -1,6 +1,6 @@
+import { integerOption } from '@mycel/wire/assert'
 import { abortError, onAbort } from '../abort.js'
 import { parseAddress } from '../address.js'
-import { assertInteger } from '../assert.js'
 import { TransportError } from '../errors.js'
 import type { ByteStream } from '../stream.js'
 import type { DialOptions, Listener, Transport } from '../transport.js'
@@ -55,7 +55,11 @@ export function webSocketUrl(address: string): string {
  * ```
  */
 export function browserWebSocketTransport(options: WebSocketTransportOptions = {}): Transport {
-  const highWaterMark = assertInteger(options.highWaterMark, 1024 * 1024, 'highWaterMark', 1, 2 ** 30)
+  const highWaterMark = integerOption(options.highWaterMark, 'highWaterMark', {
+    min: 1,
+    max: 2 ** 30,
+    fallback: 1024 * 1024,
+  })
   const WebSocketClass =
     options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? undefined
   if (WebSocketClass === undefined) throw new TypeError('no WebSocket class: pass options.WebSocket')

@@ -1,4 +1,4 @@
-import { assertLimit } from '../assert.js'
+import { assertBytes, integerOption } from '../assert.js'
 import { WireError } from '../errors.js'
 import {
   BENCODE_INT_MAX,
@@ -101,13 +101,13 @@ export function decodeBencodeEntries(bytes: Uint8Array, options: BencodeDecodeOp
 }
 
 function createDecoder(bytes: Uint8Array, options: BencodeDecodeOptions): Decoder {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array')
-  const maxBytes = assertLimit(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes')
+  assertBytes(bytes, 'bytes')
+  const maxBytes = integerOption(options.maxBytes, 'maxBytes', { fallback: DEFAULT_MAX_BYTES })
   if (bytes.length > maxBytes) throw WireError.tooLarge('input', bytes.length, maxBytes)
   return new Decoder(bytes, {
-    maxDepth: assertLimit(options.maxDepth, DEFAULT_MAX_DEPTH, 'maxDepth'),
-    maxStringBytes: assertLimit(options.maxStringBytes, maxBytes, 'maxStringBytes'),
-    maxItems: assertLimit(options.maxItems, DEFAULT_MAX_ITEMS, 'maxItems'),
+    maxDepth: integerOption(options.maxDepth, 'maxDepth', { fallback: DEFAULT_MAX_DEPTH }),
+    maxStringBytes: integerOption(options.maxStringBytes, 'maxStringBytes', { fallback: maxBytes }),
+    maxItems: integerOption(options.maxItems, 'maxItems', { fallback: DEFAULT_MAX_ITEMS }),
   })
 }
 

@@ -1,4 +1,4 @@
-import { assertLimit } from '../assert.js'
+import { integerOption } from '../assert.js'
 import { compareBytes } from '../bytes.js'
 import { WireError } from '../errors.js'
 import {
@@ -34,7 +34,7 @@ const LONE_SURROGATE = /\p{Surrogate}/u
  * ```
  */
 export function encodeBencode(value: BencodeInput, options: BencodeEncodeOptions = {}): Uint8Array {
-  const encoder = new Encoder(assertLimit(options.maxDepth, DEFAULT_MAX_DEPTH, 'maxDepth'))
+  const encoder = new Encoder(integerOption(options.maxDepth, 'maxDepth', { fallback: DEFAULT_MAX_DEPTH }))
   encoder.value(value, 0)
   return encoder.finish()
 }

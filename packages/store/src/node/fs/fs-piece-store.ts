@@ -1,6 +1,7 @@
 import { constants } from 'node:fs'
 import type { Manifest, ManifestFile } from '@mycel/pieces'
-import { assertBytes, assertSignal, throwIfAborted } from '../../assert.js'
+import { assertBytes, assertSignal } from '@mycel/wire/assert'
+import { throwIfAborted } from '@mycel/wire/signal'
 import { StoreError } from '../../errors.js'
 import { AbstractPieceStore, assertFileRange, locateChecked, type PieceIoOptions } from '../../piece-store.js'
 import { type AlignedBuffers, DIRECT_ALIGNMENT, DIRECT_MIN_BYTES, O_DIRECT, sharedAlignedBuffers } from './direct-io.js'
@@ -307,8 +308,8 @@ export class FsPieceStore extends AbstractPieceStore {
 
   private enter(signal: AbortSignal | undefined): void {
     assertSignal(signal)
-    if (this.closing !== undefined) throw StoreError.closed('piece store')
-    throwIfAborted(signal)
+    if (this.closing !== undefined) throw StoreError.closed('the piece store')
+    throwIfAborted(signal, StoreError)
   }
 
   /** Runs an operation, counted so that close() waits for it. */

@@ -1,4 +1,4 @@
-import { assertInteger, assertSignal } from '../../assert.js'
+import { assertInteger, assertSignal } from '@mycel/wire/assert'
 import { StoreError } from '../../errors.js'
 import { DEFAULT_MAX_OPEN_FILES } from '../../limits.js'
 
@@ -62,7 +62,7 @@ export class FileHandlePool {
    * @throws RangeError if `maxOpen` is not a positive integer
    */
   constructor(options: FileHandlePoolOptions = {}) {
-    this.maxOpen = assertInteger(options.maxOpen ?? DEFAULT_MAX_OPEN_FILES, 'maxOpen', 1)
+    this.maxOpen = assertInteger(options.maxOpen ?? DEFAULT_MAX_OPEN_FILES, 'maxOpen', { min: 1 })
   }
 
   /** @returns the counters: open now, peak, opened, evicted */
@@ -145,7 +145,7 @@ export class FileHandlePool {
   ): Promise<Entry> {
     assertSignal(signal)
     for (;;) {
-      if (this.closed) throw StoreError.closed('file handle pool')
+      if (this.closed) throw StoreError.closed('the file handle pool')
       if (signal?.aborted) throw StoreError.aborted(signal.reason)
       const existing = this.entries.get(key)
       if (existing !== undefined) {

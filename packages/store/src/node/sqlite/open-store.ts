@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { assertInteger } from '../../assert.js'
+import { assertInteger } from '@mycel/wire/assert'
 import { DEFAULT_MAX_PEERS } from '../../limits.js'
 import { openDatabase } from './open.js'
 import { databaseError } from './sqlite-errors.js'
@@ -68,9 +68,9 @@ export async function openSqliteStateStore(
   options: SqliteStateStoreOptions = {},
 ): Promise<SqliteStateStore> {
   if (typeof path !== 'string' || path.length === 0) throw new TypeError('path must be a non-empty string')
-  const flushInterval = assertInteger(options.flushInterval ?? 100, 'flushInterval', 1)
-  const manifestCacheSize = assertInteger(options.manifestCacheSize ?? 8, 'manifestCacheSize', 0)
-  const maxPeers = assertInteger(options.maxPeers ?? DEFAULT_MAX_PEERS, 'maxPeers', 1)
+  const flushInterval = assertInteger(options.flushInterval ?? 100, 'flushInterval', { min: 1 })
+  const manifestCacheSize = assertInteger(options.manifestCacheSize ?? 8, 'manifestCacheSize')
+  const maxPeers = assertInteger(options.maxPeers ?? DEFAULT_MAX_PEERS, 'maxPeers', { min: 1 })
   if (options.synchronous !== undefined && options.synchronous !== 'normal' && options.synchronous !== 'full') {
     throw new TypeError(`synchronous must be 'normal' or 'full'`)
   }
@@ -78,7 +78,7 @@ export async function openSqliteStateStore(
   const db = await openDatabase(where, {
     synchronous: options.synchronous ?? 'normal',
     busyTimeout: assertInteger(options.busyTimeout ?? 2000, 'busyTimeout'),
-    maxBytes: options.maxBytes === undefined ? undefined : assertInteger(options.maxBytes, 'maxBytes', 1),
+    maxBytes: options.maxBytes === undefined ? undefined : assertInteger(options.maxBytes, 'maxBytes', { min: 1 }),
     integrityCheck: options.integrityCheck === true,
   })
   try {

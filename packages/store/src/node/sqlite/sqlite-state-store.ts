@@ -1,7 +1,9 @@
 import { Bitfield, decodeMetadata, encodeMetadata, Manifest } from '@mycel/pieces'
 import { toHex } from '@mycel/wire'
+import { assertSignal } from '@mycel/wire/assert'
+import { throwIfAborted } from '@mycel/wire/signal'
 import type BetterSqlite3 from 'better-sqlite3'
-import { assertInfohash, assertSignal, throwIfAborted } from '../../assert.js'
+import { assertInfohash } from '../../assert.js'
 import { StoreError } from '../../errors.js'
 import {
   adjustedScore,
@@ -167,7 +169,7 @@ export class SqliteDatabaseStore implements SqliteStateStore {
   /** {@inheritDoc index!StateStore.markVerified} */
   markVerified(infohash: Uint8Array, piece: number): void {
     assertInfohash(infohash)
-    if (this.closing !== undefined) throw StoreError.closed('state store')
+    if (this.closing !== undefined) throw StoreError.closed('the state store')
     try {
       if (this.verified.mark(infohash, piece) && this.timer === undefined) this.scheduleFlush()
     } catch (err) {
@@ -380,8 +382,8 @@ export class SqliteDatabaseStore implements SqliteStateStore {
   /** Checks the store is open and the signal not aborted, runs `fn`, maps its errors. */
   private guard<T>(options: StateOptions, fn: () => T): T {
     assertSignal(options.signal)
-    if (this.closing !== undefined) throw StoreError.closed('state store')
-    throwIfAborted(options.signal)
+    if (this.closing !== undefined) throw StoreError.closed('the state store')
+    throwIfAborted(options.signal, StoreError)
     try {
       return fn()
     } catch (err) {

@@ -1,11 +1,15 @@
+/**
+ * The one Ed25519 policy (strict RFC 8032, no key or R of small order), on
+ * both providers. Moved here from `@mycel/transport` and `@mycel/dht`, which
+ * each kept a copy of the list and of these tests.
+ */
 import { createPublicKey, verify } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { isSmallOrder, nobleVerify, nodeVerify, SMALL_ORDER_POINTS, verifyEd25519 } from '../src/bep44/ed25519.js'
-import { hex } from './helpers.js'
+import { isSmallOrderPoint, SMALL_ORDER_POINTS } from '../src/crypto.js'
+import { hex, nodeCrypto, providers } from './crypto-providers.js'
 
-const node = nodeVerify as NonNullable<typeof nodeVerify>
 const P = 2n ** 255n - 19n
 const L = 2n ** 252n + 27742317777372353535851937790883648493n
 
@@ -39,19 +43,23 @@ function signature(r: Uint8Array, s: Uint8Array): Uint8Array {
   return out
 }
 
-/** Asserts both checks give `expected` (or the same answer, when it is undefined). */
-function agree(sig: Uint8Array, message: Uint8Array, key: Uint8Array, expected?: boolean): void {
-  const answer = nobleVerify(sig, message, key)
-  expect(node(sig, message, key)).toBe(answer)
-  if (expected !== undefined) expect(answer).toBe(expected)
+/** Asserts every provider gives `expected`. */
+function agree(sig: Uint8Array, message: Uint8Array, key: Uint8Array, expected: boolean): void {
+  for (const [name, provider] of providers) {
+    expect(provider.ed25519Verify(sig, message, key), name).toBe(expected)
+  }
 }
 
-describe('Ed25519 checks: node:crypto and @noble/curves give the same answers', () => {
-  it('runs on node:crypto here', () => {
-    expect(nodeVerify).toBeDefined()
-    expect(verifyEd25519).toBe(nodeVerify)
-  })
+function openSslAccepts(sig: Uint8Array, message: Uint8Array, key: Uint8Array): boolean {
+  try {
+    const jwk = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key).toString('base64url') } as const
+    return verify(null, message, createPublicKey({ key: jwk, format: 'jwk' }), sig)
+  } catch {
+    return false
+  }
+}
 
+describe('Ed25519: one policy, the same answers from node:crypto and noble', () => {
   it('accept the signature published in BEP 44 (test 1)', () => {
     const key = hex('77ff84905a91936367c01360803104f92432fcd904a43511876df5cdf3e7e548')
     const buffer = new TextEncoder().encode('3:seqi1e1:v12:Hello World!')
@@ -61,15 +69,18 @@ describe('Ed25519 checks: node:crypto and @noble/curves give the same answers', 
     agree(sig, buffer, key, true)
   })
 
-  it('accept valid signatures and refuse corrupted ones (property)', () => {
+  it('sign the same bytes, derive the same keys, accept valid and refuse corrupted signatures (property)', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
         fc.uint8Array({ maxLength: 300 }),
         fc.nat(64 * 8 - 1),
         (seed, message, flip) => {
-          const key = ed25519.getPublicKey(seed)
-          const sig = ed25519.sign(message, seed)
+          const [[, first], [, second]] = providers as [[string, typeof nodeCrypto], [string, typeof nodeCrypto]]
+          const key = first.ed25519PublicKey(seed)
+          expect(second.ed25519PublicKey(seed)).toEqual(key)
+          const sig = first.ed25519Sign(message, seed)
+          expect(second.ed25519Sign(message, seed)).toEqual(sig)
           agree(sig, message, key, true)
           const corrupted = Uint8Array.from(sig)
           corrupted[flip >> 3] = (corrupted[flip >> 3] as number) ^ (1 << (flip & 7))
@@ -94,10 +105,12 @@ describe('Ed25519 checks: node:crypto and @noble/curves give the same answers', 
         point = ed25519.Point.fromBytes(unsigned)
       }
       expect(point.isSmallOrder()).toBe(true)
+      expect(isSmallOrderPoint(encoded)).toBe(true)
       points.add(point.toHex())
     }
     // The points of small order form a group of eight: all of them are here.
     expect(points.size).toBe(8)
+    expect(isSmallOrderPoint(nodeCrypto.ed25519PublicKey(new Uint8Array(32)))).toBe(false)
   })
 
   it('refuse every key and R of small order, which OpenSSL alone would accept for some', () => {
@@ -108,25 +121,19 @@ describe('Ed25519 checks: node:crypto and @noble/curves give the same answers', 
           const sig = signature(r, new Uint8Array(32))
           const message = Uint8Array.of(m)
           agree(sig, message, key, false)
-          const jwk = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key).toString('base64url') } as const
-          try {
-            if (verify(null, message, createPublicKey({ key: jwk, format: 'jwk' }), sig)) acceptedByOpenSsl++
-          } catch {
-            // an encoding OpenSSL refuses outright
-          }
+          if (openSslAccepts(sig, message, key)) acceptedByOpenSsl++
         }
       }
     }
     // The reason for the refusal in front of OpenSSL.
     expect(acceptedByOpenSsl).toBeGreaterThan(0)
-    for (const encoded of SMALL_ORDER_POINTS) expect(isSmallOrder(encoded)).toBe(true)
   })
 
   it('refuse non-canonical keys and R, and S of the group order or more', () => {
     const seed = new Uint8Array(32).fill(7)
-    const key = ed25519.getPublicKey(seed)
+    const key = nodeCrypto.ed25519PublicKey(seed)
     const message = new TextEncoder().encode('3:seqi1e1:v12:Hello World!')
-    const sig = ed25519.sign(message, seed)
+    const sig = nodeCrypto.ed25519Sign(message, seed)
     agree(sig, message, key, true)
     for (const encoded of nonCanonical) {
       agree(sig, message, encoded, false)
@@ -137,11 +144,18 @@ describe('Ed25519 checks: node:crypto and @noble/curves give the same answers', 
     agree(signature(sig.subarray(0, 32), littleEndian(L)), message, key, false)
   })
 
-  it('refuse wrong lengths without throwing', () => {
+  it('refuse wrong lengths and values that are not bytes without throwing', () => {
     const seed = new Uint8Array(32).fill(1)
-    const key = ed25519.getPublicKey(seed)
-    const sig = ed25519.sign(Uint8Array.of(1), seed)
+    const key = nodeCrypto.ed25519PublicKey(seed)
+    const sig = nodeCrypto.ed25519Sign(Uint8Array.of(1), seed)
     agree(sig.subarray(0, 63), Uint8Array.of(1), key, false)
+    agree(Uint8Array.of(...sig, 0), Uint8Array.of(1), key, false)
     agree(sig, Uint8Array.of(1), key.subarray(0, 31), false)
+    agree(sig, Uint8Array.of(1), Uint8Array.of(...key, 0), false)
+    for (const [, provider] of providers) {
+      expect(provider.ed25519Verify([...sig] as never, Uint8Array.of(1), key)).toBe(false)
+      expect(provider.ed25519Verify(sig, Uint8Array.of(1), 'key' as never)).toBe(false)
+      expect(provider.ed25519Verify(sig, 'message' as never, key)).toBe(false)
+    }
   })
 })

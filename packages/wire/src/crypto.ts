@@ -1,0 +1,43 @@
+/**
+ * The cryptography of mycel behind one provider interface: SHA-256 and SHA-1
+ * (content addressing), HMAC-SHA256, ChaCha20-Poly1305 and X25519 (the Noise
+ * channel), Ed25519 (peer identities, BEP 44 items) with one small-order
+ * policy. Two implementations give identical bytes: `node:crypto` (OpenSSL),
+ * found at run time without importing a Node module, and `@noble/*`, which
+ * runs everywhere. {@link getDefaultCrypto} picks the first the runtime has.
+ * A package that only hashes imports `@mycel/wire/hash`, the same providers
+ * without the curve and cipher code.
+ *
+ * @example
+ * ```ts
+ * import { getDefaultCrypto, nobleCrypto } from '@mycel/wire/crypto'
+ *
+ * const crypto = getDefaultCrypto() // node:crypto in Node, noble in a browser
+ * const digest = crypto.sha256(new TextEncoder().encode('abc'))
+ * const secret = crypto.x25519(crypto.x25519KeyPair().secretKey, peerPublicKey) // null for a small-order key
+ * nobleCrypto.ed25519Verify(signature, message, publicKey) // the same answer as crypto.ed25519Verify
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { getDefaultCrypto } from './crypto/default.js'
+export { getDefaultHashProvider } from './crypto/default-hash.js'
+export { isSmallOrderPoint, SMALL_ORDER_POINTS } from './crypto/ed25519-policy.js'
+export { findNodeCrypto } from './crypto/find-node.js'
+export { nobleCrypto } from './crypto/noble.js'
+export { nobleHashProvider } from './crypto/noble-hashes.js'
+export {
+  AEAD_KEY_BYTES,
+  AEAD_NONCE_BYTES,
+  AEAD_TAG_BYTES,
+  type CryptoProvider,
+  CURVE25519_KEY_BYTES,
+  ED25519_SIGNATURE_BYTES,
+  fastSha256,
+  type HashProvider,
+  type IncrementalHash,
+  type KeyPair,
+  type StreamDecryption,
+  UNWRAPPED_SHA256,
+} from './crypto/provider.js'
+export { randomBytes } from './crypto/random.js'

@@ -1,0 +1,250 @@
+/**
+ * A streaming hash: feed it bytes with `update`, read the digest once with
+ * `digest`. `copy` forks the state (used to read a digest before padding).
+ */
+export interface IncrementalHash {
+  /**
+   * Adds bytes to the hash.
+   * @param data - the next bytes
+   */
+  update(data: Uint8Array): void
+  /**
+   * Finishes the hash. The object must not be used afterwards.
+   * @returns the digest (32 bytes for SHA-256, 20 for SHA-1)
+   */
+  digest(): Uint8Array
+  /**
+   * Forks the state, so one prefix can end in two different ways.
+   * @returns an independent hash holding the same state
+   */
+  copy(): IncrementalHash
+}
+
+/**
+ * The hash functions of content addressing (BEP 52 Merkle trees, infohashes,
+ * the SHA-1 pieces of hybrid torrents): the part of a {@link CryptoProvider}
+ * that `@mycel/pieces` needs, so a caller may hand it a smaller object.
+ *
+ * @example
+ * ```ts
+ * const hash: HashProvider = getDefaultCrypto()
+ * hash.sha256(new TextEncoder().encode('abc')) // ba7816bf...
+ * ```
+ */
+export interface HashProvider {
+  /** What implements it, for logs and benchmarks (`'node:crypto'`, `'noble'`). */
+  readonly name: string
+  /**
+   * One-shot SHA-256 (FIPS 180-4).
+   * @param data - the bytes to hash
+   * @returns the 32-byte digest
+   */
+  sha256(data: Uint8Array): Uint8Array
+  /**
+   * Streaming SHA-256.
+   * @returns a fresh hash state
+   */
+  createSha256(): IncrementalHash
+  /**
+   * Streaming SHA-1 (only for the v1 `pieces` of hybrid `.torrent` files and BEP 44 targets).
+   * @returns a fresh hash state
+   */
+  createSha1(): IncrementalHash
+}
+
+/** An X25519 key pair. */
+export interface KeyPair {
+  /** 32-byte secret scalar (unclamped bytes as RFC 7748 takes them). */
+  readonly secretKey: Uint8Array
+  /** 32-byte public key (the u-coordinate). */
+  readonly publicKey: Uint8Array
+}
+
+/**
+ * One ChaCha20-Poly1305 decryption fed in pieces, for a message that
+ * arrives over several network chunks. Plaintext pieces come out before the
+ * tag is checked: the caller must not use them unless `final` succeeds.
+ */
+export interface StreamDecryption {
+  /**
+   * Decrypts the next piece of ciphertext (the tag excluded).
+   *
+   * @param ciphertext - next bytes of the ciphertext
+   * @returns plaintext (possibly empty: an implementation may hold everything until `final`)
+   */
+  update(ciphertext: Uint8Array): Uint8Array
+  /**
+   * Checks the tag.
+   *
+   * @param tag - the 16-byte tag
+   * @returns the remaining plaintext, or `null` when authentication fails (or the
+   *   ciphertext fed to `update` was not the announced length, or the tag is not 16 bytes)
+   */
+  final(tag: Uint8Array): Uint8Array | null
+}
+
+/**
+ * Every primitive mycel uses, behind one interface, so that Node runs on
+ * `node:crypto` (OpenSSL, about ten times faster) and browsers on `@noble/*`
+ * (`nobleCrypto`); `getDefaultCrypto()` picks. Hashes for content
+ * addressing, HMAC-SHA256 and ChaCha20-Poly1305 and X25519 for the Noise
+ * channel, Ed25519 for peer identities and BEP 44 items. Every
+ * implementation gives identical bytes; the tests replay the RFC vectors on
+ * each and cross them on random inputs.
+ *
+ * Rules every implementation follows:
+ * - it keeps no reference to the buffers it is given, and the ones it
+ *   returns are plain `Uint8Array`s the caller owns;
+ * - a wrong key, nonce or secret length (a programming mistake) throws
+ *   `TypeError`/`RangeError`;
+ * - what comes from the network never throws: a failed tag is `null`, an
+ *   X25519 public key giving the all-zero secret is `null`, a bad signature,
+ *   key or length is `false`;
+ * - Ed25519 verification is strict RFC 8032 with one small-order policy:
+ *   keys and R of small order are refused (see `isSmallOrderPoint`).
+ *
+ * @example
+ * ```ts
+ * const crypto = getDefaultCrypto()
+ * const sealed = crypto.encrypt(key, nonce, new Uint8Array(0), plaintext, 0)
+ * crypto.decrypt(key, nonce, new Uint8Array(0), sealed) // plaintext
+ * ```
+ */
+export interface CryptoProvider extends HashProvider {
+  /**
+   * SHA-256 (FIPS 180-4) of the concatenation of `parts`.
+   *
+   * @param parts - byte strings
+   * @returns 32 bytes
+   */
+  sha256(...parts: Uint8Array[]): Uint8Array
+  /**
+   * HMAC-SHA256 (RFC 2104) of the concatenation of `parts`.
+   *
+   * @param key - HMAC key, any length
+   * @param parts - byte strings
+   * @returns 32 bytes
+   */
+  hmacSha256(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array
+  /**
+   * ChaCha20-Poly1305 (RFC 8439) encryption.
+   *
+   * @param key - 32 bytes
+   * @param nonce - 12 bytes
+   * @param ad - associated data
+   * @param plaintext - bytes to encrypt
+   * @param headroom - free bytes to leave before the ciphertext in the result (for a frame prefix)
+   * @returns `headroom` zero bytes, then the ciphertext, then the 16-byte tag
+   * @throws TypeError/RangeError for a key or nonce of the wrong length
+   */
+  encrypt(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, headroom: number): Uint8Array
+  /**
+   * ChaCha20-Poly1305 (RFC 8439) encryption giving the ciphertext and the tag
+   * as separate arrays, so a transport message can be written without
+   * copying them into one buffer.
+   *
+   * @param key - 32 bytes
+   * @param nonce - 12 bytes
+   * @param ad - associated data
+   * @param plaintext - bytes to encrypt
+   * @returns the ciphertext (as long as `plaintext`) and the 16-byte tag
+   * @throws TypeError/RangeError for a key or nonce of the wrong length
+   */
+  encryptParts(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): [Uint8Array, Uint8Array]
+  /**
+   * ChaCha20-Poly1305 (RFC 8439) decryption.
+   *
+   * @param key - 32 bytes
+   * @param nonce - 12 bytes
+   * @param ad - associated data
+   * @param ciphertext - ciphertext followed by the 16-byte tag
+   * @returns the plaintext, or `null` when authentication fails or the input is shorter than a tag
+   * @throws TypeError/RangeError for a key or nonce of the wrong length
+   */
+  decrypt(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array | null
+  /**
+   * Starts a ChaCha20-Poly1305 decryption whose ciphertext arrives in pieces.
+   *
+   * @param key - 32 bytes
+   * @param nonce - 12 bytes
+   * @param ad - associated data
+   * @param ciphertextLength - bytes of ciphertext that will be passed to `update`, the tag excluded
+   * @returns the decryption
+   * @throws TypeError/RangeError for a key or nonce of the wrong length, or a negative length
+   */
+  decryptStream(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertextLength: number): StreamDecryption
+  /**
+   * An X25519 key pair: fresh when `secretKey` is omitted, else the one for that secret.
+   *
+   * @param secretKey - optional 32-byte secret
+   * @returns the key pair (the secret is a copy)
+   * @throws TypeError/RangeError for a secret of the wrong length
+   */
+  x25519KeyPair(secretKey?: Uint8Array): KeyPair
+  /**
+   * X25519 Diffie-Hellman (RFC 7748).
+   *
+   * @param secretKey - our 32-byte secret
+   * @param publicKey - their 32-byte public key
+   * @returns the 32-byte shared secret, or `null` for a public key that gives the all-zero
+   *   output (a point of small order) or that is not 32 bytes
+   * @throws TypeError/RangeError for a secret of the wrong length
+   */
+  x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array | null
+  /**
+   * The Ed25519 public key of a secret key (RFC 8032 section 5.1.5).
+   *
+   * @param secretKey - the 32-byte seed
+   * @returns the 32-byte public key
+   * @throws TypeError/RangeError for a secret of the wrong length
+   */
+  ed25519PublicKey(secretKey: Uint8Array): Uint8Array
+  /**
+   * An Ed25519 signature (RFC 8032 section 5.1.6; deterministic).
+   *
+   * @param message - the bytes to sign
+   * @param secretKey - the 32-byte seed
+   * @returns the 64-byte signature
+   * @throws TypeError/RangeError for a secret of the wrong length or a message that is not bytes
+   */
+  ed25519Sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array
+  /**
+   * Ed25519 verification (RFC 8032, strict: canonical encodings, S below the
+   * group order, the cofactorless equation, no key or R of small order).
+   *
+   * @param signature - 64 bytes
+   * @param message - signed bytes
+   * @param publicKey - 32 bytes
+   * @returns whether the signature is valid; false (never a throw) for malformed input
+   */
+  ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean
+}
+
+/** Bytes of a ChaCha20-Poly1305 key. */
+export const AEAD_KEY_BYTES = 32
+/** Bytes of a ChaCha20-Poly1305 nonce. */
+export const AEAD_NONCE_BYTES = 12
+/** Bytes of a ChaCha20-Poly1305 tag. */
+export const AEAD_TAG_BYTES = 16
+/** Bytes of an X25519 or Ed25519 key, secret or public. */
+export const CURVE25519_KEY_BYTES = 32
+/** Bytes of an Ed25519 signature. */
+export const ED25519_SIGNATURE_BYTES = 64
+
+/**
+ * Key of an optional SHA-256 that may return a runtime-specific subclass of
+ * Uint8Array (a Node `Buffer`) without wrapping it in a plain view: a few
+ * percent of Merkle hashing, where each digest is copied at once.
+ * @internal
+ */
+export const UNWRAPPED_SHA256: unique symbol = Symbol.for('mycel.crypto.unwrappedSha256')
+
+/**
+ * The fastest one-shot SHA-256 of a provider, for digests that are copied at
+ * once and never handed out.
+ * @internal
+ */
+export function fastSha256(hash: HashProvider): (data: Uint8Array) => Uint8Array {
+  const unwrapped = (hash as { [UNWRAPPED_SHA256]?: (data: Uint8Array) => Uint8Array })[UNWRAPPED_SHA256]
+  return unwrapped ?? ((data) => hash.sha256(data))
+}

@@ -1,0 +1,39 @@
+import { type CryptoProvider, findNodeCrypto, nobleCrypto } from '../src/crypto.js'
+
+const node = findNodeCrypto()
+if (node === undefined) throw new Error('these tests run in Node, where node:crypto must be found')
+
+/** The node:crypto provider, found at run time as every package finds it. */
+export const nodeCrypto: CryptoProvider = node
+
+/** Both implementations, to run a suite on each. */
+export const providers: ReadonlyArray<readonly [string, CryptoProvider]> = [
+  ['node:crypto', nodeCrypto],
+  ['noble', nobleCrypto],
+]
+
+/** Hex to bytes (test fixtures are well-formed). */
+export function hex(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'hex'))
+}
+
+/** Bytes to hex, for readable assertions. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
+/** UTF-8 bytes of a string. */
+export function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text)
+}
+
+/** The concatenation of byte strings. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
+  }
+  return out
+}
