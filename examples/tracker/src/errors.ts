@@ -1,3 +1,5 @@
+import { MycelError, type MycelErrorOptions } from '@mycel/wire'
+
 /**
  * Stable codes of {@link TrackerError}; `docs/tracker.md` describes each.
  */
@@ -13,21 +15,21 @@ export type TrackerErrorCode =
 
 /**
  * The error class of the tracker app: configuration, storage and listening
- * failures. Bad requests from clients are not errors of the tracker: they
- * are answered with a `failure reason` (HTTP) or an error packet (UDP).
+ * failures. Like every mycel error it is a {@link MycelError}. Bad requests
+ * from clients are not errors of the tracker: they are answered with a
+ * `failure reason` (HTTP) or an error packet (UDP).
  */
-export class TrackerError extends Error {
-  /** Stable machine-readable reason. */
-  readonly code: TrackerErrorCode
+export class TrackerError extends MycelError<TrackerErrorCode> {
+  /** What {@link MycelError.closed} names by default. */
+  static readonly closedSubject = 'the tracker storage'
 
   /**
    * @param code - stable reason code
    * @param message - what happened
-   * @param options - the underlying error, if any
+   * @param options - `cause`: the underlying error, if any
    */
-  constructor(code: TrackerErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+  constructor(code: TrackerErrorCode, message: string, options?: MycelErrorOptions) {
+    super(code, message, options)
     this.name = 'TrackerError'
-    this.code = code
   }
 }

@@ -1,7 +1,9 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { MycelError } from '@mycel/wire'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
+import { TrackerError } from '../src/errors.js'
 import { openStorage } from '../src/storage/open.js'
 import { openSqliteStorage } from '../src/storage/sqlite.js'
 import { Scratch } from './helpers/scratch.js'
@@ -23,6 +25,16 @@ describe('SQLite storage', () => {
     db.exec('CREATE TABLE notes (text TEXT)')
     db.close()
     expect(() => openSqliteStorage(foreign)).toThrow(expect.objectContaining({ code: 'DATABASE_FOREIGN' }))
+    const error = (() => {
+      try {
+        openSqliteStorage(foreign)
+      } catch (err) {
+        return err
+      }
+    })()
+    expect(error).toBeInstanceOf(TrackerError)
+    expect(error).toBeInstanceOf(MycelError)
+    expect(error).toMatchObject({ name: 'TrackerError', code: 'DATABASE_FOREIGN' })
     const check = new Database(foreign)
     expect(check.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all()).toEqual(['notes'])
     check.close()

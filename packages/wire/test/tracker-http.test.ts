@@ -157,7 +157,7 @@ describe('HTTP announce query', () => {
     }).join('&')
     expectWireError(() => parseScrapeQuery(many), 'TRACKER_TOO_LARGE')
     expectWireError(() => parseScrapeQuery('info_hash=short'), 'TRACKER_INVALID_FIELD')
-    expect(() => formatScrapeQuery([new Uint8Array(19)])).toThrow(TypeError)
+    expect(() => formatScrapeQuery([new Uint8Array(19)])).toThrow(RangeError)
   })
 
   it('random text gives an announce, a scrape, parameters or a WireError', () => {

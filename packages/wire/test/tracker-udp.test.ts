@@ -172,7 +172,8 @@ describe('UDP tracker requests (BEP 15)', () => {
       uploaded: 0,
       downloaded: 0,
     }
-    expect(() => encodeUdpAnnounceRequest({ ...request, infohash: new Uint8Array(32) })).toThrow(TypeError)
+    expect(() => encodeUdpAnnounceRequest({ ...request, infohash: new Uint8Array(32) })).toThrow(RangeError)
+    expect(() => encodeUdpAnnounceRequest({ ...request, infohash: 'x' as never })).toThrow(TypeError)
     expect(() => encodeUdpAnnounceRequest({ ...request, port: 70000 })).toThrow(RangeError)
     expect(() => encodeUdpAnnounceRequest({ ...request, ip: '::1' })).toThrow(RangeError)
     expect(() => encodeUdpAnnounceRequest({ ...request, uploaded: -1 })).toThrow(RangeError)

@@ -109,7 +109,7 @@ class PostgresStorage implements TrackerStorage {
 
   /** Runs `work` unless closed, tracks it for close(), maps its errors. */
   private run<T>(what: string, work: () => Promise<T>): Promise<T> {
-    if (this.closing !== undefined) return Promise.reject(new TrackerError('CLOSED', 'the tracker storage is closed'))
+    if (this.closing !== undefined) return Promise.reject(TrackerError.closed())
     const promise = work().catch((err: unknown) => {
       if (err instanceof TrackerError) throw err
       throw new TrackerError('DATABASE_FAILED', `${this.where}: ${what} failed: ${(err as Error).message}`, {

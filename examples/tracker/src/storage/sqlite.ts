@@ -125,7 +125,7 @@ class SqliteStorage implements TrackerStorage {
 
   /** Runs `work` on the open database, mapping its errors. */
   private run<T>(what: string, work: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new TrackerError('CLOSED', 'the tracker storage is closed'))
+    if (this.closed) return Promise.reject(TrackerError.closed())
     try {
       return Promise.resolve(work())
     } catch (err) {

@@ -1,3 +1,4 @@
+import { assertInteger } from '../assert.js'
 import { WireError } from '../errors.js'
 import { formatIp, parseIp } from './ip.js'
 import type { TrackerPeer } from './types.js'
@@ -12,7 +13,7 @@ export const COMPACT_IPV6_LENGTH = 18
  *
  * @param peer - an IP literal (not a host name) and a port
  * @returns 6 or 18 bytes
- * @throws RangeError if `peer.host` is not an IP literal or `peer.port` is not 0..65535
+ * @throws RangeError if `peer.host` is not an IP literal or `peer.port` is not an integer in 0..65535
  *
  * @example
  * ```ts
@@ -22,9 +23,7 @@ export const COMPACT_IPV6_LENGTH = 18
 export function encodeCompactPeer(peer: TrackerPeer): Uint8Array {
   const address = parseIp(peer.host)
   if (address === undefined) throw new RangeError(`peer.host must be an IP literal, got ${JSON.stringify(peer.host)}`)
-  if (!Number.isInteger(peer.port) || peer.port < 0 || peer.port > 0xffff) {
-    throw new RangeError(`peer.port must be an integer in 0..65535, got ${String(peer.port)}`)
-  }
+  assertInteger(peer.port, 'peer.port', { max: 0xffff })
   const out = new Uint8Array(address.length + 2)
   out.set(address)
   out[address.length] = peer.port >> 8

@@ -3,6 +3,7 @@
  * what a client sends and what a tracker reads.
  * @module
  */
+import { assertBytes, assertInteger } from '../assert.js'
 import { WireError } from '../errors.js'
 import { parseIp } from './ip.js'
 import { PEER_ID_LENGTH, TRACKER_INFOHASH_LENGTH, TRACKER_LIMITS } from './limits.js'
@@ -152,17 +153,7 @@ export function parseAnnounceQuery(query: string, options: TrackerQueryOptions =
 }
 
 function integerText(value: number | undefined, field: string): string | undefined {
-  if (value === undefined) return undefined
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`${field} must be a non-negative safe integer, got ${String(value)}`)
-  }
-  return String(value)
-}
-
-function assertLength(bytes: Uint8Array, length: number, field: string): void {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
-    throw new TypeError(`${field} must be a Uint8Array of ${length} bytes`)
-  }
+  return value === undefined ? undefined : String(assertInteger(value, field))
 }
 
 /**
@@ -180,11 +171,9 @@ function assertLength(bytes: Uint8Array, length: number, field: string): void {
  * ```
  */
 export function formatAnnounceQuery(request: AnnounceRequest): string {
-  assertLength(request.infohash, TRACKER_INFOHASH_LENGTH, 'infohash')
-  assertLength(request.peerId, PEER_ID_LENGTH, 'peerId')
-  if (!Number.isInteger(request.port) || request.port < 0 || request.port > 0xffff) {
-    throw new RangeError(`port must be an integer in 0..65535, got ${String(request.port)}`)
-  }
+  assertBytes(request.infohash, 'infohash', TRACKER_INFOHASH_LENGTH)
+  assertBytes(request.peerId, 'peerId', PEER_ID_LENGTH)
+  assertInteger(request.port, 'port', { max: 0xffff })
   if (request.event !== undefined && !EVENTS.has(request.event)) throw new RangeError(`unknown event ${request.event}`)
   for (const [field, value] of [
     ['key', request.key],
@@ -255,6 +244,6 @@ export function formatScrapeQuery(infohashes: readonly Uint8Array[]): string {
   if (infohashes.length > TRACKER_LIMITS.maxScrapeInfohashes) {
     throw new RangeError(`at most ${TRACKER_LIMITS.maxScrapeInfohashes} infohashes per scrape`)
   }
-  for (const infohash of infohashes) assertLength(infohash, TRACKER_INFOHASH_LENGTH, 'infohash')
+  for (const infohash of infohashes) assertBytes(infohash, 'infohash', TRACKER_INFOHASH_LENGTH)
   return formatTrackerQuery(infohashes.map((infohash) => ['info_hash', infohash] as const))
 }

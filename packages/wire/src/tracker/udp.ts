@@ -5,6 +5,7 @@
  * Every number is big-endian.
  * @module
  */
+import { assertBytes, assertInteger } from '../assert.js'
 import { WireError } from '../errors.js'
 import { COMPACT_IPV4_LENGTH, decodeCompactPeers } from './compact.js'
 import { formatIp, parseIpv4 } from './ip.js'
@@ -121,17 +122,8 @@ function malformed(message: string): WireError {
   return new WireError('TRACKER_MALFORMED', message)
 }
 
-function assertU32(value: number, field: string): void {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
-    throw new RangeError(`${field} must be an unsigned 32-bit integer, got ${String(value)}`)
-  }
-}
-
-function assertBytes(bytes: Uint8Array, length: number, field: string): void {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
-    throw new TypeError(`${field} must be a Uint8Array of ${length} bytes`)
-  }
-}
+const U32 = { max: 0xffff_ffff }
+const PORT = { max: 0xffff }
 
 function checkPacket(bytes: Uint8Array): void {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array')
@@ -285,7 +277,7 @@ export function decodeUdpRequest(bytes: Uint8Array): UdpRequest {
  * @returns 16 bytes
  */
 export function encodeUdpConnectRequest(transactionId: number): Uint8Array {
-  assertU32(transactionId, 'transactionId')
+  assertInteger(transactionId, 'transactionId', U32)
   const out = new Uint8Array(HEADER_LENGTH)
   const view = viewOf(out)
   view.setBigUint64(0, UDP_PROTOCOL_ID)
@@ -302,14 +294,12 @@ export function encodeUdpConnectRequest(transactionId: number): Uint8Array {
  * @throws TypeError or RangeError for a field out of its range
  */
 export function encodeUdpAnnounceRequest(request: Omit<UdpAnnounceRequest, 'action'>): Uint8Array {
-  assertBytes(request.connectionId, UDP_CONNECTION_ID_LENGTH, 'connectionId')
-  assertU32(request.transactionId, 'transactionId')
-  assertBytes(request.infohash, TRACKER_INFOHASH_LENGTH, 'infohash')
-  assertBytes(request.peerId, PEER_ID_LENGTH, 'peerId')
-  if (request.key !== undefined) assertBytes(request.key, 4, 'key')
-  if (!Number.isInteger(request.port) || request.port < 0 || request.port > 0xffff) {
-    throw new RangeError(`port must be an integer in 0..65535, got ${String(request.port)}`)
-  }
+  assertBytes(request.connectionId, 'connectionId', UDP_CONNECTION_ID_LENGTH)
+  assertInteger(request.transactionId, 'transactionId', U32)
+  assertBytes(request.infohash, 'infohash', TRACKER_INFOHASH_LENGTH)
+  assertBytes(request.peerId, 'peerId', PEER_ID_LENGTH)
+  if (request.key !== undefined) assertBytes(request.key, 'key', 4)
+  assertInteger(request.port, 'port', PORT)
   const ip = request.ip === undefined ? undefined : parseIpv4(request.ip)
   if (request.ip !== undefined && ip === undefined) throw new RangeError('ip must be an IPv4 literal over UDP')
   const urlData = request.urlData === undefined || request.urlData === '' ? [] : urlDataOptions(request.urlData)
@@ -326,7 +316,7 @@ export function encodeUdpAnnounceRequest(request: Omit<UdpAnnounceRequest, 'acti
   view.setUint32(80, request.event === undefined ? 0 : EVENT_CODES.indexOf(request.event))
   if (ip !== undefined) out.set(ip, 84)
   if (request.key !== undefined) out.set(request.key, 88)
-  if (request.numwant !== undefined) assertU32(request.numwant, 'numwant')
+  if (request.numwant !== undefined) assertInteger(request.numwant, 'numwant', U32)
   view.setInt32(92, request.numwant === undefined ? -1 : Math.min(request.numwant, 0x7fff_ffff))
   view.setUint16(96, request.port)
   out.set(urlData, UDP_ANNOUNCE_LENGTH)
@@ -334,10 +324,7 @@ export function encodeUdpAnnounceRequest(request: Omit<UdpAnnounceRequest, 'acti
 }
 
 function counterBits(value: number, field: string): bigint {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`${field} must be a non-negative safe integer, got ${String(value)}`)
-  }
-  return BigInt(value)
+  return BigInt(assertInteger(value, field))
 }
 
 /** BEP 41 URLData options (255 bytes each at most), then EndOfOptions. */
@@ -368,8 +355,8 @@ function urlDataOptions(text: string): number[] {
  * @throws TypeError or RangeError for a field out of its range
  */
 export function encodeUdpScrapeRequest(request: Omit<UdpScrapeRequest, 'action'>): Uint8Array {
-  assertBytes(request.connectionId, UDP_CONNECTION_ID_LENGTH, 'connectionId')
-  assertU32(request.transactionId, 'transactionId')
+  assertBytes(request.connectionId, 'connectionId', UDP_CONNECTION_ID_LENGTH)
+  assertInteger(request.transactionId, 'transactionId', U32)
   const count = request.infohashes.length
   if (count === 0 || count > TRACKER_LIMITS.maxScrapeInfohashes) {
     throw new RangeError(`a scrape carries 1 to ${TRACKER_LIMITS.maxScrapeInfohashes} infohashes`)
@@ -380,7 +367,7 @@ export function encodeUdpScrapeRequest(request: Omit<UdpScrapeRequest, 'action'>
   view.setUint32(8, ACTION_SCRAPE)
   view.setUint32(12, request.transactionId)
   request.infohashes.forEach((infohash, i) => {
-    assertBytes(infohash, TRACKER_INFOHASH_LENGTH, 'infohash')
+    assertBytes(infohash, 'infohash', TRACKER_INFOHASH_LENGTH)
     out.set(infohash, HEADER_LENGTH + i * TRACKER_INFOHASH_LENGTH)
   })
   return out
@@ -393,8 +380,8 @@ export function encodeUdpScrapeRequest(request: Omit<UdpScrapeRequest, 'action'>
  * @returns 16 bytes
  */
 export function encodeUdpConnectResponse(response: Omit<UdpConnectResponse, 'action'>): Uint8Array {
-  assertU32(response.transactionId, 'transactionId')
-  assertBytes(response.connectionId, UDP_CONNECTION_ID_LENGTH, 'connectionId')
+  assertInteger(response.transactionId, 'transactionId', U32)
+  assertBytes(response.connectionId, 'connectionId', UDP_CONNECTION_ID_LENGTH)
   const out = new Uint8Array(HEADER_LENGTH)
   const view = viewOf(out)
   view.setUint32(0, ACTION_CONNECT)
@@ -411,8 +398,8 @@ export function encodeUdpConnectResponse(response: Omit<UdpConnectResponse, 'act
  * @throws RangeError for a count out of the unsigned 32-bit range or a peer string of a wrong length
  */
 export function encodeUdpAnnounceResponse(response: UdpAnnounceResponseFields): Uint8Array {
-  assertU32(response.transactionId, 'transactionId')
-  assertU32(response.interval, 'interval')
+  assertInteger(response.transactionId, 'transactionId', U32)
+  assertInteger(response.interval, 'interval', U32)
   const peers = response.peers
   // A list of 18-byte IPv6 peers is also a multiple of 6.
   if (peers.length % COMPACT_IPV4_LENGTH !== 0) throw new RangeError('peers must be 6 or 18 bytes per peer')
@@ -434,7 +421,7 @@ export function encodeUdpAnnounceResponse(response: UdpAnnounceResponseFields): 
  * @returns the packet
  */
 export function encodeUdpScrapeResponse(response: Omit<UdpScrapeResponse, 'action'>): Uint8Array {
-  assertU32(response.transactionId, 'transactionId')
+  assertInteger(response.transactionId, 'transactionId', U32)
   const out = new Uint8Array(8 + response.files.length * SCRAPE_COUNTS_LENGTH)
   const view = viewOf(out)
   view.setUint32(0, ACTION_SCRAPE)
@@ -456,7 +443,7 @@ export function encodeUdpScrapeResponse(response: Omit<UdpScrapeResponse, 'actio
  * @returns the packet
  */
 export function encodeUdpError(response: Omit<UdpErrorResponse, 'action'>): Uint8Array {
-  assertU32(response.transactionId, 'transactionId')
+  assertInteger(response.transactionId, 'transactionId', U32)
   const text = utf8Encoder.encode(response.message.slice(0, TRACKER_LIMITS.maxMessageLength))
   const out = new Uint8Array(8 + text.length)
   const view = viewOf(out)
