@@ -1,8 +1,10 @@
 /**
  * Byte formats of mycel, with no I/O: strict canonical bencode (BitTorrent
  * metadata and the Mainline DHT), the msgpack messages of the peer protocol,
- * an incremental decoder for length-prefixed frames, and compact peer info
- * (the 6- and 18-byte addresses of the DHT and of trackers).
+ * an incremental decoder for length-prefixed frames, compact peer info (the
+ * 6- and 18-byte addresses of the DHT and of trackers) and IP address text,
+ * and the BitTorrent tracker protocols (HTTP announce and scrape, BEP
+ * 3/7/23/48; UDP, BEP 15).
  *
  * Every decoder validates its input completely and throws only
  * {@link WireError}, whose `code` is stable.
@@ -44,6 +46,7 @@ export {
   type PrefixLength,
   writeFramePrefix,
 } from './framing.js'
-export { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from './ip.js'
+export { formatIp, formatIpv4, formatIpv6, isIpv4Mapped, parseIp, parseIpv4, parseIpv6 } from './ip.js'
 export * from './messages/index.js'
 export { MycelError, type MycelErrorClass, type MycelErrorOptions } from './mycel-error.js'
+export * from './tracker/index.js'
