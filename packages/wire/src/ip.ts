@@ -81,15 +81,6 @@ export function parseIpv6(text: string): Uint8Array | undefined {
   return out
 }
 
-function parseGroups(parts: string[]): number[] | undefined {
-  const groups: number[] = []
-  for (const part of parts) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(part)) return undefined
-    groups.push(Number.parseInt(part, 16))
-  }
-  return groups
-}
-
 /**
  * Dotted-quad text of the 4 bytes at `offset`.
  *
