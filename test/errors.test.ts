@@ -56,6 +56,9 @@ const cases: Case[] = [
       'MESSAGE_INVALID_FIELD',
       'FRAME_TOO_LARGE',
       'FRAME_TRUNCATED',
+      'TRACKER_MALFORMED',
+      'TRACKER_INVALID_FIELD',
+      'TRACKER_TOO_LARGE',
     ] satisfies readonly WireErrorCode[],
   },
   {

@@ -167,13 +167,14 @@ afterAll(async () => {
 })
 
 describe('the published packages, packed and installed in a scratch project', () => {
-  it('are the six libraries and the mycel command, each with its metadata and LICENSE in the tarball', () => {
+  it('are the six libraries and the mycel and mycel-tracker commands, each with its metadata and LICENSE in the tarball', () => {
     expect(published.map(({ manifest }) => manifest.name).sort()).toEqual([
       '@mycel/cli',
       '@mycel/dht',
       '@mycel/node',
       '@mycel/pieces',
       '@mycel/store',
+      '@mycel/tracker',
       '@mycel/transport',
       '@mycel/wire',
     ])
@@ -278,5 +279,21 @@ describe('the published packages, packed and installed in a scratch project', ()
     const id = await run(bin, ['id', '--data-dir', join(scratch, 'cli'), '--json'], { cwd: app, timeoutMs: 30_000 })
     expect(id.code, id.output).toBe(0)
     expect(JSON.parse(id.stdout)).toMatchObject({ peerId: expect.stringMatching(/^[a-z2-7]{52}$/) })
+  }, 60_000)
+
+  it('install the mycel-tracker command, which runs from its tarball with its SQLite default', async () => {
+    const tracker = published.find(({ manifest }) => manifest.name === '@mycel/tracker')?.manifest
+    expect(tracker?.bin).toEqual({ 'mycel-tracker': './dist/bin.js' })
+    const bin = join(app, 'node_modules/.bin/mycel-tracker')
+    const version = await run(bin, ['--version'], { cwd: app, timeoutMs: 30_000 })
+    expect(version.output.trim()).toBe(tracker?.version)
+    const database = join(scratch, 'tracker', 'tracker.db')
+    const added = await run(bin, ['whitelist', 'add', 'ab'.repeat(20), '--database', database], {
+      cwd: app,
+      timeoutMs: 30_000,
+    })
+    expect(added.code, added.output).toBe(0)
+    const listed = await run(bin, ['whitelist', 'ls', '--database', database], { cwd: app, timeoutMs: 30_000 })
+    expect(listed.stdout.trim()).toBe('ab'.repeat(20))
   }, 60_000)
 })

@@ -9,6 +9,8 @@ import { type DhtNode, idToHex, type PeerAddress } from '@mycel/dht'
 import { createTestnet, ManualClock } from '@mycel/dht/testing'
 import { createUdpDhtNode } from '@mycel/dht/udp'
 import { createNode, type Download, type DownloadProgress, type MycelNode, NodeError } from '@mycel/node'
+import { type ContentStorage, type MycelNode as CoreNode, type CoreNodeOptions, createCoreNode } from '@mycel/node/core'
+import { createTestnet as createNodeTestnet, memoryContent } from '@mycel/node/testing'
 import { Bitfield, formatMagnet, type Manifest, parseMagnet, verifyPiece } from '@mycel/pieces'
 import { ingestPath } from '@mycel/pieces/node'
 import { MemoryPieceStore, MemoryStateStore, type PieceStore, recheck, type StateStore } from '@mycel/store'
@@ -24,6 +26,7 @@ import { decodeBencode, decodeMessage, encodeBencode, encodeMessage, type Messag
 import { assertBytes, integerOption } from '@mycel/wire/assert'
 import { type CryptoProvider, getDefaultCrypto, nobleCrypto } from '@mycel/wire/crypto'
 import { getDefaultHashProvider, type HashProvider } from '@mycel/wire/hash'
+import { createTextLogger, type Logger, silentLogger } from '@mycel/wire/log'
 import { abortError, linkSignals } from '@mycel/wire/signal'
 
 type IsAny<T> = 0 extends 1 & T ? true : false
@@ -131,8 +134,47 @@ export async function foundations(key: Uint8Array, signal: AbortSignal): Promise
   }
 }
 
+/** Logging by component: a text logger handed to a node and a transport, or the silent default. */
+export async function logging(dataDir: string, verbose: boolean): Promise<void> {
+  const logger: Logger = verbose
+    ? createTextLogger({ write: (line) => console.error(line), components: 'mycel:peer,mycel:dht', level: 'debug' })
+    : silentLogger
+  const log = logger.forComponent('app:main')
+  if (log.enabled('info')) log.info('starting', { dataDir })
+  const mycel = await createNode({ dataDir, dht: false, logger, transports: [tcpTransport({ logger })] })
+  await mycel.close()
+}
+
 /** The compliance suites take any runner with this shape. */
 export function compliance(runner: TestRunner): void {
   transportCompliance(runner, 'tcp', () => ({ transport: tcpTransport(), listenAddress: 'tcp://127.0.0.1:0' }))
   stateStoreCompliance(runner, 'memory', { create: async ({ now }) => new MemoryStateStore({ now }) })
+}
+
+/** The runtime-neutral node, from parts: its options and result types resolve in every mode. */
+export async function coreNode(content: ContentStorage): Promise<CoreNode> {
+  const options: CoreNodeOptions = {
+    identity: Identity.generate(),
+    state: new MemoryStateStore(),
+    content,
+    transports: [createMemoryNetwork().transport()],
+    downloadDir: '/downloads',
+  }
+  const core = await createCoreNode(options)
+  const chunks: NotAny<AsyncIterable<Uint8Array>> = core.read('00'.repeat(32), 'file')
+  console.log(chunks)
+  return core
+}
+
+/** A network of nodes in one process, with in-memory files. */
+export async function nodeTestnet(): Promise<void> {
+  const net = await createNodeTestnet(2)
+  const [seeder, leecher] = net.nodes
+  if (seeder === undefined || leecher === undefined) return
+  net.content(seeder).put('/share/a.bin', new Uint8Array(1000))
+  const share = await seeder.share('/share/a.bin')
+  await leecher.download(share.magnet, { peers: [net.address(seeder)] }).done()
+  const copy: Uint8Array | undefined = net.content(leecher).get('/downloads/a.bin')
+  console.log(copy?.length, memoryContent().list())
+  await net.close()
 }

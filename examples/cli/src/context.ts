@@ -1,8 +1,10 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseHostPort } from '@mycel/dht'
+import type { Logger } from '@mycel/wire/log'
 import { CliError, type ExplainContext } from './errors.js'
 import { parseSize } from './format.js'
+import { createCliLogger, readDebugComponents } from './logging.js'
 import { Output } from './output.js'
 
 /**
@@ -33,7 +35,10 @@ export interface GlobalOptions {
   downloadLimit: number
   json: boolean
   quiet: boolean
+  /** `--debug`: stack traces of errors, and the log of every mycel component on stderr. */
   debug: boolean
+  /** `MYCEL_DEBUG`: the components whose log is shown (with or without `--debug`); undefined for none chosen. */
+  debugComponents: string | undefined
 }
 
 /** What every command runs with. */
@@ -42,6 +47,8 @@ export interface Context {
   readonly out: Output
   /** What error explanations may mention. */
   readonly explain: ExplainContext
+  /** Where the node, DHT and stores log: stderr, by component (see {@link createCliLogger}). */
+  readonly logger: Logger
 }
 
 /** The options as commander hands them over (all optional, all text or flags). */
@@ -113,10 +120,14 @@ function parseRate(text: string | undefined, name: string): number {
  * routers.
  *
  * @param raw - what commander parsed
+ * @param env - the environment (`MYCEL_DEBUG`)
  * @returns the options
  * @throws {@link CliError} `USAGE` for a bad value
  */
-export function resolveGlobalOptions(raw: RawGlobalOptions): GlobalOptions {
+export function resolveGlobalOptions(
+  raw: RawGlobalOptions,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): GlobalOptions {
   const host = raw.host?.trim() || '0.0.0.0'
   return {
     dataDir: resolve(raw.dataDir ?? join(homedir(), '.mycel')),
@@ -129,6 +140,7 @@ export function resolveGlobalOptions(raw: RawGlobalOptions): GlobalOptions {
     json: raw.json === true,
     quiet: raw.quiet === true,
     debug: raw.debug === true,
+    debugComponents: readDebugComponents(env.MYCEL_DEBUG),
   }
 }
 
@@ -143,10 +155,12 @@ export function createContext(
   options: GlobalOptions,
   streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process,
 ): Context {
+  const out = new Output({ stdout: streams.stdout, stderr: streams.stderr, json: options.json, quiet: options.quiet })
   return {
     options,
-    out: new Output({ stdout: streams.stdout, stderr: streams.stderr, json: options.json, quiet: options.quiet }),
+    out,
     explain: { dataDir: options.dataDir, port: options.port, host: options.host },
+    logger: createCliLogger({ debug: options.debug, components: options.debugComponents }, (line) => out.log(line)),
   }
 }
 

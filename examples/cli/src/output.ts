@@ -87,6 +87,11 @@ export class Output {
     else this.stderr.write(`${text}\n`)
   }
 
+  /** A line of the node's log (`--debug`, `MYCEL_DEBUG`, warnings): stderr, above a progress bar, never stdout. */
+  log(line: string): void {
+    this.line(line)
+  }
+
   /** The one line of a failure (a JSON line with `--json`), then the details with `--debug`. */
   error(error: CliError, details: readonly string[] = []): void {
     if (this.json) {

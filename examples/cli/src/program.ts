@@ -54,7 +54,10 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
     .option('--download-limit <rate>', 'download limit of the node, such as 10MiB (per second)')
     .option('--json', 'machine-readable output: one JSON value per line on stdout')
     .option('-q, --quiet', 'no progress and no notes: only results and errors')
-    .option('--debug', 'print stack traces of errors')
+    .option(
+      '--debug',
+      'print stack traces of errors, and what the node drops and refuses and why (stderr; MYCEL_DEBUG=mycel:peer,mycel:dht picks components)',
+    )
     .showSuggestionAfterError(true)
     // `mycel <command> --help` lists the global options too (they go before or after the command)
     .configureHelp({ showGlobalOptions: true })

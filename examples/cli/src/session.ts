@@ -38,6 +38,7 @@ export async function openNodeSession(context: Context, lifetime: Lifetime): Pro
       dht: { host: settings.host, port: settings.port ?? 0 },
       limits: { uploadRate: settings.uploadLimit, downloadRate: settings.downloadLimit },
       signal: lifetime.signal,
+      logger: context.logger,
     })
   } catch (error) {
     if (lifetime.signalName !== undefined) throw lifetime.interruption('stopped while starting')

@@ -73,9 +73,12 @@ export class Sandbox {
     return dir
   }
 
-  /** Runs `mycel` to its end. */
-  run(args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
-    const child = this.spawn(args, options.cwd)
+  /** Runs `mycel` to its end (`env`: variables added to the test's environment). */
+  run(
+    args: string[],
+    options: { timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {},
+  ): Promise<RunResult> {
+    const child = this.spawn(args, options.cwd, options.env)
     return finished(child, options.timeoutMs ?? 60_000)
   }
 
@@ -97,8 +100,12 @@ export class Sandbox {
     await Promise.all(this.dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })))
   }
 
-  private spawn(args: string[], cwd = this.cwd): ChildProcess {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  private spawn(args: string[], cwd = this.cwd, env?: Record<string, string>): ChildProcess {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
+    })
     this.children.add(child)
     child.on('exit', () => this.children.delete(child))
     return child

@@ -1,3 +1,4 @@
+import type { ComponentLogger } from '@mycel/wire/log'
 import { formatHostPort, type PeerAddress } from './address.js'
 import type { IpFamily } from './compact.js'
 import { ipFamily } from './ip.js'
@@ -15,6 +16,7 @@ export async function resolveBootstrap(
   socket: DatagramSocket,
   family: IpFamily,
   signal: AbortSignal,
+  log?: ComponentLogger,
 ): Promise<PeerAddress[]> {
   const out: PeerAddress[] = []
   for (const address of addresses) {
@@ -28,8 +30,10 @@ export async function resolveBootstrap(
       const hosts = await socket.resolve(address.host, { signal })
       const host = hosts.find((candidate) => ipFamily(candidate) === family)
       if (host !== undefined) out.push({ host, port: address.port })
-    } catch {
+      else log?.debug(`bootstrap node ${address.host} has no IPv${family} address: skipped`)
+    } catch (err) {
       // Unresolvable: skipped.
+      if (!signal.aborted) log?.debug(`bootstrap node ${address.host} does not resolve: skipped`, { error: err })
     }
   }
   const self = formatHostPort(socket.localAddress)

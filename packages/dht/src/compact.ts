@@ -1,6 +1,16 @@
+/**
+ * Compact node info (BEP 5 `nodes`, BEP 32 `nodes6`): a node's id, then its
+ * compact address. Compact peer info itself is a byte format of
+ * `@mycel/wire`, re-exported here as it always was.
+ * @module
+ */
+
+import { compactPeerLength, type IpFamily } from '@mycel/wire'
 import type { PeerAddress } from './address.js'
 import { ID_LENGTH } from './id.js'
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from './ip.js'
+
+export { compactPeerLength, decodeCompactPeer, encodeCompactPeer, type IpFamily } from '@mycel/wire'
 
 /** A DHT node: its 20-byte id and the UDP address it answers on. */
 export interface NodeContact extends PeerAddress {
@@ -8,60 +18,9 @@ export interface NodeContact extends PeerAddress {
   readonly id: Uint8Array
 }
 
-/** IP family of a DHT: `4` (BEP 5 `nodes`, 26-byte node info) or `6` (BEP 32 `nodes6`, 38 bytes). */
-export type IpFamily = 4 | 6
-
-/** Bytes of compact peer info: 6 for IPv4, 18 for IPv6 (address then big-endian port). */
-export function compactPeerLength(family: IpFamily): number {
-  return family === 4 ? 6 : 18
-}
-
 /** Bytes of compact node info: 26 for IPv4, 38 for IPv6 (id, address, port). */
 export function compactNodeLength(family: IpFamily): number {
   return ID_LENGTH + compactPeerLength(family)
-}
-
-/**
- * Encodes an address as BEP 5 "compact IP-address/port info" (6 bytes for
- * IPv4, 18 for IPv6).
- *
- * @param peer - an address whose host is an IP address
- * @returns the compact bytes
- * @throws TypeError if the host is not an IP address, RangeError for a bad port
- *
- * @example
- * ```ts
- * encodeCompactPeer({ host: '127.0.0.1', port: 6881 }) // 7f 00 00 01 1a e1
- * ```
- */
-export function encodeCompactPeer(peer: PeerAddress): Uint8Array {
-  const ip = parseIpv4(peer.host) ?? parseIpv6(peer.host)
-  if (ip === undefined) throw new TypeError(`not an IP address: ${peer.host}`)
-  if (!Number.isInteger(peer.port) || peer.port < 0 || peer.port > 65535) throw new RangeError('port out of range')
-  const out = new Uint8Array(ip.length + 2)
-  out.set(ip)
-  out[ip.length] = peer.port >> 8
-  out[ip.length + 1] = peer.port & 0xff
-  return out
-}
-
-/**
- * Decodes compact peer info. A port of 0 is not a usable peer.
- *
- * @param bytes - 6 or 18 bytes
- * @returns the address, or undefined if the length is neither or the port is 0
- *
- * @example
- * ```ts
- * decodeCompactPeer(new Uint8Array([127, 0, 0, 1, 0x1a, 0xe1])) // { host: '127.0.0.1', port: 6881 }
- * ```
- */
-export function decodeCompactPeer(bytes: Uint8Array): PeerAddress | undefined {
-  if (bytes.length !== 6 && bytes.length !== 18) return undefined
-  const ipLength = bytes.length - 2
-  const port = ((bytes[ipLength] as number) << 8) | (bytes[ipLength + 1] as number)
-  if (port === 0) return undefined
-  return { host: ipLength === 4 ? formatIpv4(bytes) : formatIpv6(bytes), port }
 }
 
 /**

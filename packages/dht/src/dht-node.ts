@@ -134,6 +134,7 @@ export class DhtNode {
       timeout: settings.queryTimeout,
       readOnly: settings.readOnly,
       version: settings.clientVersion,
+      log: settings.log,
       onQuery: (query, from) => this.answer(query, from),
       onAddressReport: (reported, by) => this.externalVotes.report(reported, by),
     })
@@ -162,7 +163,7 @@ export class DhtNode {
       maxCandidates: this.limits.maxLookupCandidates,
       clock: this.clock,
       seeds: (target) => this.table.closest(target, this.k),
-      bootstrap: (signal) => resolveBootstrap(settings.bootstrap, this.socket, this.family, signal),
+      bootstrap: (signal) => resolveBootstrap(settings.bootstrap, this.socket, this.family, signal, settings.log),
       query: (to, method, args, expectedId, signal, onTransmit) =>
         this.send(to, method, args, {
           expectedId,

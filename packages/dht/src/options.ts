@@ -1,3 +1,4 @@
+import type { Logger } from '@mycel/wire/log'
 import type { PeerAddress } from './address.js'
 import type { Seq } from './bep44/items.js'
 import type { Clock } from './clock.js'
@@ -51,6 +52,12 @@ export interface DhtNodeOptions {
   readonly limits?: Partial<DhtLimits>
   /** Time source; tests pass a `ManualClock`. */
   readonly clock?: Clock
+  /**
+   * Where the node logs, under the component `mycel:dht`: every datagram it
+   * drops and every query it refuses, with the reason (see
+   * docs/embedding.md, "Logging"). Default: silent.
+   */
+  readonly logger?: Logger
 }
 
 /** Cancellation of one operation. */

@@ -6,6 +6,7 @@
  */
 
 import { assertBytes, integerOption } from '@mycel/wire/assert'
+import { type ComponentLogger, componentLogger } from '@mycel/wire/log'
 import { type PeerAddress, parseHostPort } from './address.js'
 import { type Clock, systemClock } from './clock.js'
 import type { IpFamily, NodeContact } from './compact.js'
@@ -38,6 +39,8 @@ export interface NodeSettings {
   readonly bootstrap: readonly PeerAddress[]
   /** Nodes of a restored routing table, of the socket's family. */
   readonly restoredNodes: readonly NodeContact[]
+  /** The `mycel:dht` logger (silent by default). */
+  readonly log: ComponentLogger
 }
 
 /**
@@ -81,5 +84,6 @@ export function readSettings(options: DhtNodeOptions): NodeSettings {
     enforceNodeIds: options.enforceNodeIds ?? false,
     bootstrap: (options.bootstrap ?? []).map(parseHostPort),
     restoredNodes: (restored?.nodes ?? []).filter((node) => ipFamily(node.host) === family),
+    log: componentLogger(options.logger, 'mycel:dht'),
   }
 }

@@ -14,7 +14,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryStateStore } from '@mycel/store'
-import { Identity } from '@mycel/transport'
+import { Identity, secure } from '@mycel/transport'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { PROTOCOL_VERSION } from '@mycel/wire'
 import { createNode } from '../src/index.js'
@@ -22,6 +22,7 @@ import { AddressBook } from '../src/peer/address-book.js'
 import type { PeerConnection } from '../src/peer/connection.js'
 import { DIAL_STALL_MS, DialQueue, MAX_DIALS, MAX_OPEN_DIALS } from '../src/peer/dial-queue.js'
 import { ConnectionPool } from '../src/peer/pool.js'
+import { ProtocolRegistry } from '../src/peer/protocols.js'
 
 const HOST = '127.0.0.1'
 const DEAD = Number(process.env.MYCEL_BENCH_DEAD ?? 200)
@@ -54,6 +55,7 @@ function dialerPool(): ConnectionPool {
   const pool: ConnectionPool = new ConnectionPool({
     identity: Identity.generate(),
     transports: [tcpTransport()],
+    secure,
     maxConnections: 1000,
     handshakeTimeoutMs: 10_000,
     inboundHandshakeTimeoutMs: 5_000,
@@ -70,6 +72,7 @@ function dialerPool(): ConnectionPool {
     hello: () => ({ type: 'hello', version: PROTOCOL_VERSION, agent: 'bench', listen: [], capabilities: [] }),
     isBanned: () => false,
     scoreOf: async () => 0,
+    protocols: new ProtocolRegistry(),
     handler: { onReady() {}, onShareMessage() {}, onCancel() {}, onClose() {} },
   })
   return pool
@@ -94,6 +97,7 @@ async function reach(
     connectionAt: (address) => pool.connectionAt(address),
     canConnect: () => true,
     wants: () => true,
+    invite: () => {},
     ...settings,
   })
   const target = {

@@ -1,7 +1,6 @@
-import { lstat } from 'node:fs/promises'
 import { type Manifest, verifyPiece } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
-import { FsPieceStore } from '@mycel/store/fs'
+import type { ContentStorage, ContentStore, FileStamp } from './content.js'
 import type { ShareChange } from './events.js'
 import { contentStampsKey } from './state-keys.js'
 import type { ContentGuard, Swarm } from './swarm/swarm.js'
@@ -22,15 +21,13 @@ import type { ContentGuard, Swarm } from './swarm/swarm.js'
  * @module
  */
 
-/**
- * A file as the file system describes it: `[size, mtimeMs, ctimeMs, ino]`,
- * what changes when it is written, cut or replaced; null when it is missing.
- */
-export type FileStamp = readonly [size: number, mtimeMs: number, ctimeMs: number, ino: number] | null
+export type { FileStamp } from './content.js'
 
 /** What a watch needs of the seeded share it guards. */
 export interface WatchedContent {
   readonly manifest: Manifest
+  /** The stamp of a file now (see {@link ContentStorage.stamp}). */
+  stamp(path: string): Promise<FileStamp>
   /** Where file `fileIndex` is on disk. */
   filePath(fileIndex: number): string
   /** Reads a whole piece from the store. */
@@ -71,21 +68,13 @@ export const RELOOK_MIN_MS = 1000
 /** Restored pieces are announced in batches of this many (each is one `have` per member). */
 const RESTORE_BATCH = 64
 
-/** The stamp of the file at `path` now (null when it cannot be seen). */
-export async function stampOf(path: string): Promise<FileStamp> {
-  try {
-    const stats = await lstat(path)
-    return stats.isFile() ? [stats.size, stats.mtimeMs, stats.ctimeMs, stats.ino] : null
-  } catch {
-    return null // missing, or not reachable: what cannot be looked at is not served
-  }
-}
-
 /** The stamps of every file of a share (in `manifest.files` order). */
-export async function stampFiles(content: Pick<WatchedContent, 'manifest' | 'filePath'>): Promise<FileStamp[]> {
+export async function stampFiles(
+  content: Pick<WatchedContent, 'manifest' | 'filePath' | 'stamp'>,
+): Promise<FileStamp[]> {
   const stamps: FileStamp[] = []
   for (let index = 0; index < content.manifest.files.length; index++) {
-    stamps.push(await stampOf(content.filePath(index)))
+    stamps.push(await content.stamp(content.filePath(index)))
   }
   return stamps
 }
@@ -116,7 +105,7 @@ export async function loadStamps(
 
 function sameStamp(a: FileStamp, b: FileStamp): boolean {
   if (a === null || b === null) return a === b
-  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3]
+  return a.length === b.length && a.every((value, index) => value === b[index])
 }
 
 /** Checks a seeded share's files before serving from them, and re-verifies those that changed. @internal */
@@ -178,7 +167,7 @@ export class ContentWatch implements ContentGuard {
 
   private look(fileIndex: number): Promise<void> {
     const run = (async () => {
-      const stamp = await stampOf(this.content.filePath(fileIndex))
+      const stamp = await this.content.stamp(this.content.filePath(fileIndex))
       this.looked[fileIndex] = performance.now()
       if (this.stopped || sameStamp(stamp, this.stamps[fileIndex] ?? null)) return
       await this.changed(fileIndex, stamp)
@@ -272,13 +261,15 @@ export class ContentWatch implements ContentGuard {
  */
 export function watchSeed(
   swarm: Swarm,
-  store: FsPieceStore,
+  store: ContentStore,
+  storage: ContentStorage,
   stamps: readonly FileStamp[],
   options: { interval: number; onChange(change: ShareChange): void },
 ): ContentWatch {
-  const { manifest } = store
+  const manifest = swarm.manifest as Manifest
   const content: WatchedContent = {
     manifest,
+    stamp: (path) => storage.stamp(path),
     filePath: (fileIndex) => store.filePath(fileIndex),
     readPiece: (piece) => store.readPiece(piece),
     closeFile: (fileIndex) => store.closeFile(fileIndex),
@@ -305,18 +296,37 @@ export function watchSeed(
  * (`fresh`), its files now (saved); else those saved, or its files now when
  * none are (a share recorded by an older node: changes are seen from now on).
  */
-export async function baselineStamps(state: StateStore, store: FsPieceStore, fresh: boolean): Promise<FileStamp[]> {
-  const { manifest } = store
+export async function baselineStamps(
+  state: StateStore,
+  manifest: Manifest,
+  store: ContentStore,
+  storage: ContentStorage,
+  fresh: boolean,
+): Promise<FileStamp[]> {
   const saved = fresh ? undefined : await loadStamps(state, manifest.infohashHex, manifest.files.length)
   if (saved !== undefined) return saved
-  const stamps = await stampFiles(store)
+  const stamps = await stampFiles({
+    manifest,
+    filePath: (index) => store.filePath(index),
+    stamp: (path) => storage.stamp(path),
+  })
   await saveStamps(state, manifest.infohashHex, stamps)
   return stamps
 }
 
 /** Saves the stamps of a download's files once every piece is stored: the files a later seed compares with. */
-export async function saveCompleteStamps(state: StateStore, swarm: Swarm): Promise<void> {
-  const { store, have } = swarm
-  if (!(store instanceof FsPieceStore) || have?.isComplete() !== true) return
-  await saveStamps(state, swarm.infohashHex, await stampFiles(store))
+export async function saveCompleteStamps(
+  state: StateStore,
+  swarm: Swarm,
+  store: ContentStore,
+  storage: ContentStorage,
+): Promise<void> {
+  const { manifest, have } = swarm
+  if (manifest === undefined || have?.isComplete() !== true) return
+  const stamps = await stampFiles({
+    manifest,
+    filePath: (index) => store.filePath(index),
+    stamp: (path) => storage.stamp(path),
+  })
+  await saveStamps(state, swarm.infohashHex, stamps)
 }

@@ -4,25 +4,18 @@ import { join, resolve } from 'node:path'
 import type { DhtNode, RoutingTableSnapshot } from '@mycel/dht'
 import { createUdpDhtNode } from '@mycel/dht/udp'
 import type { StateStore } from '@mycel/store'
-import { FileHandlePool } from '@mycel/store/fs'
 import { openSqliteStateStore } from '@mycel/store/sqlite'
 import { loadOrCreateIdentity } from '@mycel/transport/node'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { webSocketTransport } from '@mycel/transport/ws'
-import { type HelloMessage, PROTOCOL_VERSION } from '@mycel/wire'
-import { DEFAULT_CHANGE_CHECK_INTERVAL_MS } from './content-watch.js'
+import { type ComponentLogger, componentLogger, describeError, type Logger, silentLogger } from '@mycel/wire/log'
+import { assembleNode, checkPeerSources, resolveLimits } from './assemble.js'
+import { checkAnnounceKey } from './discovery.js'
 import { NodeError } from './errors.js'
-import { MycelNode } from './node.js'
-import type { NodeLimits, NodeOptions } from './options.js'
-import { ConnectionPool } from './peer/pool.js'
+import { fileSystemContent } from './fs/content.js'
+import { MycelNode } from './fs/mycel-node.js'
+import type { NodeOptions } from './options.js'
 import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
-
-/** The software name and version a node reports in its `hello`. */
-export const AGENT = 'mycel/0.1.0'
-
-const HANDSHAKE_TIMEOUT_MS = 10_000
-/** Inbound handshakes get less time: their resources are ours, spent at the remote's request. */
-const INBOUND_HANDSHAKE_TIMEOUT_MS = 5_000
 
 /**
  * Creates and starts a node: loads (or creates) its identity, opens its
@@ -49,79 +42,61 @@ const INBOUND_HANDSHAKE_TIMEOUT_MS = 5_000
 export async function createNode(options: NodeOptions = {}): Promise<MycelNode> {
   const dataDir = resolve(options.dataDir ?? join(homedir(), '.mycel'))
   const limits = resolveLimits(options.limits ?? {})
+  // Checked before anything is opened (assembleNode checks them again).
+  checkAnnounceKey(options.announceKey)
+  checkPeerSources(options.peerSources)
   if (options.directWrites !== undefined && typeof options.directWrites !== 'boolean') {
     throw new TypeError('directWrites must be a boolean')
   }
   const { signal } = options
+  const logger: Logger = options.logger ?? silentLogger
+  const log = componentLogger(logger, 'mycel:node')
   const opened: Array<() => Promise<void>> = []
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o700 })
     const identity = options.identity ?? (await loadOrCreateIdentity(join(dataDir, 'identity.json')))
-    const state = options.state ?? (await openSqliteStateStore(join(dataDir, 'state.db')))
+    const state = options.state ?? (await openSqliteStateStore(join(dataDir, 'state.db'), { logger }))
     if (options.state === undefined) opened.push(() => state.close())
-    const files = new FileHandlePool({ maxOpen: limits.maxOpenFiles })
-    opened.push(() => files.close())
-    const dht = await openDht(options, state)
+    const storage =
+      options.content ??
+      fileSystemContent({ maxOpenFiles: limits.maxOpenFiles, directWrites: options.directWrites ?? true, logger })
+    opened.push(() => storage.close())
+    const dht = await openDht(options, state, logger, log)
     if (dht !== undefined) opened.push(() => dht.close())
     if (signal?.aborted) throw NodeError.aborted(signal.reason)
-    const transports = options.transports ?? [tcpTransport(), webSocketTransport()]
-    const node = new MycelNode({
+    const assembly = {
       identity,
       state,
       ownsState: options.state === undefined,
+      storage,
+      transports: options.transports ?? [tcpTransport({ logger }), webSocketTransport({ logger })],
+      secure: options.secure,
       dht,
-      files,
       downloadDir: resolve(options.downloadDir ?? join(dataDir, 'downloads')),
-      directWrites: options.directWrites ?? true,
-      changeCheckInterval: checkInterval(options.changeCheckInterval),
+      protocols: options.protocols ?? [],
+      peerSources: options.peerSources,
+      announceKey: options.announceKey,
       limits,
-      createPool: (registry) => {
-        const pool: ConnectionPool = new ConnectionPool({
-          identity,
-          transports,
-          maxConnections: limits.maxConnections,
-          handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
-          inboundHandshakeTimeoutMs: INBOUND_HANDSHAKE_TIMEOUT_MS,
-          admission: {
-            maxHandshakes: limits.maxHandshakes,
-            maxHandshakesPerAddress: limits.maxHandshakesPerAddress,
-            maxHandshakesPerSubnet: limits.maxHandshakesPerSubnet,
-            maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
-            maxConnectionsPerSubnet: limits.maxConnectionsPerSubnet,
-          },
-          idleTimeoutMs: limits.idleTimeout,
-          inDownload: (peer) => registry.inDownload(peer),
-          onRefused: (refusal) => registry.onRefused(refusal),
-          hello: (): HelloMessage => ({
-            type: 'hello',
-            version: PROTOCOL_VERSION,
-            agent: AGENT,
-            listen: pool.addresses,
-            capabilities: ['pex'],
-          }),
-          isBanned: (peerId) => registry.isBanned(peerId),
-          scoreOf: (peerId) => registry.scoreOf(peerId),
-          handler: registry,
-        })
-        return pool
-      },
-    })
-    opened.length = 0 // the node owns them now
-    try {
-      await node.start(options.listen ?? ['tcp://0.0.0.0:0'], signal)
-      if (dht !== undefined) void dht.bootstrap({ ...(signal ? { signal } : {}) }).catch(() => {})
-    } catch (error) {
-      await node.close()
-      throw error
+      changeCheckInterval: options.changeCheckInterval,
+      listen: options.listen ?? ['tcp://0.0.0.0:0'],
+      logger,
+      clock: options.clock,
+      signal,
     }
-    return node
+    opened.length = 0 // the node owns them now (and closes them if it fails to start)
+    return await assembleNode(assembly, (parts) => new MycelNode(parts))
   } catch (error) {
     for (const close of opened.reverse()) await close().catch(() => {})
     throw error
   }
 }
 
-async function openDht(options: NodeOptions, state: StateStore): Promise<DhtNode | undefined> {
+async function openDht(
+  options: NodeOptions,
+  state: StateStore,
+  logger: Logger,
+  log: ComponentLogger,
+): Promise<DhtNode | undefined> {
   if (options.dht === false) return undefined
   const settings = options.dht ?? {}
   if (settings.node !== undefined) return settings.node
@@ -129,40 +104,16 @@ async function openDht(options: NodeOptions, state: StateStore): Promise<DhtNode
   let routingTable: RoutingTableSnapshot | undefined
   try {
     routingTable = saved ? (JSON.parse(new TextDecoder().decode(saved)) as RoutingTableSnapshot) : undefined
-  } catch {
+  } catch (error) {
     routingTable = undefined // a damaged snapshot only costs a cold start
+    log.info(`the saved DHT routing table does not parse, starting without it: ${describeError(error)}`)
   }
   return createUdpDhtNode({
     ...(settings.host !== undefined ? { host: settings.host } : {}),
     port: settings.port ?? 0,
     bootstrap: options.bootstrap ?? [],
     ...(routingTable ? { routingTable } : {}),
+    logger,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   })
-}
-
-function checkInterval(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_CHANGE_CHECK_INTERVAL_MS
-  if (!Number.isFinite(value) || value < 0) throw new RangeError('changeCheckInterval must be a non-negative number')
-  return value
-}
-
-function resolveLimits(limits: NodeLimits): Required<NodeLimits> {
-  const positive = (value: number | undefined, fallback: number, name: string): number => {
-    if (value === undefined) return fallback
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`limits.${name} must be a non-negative number`)
-    return value
-  }
-  return {
-    maxConnections: positive(limits.maxConnections, 200, 'maxConnections'),
-    maxConnectionsPerAddress: positive(limits.maxConnectionsPerAddress, 8, 'maxConnectionsPerAddress'),
-    maxConnectionsPerSubnet: positive(limits.maxConnectionsPerSubnet, 32, 'maxConnectionsPerSubnet'),
-    maxHandshakes: positive(limits.maxHandshakes, 64, 'maxHandshakes'),
-    maxHandshakesPerAddress: positive(limits.maxHandshakesPerAddress, 4, 'maxHandshakesPerAddress'),
-    maxHandshakesPerSubnet: positive(limits.maxHandshakesPerSubnet, 16, 'maxHandshakesPerSubnet'),
-    idleTimeout: positive(limits.idleTimeout, 120_000, 'idleTimeout'),
-    maxPeersPerShare: positive(limits.maxPeersPerShare, 50, 'maxPeersPerShare'),
-    uploadRate: positive(limits.uploadRate, 0, 'uploadRate'),
-    downloadRate: positive(limits.downloadRate, 0, 'downloadRate'),
-    maxOpenFiles: positive(limits.maxOpenFiles, 256, 'maxOpenFiles'),
-  }
 }

@@ -1,8 +1,6 @@
-import { lstat } from 'node:fs/promises'
-import { join } from 'node:path'
 import { Bitfield, type Manifest } from '@mycel/pieces'
-import { type PieceStore, recheck, type StateStore, StoreError } from '@mycel/store'
-import { downloadContentPath } from '@mycel/store/fs'
+import { recheck, type StateStore, StoreError } from '@mycel/store'
+import type { ContentStorage, ContentStore, PathKind } from './content.js'
 import { NodeError } from './errors.js'
 import { destinationKey } from './state-keys.js'
 
@@ -34,7 +32,7 @@ export function checkExisting(value: ExistingFiles): ExistingFiles {
 /** Something found where the share would put a file or a folder. */
 interface Found {
   readonly path: string
-  readonly what: 'file' | 'folder' | 'symbolic link' | 'special file'
+  readonly what: PathKind
   /** What the share has there. */
   readonly expected: 'file' | 'folder'
 }
@@ -42,7 +40,7 @@ interface Found {
 /** What a download opens once its manifest is known. */
 export interface OpenedDestination {
   /** The piece store, writing under the destination. */
-  readonly store: PieceStore
+  readonly store: ContentStore
   /** The pieces held there, verified: by the state store's record, or by a recheck just now. */
   readonly have: Bitfield
   /** The share's file or folder. */
@@ -52,9 +50,9 @@ export interface OpenedDestination {
 /** How {@link openDestination} opens the store and what it does with files already there. */
 export interface DestinationOptions {
   readonly state: StateStore
+  /** Where the files are, and how to look at them. */
+  readonly storage: ContentStorage
   readonly existing: ExistingFiles
-  /** Opens the share's piece store, adopting the files already there or refusing them. */
-  open(existingFiles: 'refuse' | 'adopt'): Promise<PieceStore>
   readonly signal?: AbortSignal
 }
 
@@ -78,20 +76,21 @@ export async function openDestination(
   dir: string,
   options: DestinationOptions,
 ): Promise<OpenedDestination> {
-  const { state } = options
-  const contentPath = downloadContentPath(manifest, dir)
+  const { state, storage } = options
+  const open = (existingFiles: 'refuse' | 'adopt') => storage.openDownload(manifest, dir, existingFiles)
+  const contentPath = storage.contentPath(manifest, dir)
   const claimed = await claimedDestination(state, manifest.infohashHex)
   if (claimed === contentPath) {
-    const store = await options.open('adopt')
+    const store = await open('adopt')
     const have = (await state.getBitfield(manifest.infohash)) ?? new Bitfield(manifest.pieceCount)
     return { store, have, contentPath }
   }
-  const found = await findExisting(manifest, contentPath)
+  const found = await findExisting(storage, manifest, contentPath)
   if (found.length === 0) {
     await claim(state, manifest, contentPath) // before the first write: a crash after it still finds these files ours
     const stale = await state.getBitfield(manifest.infohash)
     if (stale !== undefined && stale.count() > 0) await state.setBitfield(manifest.infohash, new Bitfield(stale.size))
-    return { store: await options.open('refuse'), have: new Bitfield(manifest.pieceCount), contentPath }
+    return { store: await open('refuse'), have: new Bitfield(manifest.pieceCount), contentPath }
   }
   const conflict = found.find((item) => item.what !== item.expected)
   if (conflict !== undefined) {
@@ -108,7 +107,7 @@ export async function openDestination(
       `${first.path}${more} already exists and was not written by this download of ${manifest.name}; it is left as it is (download into another folder, move it away, or verify it in place to keep what matches)`,
     )
   }
-  const store = await options.open('adopt')
+  const store = await open('adopt')
   try {
     const have = await recheck(manifest, store, options.signal === undefined ? {} : { signal: options.signal })
     await state.setBitfield(manifest.infohash, have)
@@ -136,27 +135,13 @@ async function claim(state: StateStore, manifest: Manifest, contentPath: string)
   await state.setValue(destinationKey(manifest.infohashHex), new TextEncoder().encode(contentPath))
 }
 
-/** What is at `path` (not following a link), or undefined when nothing is. */
-async function kindAt(path: string): Promise<Found['what'] | undefined> {
-  try {
-    const stats = await lstat(path)
-    if (stats.isFile()) return 'file'
-    if (stats.isDirectory()) return 'folder'
-    return stats.isSymbolicLink() ? 'symbolic link' : 'special file'
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
-    throw error
-  }
-}
-
 /**
  * Everything already where a download of `manifest` at `contentPath` would
  * put a file (or a folder on a file's way): one `lstat` per folder and per
  * file under a folder that exists.
  */
-async function findExisting(manifest: Manifest, contentPath: string): Promise<Found[]> {
-  const top = await kindAt(contentPath)
+async function findExisting(storage: ContentStorage, manifest: Manifest, contentPath: string): Promise<Found[]> {
+  const top = await storage.inspect(contentPath)
   if (top === undefined) return []
   if (manifest.singleFile) return [{ path: contentPath, what: top, expected: 'file' }]
   if (top !== 'folder') return [{ path: contentPath, what: top, expected: 'folder' }]
@@ -166,10 +151,10 @@ async function findExisting(manifest: Manifest, contentPath: string): Promise<Fo
     let folder = contentPath
     let below = true
     for (const component of file.path.slice(0, -1)) {
-      folder = join(folder, component)
+      folder = storage.join(folder, component)
       let what = folders.get(folder)
       if (!folders.has(folder)) {
-        what = await kindAt(folder)
+        what = await storage.inspect(folder)
         folders.set(folder, what)
         if (what !== undefined && what !== 'folder') found.push({ path: folder, what, expected: 'folder' })
       }
@@ -179,8 +164,8 @@ async function findExisting(manifest: Manifest, contentPath: string): Promise<Fo
       }
     }
     if (!below) continue
-    const path = join(contentPath, ...file.path)
-    const what = await kindAt(path)
+    const path = storage.join(contentPath, ...file.path)
+    const what = await storage.inspect(path)
     if (what !== undefined) found.push({ path, what, expected: 'file' })
   }
   return found

@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events'
 import type { Manifest } from '@mycel/pieces'
+import { Emitter } from './emitter.js'
 import { NodeError } from './errors.js'
 import type { DownloadEvents, DownloadProgress, ShareStats } from './events.js'
 import { ProgressThrottle } from './progress-throttle.js'
@@ -70,7 +70,7 @@ export const PROGRESS_INTERVAL_MS = 250
  * const result = await download.done()
  * ```
  */
-export class Download extends (EventEmitter as new () => TypedEmitter<DownloadEvents>) {
+export class Download extends (Emitter as new () => TypedEmitter<DownloadEvents>) {
   /** The share's infohash. */
   readonly infohash: Uint8Array
   /** The infohash as hex. */

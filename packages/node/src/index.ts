@@ -5,6 +5,11 @@
  * verified, stream verified bytes of a file before it is complete, and
  * resume after a restart or a crash.
  *
+ * This is the Node entry: {@link createNode} gives every part a default
+ * (SQLite state, the file system, TCP and WebSocket, a UDP DHT, an identity
+ * file). The same node without Node defaults, for browsers and workers, is
+ * `@mycel/node/core`; everything it exports is exported here too.
+ *
  * @example
  * ```ts
  * import { createNode } from '@mycel/node'
@@ -23,31 +28,8 @@
  * @packageDocumentation
  */
 
-export { AGENT, createNode } from './create-node.js'
-export type { ExistingFiles } from './destination.js'
-export { NodeError, type NodeErrorCode, type RejectCode } from './errors.js'
-export type {
-  ConnectionRefusal,
-  DownloadEvents,
-  DownloadProgress,
-  NodeEvents,
-  PeerFault,
-  PeerInfo,
-  RefusalReason,
-  ShareChange,
-  ShareStats,
-} from './events.js'
-export { Download, type Share } from './handles.js'
-export { MycelNode } from './node.js'
-export type {
-  DownloadOptions,
-  NodeLimits,
-  NodeOptions,
-  NodeStats,
-  ShareLimits,
-  ShareOptions,
-  SignalOptions,
-} from './options.js'
-export type { ReadStreamOptions } from './read-stream.js'
-export { forgetShare } from './share-state.js'
-export { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
+export * from './core.js'
+export { createNode } from './create-node.js'
+export { type FileSystemContentOptions, fileSystemContent } from './fs/content.js'
+export { MycelNode } from './fs/mycel-node.js'
+export type { NodeOptions } from './options.js'

@@ -1,104 +1,96 @@
-import { EventEmitter } from 'node:events'
-import { dirname, join, resolve } from 'node:path'
-import { Readable } from 'node:stream'
 import type { DhtNode } from '@mycel/dht'
-import { Bitfield, formatMagnet, type Manifest, parseMagnet } from '@mycel/pieces'
-import { ingestPath } from '@mycel/pieces/node'
-import type { PieceStore, SearchHit, ShareFilter, ShareRecord, StateStore } from '@mycel/store'
-import {
-  blockingFileSystem,
-  type FileHandlePool,
-  type FileSystem,
-  type FsPieceStore,
-  nodeFileSystem,
-  openDownloadStore,
-  openSeedStore,
-  prepareDownloadFolder,
-} from '@mycel/store/fs'
+import { Bitfield, type Manifest, parseMagnet } from '@mycel/pieces'
+import type { SearchHit, ShareFilter, StateStore } from '@mycel/store'
 import type { Identity } from '@mycel/transport'
-import { baselineStamps, type FileStamp, saveCompleteStamps, watchSeed } from './content-watch.js'
+import { fromHex, toHex } from '@mycel/wire'
+import { describeError, type Logger } from '@mycel/wire/log'
+import { type Clock, every } from './clock.js'
+import type { ContentStorage } from './content.js'
+import { baselineStamps } from './content-watch.js'
 import * as destination from './destination.js'
-import { Discovery } from './discovery.js'
+import {
+  type AnnounceKeyPolicy,
+  checkAnnounceKey,
+  DirectPeerSource,
+  DiscoveryScheduler,
+  type PeerSource,
+  resolveShareKey,
+} from './discovery.js'
+import { Emitter } from './emitter.js'
 import { NodeError } from './errors.js'
 import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
-import { Download, type HandleControl, progressOf, type Share, statsOf } from './handles.js'
+import { type Download, type HandleControl, type Share, statsOf } from './handles.js'
 import { addKnownManifest } from './known-manifest.js'
-import type { DownloadOptions, NodeStats, ShareLimits, ShareOptions, SignalOptions } from './options.js'
+import type { DownloadOptions, NodeStats, ShareOptions, SignalOptions } from './options.js'
+import { Gossip } from './peer/gossip.js'
+import { PeerExchange } from './peer/pex.js'
 import type { ConnectionPool } from './peer/pool.js'
+import { type ConnectionProtocol, ProtocolRegistry } from './peer/protocols.js'
 import { PeerRegistry } from './peer/registry.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
-import { checkFiles, checkFilesOf, loadSelection, saveSelection } from './saved-selection.js'
-import { forgetShare } from './share-state.js'
+import { checkFiles, saveSelection } from './saved-selection.js'
+import { ShareSession } from './share/session.js'
 import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
-import { Swarm, type SwarmEnvironment } from './swarm/swarm.js'
-import { TransferTotals } from './transfer-totals.js'
+import type { Swarm, SwarmEnvironment } from './swarm/swarm.js'
 import type { TypedEmitter } from './typed-emitter.js'
-
-/**
- * File access of the piece stores: reads block (a seeder's 128 KiB reads
- * mostly hit the page cache and cost microseconds; a trip to libuv's thread
- * pool and back cost more than the read itself), writes go to the thread
- * pool (writing a whole piece can stall on the disk).
- */
-const pieceFileSystem: FileSystem = { ...nodeFileSystem, read: blockingFileSystem.read }
 
 /** The key of a share in the node's maps: its infohash as lower-case hex. */
 function keyOf(infohash: string | Uint8Array): string {
-  return typeof infohash === 'string' ? infohash.toLowerCase() : Buffer.from(infohash).toString('hex')
+  return typeof infohash === 'string' ? infohash.toLowerCase() : toHex(infohash)
 }
 
-/** Every member hears of the others again this often (and soon after members change). */
-const PEX_INTERVAL_MS = 60_000
+/** An infohash given as hex or bytes, as bytes. */
+function infohashBytes(infohash: string | Uint8Array): Uint8Array {
+  const bytes = typeof infohash === 'string' ? fromHex(infohash) : infohash
+  if (bytes?.length !== 32) throw new NodeError('SHARE_NOT_FOUND', 'an infohash is 32 bytes (64 hex digits)')
+  return bytes
+}
+
 /** How often the DHT's routing table (with the address the network sees) is saved; also at close. */
 const DHT_SAVE_INTERVAL_MS = 15 * 60_000
 /** How often the bytes each share moved are added to its record; also when it stops and at close. */
 const TOTALS_SAVE_INTERVAL_MS = 60_000
 
-/** How {@link MycelNode.seed} seeds a share. */
-interface Seeding {
-  /** The files as the node last verified them. */
-  stamps: readonly FileStamp[]
-  limits?: ShareLimits
-  /** Look at every file at once (a share resumed at start). */
-  lookNow?: boolean
-}
-
-interface Entry {
-  swarm: Swarm
-  /** All-time bytes sent and received. */
-  totals: TransferTotals
-  name: string
-  contentPath: string | undefined
-  /** Where a download writes (its content path is inside). */
-  downloadDir?: string
-  /** Files the caller asked for when it started the download (merged with a saved selection). */
-  requestedFiles?: readonly string[]
-  /** What the download does with files it finds at its destination. */
-  existingFiles?: destination.ExistingFiles
-  download?: Download
-  share?: Share
-}
-
-/** What {@link createNode} hands a node. @internal */
+/** What a node is built from: {@link createNode} (Node) or the core's own factory hand it over. @internal */
 export interface NodeParts {
   identity: Identity
   state: StateStore
+  /** Whether the node closes the state store (it opened it). */
   ownsState: boolean
   dht: DhtNode | undefined
-  files: FileHandlePool
+  /** Where shares' bytes live (the file system in Node). */
+  storage: ContentStorage
+  /** Where downloads go when `download()` is given no folder. */
   downloadDir: string
-  directWrites: boolean
   /** Milliseconds a shared file's last look stays good for serving from it. */
   changeCheckInterval: number
   limits: Required<import('./options.js').NodeLimits>
-  createPool: (registry: PeerRegistry) => ConnectionPool
+  createPool: (registry: PeerRegistry, protocols: ProtocolRegistry) => ConnectionPool
+  /** Optional protocols an app runs on every connection (besides peer exchange and gossip). */
+  protocols: readonly ConnectionProtocol[]
+  /** Peer sources of every share besides the direct peers (the DHT's, an app's); the node closes them. */
+  sources: readonly PeerSource[]
+  /** The key shares are announced under unless they chose (see `NodeOptions.announceKey`). */
+  announceKey: AnnounceKeyPolicy
+  /** Where the node's parts log (`mycel:peer`, `mycel:swarm`, `mycel:store`, `mycel:node`). */
+  logger: Logger
+  /**
+   * Time and timers of the node's scheduled work: discovery (announces,
+   * lookups, retries), peer exchange, and the saves of totals, scores and
+   * the DHT table. Connection timeouts (hello, requests, idle, handshakes)
+   * run on real time: they are about real peers.
+   */
+  clock: Clock
 }
 
 /**
  * A mycel node: shares files, finds peers on the DHT, downloads, streams
  * and seeds. Make one with {@link createNode}; close it with
  * {@link MycelNode.close}, which releases every socket, timer and file.
+ *
+ * The node wires its parts and keeps one {@link ShareSession} per share it
+ * runs; what happens to a share happens in its session.
  *
  * @example
  * ```ts
@@ -108,20 +100,29 @@ export interface NodeParts {
  * await node.close()
  * ```
  */
-export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvents>) {
+export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   /** This node's peer id (base32). */
   readonly peerId: string
-  private readonly entries = new Map<string, Entry>()
+  /**
+   * Pushed updates on topics to and from connected peers (`gossip/1`): what
+   * features such as channels build on.
+   */
+  readonly gossip = new Gossip()
+  private readonly sessions = new Map<string, ShareSession>()
   private readonly pool: ConnectionPool
   private readonly registry: PeerRegistry
-  private readonly discovery: Discovery
+  private readonly discovery: DiscoveryScheduler<Swarm>
+  /** The addresses the user gave for downloads (magnet `x.pe`, `DownloadOptions.peers`), as a peer source. */
+  private readonly directPeers = new DirectPeerSource()
   private readonly uploadLimit: TokenBucket
   private readonly downloadLimit: TokenBucket
   private readonly environment: SwarmEnvironment
   private readonly control: HandleControl
-  private readonly pexTimer: ReturnType<typeof setInterval>
-  private readonly dhtSaveTimer: ReturnType<typeof setInterval>
-  private readonly totalsSaveTimer: ReturnType<typeof setInterval>
+  /** The optional protocols this node speaks on its connections (peer exchange, gossip, and any an app adds). */
+  private readonly protocols = new ProtocolRegistry()
+  private readonly pex: PeerExchange
+  private readonly stopDhtSaves: () => void
+  private readonly stopTotalsSaves: () => void
   private closing: Promise<void> | undefined
 
   /** @internal */
@@ -130,44 +131,61 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     this.peerId = parts.identity.toString()
     this.uploadLimit = new TokenBucket(parts.limits.uploadRate)
     this.downloadLimit = new TokenBucket(parts.limits.downloadRate)
+    const swarmOf = (infohashHex: string) => this.sessions.get(infohashHex)?.swarm
+    const swarms = () => [...this.sessions.values()].map((session) => session.swarm)
     this.registry = new PeerRegistry(this, parts.state, {
       maxPeersPerShare: parts.limits.maxPeersPerShare,
-      swarmOf: (infohashHex) => this.entries.get(infohashHex)?.swarm,
-      swarms: () => [...this.entries.values()].map((entry) => entry.swarm),
+      swarmOf,
+      swarms,
+      logger: parts.logger,
+      clock: parts.clock,
     })
-    this.pool = parts.createPool(this.registry)
+    this.pex = new PeerExchange({
+      clock: parts.clock,
+      log: parts.logger.forComponent('mycel:peer'),
+      swarmOf,
+      swarms,
+      found: (swarm, addresses) => this.discovery.offer(swarm, addresses, this.pex),
+    })
+    this.protocols.register(this.pex)
+    this.protocols.register(this.gossip)
+    for (const protocol of parts.protocols) this.protocols.register(protocol)
+    this.pool = parts.createPool(this.registry, this.protocols)
     this.registry.attach(this.pool)
-    this.discovery = new Discovery(parts.dht, {
-      port: () => this.tcpPort(),
-      wantsPeers: (swarm) => !swarm.complete && swarm.memberCount < parts.limits.maxPeersPerShare,
-      found: (swarm, addresses) => this.registry.connect(addresses, swarm),
-    })
+    this.discovery = new DiscoveryScheduler<Swarm>(
+      [this.directPeers, ...parts.sources],
+      {
+        port: () => this.tcpPort(),
+        wantsPeers: (swarm) => this.wantsPeers(swarm),
+        // Peers the user named are dialled first, even while an earlier failure's backoff runs.
+        found: (swarm, addresses, origin) =>
+          this.registry.connect(addresses, swarm, origin === this.directPeers ? { direct: true } : {}),
+      },
+      { clock: parts.clock },
+    )
     this.environment = {
       state: parts.state,
       uploadLimit: this.uploadLimit,
       downloadLimit: this.downloadLimit,
-      openStore: (manifest) => this.openDestination(manifest),
-      serve: (peer, message, share) => this.registry.serve(peer, message, share),
+      openStore: (manifest) => {
+        const session = this.sessions.get(manifest.infohashHex)
+        if (session === undefined) return Promise.reject(NodeError.closed('the download'))
+        return session.openDestination(manifest)
+      },
+      serveBlock: (peer, request, share) => this.registry.serveBlock(peer, request, share),
+      serveMetadata: (peer, request, share) => this.registry.serveMetadata(peer, request, share),
       ban: (peer, reason) => this.registry.ban(peer, reason),
       score: (peer, delta, reason) => this.registry.score(peer, delta, reason),
       fault: (peer, reason) => this.registry.fault(peer, reason),
-      discovered: (swarm, addresses) => {
-        if (!swarm.complete && swarm.memberCount < parts.limits.maxPeersPerShare)
-          this.registry.connect(addresses, swarm)
-      },
+      membersChanged: (swarm) => this.pex.membersChanged(swarm),
+      log: parts.logger.forComponent('mycel:swarm'),
     }
-    this.pexTimer = setInterval(() => {
-      for (const { swarm } of this.entries.values()) swarm.sendPex()
-    }, PEX_INTERVAL_MS)
-    this.pexTimer.unref?.()
     // A process that is killed keeps the table of its last save, not none.
-    this.dhtSaveTimer = setInterval(() => void this.saveDht(), DHT_SAVE_INTERVAL_MS)
-    this.dhtSaveTimer.unref?.()
-    this.totalsSaveTimer = setInterval(() => void this.saveTotals(), TOTALS_SAVE_INTERVAL_MS)
-    this.totalsSaveTimer.unref?.()
+    this.stopDhtSaves = every(parts.clock, DHT_SAVE_INTERVAL_MS, () => void this.saveDht())
+    this.stopTotalsSaves = every(parts.clock, TOTALS_SAVE_INTERVAL_MS, () => void this.saveTotals())
     this.control = {
       remove: (infohash, options) => this.stopShare(infohash, options),
-      contentPath: (infohash) => this.entries.get(keyOf(infohash))?.contentPath,
+      contentPath: (infohash) => this.sessions.get(keyOf(infohash))?.contentPath,
       progress: (progress) => this.emit('download-progress', progress), // throttled by the Download
     }
   }
@@ -193,18 +211,14 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
    */
   async share(path: string, options: ShareOptions = {}): Promise<Share> {
     this.assertOpen()
-    const contentPath = resolve(path)
-    const manifest = await ingestPath(contentPath, {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.pieceLength ? { pieceLength: options.pieceLength } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.v1 ? { v1: true } : {}),
-    })
-    const existing = this.entries.get(manifest.infohashHex)
+    const announceKey = checkAnnounceKey(options.announceKey)
+    const { state, storage } = this.parts
+    const contentPath = storage.resolve(path)
+    const manifest = await storage.ingest(contentPath, options)
+    const existing = this.sessions.get(manifest.infohashHex)
     if (existing?.share !== undefined) return existing.share
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${manifest.name} is being downloaded`)
-    const store = await openSeedStore(manifest, contentPath, { pool: this.parts.files, fileSystem: pieceFileSystem })
-    const { state } = this.parts
+    const store = await storage.openSeed(manifest, contentPath)
     const previous = await state.getShare(manifest.infohash)
     await state.removeShare(manifest.infohash)
     await state.putManifest(manifest)
@@ -223,8 +237,9 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
       })
     }
     await state.setBitfield(manifest.infohash, Bitfield.full(manifest.pieceCount))
-    const stamps = await baselineStamps(state, store, true)
-    return this.seed(manifest, store, record, { stamps, ...(options.limits ? { limits: options.limits } : {}) })
+    const stamps = await baselineStamps(state, manifest, store, storage, true)
+    const session = this.addSession(manifest.infohash, manifest.name, options.limits, announceKey)
+    return session.seed(manifest, store, record, { stamps, ...(options.limits ? { limits: options.limits } : {}) })
   }
 
   /**
@@ -244,49 +259,53 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   download(link: string, options: DownloadOptions = {}): Download {
     this.assertOpen()
     const magnet = parseMagnet(link)
+    const announceKey = checkAnnounceKey(options.announceKey)
     const infohashHex = keyOf(magnet.infohash)
-    const existing = this.entries.get(infohashHex)
+    const peers = this.peerAddresses(magnet.peers, options.peers)
+    const existing = this.sessions.get(infohashHex)
     if (existing?.download !== undefined) {
       if (options.files !== undefined) {
         existing.swarm.addFiles(checkFiles(options.files))
         // Before the manifest, the paths are unchecked: they are saved once it confirms them.
         if (existing.swarm.manifest !== undefined) void saveSelection(this.parts.state, existing.swarm)
       }
-      this.registry.connect(this.peerAddresses(magnet.peers, options.peers), existing.swarm, { direct: true })
+      this.addDirectPeers(existing.swarm, peers)
       return existing.download
     }
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${existing.name} is already shared here`)
-    const name = magnet.name ?? infohashHex
-    const entry = this.addEntry(magnet.infohash, name, undefined, options.limits)
-    const download = new Download(entry.swarm, name, this.control, entry.totals)
-    entry.download = download
-    if (options.files !== undefined) entry.requestedFiles = checkFiles(options.files)
-    if (options.existingFiles !== undefined) entry.existingFiles = destination.checkExisting(options.existingFiles)
-    const peers = this.peerAddresses(magnet.peers, options.peers)
-    this.startDownload(entry, resolve(options.dir ?? this.parts.downloadDir), peers).catch((error) => {
-      entry.swarm.fail(error)
-    })
+    const files = options.files === undefined ? undefined : checkFiles(options.files)
+    const existingFiles =
+      options.existingFiles === undefined ? undefined : destination.checkExisting(options.existingFiles)
+    const session = this.addSession(magnet.infohash, magnet.name ?? infohashHex, options.limits, announceKey)
+    const download = session.asDownload()
+    const folder = this.parts.storage.resolve(options.dir ?? this.parts.downloadDir)
+    session
+      .startDownload({
+        folder,
+        peers,
+        ...(files === undefined ? {} : { files }),
+        ...(existingFiles === undefined ? {} : { existingFiles }),
+      })
+      .catch((error) => session.swarm.fail(error))
     return download
   }
 
   /**
-   * Reads one file of a share as a stream of verified bytes. Pieces not yet
+   * Reads one file of a share as verified bytes, in order. Pieces not yet
    * downloaded are fetched first, with Merkle proofs, so bytes flow before
-   * their whole pieces arrive.
+   * their whole pieces arrive. Runs anywhere (see `createReadStream` of the
+   * Node entry for a Node stream).
    *
    * @param infohash - the share (hex or bytes); it must be shared or downloading here
    * @param path - the file's path inside the share, components joined with `/`
    * @param options - `start`/`end` (inclusive) byte range, read-ahead, abort signal
-   * @returns a Node readable stream
-   * @throws `SHARE_NOT_FOUND` (at once); the stream fails with `FILE_NOT_FOUND` or `RANGE_INVALID`
+   * @returns the bytes, chunk by chunk
+   * @throws `SHARE_NOT_FOUND` (at once); the iteration fails with `FILE_NOT_FOUND` or `RANGE_INVALID`
    */
-  createReadStream(infohash: string | Uint8Array, path: string, options: ReadStreamOptions = {}): Readable {
-    const entry = this.entries.get(keyOf(infohash))
-    if (entry === undefined) throw new NodeError('SHARE_NOT_FOUND', 'no such share on this node')
-    return Readable.from(readFile(entry.swarm, path, options), {
-      objectMode: false,
-      ...(options.signal ? { signal: options.signal } : {}),
-    })
+  read(infohash: string | Uint8Array, path: string, options: ReadStreamOptions = {}): AsyncIterable<Uint8Array> {
+    const session = this.sessions.get(keyOf(infohash))
+    if (session === undefined) throw new NodeError('SHARE_NOT_FOUND', 'no such share on this node')
+    return readFile(session.swarm, path, options)
   }
 
   /**
@@ -300,25 +319,29 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   async connect(address: string, options: SignalOptions = {}): Promise<PeerInfo> {
     this.assertOpen()
     const peer = await this.registry.dial(address, options.signal)
-    for (const { swarm } of this.entries.values()) if (!swarm.complete) swarm.invite(peer)
+    for (const { swarm } of this.sessions.values()) if (!swarm.complete) this.registry.invite(swarm, peer)
     return this.registry.info(peer)
   }
 
   /**
-   * Announces a share on the DHT now (it is also re-announced every 15 minutes).
-   * @returns how many DHT nodes stored the announcement
+   * Announces a share to every peer source now: the DHT, and any source the
+   * app added (it is also re-announced every 15 minutes, or at a source's
+   * own interval).
+   * @returns how many places took the announcement (DHT nodes that stored it, trackers that answered)
+   * @throws `SHARE_NOT_FOUND`; the first failure (`ABORTED` for the signal, a `DhtError`) when no source
+   *   took it and one failed
    */
   async announce(infohash: string | Uint8Array, options: SignalOptions = {}): Promise<number> {
-    const entry = this.entries.get(keyOf(infohash))
-    if (entry === undefined) throw new NodeError('SHARE_NOT_FOUND', 'no such share on this node')
-    return this.discovery.announce(entry.swarm, options.signal)
+    const session = this.sessions.get(keyOf(infohash))
+    if (session === undefined) throw new NodeError('SHARE_NOT_FOUND', 'no such share on this node')
+    return this.discovery.announce(session.swarm, options.signal)
   }
 
   /**
    * The shares and downloads this node knows (also those stopped or in
    * error), in the order they were added, from its state store.
    */
-  async list(filter: ShareFilter = {}): Promise<ShareRecord[]> {
+  async list(filter: ShareFilter = {}): Promise<import('@mycel/store').ShareRecord[]> {
     return this.parts.state.listShares(filter)
   }
 
@@ -332,9 +355,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
 
   /** The manifest of a share this node knows. */
   async getManifest(infohash: string | Uint8Array): Promise<Manifest | undefined> {
-    const bytes = typeof infohash === 'string' ? Uint8Array.from(Buffer.from(infohash, 'hex')) : infohash
-    if (bytes.length !== 32) throw new NodeError('SHARE_NOT_FOUND', 'an infohash is 32 bytes (64 hex digits)')
-    return this.parts.state.getManifest(bytes)
+    return this.parts.state.getManifest(infohashBytes(infohash))
   }
 
   /**
@@ -359,7 +380,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
   async addManifest(manifest: Manifest, options: SignalOptions = {}): Promise<void> {
     this.assertOpen()
     await addKnownManifest(this.parts.state, manifest, options.signal)
-    this.entries.get(manifest.infohashHex)?.swarm.useManifest(manifest)
+    this.sessions.get(manifest.infohashHex)?.swarm.useManifest(manifest)
   }
 
   /**
@@ -369,13 +390,13 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
    * the stored totals of every share).
    */
   shareStats(infohash: string | Uint8Array): ShareStats | undefined {
-    const entry = this.entries.get(keyOf(infohash))
-    return entry === undefined ? undefined : statsOf(entry.swarm, entry.name, entry.totals)
+    const session = this.sessions.get(keyOf(infohash))
+    return session === undefined ? undefined : statsOf(session.swarm, session.name, session.totals)
   }
 
   /** A share this node seeds (also one resumed after a restart), if any. */
   getShare(infohash: string | Uint8Array): Share | undefined {
-    return this.entries.get(keyOf(infohash))?.share
+    return this.sessions.get(keyOf(infohash))?.share
   }
 
   /**
@@ -385,26 +406,26 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
    *
    * @param infohash - the share (hex or bytes)
    * @param options - whether to forget the share in the state store
+   * @throws `SHARE_NOT_FOUND` for something that is not an infohash (64 hex digits or 32 bytes)
    */
   async remove(infohash: string | Uint8Array, options: { deleteState?: boolean } = {}): Promise<void> {
-    const bytes = typeof infohash === 'string' ? Uint8Array.from(Buffer.from(infohash, 'hex')) : infohash
-    await this.stopShare(bytes, { deleteState: options.deleteState ?? false })
+    await this.stopShare(infohashBytes(infohash), { deleteState: options.deleteState ?? false })
   }
 
   /** The download of a share, if this node downloads it. */
   getDownload(infohash: string | Uint8Array): Download | undefined {
-    return this.entries.get(keyOf(infohash))?.download
+    return this.sessions.get(keyOf(infohash))?.download
   }
 
   /** Figures of the whole node. */
   stats(): NodeStats {
-    const swarms = [...this.entries.values()].map((entry) => entry.swarm)
+    const swarms = [...this.sessions.values()].map((session) => session.swarm)
     const sum = (f: (swarm: Swarm) => number) => swarms.reduce((total, swarm) => total + f(swarm), 0)
     return {
       peerId: this.peerId,
       addresses: this.addresses,
       connections: this.pool.connections.length,
-      shares: this.entries.size,
+      shares: this.sessions.size,
       bytesUploaded: sum((swarm) => swarm.uploaded.total),
       bytesDownloaded: sum((swarm) => swarm.downloaded.total),
       uploadRate: sum((swarm) => swarm.uploaded.bytesPerSecond),
@@ -428,187 +449,93 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     for (const address of listen) await this.pool.listen(address, signal)
     await this.registry.loadBans()
     const { resumeShares } = await import('./resume.js')
-    await resumeShares(this.parts.state, {
+    const { state, storage } = this.parts
+    await resumeShares(state, {
       seed: async (manifest, record) => {
-        const store = await openSeedStore(manifest, record.contentPath, {
-          pool: this.parts.files,
-          fileSystem: pieceFileSystem,
-        })
-        this.seed(manifest, store, record, {
-          stamps: await baselineStamps(this.parts.state, store, false),
-          lookNow: true,
-        })
+        const store = await storage.openSeed(manifest, record.contentPath)
+        const stamps = await baselineStamps(state, manifest, store, storage, false)
+        this.addSession(manifest.infohash, manifest.name).seed(manifest, store, record, { stamps, lookNow: true })
       },
       download: (infohash, name, contentPath) => {
-        const entry = this.addEntry(infohash, name, undefined)
-        entry.download = new Download(entry.swarm, name, this.control, entry.totals)
-        this.startDownload(entry, dirname(contentPath), []).catch((error) => entry.swarm.fail(error))
+        const session = this.addSession(infohash, name)
+        session.asDownload()
+        session
+          .startDownload({ folder: storage.folderOf(contentPath), peers: [] })
+          .catch((error) => session.swarm.fail(error))
       },
     })
   }
 
-  /** Seeds a share from its files, looked at before serving from them (all at once with `lookNow`, at start). */
-  private seed(manifest: Manifest, store: FsPieceStore, record: ShareRecord, seeding: Seeding): Share {
-    const { contentPath } = record
-    const entry = this.addEntry(manifest.infohash, manifest.name, contentPath, seeding.limits)
-    entry.totals.load(record)
-    void entry.swarm.open(manifest, store, Bitfield.full(manifest.pieceCount))
-    const interval = this.parts.changeCheckInterval
-    const watch = watchSeed(entry.swarm, store, seeding.stamps, {
-      interval,
-      onChange: (change) => this.emit('share-changed', change),
-    })
-    if (seeding.lookNow) void watch.lookAtAll().catch(() => {})
-    if (record.role === 'download') {
-      // A download completed earlier: download() of it again returns this, done (adding files is a no-op).
-      entry.download = new Download(entry.swarm, manifest.name, this.control, entry.totals)
-      entry.download.complete()
-    }
-    this.registry.answerAsks(entry.swarm)
-    const share: Share = {
-      infohash: manifest.infohash,
-      infohashHex: manifest.infohashHex,
-      name: manifest.name,
-      magnet: formatMagnet({ infohash: manifest.infohash, name: manifest.name }),
-      manifest,
-      contentPath,
-      stats: () => statsOf(entry.swarm, entry.name, entry.totals),
-      stop: (options) => this.stopShare(manifest.infohash, { deleteState: options?.deleteState ?? false }),
-    }
-    entry.share = share
-    return share
-  }
-
-  private addEntry(infohash: Uint8Array, name: string, contentPath: string | undefined, limits?: ShareLimits): Entry {
-    const infohashHex = keyOf(infohash)
-    const entry: Entry = { name, contentPath } as Entry
-    entry.swarm = new Swarm(
+  /**
+   * A new session for a share, announced and offered to peers as it starts,
+   * under the announce key it chose (saved for it), else the one saved for
+   * it, else the node's.
+   */
+  private addSession(
+    infohash: Uint8Array,
+    name: string,
+    limits?: ShareOptions['limits'],
+    announceKey?: AnnounceKeyPolicy,
+  ): ShareSession {
+    const session = new ShareSession(
       infohash,
-      this.environment,
+      name,
       {
-        onManifest: (manifest) => void this.onManifest(entry, manifest).catch((error) => entry.swarm.fail(error)),
-        onProgress: () => entry.download?.onProgress(),
-        onComplete: () => void this.onComplete(entry).catch((error) => entry.swarm.fail(error)),
-        onIncomplete: () => {
-          entry.download?.reopen()
-          for (const peer of this.pool.connections) entry.swarm.invite(peer)
-          void this.parts.state.updateShare(infohash, { status: 'active' }).catch(() => {})
+        state: this.parts.state,
+        storage: this.parts.storage,
+        environment: this.environment,
+        control: this.control,
+        changeCheckInterval: this.parts.changeCheckInterval,
+        inviteAll: (swarm) => {
+          for (const peer of this.pool.connections) this.registry.invite(swarm, peer)
         },
-        onError: (error) => void this.onError(entry, error),
+        answerAsks: (swarm) => this.registry.answerAsks(swarm),
+        connect: (swarm, addresses) => this.addDirectPeers(swarm, addresses),
+        discover: (swarm) =>
+          this.discovery.add(swarm, {
+            key: resolveShareKey(this.parts.state, infohash, announceKey, this.parts.announceKey),
+          }),
+        forget: (swarm) => this.discovery.remove(swarm),
+        downloadDone: (progress) => this.emit('download-done', progress),
+        downloadError: (infohashHex, error) => this.emit('download-error', infohashHex, error),
+        shareChanged: (change) => this.emit('share-changed', change),
       },
-      { upload: new TokenBucket(limits?.uploadRate ?? 0), download: new TokenBucket(limits?.downloadRate ?? 0) },
+      limits,
     )
-    entry.totals = new TransferTotals(entry.swarm, this.parts.state)
-    this.entries.set(infohashHex, entry)
-    this.discovery.add(entry.swarm)
-    this.emit('share-added', infohashHex, name)
-    return entry
-  }
-
-  private async startDownload(entry: Entry, dir: string, peers: readonly string[]): Promise<void> {
-    const { state } = this.parts
-    const { swarm } = entry
-    const saved = await loadSelection(state, swarm.infohashHex)
-    const requested = entry.requestedFiles
-    swarm.selectFiles(requested === undefined ? saved : [...new Set([...(saved ?? []), ...requested])])
-    // A download that wrote before resumes where its files are; a new one checks its folder before any peer.
-    const claimed = await destination.claimedDestination(state, swarm.infohashHex)
-    entry.downloadDir = claimed === undefined ? dir : dirname(claimed)
-    await prepareDownloadFolder(entry.downloadDir, { fileSystem: pieceFileSystem })
-    const manifest = await state.getManifest(swarm.infohash)
-    if (manifest !== undefined) {
-      const { store, have } = await this.openDestination(manifest)
-      await this.record(entry, manifest.name, entry.contentPath as string)
-      await swarm.open(manifest, store, have)
-      if (swarm.complete) await this.onComplete(entry)
-    } else {
-      await this.record(entry, entry.name, join(entry.downloadDir, entry.name))
-      swarm.fetchMetadata()
-    }
-    this.registry.answerAsks(swarm)
-    for (const peer of this.pool.connections) swarm.invite(peer)
-    this.registry.connect(peers, swarm, { direct: true })
-  }
-
-  /** Records a download in the state store, unless it is there already. */
-  private async record(entry: Entry, name: string, contentPath: string): Promise<void> {
-    const { state } = this.parts
-    const infohash = entry.swarm.infohash
-    const record =
-      (await state.getShare(infohash)) === undefined
-        ? await state.addShare({ infohash, name, role: 'download', contentPath, status: 'active' })
-        : await state.updateShare(infohash, { status: 'active', contentPath })
-    entry.totals.load(record)
-  }
-
-  /** Opens a download's store once the manifest is known: checks (then saves) its files, and its destination. */
-  private async openDestination(manifest: Manifest): Promise<{ store: PieceStore; have: Bitfield }> {
-    const entry = this.entries.get(manifest.infohashHex)
-    if (entry === undefined) throw NodeError.closed('the download')
-    const { state } = this.parts
-    checkFilesOf(manifest, entry.swarm.selectedFiles)
-    const dir = entry.downloadDir ?? this.parts.downloadDir
-    const storeOptions = { pool: this.parts.files, fileSystem: pieceFileSystem, directWrites: this.parts.directWrites }
-    const open = (existingFiles: 'refuse' | 'adopt') =>
-      openDownloadStore(manifest, dir, { ...storeOptions, existingFiles })
-    const opened = await destination.openDestination(manifest, dir, {
-      state,
-      existing: entry.existingFiles ?? 'refuse',
-      open,
-    })
-    entry.contentPath = opened.contentPath
-    await saveSelection(state, entry.swarm)
-    return opened
-  }
-
-  private async onManifest(entry: Entry, manifest: Manifest): Promise<void> {
-    entry.name = manifest.name
-    entry.download?.onManifest(manifest)
-    if (entry.contentPath !== undefined) {
-      await this.parts.state.updateShare(manifest.infohash, { name: manifest.name, contentPath: entry.contentPath })
-    }
-  }
-
-  private async onComplete(entry: Entry): Promise<void> {
-    const { state } = this.parts
-    const { infohash } = entry.swarm
-    await state.flush()
-    await state.updateShare(infohash, { status: 'complete', completedAt: Date.now() })
-    await entry.totals.save()
-    await saveCompleteStamps(state, entry.swarm) // a restart that seeds the files sees changes made since
-    const progress = progressOf(entry.swarm, entry.name)
-    entry.download?.complete()
-    this.emit('download-done', progress)
-  }
-
-  private async onError(entry: Entry, error: unknown): Promise<void> {
-    entry.download?.fail(error)
-    this.emit('download-error', entry.swarm.infohashHex, error)
-    const message = error instanceof Error ? error.message : String(error)
-    await this.parts.state.updateShare(entry.swarm.infohash, { status: 'error', lastError: message }).catch(() => {})
-    await destination.releaseClaimAfter(this.parts.state, entry.swarm.infohashHex, error)
+    this.sessions.set(session.infohashHex, session)
+    this.emit('share-added', session.infohashHex, name)
+    return session
   }
 
   private async stopShare(infohash: Uint8Array, options: { deleteState: boolean }): Promise<void> {
     const infohashHex = keyOf(infohash)
-    const entry = this.entries.get(infohashHex)
-    if (entry === undefined) return
-    this.entries.delete(infohashHex)
-    this.discovery.remove(entry.swarm)
-    entry.swarm.stop()
-    await entry.swarm.store?.close()
-    const { state } = this.parts
-    if (options.deleteState) {
-      await forgetShare(state, infohash)
-    } else {
-      await entry.totals.save()
-      if (!entry.swarm.complete) await state.updateShare(infohash, { status: 'paused' }).catch(() => {})
-    }
+    const session = this.sessions.get(infohashHex)
+    if (session === undefined) return
+    this.sessions.delete(infohashHex)
+    await session.stop(options)
     this.emit('share-removed', infohashHex)
   }
 
-  /** Transport addresses of a magnet link's `x.pe` hints (`host:port`, dialled over TCP) and of the caller's list. */
+  /** Addresses the user gave for a download: looked up (so dialled) now, and again while it lacks peers. */
+  private addDirectPeers(swarm: Swarm, peers: readonly string[]): void {
+    if (peers.length === 0) return
+    this.directPeers.add(swarm.infohash, peers)
+    this.discovery.refresh(swarm, this.directPeers)
+  }
+
+  /** Whether a share wants more peers: a download that is not complete nor full. */
+  private wantsPeers(swarm: Swarm): boolean {
+    return !swarm.complete && swarm.memberCount < this.parts.limits.maxPeersPerShare
+  }
+
+  /**
+   * Transport addresses of a magnet link's `x.pe` hints (`host:port`, dialled over TCP) and of the caller's list.
+   * @throws TypeError when `peers` is not an array of strings
+   */
   private peerAddresses(hints: readonly string[], peers: readonly string[] = []): string[] {
+    if (!Array.isArray(peers) || peers.some((peer) => typeof peer !== 'string')) {
+      throw new TypeError('peers must be an array of transport addresses')
+    }
     return [...hints.map((hostPort) => `tcp://${hostPort}`), ...peers]
   }
 
@@ -626,7 +553,7 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
 
   /** Adds what every share moved since the last save to its record. */
   private async saveTotals(): Promise<void> {
-    await Promise.all([...this.entries.values()].map((entry) => entry.totals.save()))
+    await Promise.all([...this.sessions.values()].map((session) => session.totals.save()))
   }
 
   /** Saves the DHT's routing table for the next start (a failure only costs that start a cold table). */
@@ -634,24 +561,26 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     const { dht, state } = this.parts
     if (dht === undefined) return
     const snapshot = new TextEncoder().encode(JSON.stringify(dht.snapshot()))
-    await state.setValue(DHT_ROUTING_TABLE_KEY, snapshot).catch(() => {})
+    await state.setValue(DHT_ROUTING_TABLE_KEY, snapshot).catch((error) => {
+      this.parts.logger.forComponent('mycel:node').warn(`saving the DHT routing table failed: ${describeError(error)}`)
+    })
   }
 
   private async shutdown(): Promise<void> {
-    clearInterval(this.pexTimer)
-    clearInterval(this.dhtSaveTimer)
-    clearInterval(this.totalsSaveTimer)
-    this.discovery.close()
-    for (const entry of this.entries.values()) {
-      entry.swarm.stop()
-      entry.download?.fail(NodeError.closed())
+    this.pex.close()
+    this.stopDhtSaves()
+    this.stopTotalsSaves()
+    await this.discovery.close()
+    for (const session of this.sessions.values()) {
+      session.swarm.stop()
+      session.download?.fail(NodeError.closed())
     }
     this.registry.close()
     await this.pool.close()
-    await Promise.allSettled([...this.entries.values()].map((entry) => entry.swarm.store?.close()))
+    await Promise.allSettled([...this.sessions.values()].map((session) => session.swarm.store?.close()))
     await this.saveTotals()
-    this.entries.clear()
-    const { dht, state, ownsState, files } = this.parts
+    this.sessions.clear()
+    const { dht, state, ownsState, storage } = this.parts
     if (dht !== undefined) {
       await this.saveDht()
       await dht.close()
@@ -659,6 +588,6 @@ export class MycelNode extends (EventEmitter as new () => TypedEmitter<NodeEvent
     await this.registry.flushScores()
     if (ownsState) await state.close()
     else await state.flush()
-    await files.close()
+    await storage.close()
   }
 }

@@ -1,9 +1,14 @@
-import type { DhtNode, DhtStats } from '@mycel/dht'
+import type { Clock, DhtNode, DhtStats } from '@mycel/dht'
 import type { IngestProgress } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
-import type { Identity, Transport } from '@mycel/transport'
+import type { ByteStream, Identity, SecureConnection, SecureOptions, Transport } from '@mycel/transport'
+import type { Logger } from '@mycel/wire/log'
+import type { ContentStorage } from './content.js'
 import type { ExistingFiles } from './destination.js'
+import type { AnnounceKeyPolicy } from './discovery/announce-key.js'
+import type { PeerSource } from './discovery/peer-source.js'
 import type { RefusalReason } from './events.js'
+import type { ConnectionProtocol } from './peer/protocols.js'
 
 /** Options of {@link createNode}. Every one has a default that works. */
 export interface NodeOptions {
@@ -27,6 +32,33 @@ export interface NodeOptions {
    * node then owns and closes).
    */
   dht?: false | { host?: string; port?: number; node?: DhtNode }
+  /**
+   * More ways to find peers, asked for every share besides the DHT and the
+   * direct peers of a download (see {@link PeerSource}; each should pass
+   * `peerSourceCompliance` from `@mycel/node/testing`). The node closes them.
+   */
+  peerSources?: PeerSource[]
+  /**
+   * The key shares are announced and looked up under unless a share or
+   * download chooses: `discovery-key` (the default; the infohash never leaves
+   * the node) or `infohash` (the truncated v2 infohash, which BitTorrent v2
+   * clients look up; everyone who sees the announcement learns which share it
+   * is). See {@link AnnounceKeyPolicy}.
+   */
+  announceKey?: AnnounceKeyPolicy
+  /**
+   * Optional protocols to run on every connection whose peer speaks them
+   * too (negotiated by name in `hello`; see {@link ConnectionProtocol}).
+   * Peer exchange (`pex/1`) is always on.
+   */
+  protocols?: ConnectionProtocol[]
+  /**
+   * Where shares' bytes live. Default: the file system
+   * (`fileSystemContent({ maxOpenFiles, directWrites })`).
+   */
+  content?: ContentStorage
+  /** The secure channel over each stream. Default: mycel's Noise XX (`secure` of `@mycel/transport`). */
+  secure?: SecureUpgrade
   /** Transports to dial and listen with. Default: TCP and WebSocket. */
   transports?: Transport[]
   /** The node's identity. Default: loaded from (or created in) `dataDir/identity.json`. */
@@ -56,6 +88,21 @@ export interface NodeOptions {
    * look can still reach a peer, which then finds the piece corrupt.
    */
   changeCheckInterval?: number
+  /**
+   * Where the node logs, by component (`mycel:peer`, `mycel:swarm`,
+   * `mycel:dht`, `mycel:transport`, `mycel:store`, `mycel:node`): every
+   * connection it drops and every input it refuses, with the reason, at
+   * `debug`; local faults it recovers from at `warn`. Handed to the DHT,
+   * transports and stores the node makes (not to those given in options,
+   * which take their own). Default: silent. See docs/embedding.md, "Logging".
+   */
+  logger?: Logger
+  /**
+   * Time and timers of the node's scheduled work (announces, lookups and
+   * their retries, peer exchange, saves) and of the DHT it makes; default
+   * the system clock. Connection timeouts always run on real time.
+   */
+  clock?: Clock
   /** Aborts startup; everything opened so far is closed again. */
   signal?: AbortSignal
 }
@@ -107,6 +154,17 @@ export interface NodeLimits {
   maxOpenFiles?: number
 }
 
+/**
+ * Turns a byte stream into a secure connection to one peer (both sides
+ * authenticated): mycel's Noise XX handshake (`secure` of
+ * `@mycel/transport`) is the one every mycel peer speaks.
+ */
+export type SecureUpgrade = (
+  stream: ByteStream,
+  identity: Identity,
+  options: SecureOptions,
+) => Promise<SecureConnection>
+
 /** Options of every asynchronous method. */
 export interface SignalOptions {
   /** Aborts the operation. */
@@ -128,6 +186,11 @@ export interface ShareOptions extends SignalOptions {
   /** Bandwidth limits of this share (on top of the node's). */
   limits?: ShareLimits
   /**
+   * The key to announce this share under (kept for it across restarts);
+   * default the node's `announceKey`. See {@link AnnounceKeyPolicy}.
+   */
+  announceKey?: AnnounceKeyPolicy
+  /**
    * Also compute BitTorrent v1 piece hashes while hashing, so that
    * `encodeTorrent(share.manifest, { hybrid: true })` can export a hybrid
    * `.torrent` without hashing the files again. Default false.
@@ -139,8 +202,16 @@ export interface ShareOptions extends SignalOptions {
 export interface DownloadOptions {
   /** Folder to download into (default the node's download folder). */
   dir?: string
-  /** Peers to try at once, as transport addresses (`tcp://host:port`), besides those of the magnet link. */
+  /**
+   * Peers to try at once, as transport addresses (`tcp://host:port`), besides
+   * those of the magnet link; dialled again while the download lacks peers.
+   */
   peers?: string[]
+  /**
+   * The key to look this share up and announce it under (kept for it across
+   * restarts); default the node's `announceKey`. See {@link AnnounceKeyPolicy}.
+   */
+  announceKey?: AnnounceKeyPolicy
   /** Bandwidth limits of this download (on top of the node's). */
   limits?: ShareLimits
   /**

@@ -1,4 +1,5 @@
 import type { StateStore } from '@mycel/store'
+import { toHex } from '@mycel/wire'
 import { shareKeys } from './state-keys.js'
 
 /**
@@ -22,6 +23,6 @@ import { shareKeys } from './state-keys.js'
  */
 export async function forgetShare(state: StateStore, infohash: Uint8Array): Promise<boolean> {
   const removed = await state.removeShare(infohash)
-  for (const key of shareKeys(Buffer.from(infohash).toString('hex'))) await state.deleteValue(key)
+  for (const key of shareKeys(toHex(infohash))) await state.deleteValue(key)
   return removed
 }

@@ -21,7 +21,17 @@ export function contentStampsKey(infohashHex: string): string {
   return `content/${infohashHex}`
 }
 
+/** The announce-key policy chosen for a share (`discovery-key` or `infohash`, as text); absent: the node's default. */
+export function announceKeyPolicyKey(infohashHex: string): string {
+  return `announce-key/${infohashHex}`
+}
+
 /** Every key the node keeps about one share (what forgetting it removes). */
 export function shareKeys(infohashHex: string): string[] {
-  return [selectionKey(infohashHex), destinationKey(infohashHex), contentStampsKey(infohashHex)]
+  return [
+    selectionKey(infohashHex),
+    destinationKey(infohashHex),
+    contentStampsKey(infohashHex),
+    announceKeyPolicyKey(infohashHex),
+  ]
 }

@@ -7,11 +7,11 @@ import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ingestPath } from '@mycel/pieces/node'
 import { createMemoryNetwork } from '@mycel/transport/testing'
-import { MESSAGE_LIMITS, type Message, type RequestMessage } from '@mycel/wire'
+import { encodePexBody, MESSAGE_LIMITS, type Message, PEX_PROTOCOL } from '@mycel/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MycelNode, PeerFault, PeerInfo } from '../src/index.js'
-import { METADATA_BUDGET, PEX_BUDGET, PeerBudget } from '../src/peer/budgets.js'
-import type { PeerConnection } from '../src/peer/connection.js'
+import { Allowance, METADATA_BUDGET, PEX_BUDGET } from '../src/peer/budgets.js'
+import type { BlockRequest, PeerLink, SwarmPeer } from '../src/swarm/peer.js'
 import { type ServedShare, Uploader } from '../src/swarm/uploader.js'
 import { cleanup, memoryNode, tempDir, until, writeContent } from './helpers.js'
 import { RawPeer } from './raw-peer.js'
@@ -120,31 +120,33 @@ describe('proofs', () => {
       takeTokens: () => undefined,
       onUploaded: () => {},
     }
-    const sent: Message[] = []
-    const peer = {
-      peerIdText: 'test-peer',
+    const sent: string[] = []
+    const link = {
+      key: 'test-peer',
       isClosed: false,
       bytesSent: 0,
-      send: (message: Message) => sent.push(message) > 0,
       drained: async () => {},
       transferred: () => {},
       close: async () => {},
-    } as unknown as PeerConnection
-    const uploader = new Uploader(peer, () => {})
-    const request = (id: number, piece: number): RequestMessage => ({
-      type: 'request',
+    } as unknown as PeerLink
+    const peer = {
+      link,
+      sendBlock: () => sent.push('data') > 0,
+      reject: () => sent.push('reject'),
+    } as unknown as SwarmPeer
+    const uploader = new Uploader(link, () => {})
+    const request = (id: number, piece: number): BlockRequest => ({
       id,
-      infohash: new Uint8Array(32),
       piece,
       offset: 0,
       length: 16 * 1024,
       proof: true,
     })
     // Proofs of four pieces, asked at once; then four ranges of one piece.
-    for (let id = 1; id <= 4; id++) uploader.enqueue(request(id, id), share)
+    for (let id = 1; id <= 4; id++) uploader.enqueueBlock(peer, request(id, id), share)
     await until(() => sent.length === 4)
     expect(most).toBe(1)
-    expect(sent.map((message) => message.type)).toEqual(['data', 'data', 'data', 'data'])
+    expect(sent).toEqual(['data', 'data', 'data', 'data'])
   })
 })
 
@@ -207,11 +209,19 @@ describe('bitfields and PEX', () => {
     const target = await tempDir()
     dirs.push(target)
     const download = leecher.download(Buffer.from(infohash).toString('hex'), { dir: target })
-    const raw = await rawPeerOf(network, leecher)
+    const raw = await RawPeer.dial(network.transport(), leecher.addresses[0] as string, [PEX_PROTOCOL])
+    rawPeers.push(raw)
+    await raw.next('hello')
     raw.send({ type: 'bitfield', infohash, bits: new Uint8Array(0) })
     await raw.next('bitfield')
     // One address per message, 20 messages at once: only the first PEX_BUDGET.burst are acted on.
-    for (const address of addresses) raw.send({ type: 'pex', infohash, added: [address], dropped: [] })
+    for (const address of addresses) {
+      raw.send({
+        type: 'ext',
+        protocol: PEX_PROTOCOL,
+        body: encodePexBody({ infohash, added: [address], dropped: [] }),
+      })
+    }
     await until(() => dialled >= PEX_BUDGET.burst)
     // Two round trips later (the node handles a connection's messages in order), no more were dialled.
     for (const id of [1, 2]) {
@@ -222,14 +232,13 @@ describe('bitfields and PEX', () => {
     await download.stop()
   })
 
-  it('PeerBudget refills: one more PEX message every PEX_BUDGET.intervalMs', () => {
-    const budget = new PeerBudget()
-    for (let i = 0; i < PEX_BUDGET.burst; i++) expect(budget.pex('aa', 0)).toBe(true)
-    expect(budget.pex('aa', 0)).toBe(false)
-    expect(budget.pex('bb', 0)).toBe(true) // another share has its own budget
-    expect(budget.pex('aa', PEX_BUDGET.intervalMs - 1)).toBe(false)
-    expect(budget.pex('aa', PEX_BUDGET.intervalMs)).toBe(true)
-    expect(budget.pex('aa', PEX_BUDGET.intervalMs)).toBe(false)
+  it('an Allowance of the PEX budget refills: one more message every PEX_BUDGET.intervalMs', () => {
+    const budget = new Allowance(PEX_BUDGET.burst, PEX_BUDGET.burst * PEX_BUDGET.intervalMs, 0)
+    for (let i = 0; i < PEX_BUDGET.burst; i++) expect(budget.take(1, 0)).toBe(true)
+    expect(budget.take(1, 0)).toBe(false)
+    expect(budget.take(1, PEX_BUDGET.intervalMs - 1)).toBe(false)
+    expect(budget.take(1, PEX_BUDGET.intervalMs)).toBe(true)
+    expect(budget.take(1, PEX_BUDGET.intervalMs)).toBe(false)
   })
 })
 

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DhtNode } from '@mycel/dht'
+import { ManualClock } from '@mycel/dht/testing'
 import { createUdpDhtNode } from '@mycel/dht/udp'
 import { MemoryStateStore } from '@mycel/store'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { createNode, DHT_ROUTING_TABLE_KEY, type MycelNode } from '../src/index.js'
 import { cleanup, sha256, tempDir, writeContent } from './helpers.js'
 
@@ -52,33 +53,26 @@ describe('discovery through the DHT', () => {
     const dataDir = await tempDir()
     dirs.push(dataDir)
     const state = new MemoryStateStore()
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
-    try {
-      const node = await createNode({
-        dataDir,
-        state,
-        listen: ['tcp://127.0.0.1:0'],
-        bootstrap: [`127.0.0.1:${bootstrap.address.port}`],
-        dht: { host: '127.0.0.1' },
-      })
-      nodes.push(node)
-      for (let waited = 0; (node.stats().dht?.routingTable.nodes ?? 0) === 0; waited += 20) {
-        if (waited > 5000) throw new Error('the node did not join the DHT')
-        await new Promise((resolve) => setTimeout(resolve, 20))
-      }
-      expect(await state.getValue(DHT_ROUTING_TABLE_KEY)).toBeUndefined()
-      vi.advanceTimersByTime(15 * 60_000)
-      let saved: Uint8Array | undefined
-      for (let waited = 0; saved === undefined && waited < 2000; waited += 20) {
-        await new Promise((resolve) => setTimeout(resolve, 20))
-        saved = await state.getValue(DHT_ROUTING_TABLE_KEY)
-      }
-      const snapshot = JSON.parse(new TextDecoder().decode(saved)) as { nodes: { host: string; port: number }[] }
-      expect(snapshot.nodes).toContainEqual(
-        expect.objectContaining({ host: '127.0.0.1', port: bootstrap.address.port }),
-      )
-    } finally {
-      vi.useRealTimers()
+    // The node's scheduled work (the DHT's too) runs on a manual clock; the UDP answers are real.
+    const clock = new ManualClock()
+    const node = await createNode({
+      dataDir,
+      state,
+      clock,
+      listen: ['tcp://127.0.0.1:0'],
+      bootstrap: [`127.0.0.1:${bootstrap.address.port}`],
+      dht: { host: '127.0.0.1' },
+    })
+    nodes.push(node)
+    for (let waited = 0; (node.stats().dht?.routingTable.nodes ?? 0) === 0; waited += 20) {
+      if (waited > 5000) throw new Error('the node did not join the DHT')
+      await new Promise((resolve) => setTimeout(resolve, 20)) // a real UDP answer: real time
     }
+    expect(await state.getValue(DHT_ROUTING_TABLE_KEY)).toBeUndefined()
+    await clock.advance(15 * 60_000)
+    await clock.advance(0) // the save's writes, after the timer
+    const saved = await state.getValue(DHT_ROUTING_TABLE_KEY)
+    const snapshot = JSON.parse(new TextDecoder().decode(saved)) as { nodes: { host: string; port: number }[] }
+    expect(snapshot.nodes).toContainEqual(expect.objectContaining({ host: '127.0.0.1', port: bootstrap.address.port }))
   }, 30_000)
 })

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { NodeError } from '../src/errors.js'
 import { AddressBook, DIAL_BACKOFF_MS } from '../src/peer/address-book.js'
 import type { PeerConnection } from '../src/peer/connection.js'
-import { DialQueue, type DialQueueOptions, type DialTarget } from '../src/peer/dial-queue.js'
+import { DialQueue, type DialQueueOptions } from '../src/peer/dial-queue.js'
 import { until } from './helpers.js'
 
 /** A dial the test settles by hand. */
@@ -18,7 +18,7 @@ function peer(peerIdText: string): PeerConnection {
   return { peerIdText, score: 0, isClosed: false } as unknown as PeerConnection
 }
 
-class Target implements DialTarget {
+class Target {
   readonly invited: string[] = []
   wants = true
   constructor(readonly name: string) {}
@@ -51,6 +51,7 @@ function setup(options: Partial<DialQueueOptions<Target>> & { now?: () => number
     connectionAt: () => undefined,
     canConnect: () => true,
     wants: (target) => target.wants,
+    invite: (target, connection) => target.invite(connection),
     maxDials: 2,
     stallMs: 60_000,
     timeoutMs: 60_000,

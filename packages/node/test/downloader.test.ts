@@ -1,33 +1,28 @@
 import { Bitfield, ingest, type Manifest } from '@mycel/pieces'
 import { describe, expect, it } from 'vitest'
-import type { Answer, PeerConnection } from '../src/peer/connection.js'
 import { Downloader, MAX_STORING_BYTES } from '../src/swarm/downloader.js'
+import type { BlockAnswer, BlockRange, PeerLink, SwarmPeer } from '../src/swarm/peer.js'
 import { contentBytes } from './helpers.js'
 
 const MiB = 1024 * 1024
 
 /** A peer that holds every piece and answers each request at once, counting what was asked. */
-function instantPeer(content: Uint8Array): { peer: PeerConnection; requestedBytes: () => number } {
+function instantPeer(content: Uint8Array): { peer: SwarmPeer; requestedBytes: () => number } {
   let requested = 0
   let nextId = 1
+  const link = { key: 'instant', score: 0, isClosed: false } as PeerLink
   const peer = {
-    peerIdText: 'instant',
-    score: 0,
-    isClosed: false,
-    request(
-      message: { offset: number; piece: number; length: number },
-      _timeoutMs: number,
-      onAnswer: (a: Answer) => void,
-    ) {
+    link,
+    requestBlock(range: BlockRange, _timeoutMs: number, onAnswer: (answer: BlockAnswer) => void) {
       const id = nextId++
-      requested += message.length
-      const start = message.piece * MiB + message.offset
-      setImmediate(() => onAnswer({ type: 'data', id, bytes: content.slice(start, start + message.length) }))
+      requested += range.length
+      const start = range.piece * MiB + range.offset
+      setImmediate(() => onAnswer({ type: 'data', bytes: content.slice(start, start + range.length) }))
       return id
     },
     cancel() {},
   }
-  return { peer: peer as unknown as PeerConnection, requestedBytes: () => requested }
+  return { peer: peer as unknown as SwarmPeer, requestedBytes: () => requested }
 }
 
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 50))
@@ -42,7 +37,7 @@ describe('the downloader over a slow disk', () => {
     const held: (() => void)[] = []
     const stored = new Set<number>()
     let completed = false
-    const downloader = new Downloader(manifest.infohash, manifest, new Bitfield(manifest.pieceCount), {
+    const downloader = new Downloader(manifest, new Bitfield(manifest.pieceCount), {
       storePiece: (piece) =>
         new Promise<void>((resolve) =>
           held.push(() => {

@@ -12,8 +12,11 @@ export class RawPeer {
   connection: SecureConnection | undefined
   private listeners: Array<(message: Message) => void> = []
 
-  /** Dials `address` over `transport` and completes the secure handshake and hello. */
-  static async dial(transport: Transport, address: string): Promise<RawPeer> {
+  /**
+   * Dials `address` over `transport` and completes the secure handshake and hello.
+   * @param capabilities - the optional protocols its `hello` lists (`pex/1`, ...)
+   */
+  static async dial(transport: Transport, address: string, capabilities: string[] = []): Promise<RawPeer> {
     const peer = new RawPeer()
     const stream = await transport.dial(address)
     peer.connection = await secure(stream, peer.identity, { initiator: true })
@@ -22,7 +25,7 @@ export class RawPeer {
       peer.received.push(message)
       for (const listener of peer.listeners) listener(message)
     })
-    peer.send({ type: 'hello', version: PROTOCOL_VERSION, agent: 'raw-test-peer', listen: [], capabilities: [] })
+    peer.send({ type: 'hello', version: PROTOCOL_VERSION, agent: 'raw-test-peer', listen: [], capabilities })
     return peer
   }
 

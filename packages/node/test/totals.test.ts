@@ -1,14 +1,14 @@
 import { join } from 'node:path'
+import { ManualClock } from '@mycel/dht/testing'
 import { MemoryStateStore } from '@mycel/store'
 import { createMemoryNetwork } from '@mycel/transport/testing'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { MycelNode } from '../src/index.js'
 import { cleanup, memoryNode, tempDir, until, writeContent } from './helpers.js'
 
 const nodes: MycelNode[] = []
 const dirs: string[] = []
 afterEach(async () => {
-  vi.useRealTimers()
   await cleanup(nodes.splice(0), dirs.splice(0))
 })
 
@@ -79,8 +79,8 @@ describe('transfer totals per share', () => {
     const network = createMemoryNetwork()
     const { file, target } = await folders()
     const seederState = new MemoryStateStore()
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
-    const seeder = await memoryNode(network.transport(), { state: seederState })
+    const clock = new ManualClock()
+    const seeder = await memoryNode(network.transport(), { state: seederState, clock })
     const leecher = await memoryNode(network.transport())
     nodes.push(seeder, leecher)
     const share = await seeder.share(file, { pieceLength: 64 * 1024 })
@@ -88,16 +88,12 @@ describe('transfer totals per share', () => {
     await until(() => share.stats().bytesUploaded === SIZE)
     expect(await seederState.getShare(share.infohash)).toMatchObject({ bytesUploaded: 0 })
 
-    vi.advanceTimersByTime(60_000)
-    let saved = 0
-    for (let waited = 0; saved === 0 && waited < 2000; waited += 20) {
-      await new Promise((resolve) => setTimeout(resolve, 20))
-      saved = (await seederState.getShare(share.infohash))?.bytesUploaded ?? 0
-    }
-    expect(saved).toBe(SIZE)
+    await clock.advance(60_000)
+    await clock.advance(0) // the save's writes, after the timer
+    expect(await seederState.getShare(share.infohash)).toMatchObject({ bytesUploaded: SIZE })
     // A second save adds nothing when nothing moved.
-    vi.advanceTimersByTime(60_000)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await clock.advance(60_000)
+    await clock.advance(0)
     expect(await seederState.getShare(share.infohash)).toMatchObject({ bytesUploaded: SIZE })
   }, 30_000)
 })

@@ -1,3 +1,4 @@
+import { type ComponentLogger, silentLogger } from '@mycel/wire/log'
 import type { ByteStream } from './stream.js'
 import type { Listener } from './transport.js'
 
@@ -17,6 +18,7 @@ export class AcceptQueue {
   constructor(
     private readonly onConnection: ((stream: ByteStream) => void) | undefined,
     private readonly backlog = DEFAULT_BACKLOG,
+    private readonly log: ComponentLogger = silentLogger.forComponent('mycel:transport'),
   ) {}
 
   /** Hands over one accepted stream. */
@@ -29,6 +31,13 @@ export class AcceptQueue {
       try {
         this.onConnection(stream)
       } catch (err) {
+        // The application's callback threw: its bug, which costs that one connection.
+        this.log.error(
+          `onConnection threw; closed the connection from ${stream.remoteAddress ?? 'an unknown address'}`,
+          {
+            error: err,
+          },
+        )
         void stream.close(err instanceof Error ? err : new Error(String(err)))
       }
       return
@@ -36,7 +45,13 @@ export class AcceptQueue {
     const taker = this.takers.shift()
     if (taker !== undefined) taker({ value: stream, done: false })
     else if (this.waiting.length < this.backlog) this.waiting.push(stream)
-    else void stream.close()
+    else {
+      if (this.log.enabled('debug'))
+        this.log.debug(
+          `closed the connection from ${stream.remoteAddress ?? 'an unknown address'}: ${this.backlog} accepted connections wait for the listener already (backlog)`,
+        )
+      void stream.close()
+    }
   }
 
   /** Ends iteration and closes the streams nobody took. */

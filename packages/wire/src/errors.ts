@@ -23,6 +23,9 @@ export type WireErrorCode =
   | 'MESSAGE_INVALID_FIELD'
   | 'FRAME_TOO_LARGE'
   | 'FRAME_TRUNCATED'
+  | 'TRACKER_MALFORMED'
+  | 'TRACKER_INVALID_FIELD'
+  | 'TRACKER_TOO_LARGE'
 
 /**
  * The one error class of `@mycel/wire`: every decoder and encoder of the

@@ -1,7 +1,10 @@
 /**
  * Byte formats of mycel, with no I/O: strict canonical bencode (BitTorrent
  * metadata and the Mainline DHT), the msgpack messages of the peer protocol,
- * and an incremental decoder for length-prefixed frames.
+ * an incremental decoder for length-prefixed frames, compact peer info (the
+ * 6- and 18-byte addresses of the DHT and of trackers) and IP address text,
+ * and the BitTorrent tracker protocols (HTTP announce and scrape, BEP
+ * 3/7/23/48; UDP, BEP 15).
  *
  * Every decoder validates its input completely and throws only
  * {@link WireError}, whose `code` is stable.
@@ -26,6 +29,15 @@
  */
 export * from './bencode/index.js'
 export { compareBytes, equalBytes, fromHex, toHex } from './bytes.js'
+export {
+  type CompactPeer,
+  compactPeerLength,
+  decodeCompactPeer,
+  decodeCompactPeers,
+  encodeCompactPeer,
+  encodeCompactPeers,
+  type IpFamily,
+} from './compact.js'
 export { WireError, type WireErrorCode } from './errors.js'
 export {
   encodeFramePrefix,
@@ -34,5 +46,7 @@ export {
   type PrefixLength,
   writeFramePrefix,
 } from './framing.js'
+export { formatIp, formatIpv4, formatIpv6, isIpv4Mapped, parseIp, parseIpv4, parseIpv6 } from './ip.js'
 export * from './messages/index.js'
 export { MycelError, type MycelErrorClass, type MycelErrorOptions } from './mycel-error.js'
+export * from './tracker/index.js'

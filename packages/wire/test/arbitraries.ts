@@ -86,14 +86,21 @@ export const message: fc.Arbitrary<Message> = fc.oneof(
   ),
   fc.record({ type: fc.constant('cancel' as const), id }),
   fc.record({
-    type: fc.constant('pex' as const),
-    infohash,
-    added: textList(L.maxAddresses, 40),
-    dropped: textList(L.maxAddresses, 40),
-  }),
-  fc.record({
-    type: fc.constant('gossip' as const),
-    topic: fc.uint8Array({ minLength: 1, maxLength: L.maxTopicBytes }),
-    payload: fc.uint8Array({ maxLength: 2000 }),
+    type: fc.constant('ext' as const),
+    protocol: fc.string({ minLength: 1, maxLength: L.maxCapabilityLength }),
+    body: fc.uint8Array({ maxLength: 2000 }),
   }),
 )
+
+/** Any valid `pex/1` body. */
+export const pexBody = fc.record({
+  infohash,
+  added: textList(L.maxAddresses, 40),
+  dropped: textList(L.maxAddresses, 40),
+})
+
+/** Any valid `gossip/1` body. */
+export const gossipBody = fc.record({
+  topic: fc.uint8Array({ minLength: 1, maxLength: L.maxTopicBytes }),
+  payload: fc.uint8Array({ maxLength: 2000 }),
+})

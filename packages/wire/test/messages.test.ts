@@ -99,9 +99,13 @@ describe('messages', () => {
       [{ type: 'hello', version: 70000, agent: 'x', listen: [], capabilities: [] }, 'MESSAGE_INVALID_FIELD'],
       [{ type: 'reject', id: 1, code: '' }, 'MESSAGE_INVALID_FIELD'],
       [{ type: 'reject', id: 1, code: 'X', reason: 5 }, 'MESSAGE_INVALID_FIELD'],
-      [{ type: 'pex', infohash, added: Array(L.maxAddresses + 1).fill('a'), dropped: [] }, 'MESSAGE_INVALID_FIELD'],
-      [{ type: 'pex', infohash, added: Array(1000).fill('a'), dropped: [] }, 'MESSAGE_MALFORMED'],
-      [{ type: 'gossip', topic: new Uint8Array(0), payload: new Uint8Array(1) }, 'MESSAGE_INVALID_FIELD'],
+      [{ type: 'ext', protocol: '', body: new Uint8Array(1) }, 'MESSAGE_INVALID_FIELD'],
+      [
+        { type: 'ext', protocol: 'x'.repeat(L.maxCapabilityLength + 1), body: new Uint8Array(1) },
+        'MESSAGE_INVALID_FIELD',
+      ],
+      [{ type: 'ext', protocol: 'pex/1', body: 'not bytes' }, 'MESSAGE_INVALID_FIELD'],
+      [{ type: 'pex', infohash, added: [], dropped: [] }, 'MESSAGE_UNKNOWN_TYPE'],
     ]
     for (const [raw, code] of cases) {
       const label = JSON.stringify(raw, (_, v) => (v instanceof Uint8Array ? `bytes(${v.length})` : v))

@@ -1,7 +1,14 @@
 import { Decoder, encode as msgpack } from '@msgpack/msgpack'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest'
-import { decodeMessage, encodeMessage, encodeMessageParts, MESSAGE_LIMITS as L, WireError } from '../src/index.js'
+import {
+  decodeMessage,
+  encodeMessage,
+  encodeMessageParts,
+  encodePexBody,
+  MESSAGE_LIMITS as L,
+  WireError,
+} from '../src/index.js'
 import { checkMessageStructure } from '../src/messages/structure.js'
 import { message } from './arbitraries.js'
 import { errorCode } from './helpers.js'
@@ -134,7 +141,7 @@ describe('message structure checked before decoding', () => {
     const capabilities = Array(L.maxCapabilities).fill('c'.repeat(L.maxCapabilityLength))
     checkMessageStructure(encodeMessage({ type: 'hello', version: 1, agent: 'a', listen, capabilities }))
     const infohash = new Uint8Array(32)
-    checkMessageStructure(encodeMessage({ type: 'pex', infohash, added: listen, dropped: listen }))
+    checkMessageStructure(encodePexBody({ infohash, added: listen, dropped: listen }))
   })
 
   it('agrees with a walk of the decoded value on depth, value count and sizes (random nested values)', () => {

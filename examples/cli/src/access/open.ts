@@ -33,7 +33,7 @@ export async function openNodeAccess(context: Context): Promise<NodeAccess> {
     const dbPath = join(dataDir, STATE_DB_NAME)
     if (!existsSync(dbPath)) return new StoredAccess(undefined, dataDir)
     try {
-      return new StoredAccess(await openSqliteStateStore(dbPath), dataDir)
+      return new StoredAccess(await openSqliteStateStore(dbPath, { logger: context.logger }), dataDir)
     } catch (error) {
       if (!(error instanceof StoreError && error.code === 'DATABASE_LOCKED') || attempt >= 3) {
         throw explain(error, context.explain)

@@ -23,7 +23,7 @@ export async function runDht(context: Context): Promise<number> {
   const lifetime = new Lifetime()
   let dht: DhtNode
   try {
-    dht = await createUdpDhtNode({ host: options.host, port, bootstrap })
+    dht = await createUdpDhtNode({ host: options.host, port, bootstrap, logger: context.logger })
   } catch (error) {
     lifetime.dispose()
     throw explain(error, { ...context.explain, port })

@@ -32,7 +32,7 @@ export async function verifyContent(
   const wantedBytes = wanted.reduce((sum, piece) => sum + manifest.pieceSize(piece), 0)
   let valid = 0
   try {
-    const store = await openSeedStore(manifest, contentPath)
+    const store = await openSeedStore(manifest, contentPath, { logger: context.logger })
     try {
       const verified = await recheck(manifest, store, {
         signal: lifetime.signal,

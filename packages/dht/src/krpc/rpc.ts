@@ -1,6 +1,7 @@
 import type { BencodeDict } from '@mycel/wire'
+import type { ComponentLogger } from '@mycel/wire/log'
 import { abortError, throwIfAborted } from '@mycel/wire/signal'
-import type { PeerAddress } from '../address.js'
+import { formatHostPort, type PeerAddress } from '../address.js'
 import type { Clock } from '../clock.js'
 import { encodeCompactPeer } from '../compact.js'
 import { DhtError } from '../errors.js'
@@ -86,6 +87,8 @@ interface KrpcSocketOptions {
   readonly timeout: number
   readonly readOnly: boolean
   readonly version?: Uint8Array
+  /** Where drops and refusals are logged, with their reason. */
+  readonly log: ComponentLogger
   readonly onQuery: (query: KrpcQuery, from: PeerAddress) => KrpcReply
   /** A response carried `ip` (BEP 42): the compact address `by` saw our query come from. */
   readonly onAddressReport?: (reported: Uint8Array, by: PeerAddress) => void
@@ -253,7 +256,7 @@ export class KrpcSocket {
       message = decodeKrpc(datagram, this.options.limits.maxPacketBytes)
     } catch (err) {
       const reason = err instanceof DhtError && err.code === 'PACKET_TOO_LARGE' ? 'oversized' : 'malformed'
-      this.counters.dropped[reason]++
+      this.drop(reason, from, () => (err instanceof Error ? err.message : String(err)))
       return
     }
     if (message.kind === 'query') {
@@ -263,7 +266,9 @@ export class KrpcSocket {
     const t = message.transactionId
     const entry = t.length === 2 ? this.pending.get(((t[0] as number) << 8) | (t[1] as number)) : undefined
     if (entry === undefined || entry.key !== addressKey(from)) {
-      this.counters.dropped['unexpected-response']++
+      this.drop('unexpected-response', from, () =>
+        entry === undefined ? 'no query of ours waits for its transaction id' : 'our query went to another address',
+      )
       return
     }
     if (message.kind === 'error') {
@@ -273,7 +278,7 @@ export class KrpcSocket {
     }
     const id = message.values.id
     if (!(id instanceof Uint8Array) || id.length !== ID_LENGTH) {
-      this.counters.dropped['invalid-response']++
+      this.drop('invalid-response', from, () => `the answer to our ${entry.method} has no 20-byte r.id`)
       entry.reject(DhtError.invalidResponse('r.id is not a 20-byte string'))
       return
     }
@@ -284,11 +289,12 @@ export class KrpcSocket {
 
   private answer(query: KrpcQuery, from: PeerAddress): void {
     if (this.options.readOnly) {
-      this.counters.dropped['read-only']++
+      this.drop('read-only', from, () => `a ${query.method} query: a read-only node answers none (BEP 43)`)
       return
     }
     if (!this.limiter.allow(addressKey(from), this.options.clock.now())) {
-      this.counters.dropped['rate-limited']++
+      const limit = this.options.limits.queriesPerSecondPerAddress
+      this.drop('rate-limited', from, () => `a ${query.method} query over ${limit} per second from that address`)
       return
     }
     this.counters.queriesReceived++
@@ -298,14 +304,35 @@ export class KrpcSocket {
     try {
       const reply = this.options.onQuery(query, from)
       if (reply === undefined) return
+      if ('error' in reply && this.options.log.enabled('debug')) {
+        const { code, message } = reply.error
+        this.options.log.debug(`refused ${query.method} from ${formatHostPort(from)}: ${code} ${message}`, {
+          from: formatHostPort(from),
+          method: query.method,
+          code,
+        })
+      }
       datagram =
         'values' in reply
           ? encodeKrpc({ kind: 'response', transactionId, values: reply.values, ip: encodeCompactPeer(from), version })
           : encodeKrpc({ kind: 'error', transactionId, ...reply.error, version })
-    } catch {
+    } catch (err) {
+      // A handler that throws is a bug of ours: the remote gets 202, the log the error.
+      this.options.log.error(`answering ${query.method} from ${formatHostPort(from)} failed: answered 202`, {
+        error: err,
+      })
       datagram = encodeKrpc({ kind: 'error', transactionId, code: KRPC_ERROR.server, message: 'server error', version })
     }
     this.options.socket.send(datagram, from)
+  }
+
+  /** Counts a datagram dropped without an answer, and logs why (the detail is built only when logged). */
+  private drop(reason: DropReason, from: PeerAddress, detail: () => string): void {
+    this.counters.dropped[reason]++
+    const { log } = this.options
+    if (!log.enabled('debug')) return
+    const address = formatHostPort(from)
+    log.debug(`dropped a datagram from ${address} (${reason}): ${detail()}`, { from: address, reason })
   }
 
   /** Forgets rate-limit windows that have ended. */

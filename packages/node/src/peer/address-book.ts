@@ -77,13 +77,18 @@ export class AddressBook {
    * A dial of an address failed: it waits a minute before the next, twice as
    * long after each further failure, at most an hour.
    * @param longest - wait the longest backoff at once (the address is ourselves, or a banned peer)
+   * @returns the milliseconds before the address may be dialled again
    */
-  failed(address: string, longest = false): void {
+  failed(address: string, longest = false): number {
     const now = this.now()
     const record = this.update(address, now)
     record.failures++
-    const wait = longest ? MAX_DIAL_BACKOFF_MS : DIAL_BACKOFF_MS * 2 ** Math.min(record.failures - 1, 16)
-    record.retryAt = now + Math.min(wait, MAX_DIAL_BACKOFF_MS)
+    const wait = Math.min(
+      longest ? MAX_DIAL_BACKOFF_MS : DIAL_BACKOFF_MS * 2 ** Math.min(record.failures - 1, 16),
+      MAX_DIAL_BACKOFF_MS,
+    )
+    record.retryAt = now + wait
+    return wait
   }
 
   /** A peer answered at an address (we dialled it, or it connected and listens there). */

@@ -57,24 +57,19 @@ export class Allowance {
 
 /**
  * What one connection's peer may make us do per share, beyond the request
- * queue of its uploader: bitfields, PEX messages and metadata bytes. Kept
+ * queue of its uploader: bitfields and metadata bytes (peer exchange keeps
+ * its own, see pex.ts). Kept
  * per share (only shares we have: messages about others cost nothing) and
  * dropped with the connection.
  * @internal
  */
 export class PeerBudget {
   private readonly bitfields = new Map<string, Allowance>()
-  private readonly pexMessages = new Map<string, Allowance>()
   private readonly metadataBytes = new Map<object, Allowance>()
 
   /** Whether the peer may send one more `bitfield` for the share. */
   bitfield(infohashHex: string, now = Date.now()): boolean {
     return this.allowance(this.bitfields, infohashHex, BITFIELD_BUDGET, now).take(1, now)
-  }
-
-  /** Whether one more `pex` of the peer for the share is acted on. */
-  pex(infohashHex: string, now = Date.now()): boolean {
-    return this.allowance(this.pexMessages, infohashHex, PEX_BUDGET, now).take(1, now)
   }
 
   /**

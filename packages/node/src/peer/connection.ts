@@ -11,10 +11,17 @@ import {
   type RejectMessage,
   WireError,
 } from '@mycel/wire'
+import type { ComponentLogger } from '@mycel/wire/log'
 import { NodeError } from '../errors.js'
+import type { PeerLink } from '../swarm/peer.js'
+import type { ProtocolHandler, ProtocolRegistry } from './protocols.js'
+import { SharePeer } from './share-peer.js'
 
 /** A message about one share, routed to that share's swarm. @internal */
 export type ShareMessage = Extract<Message, { infohash: Uint8Array }>
+
+/** Shares a connection keeps a {@link SharePeer} for, at most (shares we run that the peer talks about). */
+const MAX_SHARE_PEERS = 1024
 
 /** `Omit` applied to each member of a union. @internal */
 type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
@@ -45,13 +52,16 @@ const SWEEP_INTERVAL_MS = 1000
 const HELLO_TIMEOUT_MS = 10_000
 
 /**
- * One peer, over one secure connection: encodes and decodes peer-protocol
- * messages, checks the `hello`, numbers our requests and matches answers to
- * them, and times requests out. A message that does not decode, or an answer
- * to nothing we asked, closes the connection with `PEER_PROTOCOL`.
+ * One peer, over one secure connection: the msgpack-over-Noise
+ * implementation of the peer seam ({@link PeerLink}, and a {@link SharePeer}
+ * per share). Encodes and decodes peer-protocol messages, checks the
+ * `hello`, opens the optional protocols both sides speak, numbers our
+ * requests and matches answers to them, and times requests out. A message
+ * that does not decode, or an answer to nothing we asked, closes the
+ * connection with `PEER_PROTOCOL`.
  * @internal
  */
-export class PeerConnection {
+export class PeerConnection implements PeerLink {
   /** The remote's peer id (32 bytes). */
   readonly peerId: Uint8Array
   /** The remote's peer id as text. */
@@ -75,18 +85,32 @@ export class PeerConnection {
   lastTransferAt = 0
   /** Infohashes (hex) of the shares the peer joined on this connection (sent a `bitfield` we took). */
   readonly joined = new Set<string>()
+  /** Messages of optional protocols that we do not speak, or that the peer did not list (ignored). */
+  ignoredExtensions = 0
 
+  private readonly registry: ProtocolRegistry
   private nextId = 1
   private readonly pending = new Map<number, Pending>()
   private readonly sweeper: ReturnType<typeof setInterval>
   private readonly helloTimer: ReturnType<typeof setTimeout>
   private closing: Promise<void> | undefined
+  private readonly shares = new Map<string, SharePeer>()
+  private protocols: Map<string, ProtocolHandler> = new Map()
+  private readonly log: ComponentLogger | undefined
 
   constructor(
     private readonly connection: SecureConnection,
     private readonly handler: PeerConnectionHandler,
-    options: { outbound: boolean; address?: string; hello: HelloMessage },
+    options: {
+      outbound: boolean
+      address?: string
+      hello: HelloMessage
+      protocols: ProtocolRegistry
+      /** Where ignored messages are logged (`mycel:peer`); closes are logged by the connection's owner. */
+      log?: ComponentLogger
+    },
   ) {
+    this.log = options.log
     this.peerId = connection.remotePeerId
     this.peerIdText = peerIdToString(this.peerId)
     this.outbound = options.outbound
@@ -97,11 +121,60 @@ export class PeerConnection {
       void this.close(new NodeError('PEER_TIMEOUT', `${this.peerIdText} sent no hello`))
     }, HELLO_TIMEOUT_MS)
     this.helloTimer.unref?.()
+    this.registry = options.protocols
     // Our hello goes first: messages that arrived during the handshake are
     // delivered as soon as the handler is set, and may make us answer.
     this.send(options.hello)
     connection.onMessage((bytes) => this.receive(bytes))
     void connection.closed.then((error) => this.finish(error))
+  }
+
+  /** The peer's key for scores and bans: its peer id (base32). */
+  get key(): string {
+    return this.peerIdText
+  }
+
+  /** The key as the state store keeps it: the 32-byte peer id. */
+  get keyBytes(): Uint8Array {
+    return this.peerId
+  }
+
+  /** The software the peer reported in its `hello`. */
+  get agent(): string | undefined {
+    return this.hello?.agent
+  }
+
+  /**
+   * The peer as one share's swarm sees it (the same object for the same
+   * share, while the connection lasts).
+   */
+  forShare(infohash: Uint8Array, infohashHex: string): SharePeer {
+    let peer = this.shares.get(infohashHex)
+    if (peer === undefined) {
+      peer = new SharePeer(this, infohash.slice())
+      // Kept only for shares we run (the router asks), so the map stays small; past the cap, not kept.
+      if (this.shares.size < MAX_SHARE_PEERS) this.shares.set(infohashHex, peer)
+    }
+    return peer
+  }
+
+  /** The shares' peers made on this connection so far. */
+  sharePeers(): IterableIterator<SharePeer> {
+    return this.shares.values()
+  }
+
+  /** Whether the peer speaks an optional protocol (both sides listed it in `hello`). */
+  speaks(protocol: string): boolean {
+    return this.protocols.has(protocol)
+  }
+
+  /**
+   * Sends a message of an optional protocol the peer speaks.
+   * @returns false when the connection is backed up, or the peer does not speak it (nothing sent)
+   */
+  sendExtension(protocol: string, body: Uint8Array): boolean {
+    if (!this.protocols.has(protocol)) return false
+    return this.send({ type: 'ext', protocol, body })
   }
 
   /**
@@ -218,8 +291,9 @@ export class PeerConnection {
       case 'hello':
         void this.close(NodeError.protocol(`${this.peerIdText} sent hello twice`))
         return
-      case 'gossip':
-        return // channels will use it; nothing subscribes yet
+      case 'ext':
+        this.onExtension(message.protocol, message.body)
+        return
       default:
         this.handler.onShareMessage(this, message)
     }
@@ -238,7 +312,29 @@ export class PeerConnection {
     }
     clearTimeout(this.helloTimer)
     this.hello = message
+    this.protocols = this.registry.open(message.capabilities, (protocol) => ({
+      link: this,
+      send: (body) => this.sendExtension(protocol, body),
+    }))
     this.handler.onReady(this)
+  }
+
+  private onExtension(protocol: string, body: Uint8Array): void {
+    const handler = this.protocols.get(protocol)
+    if (handler === undefined) {
+      this.ignoredExtensions++ // a protocol we do not speak (or one the peer did not list): not fatal
+      if (this.log?.enabled('debug')) {
+        const why = this.registry.names.includes(protocol) ? 'it did not list it in its hello' : 'we do not speak it'
+        this.log.debug(`ignored a ${JSON.stringify(protocol)} message of ${this.peerIdText}: ${why}`)
+      }
+      return
+    }
+    try {
+      handler.onMessage(body)
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err
+      void this.close(NodeError.protocol(`${this.peerIdText} sent a bad ${protocol} message: ${err.message}`, err))
+    }
   }
 
   private onAnswer(answer: Answer): void {
@@ -264,6 +360,7 @@ export class PeerConnection {
     clearTimeout(this.helloTimer)
     this.pending.clear()
     this.closing ??= Promise.resolve()
+    for (const protocol of this.protocols.values()) protocol.onClose?.()
     this.handler.onClose(this, error)
   }
 }

@@ -1,3 +1,4 @@
+import { type ComponentLogger, describeError } from '@mycel/wire/log'
 import { NodeError } from '../errors.js'
 import type { AddressBook, AddressRank } from './address-book.js'
 import type { PeerConnection } from './connection.js'
@@ -13,14 +14,8 @@ export const DIAL_TIMEOUT_MS = 5000
 /** Addresses waiting to be dialled for one share; more are dropped until it drains. */
 export const MAX_QUEUED_PER_SHARE = 1000
 
-/** What addresses are dialled for: a swarm, which invites the peers that answer. @internal */
-export interface DialTarget {
-  /** Asks a connected peer to join. */
-  invite(peer: PeerConnection): void
-}
-
-/** What a {@link DialQueue} works with. @internal */
-export interface DialQueueOptions<T extends DialTarget> {
+/** What a {@link DialQueue} works with; `T` is what addresses are dialled for (a swarm). @internal */
+export interface DialQueueOptions<T> {
   readonly book: AddressBook
   /** Connects to an address (or returns the connection it already leads to). */
   dial(address: string, signal: AbortSignal): Promise<PeerConnection>
@@ -32,6 +27,10 @@ export interface DialQueueOptions<T extends DialTarget> {
   canConnect(): boolean
   /** Whether a target still wants peers (its queued addresses are dropped once it does not). */
   wants(target: T): boolean
+  /** Asks a connected peer to join a target (a swarm invites it into its share). */
+  invite(target: T, peer: PeerConnection): void
+  /** Where failed dials (with their backoff) and dropped addresses are logged (`mycel:peer`). */
+  readonly log?: ComponentLogger
   /** Defaults: {@link MAX_DIALS}, {@link DIAL_STALL_MS}, {@link MAX_OPEN_DIALS}, {@link DIAL_TIMEOUT_MS}, {@link MAX_QUEUED_PER_SHARE}. */
   readonly maxDials?: number
   readonly stallMs?: number
@@ -77,7 +76,7 @@ const DIRECT: AddressRank = { tier: 0, weight: Number.POSITIVE_INFINITY }
  * already being dialled are all invited when it answers.
  * @internal
  */
-export class DialQueue<T extends DialTarget> {
+export class DialQueue<T> {
   /** The targets' queues, in turn order: the next served first, the last served at the end. */
   private queues = new Map<T, Map<string, boolean>>()
   private readonly inFlight = new Map<string, InFlight<T>>()
@@ -138,6 +137,8 @@ export class DialQueue<T extends DialTarget> {
         if (direct) queue.set(address, true)
       } else if (queue.size < this.maxQueued) {
         queue.set(address, direct)
+      } else if (this.options.log?.enabled('debug')) {
+        this.options.log.debug(`dropped ${address}: ${this.maxQueued} addresses wait to be dialled for that share`)
       }
     }
     this.pump()
@@ -218,7 +219,7 @@ export class DialQueue<T extends DialTarget> {
       const existing = this.existing(address)
       if (existing !== undefined) {
         queue.delete(address)
-        target.invite(existing)
+        this.options.invite(target, existing)
         continue
       }
       const rank = direct ? DIRECT : this.options.book.rank(address)
@@ -249,7 +250,7 @@ export class DialQueue<T extends DialTarget> {
     const result = this.attempt(address, signal).then(
       (peer) => {
         this.options.book.answered(address, peer.peerIdText, peer.score)
-        for (const target of targets) if (this.options.wants(target)) target.invite(peer)
+        for (const target of targets) if (this.options.wants(target)) this.options.invite(target, peer)
         return peer
       },
       (error: unknown) => {
@@ -307,23 +308,39 @@ export class DialQueue<T extends DialTarget> {
   private failed(address: string, targets: Set<T>, error: unknown): void {
     if (this.closed) return
     const code = error instanceof NodeError ? error.code : undefined
+    const log = (after: string) => {
+      if (this.options.log?.enabled('debug'))
+        this.options.log.debug(`dial ${address} failed: ${describeError(error)}; ${after}`)
+    }
     switch (code) {
       case 'PEER_DUPLICATE': {
         // Connected already, by the peer's own dial: the shares join over that connection.
         const kept = this.options.connectionAt(address)
-        if (kept !== undefined) for (const target of targets) if (this.options.wants(target)) target.invite(kept)
+        if (kept !== undefined)
+          for (const target of targets) if (this.options.wants(target)) this.options.invite(target, kept)
+        log('its shares go over the connection it made')
         return
       }
       case 'PEER_SELF':
-      case 'PEER_BANNED':
-        this.options.book.failed(address, true)
+      case 'PEER_BANNED': {
+        const wait = this.options.book.failed(address, true)
+        log(`not dialled again for ${backoff(wait)}`)
         return
+      }
       case 'PEER_LIMIT':
       case 'CLOSED':
       case 'ABORTED':
-        return // not the address's fault
-      default:
-        this.options.book.failed(address)
+        log("not the address's fault: no backoff")
+        return
+      default: {
+        const wait = this.options.book.failed(address)
+        log(`not dialled again for ${backoff(wait)}`)
+      }
     }
   }
+}
+
+/** A backoff in words: `1 min`, `64 min`. */
+function backoff(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`
 }

@@ -7,19 +7,23 @@ import {
   type Transport,
   transportFor,
 } from '@mycel/transport'
-import { secure } from '@mycel/transport/node'
 import type { HelloMessage } from '@mycel/wire'
+import { type ComponentLogger, componentLogger, type Logger } from '@mycel/wire/log'
 import { NodeError } from '../errors.js'
 import type { ConnectionRefusal, RefusalReason } from '../events.js'
+import type { SecureUpgrade } from '../options.js'
 import { Admission, type AdmissionLimits, type AdmissionTicket } from './admission.js'
 import { PeerConnection, type PeerConnectionHandler } from './connection.js'
 import { evictionCandidate, isIdle } from './eviction.js'
+import type { ProtocolRegistry } from './protocols.js'
 import { canonicalAddress, reachableAt } from './reachable.js'
 
 /** Settings and callbacks of a {@link ConnectionPool}. @internal */
 export interface PoolOptions {
   identity: Identity
   transports: readonly Transport[]
+  /** The secure channel over each stream. */
+  secure: SecureUpgrade
   maxConnections: number
   handshakeTimeoutMs: number
   /** The handshake timeout of inbound connections (shorter: they hold resources we did not ask to give). */
@@ -37,9 +41,13 @@ export interface PoolOptions {
   /** Whether a peer id is banned now. */
   isBanned(peerIdText: string): boolean
   /** The peer's stored score, to order peers. */
-  scoreOf(peerIdText: string): Promise<number>
+  scoreOf(key: string, keyBytes: Uint8Array): Promise<number>
+  /** The optional protocols we speak on every connection (their names go out in `hello`). */
+  protocols: ProtocolRegistry
   /** Handlers of every ready connection's messages. */
   handler: Omit<PeerConnectionHandler, 'onReady'> & { onReady(peer: PeerConnection): void }
+  /** Where refusals are logged (`mycel:peer`), and handshake failures (`mycel:transport`). Default: silent. */
+  logger?: Logger
 }
 
 /** How often idle connections are looked for, at most (and at least every quarter of the idle timeout). */
@@ -67,11 +75,22 @@ export class ConnectionPool {
   private readonly admission: Admission
   private readonly idleTimer: ReturnType<typeof setInterval> | undefined
   private readonly ownId: string
+  private readonly log: ComponentLogger
   private closed = false
 
   constructor(private readonly options: PoolOptions) {
     this.ownId = options.identity.toString()
-    this.admission = new Admission(options.admission, (refusal) => options.onRefused(refusal))
+    this.log = componentLogger(options.logger, 'mycel:peer')
+    this.admission = new Admission(options.admission, (refusal) => {
+      if (this.log.enabled('debug')) {
+        const { address, reason, message } = refusal
+        this.log.debug(`refused an inbound connection from ${address ?? 'an unknown address'}: ${message}`, {
+          address,
+          reason,
+        })
+      }
+      options.onRefused(refusal)
+    })
     if (options.idleTimeoutMs > 0) {
       const every = Math.max(50, Math.min(IDLE_SWEEP_MS, options.idleTimeoutMs / 4))
       this.idleTimer = setInterval(() => this.closeIdle(), every)
@@ -200,11 +219,12 @@ export class ConnectionPool {
     const handshakeSignal = ticket?.signal ?? signal
     let connection: SecureConnection
     try {
-      connection = await secure(stream, this.options.identity, {
+      connection = await this.options.secure(stream, this.options.identity, {
         initiator: outbound,
         handshakeTimeout: outbound ? this.options.handshakeTimeoutMs : this.options.inboundHandshakeTimeoutMs,
         // Handlers copy what they keep (a block into its piece, a parked bitfield).
         transientMessages: true,
+        logger: this.options.logger,
         ...(handshakeSignal ? { signal: handshakeSignal } : {}),
       })
     } catch (error) {
@@ -215,7 +235,7 @@ export class ConnectionPool {
     this.handshaking.add(connection)
     try {
       const remote = peerIdToString(connection.remotePeerId)
-      const score = await this.options.scoreOf(remote)
+      const score = await this.options.scoreOf(remote, connection.remotePeerId)
       // From here to adopt() nothing awaits, so two connections to one peer
       // finishing together are compared one after the other.
       const refusal = this.closed ? NodeError.closed() : (this.refusal(remote, outbound) ?? this.makeRoom(remote))
@@ -223,7 +243,9 @@ export class ConnectionPool {
         if (ticket !== undefined) {
           this.admission.release(ticket)
           if (refusal.code === 'PEER_BANNED') this.admission.refuse(ticket.address, 'banned', refusal.message)
-          if (refusal.code === 'PEER_LIMIT') this.admission.refuse(ticket.address, 'connections', refusal.message)
+          else if (refusal.code === 'PEER_LIMIT') this.admission.refuse(ticket.address, 'connections', refusal.message)
+          // (a refused dial is logged by whoever dialled)
+          else this.log.debug(`dropped the inbound connection of ${remote} at ${ticket.address}: ${refusal.message}`)
         }
         void connection.close(refusal)
         throw refusal
@@ -314,7 +336,13 @@ export class ConnectionPool {
           handler.onClose(closed, error)
         },
       },
-      { outbound, hello: this.options.hello(), ...(address !== undefined ? { address } : {}) },
+      {
+        outbound,
+        hello: { ...this.options.hello(), capabilities: this.options.protocols.names },
+        protocols: this.options.protocols,
+        log: this.log,
+        ...(address !== undefined ? { address } : {}),
+      },
     )
     peer.score = score
     this.peers.set(peer.peerIdText, peer)

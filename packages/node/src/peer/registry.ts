@@ -1,8 +1,10 @@
 import type { StateStore } from '@mycel/store'
-import { parsePeerId, peerIdToString } from '@mycel/transport'
-import type { MetaGetMessage, RequestMessage } from '@mycel/wire'
+import { toHex } from '@mycel/wire'
+import { type ComponentLogger, componentLogger, describeError, type Logger } from '@mycel/wire/log'
+import { type Clock, every, systemClock } from '../clock.js'
 import { NodeError } from '../errors.js'
 import type { ConnectionRefusal, NodeEvents, PeerInfo } from '../events.js'
+import type { BlockRequest, MetadataRequest, PeerLink, SwarmPeer } from '../swarm/peer.js'
 import type { Swarm } from '../swarm/swarm.js'
 import { type ServedShare, Uploader } from '../swarm/uploader.js'
 import type { TypedEmitter } from '../typed-emitter.js'
@@ -10,8 +12,10 @@ import { AddressBook } from './address-book.js'
 import { PeerBudget } from './budgets.js'
 import type { PeerConnection, ShareMessage } from './connection.js'
 import { DialQueue, type QueueOptions } from './dial-queue.js'
+import { peerKeyOf } from './peer-key.js'
 import type { ConnectionPool } from './pool.js'
 import { ShareAsks } from './share-asks.js'
+import { SharePeer } from './share-peer.js'
 
 /** A peer that sends corrupt data or metadata is banned this long. */
 export const BAN_MS = 60 * 60 * 1000
@@ -23,14 +27,19 @@ interface RegistryOptions {
   maxPeersPerShare: number
   swarmOf(infohashHex: string): Swarm | undefined
   swarms(): Swarm[]
+  /** Where closes, bans and penalties are logged (`mycel:peer`), and refused requests (`mycel:swarm`). */
+  logger?: Logger
+  /** Time and timers of the score flushes; default the system clock. */
+  clock?: Clock
 }
 
 /**
- * The node's view of its peers: routes each connection's messages to the
- * right swarm and its requests to the connection's uploader, keeps scores
- * (written to the state store in batches) and hour-long bans, hands the
- * addresses found for a swarm to the {@link DialQueue}, and lets a share
- * started here join the connections whose peers asked for it.
+ * The node's view of its peers: routes each mycel connection's messages to
+ * the right swarm (through the connection's {@link SharePeer} for that share)
+ * and its requests to the connection's uploader, keeps scores (written to
+ * the state store in batches) and hour-long bans under each peer's opaque
+ * key, hands the addresses found for a swarm to the {@link DialQueue}, and
+ * lets a share started here join the connections whose peers asked for it.
  * @internal
  */
 export class PeerRegistry {
@@ -38,13 +47,17 @@ export class PeerRegistry {
   private dials: DialQueue<Swarm> | undefined
   private readonly book = new AddressBook()
   private readonly asks = new ShareAsks()
-  private readonly uploaders = new Map<PeerConnection, Uploader>()
+  private readonly uploaders = new Map<PeerLink, Uploader>()
   private readonly budgets = new Map<PeerConnection, PeerBudget>()
   private readonly bans = new Map<string, number>()
-  private readonly scoreDeltas = new Map<string, number>()
+  /** Score changes not yet written, by peer key (with the key's bytes, as the store keeps it). */
+  private readonly scoreDeltas = new Map<string, { keyBytes: Uint8Array; delta: number }>()
   /** Ready connections per peer id: events are about peers, not about duplicate connections. */
   private readonly connectionsOf = new Map<string, number>()
-  private readonly flushTimer: ReturnType<typeof setInterval>
+  private readonly stopFlushes: () => void
+  private readonly log: ComponentLogger
+  /** The uploaders' logger: what they refuse concerns a share's swarm. */
+  private readonly swarmLog: ComponentLogger
   private closed = false
 
   constructor(
@@ -52,8 +65,9 @@ export class PeerRegistry {
     private readonly state: StateStore,
     private readonly options: RegistryOptions,
   ) {
-    this.flushTimer = setInterval(() => void this.flushScores(), SCORE_FLUSH_MS)
-    this.flushTimer.unref?.()
+    this.log = componentLogger(options.logger, 'mycel:peer')
+    this.swarmLog = componentLogger(options.logger, 'mycel:swarm')
+    this.stopFlushes = every(options.clock ?? systemClock, SCORE_FLUSH_MS, () => void this.flushScores())
   }
 
   /** Connects the registry to the pool whose connections it handles (and dials through). */
@@ -66,47 +80,80 @@ export class PeerRegistry {
       connectionAt: (address) => pool.connectionAt(address),
       canConnect: () => !pool.full,
       wants: (swarm) => this.wantsPeers(swarm),
+      invite: (swarm, peer) => this.invite(swarm, peer),
+      log: this.log,
     })
   }
 
   // handlers of the pool's connections
 
   onReady(peer: PeerConnection): void {
+    if (this.log.enabled('debug')) {
+      const way = peer.outbound ? 'outbound' : 'inbound'
+      const agent = JSON.stringify(peer.hello?.agent ?? '')
+      this.log.debug(
+        `${way} connection of ${peer.peerIdText} at ${peer.address ?? 'an unknown address'} ready (${agent})`,
+      )
+    }
     const budget = new PeerBudget()
     this.budgets.set(peer, budget)
     // A read that fails (a seeded file was moved) is answered NOT_AVAILABLE; the peer is not at fault.
-    this.uploaders.set(peer, new Uploader(peer, () => {}, budget))
+    const onReadError = (error: unknown) =>
+      this.swarmLog.debug(`a read for ${peer.peerIdText} failed, answered NOT_AVAILABLE: ${describeError(error)}`)
+    this.uploaders.set(peer, new Uploader(peer, onReadError, budget, this.swarmLog))
     const count = this.connectionsOf.get(peer.peerIdText) ?? 0
     this.connectionsOf.set(peer.peerIdText, count + 1)
     if (count === 0) this.events.emit('peer-connected', this.info(peer))
   }
 
   onShareMessage(peer: PeerConnection, message: ShareMessage): void {
-    const infohashHex = Buffer.from(message.infohash).toString('hex')
+    const infohashHex = toHex(message.infohash)
     const swarm = this.options.swarmOf(infohashHex)
     if (swarm === undefined) {
       // Say nothing about shares we do not have; refuse requests for them. A peer asking to join
       // one is answered if we start it while connected (answerAsks).
       if (message.type === 'request' || message.type === 'meta-get') {
-        this.uploaders.get(peer)?.refuse(message.id, 'NOT_AVAILABLE')
+        this.uploaders.get(peer)?.refuse(new SharePeer(peer, message.infohash), message.id, 'NOT_AVAILABLE')
       } else if (message.type === 'bitfield') {
         this.asks.remember(peer, infohashHex, message.bits)
       }
       return
     }
-    const budget = this.budgets.get(peer)
-    if (message.type === 'bitfield') {
-      // A share with enough peers ignores a newcomer's bitfield (it costs nothing, so it costs no budget:
-      // the newcomer asks again now and then, and must not be cut off for it).
-      if (!swarm.peers.includes(peer) && swarm.memberCount >= this.options.maxPeersPerShare) return
-      if (budget !== undefined && !budget.bitfield(swarm.infohashHex)) {
-        void peer.close(NodeError.protocol(`${peer.peerIdText} sent bitfields for one share too often`))
+    const sharePeer = peer.forShare(message.infohash, infohashHex)
+    switch (message.type) {
+      case 'bitfield': {
+        // A share with enough peers ignores a newcomer's bitfield (it costs nothing, so it costs no budget:
+        // the newcomer asks again now and then, and must not be cut off for it).
+        if (!swarm.isMember(sharePeer) && swarm.memberCount >= this.options.maxPeersPerShare) {
+          if (this.log.enabled('debug')) {
+            const limit = this.options.maxPeersPerShare
+            this.log.debug(
+              `ignored the bitfield of ${peer.peerIdText} for ${infohashHex}: ${limit} peers in it already`,
+            )
+          }
+          return
+        }
+        const budget = this.budgets.get(peer)
+        if (budget !== undefined && !budget.bitfield(infohashHex)) {
+          void peer.close(NodeError.protocol(`${peer.peerIdText} sent bitfields for one share too often`))
+          return
+        }
+        peer.joinedShare(infohashHex)
+        swarm.onBitfield(sharePeer, message.bits)
         return
       }
-      peer.joinedShare(swarm.infohashHex)
+      case 'have':
+        swarm.onHave(sharePeer, message.piece)
+        return
+      case 'request': {
+        const { id, piece, offset, length, proof } = message
+        swarm.onRequest(sharePeer, { id, piece, offset, length, proof })
+        return
+      }
+      case 'meta-get':
+        swarm.onMetadataRequest(sharePeer, { id: message.id, offset: message.offset })
+        return
     }
-    if (message.type === 'pex' && budget !== undefined && !budget.pex(swarm.infohashHex)) return
-    swarm.receive(peer, message)
   }
 
   /** An inbound connection was refused before it became a peer. */
@@ -119,14 +166,27 @@ export class PeerRegistry {
   }
 
   onClose(peer: PeerConnection, error: Error | undefined): void {
+    if (this.log.enabled('debug')) {
+      const way = peer.outbound ? 'outbound' : 'inbound'
+      const why = error === undefined ? 'closed cleanly' : `closed: ${describeError(error)}`
+      this.log.debug(`${way} connection of ${peer.peerIdText} at ${peer.address ?? 'an unknown address'} ${why}`, {
+        peer: peer.peerIdText,
+        address: peer.address,
+        code: (error as { code?: unknown } | undefined)?.code,
+      })
+    }
     this.uploaders.get(peer)?.close()
     this.uploaders.delete(peer)
     this.budgets.delete(peer)
     this.asks.forget(peer)
-    const joined = this.options.swarms().filter((swarm) => swarm.leave(peer))
+    const joined: Swarm[] = []
+    for (const sharePeer of peer.sharePeers()) {
+      const swarm = this.options.swarmOf(sharePeer.infohashHex)
+      if (swarm?.leave(sharePeer)) joined.push(swarm)
+    }
     // A connection that replaced this one (the duplicate rule, a reconnect) carries its shares on.
     const replacement = this.pool?.get(peer.peerIdText)
-    if (replacement !== undefined && replacement !== peer) for (const swarm of joined) swarm.invite(replacement)
+    if (replacement !== undefined && replacement !== peer) for (const swarm of joined) this.invite(swarm, replacement)
     if (peer.outbound && peer.address !== undefined) this.book.scored(peer.address, peer.peerIdText, peer.score)
     this.dials?.pump() // a slot may be free under the connection limit
     if (peer.hello === undefined) return // it never counted as connected
@@ -160,6 +220,11 @@ export class PeerRegistry {
     return this.dials.dial(address, signal)
   }
 
+  /** Asks a connected peer to join a share (sends it our bitfield of the share). */
+  invite(swarm: Swarm, peer: PeerConnection): void {
+    if (!peer.isClosed) swarm.invite(peer.forShare(swarm.infohash, swarm.infohashHex))
+  }
+
   /**
    * A share started here: the connected peers that asked to join it before
    * (and only they) are answered now, as if their `bitfield` came now.
@@ -170,9 +235,14 @@ export class PeerRegistry {
     }
   }
 
-  /** Hands a piece or metadata request to the connection's uploader (`share` undefined: refused `NOT_AVAILABLE`). */
-  serve(peer: PeerConnection, message: RequestMessage | MetaGetMessage, share: ServedShare | undefined): void {
-    this.uploaders.get(peer)?.enqueue(message, share)
+  /** Hands a block request to the uploader of the peer's link (`share` undefined: refused `NOT_AVAILABLE`). */
+  serveBlock(peer: SwarmPeer, request: BlockRequest, share: ServedShare | undefined): void {
+    this.uploaders.get(peer.link)?.enqueueBlock(peer, request, share)
+  }
+
+  /** Hands a metadata request to the uploader of the peer's link (`share` undefined: refused `NOT_AVAILABLE`). */
+  serveMetadata(peer: SwarmPeer, request: MetadataRequest, share: ServedShare | undefined): void {
+    this.uploaders.get(peer.link)?.enqueueMetadata(peer, request, share)
   }
 
   /** Whether a peer is a member of a share we are downloading. */
@@ -184,33 +254,44 @@ export class PeerRegistry {
     return false
   }
 
-  /** Bans a peer for an hour and disconnects it. */
-  ban(peer: PeerConnection | string, reason: string): void {
-    const peerId = typeof peer === 'string' ? peer : peer.peerIdText
-    if (this.isBanned(peerId)) return
+  /**
+   * Bans a peer (by its key) for an hour and disconnects it. The link may
+   * be one that closed since the peer misbehaved; its current connection,
+   * if any, is closed too.
+   */
+  ban(peer: PeerLink, reason: string): void {
+    const { key } = peer
+    if (this.isBanned(key)) return
     const until = Date.now() + BAN_MS
-    this.bans.set(peerId, until)
-    void this.state.banPeer(parsePeerId(peerId), until).catch(() => {})
-    this.score(peerId, -10)
-    const connection = typeof peer === 'string' ? this.pool?.get(peerId) : peer
-    void connection?.close(new NodeError('PEER_BANNED', `${peerId} ${reason}`))
-    this.events.emit('peer-banned', peerId, reason, connection === undefined ? undefined : this.info(connection))
+    this.bans.set(key, until)
+    this.log.info(`banned ${key} for ${BAN_MS / 60_000} minutes: it ${reason}`, { peer: key, address: peer.address })
+    void this.state.banPeer(peer.keyBytes, until).catch((error) => {
+      this.log.warn(`saving the ban of ${key} failed (it holds until the node stops): ${describeError(error)}`)
+    })
+    this.score(peer, -10)
+    const connection = this.current(peer)
+    void connection?.close(new NodeError('PEER_BANNED', `${key} ${reason}`))
+    this.events.emit('peer-banned', key, reason, connection === undefined ? undefined : this.info(connection))
   }
 
   /**
    * Changes a peer's score (kept now, written to the state store in
    * batches). A loss given with a `reason` is reported as `peer-penalised`.
    */
-  score(peer: PeerConnection | string, delta: number, reason?: string): void {
+  score(peer: PeerLink, delta: number, reason?: string): void {
     if (delta === 0) return
-    const peerId = typeof peer === 'string' ? peer : peer.peerIdText
-    this.scoreDeltas.set(peerId, (this.scoreDeltas.get(peerId) ?? 0) + delta)
-    const connection = typeof peer === 'string' ? this.pool?.get(peerId) : peer
+    const { key } = peer
+    const pending = this.scoreDeltas.get(key)
+    if (pending === undefined) this.scoreDeltas.set(key, { keyBytes: peer.keyBytes, delta })
+    else pending.delta += delta
+    const connection = this.current(peer)
     if (connection !== undefined) connection.score += delta
+    if (connection !== peer) peer.score += delta
     if (delta < 0 && reason !== undefined) {
+      if (this.log.enabled('debug')) this.log.debug(`penalised ${key} by ${-delta}: it ${reason}`, { peer: key })
       this.events.emit('peer-penalised', {
-        peerId,
-        address: connection?.address,
+        peerId: key,
+        address: connection?.address ?? peer.address,
         reason,
         penalty: -delta,
         disconnected: false,
@@ -219,16 +300,22 @@ export class PeerRegistry {
   }
 
   /** Lowers a peer's score and disconnects it. */
-  fault(peer: PeerConnection, reason: string): void {
+  fault(peer: PeerLink, reason: string): void {
     this.score(peer, FAULT_PENALTY)
-    void peer.close(NodeError.protocol(`${peer.peerIdText}: ${reason}`))
+    void peer.close(NodeError.protocol(`${peer.key}: ${reason}`))
     this.events.emit('peer-penalised', {
-      peerId: peer.peerIdText,
+      peerId: peer.key,
       address: peer.address,
       reason,
       penalty: -FAULT_PENALTY,
       disconnected: true,
     })
+  }
+
+  /** The open connection to a peer: the link itself, or the one that replaced it. */
+  private current(peer: PeerLink): PeerConnection | undefined {
+    const connection = this.pool?.get(peer.key)
+    return connection ?? (peer.isClosed ? undefined : (peer as PeerConnection))
   }
 
   /** Whether a peer is banned now. */
@@ -237,9 +324,12 @@ export class PeerRegistry {
   }
 
   /** A peer's stored score plus what is not yet written. */
-  async scoreOf(peerId: string): Promise<number> {
-    const record = await this.state.getPeer(parsePeerId(peerId)).catch(() => undefined)
-    return (record?.score ?? 0) + (this.scoreDeltas.get(peerId) ?? 0)
+  async scoreOf(key: string, keyBytes: Uint8Array): Promise<number> {
+    const record = await this.state.getPeer(keyBytes).catch((error) => {
+      this.log.warn(`reading the score of ${key} failed, taken as 0: ${describeError(error)}`)
+      return undefined
+    })
+    return (record?.score ?? 0) + (this.scoreDeltas.get(key)?.delta ?? 0)
   }
 
   /** Loads the bans that outlived a restart. */
@@ -247,16 +337,19 @@ export class PeerRegistry {
     const now = Date.now()
     for (const record of await this.state.listPeers()) {
       const until = record.bannedUntil ?? 0
-      if (until > now) this.bans.set(peerIdToString(record.peerId), until)
+      if (until > now) this.bans.set(peerKeyOf(record.peerId), until)
     }
   }
 
   /** Writes pending score changes. */
   async flushScores(): Promise<void> {
-    const deltas = [...this.scoreDeltas]
+    const deltas = [...this.scoreDeltas.values()]
     this.scoreDeltas.clear()
-    for (const [peerId, delta] of deltas) {
-      await this.state.adjustPeerScore(parsePeerId(peerId), delta).catch(() => {})
+    let failed = 0
+    for (const { keyBytes, delta } of deltas) {
+      await this.state.adjustPeerScore(keyBytes, delta).catch((error) => {
+        if (failed++ === 0) this.log.warn(`saving peer scores failed, changes dropped: ${describeError(error)}`)
+      })
     }
   }
 
@@ -276,7 +369,7 @@ export class PeerRegistry {
   close(): void {
     this.closed = true
     this.dials?.close()
-    clearInterval(this.flushTimer)
+    this.stopFlushes()
     for (const uploader of this.uploaders.values()) uploader.close()
     this.uploaders.clear()
     this.budgets.clear()

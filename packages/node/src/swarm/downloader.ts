@@ -6,7 +6,8 @@ import {
   verifyBlocks,
   verifyPiece,
 } from '@mycel/pieces'
-import type { Answer, PeerConnection } from '../peer/connection.js'
+import { type ComponentLogger, silentLogger } from '@mycel/wire/log'
+import type { BlockAnswer, PeerLink, SwarmPeer } from './peer.js'
 import { PieceDownload, type PieceRange, REQUEST_BYTES } from './piece-download.js'
 
 /** What the downloader asks of the swarm that owns it. @internal */
@@ -14,11 +15,11 @@ export interface DownloaderHooks {
   /** Writes a verified piece and records it; resolves once it is stored. */
   storePiece(piece: number, bytes: Uint8Array): Promise<void>
   /** A piece was stored (announce it, report progress); `contributors` sent its ranges. */
-  onPieceStored(piece: number, contributors: string[]): void
-  /** A piece failed verification; `contributors` are the peer ids (text) that sent its ranges. */
-  onCorrupt(piece: number, contributors: string[]): void
+  onPieceStored(piece: number, contributors: PeerLink[]): void
+  /** A piece failed verification; `contributors` sent its ranges. */
+  onCorrupt(piece: number, contributors: PeerLink[]): void
   /** A peer let requests time out too often, or broke the protocol in an answer. */
-  onPeerFault(peer: PeerConnection, reason: 'timeout' | 'protocol'): void
+  onPeerFault(peer: SwarmPeer, reason: 'timeout' | 'protocol'): void
   /** Proven bytes of a piece arrived (only for pieces in a priority window). */
   onProvenBytes(piece: number, offset: number, bytes: Uint8Array): void
   /** Storing failed (disk full, ...): the download cannot go on. */
@@ -27,6 +28,8 @@ export interface DownloaderHooks {
   onComplete(): void
   /** Waits for the download rate limit, if any, before `bytes` are requested. */
   takeTokens(bytes: number): Promise<void> | undefined
+  /** Where what peers get wrong is logged, with why (`mycel:swarm`). Default: silent. */
+  readonly log?: ComponentLogger
 }
 
 /** Piece buffers kept for reuse, in bytes at most. */
@@ -71,8 +74,8 @@ const REFILL_BATCH = 4
  * @internal
  */
 export class Downloader {
-  readonly picker: PiecePicker<PeerConnection>
-  private readonly peers = new Map<PeerConnection, PeerState>()
+  readonly picker: PiecePicker<SwarmPeer>
+  private readonly peers = new Map<SwarmPeer, PeerState>()
   private readonly active = new Map<number, PieceDownload>()
   /** Pieces whose requests carry Merkle proofs (a streaming reader waits for them). */
   private proven = new Set<number>()
@@ -86,13 +89,13 @@ export class Downloader {
   private stopped = false
   private readonly depthTimer: ReturnType<typeof setInterval>
   private lastDepthUpdate = Date.now()
+  private readonly log: ComponentLogger
 
   /**
    * @param have - pieces held (verified)
    * @param wanted - pieces to fetch, when not every missing one (a download of some files)
    */
   constructor(
-    private readonly infohash: Uint8Array,
     private readonly manifest: Manifest,
     have: Bitfield,
     private readonly hooks: DownloaderHooks,
@@ -104,7 +107,8 @@ export class Downloader {
       done = have.clone()
       for (let piece = 0; piece < manifest.pieceCount; piece++) if (!wanted.get(piece)) done.set(piece)
     }
-    this.picker = new PiecePicker<PeerConnection>(manifest.pieceCount, { have: done })
+    this.picker = new PiecePicker<SwarmPeer>(manifest.pieceCount, { have: done })
+    this.log = hooks.log ?? silentLogger.forComponent('mycel:swarm')
     this.depthTimer = setInterval(() => this.updateDepths(), DEPTH_INTERVAL_MS)
     this.depthTimer.unref?.()
   }
@@ -128,7 +132,7 @@ export class Downloader {
   }
 
   /** Starts fetching from a peer that holds `bits`. */
-  addPeer(peer: PeerConnection, bits: Bitfield): void {
+  addPeer(peer: SwarmPeer, bits: Bitfield): void {
     if (this.stopped || this.peers.has(peer)) return
     this.peers.set(peer, {
       requests: new Map(),
@@ -142,14 +146,14 @@ export class Downloader {
   }
 
   /** The peer completed a piece. */
-  peerHas(peer: PeerConnection, piece: number): void {
+  peerHas(peer: SwarmPeer, piece: number): void {
     if (!this.peers.has(peer)) return
     this.picker.peerHas(peer, piece)
     this.scheduleFill()
   }
 
   /** Stops fetching from a peer (it left, was banned, or closed). */
-  removePeer(peer: PeerConnection): void {
+  removePeer(peer: SwarmPeer): void {
     const state = this.peers.get(peer)
     if (state === undefined) return
     this.peers.delete(peer)
@@ -200,10 +204,10 @@ export class Downloader {
   /** Tops up every peer's requests, best peers first. */
   private fill(): void {
     if (this.stopped || this.waitingForTokens || this.storingBytes >= MAX_STORING_BYTES) return
-    const peers = [...this.peers].sort(([a], [b]) => b.score - a.score)
+    const peers = [...this.peers].sort(([a], [b]) => b.link.score - a.link.score)
     for (const [peer, state] of peers) {
       if (state.depth - state.requests.size < Math.min(REFILL_BATCH, state.depth)) continue
-      while (state.requests.size < state.depth && !peer.isClosed) {
+      while (state.requests.size < state.depth && !peer.link.isClosed) {
         const next = this.nextRequest(peer, state)
         if (next === undefined) break
         const wait = this.hooks.takeTokens(next.download.ranges[next.range]?.length ?? 0)
@@ -224,7 +228,7 @@ export class Downloader {
   }
 
   /** A range for `peer` to fetch: of a piece it is already on, else of a newly picked one. */
-  private nextRequest(peer: PeerConnection, state: PeerState): { download: PieceDownload; range: number } | undefined {
+  private nextRequest(peer: SwarmPeer, state: PeerState): { download: PieceDownload; range: number } | undefined {
     const endgame = this.picker.inEndgame
     for (const download of state.assigned) {
       const range = download.nextRange(endgame)
@@ -251,19 +255,12 @@ export class Downloader {
     return false
   }
 
-  private send(peer: PeerConnection, state: PeerState, download: PieceDownload, index: number): void {
+  private send(peer: SwarmPeer, state: PeerState, download: PieceDownload, index: number): void {
     const range = download.ranges[index] as PieceRange
     range.requesters++
     const proof = this.proven.has(download.piece)
-    const id = peer.request(
-      {
-        type: 'request',
-        infohash: this.infohash,
-        piece: download.piece,
-        offset: range.offset,
-        length: range.length,
-        proof,
-      },
+    const id = peer.requestBlock(
+      { piece: download.piece, offset: range.offset, length: range.length, proof },
       REQUEST_TIMEOUT_MS,
       (answer) => this.onAnswer(peer, id, answer),
       () => this.onTimeout(peer, id),
@@ -271,7 +268,7 @@ export class Downloader {
     state.requests.set(id, { download, range: index, proof })
   }
 
-  private onAnswer(peer: PeerConnection, id: number, answer: Answer): void {
+  private onAnswer(peer: SwarmPeer, id: number, answer: BlockAnswer): void {
     const state = this.peers.get(peer)
     const request = state?.requests.get(id)
     if (state === undefined || request === undefined) return
@@ -280,6 +277,9 @@ export class Downloader {
     const range = download.ranges[index] as PieceRange
     range.requesters--
     if (answer.type === 'reject') {
+      if (this.log.enabled('debug')) {
+        this.log.debug(`${peer.link.key} rejected our request of piece ${download.piece} (${answer.code})`)
+      }
       // The peer does not have it after all (or is busy): let others fetch it.
       state.depth = Math.max(MIN_DEPTH, state.depth - 1)
       state.assigned.delete(download)
@@ -288,7 +288,10 @@ export class Downloader {
       this.scheduleFill()
       return
     }
-    if (answer.type !== 'data' || answer.bytes.length !== range.length) {
+    if (answer.bytes.length !== range.length) {
+      this.log.debug(
+        `${peer.link.key} answered a request of ${range.length} bytes of piece ${download.piece} with ${answer.bytes.length}`,
+      )
       this.hooks.onPeerFault(peer, 'protocol')
       return
     }
@@ -300,25 +303,32 @@ export class Downloader {
       proven &&
       !verifyBlocks(this.manifest, download.piece, range.offset, answer.bytes, answer.proof ?? new Uint8Array(0))
     ) {
-      this.hooks.onCorrupt(download.piece, [peer.peerIdText])
+      this.log.debug(
+        `bytes ${range.offset}-${range.offset + range.length - 1} of piece ${download.piece} from ${peer.link.key} do not match their Merkle proof`,
+      )
+      this.hooks.onCorrupt(download.piece, [peer.link])
       return
     }
-    if (download.fill(index, answer.bytes, peer.peerIdText, proven)) {
+    if (download.fill(index, answer.bytes, peer.link, proven)) {
       if (proven) this.hooks.onProvenBytes(download.piece, range.offset, answer.bytes)
       if (download.complete) this.completePiece(download)
     }
     this.scheduleFill()
   }
 
-  private onTimeout(peer: PeerConnection, id: number): void {
+  private onTimeout(peer: SwarmPeer, id: number): void {
     const state = this.peers.get(peer)
     const request = state?.requests.get(id)
     if (state === undefined || request === undefined) return
     state.requests.delete(id)
     ;(request.download.ranges[request.range] as PieceRange).requesters--
     state.depth = MIN_DEPTH
-    if (++state.timeouts >= MAX_TIMEOUTS_IN_A_ROW) this.hooks.onPeerFault(peer, 'timeout')
-    else this.scheduleFill()
+    if (++state.timeouts >= MAX_TIMEOUTS_IN_A_ROW) {
+      this.log.debug(
+        `${peer.link.key} let ${state.timeouts} requests in a row go unanswered for ${REQUEST_TIMEOUT_MS / 1000} s`,
+      )
+      this.hooks.onPeerFault(peer, 'timeout')
+    } else this.scheduleFill()
   }
 
   private completePiece(download: PieceDownload): void {
@@ -327,6 +337,10 @@ export class Downloader {
     const contributors = [...download.contributors]
     this.retire(download)
     if (!verifyPiece(this.manifest, piece, bytes)) {
+      if (this.log.enabled('debug')) {
+        const from = contributors.map((link) => link.key).join(', ')
+        this.log.debug(`piece ${piece} failed verification (sent by ${from}): dropped, fetched again`)
+      }
       for (const peer of this.picker.markFailed(piece)) this.cancelPiece(peer, piece)
       this.release(download.takeBuffer())
       this.hooks.onCorrupt(piece, contributors)
@@ -358,7 +372,7 @@ export class Downloader {
   }
 
   /** Cancels `peer`'s requests for a piece that is finished or failed. */
-  private cancelPiece(peer: PeerConnection, piece: number): void {
+  private cancelPiece(peer: SwarmPeer, piece: number): void {
     const state = this.peers.get(peer)
     if (state === undefined) return
     for (const [id, request] of state.requests) {

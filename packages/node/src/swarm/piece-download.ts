@@ -1,5 +1,6 @@
 import { BLOCK_SIZE } from '@mycel/pieces'
 import { MESSAGE_LIMITS } from '@mycel/wire'
+import type { PeerLink } from './peer.js'
 
 /** Bytes asked for in one `request`: 8 blocks, an aligned subtree a Merkle proof can cover. */
 export const REQUEST_BYTES = Math.min(8 * BLOCK_SIZE, MESSAGE_LIMITS.maxRequestBytes)
@@ -25,7 +26,7 @@ export interface PieceRange {
 export class PieceDownload {
   readonly ranges: PieceRange[]
   /** Peer ids (text) that supplied at least one range. */
-  readonly contributors = new Set<string>()
+  readonly contributors = new Set<PeerLink>()
   private bytes: Uint8Array | undefined
   private missing: number
 
@@ -87,15 +88,15 @@ export class PieceDownload {
     return best
   }
 
-  /** Stores the bytes of range `index` sent by `peerId`; false if it was already done. */
-  fill(index: number, bytes: Uint8Array, peerId: string, proven: boolean): boolean {
+  /** Stores the bytes of range `index` sent by `peer`; false if it was already done. */
+  fill(index: number, bytes: Uint8Array, peer: PeerLink, proven: boolean): boolean {
     const range = this.ranges[index] as PieceRange
     if (range.done) return false
     this.buffer.set(bytes, range.offset)
     range.done = true
     range.proven = proven
     this.missing--
-    this.contributors.add(peerId)
+    this.contributors.add(peer)
     return true
   }
 }

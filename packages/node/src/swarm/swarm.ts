@@ -1,12 +1,13 @@
 import { Bitfield, encodeMetadata, type Manifest, PiecesError, PieceTree } from '@mycel/pieces'
 import type { PieceStore, StateStore } from '@mycel/store'
-import { MESSAGE_LIMITS, type PexMessage } from '@mycel/wire'
+import { toHex } from '@mycel/wire'
+import type { ComponentLogger } from '@mycel/wire/log'
 import { NodeError } from '../errors.js'
-import type { PeerConnection, ShareMessage } from '../peer/connection.js'
 import { type TokenBucket, takeFromAll } from '../rate-limit.js'
 import { RateMeter } from '../rate-meter.js'
 import { Downloader } from './downloader.js'
 import { MetadataFetcher } from './metadata-fetcher.js'
+import type { BlockRequest, MetadataRequest, PeerLink, ShareHandler, SwarmPeer } from './peer.js'
 import { Selection } from './selection.js'
 import type { ServedShare } from './uploader.js'
 
@@ -18,20 +19,20 @@ export interface SwarmEnvironment {
   readonly downloadLimit: TokenBucket
   /** Opens the piece store of a download once its manifest is known, with the pieces already held there. */
   openStore(manifest: Manifest): Promise<{ store: PieceStore; have: Bitfield }>
-  /** Sends a piece or metadata request to the connection's uploader (`share` undefined: refused `NOT_AVAILABLE`). */
-  serve(
-    peer: PeerConnection,
-    message: Extract<ShareMessage, { type: 'request' | 'meta-get' }>,
-    share: ServedShare | undefined,
-  ): void
-  /** A peer sent corrupt data or metadata: ban it. */
-  ban(peer: PeerConnection | string, reason: string): void
+  /** Hands a block request to the uploader of the peer's link (`share` undefined: refused `NOT_AVAILABLE`). */
+  serveBlock(peer: SwarmPeer, request: BlockRequest, share: ServedShare | undefined): void
+  /** Hands a metadata request to the uploader of the peer's link (`share` undefined: refused `NOT_AVAILABLE`). */
+  serveMetadata(peer: SwarmPeer, request: MetadataRequest, share: ServedShare | undefined): void
+  /** A peer sent corrupt data or metadata: ban it (it may have disconnected since). */
+  ban(peer: PeerLink, reason: string): void
   /** Lowers (or raises) a peer's score; a loss with a `reason` is reported (`peer-penalised`). */
-  score(peer: PeerConnection | string, delta: number, reason?: string): void
+  score(peer: PeerLink, delta: number, reason?: string): void
   /** Closes a peer that broke the protocol or stopped answering. */
-  fault(peer: PeerConnection, reason: string): void
-  /** Addresses heard of through PEX, to dial. */
-  discovered(swarm: Swarm, addresses: readonly string[]): void
+  fault(peer: PeerLink, reason: string): void
+  /** Peers joined or left the share (peer exchange tells the others). */
+  membersChanged(swarm: Swarm): void
+  /** Where corrupt pieces, faults and bad metadata are logged, with why (`mycel:swarm`). */
+  readonly log?: ComponentLogger
 }
 
 /** Changes a swarm reports to its owner (the Download or Share handle). @internal */
@@ -79,9 +80,6 @@ interface Member {
   rawBits?: Uint8Array
 }
 
-/** PEX goes out this long after the members change (changes in between are batched). */
-const PEX_DELAY_MS = 500
-
 /** A peer that did not join after our bitfield is sent it again when invited again, at most this often. */
 const REINVITE_MS = 10_000
 
@@ -91,10 +89,12 @@ const PROOF_TREE_CACHE = 8
 /**
  * Everything about one share on this node: its members (peers that sent a
  * `bitfield` for it), what we hold, the downloader while pieces are
- * missing, and serving pieces and metadata to members.
+ * missing, and serving pieces and metadata to members. It knows peers only
+ * through the {@link SwarmPeer} seam: any wire that implements it can take
+ * part, and drives the swarm through {@link ShareHandler}.
  * @internal
  */
-export class Swarm implements ServedShare {
+export class Swarm implements ServedShare, ShareHandler {
   readonly infohashHex: string
   readonly uploaded = new RateMeter()
   readonly downloaded = new RateMeter()
@@ -105,17 +105,15 @@ export class Swarm implements ServedShare {
   have: Bitfield | undefined
   /** The share's metadata (info dictionary and piece layers) as `meta-get` serves it, once known. */
   metadata: Uint8Array | undefined
-  private readonly members = new Map<PeerConnection, Member>()
+  private readonly members = new Map<SwarmPeer, Member>()
   private downloader: Downloader | undefined
   private fetcher: MetadataFetcher | undefined
   /** A manifest handed over (useManifest) before the metadata fetch started. */
   private givenManifest: Manifest | undefined
-  /** When our bitfield last went to each connection. */
-  private readonly sentBitfield = new WeakMap<PeerConnection, number>()
+  /** When our bitfield last went to each peer. */
+  private readonly sentBitfield = new WeakMap<SwarmPeer, number>()
   private readonly proofTrees = new Map<number, Promise<PieceTree>>()
   private readonly waiters = new Set<() => void>()
-  private readonly pexSent = new Map<PeerConnection, Set<string>>()
-  private pexTimer: ReturnType<typeof setTimeout> | undefined
   private readonly readers = new Set<ReadWindow>()
   /** The pieces this download wants: every one, or those of some files. */
   private selection = new Selection()
@@ -130,7 +128,7 @@ export class Swarm implements ServedShare {
     readonly events: SwarmEvents,
     limits: { upload: TokenBucket; download: TokenBucket },
   ) {
-    this.infohashHex = Buffer.from(infohash).toString('hex')
+    this.infohashHex = toHex(infohash)
     this.uploadLimit = limits.upload
     this.downloadLimit = limits.download
   }
@@ -141,8 +139,13 @@ export class Swarm implements ServedShare {
   }
 
   /** Connected peers of the swarm. */
-  get peers(): PeerConnection[] {
+  get peers(): SwarmPeer[] {
     return [...this.members.keys()]
+  }
+
+  /** Whether a peer is a member (it sent a bitfield we took). */
+  isMember(peer: SwarmPeer): boolean {
+    return this.members.has(peer)
   }
 
   /** Whether every wanted piece is held (every piece, unless some files were selected). */
@@ -214,8 +217,9 @@ export class Swarm implements ServedShare {
       return
     }
     this.fetcher = new MetadataFetcher(this.infohash, {
+      log: this.environment.log,
       onManifest: (manifest, metadata) => void this.onMetadata(manifest, metadata),
-      onBadMetadata: (peer, error) => this.environment.ban(peer, `sent bad metadata: ${error.code}`),
+      onBadMetadata: (peer, error) => this.environment.ban(peer.link, `sent bad metadata: ${error.code}`),
     })
     for (const [peer, member] of this.members) if ((member.rawBits?.length ?? 0) > 0) this.fetcher.addPeer(peer)
   }
@@ -241,65 +245,77 @@ export class Swarm implements ServedShare {
    * did not join after an earlier invitation (it did not have the share
    * then) is asked again, at most every 10 s.
    */
-  invite(peer: PeerConnection): void {
+  invite(peer: SwarmPeer): void {
     if (this.stopped || this.members.has(peer)) return
     const sentAt = this.sentBitfield.get(peer)
     this.greet(peer, sentAt !== undefined && Date.now() - sentAt >= REINVITE_MS)
   }
 
-  /** Handles a message about this share from a connected peer. */
-  receive(peer: PeerConnection, message: ShareMessage): void {
+  // ShareHandler: what the peers' wire tells this share
+
+  /** The peer sent which pieces it holds: it joins (a later bitfield replaces the earlier). */
+  onBitfield(peer: SwarmPeer, bits: Uint8Array): void {
     if (this.stopped) return
-    switch (message.type) {
-      case 'bitfield':
-        this.onBitfield(peer, message.bits)
-        return
-      case 'have':
-        this.onHave(peer, message.piece)
-        return
-      case 'request':
-        this.environment.serve(peer, message, this.members.has(peer) && this.have !== undefined ? this : undefined)
-        return
-      case 'meta-get':
-        this.onMetaGet(peer, message)
-        return
-      case 'pex':
-        if (this.members.has(peer)) this.environment.discovered(this, message.added)
-        return
+    const member: Member = this.members.get(peer) ?? {}
+    const joining = !this.members.has(peer)
+    this.members.set(peer, member)
+    if (joining) {
+      this.greet(peer, false)
+      this.environment.membersChanged(this)
     }
+    if (this.manifest === undefined) {
+      member.rawBits = bits.slice() // messages are transient: keep a copy
+      if (bits.length > 0) this.fetcher?.addPeer(peer)
+      return
+    }
+    this.acceptBits(peer, member, bits)
+  }
+
+  /** The peer now holds a piece. */
+  onHave(peer: SwarmPeer, piece: number): void {
+    if (this.stopped) return
+    const member = this.members.get(peer)
+    if (member === undefined) return
+    if (member.bits === undefined) {
+      if (this.manifest === undefined) return // counted once its bitfield can be read
+      member.bits = new Bitfield(this.manifest.pieceCount)
+      this.downloader?.addPeer(peer, member.bits)
+    }
+    if (piece >= member.bits.size) {
+      this.environment.fault(peer.link, `announced piece ${piece} of ${member.bits.size}`)
+      return
+    }
+    if (member.bits.set(piece)) this.downloader?.peerHas(peer, piece)
+  }
+
+  /** Pieces go only to members, once we hold some (the uploader checks which). */
+  onRequest(peer: SwarmPeer, request: BlockRequest): void {
+    const served = !this.stopped && this.members.has(peer) && this.have !== undefined
+    this.environment.serveBlock(peer, request, served ? this : undefined)
+  }
+
+  /**
+   * Metadata goes only to members (a download sends its `bitfield` before
+   * it asks), through the peer's uploader: queued behind its other
+   * requests, within its metadata budget, and sent only as fast as the peer
+   * reads.
+   */
+  onMetadataRequest(peer: SwarmPeer, request: MetadataRequest): void {
+    const served = !this.stopped && this.members.has(peer) && this.metadata !== undefined
+    this.environment.serveMetadata(peer, request, served ? this : undefined)
   }
 
   /**
    * The peer disconnected (or was banned).
    * @returns whether it was a member
    */
-  leave(peer: PeerConnection): boolean {
+  leave(peer: SwarmPeer): boolean {
     if (!this.members.delete(peer)) return false
-    this.pexSent.delete(peer)
-    this.schedulePex()
+    this.environment.membersChanged(this)
     this.downloader?.removePeer(peer)
     this.fetcher?.removePeer(peer)
     this.events.onProgress()
     return true
-  }
-
-  /** Tells each member about other members it has not heard of from us (PEX). */
-  sendPex(): void {
-    const addresses = new Map<PeerConnection, string | undefined>()
-    for (const peer of this.members.keys()) addresses.set(peer, peer.listenAddress)
-    for (const peer of this.members.keys()) {
-      const sent = this.pexSent.get(peer) ?? new Set<string>()
-      const current = new Set<string>()
-      for (const [other, address] of addresses) if (other !== peer && address !== undefined) current.add(address)
-      const added = [...current].filter((a) => !sent.has(a)).slice(0, MESSAGE_LIMITS.maxAddresses)
-      const dropped = [...sent].filter((a) => !current.has(a)).slice(0, MESSAGE_LIMITS.maxAddresses)
-      if (added.length === 0 && dropped.length === 0) continue
-      const message: PexMessage = { type: 'pex', infohash: this.infohash, added, dropped }
-      peer.send(message)
-      for (const address of added) sent.add(address)
-      for (const address of dropped) sent.delete(address)
-      this.pexSent.set(peer, sent)
-    }
   }
 
   /**
@@ -340,7 +356,6 @@ export class Swarm implements ServedShare {
   stop(): void {
     if (this.stopped) return
     this.stopped = true
-    clearTimeout(this.pexTimer)
     this.downloader?.stop()
     this.fetcher?.stop()
     this.guard?.stop()
@@ -374,7 +389,7 @@ export class Swarm implements ServedShare {
       if (!have.set(piece)) continue
       this.selection.stored(piece)
       for (const [peer, member] of this.members) {
-        if (!member.bits?.get(piece)) peer.send({ type: 'have', infohash: this.infohash, piece })
+        if (!member.bits?.get(piece)) peer.sendHave(piece)
       }
     }
   }
@@ -418,49 +433,24 @@ export class Swarm implements ServedShare {
     return takeFromAll([this.environment.uploadLimit, this.uploadLimit], bytes)
   }
 
-  onUploaded(_peer: PeerConnection, bytes: number): void {
+  onUploaded(_peer: SwarmPeer, bytes: number): void {
     this.uploaded.add(bytes)
   }
 
-  private schedulePex(): void {
-    if (this.pexTimer !== undefined || this.stopped) return
-    this.pexTimer = setTimeout(() => {
-      this.pexTimer = undefined
-      if (!this.stopped) this.sendPex()
-    }, PEX_DELAY_MS)
-    this.pexTimer.unref?.()
-  }
-
-  private greet(peer: PeerConnection, again: boolean): void {
+  private greet(peer: SwarmPeer, again: boolean): void {
     if (this.sentBitfield.has(peer) && !again) return
     this.sentBitfield.set(peer, Date.now())
-    peer.send({ type: 'bitfield', infohash: this.infohash, bits: this.have?.toBytes() ?? new Uint8Array(0) })
+    peer.sendBitfield(this.have?.toBytes() ?? new Uint8Array(0))
   }
 
-  private onBitfield(peer: PeerConnection, bits: Uint8Array): void {
-    const member: Member = this.members.get(peer) ?? {}
-    const joining = !this.members.has(peer)
-    this.members.set(peer, member)
-    if (joining) {
-      this.greet(peer, false)
-      this.schedulePex()
-    }
-    if (this.manifest === undefined) {
-      member.rawBits = bits.slice() // messages are transient: keep a copy
-      if (bits.length > 0) this.fetcher?.addPeer(peer)
-      return
-    }
-    this.acceptBits(peer, member, bits)
-  }
-
-  private acceptBits(peer: PeerConnection, member: Member, bits: Uint8Array): void {
+  private acceptBits(peer: SwarmPeer, member: Member, bits: Uint8Array): void {
     const count = (this.manifest as Manifest).pieceCount
     const known = member.bits !== undefined
     try {
       member.bits = bits.length === 0 ? new Bitfield(count) : Bitfield.fromBytes(bits, count)
     } catch (error) {
       if (!(error instanceof PiecesError)) throw error
-      this.environment.fault(peer, `sent a bad bitfield: ${error.message}`)
+      this.environment.fault(peer.link, `sent a bad bitfield: ${error.message}`)
       return
     }
     member.rawBits = undefined
@@ -468,31 +458,6 @@ export class Swarm implements ServedShare {
     if (known) this.downloader?.removePeer(peer)
     this.downloader?.addPeer(peer, member.bits)
     this.events.onProgress()
-  }
-
-  private onHave(peer: PeerConnection, piece: number): void {
-    const member = this.members.get(peer)
-    if (member === undefined) return
-    if (member.bits === undefined) {
-      if (this.manifest === undefined) return // counted once its bitfield can be read
-      member.bits = new Bitfield(this.manifest.pieceCount)
-      this.downloader?.addPeer(peer, member.bits)
-    }
-    if (piece >= member.bits.size) {
-      this.environment.fault(peer, `announced piece ${piece} of ${member.bits.size}`)
-      return
-    }
-    if (member.bits.set(piece)) this.downloader?.peerHas(peer, piece)
-  }
-
-  /**
-   * Metadata goes only to members (a download sends its `bitfield` before
-   * it asks), through the peer's uploader: queued behind its other
-   * requests, within its metadata budget, and sent only as fast as the peer
-   * reads.
-   */
-  private onMetaGet(peer: PeerConnection, message: Extract<ShareMessage, { type: 'meta-get' }>): void {
-    this.environment.serve(peer, message, this.members.has(peer) && this.metadata !== undefined ? this : undefined)
   }
 
   private async onMetadata(manifest: Manifest, metadata: Uint8Array): Promise<void> {
@@ -577,7 +542,6 @@ export class Swarm implements ServedShare {
     const manifest = this.manifest as Manifest
     const have = this.have as Bitfield
     this.downloader = new Downloader(
-      this.infohash,
       manifest,
       have,
       {
@@ -590,11 +554,12 @@ export class Swarm implements ServedShare {
           this.onPieceStored(piece)
         },
         onCorrupt: (piece, contributors) => this.onCorrupt(piece, contributors),
-        onPeerFault: (peer, reason) => this.environment.fault(peer, `request ${reason}`),
+        onPeerFault: (peer, reason) => this.environment.fault(peer.link, `request ${reason}`),
         onProvenBytes: () => this.wakeAll(),
         onStoreError: (error) => this.fail(error),
         onComplete: () => this.onDownloaderComplete(),
         takeTokens: (bytes) => takeFromAll([this.environment.downloadLimit, this.downloadLimit], bytes),
+        log: this.environment.log,
       },
       this.selection.pieces,
     )
@@ -607,15 +572,15 @@ export class Swarm implements ServedShare {
     if (have.set(piece)) this.selection.stored(piece)
     this.downloaded.add((this.manifest as Manifest).pieceSize(piece))
     for (const [peer, member] of this.members) {
-      if (!member.bits?.get(piece)) peer.send({ type: 'have', infohash: this.infohash, piece })
+      if (!member.bits?.get(piece)) peer.sendHave(piece)
     }
     this.wakeAll()
     this.events.onProgress()
   }
 
-  private onCorrupt(piece: number, contributors: string[]): void {
+  private onCorrupt(piece: number, contributors: PeerLink[]): void {
     if (contributors.length === 1) {
-      this.environment.ban(contributors[0] as string, `sent a corrupt piece ${piece}`)
+      this.environment.ban(contributors[0] as PeerLink, `sent a corrupt piece ${piece}`)
       return
     }
     for (const peer of contributors) this.environment.score(peer, -5, `sent part of corrupt piece ${piece}`)

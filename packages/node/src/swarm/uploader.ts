@@ -1,8 +1,9 @@
 import { isProofRange, type Manifest } from '@mycel/pieces'
-import { MESSAGE_LIMITS, type MetaGetMessage, type RequestMessage } from '@mycel/wire'
+import { MESSAGE_LIMITS } from '@mycel/wire'
+import { type ComponentLogger, silentLogger } from '@mycel/wire/log'
 import { NodeError, type RejectCode } from '../errors.js'
 import { MAX_QUEUED_METADATA_REQUESTS, PeerBudget } from '../peer/budgets.js'
-import type { PeerConnection } from '../peer/connection.js'
+import type { BlockRequest, MetadataRequest, PeerLink, SwarmPeer } from './peer.js'
 
 /** What the uploader needs to know about a share it serves. @internal */
 export interface ServedShare {
@@ -19,14 +20,16 @@ export interface ServedShare {
   /** Waits for the upload rate limits, if any. */
   takeTokens(bytes: number): Promise<void> | undefined
   /** Counts bytes sent. */
-  onUploaded(peer: PeerConnection, bytes: number): void
+  onUploaded(peer: SwarmPeer, bytes: number): void
 }
 
 /** A piece range to send. */
 interface PieceJob {
   readonly kind: 'piece'
+  /** The peer of the share that asked (its answer goes there). */
+  readonly peer: SwarmPeer
   /** What of the request is needed later (messages are transient: no views kept). */
-  readonly request: Pick<RequestMessage, 'id' | 'piece' | 'offset' | 'length' | 'proof'>
+  readonly request: BlockRequest
   readonly share: ServedShare
   cancelled: boolean
   /** Started when the job comes within the read-ahead window. */
@@ -36,7 +39,8 @@ interface PieceJob {
 /** A slice of a share's metadata to send (a view of the share's metadata: nothing is read or copied before the send). */
 interface MetadataJob {
   readonly kind: 'meta'
-  readonly request: { readonly id: number; readonly offset: number }
+  readonly peer: SwarmPeer
+  readonly request: MetadataRequest
   readonly metadata: Uint8Array
   cancelled: boolean
 }
@@ -61,8 +65,8 @@ export const MAX_QUEUED_REQUESTS = 512
 export const MAX_REFUSALS_IN_A_ROW = MAX_QUEUED_REQUESTS
 
 /**
- * Serves one peer's requests, for pieces (`request`) and metadata
- * (`meta-get`), in order: checks each against what we hold and against the
+ * Serves the requests of one peer (one {@link PeerLink}, whatever shares it
+ * asks from), for pieces and metadata, in order: checks each against what we hold and against the
  * peer's budgets, reads a few ahead from the piece store, respects the
  * upload rate limits and the connection's backpressure (nothing more is
  * sent while the peer does not read), and skips what the peer cancelled.
@@ -81,28 +85,44 @@ export class Uploader {
   private readonly buffers: Uint8Array[] = []
 
   constructor(
-    private readonly peer: PeerConnection,
+    private readonly link: PeerLink,
     private readonly onReadError: (error: unknown) => void,
     private readonly budget: PeerBudget = new PeerBudget(),
+    private readonly log: ComponentLogger = silentLogger.forComponent('mycel:swarm'),
   ) {}
 
   /**
-   * Queues a request, or refuses it at once (see {@link Uploader.refuse})
-   * when it cannot be served.
+   * Queues a request for a range of a piece, or refuses it at once (see
+   * {@link Uploader.refuse}) when it cannot be served.
    *
+   * @param peer - the peer of the share that asked (the answer goes there)
    * @param share - the share asked for, when the peer may be served from it (a member of its swarm)
    */
-  enqueue(request: RequestMessage | MetaGetMessage, share: ServedShare | undefined): void {
+  enqueueBlock(peer: SwarmPeer, request: BlockRequest, share: ServedShare | undefined): void {
     if (this.closed) return
-    const job = request.type === 'meta-get' ? this.metadataJob(request, share) : this.pieceJob(request, share)
+    this.queueJob(peer, request.id, this.pieceJob(peer, request, share))
+  }
+
+  /**
+   * Queues a request for a slice of a share's metadata, or refuses it at once.
+   *
+   * @param peer - the peer of the share that asked
+   * @param share - the share asked for, when the peer may be served from it (a member of its swarm)
+   */
+  enqueueMetadata(peer: SwarmPeer, request: MetadataRequest, share: ServedShare | undefined): void {
+    if (this.closed) return
+    this.queueJob(peer, request.id, this.metadataJob(peer, request, share))
+  }
+
+  private queueJob(peer: SwarmPeer, id: number, job: Job | RejectCode): void {
     if (typeof job === 'string') {
-      this.refuse(request.id, job)
+      this.refuse(peer, id, job)
       return
     }
     this.refusedInARow = 0
     if (job.kind === 'meta') this.queuedMetadata++
     this.queue.push(job)
-    this.byId.set(request.id, job)
+    this.byId.set(id, job)
     if (!this.pumping) void this.pump()
   }
 
@@ -114,13 +134,23 @@ export class Uploader {
    * `PEER_PROTOCOL`. So the rejects a peer can make us send without reading
    * them are bounded too.
    */
-  refuse(id: number, code: RejectCode): void {
-    this.peer.send({ type: 'reject', id, code })
+  refuse(peer: SwarmPeer, id: number, code: RejectCode): void {
+    peer.reject(id, code)
     if (code === 'BAD_REQUEST') {
-      void this.peer.close(NodeError.protocol(`${this.peer.peerIdText} sent a request that does not fit the share`))
-    } else if (++this.refusedInARow > MAX_REFUSALS_IN_A_ROW) {
+      void this.link.close(NodeError.protocol(`${this.link.key} sent a request that does not fit the share`))
+      return
+    }
+    this.refusedInARow++
+    // The first of a run says why; the run's end, if it comes to that, is the connection's close.
+    if (this.refusedInARow === 1 && this.log.enabled('debug')) {
+      const why = code === 'BUSY' ? 'over its budget' : 'for what we do not have (or do not serve it)'
+      this.log.debug(
+        `refusing requests of ${this.link.key} ${why}, ${code} (request ${id}); the next in a row unlogged`,
+      )
+    }
+    if (this.refusedInARow > MAX_REFUSALS_IN_A_ROW) {
       const what = code === 'BUSY' ? 'requests over its budget' : 'requesting what we do not have'
-      void this.peer.close(NodeError.protocol(`${this.peer.peerIdText} kept ${what}`))
+      void this.link.close(NodeError.protocol(`${this.link.key} kept ${what}`))
     }
   }
 
@@ -141,7 +171,7 @@ export class Uploader {
     this.byId.clear()
   }
 
-  private pieceJob(request: RequestMessage, share: ServedShare | undefined): PieceJob | RejectCode {
+  private pieceJob(peer: SwarmPeer, request: BlockRequest, share: ServedShare | undefined): PieceJob | RejectCode {
     if (this.queue.length >= MAX_QUEUED_REQUESTS) return 'BUSY'
     const manifest = share?.manifest
     if (share === undefined || manifest === undefined) return 'NOT_AVAILABLE'
@@ -150,17 +180,21 @@ export class Uploader {
     if (request.proof && !isProofRange(manifest, request.piece, request.offset, request.length)) return 'BAD_REQUEST'
     if (this.byId.has(request.id)) return 'BAD_REQUEST'
     const { id, piece, offset, length, proof } = request
-    return { kind: 'piece', request: { id, piece, offset, length, proof }, share, cancelled: false }
+    return { kind: 'piece', peer, request: { id, piece, offset, length, proof }, share, cancelled: false }
   }
 
-  private metadataJob(request: MetaGetMessage, share: ServedShare | undefined): MetadataJob | RejectCode {
+  private metadataJob(
+    peer: SwarmPeer,
+    request: MetadataRequest,
+    share: ServedShare | undefined,
+  ): MetadataJob | RejectCode {
     if (this.queue.length >= MAX_QUEUED_REQUESTS || this.queuedMetadata >= MAX_QUEUED_METADATA_REQUESTS) return 'BUSY'
     const metadata = share?.metadata
     if (share === undefined || metadata === undefined || request.offset >= metadata.length) return 'NOT_AVAILABLE'
     if (this.byId.has(request.id)) return 'BAD_REQUEST'
     // Every answer counts as a whole slice, so asking for a few bytes at a time buys no more answers.
     if (!this.budget.metadata(share, metadata.length, MESSAGE_LIMITS.maxMetaChunkBytes)) return 'BUSY'
-    return { kind: 'meta', request: { id: request.id, offset: request.offset }, metadata, cancelled: false }
+    return { kind: 'meta', peer, request: { id: request.id, offset: request.offset }, metadata, cancelled: false }
   }
 
   private async pump(): Promise<void> {
@@ -174,7 +208,7 @@ export class Uploader {
           this.queuedMetadata--
           if (job.cancelled || this.closed) continue
           this.byId.delete(job.request.id)
-          if (!this.sendMetadata(job)) await this.peer.drained()
+          if (!this.sendMetadata(job)) await this.link.drained()
           continue
         }
         const result = await job.bytes
@@ -182,21 +216,18 @@ export class Uploader {
         if (job.cancelled || this.closed) continue
         this.byId.delete(job.request.id)
         if (result === undefined) {
-          this.peer.send({ type: 'reject', id: job.request.id, code: 'NOT_AVAILABLE' })
+          job.peer.reject(job.request.id, 'NOT_AVAILABLE')
           continue
         }
         const wait = job.share.takeTokens(result.bytes.length)
         if (wait !== undefined) await wait
-        if (job.cancelled || this.closed || this.peer.isClosed) continue
-        const message = result.proof
-          ? { type: 'data' as const, id: job.request.id, bytes: result.bytes, proof: result.proof }
-          : { type: 'data' as const, id: job.request.id, bytes: result.bytes }
-        const ready = this.peer.send(message)
+        if (job.cancelled || this.closed || this.link.isClosed) continue
+        const ready = job.peer.sendBlock(job.request.id, result.bytes, result.proof)
         this.release(result.bytes)
-        this.peer.bytesSent += result.bytes.length
-        this.peer.transferred()
-        job.share.onUploaded(this.peer, result.bytes.length)
-        if (!ready) await this.peer.drained()
+        this.link.bytesSent += result.bytes.length
+        this.link.transferred()
+        job.share.onUploaded(job.peer, result.bytes.length)
+        if (!ready) await this.link.drained()
       }
     } catch {
       // The connection closed under us; its owner cleans up.
@@ -229,8 +260,8 @@ export class Uploader {
     const { id, offset } = job.request
     const { metadata } = job
     const bytes = metadata.subarray(offset, Math.min(metadata.length, offset + MESSAGE_LIMITS.maxMetaChunkBytes))
-    const ready = this.peer.send({ type: 'meta', id, total: metadata.length, offset, bytes })
-    this.peer.transferred()
+    const ready = job.peer.sendMetadata(id, metadata.length, offset, bytes)
+    this.link.transferred()
     return ready
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import type { AddressInfo, Server } from 'node:net'
+import type { ComponentLogger } from '@mycel/wire/log'
 import { abortError, onAbort } from '../abort.js'
 import type { AcceptQueue } from '../accept-queue.js'
 import { TransportError } from '../errors.js'
@@ -27,6 +28,8 @@ export interface ServeOptions {
   shutdown: () => void
   /** The listener's address text for the address the server bound. */
   formatBound: (bound: AddressInfo) => string
+  /** Where accept failures after listening are logged. */
+  log: ComponentLogger
 }
 
 /**
@@ -79,8 +82,11 @@ export function serve(options: ServeOptions): Promise<Listener> {
         [Symbol.asyncIterator]: () => queue.iterator(),
       }
       // An accept that fails after listening is emitted on the server; it
-      // costs that one connection, never the process.
-      server.on('error', () => {})
+      // costs that one connection, never the process. It is a local fault
+      // (out of file descriptors...), which the user should hear of.
+      server.on('error', (err) => {
+        options.log.warn(`accepting a connection on ${listener.addresses[0]} failed: ${err.message}`, { error: err })
+      })
       listeners.add(listener)
       // Once listening, the signal closes the listener instead of failing the call.
       stopWatching = onAbort(signal, () => void listener.close())

@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net'
+import { componentLogger, type Logger } from '@mycel/wire/log'
 import { abortError, onAbort } from '../abort.js'
 import { AcceptQueue } from '../accept-queue.js'
 import { formatAddress, parseAddress } from '../address.js'
@@ -14,6 +15,11 @@ export interface TcpTransportOptions {
   noDelay?: boolean
   /** Accepted streams that may wait for a listener's iterator. Default 64. */
   backlog?: number
+  /**
+   * Where the transport logs, under `mycel:transport`: failed dials,
+   * connections closed for the backlog, failed accepts. Default: silent.
+   */
+  logger?: Logger
 }
 
 function addressOf(host: string | undefined, port: number | undefined): string | undefined {
@@ -40,6 +46,7 @@ function addressOf(host: string | undefined, port: number | undefined): string |
  */
 export function tcpTransport(options: TcpTransportOptions = {}): Transport {
   const noDelay = options.noDelay ?? true
+  const log = componentLogger(options.logger, 'mycel:transport')
   const streams = new Set<ByteStream>()
   const listeners = new Set<Listener>()
   let closing: Promise<void> | undefined
@@ -80,6 +87,7 @@ export function tcpTransport(options: TcpTransportOptions = {}): Transport {
         const onError = (err: Error): void => {
           cleanup()
           socket.destroy()
+          log.debug(`dial ${address} failed: ${err.message}`, { address })
           reject(new TransportError('DIAL_FAILED', `could not connect to ${address}: ${err.message}`, { cause: err }))
         }
         const unlisten = onAbort(signal, () => {
@@ -98,7 +106,7 @@ export function tcpTransport(options: TcpTransportOptions = {}): Transport {
       if (closing !== undefined) throw TransportError.closed('the transport')
       const signal = listenOptions?.signal
       if (signal?.aborted) throw abortError(signal)
-      const queue = new AcceptQueue(listenOptions?.onConnection, options.backlog)
+      const queue = new AcceptQueue(listenOptions?.onConnection, options.backlog, log)
       const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay })
       server.on('connection', (socket) => {
         socket.on('error', () => {})
@@ -117,6 +125,7 @@ export function tcpTransport(options: TcpTransportOptions = {}): Transport {
           if (server.listening) server.close()
         },
         formatBound: (bound) => addressOf(bound.address, bound.port) as string,
+        log,
       })
     },
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import { integerOption } from '@mycel/wire/assert'
+import { componentLogger } from '@mycel/wire/log'
 import { WebSocket, WebSocketServer } from 'ws'
 import { abortError, onAbort } from '../abort.js'
 import { AcceptQueue } from '../accept-queue.js'
@@ -53,6 +54,7 @@ export function webSocketTransport(options: WebSocketTransportOptions = {}): Tra
     max: 2 ** 30,
     fallback: 1024 * 1024,
   })
+  const log = componentLogger(options.logger, 'mycel:transport')
   const streams = new Set<ByteStream>()
   const listeners = new Set<Listener>()
   let closing: Promise<void> | undefined
@@ -97,6 +99,7 @@ export function webSocketTransport(options: WebSocketTransportOptions = {}): Tra
         const onError = (err: Error): void => {
           cleanup()
           socket.terminate()
+          log.debug(`dial ${address} failed: ${err.message}`, { address })
           reject(new TransportError('DIAL_FAILED', `could not connect to ${address}: ${err.message}`, { cause: err }))
         }
         const unlisten = onAbort(signal, () => {
@@ -117,8 +120,12 @@ export function webSocketTransport(options: WebSocketTransportOptions = {}): Tra
       if (closing !== undefined) throw TransportError.closed('the transport')
       const signal = listenOptions?.signal
       if (signal?.aborted) throw abortError(signal)
-      const queue = new AcceptQueue(listenOptions?.onConnection)
-      const server = createServer((_, response) => {
+      const queue = new AcceptQueue(listenOptions?.onConnection, undefined, log)
+      const server = createServer((request, response) => {
+        if (log.enabled('debug')) {
+          const from = remoteOf(request) ?? 'an unknown address'
+          log.debug(`refused a plain HTTP request from ${from}: not a WebSocket upgrade (426)`)
+        }
         response.writeHead(426).end()
       })
       const sockets = new WebSocketServer({
@@ -152,6 +159,7 @@ export function webSocketTransport(options: WebSocketTransportOptions = {}): Tra
           const boundHost = bound.address.startsWith('::ffff:') ? bound.address.slice(7) : bound.address
           return formatAddress({ scheme: 'ws', host: boundHost, port: bound.port, path })
         },
+        log,
       })
     },
 

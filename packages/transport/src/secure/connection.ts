@@ -1,4 +1,5 @@
 import { FrameDecoder, WireError, writeFramePrefix } from '@mycel/wire'
+import { type ComponentLogger, describeError } from '@mycel/wire/log'
 import { abortError, onAbort } from '../abort.js'
 import type { CryptoProvider } from '../crypto/provider.js'
 import { TransportError } from '../errors.js'
@@ -32,6 +33,8 @@ export interface ConnectionSettings extends MycelHandshakeOptions {
   maxMessageBytes: number
   highWaterMark: number
   transientMessages: boolean
+  /** Where transport failures of an open connection are logged. */
+  log: ComponentLogger
 }
 
 /** Options of {@link SecureConnection.messages}, {@link SecureConnection.send} and {@link SecureConnection.drained}. */
@@ -123,7 +126,7 @@ export class SecureConnection {
       settings.highWaterMark,
       settings.transientMessages,
       (paused) => (paused ? stream.pause() : stream.resume()),
-      (error) => void this.close(error),
+      (error) => this.fail(error),
     )
   }
 
@@ -230,7 +233,7 @@ export class SecureConnection {
         try {
           this.seal()
         } catch (err) {
-          void this.close(err instanceof Error ? err : new Error(String(err)))
+          this.fail(err instanceof Error ? err : new Error(String(err)))
         }
       })
     }
@@ -406,7 +409,7 @@ export class SecureConnection {
       // frame is half-read, transport messages are decrypted as they stream in.
       if (this.state === 'open' && this.noiseFrames.bufferedBytes === 0) this.noiseReader = this.createNoiseReader()
     } catch (err) {
-      void this.close(asFrameError(err))
+      this.fail(asFrameError(err))
     }
   }
 
@@ -461,7 +464,7 @@ export class SecureConnection {
       return
     }
     if (this.noiseFrames.bufferedBytes > 0 || this.noiseReader?.pending || this.messageFrames.bufferedBytes > 0) {
-      void this.close(new TransportError('FRAME_TRUNCATED', 'the stream ended inside a message'))
+      this.fail(new TransportError('FRAME_TRUNCATED', 'the stream ended inside a message'))
       return
     }
     void this.close()
@@ -476,6 +479,23 @@ export class SecureConnection {
     if (this.state === 'closed') return
     if (error === undefined && this.state === 'handshaking') {
       error = new TransportError('CONNECTION_CLOSED', 'the stream closed during the handshake')
+    }
+    if (error === undefined) void this.close()
+    else this.fail(error)
+  }
+
+  /**
+   * Closes the connection for a failure found here (not one a caller gave to
+   * {@link SecureConnection.close}), logging it once the handshake is over
+   * (`secure()` logs a failed handshake).
+   */
+  private fail(error: Error): void {
+    const { log } = this.settings
+    if (this.state === 'open' && log.enabled('debug')) {
+      const remote = this.stream.remoteAddress ?? 'an unknown address'
+      log.debug(`dropped the connection to ${this.toString()} at ${remote}: ${describeError(error)}`, {
+        remote: this.stream.remoteAddress,
+      })
     }
     void this.close(error)
   }

@@ -1,6 +1,7 @@
 import { MESSAGE_LIMITS } from '@mycel/wire'
 import { assertSignal, integerOption } from '@mycel/wire/assert'
 import { getDefaultCrypto } from '@mycel/wire/crypto'
+import { componentLogger, describeError, type Logger } from '@mycel/wire/log'
 import { linkSignals } from '@mycel/wire/signal'
 import type { CryptoProvider } from '../crypto/provider.js'
 import { TransportError } from '../errors.js'
@@ -57,6 +58,12 @@ export interface SecureOptions {
    * {@link nobleCrypto} elsewhere. Both give the same bytes.
    */
   crypto?: CryptoProvider
+  /**
+   * Where the connection logs, under the component `mycel:transport`: a
+   * failed handshake and a connection dropped for a transport failure
+   * (decryption, framing, a reset), with the reason. Default: silent.
+   */
+  logger?: Logger
 }
 
 /**
@@ -112,6 +119,7 @@ export async function secure(
     fallback: DEFAULT_HIGH_WATER_MARK,
   })
   const crypto = options.crypto ?? getDefaultCrypto()
+  const log = componentLogger(options.logger, 'mycel:transport')
   const operation = linkSignals([options.signal], {
     timeoutMs: handshakeTimeout,
     timeoutReason: () =>
@@ -125,9 +133,17 @@ export async function secure(
     maxMessageBytes,
     highWaterMark,
     transientMessages: options.transientMessages === true,
+    log,
   })
   try {
     await connection.start(operation.signal)
+  } catch (error) {
+    if (log.enabled('debug')) {
+      const role = options.initiator ? 'outbound' : 'inbound'
+      const remote = stream.remoteAddress ?? 'an unknown address'
+      log.debug(`${role} handshake with ${remote} failed: ${describeError(error)}`, { remote: stream.remoteAddress })
+    }
+    throw error
   } finally {
     operation.dispose()
   }

@@ -1,4 +1,5 @@
 import { integerOption } from '@mycel/wire/assert'
+import { componentLogger, type Logger } from '@mycel/wire/log'
 import { abortError, onAbort } from '../abort.js'
 import { parseAddress } from '../address.js'
 import { TransportError } from '../errors.js'
@@ -21,6 +22,12 @@ export interface WebSocketTransportOptions {
    * `globalThis.WebSocket` in browsers, the `ws` package in Node.
    */
   WebSocket?: WebSocketConstructor
+  /**
+   * Where the transport logs, under `mycel:transport`: failed dials, and
+   * (in Node) refused requests, connections closed for the backlog and
+   * failed accepts. Default: silent.
+   */
+  logger?: Logger
 }
 
 /** Sub-protocol name both sides announce. */
@@ -60,6 +67,7 @@ export function browserWebSocketTransport(options: WebSocketTransportOptions = {
     max: 2 ** 30,
     fallback: 1024 * 1024,
   })
+  const log = componentLogger(options.logger, 'mycel:transport')
   const WebSocketClass =
     options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? undefined
   if (WebSocketClass === undefined) throw new TypeError('no WebSocket class: pass options.WebSocket')
@@ -95,6 +103,7 @@ export function browserWebSocketTransport(options: WebSocketTransportOptions = {
           cleanup()
           // Some implementations (the ws package) throw on an 'error' nobody listens to.
           socket.addEventListener('error', () => {})
+          log.debug(`dial ${address} failed`, { address })
           reject(new TransportError('DIAL_FAILED', `could not connect to ${address}`))
         }
         const unlisten = onAbort(signal, () => {

@@ -34,7 +34,7 @@ const msgpackEncoder = new Encoder({ ignoreUndefined: true, initialBufferSize: 6
  */
 export function encodeMessage(message: Message): Uint8Array {
   if (typeof message !== 'object' || message === null) throw new TypeError('message must be an object')
-  const checked = parseFields(new Fields(message as unknown as Record<string, unknown>))
+  const checked = parseFields(Fields.ofMessage(message as unknown as Record<string, unknown>))
   const bytes = msgpackEncoder.encode(checked)
   if (bytes.length > L.maxMessageBytes) throw tooLarge(bytes.length)
   return bytes
@@ -59,7 +59,7 @@ export function encodeMessage(message: Message): Uint8Array {
 export function encodeMessageParts(message: Message): Uint8Array[] {
   if (typeof message !== 'object' || message === null) throw new TypeError('message must be an object')
   if (message.type !== 'data') return [encodeMessage(message)]
-  const checked = parseFields(new Fields(message as unknown as Record<string, unknown>)) as DataMessage
+  const checked = parseFields(Fields.ofMessage(message as unknown as Record<string, unknown>)) as DataMessage
   const { bytes, ...rest } = checked
   // The map without `bytes`, then one more entry: "bytes" and its bin header.
   const head = msgpackEncoder.encode(rest)
@@ -116,6 +116,16 @@ function writeBinHeader(target: Uint8Array, offset: number, length: number): voi
  * ```
  */
 export function decodeMessage(bytes: Uint8Array): Message {
+  return parseFields(Fields.ofMessage(decodeMap(bytes)))
+}
+
+/**
+ * Decodes a msgpack map (a message, or the body of an `ext` message) with
+ * the same bounds as a message: size, depth and value count are checked on
+ * the raw bytes first.
+ * @internal
+ */
+export function decodeMap(bytes: Uint8Array): Record<string, unknown> {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array')
   if (bytes.length > L.maxMessageBytes) throw tooLarge(bytes.length)
   // The msgpack decoder has no depth bound and allocates per level: 1 MiB of nesting took it ~1 s.
@@ -129,11 +139,18 @@ export function decodeMessage(bytes: Uint8Array): Message {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || raw instanceof Uint8Array) {
     throw new WireError('MESSAGE_MALFORMED', 'a message must be a msgpack map')
   }
-  return parseFields(new Fields(raw as Record<string, unknown>))
+  return raw as Record<string, unknown>
+}
+
+/** Encodes a map checked by its parser (a body of an `ext` message). @internal */
+export function encodeMap(map: object): Uint8Array {
+  const bytes = msgpackEncoder.encode(map)
+  if (bytes.length > L.maxMessageBytes) throw tooLarge(bytes.length)
+  return bytes
 }
 
 function parseFields(f: Fields): Message {
-  const type = f.type
+  const type = f.type as MessageType
   switch (type) {
     case 'hello':
       return {
@@ -182,28 +199,36 @@ function parseFields(f: Fields): Message {
     }
     case 'cancel':
       return { type, id: f.id() }
-    case 'pex':
+    case 'ext':
       return {
         type,
-        infohash: f.infohash(),
-        added: f.textList('added', L.maxAddresses, L.maxAddressLength),
-        dropped: f.textList('dropped', L.maxAddresses, L.maxAddressLength),
+        protocol: f.text('protocol', L.maxCapabilityLength, 1),
+        body: f.bytes('body', L.maxExtensionBytes),
       }
-    case 'gossip':
-      return { type, topic: f.bytes('topic', L.maxTopicBytes, 1), payload: f.bytes('payload', L.maxGossipBytes) }
     default:
       throw new WireError('MESSAGE_UNKNOWN_TYPE', `unknown message type ${JSON.stringify(type).slice(0, 40)}`)
   }
 }
 
-/** Reads typed, bounded fields out of a decoded msgpack map. */
-class Fields {
-  readonly type: MessageType
+/**
+ * Reads typed, bounded fields out of a decoded msgpack map.
+ * @internal
+ */
+export class Fields {
+  /**
+   * @param raw - the decoded map
+   * @param type - what the map is, for error messages (a message's `type`, `pex body`)
+   */
+  constructor(
+    private readonly raw: Record<string, unknown>,
+    readonly type: string,
+  ) {}
 
-  constructor(private readonly raw: Record<string, unknown>) {
+  /** The fields of a message, whose `type` must be a string. */
+  static ofMessage(raw: Record<string, unknown>): Fields {
     const type = raw.type
     if (typeof type !== 'string') throw new WireError('MESSAGE_MALFORMED', 'a message needs a string `type`')
-    this.type = type as MessageType
+    return new Fields(raw, type)
   }
 
   optional(name: string): boolean {

@@ -1,10 +1,19 @@
 export { decodeMessage, encodeMessage, encodeMessageParts } from './codec.js'
+export {
+  decodeGossipBody,
+  decodePexBody,
+  encodeGossipBody,
+  encodePexBody,
+  GOSSIP_PROTOCOL,
+  PEX_PROTOCOL,
+} from './extensions.js'
 export { INFOHASH_BYTES, MESSAGE_LIMITS, PROTOCOL_VERSION } from './limits.js'
 export type {
   BitfieldMessage,
   CancelMessage,
   DataMessage,
-  GossipMessage,
+  ExtensionMessage,
+  GossipBody,
   HaveMessage,
   HelloMessage,
   Message,
@@ -12,7 +21,7 @@ export type {
   MessageType,
   MetaGetMessage,
   MetaMessage,
-  PexMessage,
+  PexBody,
   RejectMessage,
   RequestMessage,
 } from './types.js'

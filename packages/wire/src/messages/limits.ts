@@ -38,6 +38,8 @@ export const MESSAGE_LIMITS = {
   maxRejectCodeLength: 32,
   /** Longest `reject` reason text. */
   maxReasonLength: 256,
+  /** Largest body of an `ext` message (an optional protocol's message), in bytes. */
+  maxExtensionBytes: 1024 * 1024 - 1024,
   /** Longest gossip topic, in bytes. */
   maxTopicBytes: 64,
   /** Largest gossip payload, in bytes. */

@@ -7,7 +7,7 @@ export interface HelloMessage {
   agent: string
   /** Addresses the sender accepts connections on, e.g. `tcp://203.0.113.5:4001`. */
   listen: string[]
-  /** Optional features the sender supports, e.g. `pex`, `gossip`. */
+  /** Optional protocols the sender speaks, by name and version: `pex/1`, `gossip/1`. */
   capabilities: string[]
 }
 
@@ -93,18 +93,35 @@ export interface CancelMessage {
   id: number
 }
 
-/** `pex`: peers of a swarm that the sender connected to or lost. */
-export interface PexMessage {
-  type: 'pex'
+/**
+ * `ext`: a message of an optional protocol that both sides listed in their
+ * `hello` capabilities (`pex/1`, `gossip/1`, ...). Its body is the
+ * protocol's own encoding; a receiver that does not speak the protocol
+ * ignores it.
+ */
+export interface ExtensionMessage {
+  type: 'ext'
+  /** The protocol's name, exactly as in `hello.capabilities`. */
+  protocol: string
+  /** The protocol's message. */
+  body: Uint8Array
+}
+
+/** The body of a `pex/1` message: peers of a swarm that the sender connected to or lost. */
+export interface PexBody {
+  /** The share (32 bytes). */
   infohash: Uint8Array
+  /** Transport addresses of peers that joined the swarm. */
   added: string[]
+  /** Transport addresses of peers that left it. */
   dropped: string[]
 }
 
-/** `gossip`: a pushed update on a topic (used by channels). */
-export interface GossipMessage {
-  type: 'gossip'
+/** The body of a `gossip/1` message: a pushed update on a topic (channels use it). */
+export interface GossipBody {
+  /** What the update is about (1 to 64 bytes). */
   topic: Uint8Array
+  /** The update. */
   payload: Uint8Array
 }
 
@@ -119,8 +136,7 @@ export type Message =
   | DataMessage
   | RejectMessage
   | CancelMessage
-  | PexMessage
-  | GossipMessage
+  | ExtensionMessage
 
 /** The `type` tags of {@link Message}. */
 export type MessageType = Message['type']

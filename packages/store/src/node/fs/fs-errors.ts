@@ -1,9 +1,11 @@
 /**
  * Turning Node file-system errors into {@link index!StoreError | StoreError}s whose message
- * names the file and says what failed.
+ * names the file and says what failed, and logging the paths a store refuses.
  * @internal
  * @module
  */
+import type { Manifest } from '@mycel/pieces'
+import { type ComponentLogger, describeError } from '@mycel/wire/log'
 import { StoreError, type StoreErrorCode } from '../../errors.js'
 
 /** What the store was doing when the error happened. */
@@ -41,4 +43,20 @@ export function fsError(err: unknown, action: FsAction, path: string): unknown {
   const code = codeFor(errno, action)
   const why = EXPLAINED[code] ?? (err as Error).message
   return new StoreError(code, `cannot ${action} ${path}: ${why} (${errno})`, { cause: err })
+}
+
+/** The codes of a path the store refuses to use: what {@link logRefusal} logs. */
+const REFUSALS: ReadonlySet<string> = new Set(['PATH_ESCAPE', 'PATH_CONFLICT', 'FILE_EXISTS'])
+
+/**
+ * Logs a path refused for a share (at `debug`: the caller gets the error
+ * too), and nothing for other errors.
+ * @internal
+ */
+export function logRefusal(log: ComponentLogger, manifest: Manifest, error: unknown): void {
+  if (error instanceof StoreError && REFUSALS.has(error.code) && log.enabled('debug')) {
+    log.debug(`refused a path of share ${manifest.name} (${manifest.infohashHex}): ${describeError(error)}`, {
+      code: error.code,
+    })
+  }
 }

@@ -1,12 +1,13 @@
 import { constants } from 'node:fs'
 import type { Manifest, ManifestFile } from '@mycel/pieces'
 import { assertBytes, assertSignal } from '@mycel/wire/assert'
+import { type ComponentLogger, describeError } from '@mycel/wire/log'
 import { throwIfAborted } from '@mycel/wire/signal'
 import { StoreError } from '../../errors.js'
 import { AbstractPieceStore, assertFileRange, locateChecked, type PieceIoOptions } from '../../piece-store.js'
 import { type AlignedBuffers, DIRECT_ALIGNMENT, DIRECT_MIN_BYTES, O_DIRECT, sharedAlignedBuffers } from './direct-io.js'
 import type { FileSystem } from './file-system.js'
-import { fsError } from './fs-errors.js'
+import { fsError, logRefusal } from './fs-errors.js'
 import type { FileHandlePool } from './handle-pool.js'
 import { checkFolders, pathInside, type ShareLayout } from './paths.js'
 
@@ -40,6 +41,8 @@ export interface FsPieceStoreInit {
   fs: FileSystem
   pool: FileHandlePool
   ownsPool: boolean
+  /** Where refused paths and recovered I/O failures are logged (`mycel:store`). */
+  log: ComponentLogger
 }
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0
@@ -76,6 +79,7 @@ export class FsPieceStore extends AbstractPieceStore {
   private readonly fs: FileSystem
   private readonly pool: FileHandlePool
   private readonly ownsPool: boolean
+  private readonly log: ComponentLogger
   private readonly keyPrefix = `${nextStoreId++}:`
   /** Absolute path of each file, checked once to stay inside the root (folders are re-checked at every open). */
   private readonly paths: readonly string[]
@@ -103,6 +107,7 @@ export class FsPieceStore extends AbstractPieceStore {
     this.fs = init.fs
     this.pool = init.pool
     this.ownsPool = init.ownsPool
+    this.log = init.log
     this.root = init.layout.root
     this.contentPath = pathInside(init.layout.root, init.layout.content)
     this.paths = init.layout.files.map((components) => pathInside(init.layout.root, components))
@@ -212,6 +217,11 @@ export class FsPieceStore extends AbstractPieceStore {
     } catch (err) {
       if ((err as { code?: unknown } | null)?.code !== 'EINVAL')
         throw fsError(err, 'write', this.paths[fileIndex] as string)
+      if (this.direct !== undefined) {
+        this.log.info(
+          `direct I/O refused at ${this.paths[fileIndex]} (EINVAL): this store writes through the page cache from now on`,
+        )
+      }
       this.direct = undefined // this file system (or this file) takes no direct I/O
     } finally {
       buffers.give(slot)
@@ -318,6 +328,9 @@ export class FsPieceStore extends AbstractPieceStore {
     this.inFlight++
     try {
       return await operation()
+    } catch (err) {
+      logRefusal(this.log, this.manifest, err)
+      throw err
     } finally {
       this.inFlight--
       if (this.inFlight === 0) this.drained?.()
@@ -336,7 +349,11 @@ export class FsPieceStore extends AbstractPieceStore {
       // a file's direct descriptor is pooled beside its ordinary one
       `${this.keyPrefix}${fileIndex}${mode === 'direct' ? 'd' : ''}`,
       () => this.openFile(fileIndex, path, mode),
-      (fd) => this.fs.close(fd),
+      (fd) =>
+        this.fs.close(fd).catch((err: unknown) => {
+          // The descriptor is released by the kernel even when close reports an error.
+          this.log.debug(`closing ${path} failed, ignored: ${describeError(err)}`)
+        }),
       (fd) => fn(fd, path),
       signal,
     )
@@ -388,7 +405,9 @@ export class FsPieceStore extends AbstractPieceStore {
       if (mode !== 'direct') this.sizes.set(fileIndex, stats.size)
       return fd
     } catch (err) {
-      await this.fs.close(fd).catch(() => {})
+      await this.fs.close(fd).catch((closeError: unknown) => {
+        this.log.debug(`closing ${path} after a refused open failed, ignored: ${describeError(closeError)}`)
+      })
       throw fsError(err, 'open', path)
     }
   }

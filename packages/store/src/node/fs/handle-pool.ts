@@ -1,4 +1,5 @@
 import { assertInteger, assertSignal } from '@mycel/wire/assert'
+import type { Logger } from '@mycel/wire/log'
 import { StoreError } from '../../errors.js'
 import { DEFAULT_MAX_OPEN_FILES } from '../../limits.js'
 
@@ -6,6 +7,12 @@ import { DEFAULT_MAX_OPEN_FILES } from '../../limits.js'
 export interface FileHandlePoolOptions {
   /** Most files open at once (default 128). */
   maxOpen?: number
+  /**
+   * The logger of the stores that use this pool and were given none of
+   * their own (see `FsPieceStoreOptions.logger`): one place to set it for
+   * all the stores of a node. Default: none (silent stores).
+   */
+  logger?: Logger
 }
 
 /** Counters of a {@link FileHandlePool}. */
@@ -49,6 +56,8 @@ interface Entry {
 export class FileHandlePool {
   /** Most files open at once. */
   readonly maxOpen: number
+  /** The logger of the stores that use the pool and have none of their own. */
+  readonly logger: Logger | undefined
   private readonly entries = new Map<string, Entry>()
   /** Entries taken out of `entries` by {@link FileHandlePool.forget} while in use: closed when their use ends. */
   private readonly detached = new Set<Entry>()
@@ -63,6 +72,7 @@ export class FileHandlePool {
    */
   constructor(options: FileHandlePoolOptions = {}) {
     this.maxOpen = assertInteger(options.maxOpen ?? DEFAULT_MAX_OPEN_FILES, 'maxOpen', { min: 1 })
+    this.logger = options.logger
   }
 
   /** @returns the counters: open now, peak, opened, evicted */

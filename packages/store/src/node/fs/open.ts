@@ -1,9 +1,10 @@
 import { constants } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { Manifest } from '@mycel/pieces'
+import { type ComponentLogger, componentLogger, type Logger } from '@mycel/wire/log'
 import { StoreError } from '../../errors.js'
 import { type blockingFileSystem, type FileInfo, type FileSystem, nodeFileSystem } from './file-system.js'
-import { fsError } from './fs-errors.js'
+import { fsError, logRefusal } from './fs-errors.js'
 import { type Allocation, type ExistingFiles, FsPieceStore, fileExists } from './fs-piece-store.js'
 import { FileHandlePool } from './handle-pool.js'
 import { checkFolders, downloadLayout, pathInside, type ShareLayout, seedLayout } from './paths.js'
@@ -20,6 +21,13 @@ export interface FsPieceStoreOptions {
    * small blocks; a wrapper can instrument the store or simulate faults.
    */
   fileSystem?: FileSystem
+  /**
+   * Where the store logs, under `mycel:store`: paths it refuses (a name that
+   * would leave the folder, a link or file in the way) and I/O failures it
+   * recovers from (direct I/O refused, a close that failed). Default: the
+   * logger of `pool` (see `FileHandlePoolOptions.logger`), else silent.
+   */
+  logger?: Logger
 }
 
 /** Options of {@link openDownloadStore}. */
@@ -288,19 +296,27 @@ export async function openDownloadStore(
   // every path is checked (by the constructor) before anything is created
   const directWrites = options.directWrites ?? true
   if (typeof directWrites !== 'boolean') throw new TypeError('directWrites must be a boolean')
-  const store = new FsPieceStore({
+  const log = componentLogger(options.logger ?? options.pool?.logger, 'mycel:store')
+  const store = refusing(
+    log,
     manifest,
-    layout,
-    readOnly: false,
-    allocation,
-    existingFiles,
-    directWrites,
-    fs,
-    ...poolOf(options),
-  })
+    () =>
+      new FsPieceStore({
+        manifest,
+        layout,
+        readOnly: false,
+        allocation,
+        existingFiles,
+        directWrites,
+        fs,
+        log,
+        ...poolOf(options),
+      }),
+  )
   try {
     await prepareDownload(fs, manifest, layout, existingFiles)
   } catch (err) {
+    logRefusal(log, manifest, err)
     await store.close()
     throw err
   }
@@ -351,14 +367,31 @@ export async function openSeedStore(
     )
   }
   const layout = seedLayout(manifest, real)
-  return new FsPieceStore({
+  const log = componentLogger(options.logger ?? options.pool?.logger, 'mycel:store')
+  return refusing(
+    log,
     manifest,
-    layout,
-    readOnly: true,
-    allocation: 'sparse',
-    existingFiles: 'adopt',
-    directWrites: false,
-    fs,
-    ...poolOf(options),
-  })
+    () =>
+      new FsPieceStore({
+        manifest,
+        layout,
+        readOnly: true,
+        allocation: 'sparse',
+        existingFiles: 'adopt',
+        directWrites: false,
+        fs,
+        log,
+        ...poolOf(options),
+      }),
+  )
+}
+
+/** Makes a store, logging the path it refuses (every path is checked when it is made). */
+function refusing(log: ComponentLogger, manifest: Manifest, make: () => FsPieceStore): FsPieceStore {
+  try {
+    return make()
+  } catch (err) {
+    logRefusal(log, manifest, err)
+    throw err
+  }
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { assertInteger } from '@mycel/wire/assert'
+import { componentLogger, type Logger } from '@mycel/wire/log'
 import { DEFAULT_MAX_PEERS } from '../../limits.js'
 import { openDatabase } from './open.js'
 import { databaseError } from './sqlite-errors.js'
@@ -40,6 +41,12 @@ export interface SqliteStateStoreOptions {
   maxPeers?: number
   /** The clock (ms since the epoch); default `Date.now`. */
   now?: () => number
+  /**
+   * Where the store logs, under `mycel:store`: a commit of piece marks that
+   * failed (`warn`, once per run of failures; the marks stay pending and are
+   * retried) and its recovery (`info`). Default: silent.
+   */
+  logger?: Logger
 }
 
 /**
@@ -74,6 +81,7 @@ export async function openSqliteStateStore(
   if (options.synchronous !== undefined && options.synchronous !== 'normal' && options.synchronous !== 'full') {
     throw new TypeError(`synchronous must be 'normal' or 'full'`)
   }
+  const log = componentLogger(options.logger, 'mycel:store')
   const where = path === ':memory:' ? path : resolve(path)
   const db = await openDatabase(where, {
     synchronous: options.synchronous ?? 'normal',
@@ -88,6 +96,7 @@ export async function openSqliteStateStore(
       maxPeers,
       now: options.now ?? Date.now,
       beforeCommit: options.beforeCommit,
+      log,
     })
   } catch (err) {
     db.close()

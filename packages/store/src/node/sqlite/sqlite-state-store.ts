@@ -1,6 +1,7 @@
 import { Bitfield, decodeMetadata, encodeMetadata, Manifest } from '@mycel/pieces'
 import { toHex } from '@mycel/wire'
 import { assertSignal } from '@mycel/wire/assert'
+import { type ComponentLogger, describeError } from '@mycel/wire/log'
 import { throwIfAborted } from '@mycel/wire/signal'
 import type BetterSqlite3 from 'better-sqlite3'
 import { assertInfohash } from '../../assert.js'
@@ -65,6 +66,8 @@ export interface StoreSettings {
   maxPeers: number
   now: () => number
   beforeCommit: (() => Promise<void> | void) | undefined
+  /** Where failed and recovered commits are logged (`mycel:store`). */
+  log: ComponentLogger
 }
 
 /**
@@ -81,6 +84,8 @@ export class SqliteDatabaseStore implements SqliteStateStore {
   private peerCount: number
   private timer: ReturnType<typeof setTimeout> | undefined
   private flushChain: Promise<void> = Promise.resolve()
+  /** Whether the last commit of piece marks failed (logged once per run of failures). */
+  private commitsFailing = false
   private closing: Promise<void> | undefined
 
   constructor(
@@ -459,7 +464,18 @@ export class SqliteDatabaseStore implements SqliteStateStore {
     } catch (err) {
       this.verified.restore(batch)
       if (this.closing === undefined && this.timer === undefined) this.scheduleFlush()
-      throw databaseError(err, this.path)
+      const error = databaseError(err, this.path)
+      if (!this.commitsFailing) {
+        this.commitsFailing = true
+        this.settings.log.warn(
+          `saving verified pieces to ${this.path} failed; they stay pending and are tried again every ${this.settings.flushInterval} ms: ${describeError(error)}`,
+        )
+      }
+      throw error
+    }
+    if (this.commitsFailing) {
+      this.commitsFailing = false
+      this.settings.log.info(`saving verified pieces to ${this.path} works again`)
     }
   }
 }

@@ -1,0 +1,213 @@
+/**
+ * `createTracker`: wires the parts (storage, swarms, registry, stats, the
+ * HTTP and UDP servers, the batch writer, the expiry sweep) and nothing
+ * more; per-request work lives in the parts.
+ * @module
+ */
+
+import {
+  DEFAULT_HTTP_LIMITS,
+  DEFAULT_LIMITS,
+  DEFAULT_PORT,
+  DEFAULT_RATE_LIMIT,
+  type ListenAddress,
+  positiveInteger,
+  type TrackerOptions,
+} from './config.js'
+import type { AccessRequest, Authorizer } from './core/access.js'
+import { RateLimiter } from './core/rate-limit.js'
+import { type RegisteredInfohash, Registry } from './core/registry.js'
+import { TrackerStats } from './core/stats.js'
+import { SwarmTable } from './core/swarm-table.js'
+import { TrackerCore } from './core/tracker-core.js'
+import { TrackerError } from './errors.js'
+import { type HttpAddress, HttpTrackerServer } from './http/server.js'
+import { silent } from './log.js'
+import { statsSnapshot, statusPage, type TrackerStatsSnapshot } from './status.js'
+import { Flusher } from './storage/flusher.js'
+import { openStorage } from './storage/open.js'
+import type { TrackerStorage } from './storage/storage.js'
+import { ConnectionIds } from './udp/connection-id.js'
+import { type UdpAddress, UdpTrackerServer } from './udp/server.js'
+
+export type { AccessRequest, Authorizer }
+
+/** A running tracker. */
+export interface Tracker {
+  /** Where the HTTP tracker listens (announce at `http://host:port/announce`). */
+  readonly http: readonly HttpAddress[]
+  /** Where the UDP tracker listens (`udp://host:port`). */
+  readonly udp: readonly UdpAddress[]
+  /** The storage it writes to. */
+  readonly storage: TrackerStorage
+  /** The figures of `/stats`. */
+  stats(): TrackerStatsSnapshot
+  /**
+   * Registers infohashes (the whitelist) and applies them at once.
+   *
+   * @param entries - from `torrentEntries` or `infohashEntries`
+   */
+  register(entries: readonly RegisteredInfohash[]): Promise<void>
+  /**
+   * Removes registered infohashes (with the rest of their swarm's) and applies it at once.
+   *
+   * @param infohashes - 20-byte infohashes
+   * @returns how many were removed
+   */
+  unregister(infohashes: readonly Uint8Array[]): Promise<number>
+  /** Runs one storage round now: registry changes read, counts written. */
+  flush(): Promise<void>
+  /** The swarm table (for tests and the benchmark). @internal */
+  readonly table: SwarmTable
+  /** Stops serving, writes what is left, closes the storage. Idempotent. */
+  close(): Promise<void>
+}
+
+function listenAddresses(given: readonly ListenAddress[] | undefined): readonly ListenAddress[] {
+  return given ?? [{ host: '::', port: DEFAULT_PORT }]
+}
+
+/** Binds on `::`, or on `0.0.0.0` when the machine has no IPv6. */
+async function bindDualStack<T>(host: string, bind: (host: string) => Promise<T>): Promise<T> {
+  try {
+    return await bind(host)
+  } catch (err) {
+    const cause = (err as TrackerError).cause as NodeJS.ErrnoException | undefined
+    if (host === '::' && (cause?.code === 'EAFNOSUPPORT' || cause?.code === 'EADDRNOTAVAIL')) return bind('0.0.0.0')
+    throw err
+  }
+}
+
+/**
+ * Starts a tracker: opens its storage, restores what a restart needs
+ * (registry, completed counts, totals, the connection-id secret), and
+ * listens.
+ *
+ * @param options - storage, addresses, mode, intervals, bounds
+ * @returns the running tracker
+ * @throws {@link TrackerError} `CONFIG_INVALID`, `LISTEN_FAILED`, and the storage's errors
+ *
+ * @example
+ * ```ts
+ * const tracker = await createTracker({ database: 'tracker.db', http: [{ host: '::', port: 6969 }] })
+ * console.log(tracker.stats().peers)
+ * await tracker.close()
+ * ```
+ */
+export async function createTracker(options: TrackerOptions = {}): Promise<Tracker> {
+  const nowMs = options.now ?? Date.now
+  const nowSeconds = () => Math.floor(nowMs() / 1000)
+  const log = options.log ?? silent
+  const mode = options.mode ?? 'open'
+  if (mode === 'private' && options.authorizer === undefined) {
+    throw new TrackerError('CONFIG_INVALID', 'private mode needs an authorizer (accounts and passkeys)')
+  }
+  const interval = positiveInteger(options.interval ?? 1800, 'interval')
+  const minInterval = positiveInteger(options.minInterval ?? Math.min(60, interval), 'minInterval')
+  const factor = options.peerTtlFactor ?? 2
+  if (!(factor >= 1)) throw new TrackerError('CONFIG_INVALID', `peerTtlFactor must be at least 1, got ${factor}`)
+  const limits = { ...DEFAULT_LIMITS, ...options.limits }
+  for (const [name, value] of Object.entries(limits)) positiveInteger(value, name)
+  const httpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits }
+  for (const [name, value] of Object.entries(httpLimits)) positiveInteger(value, name)
+  const rate = options.rateLimit === false ? undefined : { ...DEFAULT_RATE_LIMIT, ...options.rateLimit }
+  if (rate !== undefined)
+    for (const [name, value] of Object.entries(rate)) if (!(value > 0)) positiveInteger(value, name)
+  const settings = {
+    interval,
+    minInterval,
+    peerTtl: Math.ceil(interval * factor),
+    defaultNumwant: positiveInteger(options.defaultNumwant ?? 50, 'defaultNumwant', true),
+    maxNumwant: positiveInteger(options.maxNumwant ?? 200, 'maxNumwant', true),
+    maxNumwantUdp6: positiveInteger(options.maxNumwantUdp6 ?? 80, 'maxNumwantUdp6', true),
+  }
+
+  const database = options.database ?? ':memory:'
+  const storage =
+    typeof database === 'string'
+      ? await openStorage(database, { onError: (err) => log('warn', `database connection: ${err.message}`) })
+      : database
+  const table = new SwarmTable(limits)
+  const registry = new Registry()
+  const stats = new TrackerStats(nowMs)
+  const core = new TrackerCore(mode, settings, table, registry, stats, nowSeconds, options.authorizer)
+  const flusher = new Flusher(storage, table, registry, stats, {
+    intervalMs: positiveInteger(options.flushIntervalMs ?? 5000, 'flushIntervalMs'),
+    log,
+  })
+  const limiter = rate === undefined ? undefined : new RateLimiter(rate, nowMs)
+  const startedAt = nowMs()
+  const parts = { mode, storage: storage.kind, startedAt, nowMs, table, registry, stats }
+  const servers: Array<HttpTrackerServer | UdpTrackerServer> = []
+  let sweep: ReturnType<typeof setInterval> | undefined
+
+  const shutdown = async () => {
+    if (sweep !== undefined) clearInterval(sweep)
+    await Promise.allSettled(servers.map((server) => server.close()))
+    await flusher.close()
+    if (typeof database === 'string') await storage.close()
+  }
+
+  try {
+    await flusher.restore()
+    const ids = new ConnectionIds(await storage.secret(), nowSeconds)
+    const status = { stats: () => statsSnapshot(parts), page: () => statusPage(statsSnapshot(parts)) }
+    const http: HttpAddress[] = []
+    for (const { host, port } of listenAddresses(options.http)) {
+      const server = new HttpTrackerServer(
+        core,
+        limiter,
+        status,
+        { ...httpLimits, trustProxy: options.trustProxy ?? false },
+        log,
+      )
+      servers.push(server)
+      http.push(await bindDualStack(host, (bindHost) => server.listen(bindHost, port)))
+    }
+    const udp: UdpAddress[] = []
+    for (const { host, port } of listenAddresses(options.udp)) {
+      const server = new UdpTrackerServer(core, ids, limiter, log)
+      servers.push(server)
+      udp.push(await bindDualStack(host, (bindHost) => server.listen(bindHost, port)))
+    }
+    flusher.start()
+    // Expired peers are removed in one sweep over the swarms, a few times per peer lifetime.
+    const sweepMs = Math.max(1000, Math.min(60_000, (settings.peerTtl * 1000) / 4))
+    sweep = setInterval(() => {
+      const removed = table.expire(nowSeconds())
+      limiter?.prune()
+      if (removed > 0) log('debug', `${removed} peers expired`)
+    }, sweepMs)
+    sweep.unref()
+    log(
+      'info',
+      `${mode} tracker on ${storage.kind}: ${table.size} swarms and ${registry.size} registered infohashes restored`,
+    )
+
+    let closing: Promise<void> | undefined
+    return {
+      http,
+      udp,
+      storage,
+      table,
+      stats: () => statsSnapshot(parts),
+      async register(entries) {
+        await storage.register(entries)
+        await flusher.round()
+      },
+      async unregister(infohashes) {
+        const removed = await storage.unregister(infohashes)
+        await flusher.round()
+        return removed
+      },
+      flush: () => flusher.round(),
+      close() {
+        closing ??= shutdown()
+        return closing
+      },
+    }
+  } catch (err) {
+    await shutdown().catch(() => {})
+    throw err
+  }
+}

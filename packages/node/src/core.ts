@@ -1,0 +1,75 @@
+/**
+ * The runtime-neutral core of the mycel node: everything a node does
+ * (share, download, stream, seed, find peers, serve hostile peers within
+ * bounds), made from parts the app gives, and importing no Node module, so
+ * it bundles for browsers and workers. In Node, `@mycel/node` gives the same
+ * node with a default for every part.
+ *
+ * @example
+ * ```ts
+ * import { createCoreNode } from '@mycel/node/core'
+ * import { MemoryStateStore } from '@mycel/store'
+ * import { Identity } from '@mycel/transport'
+ * import { webSocketTransport } from '@mycel/transport/ws-browser'
+ *
+ * const node = await createCoreNode({
+ *   identity: Identity.generate(),
+ *   state: new MemoryStateStore(),
+ *   content: myBrowserStorage, // a ContentStorage over OPFS, say
+ *   transports: [webSocketTransport()],
+ *   downloadDir: '/downloads',
+ * })
+ * const download = node.download('magnet:?xt=urn:btmh:1220...', { peers: ['ws://198.51.100.7:8080/mycel'] })
+ * for await (const chunk of node.read(download.infohash, 'movie.mkv')) play(chunk)
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+export { AGENT } from './assemble.js'
+export type { ContentIngestOptions, ContentStorage, ContentStore, FileStamp, PathKind } from './content.js'
+export { type CoreNodeOptions, createCoreNode } from './create-core-node.js'
+export type { ExistingFiles } from './destination.js'
+export {
+  type AnnounceEvent,
+  type AnnounceKeyPolicy,
+  type AnnounceResult,
+  DhtPeerSource,
+  type DhtPeerSourceOptions,
+  DirectPeerSource,
+  type PeerCandidate,
+  type PeerSource,
+  type ShareKey,
+  type SourceAnnounceOptions,
+  type SourceLookupOptions,
+  shareKeyOf,
+} from './discovery.js'
+export { NodeError, type NodeErrorCode, type RejectCode } from './errors.js'
+export type {
+  ConnectionRefusal,
+  DownloadEvents,
+  DownloadProgress,
+  NodeEvents,
+  PeerFault,
+  PeerInfo,
+  RefusalReason,
+  ShareChange,
+  ShareStats,
+} from './events.js'
+export { Download, type Share } from './handles.js'
+export { MycelNode } from './node.js'
+export type {
+  DownloadOptions,
+  NodeLimits,
+  NodeStats,
+  SecureUpgrade,
+  ShareLimits,
+  ShareOptions,
+  SignalOptions,
+} from './options.js'
+export { GOSSIP_BUDGET, Gossip, type GossipHandler } from './peer/gossip.js'
+export type { ConnectionProtocol, ProtocolChannel, ProtocolHandler } from './peer/protocols.js'
+export type { ReadStreamOptions } from './read-stream.js'
+export { forgetShare } from './share-state.js'
+export { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
+export type { PeerLink } from './swarm/peer.js'

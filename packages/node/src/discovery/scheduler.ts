@@ -1,0 +1,373 @@
+import { type Clock, systemClock } from '@mycel/dht'
+import { type LinkedSignal, linkSignals } from '@mycel/wire/signal'
+import { NodeError } from '../errors.js'
+import type { AnnounceEvent, AnnounceResult, PeerSource, ShareKey } from './peer-source.js'
+import {
+  announced,
+  DISCOVERY_RETRY_MS,
+  dueEvent,
+  newTrack,
+  reachedOf,
+  reschedule,
+  rescheduleAnnounce,
+  type Track,
+} from './track.js'
+
+export { DISCOVERY_RETRY_MS, REANNOUNCE_MS } from './track.js'
+
+/** How often a download that wants more peers looks them up again. */
+export const LOOKUP_INTERVAL_MS = 60 * 1000
+/** Announces and lookups of one source running at once, for all shares together. */
+export const MAX_DISCOVERY_OPERATIONS = 8
+/** A scheduled announce or lookup still running after this long is cut off (its source hangs). */
+export const DISCOVERY_OPERATION_TIMEOUT_MS = 2 * 60 * 1000
+/** How long the `stopped` announce of a removed share may take. */
+const STOPPED_TIMEOUT_MS = 5000
+/** Characters of an address a source yields; a longer one is dropped. */
+const MAX_ADDRESS_LENGTH = 1024
+const TICK_MS = 1000
+
+/** What the scheduler needs of a share (a swarm is one). @internal */
+export interface DiscoveredShare {
+  readonly infohash: Uint8Array
+  readonly infohashHex: string
+  /** Whether every wanted piece is here (a download that completes says so in its next announce). */
+  readonly complete: boolean
+  /** Peers in the share now: a lookup that leaves none is retried soon. */
+  readonly memberCount: number
+}
+
+/** Where addresses came from: a source, or a protocol that pushes them (`{ name: 'pex' }`). @internal */
+export type PeerOrigin = PeerSource | { readonly name: string }
+
+/** What discovery asks of the node. @internal */
+export interface DiscoveryHooks<S extends DiscoveredShare> {
+  /** The TCP port we accept peers on (what is announced), if any. */
+  port(): number | undefined
+  /** Whether a share wants more peers (only then is it looked up). */
+  wantsPeers(share: S): boolean
+  /** Peers found for a share, as transport addresses. */
+  found(share: S, addresses: string[], origin: PeerOrigin): void
+}
+
+/** Options of a {@link DiscoveryScheduler}. @internal */
+export interface DiscoveryOptions {
+  /** Time and timers. Default: the system clock. */
+  readonly clock?: Clock
+}
+
+/** Options of {@link DiscoveryScheduler.add}. @internal */
+export interface DiscoveryShareOptions {
+  /** The share's key (or its coming, when it is read from the state store first: nothing runs before). */
+  readonly key: ShareKey | Promise<ShareKey>
+  /** Sources for this share only (a magnet's trackers), besides the node's; closed with the scheduler. */
+  readonly sources?: readonly PeerSource[]
+}
+
+interface Entry<S> {
+  readonly share: S
+  key: ShareKey | undefined
+  readonly keyReady: Promise<ShareKey | undefined>
+  readonly tracks: Map<PeerSource, Track>
+}
+
+/**
+ * Runs the peer sources for every share: for each (share, source), an
+ * announce at once, then at the source's interval or every 15 minutes, and,
+ * while the share wants peers, a lookup at once, then every minute. An
+ * announce that reached nobody (or failed) is tried again after 5 s, then
+ * 10 s, 20 s, ... up to the normal interval; so is the lookup of a share
+ * that still has no peer after it. Each source runs at most
+ * {@link MAX_DISCOVERY_OPERATIONS} operations at once (a slow DHT does not
+ * hold up the direct peers or a tracker). Everything found goes to the node
+ * through one funnel, {@link DiscoveryHooks.found}, as do the peers that a
+ * protocol pushes ({@link DiscoveryScheduler.offer}). Closing the scheduler
+ * aborts every operation and closes every source it was given.
+ * @internal
+ */
+export class DiscoveryScheduler<S extends DiscoveredShare> {
+  private readonly entries = new Map<string, Entry<S>>()
+  private readonly sources: PeerSource[] = []
+  /** Every source given (node-wide or per share): closed with the scheduler. */
+  private readonly owned = new Set<PeerSource>()
+  private readonly running = new Map<PeerSource, number>()
+  /** The signal of every operation in flight, aborted at close (one shared signal would pile up listeners). */
+  private readonly operations = new Set<LinkedSignal>()
+  private readonly stopping = new AbortController()
+  private readonly clock: Clock
+  private timer: unknown
+  private closing: Promise<void> | undefined
+
+  /**
+   * @param sources - the node's sources, asked for every share
+   * @param hooks - what the scheduler asks of the node
+   * @param options - clock
+   */
+  constructor(
+    sources: readonly PeerSource[],
+    private readonly hooks: DiscoveryHooks<S>,
+    options: DiscoveryOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock
+    for (const source of sources) this.addSource(source)
+    this.schedule()
+  }
+
+  /** Adds a source for every share, now and later (a tracker the app adds at run time). */
+  addSource(source: PeerSource): void {
+    if (this.stopping.signal.aborted || this.owned.has(source)) return
+    this.sources.push(source)
+    this.owned.add(source)
+    for (const entry of this.entries.values()) {
+      const track = this.track(entry, source)
+      if (entry.key !== undefined) void this.run(entry, track)
+    }
+  }
+
+  /** Starts announcing (and, while it wants peers, looking up) a share. */
+  add(share: S, options: DiscoveryShareOptions): void {
+    if (this.stopping.signal.aborted || this.entries.has(share.infohashHex)) return
+    const keyReady = Promise.resolve(options.key).then(
+      (key) => {
+        entry.key = key
+        return key
+      },
+      () => undefined, // a share whose key cannot be had is not announced
+    )
+    const entry: Entry<S> = { share, key: undefined, keyReady, tracks: new Map() }
+    for (const source of this.sources) this.track(entry, source)
+    for (const source of options.sources ?? []) {
+      this.owned.add(source)
+      this.track(entry, source)
+    }
+    this.entries.set(share.infohashHex, entry)
+    // Once the key is known, after the caller has opened the share (one that we seed needs no lookup).
+    void keyReady.then(() => {
+      if (this.isCurrent(entry)) for (const track of entry.tracks.values()) void this.run(entry, track)
+    })
+  }
+
+  /** Stops announcing a share; each of its sources hears `stopped` (and forgets what it keeps of it). */
+  remove(share: S): void {
+    const entry = this.entries.get(share.infohashHex)
+    if (entry?.share !== share) return
+    this.entries.delete(share.infohashHex)
+    const stopped = (key: ShareKey | undefined): void => {
+      if (key === undefined || this.stopping.signal.aborted) return
+      for (const { source } of entry.tracks.values()) {
+        this.announceTo(source, key, 'stopped', this.operation(STOPPED_TIMEOUT_MS)).catch(() => {})
+      }
+    }
+    // At once when the key is known: a source forgets the share before the caller can add it again.
+    if (entry.key !== undefined) stopped(entry.key)
+    else void entry.keyReady.then(stopped)
+  }
+
+  /**
+   * Looks a share up now with its sources (or one of them): new addresses
+   * are known (the user gave direct peers). Runs at once if the share wants
+   * peers, or as soon as the lookup running now ends.
+   */
+  refresh(share: S, source?: PeerSource): void {
+    const entry = this.entries.get(share.infohashHex)
+    if (entry?.share !== share) return
+    for (const track of entry.tracks.values()) {
+      if (source !== undefined && track.source !== source) continue
+      track.lookup.next = 0
+      track.lookup.retry = DISCOVERY_RETRY_MS
+      if (track.busy) track.again = true
+      else if (entry.key !== undefined) void this.run(entry, track)
+    }
+  }
+
+  /**
+   * Hands peers a protocol pushed (peer exchange) to the node, through the
+   * same funnel as what lookups find: only for a share that runs here and
+   * wants peers.
+   */
+  offer(share: S, addresses: readonly string[], origin: PeerOrigin): void {
+    if (this.stopping.signal.aborted || this.entries.get(share.infohashHex)?.share !== share) return
+    if (!this.hooks.wantsPeers(share)) return
+    const usable = addresses.filter(usableAddress)
+    if (usable.length > 0) this.hooks.found(share, usable, origin)
+  }
+
+  /**
+   * Announces a share to every source now. When it reaches nobody it is
+   * tried again from 5 s on, as after any announce.
+   * @returns how many places took it (DHT nodes that stored it, trackers that answered); 0 for a share
+   *   that is not announced here
+   * @throws the first failure when every source failed or reached nobody and one failed (`ABORTED` for
+   *   the signal)
+   */
+  async announce(share: S, signal?: AbortSignal): Promise<number> {
+    const entry = this.entries.get(share.infohashHex)
+    if (entry?.share !== share) return 0
+    const key = await entry.keyReady
+    if (key === undefined || !this.isCurrent(entry)) return 0
+    const results = await Promise.allSettled(
+      [...entry.tracks.values()].map((track) => this.announceTrack(entry, track, this.operation(undefined, signal))),
+    )
+    let reached = 0
+    let failure: PromiseRejectedResult | undefined
+    for (const result of results) {
+      if (result.status === 'fulfilled') reached += result.value
+      else failure ??= result
+    }
+    if (reached === 0 && failure !== undefined) throw failure.reason
+    return reached
+  }
+
+  /** Stops every announcement and lookup, and closes every source. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const closed = NodeError.closed('discovery')
+      this.stopping.abort(closed)
+      for (const operation of [...this.operations]) operation.abort(closed)
+      this.clock.clearTimeout(this.timer)
+      this.entries.clear()
+      await Promise.allSettled([...this.owned].map((source) => source.close()))
+    })()
+    return this.closing
+  }
+
+  private track(entry: Entry<S>, source: PeerSource): Track {
+    const track = newTrack(source)
+    entry.tracks.set(source, track)
+    return track
+  }
+
+  private schedule(): void {
+    this.timer = this.clock.setTimeout(() => {
+      if (this.stopping.signal.aborted) return
+      this.tick()
+      this.schedule()
+    }, TICK_MS)
+    unref(this.timer)
+  }
+
+  /**
+   * The signal of one operation: aborted when the scheduler closes, when
+   * `signal` aborts, or after `timeoutMs` on the scheduler's clock. Dispose
+   * it when the operation ends.
+   */
+  private operation(timeoutMs: number | undefined, signal?: AbortSignal): LinkedSignal {
+    const link = linkSignals([signal])
+    if (this.stopping.signal.aborted) link.abort(this.stopping.signal.reason)
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : this.clock.setTimeout(() => {
+            link.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'))
+          }, timeoutMs)
+    unref(timer)
+    const operation: LinkedSignal = {
+      signal: link.signal,
+      abort: (reason) => link.abort(reason),
+      dispose: () => {
+        if (timer !== undefined) this.clock.clearTimeout(timer)
+        this.operations.delete(operation)
+        link.dispose()
+      },
+    }
+    this.operations.add(operation)
+    return operation
+  }
+
+  private tick(): void {
+    for (const entry of this.entries.values()) {
+      if (entry.key === undefined) continue
+      for (const track of entry.tracks.values()) void this.run(entry, track)
+    }
+  }
+
+  private isCurrent(entry: Entry<S>): boolean {
+    return this.entries.get(entry.share.infohashHex) === entry
+  }
+
+  private async run(entry: Entry<S>, track: Track): Promise<void> {
+    const { source } = track
+    const running = this.running.get(source) ?? 0
+    if (track.busy || entry.key === undefined || this.stopping.signal.aborted) return
+    if (running >= MAX_DISCOVERY_OPERATIONS) return
+    const now = this.clock.now()
+    const lookup = now >= track.lookup.next && this.hooks.wantsPeers(entry.share)
+    const announce = now >= track.announce.next
+    if (!lookup && !announce) return
+    track.busy = true
+    this.running.set(source, running + 1)
+    try {
+      if (lookup) {
+        const link = this.operation(DISCOVERY_OPERATION_TIMEOUT_MS)
+        await this.lookup(entry, track, link.signal)
+          .catch(() => {})
+          .finally(() => link.dispose())
+        // Listed addresses may all be dead (or our own): a share counts as served once it has a peer.
+        reschedule(track.lookup, entry.share.memberCount > 0, LOOKUP_INTERVAL_MS, this.clock.now())
+      }
+      if (announce && this.clock.now() >= track.announce.next && this.isCurrent(entry)) {
+        // A failed announce is rescheduled like one that reached nobody.
+        await this.announceTrack(entry, track, this.operation(DISCOVERY_OPERATION_TIMEOUT_MS)).catch(() => {})
+      }
+    } finally {
+      track.busy = false
+      this.running.set(source, (this.running.get(source) ?? 1) - 1)
+      if (track.again) {
+        track.again = false
+        track.lookup.next = 0
+        if (this.isCurrent(entry)) queueMicrotask(() => void this.run(entry, track))
+      }
+    }
+  }
+
+  /** Looks the share up with one source, handing each peer listed to the node as it comes. */
+  private async lookup(entry: Entry<S>, track: Track, signal: AbortSignal): Promise<void> {
+    for await (const candidate of track.source.lookup(entry.key as ShareKey, { signal })) {
+      if (!this.isCurrent(entry)) return
+      const address: unknown = candidate?.address
+      if (usableAddress(address)) this.hooks.found(entry.share, [address], track.source)
+    }
+  }
+
+  /** Announces a share to one source, with the event its state calls for, and schedules the next. */
+  private async announceTrack(entry: Entry<S>, track: Track, link: LinkedSignal): Promise<number> {
+    const complete = entry.share.complete
+    const event = dueEvent(track, complete)
+    let result: AnnounceResult | undefined
+    try {
+      result = await this.announceTo(track.source, entry.key as ShareKey, event, link)
+      const reached = reachedOf(result)
+      announced(track, event, reached, complete)
+      return reached
+    } finally {
+      if (this.isCurrent(entry)) rescheduleAnnounce(track, result, this.clock.now())
+    }
+  }
+
+  /** One announce, its link disposed after. */
+  private async announceTo(
+    source: PeerSource,
+    key: ShareKey,
+    event: AnnounceEvent | undefined,
+    link: LinkedSignal,
+  ): Promise<AnnounceResult> {
+    try {
+      return await source.announce(key, {
+        port: this.hooks.port(),
+        signal: link.signal,
+        ...(event === undefined ? {} : { event }),
+      })
+    } finally {
+      link.dispose()
+    }
+  }
+}
+
+/** Lets the process exit while a timer of the system clock is pending (the node closes what it runs). */
+function unref(timer: unknown): void {
+  ;(timer as { unref?: () => void } | undefined)?.unref?.()
+}
+
+function usableAddress(address: unknown): address is string {
+  return typeof address === 'string' && address.length > 0 && address.length <= MAX_ADDRESS_LENGTH
+}
