@@ -52,7 +52,7 @@ const DHT_SAVE_INTERVAL_MS = 15 * 60_000
 /** How often the bytes each share moved are added to its record; also when it stops and at close. */
 const TOTALS_SAVE_INTERVAL_MS = 60_000
 
-/** What a node is built from: {@link createNode} (Node) or the core's own factory hand it over. @internal */
+/** What a node is built from: `createNode` (Node) or the core's own factory hand it over. @internal */
 export interface NodeParts {
   identity: Identity
   state: StateStore
@@ -86,10 +86,11 @@ export interface NodeParts {
 
 /**
  * A mycel node: shares files, finds peers on the DHT, downloads, streams
- * and seeds. Make one with {@link createNode}; close it with
+ * and seeds. Make one with `createNode` (Node.js) or `createCoreNode`
+ * (`@mycel/node/core`); close it with
  * {@link MycelNode.close}, which releases every socket, timer and file.
  *
- * The node wires its parts and keeps one {@link ShareSession} per share it
+ * The node wires its parts and keeps one share session per share it
  * runs; what happens to a share happens in its session.
  *
  * @example

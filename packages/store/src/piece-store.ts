@@ -102,14 +102,14 @@ export interface PieceStore {
   /**
    * Whether the store may hold a piece's bytes: false when it certainly does
    * not (never written to a memory store; file missing or too short on
-   * disk). True does not mean verified; {@link index!recheck | recheck} uses this to skip
-   * what is certainly absent.
+   * disk). True does not mean verified; `recheck` uses this to skip what is
+   * certainly absent.
    *
    * @param piece - global piece index
    * @param options - abort signal
    * @returns false if the piece's bytes are certainly not there
    * @throws RangeError if the piece does not exist
-   * @throws {@link StoreError} `PATH_ESCAPE`, `PATH_CONFLICT`, `IO_FAILED`, `CLOSED`, `ABORTED`
+   * @throws `StoreError` `PATH_ESCAPE`, `PATH_CONFLICT`, `IO_FAILED`, `CLOSED`, `ABORTED`
    */
   has(piece: number, options?: PieceIoOptions): Promise<boolean>
 

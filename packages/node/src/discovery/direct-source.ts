@@ -39,7 +39,7 @@ export class DirectPeerSource implements PeerSource {
 
   /**
    * Adds addresses of a share (duplicates and addresses past
-   * {@link MAX_DIRECT_PEERS} are dropped).
+   * `MAX_DIRECT_PEERS`, 1,000, are dropped).
    * @param infohash - the share
    * @param addresses - transport addresses, e.g. `tcp://192.0.2.7:6881`
    * @throws `NodeError` `CLOSED`; TypeError when an address is not a string
