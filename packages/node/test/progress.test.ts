@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { DownloadProgress, MycelNode } from '../src/index.js'
 import { ProgressThrottle, type ThrottleClock } from '../src/progress-throttle.js'
 import { Selection } from '../src/swarm/selection.js'
-import { cleanup, contentBytes, memoryNode, tempDir, until, writeContent } from './helpers.js'
+import { cleanup, contentBytes, memoryNode, tempDir, untilEvent, writeContent } from './helpers.js'
 
 const nodes: MycelNode[] = []
 const dirs: string[] = []
@@ -255,7 +255,7 @@ describe('download progress events', () => {
       peers: seeder.addresses,
       limits: { downloadRate: 256 * 1024 }, // 16 s for the whole share: it is partway for long enough
     })
-    await until(() => download.progress.piecesVerified >= 4)
+    await untilEvent(download, 'progress', () => download.progress.piecesVerified >= 4)
     const walks = vi.spyOn(Bitfield.prototype, 'pieces')
     const sizes = vi.spyOn(Manifest.prototype, 'pieceSize')
     let last: DownloadProgress | undefined
