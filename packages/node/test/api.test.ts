@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { encodeTorrent } from '@mycel/pieces'
+import { MemoryStateStore } from '@mycel/store'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNode, type MycelNode } from '../src/index.js'
@@ -67,6 +68,26 @@ describe('node API', () => {
     await b.close()
     await disconnected
     expect(events).toEqual(['connected true', 'disconnected true'])
+  })
+
+  it('lists a peer in peers() by the time it reports it connected, on both sides (real TCP)', async () => {
+    const dirA = await tempDir()
+    const dirB = await tempDir()
+    dirs.push(dirA, dirB)
+    const options = { listen: ['tcp://127.0.0.1:0'], dht: false as const, state: new MemoryStateStore() }
+    const a = await createNode({ ...options, dataDir: dirA })
+    const b = await createNode({ ...options, dataDir: dirB, state: new MemoryStateStore() })
+    nodes.push(a, b)
+    // What each node lists when it says a peer connected (the inbound side may read the hello while it
+    // builds the connection).
+    const seen = [a, b].map(
+      (node) =>
+        new Promise<string[]>((resolve) =>
+          node.once('peer-connected', () => resolve(node.peers().map((peer) => peer.peerId))),
+        ),
+    )
+    await a.connect(b.addresses[0] as string)
+    expect(await Promise.all(seen)).toEqual([[b.peerId], [a.peerId]])
   })
 
   it('computes v1 hashes on request, for a hybrid .torrent without hashing again', async () => {
