@@ -125,12 +125,3 @@ export function deferred<T = void>(): {
   })
   return { promise, resolve, reject }
 }
-
-/** Waits until `condition` holds, checking every 20 ms; fails after `timeoutMs`. */
-export async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
