@@ -1,7 +1,8 @@
 /**
  * Test helpers of `@mycel/node`, usable without a test runner: a network of
  * real nodes in one process ({@link createTestnet}), an in-memory
- * {@link ContentStorage} for it ({@link memoryContent}), and the compliance
+ * {@link ContentStorage} for it ({@link memoryContent}), {@link nextEvent}
+ * to await an event in place of polling for what it changes, and the compliance
  * suites that every implementation of a node seam runs
  * ({@link peerSourceCompliance} for peer sources: it is given the runner's
  * `describe`, `it`, `expect` and `afterEach`, vitest's and jest's fit).
@@ -39,6 +40,7 @@
 
 export type { ContentStorage } from './content.js'
 export { MemoryContent, memoryContent } from './testing/memory-content.js'
+export { type EventSource, type NextEventOptions, nextEvent } from './testing/next-event.js'
 export {
   type PeerSourceComplianceOptions,
   type PeerSourceHarness,
@@ -46,4 +48,9 @@ export {
   peerSourceCompliance,
 } from './testing/peer-source-compliance.js'
 export type { ComplianceMatchers, TestRunner } from './testing/runner.js'
-export { createTestnet, type NodeTestnet, type NodeTestnetOptions } from './testing/testnet.js'
+export {
+  createTestnet,
+  type NodeTestnet,
+  type NodeTestnetOptions,
+  type TestnetNodeOptions,
+} from './testing/testnet.js'

@@ -1,57 +1,63 @@
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+/**
+ * `addManifest`: a manifest the node is given (from a `.torrent` file) in
+ * place of fetching the metadata from peers. Nodes of a testnet.
+ */
 import { decodeTorrent, encodeTorrent, type Manifest } from '@mycel/pieces'
-import { createMemoryNetwork } from '@mycel/transport/testing'
+import { MemoryStateStore } from '@mycel/store'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type MycelNode, NodeError } from '../src/index.js'
-import { cleanup, memoryNode, sha256, tempDir, until, writeContent } from './helpers.js'
+import { createTestnet, type NodeTestnet } from '../src/testing.js'
+import { contentBytes, deferred, nextEvent, sha256, untilEvent } from './helpers.js'
 
-const nodes: MycelNode[] = []
-const dirs: string[] = []
+let net: NodeTestnet | undefined
 afterEach(async () => {
-  await cleanup(nodes.splice(0), dirs.splice(0))
+  await net?.close()
+  net = undefined
 })
 
 /** A seeder of one file, and the manifest as a `.torrent` file of it reads back. */
-async function seededTorrent() {
-  const network = createMemoryNetwork()
-  const source = await tempDir()
-  const target = await tempDir()
-  dirs.push(source, target)
-  const bytes = await writeContent(join(source, 'film.bin'), 700_000)
-  const seeder = await memoryNode(network.transport())
-  const leecher = await memoryNode(network.transport())
-  nodes.push(seeder, leecher)
-  const share = await seeder.share(join(source, 'film.bin'), { pieceLength: 64 * 1024 })
+async function seededTorrent(leecherState = new MemoryStateStore()) {
+  net = await createTestnet(1, { dht: false })
+  const seeder = net.nodes[0] as MycelNode
+  const leecher = await net.add({ state: leecherState })
+  const bytes = contentBytes(700_000, 1)
+  net.content(seeder).put('/share/film.bin', bytes)
+  const share = await seeder.share('/share/film.bin', { pieceLength: 64 * 1024 })
   const { manifest } = decodeTorrent(encodeTorrent(share.manifest).bytes)
-  return { seeder, leecher, share, manifest, bytes, target }
+  return { net, seeder, leecher, share, manifest, bytes }
 }
 
 describe('addManifest', () => {
   it('a download of a manifest the node was given knows its files before any peer is found', async () => {
-    const { seeder, leecher, manifest, bytes, target } = await seededTorrent()
+    const { net, seeder, leecher, manifest, bytes } = await seededTorrent()
     await leecher.addManifest(manifest)
-    const download = leecher.download(manifest.infohashHex, { dir: target }) // no peer yet
-    await until(() => download.progress.totalBytes !== undefined)
+    const download = leecher.download(manifest.infohashHex, { dir: '/in' }) // no peer yet
+    await untilEvent(download, 'progress', () => download.progress.totalBytes !== undefined)
     expect(download.manifest?.infohashHex).toBe(manifest.infohashHex)
     expect(download.progress).toMatchObject({ name: 'film.bin', totalBytes: bytes.length, peers: 0 })
-    expect(download.contentPath).toBe(join(target, 'film.bin'))
-    await leecher.connect(seeder.addresses[0] as string)
+    expect(download.contentPath).toBe('/in/film.bin')
+    await leecher.connect(net.address(seeder))
     await download.done()
-    expect(sha256(await readFile(join(target, 'film.bin')))).toBe(sha256(bytes))
+    expect(sha256(net.content(leecher).get('/in/film.bin') as Uint8Array)).toBe(sha256(bytes))
   })
 
   it('a download waiting for its metadata takes the manifest at once', async () => {
-    const { leecher, manifest, target } = await seededTorrent()
-    const download = leecher.download(manifest.infohashHex, { dir: target })
     // The download is recorded just before it starts asking peers for the metadata (it has none: no peer).
-    for (;;) {
-      const records = await leecher.list()
-      if (records.some((record) => record.name === manifest.infohashHex)) break
-      await new Promise((resolve) => setTimeout(resolve, 5))
+    const state = new MemoryStateStore()
+    const recorded = deferred()
+    const addShare = state.addShare.bind(state)
+    state.addShare = async (...args) => {
+      const record = await addShare(...args)
+      recorded.resolve()
+      return record
     }
+    const { leecher, manifest } = await seededTorrent(state)
+    const download = leecher.download(manifest.infohashHex, { dir: '/in' })
+    const metadata = nextEvent(download, 'metadata')
+    await recorded.promise
+    expect(download.manifest).toBeUndefined()
     await leecher.addManifest(manifest)
-    await until(() => download.manifest !== undefined)
+    expect((await metadata)[0].infohashHex).toBe(manifest.infohashHex)
     expect(download.manifest?.infohashHex).toBe(manifest.infohashHex)
     expect(download.progress).toMatchObject({ totalBytes: manifest.totalLength, pieceCount: manifest.pieceCount })
   })

@@ -1,14 +1,19 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { encodeTorrent } from '@mycel/pieces'
+import { MemoryStateStore } from '@mycel/store'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNode, type MycelNode } from '../src/index.js'
-import { cleanup, memoryNode, sha256, tempDir, until, writeContent } from './helpers.js'
+import { createTestnet, type NodeTestnet } from '../src/testing.js'
+import { cleanup, memoryNode, nextEvent, sha256, tempDir, untilEvent, writeContent } from './helpers.js'
 
 const nodes: MycelNode[] = []
 const dirs: string[] = []
+let net: NodeTestnet | undefined
 afterEach(async () => {
+  await net?.close()
+  net = undefined
   await cleanup(nodes.splice(0), dirs.splice(0))
 })
 
@@ -49,18 +54,40 @@ describe('node API', () => {
   })
 
   it('reports each peer connected and disconnected once, even when both sides dial at once', async () => {
-    const network = createMemoryNetwork()
-    const a = await memoryNode(network.transport())
-    const b = await memoryNode(network.transport())
-    nodes.push(a, b)
+    net = await createTestnet(2, { dht: false })
+    const [a, b] = net.nodes as [MycelNode, MycelNode]
     const events: string[] = []
     a.on('peer-connected', (peer) => events.push(`connected ${peer.peerId === b.peerId}`))
     a.on('peer-disconnected', (peer) => events.push(`disconnected ${peer.peerId === b.peerId}`))
-    await Promise.allSettled([a.connect(b.addresses[0] as string), b.connect(a.addresses[0] as string)])
-    await until(() => a.peers().length === 1 && b.peers().length === 1)
+    const connected = Promise.all(
+      [a, b].map((node) => untilEvent(node, 'peer-connected', () => node.peers().length === 1)),
+    )
+    await Promise.allSettled([a.connect(net.address(b)), b.connect(net.address(a))])
+    await connected
+    const disconnected = nextEvent(a, 'peer-disconnected')
     await b.close()
-    await until(() => events.length >= 2)
+    await disconnected
     expect(events).toEqual(['connected true', 'disconnected true'])
+  })
+
+  it('lists a peer in peers() by the time it reports it connected, on both sides (real TCP)', async () => {
+    const dirA = await tempDir()
+    const dirB = await tempDir()
+    dirs.push(dirA, dirB)
+    const options = { listen: ['tcp://127.0.0.1:0'], dht: false as const, state: new MemoryStateStore() }
+    const a = await createNode({ ...options, dataDir: dirA })
+    const b = await createNode({ ...options, dataDir: dirB, state: new MemoryStateStore() })
+    nodes.push(a, b)
+    // What each node lists when it says a peer connected (the inbound side may read the hello while it
+    // builds the connection).
+    const seen = [a, b].map(
+      (node) =>
+        new Promise<string[]>((resolve) =>
+          node.once('peer-connected', () => resolve(node.peers().map((peer) => peer.peerId))),
+        ),
+    )
+    await a.connect(b.addresses[0] as string)
+    expect(await Promise.all(seen)).toEqual([[b.peerId], [a.peerId]])
   })
 
   it('computes v1 hashes on request, for a hybrid .torrent without hashing again', async () => {

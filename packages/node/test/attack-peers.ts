@@ -31,6 +31,7 @@ export interface AttackOutcome {
 export class HalfOpenFlood {
   private readonly sockets: Socket[] = []
   private readonly outcome: AttackOutcome = { answered: 0, closedByNode: 0, failed: 0 }
+  private readonly watchers = new Set<() => void>()
   private closing = false
 
   /** Opens the connections, `concurrency` at a time; resolves once all are open (or failed). */
@@ -50,6 +51,17 @@ export class HalfOpenFlood {
   /** What happened so far. */
   get result(): AttackOutcome {
     return { ...this.outcome }
+  }
+
+  /** Resolves at the next change of {@link HalfOpenFlood.result}. */
+  changed(): Promise<void> {
+    return new Promise((resolve) => {
+      const watcher = (): void => {
+        this.watchers.delete(watcher)
+        resolve()
+      }
+      this.watchers.add(watcher)
+    })
   }
 
   /** Closes every connection still open. */
@@ -77,6 +89,7 @@ export class HalfOpenFlood {
       // A node that closes a connection at once may reset it before our side saw it open.
       if ((error as { code?: string }).code === 'ECONNRESET') this.outcome.closedByNode++
       else this.outcome.failed++
+      this.notify()
       return
     }
     this.sockets.push(socket)
@@ -84,16 +97,22 @@ export class HalfOpenFlood {
     socket.on('data', () => {
       if (!answered) this.outcome.answered++
       answered = true
+      this.notify()
     })
     socket.on('error', () => {})
     socket.once('close', () => {
       if (!this.closing) this.outcome.closedByNode++
+      this.notify()
     })
     // Noise message 1 of the initiator: a 2-byte length, then the ephemeral public key.
     const frame = new Uint8Array(2 + 32)
     frame[1] = 32
     frame.set(randomBytes(32), 2)
     socket.write(frame)
+  }
+
+  private notify(): void {
+    for (const watcher of [...this.watchers]) watcher()
   }
 }
 
@@ -126,6 +145,17 @@ export class SybilSwarm {
   /** Sybils whose connection is still open. */
   get open(): number {
     return this.peers.filter((peer) => peer.connection !== undefined && !peer.connection.isClosed).length
+  }
+
+  /** Resolves once at most `count` sybils are still open (as their connections close). */
+  async whenOpen(count: number): Promise<void> {
+    for (;;) {
+      const open = this.peers.flatMap((peer) =>
+        peer.connection !== undefined && !peer.connection.isClosed ? [peer.connection.closed] : [],
+      )
+      if (open.length <= count) return
+      await Promise.race(open)
+    }
   }
 
   /** Closes every sybil. */

@@ -8,9 +8,9 @@ import { open, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MemoryStateStore } from '@mycel/store'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createNode, type DownloadOptions, type MycelNode } from '../src/index.js'
+import { createNode, type Download, type DownloadOptions, type MycelNode } from '../src/index.js'
 import { floodMetaGets, HalfOpenFlood, SybilSwarm, sendNestedArrays } from './attack-peers.js'
-import { cleanup, sha256, tempDir, until } from './helpers.js'
+import { cleanup, sha256, tempDir, untilEvent } from './helpers.js'
 import type { RawPeer } from './raw-peer.js'
 import { SeederProcess } from './seeder-process.js'
 
@@ -59,7 +59,7 @@ async function honestNode(): Promise<MycelNode> {
 async function honestDownload(
   seeder: SeederProcess,
   options: { node?: MycelNode; limits?: DownloadOptions['limits']; timeoutMs?: number } = {},
-): Promise<{ completed: Promise<boolean>; finished: () => boolean }> {
+): Promise<{ completed: Promise<boolean>; finished: () => boolean; download: Download }> {
   const node = options.node ?? (await honestNode())
   const dir = await tempDir()
   dirs.push(dir)
@@ -76,7 +76,7 @@ async function honestDownload(
     },
     () => false,
   )
-  return { completed, finished: () => finished }
+  return { completed, finished: () => finished, download }
 }
 
 /** Downloads the seeder's share with a fresh honest node; whether it completed within 30 s. */
@@ -101,10 +101,12 @@ describe('attacks on a seeder over TCP', { timeout: 60_000 }, () => {
     closers.push(() => attacker.close())
     // The seeder says when it closed the flooder (the flooder, reading nothing, may not notice).
     const attackerId = attacker.identity.toString()
-    const cutOff = await until(() => seeder.disconnectionOf(attackerId) !== undefined, 10_000).then(
-      () => true,
-      () => false,
-    )
+    const cutOff = await seeder
+      .untilLine(() => seeder.disconnectionOf(attackerId) !== undefined, "the flooder's disconnection", 10_000)
+      .then(
+        () => true,
+        () => false,
+      )
     expect(await honest).toBe(true)
     const after = await seeder.memory()
     expect(cutOff).toBe(true)
@@ -144,14 +146,19 @@ describe('attacks on a seeder over TCP', { timeout: 60_000 }, () => {
     nodeA.on('peer-disconnected', (peer) => {
       if (peer.peerId === seeder.peerId && !downloadA.finished()) aDropped = true
     })
-    await until(() => nodeA.peers().length === 1 && nodeA.stats().bytesDownloaded > 0)
+    await untilEvent(
+      downloadA.download,
+      'progress',
+      () => nodeA.peers().length === 1 && nodeA.stats().bytesDownloaded > 0,
+    )
     // Sybils take the 9 other slots, and 5 more come: each takes the slot of an older sybil.
     const sybils = await SybilSwarm.connect(seeder.address, ATTACKER, 9, 1)
     closers.push(() => sybils.close())
     const late = await SybilSwarm.connect(seeder.address, ATTACKER, 5, 1)
     closers.push(() => late.close())
     expect(sybils.admitted + late.admitted).toBe(14)
-    await until(() => sybils.open === 4)
+    await sybils.whenOpen(4)
+    expect(sybils.open).toBe(4)
     // B, honest, arrives with every slot taken: it gets the slot of a sybil and completes.
     expect(await honestCompletes(seeder)).toBe(true)
     expect(await downloadA.completed).toBe(true)
@@ -181,9 +188,9 @@ describe('attacks on a seeder over TCP', { timeout: 60_000 }, () => {
     closers.push(() => sybils.close())
     expect(sybils.admitted).toBe(10)
     const idle = () => seeder.disconnections.filter((code) => code === 'PEER_TIMEOUT').length
-    await until(() => idle() >= 10, 20_000)
+    await seeder.untilLine(() => idle() >= 10, 'ten idle disconnections', 20_000)
     expect(idle()).toBe(10)
-    await until(() => sybils.open === 0)
+    await sybils.whenOpen(0)
     expect(await download.completed).toBe(true)
     expect(dropped).toBe(false)
   })
@@ -194,7 +201,7 @@ describe('attacks on a seeder over TCP', { timeout: 60_000 }, () => {
     closers.push(() => flood.close())
     expect(await honestCompletes(seeder)).toBe(true)
     // Every refused connection was closed before a byte was sent back: no public-key work for it.
-    await until(() => flood.result.closedByNode >= 990)
+    while (flood.result.closedByNode < 990) await flood.changed()
     expect(flood.result.failed).toBe(0)
     expect(flood.result.answered).toBeLessThanOrEqual(8)
     const { refused } = await seeder.stats()
@@ -210,10 +217,14 @@ describe('attacks on a seeder over TCP', { timeout: 60_000 }, () => {
     closers.push(() => Promise.all(floods.map((flood) => flood.close())).then(() => {}))
     const closed = () => floods.reduce((sum, flood) => sum + flood.result.closedByNode, 0)
     // 32 handshakes, 4 slots: 28 were dropped for newer ones (counted as such, not timed out).
-    await until(() => closed() >= 28, 20_000).catch(async (error) => {
+    // Real time (another process, real sockets): bounded, each check made when a connection changed.
+    const deadline = AbortSignal.timeout(20_000)
+    const aborted = new Promise<void>((resolve) => deadline.addEventListener('abort', () => resolve()))
+    while (closed() < 28 && !deadline.aborted) await Promise.race([...floods.map((flood) => flood.changed()), aborted])
+    if (closed() < 28) {
       const outcomes = JSON.stringify(floods.map((flood) => flood.result))
-      throw new Error(`${error.message}: ${outcomes}, seeder ${JSON.stringify(await seeder.stats())}`)
-    })
+      throw new Error(`28 closed not within 20 s: ${outcomes}, seeder ${JSON.stringify(await seeder.stats())}`)
+    }
     expect((await seeder.stats()).refused?.handshakes).toBeGreaterThanOrEqual(28)
     expect(await honestCompletes(seeder)).toBe(true)
   })

@@ -6,7 +6,7 @@ import { createUdpDhtNode } from '@mycel/dht/udp'
 import { MemoryStateStore } from '@mycel/store'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNode, DHT_ROUTING_TABLE_KEY, type MycelNode } from '../src/index.js'
-import { cleanup, sha256, tempDir, writeContent } from './helpers.js'
+import { cleanup, Recorded, sha256, tempDir, writeContent } from './helpers.js'
 
 const nodes: MycelNode[] = []
 const dirs: string[] = []
@@ -53,24 +53,28 @@ describe('discovery through the DHT', () => {
     const dataDir = await tempDir()
     dirs.push(dataDir)
     const state = new MemoryStateStore()
-    // The node's scheduled work (the DHT's too) runs on a manual clock; the UDP answers are real.
-    const clock = new ManualClock()
-    const node = await createNode({
-      dataDir,
-      state,
-      clock,
-      listen: ['tcp://127.0.0.1:0'],
-      bootstrap: [`127.0.0.1:${bootstrap.address.port}`],
-      dht: { host: '127.0.0.1' },
-    })
-    nodes.push(node)
-    for (let waited = 0; (node.stats().dht?.routingTable.nodes ?? 0) === 0; waited += 20) {
-      if (waited > 5000) throw new Error('the node did not join the DHT')
-      await new Promise((resolve) => setTimeout(resolve, 20)) // a real UDP answer: real time
+    const tableSaves = new Recorded<Uint8Array>()
+    const setValue = state.setValue.bind(state)
+    state.setValue = async (key, value, options) => {
+      await setValue(key, value, options)
+      if (key === DHT_ROUTING_TABLE_KEY) tableSaves.push(value)
     }
+    // The DHT runs on real time over real UDP; the node's scheduled work (its saves) on a manual clock.
+    const clock = new ManualClock(Date.now())
+    const dht = await createUdpDhtNode({
+      host: '127.0.0.1',
+      port: 0,
+      bootstrap: [`127.0.0.1:${bootstrap.address.port}`],
+    })
+    const node = await createNode({ dataDir, state, clock, listen: ['tcp://127.0.0.1:0'], dht: { node: dht } })
+    nodes.push(node)
+    await dht.ready()
+    expect(node.stats().dht?.routingTable.nodes).toBeGreaterThan(0)
+    await clock.advance(15 * 60_000 - 1)
+    expect(tableSaves.length).toBe(0)
     expect(await state.getValue(DHT_ROUTING_TABLE_KEY)).toBeUndefined()
-    await clock.advance(15 * 60_000)
-    await clock.advance(0) // the save's writes, after the timer
+    await clock.advance(1)
+    await tableSaves.count(1)
     const saved = await state.getValue(DHT_ROUTING_TABLE_KEY)
     const snapshot = JSON.parse(new TextDecoder().decode(saved)) as { nodes: { host: string; port: number }[] }
     expect(snapshot.nodes).toContainEqual(expect.objectContaining({ host: '127.0.0.1', port: bootstrap.address.port }))

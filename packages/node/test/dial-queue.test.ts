@@ -1,10 +1,10 @@
+import { ManualClock } from '@mycel/dht/testing'
 import { TransportError } from '@mycel/transport'
 import { describe, expect, it } from 'vitest'
 import { NodeError } from '../src/errors.js'
 import { AddressBook, DIAL_BACKOFF_MS } from '../src/peer/address-book.js'
 import type { PeerConnection } from '../src/peer/connection.js'
 import { DialQueue, type DialQueueOptions } from '../src/peer/dial-queue.js'
-import { until } from './helpers.js'
 
 /** A dial the test settles by hand. */
 interface PendingDial {
@@ -73,24 +73,35 @@ const addresses = (prefix: string, count: number) =>
 
 describe('the dial queue', () => {
   it('runs a bounded number of dials; one that stalls lets another start, up to the open limit', async () => {
-    const { queue, dials } = setup({ maxDials: 2, stallMs: 30, maxOpenDials: 5 })
+    const clock = new ManualClock()
+    const { queue, dials } = setup({ maxDials: 2, stallMs: 30, maxOpenDials: 5, clock })
     const target = new Target('x')
     queue.add(target, addresses('1', 20))
     expect(dials).toHaveLength(2)
     // Each stall frees a slot: two more start, and so on up to five open dials, no more.
-    await until(() => dials.length === 5)
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await clock.advance(29)
+    expect(dials).toHaveLength(2)
+    await clock.advance(1)
+    expect(dials).toHaveLength(4)
+    await clock.advance(30)
+    expect(dials).toHaveLength(5)
+    await clock.advance(10 * 30) // every stall long past: none frees a slot of the five open
     expect(dials).toHaveLength(5)
     expect(queue.dialling).toBe(5)
     queue.close()
   })
 
   it('cuts off a dial that does not answer in time, and backs its address off', async () => {
-    const { queue, book, dials } = setup({ timeoutMs: 30 })
+    const clock = new ManualClock()
+    const { queue, book, dials } = setup({ timeoutMs: 30, clock })
     const target = new Target('x')
     const [silent] = addresses('2', 1) as [string]
-    await expect(queue.dial(silent)).rejects.toMatchObject({ code: 'PEER_TIMEOUT' })
+    const dial = queue.dial(silent)
+    await clock.advance(29)
+    expect(dials[0]?.signal.aborted).toBe(false)
+    await clock.advance(1)
     expect(dials[0]?.signal.aborted).toBe(true)
+    await expect(dial).rejects.toMatchObject({ code: 'PEER_TIMEOUT' })
     expect(book.isBackingOff(silent)).toBe(true)
     queue.add(target, [silent])
     expect(queue.queued).toBe(0)

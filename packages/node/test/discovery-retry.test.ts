@@ -1,114 +1,104 @@
-import { createSocket } from 'node:dgram'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+/**
+ * Discovery retries what failed from seconds, not at the normal interval:
+ * nodes of a testnet, on its memory DHT and a manual clock, so "within
+ * seconds" is virtual time the test reads, and nothing waits for real
+ * retries.
+ */
 import type { DhtNode } from '@mycel/dht'
-import { createUdpDhtNode } from '@mycel/dht/udp'
-import { discoveryKey, formatMagnet } from '@mycel/pieces'
-import { ingestPath } from '@mycel/pieces/node'
+import { ManualClock } from '@mycel/dht/testing'
+import { discoveryKey, formatMagnet, ingest } from '@mycel/pieces'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createNode, type MycelNode } from '../src/index.js'
-import { cleanup, sha256, tempDir, until, writeContent } from './helpers.js'
+import type { MycelNode } from '../src/index.js'
+import { createTestnet, type NodeTestnet } from '../src/testing.js'
+import { contentBytes, deferred, Recorded, sha256 } from './helpers.js'
 
-const HOST = '127.0.0.1'
-const nodes: MycelNode[] = []
-const dirs: string[] = []
-const dhts: DhtNode[] = []
+let net: NodeTestnet | undefined
 afterEach(async () => {
-  await cleanup(nodes.splice(0), dirs.splice(0))
-  await Promise.allSettled(dhts.splice(0).map((dht) => dht.close()))
+  await net?.close()
+  net = undefined
 })
 
-/** A UDP port that was free a moment ago (nobody answers there until a DHT node binds it). */
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4')
-  await new Promise<void>((resolve) => socket.bind(0, HOST, resolve))
-  const { port } = socket.address()
-  await new Promise<void>((resolve) => socket.close(() => resolve()))
-  return port
-}
-
-async function nodeOptions(bootstrap: string) {
-  const dataDir = await tempDir()
-  dirs.push(dataDir)
-  return { dataDir, listen: [`tcp://${HOST}:0`], bootstrap: [bootstrap], dht: { host: HOST } }
+/** The host a node's DHT runs on (where the testnet's DHT lists it). */
+function hostOf(dht: DhtNode): string {
+  return dht.address.host
 }
 
 describe('discovery retries what failed, from seconds', () => {
   it('announces a share within seconds of the DHT becoming reachable, not 15 minutes later', async () => {
-    const port = await freeUdpPort()
-    const router = `${HOST}:${port}`
-    const source = await tempDir()
-    dirs.push(source)
-    await writeContent(join(source, 'notes.bin'), 50_000, 81)
-    const seederDht = await createUdpDhtNode({ host: HOST, port: 0, bootstrap: [router] })
-    const announces: number[] = []
+    const clock = new ManualClock(Date.now())
+    net = await createTestnet(1, { clock })
+    const router = net.dhtOf(net.nodes[0] as MycelNode) as DhtNode
+    const network = net.dhtNetwork as NonNullable<NodeTestnet['dhtNetwork']>
+    // The only node the seeder's DHT knows does not answer yet.
+    network.setOnline(router.address, false)
+    const seeder = await net.add()
+    const seederDht = net.dhtOf(seeder) as DhtNode
+    const announces = new Recorded<{ at: number; stored: number }>()
+    const stored = deferred<number>()
     const announce = seederDht.announce.bind(seederDht)
     seederDht.announce = async (...args: Parameters<DhtNode['announce']>) => {
-      const stored = await announce(...args)
-      announces.push(stored)
-      return stored
+      const count = await announce(...args)
+      announces.push({ at: clock.now(), stored: count })
+      if (count > 0) stored.resolve(clock.now())
+      return count
     }
-    const seeder = await createNode({ ...(await nodeOptions(router)), dht: { node: seederDht } })
-    nodes.push(seeder)
-    const share = await seeder.share(join(source, 'notes.bin'))
-    // The first announcement goes nowhere: no DHT node answers at the bootstrap address yet.
-    await until(() => announces.length > 0, 30_000)
-    expect(announces).toEqual([0])
-    const bootstrap = await createUdpDhtNode({ host: HOST, port })
-    dhts.push(bootstrap)
-    const up = Date.now()
-    const seederPort = Number(new URL(seeder.addresses[0] as string).port)
-    const probe = await createUdpDhtNode({ host: HOST, port: 0, bootstrap: [router] })
-    dhts.push(probe)
-    const key = discoveryKey(share.infohash)
-    let found = false
-    while (!found) {
-      // Generous: the retries start at 5 s and double; the fixed interval was 15 minutes.
-      if (Date.now() - up > 40_000) throw new Error('the share was not announced within 40 s of the DHT coming up')
-      for await (const peer of probe.lookup(key)) if (peer.port === seederPort) found = true
-      if (!found) await new Promise((resolve) => setTimeout(resolve, 500))
-    }
-  }, 90_000)
+    net.content(seeder).put('/share/notes.bin', contentBytes(50_000, 81))
+    const share = await seeder.share('/share/notes.bin')
+    // The first announcement goes nowhere.
+    await net.settle(announces.count(1))
+    expect(announces.items.map((a) => a.stored)).toEqual([0])
+    network.setOnline(router.address, true)
+    const up = clock.now()
+    // The retries start at 5 s and double; the fixed interval is 15 minutes.
+    const storedAt = await net.settle(stored.promise, { maxTime: 40_000 })
+    expect(storedAt - up).toBeLessThanOrEqual(40_000)
+    const listed: string[] = []
+    await net.settle(
+      (async () => {
+        for await (const peer of router.lookup(discoveryKey(share.infohash))) listed.push(peer.host)
+      })(),
+    )
+    expect(listed).toContain(hostOf(seederDht))
+  })
 
   it('looks a download up again within seconds when its lookup found nobody', async () => {
-    const bootstrap = await createUdpDhtNode({ host: HOST, port: 0 })
-    dhts.push(bootstrap)
-    const router = `${HOST}:${bootstrap.address.port}`
-    const source = await tempDir()
-    const target = await tempDir()
-    dirs.push(source, target)
-    const bytes = await writeContent(join(source, 'late.bin'), 200_000, 82)
-    const leecherDht = await createUdpDhtNode({ host: HOST, port: 0, bootstrap: [router] })
-    let lookupsDone = 0
+    const clock = new ManualClock(Date.now())
+    net = await createTestnet(3, { clock })
+    const [, leecher, seeder] = net.nodes as [MycelNode, MycelNode, MycelNode]
+    const leecherDht = net.dhtOf(leecher) as DhtNode
+    const seederHost = hostOf(net.dhtOf(seeder) as DhtNode)
+    const lookups = new Recorded<string[]>()
+    const found = deferred<number>()
     const lookup = leecherDht.lookup.bind(leecherDht)
     leecherDht.lookup = async function* (...args: Parameters<DhtNode['lookup']>) {
-      yield* lookup(...args)
-      lookupsDone++
+      const hosts: string[] = []
+      for await (const peer of lookup(...args)) {
+        hosts.push(peer.host)
+        if (peer.host === seederHost) found.resolve(clock.now())
+        yield peer
+      }
+      lookups.push(hosts)
     }
-    const leecher = await createNode({ ...(await nodeOptions(router)), dht: { node: leecherDht } })
-    nodes.push(leecher)
-    // The seeder has no DHT of its own (it would look the leecher up): its address is announced for it, later.
-    const seederData = await tempDir()
-    dirs.push(seederData)
-    const seeder = await createNode({ dataDir: seederData, listen: [`tcp://${HOST}:0`], dht: false })
-    nodes.push(seeder)
-    const manifest = await ingestPath(join(source, 'late.bin'))
-    const download = leecher.download(formatMagnet({ infohash: manifest.infohash, name: manifest.name }), {
-      dir: target,
+    const bytes = contentBytes(200_000, 82)
+    const pieceLength = 64 * 1024
+    const manifest = await ingest([{ path: ['late.bin'], length: bytes.length, content: [bytes] }], {
+      name: 'late.bin',
+      pieceLength,
     })
+    const download = leecher.download(formatMagnet({ infohash: manifest.infohash, name: manifest.name }))
     // The leecher's first lookup finds nobody.
-    await until(() => lookupsDone >= 1, 30_000)
+    await net.settle(lookups.count(1))
+    expect(lookups.items[0]).toEqual([])
     expect(download.progress.peers).toBe(0)
-    const share = await seeder.share(join(source, 'late.bin'))
-    const announcer = await createUdpDhtNode({ host: HOST, port: 0, bootstrap: [router] })
-    dhts.push(announcer)
-    const seederPort = Number(new URL(seeder.addresses[0] as string).port)
-    expect(await announcer.announce(discoveryKey(share.infohash), seederPort)).toBeGreaterThan(0)
-    const bound = new Promise((_, reject) => {
-      // Generous: the retries start at 5 s and double; the fixed interval was a minute.
-      setTimeout(() => reject(new Error('the seeder was not found within 40 s of its announcement')), 40_000).unref()
-    })
-    await Promise.race([download.done(), bound])
-    expect(sha256(await readFile(join(target, 'late.bin')))).toBe(sha256(bytes))
-  }, 90_000)
+    net.content(seeder).put('/share/late.bin', bytes)
+    const share = await seeder.share('/share/late.bin', { pieceLength })
+    expect(share.infohashHex).toBe(manifest.infohashHex)
+    expect(await net.settle(seeder.announce(share.infohash))).toBeGreaterThan(0)
+    const announcedAt = clock.now()
+    // The retries start at 5 s and double; the fixed interval is a minute.
+    const foundAt = await net.settle(found.promise, { maxTime: 40_000 })
+    expect(foundAt - announcedAt).toBeLessThanOrEqual(40_000)
+    await download.done()
+    expect(sha256(net.content(leecher).get('/downloads/late.bin') as Uint8Array)).toBe(sha256(bytes))
+  })
 })

@@ -80,7 +80,7 @@ class ScriptedSource implements PeerSource {
       event: options.event,
       port: options.port,
     })
-    if (this.hang) await this.until(options.signal)
+    if (this.hang) await this.holdUntilAborted(options.signal)
     return this.answer(count)
   }
 
@@ -88,7 +88,7 @@ class ScriptedSource implements PeerSource {
     this.calls.push({ op: 'lookup', share: toHex(share.infohash), at: this.clock.now() })
     const self = this
     return (async function* () {
-      if (self.hang) await self.until(options.signal)
+      if (self.hang) await self.holdUntilAborted(options.signal)
       if (self.holdLookups) await new Promise<void>((resolve) => self.releases.push(resolve))
       for (const address of self.peers) yield { address }
     })()
@@ -99,7 +99,7 @@ class ScriptedSource implements PeerSource {
   }
 
   /** Counts an operation in flight until `signal` aborts, then rejects as a source does. */
-  private async until(signal: AbortSignal | undefined): Promise<never> {
+  private async holdUntilAborted(signal: AbortSignal | undefined): Promise<never> {
     this.inFlight++
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
     try {

@@ -6,9 +6,19 @@ import { contentBytes } from './helpers.js'
 
 const MiB = 1024 * 1024
 
-/** A peer that holds every piece and answers each request at once, counting what was asked. */
-function instantPeer(content: Uint8Array): { peer: SwarmPeer; requestedBytes: () => number } {
+/**
+ * A peer that holds every piece and answers each request a turn of the event
+ * loop later, counting what was asked; `quiet()` resolves once no answer is
+ * on its way and none was asked for since (the downloader does nothing more
+ * until something else happens: its verification is synchronous).
+ */
+function instantPeer(content: Uint8Array): {
+  peer: SwarmPeer
+  requestedBytes: () => number
+  quiet: () => Promise<void>
+} {
   let requested = 0
+  let answering = 0
   let nextId = 1
   const link = { key: 'instant', score: 0, isClosed: false } as PeerLink
   const peer = {
@@ -17,15 +27,21 @@ function instantPeer(content: Uint8Array): { peer: SwarmPeer; requestedBytes: ()
       const id = nextId++
       requested += range.length
       const start = range.piece * MiB + range.offset
-      setImmediate(() => onAnswer({ type: 'data', bytes: content.slice(start, start + range.length) }))
+      answering++
+      setImmediate(() => {
+        answering--
+        onAnswer({ type: 'data', bytes: content.slice(start, start + range.length) })
+      })
       return id
     },
     cancel() {},
   }
-  return { peer: peer as unknown as SwarmPeer, requestedBytes: () => requested }
+  const quiet = async (): Promise<void> => {
+    do await new Promise((resolve) => setImmediate(resolve))
+    while (answering > 0)
+  }
+  return { peer: peer as unknown as SwarmPeer, requestedBytes: () => requested, quiet }
 }
-
-const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 50))
 
 describe('the downloader over a slow disk', () => {
   it('stops asking while verified pieces wait for their writes, and finishes once they are written', async () => {
@@ -55,25 +71,25 @@ describe('the downloader over a slow disk', () => {
       },
       takeTokens: () => undefined,
     })
-    const { peer, requestedBytes } = instantPeer(content)
+    const { peer, requestedBytes, quiet } = instantPeer(content)
     const all = new Bitfield(manifest.pieceCount)
     for (let piece = 0; piece < manifest.pieceCount; piece++) all.set(piece)
     downloader.addPeer(peer, all)
 
     // The disk writes nothing: the downloader fills its write budget, then waits.
-    for (let i = 0; i < 10; i++) await settle()
+    await quiet()
     const waiting = held.length
     expect(waiting * MiB).toBeGreaterThanOrEqual(MAX_STORING_BYTES)
     expect(waiting * MiB).toBeLessThan(MAX_STORING_BYTES + 2 * MiB)
     const asked = requestedBytes()
-    await settle()
+    await quiet()
     expect(requestedBytes()).toBe(asked)
     expect(asked).toBeLessThan(manifest.pieceCount * MiB)
 
     // Writes complete: the download goes on to the end.
     while (!completed) {
       for (const write of held.splice(0)) write()
-      await settle()
+      await quiet()
     }
     expect(stored.size).toBe(manifest.pieceCount)
     downloader.stop()

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryStateStore } from '@mycel/store'
 import type { Transport } from '@mycel/transport'
-import { createNode, type MycelNode, type NodeOptions } from '../src/index.js'
+import { createNode, type Download, type MycelNode, type NodeOptions } from '../src/index.js'
+import { type EventSource, nextEvent } from '../src/testing.js'
+
+export { nextEvent }
 
 /** A fresh temporary folder; remove it with {@link removeDir}. */
 export function tempDir(prefix = 'mycel-node-'): Promise<string> {
@@ -64,11 +67,61 @@ export async function cleanup(nodes: MycelNode[], dirs: string[]): Promise<void>
   await Promise.allSettled([...dirs, ...dataDirs.splice(0)].map((dir) => removeDir(dir)))
 }
 
-/** Waits until `condition` holds, checking every 20 ms; fails after `timeoutMs`. */
-export async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+/**
+ * Resolves once `condition()` holds: at once, or at the first `event` of
+ * `emitter` after which it does (the event that changes the state the
+ * condition reads). Event-driven: nothing polls.
+ */
+export async function untilEvent(
+  emitter: EventSource | MycelNode | Download,
+  event: string,
+  condition: () => boolean,
+  options: { timeoutMs?: number } = {},
+): Promise<void> {
+  if (condition()) return
+  await nextEvent(emitter as unknown as EventSource, event, { ...options, filter: () => condition() })
+}
+
+/**
+ * A list filled by callbacks (messages heard, dials made) that a test can
+ * await: {@link Recorded.count} resolves once it holds that many items.
+ */
+export class Recorded<T> {
+  readonly items: T[] = []
+  private readonly waiters: Array<{ count: number; resolve: () => void }> = []
+
+  /** Adds an item and wakes the waiters whose count it reaches. */
+  push(item: T): void {
+    this.items.push(item)
+    for (const waiter of [...this.waiters]) {
+      if (this.items.length < waiter.count) continue
+      this.waiters.splice(this.waiters.indexOf(waiter), 1)
+      waiter.resolve()
+    }
   }
+
+  get length(): number {
+    return this.items.length
+  }
+
+  /** Resolves once at least `count` items were pushed. */
+  count(count: number): Promise<void> {
+    if (this.items.length >= count) return Promise.resolve()
+    return new Promise((resolve) => this.waiters.push({ count, resolve }))
+  }
+}
+
+/** A promise and the functions that settle it. */
+export function deferred<T = void>(): {
+  promise: Promise<T>
+  resolve: (value: T) => void
+  reject: (error: unknown) => void
+} {
+  let resolve!: (value: T) => void
+  let reject!: (error: unknown) => void
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
 }

@@ -1,71 +1,71 @@
-import { join } from 'node:path'
-import { createMemoryNetwork } from '@mycel/transport/testing'
+/**
+ * Connection limits, on a testnet (the memory transport, memory files): the
+ * memory transport's addresses are no IP addresses, so only the node-wide
+ * and per-share limits apply.
+ */
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Download, MycelNode } from '../src/index.js'
-import { cleanup, memoryNode, tempDir, until, writeContent } from './helpers.js'
+import type { Download } from '../src/index.js'
+import { createTestnet, type NodeTestnet } from '../src/testing.js'
+import { contentBytes, nextEvent, untilEvent } from './helpers.js'
 
-const nodes: MycelNode[] = []
-const dirs: string[] = []
+let net: NodeTestnet | undefined
 afterEach(async () => {
-  await cleanup(nodes.splice(0), dirs.splice(0))
+  await net?.close()
+  net = undefined
 })
 
 describe('connection limits', () => {
   it('gives a new peer the slot of an idle connection when all maxConnections are taken', async () => {
-    const network = createMemoryNetwork()
-    const busy = await memoryNode(network.transport(), { limits: { maxConnections: 1 } })
-    const first = await memoryNode(network.transport())
-    const second = await memoryNode(network.transport())
-    nodes.push(busy, first, second)
-    const dropped = new Promise<Error | undefined>((resolve) =>
-      busy.on('peer-disconnected', (peer, reason) => peer.peerId === first.peerId && resolve(reason)),
-    )
-    await first.connect(busy.addresses[0] as string)
-    await second.connect(busy.addresses[0] as string)
+    net = await createTestnet(0, { dht: false })
+    const busy = await net.add({ limits: { maxConnections: 1 } })
+    const first = await net.add()
+    const second = await net.add()
+    const dropped = nextEvent(busy, 'peer-disconnected', { filter: (peer) => peer.peerId === first.peerId })
+    await first.connect(net.address(busy))
+    await second.connect(net.address(busy))
     expect(busy.peers().map((peer) => peer.peerId)).toEqual([second.peerId])
-    expect(await dropped).toMatchObject({ code: 'PEER_LIMIT' })
+    expect((await dropped)[1]).toMatchObject({ code: 'PEER_LIMIT' })
   })
 
   it('refuses connections over maxConnections when every one is useful', async () => {
-    const network = createMemoryNetwork()
-    const source = await tempDir()
-    const target = await tempDir()
-    dirs.push(source, target)
-    await writeContent(join(source, 'a.bin'), 4 * 1024 * 1024, 62)
-    const busy = await memoryNode(network.transport(), { limits: { maxConnections: 1, uploadRate: 1024 * 1024 } })
-    const first = await memoryNode(network.transport())
-    const second = await memoryNode(network.transport())
-    nodes.push(busy, first, second)
-    const share = await busy.share(join(source, 'a.bin'))
+    net = await createTestnet(0, { dht: false })
+    const busy = await net.add({ limits: { maxConnections: 1, uploadRate: 1024 * 1024 } })
+    const first = await net.add()
+    const second = await net.add()
+    net.content(busy).put('/share/a.bin', contentBytes(4 * 1024 * 1024, 62))
+    const share = await busy.share('/share/a.bin')
     // The first peer is downloading: data moves on its connection.
-    const download = first.download(share.magnet, { dir: target, peers: busy.addresses })
-    await until(() => download.progress.verifiedBytes > 0)
-    await expect(second.connect(busy.addresses[0] as string)).rejects.toBeDefined()
+    const download = first.download(share.magnet, { peers: [net.address(busy)] })
+    await untilEvent(download, 'progress', () => download.progress.verifiedBytes > 0)
+    await expect(second.connect(net.address(busy))).rejects.toBeDefined()
     expect(busy.peers().map((peer) => peer.peerId)).toEqual([first.peerId])
     expect(busy.stats().refusedConnections.connections).toBe(1)
   })
 
   it('lets no more than maxPeersPerShare peers join one share', async () => {
-    const network = createMemoryNetwork()
-    const source = await tempDir()
-    dirs.push(source)
-    await writeContent(join(source, 'a.bin'), 2 * 1024 * 1024, 61)
-    const seeder = await memoryNode(network.transport(), {
-      limits: { maxPeersPerShare: 2, uploadRate: 1024 * 1024 },
-    })
-    nodes.push(seeder)
-    const share = await seeder.share(join(source, 'a.bin'))
-    const downloads: Download[] = []
-    for (let i = 0; i < 3; i++) {
-      const leecher = await memoryNode(network.transport())
-      nodes.push(leecher)
-      const target = await tempDir()
-      dirs.push(target)
-      downloads.push(leecher.download(share.magnet, { dir: target, peers: seeder.addresses }))
-    }
+    net = await createTestnet(0, { dht: false })
+    const seeder = await net.add({ limits: { maxPeersPerShare: 2, uploadRate: 1024 * 1024 } })
+    net.content(seeder).put('/share/a.bin', contentBytes(2 * 1024 * 1024, 61))
+    const share = await seeder.share('/share/a.bin')
+    const leechers = [await net.add(), await net.add(), await net.add()]
+    const connected = untilEvent(seeder, 'peer-connected', () => seeder.peers().length === 3)
+    const downloads: Download[] = leechers.map((leecher) =>
+      leecher.download(share.magnet, { peers: [net?.address(seeder) as string] }),
+    )
     // All three connect, but the share takes only two of them.
-    await until(() => seeder.peers().length === 3 && downloads.some((download) => download.progress.peers > 0))
-    await until(() => downloads.filter((download) => download.progress.peers > 0).length >= 2)
+    await connected
+    await atLeast(
+      2,
+      downloads.map((download) => untilEvent(download, 'progress', () => download.progress.peers > 0)),
+    )
     expect(downloads.filter((download) => download.progress.peers > 0)).toHaveLength(2)
   })
 })
+
+/** Resolves once `count` of `promises` have resolved. */
+function atLeast(count: number, promises: Promise<unknown>[]): Promise<void> {
+  let resolved = 0
+  return new Promise((resolve, reject) => {
+    for (const promise of promises) promise.then(() => ++resolved === count && resolve(), reject)
+  })
+}

@@ -21,7 +21,7 @@ import type {
 } from '../src/swarm/peer.js'
 import { Swarm, type SwarmEnvironment } from '../src/swarm/swarm.js'
 import { Uploader } from '../src/swarm/uploader.js'
-import { contentBytes, sha256 } from './helpers.js'
+import { contentBytes, Recorded, sha256 } from './helpers.js'
 
 /** A connection of the double: identity, counters, and the requests it waits answers for. */
 class LoopbackLink implements PeerLink {
@@ -137,7 +137,7 @@ function connect(a: LoopbackPeer, b: LoopbackPeer): void {
 
 /** What the node gives a swarm, built from nothing but the double: bans and scores by the link's key. */
 function environment(
-  bans: string[],
+  bans: Recorded<string>,
   stores: Map<string, MemoryPieceStore>,
 ): SwarmEnvironment & { uploaderOf(link: PeerLink): Uploader } {
   const uploaders = new Map<PeerLink, Uploader>()
@@ -207,7 +207,7 @@ describe('the peer seam', () => {
   it('a second peer implementation carries a whole download between two swarms, metadata first', async () => {
     const bytes = contentBytes(1024 * 1024 + 777, 5)
     const manifest = await share(bytes)
-    const bans: string[] = []
+    const bans = new Recorded<string>()
     const stores = new Map<string, MemoryPieceStore>()
     const seederSide = environment(bans, stores)
     const seeder = new Swarm(manifest.infohash, seederSide, events().handlers, limits())
@@ -230,7 +230,7 @@ describe('the peer seam', () => {
     expect(sha256(await copy.read(0, 0, bytes.length))).toBe(sha256(bytes))
     expect(leecher.complete).toBe(true)
     expect(atLeecher.link.score).toBeGreaterThan(0) // good pieces raised the seeder's score
-    expect(bans).toEqual([])
+    expect(bans.items).toEqual([])
     seeder.stop()
     leecher.stop()
   })
@@ -238,7 +238,7 @@ describe('the peer seam', () => {
   it('bans a peer of the double that sends corrupt pieces, by its opaque key', async () => {
     const bytes = contentBytes(256 * 1024, 6)
     const manifest = await share(bytes)
-    const bans: string[] = []
+    const bans = new Recorded<string>()
     const stores = new Map<string, MemoryPieceStore>()
     const seederSide = environment(bans, stores)
     const seeder = new Swarm(manifest.infohash, seederSide, events().handlers, limits())
@@ -251,9 +251,8 @@ describe('the peer seam', () => {
     connect(atSeeder, atLeecher)
     atSeeder.corrupt = true // what the seeder sends the leecher is corrupt
     leecher.invite(atLeecher)
-    const deadline = Date.now() + 10_000
-    while (bans.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
-    expect(bans[0]).toMatch(/^double:corrupt-seeder: sent a corrupt piece \d+$/)
+    await bans.count(1)
+    expect(bans.items[0]).toMatch(/^double:corrupt-seeder: sent a corrupt piece \d+$/)
     expect(atLeecher.link.isClosed).toBe(true)
     seeder.stop()
     leecher.stop()

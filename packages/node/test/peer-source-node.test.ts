@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { ManualClock } from '@mycel/dht/testing'
 import { discoveryKey } from '@mycel/pieces'
 import { MemoryStateStore } from '@mycel/store'
 import type { Transport } from '@mycel/transport'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { toHex } from '@mycel/wire'
 import { afterEach, describe, expect, it } from 'vitest'
+import { DISCOVERY_RETRY_MS } from '../src/discovery.js'
 import { createNode, type MycelNode, type NodeOptions, type PeerSource } from '../src/index.js'
 import { cleanup, sha256, tempDir, writeContent } from './helpers.js'
 import { MemoryTracker } from './memory-tracker.js'
@@ -129,7 +131,9 @@ describe('peer sources in a node', () => {
         return result
       },
     }
-    const leecher = await node({ transports: [counting] })
+    // The retry is scheduled work: on a manual clock, the test moves time past it (the dials stay real TCP).
+    const clock = new ManualClock(Date.now())
+    const leecher = await node({ transports: [counting], clock })
     const { formatMagnet } = await import('@mycel/pieces')
     const { ingestPath } = await import('@mycel/pieces/node')
     const manifest = await ingestPath(join(source, 'late.bin'))
@@ -141,6 +145,8 @@ describe('peer sources in a node', () => {
     if (dials === 0) await new Promise<void>((resolve) => dialled.push(resolve))
     const seeder = await node({ listen: [`tcp://${HOST}:${port}`] })
     await seeder.share(join(source, 'late.bin'))
+    expect(download.progress.peers).toBe(0)
+    await clock.advance(DISCOVERY_RETRY_MS)
     await download.done()
     expect(sha256(await readFile(join(target, 'late.bin')))).toBe(sha256(bytes))
   }, 60_000)

@@ -1,17 +1,16 @@
-import { join } from 'node:path'
 import { Bitfield, ingest, Manifest } from '@mycel/pieces'
-import { createMemoryNetwork } from '@mycel/transport/testing'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { DownloadProgress, MycelNode } from '../src/index.js'
 import { ProgressThrottle, type ThrottleClock } from '../src/progress-throttle.js'
 import { Selection } from '../src/swarm/selection.js'
-import { cleanup, contentBytes, memoryNode, tempDir, until, writeContent } from './helpers.js'
+import { createTestnet, type NodeTestnet } from '../src/testing.js'
+import { contentBytes, untilEvent } from './helpers.js'
 
-const nodes: MycelNode[] = []
-const dirs: string[] = []
+let net: NodeTestnet | undefined
 afterEach(async () => {
   vi.restoreAllMocks()
-  await cleanup(nodes.splice(0), dirs.splice(0))
+  await net?.close()
+  net = undefined
 })
 
 /** A small deterministic generator, so that a failure can be replayed. */
@@ -207,20 +206,15 @@ describe('ProgressThrottle', () => {
 
 describe('download progress events', () => {
   it('are rate-limited: a share of 1024 pieces gives far fewer events, and the last shows it complete', async () => {
-    const network = createMemoryNetwork()
-    const source = await tempDir()
-    const target = await tempDir()
-    dirs.push(source, target)
+    net = await createTestnet(2, { dht: false })
+    const [seeder, leecher] = net.nodes as [MycelNode, MycelNode]
     const size = 1024 * PIECE
-    await writeContent(join(source, 'many.bin'), size)
-    const seeder = await memoryNode(network.transport())
-    const leecher = await memoryNode(network.transport())
-    nodes.push(seeder, leecher)
-    const share = await seeder.share(join(source, 'many.bin'), { pieceLength: PIECE })
+    net.content(seeder).put('/share/many.bin', contentBytes(size))
+    const share = await seeder.share('/share/many.bin', { pieceLength: PIECE })
     expect(share.manifest.pieceCount).toBe(1024)
     const nodeEvents: DownloadProgress[] = []
     leecher.on('download-progress', (progress) => nodeEvents.push(progress))
-    const download = leecher.download(share.magnet, { dir: target, peers: seeder.addresses })
+    const download = leecher.download(share.magnet, { peers: [net.address(seeder)] })
     const handleEvents: DownloadProgress[] = []
     download.on('progress', (progress) => handleEvents.push(progress))
     const done = new Promise<DownloadProgress>((resolve) => leecher.once('download-done', resolve))
@@ -241,21 +235,15 @@ describe('download progress events', () => {
   })
 
   it('are figures read without a walk over the pieces, while the download runs', async () => {
-    const network = createMemoryNetwork()
-    const source = await tempDir()
-    const target = await tempDir()
-    dirs.push(source, target)
-    await writeContent(join(source, 'slow.bin'), 256 * PIECE)
-    const seeder = await memoryNode(network.transport())
-    const leecher = await memoryNode(network.transport())
-    nodes.push(seeder, leecher)
-    const share = await seeder.share(join(source, 'slow.bin'), { pieceLength: PIECE })
+    net = await createTestnet(2, { dht: false })
+    const [seeder, leecher] = net.nodes as [MycelNode, MycelNode]
+    net.content(seeder).put('/share/slow.bin', contentBytes(256 * PIECE))
+    const share = await seeder.share('/share/slow.bin', { pieceLength: PIECE })
     const download = leecher.download(share.magnet, {
-      dir: target,
-      peers: seeder.addresses,
+      peers: [net.address(seeder)],
       limits: { downloadRate: 256 * 1024 }, // 16 s for the whole share: it is partway for long enough
     })
-    await until(() => download.progress.piecesVerified >= 4)
+    await untilEvent(download, 'progress', () => download.progress.piecesVerified >= 4)
     const walks = vi.spyOn(Bitfield.prototype, 'pieces')
     const sizes = vi.spyOn(Manifest.prototype, 'pieceSize')
     let last: DownloadProgress | undefined

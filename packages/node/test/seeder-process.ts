@@ -90,29 +90,39 @@ export class SeederProcess {
     await gone
   }
 
+  /**
+   * Resolves once `condition()` holds: at once, or after the line (or the
+   * exit) that makes it true; rejects when the seeder exits first or
+   * `timeoutMs` (real time: another process) passes.
+   */
+  async untilLine(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+    if (condition()) return
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (condition()) finish(resolve)
+        else if (this.exited) finish(() => reject(new Error(`the seeder exited before ${what}:\n${this.stderr}`)))
+      }
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`no ${what} from the seeder within ${timeoutMs} ms:\n${this.stderr}`))),
+        timeoutMs,
+      )
+      const finish = (settle: () => void): void => {
+        clearTimeout(timer)
+        this.waiters.delete(check)
+        settle()
+      }
+      this.waiters.add(check)
+      check()
+    })
+  }
+
   /** The next unread line of an event (removed from the unread ones). */
   private async next(event: string, timeoutMs = 20_000): Promise<Line> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const index = this.lines.findIndex((line) => line.event === event && line.read !== true)
-      if (index >= 0) {
-        const line = this.lines[index] as Line
-        line.read = true
-        return line
-      }
-      if (this.exited) throw new Error(`the seeder exited before '${event}':\n${this.stderr}`)
-      if (Date.now() > deadline)
-        throw new Error(`no '${event}' from the seeder within ${timeoutMs} ms:\n${this.stderr}`)
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          clearTimeout(timer)
-          this.waiters.delete(wake)
-          resolve()
-        }
-        const timer = setTimeout(wake, 200)
-        this.waiters.add(wake)
-      })
-    }
+    const unread = () => this.lines.find((line) => line.event === event && line.read !== true)
+    await this.untilLine(() => unread() !== undefined, `'${event}'`, timeoutMs)
+    const line = unread() as Line
+    line.read = true
+    return line
   }
 
   private wake(): void {

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { MemoryStateStore } from '@mycel/store'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type MycelNode, NodeError } from '../src/index.js'
-import { cleanup, memoryNode, sha256, sha256File, tempDir, until, writeContent } from './helpers.js'
+import { type Download, type MycelNode, NodeError } from '../src/index.js'
+import { cleanup, memoryNode, sha256, sha256File, tempDir, untilEvent, writeContent } from './helpers.js'
 
 const nodes: MycelNode[] = []
 const dirs: string[] = []
@@ -122,7 +122,8 @@ describe('a download of some files', () => {
     await again.connect(seeder.addresses[0] as string)
     const bytes = await collect(again.createReadStream(share.infohashHex, 'c.bin'))
     expect(sha256(bytes)).toBe(digests['c.bin'])
-    await until(() => (again.getDownload(share.infohashHex)?.progress.verifiedBytes ?? 0) === 450_000)
+    const download = again.getDownload(share.infohashHex) as Download
+    await untilEvent(download, 'progress', () => download.progress.verifiedBytes === 450_000)
     expect(existsSync(join(dir, 'album', 'sub', 'b.bin'))).toBe(false)
   }, 30_000)
 })

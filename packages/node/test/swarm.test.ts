@@ -2,40 +2,35 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { MycelNode as CoreNode } from '../src/core.js'
 import type { MycelNode } from '../src/index.js'
-import { cleanup, memoryNode, sha256, tempDir, writeContent } from './helpers.js'
+import { createTestnet, type NodeTestnet } from '../src/testing.js'
+import { cleanup, contentBytes, memoryNode, sha256, tempDir, writeContent } from './helpers.js'
 
 const nodes: MycelNode[] = []
 const dirs: string[] = []
+let net: NodeTestnet | undefined
 afterEach(async () => {
+  await net?.close()
+  net = undefined
   await cleanup(nodes.splice(0), dirs.splice(0))
 })
 
 describe('swarms', () => {
   it('1 seeder and 10 leechers all complete, and leechers upload to each other', async () => {
-    const network = createMemoryNetwork()
-    const source = await tempDir()
-    dirs.push(source)
-    const bytes = await writeContent(join(source, 'album.bin'), 4 * 1024 * 1024, 7)
+    net = await createTestnet(0, { dht: false })
     // A slow seeder makes the leechers trade pieces among themselves.
-    const seeder = await memoryNode(network.transport(), { limits: { uploadRate: 2 * 1024 * 1024 } })
-    nodes.push(seeder)
-    const share = await seeder.share(join(source, 'album.bin'), { pieceLength: 64 * 1024 })
-    const leechers: MycelNode[] = []
-    const targets: string[] = []
-    for (let i = 0; i < 10; i++) {
-      const node = await memoryNode(network.transport())
-      nodes.push(node)
-      leechers.push(node)
-      const target = await tempDir()
-      dirs.push(target)
-      targets.push(target)
-    }
-    const downloads = leechers.map((node, i) =>
-      node.download(share.magnet, { dir: targets[i] as string, peers: seeder.addresses }),
-    )
+    const seeder = await net.add({ limits: { uploadRate: 2 * 1024 * 1024 } })
+    const bytes = contentBytes(4 * 1024 * 1024, 7)
+    net.content(seeder).put('/share/album.bin', bytes)
+    const share = await seeder.share('/share/album.bin', { pieceLength: 64 * 1024 })
+    const leechers: CoreNode[] = []
+    for (let i = 0; i < 10; i++) leechers.push(await net.add())
+    const downloads = leechers.map((node) => node.download(share.magnet, { peers: [net?.address(seeder) as string] }))
     await Promise.all(downloads.map((download) => download.done()))
-    for (const target of targets) expect(sha256(await readFile(join(target, 'album.bin')))).toBe(sha256(bytes))
+    for (const leecher of leechers) {
+      expect(sha256(net.content(leecher).get('/downloads/album.bin') as Uint8Array)).toBe(sha256(bytes))
+    }
     const leecherUploads = leechers.reduce((total, node) => total + node.stats().bytesUploaded, 0)
     const seederUploads = seeder.stats().bytesUploaded
     expect(leecherUploads).toBeGreaterThan(0)

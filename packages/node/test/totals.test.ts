@@ -1,14 +1,18 @@
 import { join } from 'node:path'
 import { ManualClock } from '@mycel/dht/testing'
-import { MemoryStateStore } from '@mycel/store'
+import { MemoryStateStore, type ShareUpdate } from '@mycel/store'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MycelNode } from '../src/index.js'
-import { cleanup, memoryNode, tempDir, until, writeContent } from './helpers.js'
+import { createTestnet, type NodeTestnet } from '../src/testing.js'
+import { cleanup, contentBytes, memoryNode, Recorded, tempDir, writeContent } from './helpers.js'
 
 const nodes: MycelNode[] = []
 const dirs: string[] = []
+let net: NodeTestnet | undefined
 afterEach(async () => {
+  await net?.close()
+  net = undefined
   await cleanup(nodes.splice(0), dirs.splice(0))
 })
 
@@ -76,24 +80,34 @@ describe('transfer totals per share', () => {
   }, 30_000)
 
   it('saves the totals of running shares every minute, not only when they stop', async () => {
-    const network = createMemoryNetwork()
-    const { file, target } = await folders()
+    // On a testnet with a manual clock: a minute passes when the test says so.
+    const clock = new ManualClock(Date.now())
+    net = await createTestnet(0, { dht: false, clock })
     const seederState = new MemoryStateStore()
-    const clock = new ManualClock()
-    const seeder = await memoryNode(network.transport(), { state: seederState, clock })
-    const leecher = await memoryNode(network.transport())
-    nodes.push(seeder, leecher)
-    const share = await seeder.share(file, { pieceLength: 64 * 1024 })
-    await leecher.download(share.magnet, { dir: target, peers: seeder.addresses }).done()
-    await until(() => share.stats().bytesUploaded === SIZE)
+    const updates = new Recorded<ShareUpdate>()
+    const updateShare = seederState.updateShare.bind(seederState)
+    seederState.updateShare = async (infohash, update, options) => {
+      const record = await updateShare(infohash, update, options)
+      updates.push(update)
+      return record
+    }
+    const seeder = await net.add({ state: seederState })
+    const leecher = await net.add()
+    net.content(seeder).put('/share/a.bin', contentBytes(SIZE, 71))
+    const share = await seeder.share('/share/a.bin', { pieceLength: 64 * 1024 })
+    const saved = updates.length
+    await leecher.download(share.magnet, { peers: [net.address(seeder)] }).done()
+    // Counted as each block is sent, before the leecher can have it.
+    expect(share.stats().bytesUploaded).toBe(SIZE)
     expect(await seederState.getShare(share.infohash)).toMatchObject({ bytesUploaded: 0 })
 
     await clock.advance(60_000)
-    await clock.advance(0) // the save's writes, after the timer
+    await updates.count(saved + 1)
+    expect(updates.items[saved]).toMatchObject({ addUploaded: SIZE, addDownloaded: 0 })
     expect(await seederState.getShare(share.infohash)).toMatchObject({ bytesUploaded: SIZE })
-    // A second save adds nothing when nothing moved.
+    // A second save adds nothing when nothing moved: it does not even write.
     await clock.advance(60_000)
-    await clock.advance(0)
+    expect(updates.length).toBe(saved + 1)
     expect(await seederState.getShare(share.infohash)).toMatchObject({ bytesUploaded: SIZE })
-  }, 30_000)
+  })
 })

@@ -1,4 +1,5 @@
 import { type ComponentLogger, describeError } from '@mycel/wire/log'
+import { type Clock, systemClock } from '../clock.js'
 import { NodeError } from '../errors.js'
 import type { AddressBook, AddressRank } from './address-book.js'
 import type { PeerConnection } from './connection.js'
@@ -37,6 +38,12 @@ export interface DialQueueOptions<T> {
   readonly maxOpenDials?: number
   readonly timeoutMs?: number
   readonly maxQueued?: number
+  /**
+   * Time of the stall and dial timeouts; default the system clock. The node
+   * gives none (connection timeouts run on real time); a test gives a
+   * `ManualClock` to step through stalls and timeouts.
+   */
+  readonly clock?: Clock
 }
 
 /** Options of {@link DialQueue.add}. @internal */
@@ -85,6 +92,7 @@ export class DialQueue<T> {
   private readonly stallMs: number
   private readonly maxOpenDials: number
   private readonly timeoutMs: number
+  private readonly clock: Clock
   private readonly maxQueued: number
   /** Dials in flight that still hold a slot. */
   private active = 0
@@ -96,6 +104,7 @@ export class DialQueue<T> {
     this.stallMs = options.stallMs ?? DIAL_STALL_MS
     this.maxOpenDials = options.maxOpenDials ?? MAX_OPEN_DIALS
     this.timeoutMs = options.timeoutMs ?? DIAL_TIMEOUT_MS
+    this.clock = options.clock ?? systemClock
     this.maxQueued = options.maxQueued ?? MAX_QUEUED_PER_SHARE
   }
 
@@ -264,7 +273,7 @@ export class DialQueue<T> {
       entry.stalled = true
       this.active--
     }
-    const stall = setTimeout(() => {
+    const stall = this.clock.setTimeout(() => {
       release()
       this.pump()
     }, this.stallMs)
@@ -273,7 +282,7 @@ export class DialQueue<T> {
     void result
       .catch(() => {})
       .finally(() => {
-        clearTimeout(stall)
+        this.clock.clearTimeout(stall)
         release()
         if (this.inFlight.get(address) === entry) this.inFlight.delete(address)
         this.pump()
@@ -289,7 +298,7 @@ export class DialQueue<T> {
     const controller = new AbortController()
     this.controllers.add(controller)
     const timeout = new NodeError('PEER_TIMEOUT', `${address} did not answer within ${this.timeoutMs} ms`)
-    const timer = setTimeout(() => controller.abort(timeout), this.timeoutMs)
+    const timer = this.clock.setTimeout(() => controller.abort(timeout), this.timeoutMs)
     const onAbort = (): void => controller.abort(signal?.reason)
     if (signal?.aborted) onAbort()
     else signal?.addEventListener('abort', onAbort, { once: true })
@@ -298,7 +307,7 @@ export class DialQueue<T> {
     } catch (error) {
       throw controller.signal.reason === timeout ? timeout : error
     } finally {
-      clearTimeout(timer)
+      this.clock.clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
       this.controllers.delete(controller)
     }

@@ -327,7 +327,12 @@ export class ConnectionPool {
     const peer: PeerConnection = new PeerConnection(
       connection,
       {
-        onReady: (ready) => handler.onReady(ready),
+        onReady: (ready) => {
+          // A hello read during the handshake makes the connection ready while it is built: list it
+          // first, so that whoever hears of it (a 'peer-connected' listener) finds it in peers().
+          this.peers.set(ready.peerIdText, ready)
+          handler.onReady(ready)
+        },
         onShareMessage: (from, message) => handler.onShareMessage(from, message),
         onCancel: (from, id) => handler.onCancel(from, id),
         onClose: (closed, error) => {

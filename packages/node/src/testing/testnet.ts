@@ -1,6 +1,6 @@
 import { type Clock, DhtNode, formatHostPort, systemClock } from '@mycel/dht'
 import { ManualClock, MemoryNetwork } from '@mycel/dht/testing'
-import { MemoryStateStore } from '@mycel/store'
+import { MemoryStateStore, type StateStore } from '@mycel/store'
 import { Identity } from '@mycel/transport'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { createCoreNode } from '../create-core-node.js'
@@ -8,6 +8,7 @@ import { DhtPeerSource } from '../discovery/dht-source.js'
 import type { PeerSource } from '../discovery/peer-source.js'
 import type { MycelNode } from '../node.js'
 import type { NodeLimits } from '../options.js'
+import type { ConnectionProtocol } from '../peer/protocols.js'
 import { type MemoryContent, memoryContent } from './memory-content.js'
 
 /** Options of {@link createTestnet}. */
@@ -31,6 +32,18 @@ export interface NodeTestnetOptions {
   clock?: Clock
 }
 
+/** Options of one node of a testnet ({@link NodeTestnet.add}): what tells it apart from the others. */
+export interface TestnetNodeOptions {
+  /** Its limits, in place of the testnet's. */
+  limits?: NodeLimits
+  /** Optional protocols it runs on every connection (see `CoreNodeOptions.protocols`). */
+  protocols?: ConnectionProtocol[]
+  /** Its state store (default a fresh `MemoryStateStore`): give one to read what it saved, or to start a node again on it. */
+  state?: StateStore
+  /** Its identity (default a new one). */
+  identity?: Identity
+}
+
 /** A network of mycel nodes in one process: see {@link createTestnet}. */
 export interface NodeTestnet {
   /** The nodes, in the order they were made. */
@@ -39,10 +52,20 @@ export interface NodeTestnet {
   content(node: MycelNode): MemoryContent
   /** Where a node accepts peers (`memory://...`), to give a download as a direct peer. */
   address(node: MycelNode): string
-  /** Adds a node to the network. */
-  add(): Promise<MycelNode>
+  /**
+   * Adds a node to the network.
+   * @param options - its own limits, protocols, state store or identity
+   * @returns the node, started
+   */
+  add(options?: TestnetNodeOptions): Promise<MycelNode>
   /** The DHT node of a node (undefined without `dht`). */
   dhtOf(node: MycelNode): DhtNode | undefined
+  /**
+   * The memory network the DHT nodes talk over (undefined without `dht`):
+   * take a DHT node offline and back (`setOnline(dhtOf(node).address, false)`),
+   * add loss or latency.
+   */
+  readonly dhtNetwork: MemoryNetwork | undefined
   /** The clock of the testnet. */
   readonly clock: Clock
   /**
@@ -88,7 +111,7 @@ export async function createTestnet(n: number, options: NodeTestnetOptions = {})
   const dhts = new Map<MycelNode, DhtNode>()
   const bootstrap: string[] = []
   let closing: Promise<void> | undefined
-  const add = async (): Promise<MycelNode> => {
+  const add = async (nodeOptions: TestnetNodeOptions = {}): Promise<MycelNode> => {
     if (closing !== undefined) throw new Error('the testnet is closed')
     const index = nodes.length + dhts.size // unique per node made
     const content = memoryContent()
@@ -105,16 +128,18 @@ export async function createTestnet(n: number, options: NodeTestnetOptions = {})
       sources.push(memoryDhtSource(dht))
       listen = `memory://${host}`
     }
+    const limits = nodeOptions.limits ?? options.limits
     const node = await createCoreNode({
-      identity: Identity.generate(),
-      state: new MemoryStateStore(),
+      identity: nodeOptions.identity ?? Identity.generate(),
+      state: nodeOptions.state ?? new MemoryStateStore(),
       content,
       transports: [network.transport()],
       listen: [listen],
       downloadDir: '/downloads',
       peerSources: sources,
       clock,
-      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(limits === undefined ? {} : { limits }),
+      ...(nodeOptions.protocols === undefined ? {} : { protocols: nodeOptions.protocols }),
     }).catch(async (error) => {
       await dht?.close()
       throw error
@@ -134,6 +159,7 @@ export async function createTestnet(n: number, options: NodeTestnetOptions = {})
     address: (node) => node.addresses[0] as string,
     add,
     dhtOf: (node) => dhts.get(node),
+    dhtNetwork,
     clock,
     settle,
     close: () => {
