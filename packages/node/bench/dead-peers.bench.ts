@@ -97,15 +97,12 @@ async function reach(
     connectionAt: (address) => pool.connectionAt(address),
     canConnect: () => true,
     wants: () => true,
-    invite: () => {},
-    ...settings,
-  })
-  const target = {
-    invite: (peer: PeerConnection) => {
+    invite: (_target, peer: PeerConnection) => {
       if (peer.address === live) resolveReached(performance.now() - started)
     },
-  }
-  queue.add(target, addresses)
+    ...settings,
+  })
+  queue.add('share', addresses)
   const ms = await reached
   queue.close()
   await pool.close()
