@@ -287,7 +287,7 @@ export function watchSeed(
         filePieces: change.pieces,
       }),
   })
-  swarm.guard = watch
+  swarm.served.guard = watch
   return watch
 }
 

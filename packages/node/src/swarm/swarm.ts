@@ -1,77 +1,17 @@
-import { Bitfield, encodeMetadata, type Manifest, PiecesError, PieceTree } from '@mycel/pieces'
-import type { PieceStore, StateStore } from '@mycel/store'
+import { Bitfield, encodeMetadata, type Manifest, PiecesError } from '@mycel/pieces'
+import type { PieceStore } from '@mycel/store'
 import { toHex } from '@mycel/wire'
-import type { ComponentLogger } from '@mycel/wire/log'
-import { NodeError } from '../errors.js'
 import { type TokenBucket, takeFromAll } from '../rate-limit.js'
 import { RateMeter } from '../rate-meter.js'
 import { Downloader } from './downloader.js'
+import type { ReadWindow, SwarmEnvironment, SwarmEvents } from './environment.js'
 import { MetadataFetcher } from './metadata-fetcher.js'
 import type { BlockRequest, MetadataRequest, PeerLink, ShareHandler, SwarmPeer } from './peer.js'
+import { Changes, windowRanges } from './read-windows.js'
 import { Selection } from './selection.js'
-import type { ServedShare } from './uploader.js'
+import { ServedPieces } from './served-pieces.js'
 
-/** What a swarm needs from the node around it. @internal */
-export interface SwarmEnvironment {
-  readonly state: StateStore
-  /** Global limits, used together with the swarm's own. */
-  readonly uploadLimit: TokenBucket
-  readonly downloadLimit: TokenBucket
-  /** Opens the piece store of a download once its manifest is known, with the pieces already held there. */
-  openStore(manifest: Manifest): Promise<{ store: PieceStore; have: Bitfield }>
-  /** Hands a block request to the uploader of the peer's link (`share` undefined: refused `NOT_AVAILABLE`). */
-  serveBlock(peer: SwarmPeer, request: BlockRequest, share: ServedShare | undefined): void
-  /** Hands a metadata request to the uploader of the peer's link (`share` undefined: refused `NOT_AVAILABLE`). */
-  serveMetadata(peer: SwarmPeer, request: MetadataRequest, share: ServedShare | undefined): void
-  /** A peer sent corrupt data or metadata: ban it (it may have disconnected since). */
-  ban(peer: PeerLink, reason: string): void
-  /** Lowers (or raises) a peer's score; a loss with a `reason` is reported (`peer-penalised`). */
-  score(peer: PeerLink, delta: number, reason?: string): void
-  /** Closes a peer that broke the protocol or stopped answering. */
-  fault(peer: PeerLink, reason: string): void
-  /** Peers joined or left the share (peer exchange tells the others). */
-  membersChanged(swarm: Swarm): void
-  /** Where corrupt pieces, faults and bad metadata are logged, with why (`mycel:swarm`). */
-  readonly log?: ComponentLogger
-}
-
-/** Changes a swarm reports to its owner (the Download or Share handle). @internal */
-export interface SwarmEvents {
-  onManifest(manifest: Manifest): void
-  onProgress(): void
-  onComplete(): void
-  /** A complete download wants more pieces (files added, or a reader outside the selection). */
-  onIncomplete(): void
-  onError(error: unknown): void
-}
-
-/** What one streaming reader wants next: a window of a file, by path. @internal */
-export interface ReadWindow {
-  /** The file's path inside the share, components joined with `/`. */
-  readonly path: string
-  /** Next byte the reader needs. */
-  position: number
-  /** Last byte it wants (inclusive). */
-  readonly end: number
-  /** Bytes ahead of `position` to fetch first. */
-  readonly readAhead: number
-}
-
-/**
- * Checks the files of a seeded share before pieces are read to be served
- * (a file changed on disk is re-verified first; see content-watch.ts).
- * @internal
- */
-export interface ContentGuard {
-  /**
-   * Called before a piece is read for a peer: undefined when it may be read
-   * at once, else a promise that settles once its file was checked (pieces
-   * that no longer match are dropped by then).
-   */
-  beforeRead(piece: number): Promise<void> | undefined
-  /** The share stopped. */
-  stop(): void
-}
+export type { ContentGuard, ReadWindow, SwarmEnvironment, SwarmEvents } from './environment.js'
 
 interface Member {
   /** The member's pieces, once we know the piece count. */
@@ -83,9 +23,6 @@ interface Member {
 /** A peer that did not join after our bitfield is sent it again when invited again, at most this often. */
 const REINVITE_MS = 10_000
 
-/** Pieces kept ready in memory with their Merkle trees, for proofs. */
-const PROOF_TREE_CACHE = 8
-
 /**
  * Everything about one share on this node: its members (peers that sent a
  * `bitfield` for it), what we hold, the downloader while pieces are
@@ -94,7 +31,7 @@ const PROOF_TREE_CACHE = 8
  * part, and drives the swarm through {@link ShareHandler}.
  * @internal
  */
-export class Swarm implements ServedShare, ShareHandler {
+export class Swarm implements ShareHandler {
   readonly infohashHex: string
   readonly uploaded = new RateMeter()
   readonly downloaded = new RateMeter()
@@ -112,15 +49,14 @@ export class Swarm implements ServedShare, ShareHandler {
   private givenManifest: Manifest | undefined
   /** When our bitfield last went to each peer. */
   private readonly sentBitfield = new WeakMap<SwarmPeer, number>()
-  private readonly proofTrees = new Map<number, Promise<PieceTree>>()
-  private readonly waiters = new Set<() => void>()
+  private readonly changes = new Changes()
   private readonly readers = new Set<ReadWindow>()
   /** The pieces this download wants: every one, or those of some files. */
   private selection = new Selection()
   private failure: unknown
   private stopped = false
-  /** Checks a seeded share's files before serving from them. */
-  guard: ContentGuard | undefined
+  /** What the uploader reads of this share (pieces, proofs, upload limits), handed to it for members only. */
+  readonly served: ServedPieces
 
   constructor(
     readonly infohash: Uint8Array,
@@ -131,6 +67,7 @@ export class Swarm implements ServedShare, ShareHandler {
     this.infohashHex = toHex(infohash)
     this.uploadLimit = limits.upload
     this.downloadLimit = limits.download
+    this.served = new ServedPieces(this, [environment.uploadLimit, limits.upload], this.uploaded)
   }
 
   /** Peers taking part in this share. */
@@ -291,7 +228,7 @@ export class Swarm implements ServedShare, ShareHandler {
   /** Pieces go only to members, once we hold some (the uploader checks which). */
   onRequest(peer: SwarmPeer, request: BlockRequest): void {
     const served = !this.stopped && this.members.has(peer) && this.have !== undefined
-    this.environment.serveBlock(peer, request, served ? this : undefined)
+    this.environment.serveBlock(peer, request, served ? this.served : undefined)
   }
 
   /**
@@ -302,7 +239,7 @@ export class Swarm implements ServedShare, ShareHandler {
    */
   onMetadataRequest(peer: SwarmPeer, request: MetadataRequest): void {
     const served = !this.stopped && this.members.has(peer) && this.metadata !== undefined
-    this.environment.serveMetadata(peer, request, served ? this : undefined)
+    this.environment.serveMetadata(peer, request, served ? this.served : undefined)
   }
 
   /**
@@ -336,20 +273,7 @@ export class Swarm implements ServedShare, ShareHandler {
 
   /** Resolves at the next change that a waiting reader may care about. */
   changed(signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const wake = (): void => {
-        this.waiters.delete(wake)
-        signal?.removeEventListener('abort', onAbort)
-        resolve()
-      }
-      const onAbort = (): void => {
-        this.waiters.delete(wake)
-        reject(signal?.reason)
-      }
-      this.waiters.add(wake)
-      if (signal?.aborted) onAbort()
-      else signal?.addEventListener('abort', onAbort, { once: true })
-    })
+    return this.changes.next(signal)
   }
 
   /** Stops downloading and serving; members are forgotten. */
@@ -358,7 +282,7 @@ export class Swarm implements ServedShare, ShareHandler {
     this.stopped = true
     this.downloader?.stop()
     this.fetcher?.stop()
-    this.guard?.stop()
+    this.served.guard?.stop()
     this.members.clear()
     this.wakeAll()
   }
@@ -373,7 +297,7 @@ export class Swarm implements ServedShare, ShareHandler {
     if (have === undefined) return
     let dropped = false
     for (const piece of pieces) {
-      this.proofTrees.delete(piece)
+      this.served.forget(piece)
       if (!have.set(piece, false)) continue
       this.selection.dropped(piece)
       dropped = true
@@ -394,47 +318,9 @@ export class Swarm implements ServedShare, ShareHandler {
     }
   }
 
-  // ServedShare, for the uploader
-
+  /** Whether we hold a piece, verified. */
   has(piece: number): boolean {
     return this.have?.get(piece) ?? false
-  }
-
-  readInto(piece: number, offset: number, target: Uint8Array): Promise<Uint8Array> {
-    const guard = this.guard
-    if (guard === undefined) return this.readHeld(piece, offset, target)
-    // A piece may have been dropped since the request was queued (its file changed): checked again here.
-    const held = () => {
-      if (!this.has(piece)) throw new NodeError('CONTENT_CHANGED', `piece ${piece} no longer matches the share`)
-      return this.readHeld(piece, offset, target)
-    }
-    const checked = guard.beforeRead(piece)
-    return checked === undefined ? Promise.resolve().then(held) : checked.then(held)
-  }
-
-  private readHeld(piece: number, offset: number, target: Uint8Array): Promise<Uint8Array> {
-    const location = (this.manifest as Manifest).locatePiece(piece)
-    return (this.store as PieceStore).readInto(location.fileIndex, location.offset + offset, target)
-  }
-
-  async proof(piece: number, offset: number, length: number): Promise<Uint8Array> {
-    let tree = this.proofTrees.get(piece)
-    if (tree === undefined) {
-      tree = (this.store as PieceStore)
-        .readPiece(piece)
-        .then((bytes) => new PieceTree(this.manifest as Manifest, piece, bytes))
-      this.proofTrees.set(piece, tree)
-      if (this.proofTrees.size > PROOF_TREE_CACHE) this.proofTrees.delete(this.proofTrees.keys().next().value as number)
-    }
-    return (await tree).proof(offset, length)
-  }
-
-  takeTokens(bytes: number): Promise<void> | undefined {
-    return takeFromAll([this.environment.uploadLimit, this.uploadLimit], bytes)
-  }
-
-  onUploaded(_peer: SwarmPeer, bytes: number): void {
-    this.uploaded.add(bytes)
   }
 
   private greet(peer: SwarmPeer, again: boolean): void {
@@ -505,20 +391,7 @@ export class Swarm implements ServedShare, ShareHandler {
   private updatePriority(): void {
     const manifest = this.manifest
     if (manifest === undefined) return
-    const ranges: { start: number; end: number }[] = []
-    for (const window of this.readers) {
-      const file = manifest.files.find(
-        (f) => f.path.join('/') === window.path || (manifest.singleFile && window.path === ''),
-      )
-      if (file === undefined || file.pieceCount === 0) continue
-      const last = Math.min(window.end, window.position + window.readAhead)
-      const start = file.firstPiece + Math.floor(window.position / manifest.pieceLength)
-      const end = Math.min(
-        file.firstPiece + file.pieceCount,
-        file.firstPiece + Math.floor(last / manifest.pieceLength) + 1,
-      )
-      if (start < end) ranges.push({ start, end })
-    }
+    const ranges = windowRanges(manifest, this.readers)
     // A reader outside the selection: what it reads is fetched, and kept.
     const have = this.have
     if (have !== undefined)
@@ -604,6 +477,6 @@ export class Swarm implements ServedShare, ShareHandler {
   }
 
   private wakeAll(): void {
-    for (const wake of [...this.waiters]) wake()
+    this.changes.wakeAll()
   }
 }
