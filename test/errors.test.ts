@@ -59,6 +59,7 @@ const cases: Case[] = [
       'TRACKER_MALFORMED',
       'TRACKER_INVALID_FIELD',
       'TRACKER_TOO_LARGE',
+      'TRACKER_URL_INVALID',
     ] satisfies readonly WireErrorCode[],
   },
   {
