@@ -69,6 +69,7 @@ describe('tracker URLs', () => {
       'http://:80/announce',
       'udp://127.0.0.1:0',
       `http://tracker.example/${'a'.repeat(TRACKER_LIMITS.maxUrlLength)}`,
+      `udp://tracker.example:1/${'a'.repeat(TRACKER_LIMITS.maxUrlDataBytes)}`,
     ]) {
       expectWireError(() => parseTrackerUrl(bad), 'TRACKER_URL_INVALID')
     }

@@ -42,7 +42,9 @@ function invalid(text: string, why: string): WireError {
 /**
  * Reads a tracker URL: `http://`, `https://` or `udp://`, a host, a port
  * (required for UDP), no user name or password (a fetch refuses them, and
- * they would go to the tracker in the clear). The fragment is dropped.
+ * they would go to the tracker in the clear). The fragment is dropped. A UDP
+ * URL's path and query travel as BEP 41 URL data: at most
+ * {@link TRACKER_LIMITS}.maxUrlDataBytes of them.
  *
  * @param text - the URL, as a magnet's `tr`, a torrent's `announce` or a user gives it
  * @returns the URL's parts
@@ -82,6 +84,12 @@ export function parseTrackerUrl(text: string): TrackerUrl {
     throw invalid(text, `longer than ${TRACKER_LIMITS.maxUrlLength} characters once normalised`)
   }
   const pathAndQuery = parsed.pathname === '/' && parsed.search === '' ? '' : `${parsed.pathname}${parsed.search}`
+  if (protocol === 'udp' && pathAndQuery.length > TRACKER_LIMITS.maxUrlDataBytes) {
+    throw invalid(
+      text,
+      `the path and query of a UDP tracker URL (BEP 41) are at most ${TRACKER_LIMITS.maxUrlDataBytes} bytes`,
+    )
+  }
   return { url, protocol, host, port, pathAndQuery }
 }
 
