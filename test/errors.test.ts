@@ -183,6 +183,11 @@ const cases: Case[] = [
       'PEER_SELF',
       'PEER_DUPLICATE',
       'PEER_LIMIT',
+      'TRACKER_FAILURE',
+      'TRACKER_UNREACHABLE',
+      'TRACKER_TIMEOUT',
+      'TRACKER_INVALID_RESPONSE',
+      'TRACKER_UNSUPPORTED',
     ] satisfies readonly NodeErrorCode[],
   },
 ]
