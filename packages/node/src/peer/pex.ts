@@ -78,6 +78,7 @@ export class PeerExchange implements ConnectionProtocol {
   /** Tells each member of a share about other members it has not heard of from us. */
   tell(swarm: Swarm): void {
     if (this.closed || this.hooks.swarmOf(swarm.infohashHex) !== swarm) return
+    if (swarm.manifest?.privateTorrent === true) return // BEP 27: its peers come from its trackers only
     const members = swarm.peers
     for (const peer of members) {
       const channel = this.channels.get(peer.link)
@@ -112,6 +113,10 @@ export class PeerExchange implements ConnectionProtocol {
     const swarm = this.hooks.swarmOf(infohashHex)
     if (swarm === undefined || !swarm.peers.some((member) => member.link === link)) {
       this.ignored(link, infohashHex, 'it is not a member of that share here')
+      return
+    }
+    if (swarm.manifest?.privateTorrent === true) {
+      this.ignored(link, infohashHex, 'the share is a private torrent (BEP 27): no peer exchange')
       return
     }
     if (!this.allowance(link, infohashHex).take(1, this.clock.now())) {
