@@ -541,7 +541,11 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
         discover: (swarm) => discoverShare(this.shareDiscovery, swarm, { announceKey, trackers }),
         forget: (swarm) => forgetShareDiscovery(this.shareDiscovery, swarm),
         manifestKnown: (swarm, manifest) => restrictIfPrivate(this.shareDiscovery, swarm, manifest),
-        downloadDone: (progress) => this.emit('download-done', progress),
+        downloadDone: (progress) => {
+          const session = this.sessions.get(progress.infohash)
+          if (session !== undefined) this.discovery.completed(session.swarm)
+          this.emit('download-done', progress)
+        },
         downloadError: (infohashHex, error) => this.emit('download-error', infohashHex, error),
         shareChanged: (change) => this.emit('share-changed', change),
       },

@@ -240,6 +240,21 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
   }
 
   /**
+   * A download of the share completed: the sources that heard `started`
+   * while it was incomplete hear `completed` now (BEP 3), not at their next
+   * regular announce.
+   */
+  completed(share: S): void {
+    const entry = this.entries.get(share.infohashHex)
+    if (this.stopping.signal.aborted || entry?.share !== share || entry.key === undefined) return
+    for (const track of entry.tracks.values()) {
+      if (dueEvent(track, true) !== 'completed') continue
+      track.announce.next = 0
+      void this.run(entry, track)
+    }
+  }
+
+  /**
    * Hands peers a protocol pushed (peer exchange) to the node, through the
    * same funnel as what lookups find: only for a share that runs here and
    * wants peers.
