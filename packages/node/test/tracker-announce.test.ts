@@ -116,6 +116,28 @@ describe('what a tracker is told', () => {
     expect(recording.requests[2]?.announce).toMatchObject({ numwant: 0, downloaded: 200_000 })
   })
 
+  it('says stopped when the node closes (BEP 3), and a tracker that does not answer it does not hold the close', async () => {
+    let hang = false
+    const recording = await tracker((request, res) => {
+      if (hang && request.announce?.event === 'stopped') return // never answered
+      reply(res, announceBody())
+    })
+    const source = await folder()
+    await writeContent(join(source, 'e.bin'), 20_000, 5)
+    const first = await node({ trackers: [recording.url] })
+    const shared = await first.share(join(source, 'e.bin'))
+    // Once the tracker answered its started (a second announce this soon takes that answer):
+    expect(await first.announce(shared.infohash)).toBe(1)
+    await first.close()
+    expect(recording.requests.map((request) => request.announce?.event)).toEqual(['started', 'stopped'])
+    hang = true
+    const second = await node({ trackers: [recording.url] })
+    expect(await second.announce((await second.share(join(source, 'e.bin'))).infohash)).toBe(1)
+    await second.close()
+    await recording.received(4)
+    expect(recording.requests[3]?.announce?.event).toBe('stopped')
+  })
+
   it('re-announces at the tracker’s interval, echoing its tracker id', async () => {
     const clock = new ManualClock(Date.now())
     const recording = await tracker((_, res) =>

@@ -57,3 +57,30 @@ export class Operations {
 export function unref(timer: unknown): void {
   ;(timer as { unref?: () => void } | undefined)?.unref?.()
 }
+
+/**
+ * Starts some work with a signal of its own, aborted after `timeoutMs` of
+ * real time (or when `signal` aborts), and waits until all of it settled or
+ * that signal aborted, whichever comes first. Failures are ignored.
+ * @internal
+ */
+export async function settleWithin(
+  timeoutMs: number,
+  signal: AbortSignal,
+  work: (signal: AbortSignal) => Promise<unknown>[],
+): Promise<void> {
+  const link = linkSignals([signal], { timeoutMs })
+  let unlisten = (): void => {}
+  try {
+    const aborted = new Promise<void>((resolve) => {
+      const done = (): void => resolve()
+      if (link.signal.aborted) resolve()
+      link.signal.addEventListener('abort', done, { once: true })
+      unlisten = () => link.signal.removeEventListener('abort', done)
+    })
+    await Promise.race([Promise.allSettled(work(link.signal)), aborted])
+  } finally {
+    unlisten()
+    link.dispose()
+  }
+}

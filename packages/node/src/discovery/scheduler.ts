@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '@mycel/dht'
 import type { LinkedSignal } from '@mycel/wire/signal'
 import { NodeError } from '../errors.js'
-import { Operations, unref } from './operations.js'
+import { Operations, settleWithin, unref } from './operations.js'
 import type { AnnounceEvent, AnnounceResult, PeerSource, ShareKey, ShareTransfer } from './peer-source.js'
 import {
   announced,
@@ -24,6 +24,8 @@ export const MAX_DISCOVERY_OPERATIONS = 8
 export const DISCOVERY_OPERATION_TIMEOUT_MS = 2 * 60 * 1000
 /** How long the `stopped` announce of a removed share may take. */
 const STOPPED_TIMEOUT_MS = 5000
+/** How long the `stopped` announces at close may take, all together (real time: the node is going away). */
+export const CLOSE_STOPPED_TIMEOUT_MS = 2000
 /** Characters of an address a source yields; a longer one is dropped. */
 const MAX_ADDRESS_LENGTH = 1024
 const TICK_MS = 1000
@@ -299,13 +301,33 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const closed = NodeError.closed('discovery')
+      this.clock.clearTimeout(this.timer)
+      const entries = [...this.entries.values()]
+      this.entries.clear() // nothing new starts: every track is off its entry now
+      await this.sayStopped(entries)
       this.stopping.abort(closed)
       this.operations.close(closed)
-      this.clock.clearTimeout(this.timer)
-      this.entries.clear()
       await Promise.allSettled([...this.owned].map((source) => source.close()))
     })()
     return this.closing
+  }
+
+  /**
+   * BEP 3: a client that shuts down says `stopped` to those it told
+   * `started` (a tracker drops us from its list at once). All of them at
+   * once, given {@link CLOSE_STOPPED_TIMEOUT_MS} of real time in all.
+   */
+  private async sayStopped(entries: readonly Entry<S>[]): Promise<void> {
+    await settleWithin(CLOSE_STOPPED_TIMEOUT_MS, this.stopping.signal, (signal) =>
+      entries.flatMap((entry) => {
+        const key = entry.key
+        if (key === undefined) return []
+        const transfer = this.transferOf(entry.share)
+        const started = [...entry.tracks.values()].filter((track) => track.started)
+        const operation = { signal, abort: () => {}, dispose: () => {} }
+        return started.map((track) => this.announceTo(track.source, key, 'stopped', operation, transfer))
+      }),
+    )
   }
 
   private track(entry: Entry<S>, source: PeerSource): Track {
