@@ -160,6 +160,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       swarmOf,
       swarms,
       found: (swarm, addresses) => this.discovery.offer(swarm, addresses, this.pex),
+      exchanges: (swarm) => !this.discovery.isRestricted(swarm),
     })
     this.protocols.register(this.pex)
     this.protocols.register(this.gossip)

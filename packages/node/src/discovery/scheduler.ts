@@ -194,6 +194,12 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
     }
   }
 
+  /** Whether a share is restricted to its own sources (see {@link DiscoveryScheduler.restrict}). */
+  isRestricted(share: S): boolean {
+    const entry = this.entries.get(share.infohashHex)
+    return entry?.share === share && entry.restricted
+  }
+
   /**
    * Stops announcing a share; each of its sources hears `stopped` (and
    * forgets what it keeps of it); its own sources are closed after.
