@@ -211,6 +211,30 @@ describe('what a tracker is told', () => {
   })
 })
 
+describe('trackers in options', () => {
+  it('are checked before anything is opened: a URL the node cannot announce to is TRACKER_URL_INVALID', async () => {
+    const code = async (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'none',
+        (error: { code?: string }) => error.code,
+      )
+    expect(await code(node({ trackers: ['wss://tracker.example'] }))).toBe('TRACKER_URL_INVALID')
+    expect(await code(node({ trackers: [['http://ok.example/announce', 'udp://no-port.example']] }))).toBe(
+      'TRACKER_URL_INVALID',
+    )
+    const ready = await node()
+    const source = await folder()
+    await writeContent(join(source, 'f.bin'), 1000, 6)
+    expect(await code(ready.share(join(source, 'f.bin'), { trackers: ['ftp://x.example'] }))).toBe(
+      'TRACKER_URL_INVALID',
+    )
+    expect(() => ready.download('ab'.repeat(32), { trackers: ['http://user:pw@x.example/a'] })).toThrow(
+      /user name or password/,
+    )
+    expect(() => ready.download('ab'.repeat(32), { trackers: 'http://x.example/a' as never })).toThrow(TypeError)
+  })
+})
+
 describe('tiers (BEP 12)', () => {
   it('asks a tier in its shuffled order, moves the tracker that answered to its front, and falls through to the next tier', async () => {
     let refuse = false
