@@ -19,7 +19,7 @@
  * @module
  */
 
-import { type TrackerUrl, toHex } from '@mycel/wire'
+import type { TrackerUrl } from '@mycel/wire'
 import { assertInteger, assertSignal } from '@mycel/wire/assert'
 import { abortError, linkSignals, onAbort, throwIfAborted } from '@mycel/wire/signal'
 import { NodeError } from '../../errors.js'
@@ -33,16 +33,18 @@ import {
   type SourceAnnounceOptions,
   type SourceLookupOptions,
 } from '../peer-source.js'
-import { retryInOf } from './http-tracker.js'
+import { MAX_BACKOFF_MS, NUMWANT, type TrackerClientOptions } from './settings.js'
 import {
-  BACKOFF_MS,
-  LOOKUP_REANNOUNCE_MS,
-  MAX_BACKOFF_MS,
-  MAX_SHARES_PER_SOURCE,
-  MIN_REANNOUNCE_MS,
-  NUMWANT,
-  type TrackerClientOptions,
-} from './settings.js'
+  type AnnounceParams,
+  type Answer,
+  addressOf,
+  announceWindow,
+  counter,
+  lookupWindow,
+  refuse,
+  type ShareState,
+  ShareStates,
+} from './share-answers.js'
 import { parseTrackerList, type TrackerList, TrackerTiers } from './tiers.js'
 import { type ScrapeCounts, type TrackerAnswer, TrackerClient } from './tracker-client.js'
 
@@ -67,34 +69,6 @@ export interface TrackerScrape extends ScrapeCounts {
   readonly tracker: string
 }
 
-interface Answer {
-  readonly at: number
-  readonly port: number
-  readonly peers: readonly string[]
-  readonly intervalMs: number
-  readonly minIntervalMs: number | undefined
-}
-
-/** What the source keeps about one share. */
-interface ShareState {
-  /** Trackers that heard `started` (and hear `stopped` at the end). */
-  readonly started: Set<string>
-  readonly trackerIds: Map<string, Uint8Array>
-  /** Trackers that refused the share, until when, and how often in a row. */
-  readonly refused: Map<string, { until: number; failures: number }>
-  answer?: Answer
-  running?: Promise<TrackerAnswer | undefined>
-}
-
-/** The figures of one announce. */
-interface AnnounceParams {
-  readonly port: number
-  readonly event: AnnounceEvent | undefined
-  readonly uploaded: number
-  readonly downloaded: number
-  readonly left: number | undefined
-}
-
 /**
  * Trackers as a peer source: announces and looks a share up with the first
  * tracker of its tiers that answers (BEP 12), over HTTP(S) (BEP 3, BEP 23,
@@ -112,7 +86,7 @@ export class TrackerPeerSource implements PeerSource {
   private readonly tiers: TrackerTiers
   private readonly client: TrackerClient
   private readonly ownsClient: boolean
-  private readonly shares = new Map<string, ShareState>()
+  private readonly shares = new ShareStates()
   private readonly closing = new AbortController()
 
   /**
@@ -160,7 +134,7 @@ export class TrackerPeerSource implements PeerSource {
       left: options.left === undefined ? undefined : counter(options.left),
     }
     if (options.event === 'stopped') return this.stop(share, params, options.signal)
-    const state = this.stateOf(share.key)
+    const state = this.shares.of(share.key)
     const window = options.event === 'completed' ? undefined : (answer: Answer) => announceWindow(answer)
     const answer = await this.announceOrReuse(share, state, params, window, options.signal)
     if (answer === undefined) return { reached: 0, nextAnnounceMs: this.waitForTrackers(state) }
@@ -224,7 +198,7 @@ export class TrackerPeerSource implements PeerSource {
   private async *find(share: ShareKey, options: SourceLookupOptions): AsyncGenerator<PeerCandidate> {
     this.assertOpen()
     throwIfAborted(options.signal, NodeError)
-    const state = this.stateOf(share.key)
+    const state = this.shares.of(share.key)
     const params: AnnounceParams = {
       port: options.port ?? state.answer?.port ?? 0,
       event: undefined,
@@ -335,9 +309,7 @@ export class TrackerPeerSource implements PeerSource {
     params: AnnounceParams,
     signal: AbortSignal | undefined,
   ): Promise<AnnounceResult> {
-    const keyHex = toHex(share.key)
-    const state = this.shares.get(keyHex)
-    this.shares.delete(keyHex)
+    const state = this.shares.take(share.key)
     if (state === undefined || state.started.size === 0) return { reached: 0 }
     const told = this.tiers.order.filter((url) => state.started.has(url.url))
     const results = await Promise.allSettled(
@@ -353,15 +325,7 @@ export class TrackerPeerSource implements PeerSource {
 
   /** A refusal: that tracker is not asked about the share before its `retry in`, or a doubling wait. */
   private refuse(state: ShareState, url: string, error: NodeError): void {
-    const retryIn = retryInOf(error)
-    const failures = (state.refused.get(url)?.failures ?? 0) + 1
-    const wait =
-      retryIn === 'never'
-        ? Number.POSITIVE_INFINITY
-        : retryIn !== undefined
-          ? Math.min(retryIn * 60_000, MAX_BACKOFF_MS)
-          : Math.min(BACKOFF_MS * 2 ** Math.min(failures - 1, 20), MAX_BACKOFF_MS)
-    state.refused.set(url, { until: this.client.now() + wait, failures })
+    const wait = refuse(state, url, error, this.client.now())
     const log = this.client.logger
     if (log.enabled('info'))
       log.info(`${error.message} (not asked again about this share for ${Math.round(wait / 1000)} s)`)
@@ -376,17 +340,6 @@ export class TrackerPeerSource implements PeerSource {
       until = Math.min(until, skipped)
     }
     return Number.isFinite(until) ? Math.max(until - now, 0) : MAX_BACKOFF_MS
-  }
-
-  private stateOf(key: Uint8Array): ShareState {
-    const keyHex = toHex(key)
-    let state = this.shares.get(keyHex)
-    if (state === undefined) {
-      state = { started: new Set(), trackerIds: new Map(), refused: new Map() }
-      if (this.shares.size >= MAX_SHARES_PER_SOURCE) this.shares.delete(this.shares.keys().next().value as string)
-      this.shares.set(keyHex, state)
-    }
-    return state
   }
 
   /** Runs one request with the caller's signal joined to the source's close. */
@@ -432,23 +385,4 @@ export class TrackerPeerSource implements PeerSource {
   private assertOpen(): void {
     if (this.closing.signal.aborted) throw NodeError.closed('the tracker source')
   }
-}
-
-/** How long an answer stands for a new announce: the tracker's `min interval`, at least 30 s. */
-function announceWindow(answer: Answer): number {
-  return Math.max(answer.minIntervalMs ?? 0, MIN_REANNOUNCE_MS)
-}
-
-/** How long an answer's peers stand for a lookup: `min interval`, else 5 minutes; at least 30 s. */
-function lookupWindow(answer: Answer): number {
-  return Math.max(answer.minIntervalMs ?? LOOKUP_REANNOUNCE_MS, MIN_REANNOUNCE_MS)
-}
-
-/** A byte count for a tracker (anything that is not a non-negative safe integer counts as 0). */
-function counter(value: number | undefined): number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : 0
-}
-
-function addressOf(peer: { readonly host: string; readonly port: number }): string {
-  return `tcp://${peer.host.includes(':') ? `[${peer.host}]` : peer.host}:${peer.port}`
 }
