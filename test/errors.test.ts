@@ -59,6 +59,7 @@ const cases: Case[] = [
       'TRACKER_MALFORMED',
       'TRACKER_INVALID_FIELD',
       'TRACKER_TOO_LARGE',
+      'TRACKER_URL_INVALID',
     ] satisfies readonly WireErrorCode[],
   },
   {
@@ -182,6 +183,11 @@ const cases: Case[] = [
       'PEER_SELF',
       'PEER_DUPLICATE',
       'PEER_LIMIT',
+      'TRACKER_FAILURE',
+      'TRACKER_UNREACHABLE',
+      'TRACKER_TIMEOUT',
+      'TRACKER_INVALID_RESPONSE',
+      'TRACKER_UNSUPPORTED',
     ] satisfies readonly NodeErrorCode[],
   },
 ]

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { DhtNode, RoutingTableSnapshot } from '@mycel/dht'
-import { createUdpDhtNode } from '@mycel/dht/udp'
+import { bindUdpSocket, createUdpDhtNode } from '@mycel/dht/udp'
 import type { StateStore } from '@mycel/store'
 import { openSqliteStateStore } from '@mycel/store/sqlite'
 import { loadOrCreateIdentity } from '@mycel/transport/node'
@@ -10,6 +10,7 @@ import { tcpTransport } from '@mycel/transport/tcp'
 import { webSocketTransport } from '@mycel/transport/ws'
 import { type ComponentLogger, componentLogger, describeError, type Logger, silentLogger } from '@mycel/wire/log'
 import { assembleNode, checkPeerSources, resolveLimits } from './assemble.js'
+import { checkTrackers } from './discovery/share-trackers.js'
 import { checkAnnounceKey } from './discovery.js'
 import { NodeError } from './errors.js'
 import { fileSystemContent } from './fs/content.js'
@@ -45,6 +46,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
   // Checked before anything is opened (assembleNode checks them again).
   checkAnnounceKey(options.announceKey)
   checkPeerSources(options.peerSources)
+  checkTrackers(options.trackers)
   if (options.directWrites !== undefined && typeof options.directWrites !== 'boolean') {
     throw new TypeError('directWrites must be a boolean')
   }
@@ -75,6 +77,11 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       downloadDir: resolve(options.downloadDir ?? join(dataDir, 'downloads')),
       protocols: options.protocols ?? [],
       peerSources: options.peerSources,
+      trackers: options.trackers,
+      trackerTransport: {
+        ...options.trackerTransport,
+        bindUdp: options.trackerTransport?.bindUdp ?? ((type) => bindUdpSocket({ type })),
+      },
       announceKey: options.announceKey,
       limits,
       changeCheckInterval: options.changeCheckInterval,

@@ -17,6 +17,11 @@ export type NodeErrorCode =
   | 'PEER_SELF'
   | 'PEER_DUPLICATE'
   | 'PEER_LIMIT'
+  | 'TRACKER_FAILURE'
+  | 'TRACKER_UNREACHABLE'
+  | 'TRACKER_TIMEOUT'
+  | 'TRACKER_INVALID_RESPONSE'
+  | 'TRACKER_UNSUPPORTED'
 
 /** Codes this node puts in a `reject` message (documented in `docs/protocol.md`). */
 export type RejectCode = 'NOT_AVAILABLE' | 'BAD_REQUEST' | 'BUSY'

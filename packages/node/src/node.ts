@@ -9,12 +9,22 @@ import type { ContentStorage } from './content.js'
 import { baselineStamps } from './content-watch.js'
 import * as destination from './destination.js'
 import {
+  addShareTrackers,
+  discoverShare,
+  forgetShareDiscovery,
+  restrictIfPrivate,
+  type ShareDiscoveryContext,
+  shareTransfer,
+} from './discovery/share-discovery.js'
+import { checkTrackers, loadShareTrackers, ShareTrackers } from './discovery/share-trackers.js'
+import {
   type AnnounceKeyPolicy,
   checkAnnounceKey,
   DirectPeerSource,
   DiscoveryScheduler,
   type PeerSource,
-  resolveShareKey,
+  type TrackerClient,
+  type TrackerList,
 } from './discovery.js'
 import { Emitter } from './emitter.js'
 import { NodeError } from './errors.js'
@@ -73,6 +83,8 @@ export interface NodeParts {
   sources: readonly PeerSource[]
   /** The key shares are announced under unless they chose (see `NodeOptions.announceKey`). */
   announceKey: AnnounceKeyPolicy
+  /** How the node's tracker sources reach trackers (closed with the node). */
+  trackerClient: TrackerClient
   /** Where the node's parts log (`mycel:peer`, `mycel:swarm`, `mycel:store`, `mycel:node`). */
   logger: Logger
   /**
@@ -113,6 +125,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   private readonly pool: ConnectionPool
   private readonly registry: PeerRegistry
   private readonly discovery: DiscoveryScheduler<Swarm>
+  /** What a share's discovery needs: the scheduler, its own trackers, the private-torrent rule. */
+  private readonly shareDiscovery: ShareDiscoveryContext
   /** The addresses the user gave for downloads (magnet `x.pe`, `DownloadOptions.peers`), as a peer source. */
   private readonly directPeers = new DirectPeerSource()
   private readonly uploadLimit: TokenBucket
@@ -147,6 +161,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       swarmOf,
       swarms,
       found: (swarm, addresses) => this.discovery.offer(swarm, addresses, this.pex),
+      exchanges: (swarm) => !this.discovery.isRestricted(swarm),
     })
     this.protocols.register(this.pex)
     this.protocols.register(this.gossip)
@@ -161,9 +176,21 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
         // Peers the user named are dialled first, even while an earlier failure's backoff runs.
         found: (swarm, addresses, origin) =>
           this.registry.connect(addresses, swarm, origin === this.directPeers ? { direct: true } : {}),
+        transfer: shareTransfer,
       },
       { clock: parts.clock },
     )
+    this.shareDiscovery = {
+      scheduler: this.discovery,
+      state: parts.state,
+      trackers: new ShareTrackers({
+        state: parts.state,
+        client: parts.trackerClient,
+        log: parts.logger.forComponent('mycel:tracker'),
+      }),
+      announceKey: parts.announceKey,
+      keepForPrivate: (source) => source === this.directPeers,
+    }
     this.environment = {
       state: parts.state,
       uploadLimit: this.uploadLimit,
@@ -213,11 +240,15 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   async share(path: string, options: ShareOptions = {}): Promise<Share> {
     this.assertOpen()
     const announceKey = checkAnnounceKey(options.announceKey)
+    const trackers = checkTrackers(options.trackers)
     const { state, storage } = this.parts
     const contentPath = storage.resolve(path)
     const manifest = await storage.ingest(contentPath, options)
     const existing = this.sessions.get(manifest.infohashHex)
-    if (existing?.share !== undefined) return existing.share
+    if (existing?.share !== undefined) {
+      addShareTrackers(this.shareDiscovery, existing.swarm, trackers ?? [])
+      return existing.share
+    }
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${manifest.name} is being downloaded`)
     const store = await storage.openSeed(manifest, contentPath)
     const previous = await state.getShare(manifest.infohash)
@@ -239,8 +270,16 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     }
     await state.setBitfield(manifest.infohash, Bitfield.full(manifest.pieceCount))
     const stamps = await baselineStamps(state, manifest, store, storage, true)
-    const session = this.addSession(manifest.infohash, manifest.name, options.limits, announceKey)
-    return session.seed(manifest, store, record, { stamps, ...(options.limits ? { limits: options.limits } : {}) })
+    const magnetTrackers = [
+      ...(await loadShareTrackers(state, manifest.infohashHex)).flat(),
+      ...(trackers ?? []).flat(),
+    ]
+    const session = this.addSession(manifest.infohash, manifest.name, options.limits, announceKey, trackers)
+    return session.seed(manifest, store, record, {
+      stamps,
+      trackers: [...new Set(magnetTrackers)],
+      ...(options.limits ? { limits: options.limits } : {}),
+    })
   }
 
   /**
@@ -261,10 +300,13 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     this.assertOpen()
     const magnet = parseMagnet(link)
     const announceKey = checkAnnounceKey(options.announceKey)
+    // The caller's tiers first, then the magnet's trackers, a tier each.
+    const trackers: TrackerList = [...(checkTrackers(options.trackers) ?? []), ...magnet.trackers]
     const infohashHex = keyOf(magnet.infohash)
     const peers = this.peerAddresses(magnet.peers, options.peers)
     const existing = this.sessions.get(infohashHex)
     if (existing?.download !== undefined) {
+      addShareTrackers(this.shareDiscovery, existing.swarm, trackers)
       if (options.files !== undefined) {
         existing.swarm.addFiles(checkFiles(options.files))
         // Before the manifest, the paths are unchecked: they are saved once it confirms them.
@@ -277,7 +319,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     const files = options.files === undefined ? undefined : checkFiles(options.files)
     const existingFiles =
       options.existingFiles === undefined ? undefined : destination.checkExisting(options.existingFiles)
-    const session = this.addSession(magnet.infohash, magnet.name ?? infohashHex, options.limits, announceKey)
+    const session = this.addSession(magnet.infohash, magnet.name ?? infohashHex, options.limits, announceKey, trackers)
     const download = session.asDownload()
     const folder = this.parts.storage.resolve(options.dir ?? this.parts.downloadDir)
     session
@@ -455,7 +497,12 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       seed: async (manifest, record) => {
         const store = await storage.openSeed(manifest, record.contentPath)
         const stamps = await baselineStamps(state, manifest, store, storage, false)
-        this.addSession(manifest.infohash, manifest.name).seed(manifest, store, record, { stamps, lookNow: true })
+        const trackers = (await loadShareTrackers(state, manifest.infohashHex)).flat()
+        this.addSession(manifest.infohash, manifest.name).seed(manifest, store, record, {
+          stamps,
+          lookNow: true,
+          trackers,
+        })
       },
       download: (infohash, name, contentPath) => {
         const session = this.addSession(infohash, name)
@@ -477,6 +524,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     name: string,
     limits?: ShareOptions['limits'],
     announceKey?: AnnounceKeyPolicy,
+    trackers?: TrackerList,
   ): ShareSession {
     const session = new ShareSession(
       infohash,
@@ -492,12 +540,14 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
         },
         answerAsks: (swarm) => this.registry.answerAsks(swarm),
         connect: (swarm, addresses) => this.addDirectPeers(swarm, addresses),
-        discover: (swarm) =>
-          this.discovery.add(swarm, {
-            key: resolveShareKey(this.parts.state, infohash, announceKey, this.parts.announceKey),
-          }),
-        forget: (swarm) => this.discovery.remove(swarm),
-        downloadDone: (progress) => this.emit('download-done', progress),
+        discover: (swarm) => discoverShare(this.shareDiscovery, swarm, { announceKey, trackers }),
+        forget: (swarm) => forgetShareDiscovery(this.shareDiscovery, swarm),
+        manifestKnown: (swarm, manifest) => restrictIfPrivate(this.shareDiscovery, swarm, manifest),
+        downloadDone: (progress) => {
+          const session = this.sessions.get(progress.infohash)
+          if (session !== undefined) this.discovery.completed(session.swarm)
+          this.emit('download-done', progress)
+        },
         downloadError: (infohashHex, error) => this.emit('download-error', infohashHex, error),
         shareChanged: (change) => this.emit('share-changed', change),
       },
@@ -572,6 +622,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     this.stopDhtSaves()
     this.stopTotalsSaves()
     await this.discovery.close()
+    await this.parts.trackerClient.close()
     for (const session of this.sessions.values()) {
       session.swarm.stop()
       session.download?.fail(NodeError.closed())
