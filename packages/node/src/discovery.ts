@@ -43,7 +43,13 @@ export type {
   TrackerTransport,
 } from './discovery/tracker/settings.js'
 export { parseTrackerList, type TrackerList } from './discovery/tracker/tiers.js'
-export { PEER_ID_PREFIX, TrackerClient } from './discovery/tracker/tracker-client.js'
+export {
+  type ClientAnnounce,
+  PEER_ID_PREFIX,
+  type ScrapeCounts,
+  type TrackerAnswer,
+  TrackerClient,
+} from './discovery/tracker/tracker-client.js'
 export {
   TrackerPeerSource,
   type TrackerPeerSourceOptions,

@@ -71,10 +71,10 @@ export interface TrackerClientOptions extends TrackerTransport {
   readonly logger?: Logger
   /** Time of backoffs, intervals and connection ids; default the system clock. Request timeouts run on real time. */
   readonly clock?: Clock
-  /** Milliseconds an HTTP request may take. Default {@link HTTP_TIMEOUT_MS}. */
+  /** Milliseconds an HTTP request may take. Default 20,000 (20 s). */
   readonly httpTimeoutMs?: number
-  /** Milliseconds before a UDP request is first sent again (then doubled). Default {@link UDP_RETRANSMIT_MS}. */
+  /** Milliseconds before a UDP request is first sent again (then doubled). Default 15,000 (15 s). */
   readonly udpRetransmitMs?: number
-  /** First backoff of a tracker that failed. Default {@link BACKOFF_MS}. */
+  /** First backoff of a tracker that failed. Default 15,000 (15 s). */
   readonly backoffMs?: number
 }
