@@ -1,13 +1,9 @@
-import type { DhtNode } from '@mycel/dht'
-import { Bitfield, type Manifest, parseMagnet } from '@mycel/pieces'
-import type { SearchHit, ShareFilter, StateStore } from '@mycel/store'
-import type { Identity } from '@mycel/transport'
-import { fromHex, toHex } from '@mycel/wire'
-import { describeError, type Logger } from '@mycel/wire/log'
-import { type Clock, every } from './clock.js'
-import type { ContentStorage } from './content.js'
+import { type Manifest, parseMagnet } from '@mycel/pieces'
+import type { SearchHit, ShareFilter } from '@mycel/store'
+import { every } from './clock.js'
 import { baselineStamps } from './content-watch.js'
 import * as destination from './destination.js'
+import { saveRoutingTable } from './dht-table.js'
 import {
   addShareTrackers,
   discoverShare,
@@ -22,8 +18,6 @@ import {
   checkAnnounceKey,
   DirectPeerSource,
   DiscoveryScheduler,
-  type PeerSource,
-  type TrackerClient,
   type TrackerList,
 } from './discovery.js'
 import { Emitter } from './emitter.js'
@@ -31,70 +25,28 @@ import { NodeError } from './errors.js'
 import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
 import { type Download, type HandleControl, type Share, statsOf } from './handles.js'
 import { addKnownManifest } from './known-manifest.js'
+import type { NodeParts } from './node-parts.js'
 import type { DownloadOptions, NodeStats, ShareOptions, SignalOptions } from './options.js'
 import { Gossip } from './peer/gossip.js'
 import { PeerExchange } from './peer/pex.js'
 import type { ConnectionPool } from './peer/pool.js'
-import { type ConnectionProtocol, ProtocolRegistry } from './peer/protocols.js'
+import { ProtocolRegistry } from './peer/protocols.js'
 import { PeerRegistry } from './peer/registry.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
 import { checkFiles, saveSelection } from './saved-selection.js'
+import { recordSeed } from './share/seed-record.js'
 import { ShareSession } from './share/session.js'
-import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
+import { infohashBytes, keyOf } from './share-key.js'
 import type { Swarm, SwarmEnvironment } from './swarm/swarm.js'
 import type { TypedEmitter } from './typed-emitter.js'
 
-/** The key of a share in the node's maps: its infohash as lower-case hex. */
-function keyOf(infohash: string | Uint8Array): string {
-  return typeof infohash === 'string' ? infohash.toLowerCase() : toHex(infohash)
-}
-
-/** An infohash given as hex or bytes, as bytes. */
-function infohashBytes(infohash: string | Uint8Array): Uint8Array {
-  const bytes = typeof infohash === 'string' ? fromHex(infohash) : infohash
-  if (bytes?.length !== 32) throw new NodeError('SHARE_NOT_FOUND', 'an infohash is 32 bytes (64 hex digits)')
-  return bytes
-}
+export type { NodeParts } from './node-parts.js'
 
 /** How often the DHT's routing table (with the address the network sees) is saved; also at close. */
 const DHT_SAVE_INTERVAL_MS = 15 * 60_000
 /** How often the bytes each share moved are added to its record; also when it stops and at close. */
 const TOTALS_SAVE_INTERVAL_MS = 60_000
-
-/** What a node is built from: `createNode` (Node) or the core's own factory hand it over. @internal */
-export interface NodeParts {
-  identity: Identity
-  state: StateStore
-  /** Whether the node closes the state store (it opened it). */
-  ownsState: boolean
-  dht: DhtNode | undefined
-  /** Where shares' bytes live (the file system in Node). */
-  storage: ContentStorage
-  /** Where downloads go when `download()` is given no folder. */
-  downloadDir: string
-  /** Milliseconds a shared file's last look stays good for serving from it. */
-  changeCheckInterval: number
-  limits: Required<import('./options.js').NodeLimits>
-  createPool: (registry: PeerRegistry, protocols: ProtocolRegistry) => ConnectionPool
-  /** Optional protocols an app runs on every connection (besides peer exchange and gossip). */
-  protocols: readonly ConnectionProtocol[]
-  /** Peer sources of every share besides the direct peers (the DHT's, an app's); the node closes them. */
-  sources: readonly PeerSource[]
-  /** The key shares are announced under unless they chose (see `NodeOptions.announceKey`). */
-  announceKey: AnnounceKeyPolicy
-  /** How the node's tracker sources reach trackers (closed with the node). */
-  trackerClient: TrackerClient
-  /** Where the node's parts log (`mycel:peer`, `mycel:swarm`, `mycel:store`, `mycel:node`). */
-  logger: Logger
-  /**
-   * Time and timers of the node's scheduled work: discovery (announces,
-   * lookups, retries), peer exchange, and the saves of totals, scores and
-   * the DHT table. Connection timeouts (hello, requests, idle, handshakes)
-   * run on real time: they are about real peers.
-   */
-  clock: Clock
-}
 
 /**
  * A mycel node: shares files, finds peers on the DHT, downloads, streams
@@ -251,24 +203,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     }
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${manifest.name} is being downloaded`)
     const store = await storage.openSeed(manifest, contentPath)
-    const previous = await state.getShare(manifest.infohash)
-    await state.removeShare(manifest.infohash)
-    await state.putManifest(manifest)
-    let record = await state.addShare({
-      infohash: manifest.infohash,
-      name: manifest.name,
-      role: 'seed',
-      contentPath,
-      status: 'complete',
-    })
-    if (previous !== undefined && previous.bytesUploaded + previous.bytesDownloaded > 0) {
-      // Sharing again what was shared or downloaded before keeps its totals.
-      record = await state.updateShare(manifest.infohash, {
-        addUploaded: previous.bytesUploaded,
-        addDownloaded: previous.bytesDownloaded,
-      })
-    }
-    await state.setBitfield(manifest.infohash, Bitfield.full(manifest.pieceCount))
+    const record = await recordSeed(state, manifest, contentPath)
     const stamps = await baselineStamps(state, manifest, store, storage, true)
     const magnetTrackers = [
       ...(await loadShareTrackers(state, manifest.infohashHex)).flat(),
@@ -609,12 +544,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
 
   /** Saves the DHT's routing table for the next start (a failure only costs that start a cold table). */
   private async saveDht(): Promise<void> {
-    const { dht, state } = this.parts
-    if (dht === undefined) return
-    const snapshot = new TextEncoder().encode(JSON.stringify(dht.snapshot()))
-    await state.setValue(DHT_ROUTING_TABLE_KEY, snapshot).catch((error) => {
-      this.parts.logger.forComponent('mycel:node').warn(`saving the DHT routing table failed: ${describeError(error)}`)
-    })
+    const { dht, state, logger } = this.parts
+    if (dht !== undefined) await saveRoutingTable(dht, state, logger.forComponent('mycel:node'))
   }
 
   private async shutdown(): Promise<void> {
