@@ -1,0 +1,71 @@
+/**
+ * Private mode's {@link Authorizer}: an announce or scrape must carry the
+ * passkey of an account (`/announce/<passkey>`); unknown and revoked ones
+ * get a `failure reason`. Answers are cached for a few seconds (a flood of
+ * bad passkeys costs one lookup each per TTL), and a rotation or a
+ * revocation in this process is seen at once; in another process sharing
+ * the database, within the TTL. Served announces go to the {@link Ledger}.
+ * @module
+ */
+import type { AccessDecision, AccessRequest, Authorizer } from '../core/access.js'
+import type { Ledger } from './ledger.js'
+import type { AccountStore } from './store.js'
+
+/** Failure reasons a stock client shows its user. */
+export const PASSKEY_FAILURE = {
+  missing: 'this tracker is private: announce to your personal URL /announce/<passkey>',
+  unknown: 'unknown or revoked passkey',
+} as const
+
+/** Seconds a passkey's lookup is cached. */
+export const PASSKEY_CACHE_SECONDS = 5
+/** Passkeys cached at most. */
+export const PASSKEY_CACHE_ENTRIES = 100_000
+
+interface Cached {
+  readonly userId: number | undefined
+  readonly until: number
+}
+
+/** Passkeys to accounts, for the tracker's private mode. */
+export class PasskeyAuthorizer implements Authorizer {
+  private readonly cache = new Map<string, Cached>()
+
+  /**
+   * @param store - the accounts
+   * @param ledger - where served announces are counted, or none
+   * @param nowMs - the clock, in milliseconds
+   */
+  constructor(
+    private readonly store: AccountStore,
+    private readonly ledger: Ledger | undefined,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  authorize(request: AccessRequest): AccessDecision | Promise<AccessDecision> {
+    const passkey = request.passkey
+    if (passkey === undefined) return { allowed: false, reason: PASSKEY_FAILURE.missing }
+    const cached = this.cache.get(passkey)
+    if (cached !== undefined && cached.until > this.nowMs()) return this.decide(cached.userId, request)
+    return this.store.userByPasskey(passkey).then((user) => {
+      if (this.cache.size >= PASSKEY_CACHE_ENTRIES) this.cache.clear()
+      this.cache.set(passkey, { userId: user?.id, until: this.nowMs() + PASSKEY_CACHE_SECONDS * 1000 })
+      return this.decide(user?.id, request)
+    })
+  }
+
+  private decide(userId: number | undefined, request: AccessRequest): AccessDecision {
+    if (userId === undefined) return { allowed: false, reason: PASSKEY_FAILURE.unknown }
+    if (request.announce !== undefined) this.ledger?.announced(userId, request.announce, request.address.limitKey)
+    return { allowed: true }
+  }
+
+  /**
+   * Forgets a passkey's cached answer (after a rotation or revocation).
+   *
+   * @param passkey - the old passkey
+   */
+  forget(passkey: string | null): void {
+    if (passkey !== null) this.cache.delete(passkey)
+  }
+}
