@@ -18,7 +18,6 @@ export type AccountErrorCode =
   | 'BODY_TOO_LARGE'
   | 'UPLOAD_INVALID'
   | 'ALREADY_LISTED'
-  | 'RECEIPT_INVALID'
 
 /** The HTTP status each code is answered with. */
 export const HTTP_STATUS: Readonly<Record<AccountErrorCode, number>> = {
@@ -35,7 +34,6 @@ export const HTTP_STATUS: Readonly<Record<AccountErrorCode, number>> = {
   BODY_TOO_LARGE: 413,
   UPLOAD_INVALID: 422,
   ALREADY_LISTED: 409,
-  RECEIPT_INVALID: 422,
 }
 
 /**

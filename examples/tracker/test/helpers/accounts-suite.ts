@@ -133,6 +133,35 @@ export function describeAccounts(name: string, database: () => Promise<string>):
       ).toBe(401)
     })
 
+    it('answers bad requests with typed JSON errors and goes on: oversize and malformed bodies, unknown paths', async () => {
+      const { base } = await start()
+      const huge = await fetch(`${base}/api/v1/accounts`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'alice', password: 'x'.repeat(70_000) }),
+      })
+      expect([huge.status, ((await huge.json()) as { error: { code: string } }).error.code]).toEqual([
+        413,
+        'BODY_TOO_LARGE',
+      ])
+      for (const body of ['not json', '[1, 2]', 'null', '"text"']) {
+        const answer = await fetch(`${base}/api/v1/sessions`, { method: 'POST', body })
+        expect([answer.status, ((await answer.json()) as { error: { code: string } }).error.code]).toEqual([
+          400,
+          'REQUEST_INVALID',
+        ])
+      }
+      expect((await api(base, 'GET', '/nowhere')).json.error.code).toBe('NOT_FOUND')
+      expect((await api(base, 'PATCH', '/me')).status).toBe(404)
+      expect((await api(base, 'POST', '/accounts', { json: { name: 42, password: null } })).json.error.code).toBe(
+        'NAME_INVALID',
+      )
+      expect((await api(base, 'POST', '/sessions', { json: { name: ['a'], password: {} } })).status).toBe(401)
+      expect(
+        (await api(base, 'POST', '/accounts', { json: { name: 'alice', password: 'fine password' } })).status,
+      ).toBe(201)
+    })
+
     it('refuses forged, altered and expired tokens', async () => {
       const { base, advance } = await start({ accounts: { sessionSeconds: 60 } })
       const { token } = await registered(base, 'alice')
