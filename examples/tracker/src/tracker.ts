@@ -149,7 +149,16 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
     mode === 'private' && options.authorizer === undefined && store !== undefined
       ? new PasskeyAuthorizer(store, ledger, nowMs)
       : undefined
-  const core = new TrackerCore(mode, settings, table, registry, stats, nowSeconds, options.authorizer ?? passkeys)
+  const core = new TrackerCore(
+    mode,
+    settings,
+    table,
+    registry,
+    stats,
+    nowSeconds,
+    options.authorizer ?? passkeys,
+    passkeys === undefined ? undefined : ledger,
+  )
   const flusher = new Flusher(storage, table, registry, stats, {
     intervalMs: positiveInteger(options.flushIntervalMs ?? 5000, 'flushIntervalMs'),
     log,

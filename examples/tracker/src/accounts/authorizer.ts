@@ -7,6 +7,7 @@
  * the database, within the TTL. Served announces go to the {@link Ledger}.
  * @module
  */
+import { compactKey } from '../address.js'
 import type { AccessDecision, AccessRequest, Authorizer } from '../core/access.js'
 import type { Ledger } from './ledger.js'
 import type { AccountStore } from './store.js'
@@ -56,7 +57,11 @@ export class PasskeyAuthorizer implements Authorizer {
 
   private decide(userId: number | undefined, request: AccessRequest): AccessDecision {
     if (userId === undefined) return { allowed: false, reason: PASSKEY_FAILURE.unknown }
-    if (request.announce !== undefined) this.ledger?.announced(userId, request.announce, request.address.limitKey)
+    const announce = request.announce
+    if (announce !== undefined) {
+      const peer = announce.port === 0 ? undefined : compactKey(request.address.ip, announce.port)
+      this.ledger?.announced(userId, announce, request.address.limitKey, peer)
+    }
     return { allowed: true }
   }
 

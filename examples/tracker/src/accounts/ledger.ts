@@ -11,6 +11,7 @@
  * @module
  */
 import type { AnnounceRequest } from '@mycel/wire'
+import type { PeerRanker } from '../core/access.js'
 import { keyOf } from '../core/registry.js'
 import type { SqlDatabase } from '../storage/sql.js'
 
@@ -31,9 +32,17 @@ interface Pending {
   seeding: number
 }
 
-/** Per-user counters from announces, and who announced what when. */
-export class Ledger {
+/**
+ * Per-user counters from announces, who announced what when, and which
+ * account each listed peer belongs to: as a {@link PeerRanker} it scores a
+ * peer by its account's reputation (read at each flush).
+ */
+export class Ledger implements PeerRanker {
   private readonly peers = new Map<string, PeerCounters>()
+  /** The account of each peer (its compact form), and when it last announced. */
+  private readonly peerUsers = new Map<string, { userId: number; at: number }>()
+  /** Reputation of the accounts with listed peers, as of the last flush. */
+  private reputations = new Map<number, number>()
   private readonly lastAnnounce = new Map<string, number>()
   private pending = new Map<number, Pending>()
 
@@ -54,18 +63,24 @@ export class Ledger {
    * @param userId - whose passkey it carried
    * @param request - the announce
    * @param addressKey - where it came from (part of the peer's identity: one peer id from two addresses is two peers)
+   * @param peer - the peer's compact form as the tracker lists it, when it is listed (port not 0)
    */
-  announced(userId: number, request: AnnounceRequest, addressKey: string): void {
+  announced(userId: number, request: AnnounceRequest, addressKey: string, peer?: string): void {
     const now = this.nowSeconds()
     const infohash = keyOf(request.infohash)
     const key = `${userId}|${infohash}|${keyOf(request.peerId)}|${addressKey}`
     const last = this.peers.get(key)
-    const pending = this.pending.get(userId) ?? { uploaded: 0, downloaded: 0, seeding: 0 }
     // Counters restart at 0 when a client restarts: a counter below the last one counts from 0.
-    pending.uploaded += last === undefined ? 0 : delta(request.uploaded, last.uploaded)
-    pending.downloaded += last === undefined ? 0 : delta(request.downloaded, last.downloaded)
-    if (last?.seeder === true) pending.seeding += Math.max(0, Math.min(now - last.at, this.windowSeconds))
-    this.pending.set(userId, pending)
+    const uploaded = last === undefined ? 0 : delta(request.uploaded, last.uploaded)
+    const downloaded = last === undefined ? 0 : delta(request.downloaded, last.downloaded)
+    const seeding = last?.seeder === true ? Math.max(0, Math.min(now - last.at, this.windowSeconds)) : 0
+    if (uploaded + downloaded + seeding > 0) {
+      const pending = this.pending.get(userId) ?? { uploaded: 0, downloaded: 0, seeding: 0 }
+      pending.uploaded += uploaded
+      pending.downloaded += downloaded
+      pending.seeding += seeding
+      this.pending.set(userId, pending)
+    }
     if (request.event === 'stopped') {
       this.peers.delete(key)
     } else {
@@ -77,6 +92,14 @@ export class Ledger {
         at: now,
         seeder: request.left === 0,
       })
+    }
+    if (peer !== undefined) {
+      if (request.event === 'stopped') {
+        this.peerUsers.delete(peer)
+      } else {
+        this.peerUsers.delete(peer)
+        this.peerUsers.set(peer, { userId, at: now })
+      }
     }
     const userKey = `${userId}|${infohash}`
     this.lastAnnounce.delete(userKey)
@@ -100,13 +123,37 @@ export class Ledger {
     const since = now - this.windowSeconds
     for (const [key, peer] of this.peers) if (peer.at < since) this.peers.delete(key)
     for (const [key, at] of this.lastAnnounce) if (at < since) this.lastAnnounce.delete(key)
-    if (hard && this.peers.size >= LEDGER_MAX_PEERS) {
-      let drop = Math.ceil(LEDGER_MAX_PEERS / 10)
-      for (const key of this.peers.keys()) {
-        if (drop-- <= 0) break
-        this.peers.delete(key)
+    for (const [key, { at }] of this.peerUsers) if (at < since) this.peerUsers.delete(key)
+    if (hard) {
+      for (const map of [this.peers, this.peerUsers] as Array<Map<string, unknown>>) {
+        if (map.size < LEDGER_MAX_PEERS) continue
+        let drop = Math.ceil(LEDGER_MAX_PEERS / 10)
+        for (const key of map.keys()) {
+          if (drop-- <= 0) break
+          map.delete(key)
+        }
       }
     }
+  }
+
+  score(peer: string): number {
+    const owner = this.peerUsers.get(peer)
+    return owner === undefined ? 0 : (this.reputations.get(owner.userId) ?? 0)
+  }
+
+  /** Reads the reputation of the accounts that have listed peers. */
+  private async readReputations(): Promise<void> {
+    const ids = [...new Set([...this.peerUsers.values()].map((owner) => owner.userId))]
+    const reputations = new Map<number, number>()
+    for (let at = 0; at < ids.length; at += 500) {
+      const chunk = ids.slice(at, at + 500)
+      const rows = await this.sql.all<{ id: number; reputation: number }>(
+        `SELECT id, reputation FROM tracker_users WHERE id IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')})`,
+        chunk,
+      )
+      for (const row of rows) reputations.set(Number(row.id), Number(row.reputation))
+    }
+    this.reputations = reputations
   }
 
   /**
@@ -116,7 +163,7 @@ export class Ledger {
    */
   async flush(): Promise<void> {
     this.prune(this.nowSeconds())
-    if (this.pending.size === 0) return
+    if (this.pending.size === 0) return this.readReputations()
     const batch = this.pending
     this.pending = new Map()
     try {
@@ -139,6 +186,7 @@ export class Ledger {
       }
       throw err
     }
+    await this.readReputations()
   }
 }
 

@@ -37,6 +37,7 @@ export function describeAccounts(name: string, database: () => Promise<string>):
     async function start(options: Parameters<typeof createTracker>[0] = {}) {
       const lines: string[] = []
       let clock = Date.now()
+      const given = typeof options.accounts === 'object' ? options.accounts : {}
       const tracker = await createTracker({
         database: await database(),
         mode: 'private',
@@ -47,7 +48,11 @@ export function describeAccounts(name: string, database: () => Promise<string>):
         log: (level, message) => lines.push(`${level}: ${message}`),
         now: () => clock,
         ...options,
-        ...{ accounts: { scryptCost: FAST, ...(typeof options.accounts === 'object' ? options.accounts : {}) } },
+        accounts: {
+          scryptCost: FAST,
+          ...given,
+          limits: { registrationsPerAddress: { burst: 100, refillSeconds: 600, maxKeys: 100 }, ...given.limits },
+        },
       })
       trackers.push(tracker)
       return {
@@ -188,10 +193,14 @@ export function describeAccounts(name: string, database: () => Promise<string>):
           limits: {
             failedLoginsPerAccount: { burst: 3, refillSeconds: 60, maxKeys: 100 },
             loginsPerAddress: { burst: 8, refillSeconds: 3600, maxKeys: 100 },
+            registrationsPerAddress: { burst: 2, refillSeconds: 600, maxKeys: 100 },
           },
         },
       })
       await registered(base, 'alice', 'alice password 1')
+      await registered(base, 'bob')
+      const third = await api(base, 'POST', '/accounts', { json: { name: 'carol', password: 'carol password' } })
+      expect([third.status, third.json.error.code]).toEqual([429, 'RATE_LIMITED'])
       for (let i = 0; i < 3; i++) {
         expect(
           (await api(base, 'POST', '/sessions', { json: { name: 'alice', password: `guess ${i} guess` } })).status,
@@ -488,6 +497,36 @@ export function describeAccounts(name: string, database: () => Promise<string>):
       expect(me.verified).toEqual({ uploaded: size, downloaded: 0 })
       expect(me.selfReported).toMatchObject({ uploaded: 0, downloaded: 0 })
       void tracker
+    })
+
+    it('peer lists put higher reputation first, and keep the best of twice as many candidates', async () => {
+      const { tracker, base, announceBase } = await start()
+      const { torrent } = await torrentOf('v2')
+      const names = ['low', 'mid', 'top', 'zero', 'leech']
+      const users = []
+      for (const name of names) users.push(await registered(base, name))
+      await api(base, 'POST', '/torrents', { token: users[0]?.token, body: torrent.bytes })
+      const infohash = torrent.infohash.slice(0, 20)
+      for (const [i, reputation] of [5, 50, 500, 0].entries()) {
+        await tracker.storage.sql.run('UPDATE tracker_users SET reputation = $1 WHERE name = $2', [
+          reputation,
+          names[i] as string,
+        ])
+        await httpAnnounceOk(
+          announceBase,
+          announceOf(infohash, { left: 0, port: 7001 + i }),
+          `/announce/${users[i]?.passkey}`,
+        )
+      }
+      await tracker.flush() // reads the reputations of the accounts with peers
+      const leecher = `/announce/${users[4]?.passkey}`
+      for (let round = 0; round < 5; round++) {
+        const all = await httpAnnounceOk(announceBase, announceOf(infohash, { port: 7100 }), leecher)
+        expect(all.peers.map((peer) => peer.port)).toEqual([7003, 7002, 7001, 7004])
+        const two = await httpAnnounceOk(announceBase, announceOf(infohash, { port: 7100, numwant: 2 }), leecher)
+        // two of four candidates: the best of the random four taken, so the top two
+        expect(two.peers.map((peer) => peer.port)).toEqual([7003, 7002])
+      }
     })
 
     it('self-reported ratio counters and seeding time come from announces, written in batches', async () => {
