@@ -1,0 +1,123 @@
+/**
+ * Transfer receipts between two real nodes (memory transport): the
+ * downloader's `receipts/1` signs cumulative receipts for verified bytes
+ * and sends them to the uploader, which keeps the highest for a tracker and
+ * stops serving a downloader whose unsigned bytes pass the window.
+ */
+import { randomBytes } from 'node:crypto'
+import { Identity } from '@mycel/transport'
+import { createMemoryNetwork } from '@mycel/transport/testing'
+import { decodeReceipt, signReceipt, toHex } from '@mycel/wire'
+import { getDefaultCrypto } from '@mycel/wire/crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type MycelNode, type PeerInfo, RECEIPTS_PROTOCOL, ReceiptsProtocol } from '../src/index.js'
+import { cleanup, memoryNode, until } from './helpers.js'
+
+const nodes: MycelNode[] = []
+afterEach(() => cleanup(nodes.splice(0), []))
+
+const crypto = getDefaultCrypto()
+const share = new Uint8Array(randomBytes(32))
+
+async function pair(options: { windowBytes?: number; sendEveryBytes?: number } = {}) {
+  const network = createMemoryNetwork()
+  const downloaderKey = new Uint8Array(randomBytes(32))
+  const uploaderKey = new Uint8Array(randomBytes(32))
+  const downloader = new ReceiptsProtocol({ secretKey: downloaderKey, ...options })
+  const uploader = new ReceiptsProtocol({ secretKey: uploaderKey, ...options })
+  const opened: string[] = []
+  const watch = (protocol: ReceiptsProtocol) => ({
+    name: protocol.name,
+    open: (channel: Parameters<ReceiptsProtocol['open']>[0]) => {
+      opened.push(protocol === downloader ? 'downloader' : 'uploader')
+      return protocol.open(channel)
+    },
+  })
+  const a = await memoryNode(network.transport(), {
+    identity: Identity.fromSecretKey(downloaderKey),
+    protocols: [watch(downloader)],
+  })
+  const b = await memoryNode(network.transport(), {
+    identity: Identity.fromSecretKey(uploaderKey),
+    protocols: [watch(uploader)],
+  })
+  nodes.push(a, b)
+  await a.connect(b.addresses[0] as string)
+  await until(() => opened.length === 2)
+  return { a, b, downloader, uploader, downloaderKey, uploaderKey }
+}
+
+describe('receipts/1', () => {
+  it('the downloader signs cumulative receipts of verified bytes; the uploader keeps the highest for the tracker', async () => {
+    const { downloader, uploader } = await pair({ sendEveryBytes: 1000 })
+    downloader.verified(uploader.publicKey, share, 400)
+    downloader.verified(uploader.publicKey, share, 700) // 1,100 uncovered: a receipt goes out
+    let taken: Uint8Array[] = []
+    await until(() => {
+      taken = [...taken, ...uploader.takeReceipts()]
+      return taken.length > 0
+    })
+    const first = decodeReceipt(taken[0] as Uint8Array, crypto)
+    expect(first).toMatchObject({ bytes: 1100, share, uploader: uploader.publicKey, downloader: downloader.publicKey })
+    expect(uploader.takeReceipts()).toEqual([]) // taken once
+    downloader.verified(uploader.publicKey, share, 10) // below sendEveryBytes: nothing yet
+    downloader.flush() // until flushed
+    await until(() => {
+      taken = uploader.takeReceipts()
+      return taken.length > 0
+    })
+    expect(decodeReceipt(taken[0] as Uint8Array, crypto).bytes).toBe(1110)
+  })
+
+  it('the uploader stops serving a downloader whose unsigned bytes pass the window, and serves again once it signs', async () => {
+    const { downloader, uploader } = await pair({ windowBytes: 5000, sendEveryBytes: 1 })
+    uploader.sentTo(downloader.publicKey, share, 5000)
+    expect(uploader.mayServe(downloader.publicKey, share)).toBe(true)
+    uploader.sentTo(downloader.publicKey, share, 1)
+    // a downloader that signs nothing loses service after the window
+    expect(uploader.mayServe(downloader.publicKey, share)).toBe(false)
+    downloader.verified(uploader.publicKey, share, 4000)
+    await until(() => uploader.mayServe(downloader.publicKey, share))
+    // another share, or another downloader, is counted apart
+    expect(uploader.mayServe(downloader.publicKey, new Uint8Array(32))).toBe(true)
+  })
+
+  it('closes the connection of a peer that sends a receipt it did not sign, or one not for us; replays change nothing', async () => {
+    const { a, b, downloader, uploader, downloaderKey } = await pair()
+    const reasons: Array<Error | undefined> = []
+    b.on('peer-disconnected', (_peer: PeerInfo, reason?: Error) => reasons.push(reason))
+    // a replay of an old receipt is ignored
+    const old = signReceipt(
+      { share, uploader: uploader.publicKey, downloader: downloader.publicKey, bytes: 10, issuedAt: 1 },
+      downloaderKey,
+      crypto,
+    )
+    const channel = (downloader as unknown as { channels: Map<string, { send(b: Uint8Array): boolean }> }).channels.get(
+      toHex(uploader.publicKey),
+    )
+    channel?.send(old)
+    await until(() => uploader.takeReceipts().length === 1)
+    channel?.send(old)
+    // a receipt signed by someone else, sent by the downloader: its connection is closed
+    const someone = new Uint8Array(randomBytes(32))
+    const forged = signReceipt(
+      { share, uploader: uploader.publicKey, downloader: crypto.ed25519PublicKey(someone), bytes: 99, issuedAt: 1 },
+      someone,
+      crypto,
+    )
+    channel?.send(forged)
+    await until(() => reasons.length === 1)
+    expect(reasons[0]).toMatchObject({ code: 'PEER_PROTOCOL' })
+    expect(uploader.takeReceipts()).toEqual([])
+    expect(a.peers().length + b.peers().length).toBe(0)
+  })
+
+  it('checks its options', () => {
+    expect(() => new ReceiptsProtocol({ secretKey: new Uint8Array(31) })).toThrow(RangeError)
+    expect(() => new ReceiptsProtocol({ secretKey: new Uint8Array(32), windowBytes: -1 })).toThrow(RangeError)
+    const protocol = new ReceiptsProtocol({ secretKey: new Uint8Array(32) })
+    expect(protocol.name).toBe(RECEIPTS_PROTOCOL)
+    expect(() => protocol.verified(new Uint8Array(3), share, 1)).toThrow(RangeError)
+    expect(() => protocol.sentTo(new Uint8Array(32), share, Number.NaN)).toThrow(RangeError)
+  })
+})
