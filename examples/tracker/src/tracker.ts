@@ -9,6 +9,7 @@ import { Accounts } from './accounts/accounts.js'
 import { PasskeyAuthorizer } from './accounts/authorizer.js'
 import { Ledger } from './accounts/ledger.js'
 import { ReceiptBook } from './accounts/receipts.js'
+import { ReportBook } from './accounts/reports.js'
 import { AccountStore } from './accounts/store.js'
 import { type ApiAddress, ApiServer } from './api/server.js'
 import { Catalogue } from './catalogue/catalogue.js'
@@ -232,6 +233,7 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
         nowSeconds,
       )
       const receipts = new ReceiptBook(storage.sql, store, ledger, nowMs)
+      const reports = new ReportBook(storage.sql, store, ledger, nowSeconds)
       const announcePort = http[0]?.port ?? DEFAULT_PORT
       const publicUrl = options.publicUrl?.replace(/\/+$/, '')
       for (const { host, port } of options.api ?? [{ host: '::', port: DEFAULT_API_PORT }]) {
@@ -239,6 +241,7 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
           accounts,
           catalogue,
           receipts,
+          reports,
           announceUrl: (passkey, hostHeader) => {
             if (publicUrl !== undefined) return `${publicUrl}/announce/${passkey}`
             const hostname = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::\d+)?$/.exec(hostHeader ?? '')?.[1] ?? '127.0.0.1'

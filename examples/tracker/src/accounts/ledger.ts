@@ -201,6 +201,7 @@ export const REPUTATION_SEEDING_SECONDS = 3600
 
 /**
  * Reputation, from the user's row: 10 points per GiB others' receipts say
- * they received from the user and verified, 1 point per hour of seeding.
+ * they received from the user and verified, 1 point per hour of seeding,
+ * minus the penalty of reports (corrupt data, failed transfers).
  */
-export const REPUTATION_SQL = `(10 * (verified_uploaded / ${REPUTATION_BYTES}) + seeding_seconds / ${REPUTATION_SEEDING_SECONDS})`
+export const REPUTATION_SQL = `(10 * (verified_uploaded / ${REPUTATION_BYTES}) + seeding_seconds / ${REPUTATION_SEEDING_SECONDS} - penalty)`

@@ -9,13 +9,13 @@
  * announced the share to this tracker within the window.
  * @module
  */
-import { discoveryKey } from '@mycel/pieces'
-import { decodeReceipt, TRACKER_INFOHASH_LENGTH, toHex, WireError } from '@mycel/wire'
+import { decodeReceipt, toHex, WireError } from '@mycel/wire'
 import { getDefaultCrypto } from '@mycel/wire/crypto'
 import type { SqlDatabase } from '../storage/sql.js'
 import type { Caller } from './accounts.js'
 import { AccountError } from './errors.js'
 import { type Ledger, REPUTATION_SQL } from './ledger.js'
+import { catalogueShare } from './share-keys.js'
 import type { AccountStore } from './store.js'
 
 /** Receipts per request at most. */
@@ -81,17 +81,15 @@ export class ReceiptBook {
       return refused('the uploader and the downloader must each have bound their peer key to an account')
     }
     if (uploader.id === downloader.id) return refused('an account cannot credit itself')
-    const [share] = await this.sql.all<{ size: number; infohash_v1: Uint8Array | null }>(
-      'SELECT size, infohash_v1 FROM tracker_catalogue WHERE infohash_v2 = $1',
-      [receipt.share],
-    )
+    const share = await catalogueShare(this.sql, receipt.share)
     if (share === undefined) return refused(`share ${toHex(receipt.share)} is not in the catalogue`)
-    const keys = [receipt.share.slice(0, TRACKER_INFOHASH_LENGTH), discoveryKey(receipt.share)]
-    if (share.infohash_v1 !== null) keys.push(share.infohash_v1)
-    if (!this.ledger.announcedWithin(uploader.id, keys) || !this.ledger.announcedWithin(downloader.id, keys)) {
+    if (
+      !this.ledger.announcedWithin(uploader.id, share.keys) ||
+      !this.ledger.announcedWithin(downloader.id, share.keys)
+    ) {
       return refused('both peers must have announced the share within the window')
     }
-    const capped = Math.min(receipt.bytes, Number(share.size))
+    const capped = Math.min(receipt.bytes, share.size)
     const now = Math.floor(this.nowMs() / 1000)
     // Optimistic: the row changes only from the value read; a concurrent writer makes this try again.
     for (let attempt = 0; attempt < 5; attempt++) {

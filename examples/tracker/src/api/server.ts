@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Accounts, Caller } from '../accounts/accounts.js'
 import { AccountError } from '../accounts/errors.js'
 import type { ReceiptBook } from '../accounts/receipts.js'
+import type { ReportBook } from '../accounts/reports.js'
 import type { User } from '../accounts/store.js'
 import { peerAddress } from '../address.js'
 import type { Catalogue } from '../catalogue/catalogue.js'
@@ -34,6 +35,7 @@ export interface ApiParts {
   readonly accounts: Accounts
   readonly catalogue: Catalogue
   readonly receipts: ReceiptBook
+  readonly reports: ReportBook
   /** The announce URL of a passkey, seen from a request (its Host header when no public URL is set). */
   announceUrl(passkey: string, host: string | undefined): string
   /** Forget a passkey's cached authorization (after a rotation or revocation). */
@@ -268,6 +270,10 @@ export class ApiServer {
         const caller = await this.caller(request)
         const body = await readJson(request)
         return json(200, await this.parts.receipts.submit(caller, body.receipts))
+      }
+      case 'POST /reports': {
+        const caller = await this.caller(request)
+        return json(200, await this.parts.reports.report(caller, await readJson(request)))
       }
       case 'PUT /users/role': {
         const caller = await this.caller(request)

@@ -529,6 +529,44 @@ export function describeAccounts(name: string, database: () => Promise<string>):
       }
     })
 
+    it('reports of corrupt data and failed transfers lower the reputation of the reported account, once per reporter and share', async () => {
+      const { tracker, base, announceBase } = await start()
+      const { torrent } = await torrentOf('v2')
+      const [seeder, leecher, stranger] = [
+        await registered(base, 'seeder'),
+        await registered(base, 'leecher'),
+        await registered(base, 'stranger'),
+      ]
+      const key = crypto.ed25519PublicKey(new Uint8Array(32).fill(3))
+      await api(base, 'PUT', '/me/peer-key', { token: seeder.token, json: { peerKey: toHex(key) } })
+      await api(base, 'POST', '/torrents', { token: seeder.token, body: torrent.bytes })
+      await tracker.storage.sql.run('UPDATE tracker_users SET verified_uploaded = $1 WHERE name = $2', [
+        2 ** 30,
+        'seeder',
+      ])
+      await httpAnnounceOk(
+        announceBase,
+        announceOf(torrent.infohash.slice(0, 20), { port: 7001 }),
+        `/announce/${leecher.passkey}`,
+      )
+      const report = (token: string, reason: string, peerKey = toHex(key)) =>
+        api(base, 'POST', '/reports', { token, json: { peerKey, share: toHex(torrent.infohash), reason } })
+      const reputation = async () => (await api(base, 'GET', '/me', { token: seeder.token })).json.reputation
+      // a reporter who did not announce the share is not heard
+      expect((await report(stranger.token, 'corrupt')).json.error.code).toBe('REQUEST_INVALID')
+      expect(await report(leecher.token, 'corrupt')).toMatchObject({
+        status: 200,
+        json: { status: 'counted', penalty: 5 },
+      })
+      // once per reporter and share, whatever the reason
+      expect((await report(leecher.token, 'corrupt')).json).toEqual({ status: 'unchanged' })
+      expect((await report(leecher.token, 'failed')).json).toEqual({ status: 'unchanged' })
+      // 10 points for 1 GiB of verified uploads, 5 taken by the report
+      expect(await reputation()).toBe(5)
+      expect((await report(leecher.token, 'corrupt', 'ab'.repeat(32))).json.error.code).toBe('NOT_FOUND')
+      expect((await report(leecher.token, 'bogus')).json.error.code).toBe('REQUEST_INVALID')
+    })
+
     it('self-reported ratio counters and seeding time come from announces, written in batches', async () => {
       const { tracker, base, announceBase, advance } = await start()
       const alice = await registered(base, 'alice')
