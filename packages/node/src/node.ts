@@ -29,6 +29,7 @@ import { type ConnectionProtocol, ProtocolRegistry } from './peer/protocols.js'
 import { PeerRegistry } from './peer/registry.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
+import { ReceiptsProtocol } from './receipts/receipts-protocol.js'
 import { checkFiles, saveSelection } from './saved-selection.js'
 import { ShareSession } from './share/session.js'
 import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
@@ -180,6 +181,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       fault: (peer, reason) => this.registry.fault(peer, reason),
       membersChanged: (swarm) => this.pex.membersChanged(swarm),
       log: parts.logger.forComponent('mycel:swarm'),
+      transfers: parts.protocols.find((protocol) => protocol instanceof ReceiptsProtocol),
     }
     // A process that is killed keeps the table of its last save, not none.
     this.stopDhtSaves = every(parts.clock, DHT_SAVE_INTERVAL_MS, () => void this.saveDht())

@@ -5,16 +5,18 @@
  * stops serving a downloader whose unsigned bytes pass the window.
  */
 import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import { Identity } from '@mycel/transport'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { decodeReceipt, signReceipt, toHex } from '@mycel/wire'
 import { getDefaultCrypto } from '@mycel/wire/crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type MycelNode, type PeerInfo, RECEIPTS_PROTOCOL, ReceiptsProtocol } from '../src/index.js'
-import { cleanup, memoryNode, until } from './helpers.js'
+import { cleanup, memoryNode, tempDir, until, writeContent } from './helpers.js'
 
 const nodes: MycelNode[] = []
-afterEach(() => cleanup(nodes.splice(0), []))
+const dirs: string[] = []
+afterEach(() => cleanup(nodes.splice(0), dirs.splice(0)))
 
 const crypto = getDefaultCrypto()
 const share = new Uint8Array(randomBytes(32))
@@ -92,9 +94,8 @@ describe('receipts/1', () => {
       downloaderKey,
       crypto,
     )
-    const channel = (downloader as unknown as { channels: Map<string, { send(b: Uint8Array): boolean }> }).channels.get(
-      toHex(uploader.publicKey),
-    )
+    const open = (downloader as unknown as { channels: Map<string, Set<{ send(b: Uint8Array): boolean }>> }).channels
+    const channel = [...(open.get(toHex(uploader.publicKey)) ?? [])][0]
     channel?.send(old)
     await until(() => uploader.takeReceipts().length === 1)
     channel?.send(old)
@@ -119,5 +120,81 @@ describe('receipts/1', () => {
     expect(protocol.name).toBe(RECEIPTS_PROTOCOL)
     expect(() => protocol.verified(new Uint8Array(3), share, 1)).toThrow(RangeError)
     expect(() => protocol.sentTo(new Uint8Array(32), share, Number.NaN)).toThrow(RangeError)
+  })
+})
+
+/** A seeder's receipts that count what they refuse and what went out. */
+class WatchedReceipts extends ReceiptsProtocol {
+  refusals = 0
+  waits = 0
+  sentBytes = 0
+  override whenServable(downloader: Uint8Array, share: Uint8Array): Promise<void> {
+    this.waits++
+    return super.whenServable(downloader, share)
+  }
+  override mayServe(downloader: Uint8Array, share: Uint8Array): boolean {
+    const serve = super.mayServe(downloader, share)
+    if (!serve) this.refusals++
+    return serve
+  }
+  override sentTo(downloader: Uint8Array, share: Uint8Array, bytes: number): void {
+    this.sentBytes += bytes
+    super.sentTo(downloader, share, bytes)
+  }
+}
+
+describe('receipts in a download', () => {
+  async function seederAndLeecher(signs: boolean, windowBytes: number, size: number) {
+    const network = createMemoryNetwork()
+    const source = await tempDir()
+    const target = await tempDir()
+    dirs.push(source, target)
+    await writeContent(join(source, 'album.bin'), size)
+    const seederKey = new Uint8Array(randomBytes(32))
+    const leecherKey = new Uint8Array(randomBytes(32))
+    const seederReceipts = new WatchedReceipts({ secretKey: seederKey, windowBytes })
+    const leecherReceipts = new ReceiptsProtocol({ secretKey: leecherKey, sendEveryBytes: 64 * 1024 })
+    const seeder = await memoryNode(network.transport(), {
+      identity: Identity.fromSecretKey(seederKey),
+      protocols: [seederReceipts],
+    })
+    const leecher = await memoryNode(network.transport(), {
+      identity: Identity.fromSecretKey(leecherKey),
+      protocols: signs ? [leecherReceipts] : [],
+    })
+    nodes.push(seeder, leecher)
+    const share = await seeder.share(join(source, 'album.bin'), { pieceLength: 64 * 1024 })
+    const download = leecher.download(share.magnet, { dir: target, peers: seeder.addresses })
+    return { size, share, download, seederReceipts, leecherKey }
+  }
+
+  it('a downloader that signs is served to the end, waiting for its receipts past the window; the seeder holds a receipt for the whole share', async () => {
+    const { size, share, download, seederReceipts, leecherKey } = await seederAndLeecher(
+      true,
+      256 * 1024,
+      2 * 1024 * 1024,
+    )
+    await download.done()
+    expect(download.progress.verifiedBytes).toBe(size)
+    let latest: ReturnType<typeof decodeReceipt> | undefined
+    await until(() => {
+      for (const receipt of seederReceipts.takeReceipts()) latest = decodeReceipt(receipt, crypto)
+      return latest?.bytes === size
+    })
+    expect(latest).toMatchObject({ share: share.manifest.infohash, downloader: crypto.ed25519PublicKey(leecherKey) })
+    // it did run ahead of its receipts (the window is small), and waited rather than being refused
+    expect(seederReceipts.waits).toBeGreaterThan(0)
+  })
+
+  it('a downloader that refuses to sign loses service after the window: the seeder sends at most one block over it', async () => {
+    const windowBytes = 256 * 1024
+    const { size, download, seederReceipts } = await seederAndLeecher(false, windowBytes, 2 * 1024 * 1024)
+    download.done().catch(() => {})
+    // the seeder holds its next block back, waiting for a receipt that does not come
+    await until(() => seederReceipts.waits >= 1)
+    expect(seederReceipts.sentBytes).toBeGreaterThan(windowBytes)
+    expect(seederReceipts.sentBytes).toBeLessThanOrEqual(windowBytes + 128 * 1024)
+    expect(download.progress.verifiedBytes).toBeLessThan(size)
+    expect(seederReceipts.takeReceipts()).toEqual([])
   })
 })

@@ -9,8 +9,11 @@
  * knows how many bytes it sent each downloader that no receipt covers yet:
  * past a window it may stop serving that downloader (bounded loss).
  *
- * The node does not call it by itself in this version: an app passes it in
- * `protocols` and reports verified and sent bytes (docs/tracker.md).
+ * Pass it in `NodeOptions.protocols`: the node then reports to it the
+ * bytes of each stored piece (split among the peers that sent its blocks)
+ * and each block it sends, and refuses (`BUSY`) the requests of a
+ * downloader {@link ReceiptsProtocol.mayServe} says no to. Handing the
+ * receipts to a tracker is the app's (`takeReceipts`).
  * @module
  */
 import { decodeReceipt, RECEIPT_BYTES, signReceipt, toHex, WireError } from '@mycel/wire'
@@ -27,6 +30,9 @@ export const RECEIPTS_PROTOCOL = 'receipts/1'
 /** Receipts one peer may send: 64 at once, 64 more per second; the rest are ignored (each costs a signature check). */
 export const RECEIPT_BUDGET = { burst: 64, intervalMs: 1000 } as const
 
+/** Sends kept waiting per (share, downloader); beyond, the oldest is woken (it checks again). */
+const MAX_WAITS_PER_PAIR = 8
+
 /** (share, peer) pairs whose counts are kept on each side; beyond, the oldest are forgotten. */
 export const MAX_RECEIPT_PAIRS = 100_000
 
@@ -34,7 +40,13 @@ export const MAX_RECEIPT_PAIRS = 100_000
 export interface ReceiptsOptions {
   /** This node's Ed25519 secret key (its identity's 32-byte seed): it signs our receipts. */
   readonly secretKey: Uint8Array
-  /** Unsigned bytes a downloader may have from us before {@link ReceiptsProtocol.mayServe} says no. Default 16 MiB. */
+  /**
+   * Unsigned bytes a downloader may have from us before
+   * {@link ReceiptsProtocol.mayServe} says no. Default 32 MiB. It must exceed
+   * what an honest downloader has unsigned at worst: its requests in flight
+   * (96 blocks, 1.5 MiB), a piece not yet verified (up to 16 MiB), and its
+   * receipt step (`sendEveryBytes`), or a signing downloader is refused too.
+   */
   readonly windowBytes?: number
   /** New verified bytes that make us send an uploader a fresh receipt. Default 1 MiB (a quarter of nothing smaller). */
   readonly sendEveryBytes?: number
@@ -72,8 +84,20 @@ function remember(map: Map<string, Counted>, key: string): Counted {
   return counted
 }
 
+/** What the node tells a transfer accounting (a {@link ReceiptsProtocol}) and asks it. @internal */
+export interface TransferAccounting {
+  /** Bytes of a share received from a peer passed verification. */
+  verified(uploader: Uint8Array, share: Uint8Array, bytes: number): void
+  /** Bytes of a share were sent to a peer. */
+  sentTo(downloader: Uint8Array, share: Uint8Array, bytes: number): void
+  /** Whether to serve a peer's requests for a share. */
+  mayServe(downloader: Uint8Array, share: Uint8Array): boolean
+  /** Resolves when {@link TransferAccounting.mayServe} would say yes again (or the peer's channel closed). */
+  whenServable(downloader: Uint8Array, share: Uint8Array): Promise<void>
+}
+
 /** Both sides of `receipts/1`. */
-export class ReceiptsProtocol implements ConnectionProtocol {
+export class ReceiptsProtocol implements ConnectionProtocol, TransferAccounting {
   readonly name = RECEIPTS_PROTOCOL
   /** Our public key: the `uploader` of receipts we accept, the `downloader` of those we sign. */
   readonly publicKey: Uint8Array
@@ -81,13 +105,15 @@ export class ReceiptsProtocol implements ConnectionProtocol {
   private readonly clock: Clock
   private readonly windowBytes: number
   private readonly sendEveryBytes: number
-  /** Open channels, by the peer's key (hex). */
-  private readonly channels = new Map<string, ProtocolChannel>()
+  /** Open channels, by the peer's key (hex): more than one while a duplicate connection is being dropped. */
+  private readonly channels = new Map<string, Set<ProtocolChannel>>()
   private readonly budgets = new WeakMap<PeerLink, Allowance>()
   /** Downloader side: verified bytes per (share, uploader). */
   private readonly received = new Map<string, Counted & { share: Uint8Array; uploader: Uint8Array }>()
   /** Uploader side: sent bytes and receipts per (share, downloader). */
   private readonly sent = new Map<string, Counted>()
+  /** Sends waiting for a receipt, per (share, downloader); woken by a receipt or by the peer's channel closing. */
+  private readonly waiting = new Map<string, Array<() => void>>()
 
   /**
    * @param options - our key, the window, when to send
@@ -97,14 +123,16 @@ export class ReceiptsProtocol implements ConnectionProtocol {
     assertBytes(options.secretKey, 'secretKey', 32)
     this.crypto = options.crypto ?? getDefaultCrypto()
     this.clock = options.clock ?? systemClock
-    this.windowBytes = assertInteger(options.windowBytes ?? 16 * 1024 * 1024, 'windowBytes')
+    this.windowBytes = assertInteger(options.windowBytes ?? 32 * 1024 * 1024, 'windowBytes')
     this.sendEveryBytes = assertInteger(options.sendEveryBytes ?? 1024 * 1024, 'sendEveryBytes', { min: 1 })
     this.publicKey = this.crypto.ed25519PublicKey(options.secretKey)
   }
 
   open(channel: ProtocolChannel): ProtocolHandler {
     const key = toHex(channel.link.keyBytes)
-    this.channels.set(key, channel)
+    const open = this.channels.get(key) ?? new Set<ProtocolChannel>()
+    open.add(channel)
+    this.channels.set(key, open)
     this.budgets.set(channel.link, new Allowance(RECEIPT_BUDGET.burst, RECEIPT_BUDGET.intervalMs, this.clock.now()))
     // Receipts not yet sent to this uploader (a reconnection) go out now.
     for (const counted of this.received.values()) {
@@ -113,7 +141,9 @@ export class ReceiptsProtocol implements ConnectionProtocol {
     return {
       onMessage: (body) => this.receive(channel.link, body),
       onClose: () => {
-        if (this.channels.get(key) === channel) this.channels.delete(key)
+        this.wake((waiting) => waiting.endsWith(`:${key}`))
+        open.delete(channel)
+        if (open.size === 0 && this.channels.get(key) === open) this.channels.delete(key)
       },
     }
   }
@@ -151,7 +181,10 @@ export class ReceiptsProtocol implements ConnectionProtocol {
   }
 
   private sendReceipt(counted: Counted & { share: Uint8Array; uploader: Uint8Array }): void {
-    const channel = this.channels.get(toHex(counted.uploader))
+    let channel: ProtocolChannel | undefined
+    for (const candidate of this.channels.get(toHex(counted.uploader)) ?? []) {
+      if (!candidate.link.isClosed) channel = candidate
+    }
     if (channel === undefined) return
     const receipt = signReceipt(
       {
@@ -196,6 +229,34 @@ export class ReceiptsProtocol implements ConnectionProtocol {
   }
 
   /**
+   * Uploader side: resolves once {@link ReceiptsProtocol.mayServe} says yes
+   * (a receipt came), or the downloader's `receipts/1` channel closed.
+   *
+   * @param downloader - its 32-byte key
+   * @param share - the share's v2 infohash
+   * @returns when to try again
+   */
+  whenServable(downloader: Uint8Array, share: Uint8Array): Promise<void> {
+    if (this.mayServe(downloader, share)) return Promise.resolve()
+    const key = pairKey(share, downloader)
+    return new Promise((resolve) => {
+      const list = this.waiting.get(key) ?? []
+      // Pumps of connections that closed while waiting leave their waits here: a few per pair at most.
+      if (list.length >= MAX_WAITS_PER_PAIR) list.shift()?.()
+      list.push(resolve)
+      this.waiting.set(key, list)
+    })
+  }
+
+  private wake(predicate: (key: string) => boolean): void {
+    for (const [key, list] of this.waiting) {
+      if (!predicate(key)) continue
+      this.waiting.delete(key)
+      for (const resolve of list) resolve()
+    }
+  }
+
+  /**
    * Uploader side: the receipts received since the last call (the highest
    * per share and downloader), to hand to a tracker (`POST /api/v1/receipts`).
    *
@@ -229,5 +290,9 @@ export class ReceiptsProtocol implements ConnectionProtocol {
     counted.covered = receipt.bytes
     counted.receipt = body.slice()
     counted.fresh = true
+    if (this.mayServe(receipt.downloader, receipt.share)) {
+      const key = pairKey(receipt.share, receipt.downloader)
+      this.wake((waiting) => waiting === key)
+    }
   }
 }

@@ -5,11 +5,15 @@ import type { ComponentLogger } from '@mycel/wire/log'
 import { NodeError } from '../errors.js'
 import { type TokenBucket, takeFromAll } from '../rate-limit.js'
 import { RateMeter } from '../rate-meter.js'
+import type { TransferAccounting } from '../receipts/receipts-protocol.js'
 import { Downloader } from './downloader.js'
 import { MetadataFetcher } from './metadata-fetcher.js'
 import type { BlockRequest, MetadataRequest, PeerLink, ShareHandler, SwarmPeer } from './peer.js'
 import { Selection } from './selection.js'
 import type { ServedShare } from './uploader.js'
+
+/** Bytes of the peer keys receipts name (mycel's Ed25519 peer ids). */
+const RECEIPT_KEY_BYTES = 32
 
 /** What a swarm needs from the node around it. @internal */
 export interface SwarmEnvironment {
@@ -33,6 +37,8 @@ export interface SwarmEnvironment {
   membersChanged(swarm: Swarm): void
   /** Where corrupt pieces, faults and bad metadata are logged, with why (`mycel:swarm`). */
   readonly log?: ComponentLogger
+  /** Receipts (`receipts/1`), when the node runs them: told of verified and sent bytes, asked whom to serve. */
+  readonly transfers?: TransferAccounting
 }
 
 /** Changes a swarm reports to its owner (the Download or Share handle). @internal */
@@ -433,8 +439,33 @@ export class Swarm implements ServedShare, ShareHandler {
     return takeFromAll([this.environment.uploadLimit, this.uploadLimit], bytes)
   }
 
-  onUploaded(_peer: SwarmPeer, bytes: number): void {
+  onUploaded(peer: SwarmPeer, bytes: number): void {
     this.uploaded.add(bytes)
+    if (peer.link.keyBytes.length === RECEIPT_KEY_BYTES) {
+      this.environment.transfers?.sentTo(peer.link.keyBytes, this.infohash, bytes)
+    }
+  }
+
+  mayServe(peer: SwarmPeer): boolean {
+    if (peer.link.keyBytes.length !== RECEIPT_KEY_BYTES) return true
+    return this.environment.transfers?.mayServe(peer.link.keyBytes, this.infohash) ?? true
+  }
+
+  whenServable(peer: SwarmPeer): Promise<void> {
+    return this.environment.transfers?.whenServable(peer.link.keyBytes, this.infohash) ?? Promise.resolve()
+  }
+
+  /** Tells the receipts how many verified bytes of a stored piece each contributor sent (an even split). */
+  private creditContributors(piece: number, contributors: readonly PeerLink[]): void {
+    const transfers = this.environment.transfers
+    if (transfers === undefined || contributors.length === 0) return
+    const size = (this.manifest as Manifest).pieceSize(piece)
+    const share = Math.floor(size / contributors.length)
+    contributors.forEach((peer, i) => {
+      // Receipts name mycel peers by their 32-byte key; peers of another wire are not counted.
+      if (peer.keyBytes.length !== RECEIPT_KEY_BYTES) return
+      transfers.verified(peer.keyBytes, this.infohash, i === 0 ? size - share * (contributors.length - 1) : share)
+    })
   }
 
   private greet(peer: SwarmPeer, again: boolean): void {
@@ -551,6 +582,7 @@ export class Swarm implements ServedShare, ShareHandler {
         },
         onPieceStored: (piece, contributors) => {
           for (const peer of contributors) this.environment.score(peer, 1)
+          this.creditContributors(piece, contributors)
           this.onPieceStored(piece)
         },
         onCorrupt: (piece, contributors) => this.onCorrupt(piece, contributors),
