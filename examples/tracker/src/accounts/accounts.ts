@@ -136,10 +136,7 @@ export class Accounts {
     const canonical = canonicalName(name)
     checkPassword(password)
     if (!this.registrations.spend(address)) {
-      throw new AccountError(
-        'RATE_LIMITED',
-        `too many new accounts from your address, try again in ${this.registrations.retryAfter(address)} s`,
-      )
+      throw AccountError.rateLimited('too many new accounts from your address', this.registrations.retryAfter(address))
     }
     const hash = await hashPassword(password, this.cost)
     const user = await this.store.createUser(canonical, hash, newPasskey(), this.now())
@@ -159,16 +156,10 @@ export class Accounts {
   async login(name: unknown, password: unknown, address: string): Promise<Session> {
     const canonical = typeof name === 'string' ? name.trim().toLowerCase().slice(0, 64) : ''
     if (!this.perAddress.spend(address)) {
-      throw new AccountError(
-        'RATE_LIMITED',
-        `too many logins from your address, try again in ${this.perAddress.retryAfter(address)} s`,
-      )
+      throw AccountError.rateLimited('too many logins from your address', this.perAddress.retryAfter(address))
     }
     if (!this.perAccount.allows(canonical)) {
-      throw new AccountError(
-        'RATE_LIMITED',
-        `too many failed logins for this account, try again in ${this.perAccount.retryAfter(canonical)} s`,
-      )
+      throw AccountError.rateLimited('too many failed logins for this account', this.perAccount.retryAfter(canonical))
     }
     const user = NAME.test(canonical) ? await this.store.userByName(canonical) : undefined
     const hash = user === undefined ? undefined : await this.store.passwordHash(user.id)
@@ -250,10 +241,7 @@ export class Accounts {
   private async checkOwnPassword(caller: Caller, password: unknown): Promise<void> {
     const name = caller.user.name
     if (!this.perAccount.allows(name)) {
-      throw new AccountError(
-        'RATE_LIMITED',
-        `too many failed attempts, try again in ${this.perAccount.retryAfter(name)} s`,
-      )
+      throw AccountError.rateLimited('too many failed attempts', this.perAccount.retryAfter(name))
     }
     const hash = await this.store.passwordHash(caller.user.id)
     if (hash === undefined || !(await verifyPassword(typeof password === 'string' ? password : '', hash))) {

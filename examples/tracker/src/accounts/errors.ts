@@ -51,8 +51,24 @@ export class AccountError extends MycelError<AccountErrorCode> {
     this.name = 'AccountError'
   }
 
+  /** For `RATE_LIMITED`: seconds until the caller may try again (the `Retry-After` header). */
+  retryAfterSeconds: number | undefined
+
   /** The HTTP status of this refusal. */
   get status(): number {
     return HTTP_STATUS[this.code]
+  }
+
+  /**
+   * A `RATE_LIMITED` refusal.
+   *
+   * @param what - what was over its budget, for the message
+   * @param seconds - until the next attempt is allowed
+   * @returns the error
+   */
+  static rateLimited(what: string, seconds: number): AccountError {
+    const error = new AccountError('RATE_LIMITED', `${what}, try again in ${seconds} s`)
+    error.retryAfterSeconds = seconds
+    return error
   }
 }

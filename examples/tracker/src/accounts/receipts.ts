@@ -12,7 +12,6 @@
 import { decodeReceipt, toHex, WireError } from '@mycel/wire'
 import { getDefaultCrypto } from '@mycel/wire/crypto'
 import type { SqlDatabase } from '../storage/sql.js'
-import type { Caller } from './accounts.js'
 import { AccountError } from './errors.js'
 import { type Ledger, REPUTATION_SQL } from './ledger.js'
 import { catalogueShare } from './share-keys.js'
@@ -45,15 +44,13 @@ export class ReceiptBook {
   ) {}
 
   /**
-   * Applies receipts (anyone may hand them in: each is signed by its downloader).
+   * Applies receipts (any logged-in user may hand them in: each is signed by its downloader).
    *
-   * @param caller - who hands them in (a logged-in user)
    * @param receipts - base64 strings of signed receipts
    * @returns one outcome per receipt, in order
    * @throws {@link AccountError} `REQUEST_INVALID` when `receipts` is not a list of at most 256 strings
    */
-  async submit(caller: Caller, receipts: unknown): Promise<{ results: ReceiptOutcome[] }> {
-    void caller
+  async submit(receipts: unknown): Promise<{ results: ReceiptOutcome[] }> {
     if (!Array.isArray(receipts) || receipts.length > MAX_RECEIPTS_PER_REQUEST) {
       throw new AccountError(
         'REQUEST_INVALID',

@@ -207,8 +207,16 @@ export function describeAccounts(name: string, database: () => Promise<string>):
         ).toBe(401)
       }
       // the account is locked for a while, even with the right password
-      const locked = await api(base, 'POST', '/sessions', { json: { name: 'alice', password: 'alice password 1' } })
-      expect([locked.status, locked.json.error.code]).toEqual([429, 'RATE_LIMITED'])
+      const locked = await fetch(`${base}/api/v1/sessions`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'alice', password: 'alice password 1' }),
+      })
+      expect([locked.status, ((await locked.json()) as { error: { code: string } }).error.code]).toEqual([
+        429,
+        'RATE_LIMITED',
+      ])
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0)
       advance(60_000)
       expect(
         (await api(base, 'POST', '/sessions', { json: { name: 'alice', password: 'alice password 1' } })).status,
