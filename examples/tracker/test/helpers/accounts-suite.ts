@@ -13,7 +13,7 @@ import { getDefaultCrypto } from '@mycel/wire/crypto'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { createTracker, type Tracker } from '../../src/tracker.js'
 import { api, registered } from './api.js'
-import { announceOf, baseOf, httpAnnounce, httpAnnounceOk } from './clients.js'
+import { announceOf, baseOf, httpAnnounce, httpAnnounceOk, UdpClient } from './clients.js'
 import { Scratch } from './scratch.js'
 
 const FAST = { ln: 10, r: 8, p: 1 }
@@ -291,6 +291,36 @@ export function describeAccounts(name: string, database: () => Promise<string>):
           reason: 'unregistered torrent',
         },
       )
+    })
+
+    it('private mode over UDP: the passkey in BEP 41 URL data, refused when unknown or revoked', async () => {
+      const { tracker, base } = await start({ udp: [{ host: '127.0.0.1', port: 0 }] })
+      const alice = await registered(base, 'alice')
+      const { torrent } = await torrentOf('v2')
+      await api(base, 'POST', '/torrents', { token: alice.token, body: torrent.bytes })
+      const udp = new UdpClient('127.0.0.1', tracker.udp[0]?.port as number, 4)
+      try {
+        const request = announceOf(torrent.infohash.slice(0, 20), { port: 7001 })
+        expect(await udp.announce(request, {})).toMatchObject({
+          action: 'error',
+          message: expect.stringContaining('private'),
+        })
+        expect(await udp.announce(request, { urlData: '/announce/not-a-passkey' })).toMatchObject({
+          action: 'error',
+          message: 'unknown or revoked passkey',
+        })
+        expect(await udp.announce(request, { urlData: `/announce/${alice.passkey}` })).toMatchObject({
+          action: 'announce',
+          leechers: 1,
+        })
+        await api(base, 'DELETE', '/me/passkey', { token: alice.token })
+        expect(await udp.announce(request, { urlData: `/announce/${alice.passkey}` })).toMatchObject({
+          action: 'error',
+          message: 'unknown or revoked passkey',
+        })
+      } finally {
+        udp.close()
+      }
     })
 
     it('catalogue: v2, hybrid, v1 and manifest uploads; search, sort, counts; personal .torrent and magnet', async () => {
