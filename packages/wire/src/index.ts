@@ -27,6 +27,15 @@
  *
  * @packageDocumentation
  */
+
+export {
+  ANNOUNCE_KEY_MAX_LENGTH,
+  ANNOUNCE_SIGNATURE_DOMAIN,
+  type AnnounceKey,
+  isSignedAnnounceKey,
+  signAnnounceKey,
+  verifyAnnounceKey,
+} from './announce-signature.js'
 export * from './bencode/index.js'
 export { compareBytes, equalBytes, fromHex, toHex } from './bytes.js'
 export {

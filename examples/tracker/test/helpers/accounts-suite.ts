@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import { encodeMetadata, encodeTorrent } from '@mycel/pieces'
 import { ingestFile } from '@mycel/pieces/node'
-import { decodeBencode, decodeBencodeEntries, encodeBencode, signReceipt, toHex } from '@mycel/wire'
+import { decodeBencode, decodeBencodeEntries, encodeBencode, signAnnounceKey, signReceipt, toHex } from '@mycel/wire'
 import { getDefaultCrypto } from '@mycel/wire/crypto'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { createTracker, type Tracker } from '../../src/tracker.js'
@@ -321,6 +321,43 @@ export function describeAccounts(name: string, database: () => Promise<string>):
       } finally {
         udp.close()
       }
+    })
+
+    it('a mycel node announces with a signed key instead of a passkey: its bound peer key, the infohash, a fresh minute', async () => {
+      const { base, announceBase } = await start()
+      const alice = await registered(base, 'alice')
+      const { torrent } = await torrentOf('v2')
+      await api(base, 'POST', '/torrents', { token: alice.token, body: torrent.bytes })
+      const infohash = torrent.infohash.slice(0, 20)
+      const secret = new Uint8Array(randomBytes(32))
+      const minute = () => Math.floor(Date.now() / 60_000)
+      const signed = (hash = infohash, at = minute(), key = secret) =>
+        `/announce/${signAnnounceKey(key, hash, at, crypto)}`
+      const request = announceOf(infohash, { port: 7001 })
+      // not bound yet
+      expect(await httpAnnounce(announceBase, request, signed())).toMatchObject({
+        reason: 'no account bound this peer key',
+      })
+      await api(base, 'PUT', '/me/peer-key', {
+        token: alice.token,
+        json: { peerKey: toHex(crypto.ed25519PublicKey(secret)) },
+      })
+      await httpAnnounceOk(announceBase, announceOf(infohash, { port: 7002 }), signed(infohash, minute() + 1))
+      // a key signed for another infohash, too old, or by another key
+      const forOther = signAnnounceKey(secret, new Uint8Array(20).fill(7), minute(), crypto)
+      expect(await httpAnnounce(announceBase, request, `/announce/${forOther}`)).toMatchObject({
+        reason: 'signed announce key does not verify',
+      })
+      expect(await httpAnnounce(announceBase, request, signed(infohash, minute() - 10))).toMatchObject({
+        reason: expect.stringContaining('too old or too new'),
+      })
+      const tampered = signed().replace(
+        /\.([0-9a-z]+)\./,
+        (_, m: string) => `.${(Number.parseInt(m, 36) + 1).toString(36)}.`,
+      )
+      expect(await httpAnnounce(announceBase, request, tampered)).toMatchObject({
+        reason: 'signed announce key does not verify',
+      })
     })
 
     it('catalogue: v2, hybrid, v1 and manifest uploads; search, sort, counts; personal .torrent and magnet', async () => {
