@@ -76,6 +76,7 @@ export {
   RECEIPTS_PROTOCOL,
   type ReceiptsOptions,
   ReceiptsProtocol,
+  type TransferAccounting,
 } from './receipts/receipts-protocol.js'
 export { forgetShare } from './share-state.js'
 export { DHT_ROUTING_TABLE_KEY } from './state-keys.js'

@@ -84,7 +84,7 @@ function remember(map: Map<string, Counted>, key: string): Counted {
   return counted
 }
 
-/** What the node tells a transfer accounting (a {@link ReceiptsProtocol}) and asks it. @internal */
+/** What the node tells a transfer accounting (a {@link ReceiptsProtocol}) and asks it. */
 export interface TransferAccounting {
   /** Bytes of a share received from a peer passed verification. */
   verified(uploader: Uint8Array, share: Uint8Array, bytes: number): void
