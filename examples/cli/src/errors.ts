@@ -31,6 +31,9 @@ export type CliErrorCode =
   | 'DATABASE_UNUSABLE'
   | 'CONTROL_FAILED'
   | 'INTERRUPTED'
+  | 'NOT_LOGGED_IN'
+  | 'ACCOUNT_REFUSED'
+  | 'TRACKER_UNREACHABLE'
   | 'INTERNAL'
 
 /** Exit status of a command that was used wrongly (bad option, bad argument). */

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander'
 import packageJson from '../package.json' with { type: 'json' }
+import { addTrackerAccountCommands } from './commands/account.js'
 import { runAnnounce } from './commands/announce.js'
 import { runDht } from './commands/dht.js'
 import { runExport } from './commands/export.js'
@@ -191,6 +192,8 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
     .command('dht')
     .description('run a DHT-only node until Ctrl-C: a bootstrap node for a local network (default port 6881)')
     .action(action(runDht))
+
+  addTrackerAccountCommands(program, action)
 
   return program
 }

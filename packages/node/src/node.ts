@@ -34,6 +34,7 @@ import { ProtocolRegistry } from './peer/protocols.js'
 import { PeerRegistry } from './peer/registry.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
+import { ReceiptsProtocol } from './receipts/receipts-protocol.js'
 import { checkFiles, saveSelection } from './saved-selection.js'
 import { recordSeed } from './share/seed-record.js'
 import { ShareSession } from './share/session.js'
@@ -159,6 +160,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       fault: (peer, reason) => this.registry.fault(peer, reason),
       membersChanged: (swarm) => this.pex.membersChanged(swarm),
       log: parts.logger.forComponent('mycel:swarm'),
+      transfers: parts.protocols.find((protocol) => protocol instanceof ReceiptsProtocol),
     }
     // A process that is killed keeps the table of its last save, not none.
     this.stopDhtSaves = every(parts.clock, DHT_SAVE_INTERVAL_MS, () => void this.saveDht())
