@@ -17,6 +17,7 @@ export type NodeErrorCode =
   | 'PEER_SELF'
   | 'PEER_DUPLICATE'
   | 'PEER_LIMIT'
+  | 'PRIVATE_UNSUPPORTED'
 
 /** Codes this node puts in a `reject` message (documented in `docs/protocol.md`). */
 export type RejectCode = 'NOT_AVAILABLE' | 'BAD_REQUEST' | 'BUSY'

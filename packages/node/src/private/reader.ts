@@ -1,0 +1,190 @@
+/**
+ * Reading private shares: open a version with a key or this node's
+ * identity, read files as plaintext decrypted from verified ciphertext
+ * (fetched on demand), save them, and download-and-decrypt in one call.
+ * @module
+ */
+import { PiecesError } from '@mycel/pieces'
+import {
+  isPrivateLink,
+  openEnvelope,
+  openPrivateShare,
+  type PrivateManifest,
+  parsePrivateLink,
+  privateShareFiles,
+} from '@mycel/pieces/private'
+import { toHex } from '@mycel/wire'
+import { NodeError } from '../errors.js'
+import type { ReadStreamOptions } from '../read-stream.js'
+import { type PrivateContext, privateStorageOf } from './context.js'
+import type { OpenPrivateOptions, PrivateDownload, PrivateDownloadOptions, PrivateReader } from './options.js'
+import type { FileSink } from './storage.js'
+
+/** Every verified byte of a range of the ciphertext share's file, joined. */
+async function readAll(
+  context: PrivateContext,
+  infohashHex: string,
+  path: string,
+  start: number,
+  length: number,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  const out = new Uint8Array(length)
+  if (length === 0) return out
+  let at = 0
+  const options: ReadStreamOptions = { start, end: start + length - 1, ...(signal ? { signal } : {}) }
+  for await (const chunk of context.read(infohashHex, path, options)) {
+    out.set(chunk.subarray(0, length - at), at)
+    at += chunk.length
+  }
+  if (at !== length) throw new PiecesError('PRIVATE_KEY_MISMATCH', 'the data file ended early')
+  return out
+}
+
+function keyOf(key: Uint8Array | string | undefined): Uint8Array | undefined {
+  if (key === undefined || key instanceof Uint8Array) return key
+  if (isPrivateLink(key)) {
+    const parsed = parsePrivateLink(key).key
+    if (parsed === undefined) throw new PiecesError('PRIVATE_LINK_MALFORMED', 'the link carries no key')
+    return parsed
+  }
+  const parsed = parsePrivateLink(`mycel://${'0'.repeat(64)}#${key}`).key
+  if (parsed === undefined) throw new PiecesError('PRIVATE_LINK_MALFORMED', 'no key given')
+  return parsed
+}
+
+/**
+ * Opens a private share the node runs (seeds or downloads) with a key, or
+ * with its identity when it is one of the readers.
+ * @internal
+ */
+export async function openPrivate(
+  context: PrivateContext,
+  infohash: string,
+  options: OpenPrivateOptions = {},
+): Promise<PrivateReader> {
+  const infohashHex = infohash.toLowerCase()
+  const { signal } = options
+  // The first byte of the data file: this waits for the manifest (and fetches the header's piece).
+  try {
+    await readAll(context, infohashHex, 'data', 0, 1, signal)
+  } catch (error) {
+    // A share without a file named `data` is no private share: say so below.
+    if (!(error instanceof NodeError && error.code === 'FILE_NOT_FOUND')) throw error
+  }
+  const manifest = context.manifestOf(infohashHex)
+  if (manifest === undefined) throw new NodeError('SHARE_NOT_FOUND', 'no such share on this node')
+  const files = privateShareFiles(manifest)
+  const dataLength = manifest.files[files.data]?.length ?? 0
+  let key = keyOf(options.key)
+  if (key === undefined) {
+    const keysFile = manifest.files[files.keys]
+    const envelope = await readAll(context, infohashHex, 'keys', 0, keysFile?.length ?? 0, signal)
+    key = openEnvelope(envelope, context.identity.exportSecretKey(), context.crypto)
+  }
+  const opened = await openPrivateShare(
+    (offset, length) => readAll(context, infohashHex, 'data', offset, length, signal),
+    dataLength,
+    key,
+    context.crypto,
+  )
+  return new OpenedReader(context, infohashHex, opened)
+}
+
+type Opened = Awaited<ReturnType<typeof openPrivateShare>>
+
+class OpenedReader implements PrivateReader {
+  readonly manifest: PrivateManifest
+
+  constructor(
+    private readonly context: PrivateContext,
+    private readonly infohashHex: string,
+    private readonly opened: Opened,
+  ) {
+    this.manifest = opened.manifest
+  }
+
+  private fileIndex(path: string): number {
+    const wanted = path.replace(/^\/+/, '')
+    const { files, name } = this.manifest
+    const single = files.length === 1 && files[0]?.path.length === 1
+    const index = files.findIndex((file) => file.path.join('/') === wanted || (single && wanted === name))
+    if (index < 0) throw new NodeError('FILE_NOT_FOUND', `the share has no file ${JSON.stringify(path)}`)
+    return index
+  }
+
+  async *read(path: string, options: ReadStreamOptions = {}): AsyncGenerator<Uint8Array> {
+    const index = this.fileIndex(path)
+    const range = this.opened.fileRange(index)
+    const start = options.start ?? 0
+    const end = Math.min(options.end ?? range.length - 1, range.length - 1)
+    if (!Number.isSafeInteger(start) || start < 0 || start > end + 1) {
+      throw new NodeError('RANGE_INVALID', `cannot read ${start}..${options.end} of a file of ${range.length} bytes`)
+    }
+    if (start > end) return
+    let position = start
+    const ciphertext = this.context.read(this.infohashHex, 'data', {
+      ...options,
+      start: range.start + start,
+      end: range.start + end,
+    })
+    for await (const chunk of ciphertext) {
+      yield this.opened.decrypt(index, position, chunk)
+      position += chunk.length
+    }
+  }
+
+  async saveTo(dir: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+    const storage = privateStorageOf(this.context)
+    const { join, resolve } = this.context.storage
+    const { files, name } = this.manifest
+    const single = files.length === 1 && files[0]?.path.length === 1
+    const root = single ? join(resolve(dir), files[0]?.path[0] as string) : join(resolve(dir), name)
+    const created: FileSink[] = []
+    try {
+      for (const file of files) {
+        const path = single ? root : join(root, ...file.path)
+        const sink = await storage.createFile(path, { executable: file.executable })
+        created.push(sink)
+        for await (const chunk of this.read(file.path.join('/'), options)) await sink.write(chunk)
+        await sink.close()
+      }
+    } catch (error) {
+      await Promise.all(created.map((sink) => sink.discard()))
+      throw error
+    }
+    return root
+  }
+}
+
+/**
+ * Downloads a private share into the node's private folder and decrypts it
+ * into `dir` as its blocks verify.
+ * @internal
+ */
+export function downloadPrivate(
+  context: PrivateContext,
+  link: string,
+  options: PrivateDownloadOptions = {},
+): PrivateDownload {
+  const parsed = parsePrivateLink(link)
+  const storage = privateStorageOf(context)
+  const infohashHex = toHex(parsed.infohash)
+  const download = context.download(link, {
+    dir: storage.versionsFolder,
+    ...(options.peers ? { peers: options.peers } : {}),
+  })
+  const finished = (async () => {
+    const reader = await openPrivate(context, infohashHex, {
+      ...(parsed.key ? { key: parsed.key } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    })
+    const contentPath = await reader.saveTo(
+      options.dir ?? context.downloadDir,
+      options.signal ? { signal: options.signal } : {},
+    )
+    return { manifest: reader.manifest, contentPath }
+  })()
+  finished.catch(() => {}) // reported through done()
+  return { infohashHex, download, done: () => finished }
+}
