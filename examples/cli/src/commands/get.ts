@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { type Download, type DownloadProgress, type MycelNode, NodeError } from '@mycel/node'
 import { type Manifest, parseMagnet } from '@mycel/pieces'
+import { isPrivateLink } from '@mycel/pieces/private'
 import { StoreError } from '@mycel/store'
 import { prepareDownloadFolder } from '@mycel/store/fs'
 import type { Context } from '../context.js'
@@ -13,6 +14,7 @@ import { type ProgressFrame, ProgressView, progressModeOf } from '../progress.js
 import { seedUntilStopped } from '../seeding.js'
 import { type NodeSession, openNodeSession } from '../session.js'
 import { hexOf } from '../views.js'
+import { runGetPrivate } from './private.js'
 import { verifyContent } from './verify.js'
 
 /** Options of `mycel get`. */
@@ -237,6 +239,14 @@ function printDone(
  * @returns the exit status: 0 when the files are complete and verified
  */
 export async function runGet(context: Context, link: string, options: GetCommandOptions): Promise<number> {
+  if (isPrivateLink(link.trim())) {
+    return runGetPrivate(context, link, {
+      peers: (options.peer ?? []).map(peerAddress),
+      timeoutMs: parseTimeout(options.timeout),
+      ...(options.output === undefined ? {} : { output: options.output }),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    })
+  }
   const input = await readGetInput(context, link) // a .torrent file brings its manifest
   const timeoutMs = parseTimeout(options.timeout)
   const peers = (options.peer ?? []).map(peerAddress)

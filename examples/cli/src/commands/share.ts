@@ -10,10 +10,17 @@ import { seedUntilStopped } from '../seeding.js'
 import { openNodeSession } from '../session.js'
 import { hexOf } from '../views.js'
 import { announceUntilStored } from './announce.js'
+import { runSharePrivate } from './private.js'
 
 /** Options of `mycel share`. */
 export interface ShareCommandOptions {
   pieceLength?: string
+  /** `--private`: encrypt into a ciphertext share (see commands/private.ts). */
+  private?: boolean
+  /** `--reader <peer id...>` of a private share. */
+  reader?: string[]
+  /** `--no-link`: a private share only its readers can read. */
+  link?: boolean
 }
 
 async function checkPath(path: string): Promise<void> {
@@ -80,6 +87,15 @@ export async function runShare(context: Context, paths: string[], options: Share
   const pieceLength = options.pieceLength === undefined ? undefined : parsePieceLength(options.pieceLength)
   const absolute = paths.map((path) => resolve(path))
   for (const path of absolute) await checkPath(path)
+  if (options.private === true) {
+    return runSharePrivate(context, absolute, {
+      ...(pieceLength === undefined ? {} : { pieceLength }),
+      ...(options.reader === undefined ? {} : { reader: options.reader }),
+      ...(options.link === undefined ? {} : { link: options.link }),
+    })
+  }
+  if (options.reader !== undefined || options.link === false)
+    throw CliError.usage('--reader and --no-link need --private')
   const lifetime = new Lifetime()
   const announcing = new AbortController()
   try {
