@@ -146,7 +146,14 @@ class OpenedReader implements PrivateReader {
         const path = single ? root : join(root, ...file.path)
         const sink = await storage.createFile(path, { executable: file.executable })
         created.push(sink)
-        for await (const chunk of this.read(file.path.join('/'), options)) await sink.write(chunk)
+        // One write in flight while the next chunk is read and decrypted (each chunk is a new array).
+        let pending: Promise<void> = Promise.resolve()
+        for await (const chunk of this.read(file.path.join('/'), options)) {
+          await pending
+          pending = sink.write(chunk)
+          pending.catch(() => {}) // awaited before the next write or below
+        }
+        await pending
         await sink.close()
       }
     } catch (error) {

@@ -34,6 +34,20 @@ export function xorContent(
   input: Uint8Array,
 ): Uint8Array {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError('offset must be a non-negative safe integer')
+  const firstBlock = Math.floor(offset / CHACHA20_BLOCK_BYTES)
+  const lastBlock = Math.floor((offset + Math.max(0, input.length - 1)) / CHACHA20_BLOCK_BYTES)
+  if (
+    offset % CHACHA20_BLOCK_BYTES === 0 &&
+    Math.floor(firstBlock / SEGMENT_BLOCKS) === Math.floor(lastBlock / SEGMENT_BLOCKS)
+  ) {
+    // The common case (a chunk that starts on a block, inside one segment): one call, no copy.
+    return crypto.chacha20(
+      streamKey,
+      segmentNonce(Math.floor(firstBlock / SEGMENT_BLOCKS)),
+      firstBlock % SEGMENT_BLOCKS,
+      input,
+    )
+  }
   const out = new Uint8Array(input.length)
   let done = 0
   while (done < input.length) {
