@@ -7,12 +7,13 @@
  */
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { PiecesError } from '@mycel/pieces'
+import { createBlockProof, encodeMetadata, PiecesError } from '@mycel/pieces'
 import { parsePrivateLink } from '@mycel/pieces/private'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MycelNode } from '../src/index.js'
 import { cleanup, memoryNode, sha256, tempDir, writeContent } from './helpers.js'
+import { RawPeer } from './raw-peer.js'
 
 const nodes: MycelNode[] = []
 const dirs: string[] = []
@@ -180,6 +181,52 @@ describe('private shares', () => {
     const allowed = kept.downloadPrivate(second.blindLink, { dir: keptDir, peers: sharer.addresses })
     await allowed.done()
     expect(sha256(await readFile(join(keptDir, 'secret-album', 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
+  })
+
+  it('ciphertext changed by a peer is refused: the peer is banned, nothing of it is decrypted or written', async () => {
+    const network = createMemoryNetwork()
+    const { folder, photo } = await album()
+    const sharer = await memoryNode(network.transport())
+    const reader = await memoryNode(network.transport())
+    nodes.push(sharer, reader)
+    const shared = await sharer.share(folder, { private: {}, pieceLength: 16 * 1024 })
+    const { manifest } = shared.share
+    const metadata = encodeMetadata(manifest)
+    const data = new Uint8Array(await readFile(join(shared.share.contentPath, 'data')))
+    const keys = new Uint8Array(await readFile(join(shared.share.contentPath, 'keys')))
+    const target = await tempDir()
+    dirs.push(target)
+    const job = reader.downloadPrivate(shared.link as string, { dir: target })
+
+    // A peer with the real metadata that answers every request with one bit of the ciphertext flipped.
+    const liar = await RawPeer.dial(network.transport(), reader.addresses[0] as string)
+    const banned = new Promise<string>((resolve) => reader.on('peer-banned', (peerId) => resolve(peerId)))
+    const bits = new Uint8Array(Math.ceil(manifest.pieceCount / 8)).fill(0xff)
+    bits[bits.length - 1] = (0xff << (bits.length * 8 - manifest.pieceCount)) & 0xff
+    liar.on((message) => {
+      if (message.type === 'meta-get') {
+        const bytes = metadata.subarray(message.offset, message.offset + 256 * 1024)
+        liar.send({ type: 'meta', id: message.id, total: metadata.length, offset: message.offset, bytes })
+      } else if (message.type === 'request') {
+        const location = manifest.locatePiece(message.piece)
+        const file = location.fileIndex === 0 ? data : keys
+        const piece = file.subarray(location.offset, location.offset + location.length)
+        const bytes = piece.slice(message.offset, message.offset + message.length)
+        bytes[0] = (bytes[0] as number) ^ 1
+        // The proof is the true one: the changed bytes are what fails.
+        const proof = message.proof
+          ? createBlockProof(manifest, message.piece, piece, message.offset, message.length)
+          : undefined
+        liar.send({ type: 'data', id: message.id, bytes, ...(proof ? { proof } : {}) })
+      }
+    })
+    liar.send({ type: 'bitfield', infohash: manifest.infohash, bits })
+    expect(await banned).toBe(liar.identity.toString())
+    expect(await readdir(target)).toEqual([]) // no header verified: nothing opened, nothing created
+
+    await reader.connect(sharer.addresses[0] as string)
+    const result = await job.done()
+    expect(sha256(await readFile(join(result.contentPath, 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
   })
 
   it('refuses too many readers, bad peer ids and a link that is not one, before anything is written', async () => {
