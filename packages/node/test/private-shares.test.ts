@@ -11,7 +11,7 @@ import { createBlockProof, encodeMetadata, PiecesError } from '@mycel/pieces'
 import { parsePrivateLink } from '@mycel/pieces/private'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { MycelNode } from '../src/index.js'
+import { createNode, type MycelNode } from '../src/index.js'
 import { cleanup, memoryNode, sha256, tempDir, writeContent } from './helpers.js'
 import { RawPeer } from './raw-peer.js'
 
@@ -227,6 +227,32 @@ describe('private shares', () => {
     await reader.connect(sharer.addresses[0] as string)
     const result = await job.done()
     expect(sha256(await readFile(join(result.contentPath, 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
+  })
+
+  it('a private share resumes after a restart of its sharer, links and readers kept', async () => {
+    const network = createMemoryNetwork()
+    const { folder, photo } = await album()
+    const dataDir = await tempDir()
+    dirs.push(dataDir)
+    const start = () => createNode({ dataDir, listen: ['memory://0'], transports: [network.transport()], dht: false })
+    const first = await start()
+    const shared = await first.share(folder, { private: { readers: [first.peerId] }, pieceLength: 64 * 1024 })
+    await first.close()
+    const again = await start()
+    nodes.push(again)
+    expect(again.getShare(shared.infohashHex)).toBeDefined()
+    expect(await again.getPrivateShare(shared.infohashHex)).toMatchObject({
+      link: shared.link,
+      blindLink: shared.blindLink,
+      readers: [first.peerId],
+      name: 'secret-album',
+    })
+    const reader = await memoryNode(network.transport())
+    nodes.push(reader)
+    const target = await tempDir()
+    dirs.push(target)
+    await reader.downloadPrivate(shared.link as string, { dir: target, peers: again.addresses }).done()
+    expect(sha256(await readFile(join(target, 'secret-album', 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
   })
 
   it('refuses too many readers, bad peer ids and a link that is not one, before anything is written', async () => {
