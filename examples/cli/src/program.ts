@@ -111,7 +111,7 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
     .description('download a share, verify it, and print where the files are (run again to resume)')
     .argument(
       '<link>',
-      'v2 magnet link (magnet:?xt=urn:btmh:1220...), infohash (64 hex digits), or a v2 or hybrid .torrent file (BitTorrent v1 links cannot be fetched); or a private mycel:// link (decrypted into the folder)',
+      'v2 magnet link (magnet:?xt=urn:btmh:1220...), infohash (64 hex digits), or a v2 or hybrid .torrent file (BitTorrent v1 links cannot be fetched); or a private mycel:// link (decrypted into the folder), or a .torrent.enc encrypted for this identity',
     )
     .option('-o, --output <dir>', 'folder to download into (default: the current folder)')
     .option(
@@ -189,6 +189,10 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
     .option('-o, --output <file>', 'the .torrent file to write (default: <name>.torrent)')
     .option('--hybrid', 'a hybrid v1+v2 torrent that v1-only clients read too (hashes the files again)')
     .option('--force', 'replace the file if it exists')
+    .option(
+      '--to <peer id...>',
+      'encrypt the .torrent for these users (x.torrent.enc; mycel get decrypts it with their identity)',
+    )
     .action(
       action((context, input: string, options: Parameters<typeof runExport>[2]) => runExport(context, input, options)),
     )

@@ -191,4 +191,40 @@ describe('private shares across processes', () => {
     expect(byNewLink.code, byNewLink.stderr).toBe(0)
     await next.stop()
   }, 240_000)
+
+  it('export --to writes a .torrent.enc only the users named can get', async () => {
+    const source = join(work, 'report.bin')
+    await writeContent(source, 300_000, 9)
+    const seeder = sandbox.start(['share', source, ...local(dirs.blind, bootstrap), '--json'])
+    const published = await seeder.waitFor('shared')
+    await seeder.waitFor('announced')
+    const enc = join(work, 'report.torrent.enc')
+    const exported = await sandbox.run([
+      'export',
+      String(published.infohash),
+      '--to',
+      readerId,
+      '-o',
+      enc,
+      '--data-dir',
+      dirs.blind,
+      '--json',
+    ])
+    expect(exported.code, exported.stderr).toBe(0)
+    expect(jsonLines(exported.stdout)[0]).toMatchObject({ path: enc, encryptedFor: [readerId] })
+    const bytes = await readFile(enc)
+    expect(bytes.subarray(0, 20).toString()).toBe('mycel/torrent-enc/1\n')
+    expect(bytes.includes(Buffer.from('report.bin'))).toBe(false)
+
+    const got = await sandbox.run(
+      ['get', enc, '-o', join(work, 'out-enc'), ...local(dirs.reader, bootstrap), '--json', '--timeout', '30'],
+      { timeoutMs: 90_000 },
+    )
+    expect(got.code, got.stderr).toBe(0)
+    expect(await sha256File(join(work, 'out-enc', 'report.bin'))).toBe(await sha256File(source))
+    const refused = await sandbox.run(['get', enc, ...local(dirs.linkReader, bootstrap), '--json', '--timeout', '5'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('"code":"NOT_A_READER"')
+    await seeder.stop()
+  }, 240_000)
 })

@@ -22,6 +22,12 @@
 export { type DataLayout, HEADER_BYTES, openHeader, openManifest, sealManifest } from './private/data-file.js'
 export { type EncryptedShare, type EncryptShareInput, encryptShare, type PrivateSourceFile } from './private/encrypt.js'
 export {
+  decryptTorrent,
+  ENCRYPTED_TORRENT_MAGIC,
+  encryptTorrent,
+  isEncryptedTorrent,
+} from './private/encrypted-torrent.js'
+export {
   createEnvelope,
   decodeEnvelope,
   ENVELOPE_MAGIC,

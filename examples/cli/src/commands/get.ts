@@ -5,6 +5,7 @@ import { isPrivateLink } from '@mycel/pieces/private'
 import { StoreError } from '@mycel/store'
 import { prepareDownloadFolder } from '@mycel/store/fs'
 import type { Context } from '../context.js'
+import { isEncryptedTorrentPath, readEncryptedTorrent } from '../encrypted-torrent.js'
 import { CliError, explain } from '../errors.js'
 import { formatBytes, formatDuration, formatPercent } from '../format.js'
 import { readGetInput } from '../get-input.js'
@@ -247,7 +248,10 @@ export async function runGet(context: Context, link: string, options: GetCommand
       ...(options.seed === undefined ? {} : { seed: options.seed }),
     })
   }
-  const input = await readGetInput(context, link) // a .torrent file brings its manifest
+  // a .torrent file (encrypted for this identity or not) brings its manifest
+  const input = isEncryptedTorrentPath(link)
+    ? await readEncryptedTorrent(context, link)
+    : await readGetInput(context, link)
   const timeoutMs = parseTimeout(options.timeout)
   const peers = (options.peer ?? []).map(peerAddress)
   const dir = resolve(options.output ?? '.')

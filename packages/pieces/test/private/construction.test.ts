@@ -11,9 +11,13 @@ import { PiecesError, verifyPiece } from '../../src/index.js'
 import {
   createEnvelope,
   decodeEnvelope,
+  decryptTorrent,
+  ENCRYPTED_TORRENT_MAGIC,
   ENVELOPE_MAGIC,
+  encryptTorrent,
   HEADER_BYTES,
   hkdfSha256,
+  isEncryptedTorrent,
   MIN_STANZAS,
   openEnvelope,
   PRIVATE_LIMITS,
@@ -228,3 +232,47 @@ describe('known-answer vector (test/fixtures/private-vector.json)', () => {
     },
   )
 })
+
+describe('encrypted .torrent files', () => {
+  const torrent = utf8.encode('d4:infod4:name3:abcee') // any bytes: the format does not read them
+
+  it.each(cryptoProviders)('%s: each user named opens it, others get NOT_A_READER', (_, crypto) => {
+    const users = [identity(1), identity(2)]
+    const sealed = encryptTorrent(
+      torrent,
+      users.map((user) => user.publicKey),
+      { crypto, random: seededRandom(8) },
+    )
+    expect(isEncryptedTorrent(sealed)).toBe(true)
+    expect(contains(sealed, torrent)).toBe(false)
+    for (const user of users) expect(decryptTorrent(sealed, user.secretKey, crypto)).toEqual(torrent)
+    expect(() => decryptTorrent(sealed, identity(3).secretKey, crypto)).toThrow(
+      expect.objectContaining({ code: 'PRIVATE_NOT_A_READER' }),
+    )
+  })
+
+  it('refuses a changed seal, a changed keys block, a cut file, another format', () => {
+    const user = identity(1)
+    const sealed = encryptTorrent(torrent, [user.publicKey], { random: seededRandom(9) })
+    const changed = sealed.slice()
+    changed[changed.length - 20] = (changed[changed.length - 20] as number) ^ 1
+    expect(() => decryptTorrent(changed, user.secretKey)).toThrow(
+      expect.objectContaining({ code: 'PRIVATE_MANIFEST_INVALID' }),
+    )
+    const keys = sealed.slice()
+    const at = ENCRYPTED_TORRENT_MAGIC.length + 4 + ENVELOPE_MAGIC.length + 40
+    keys[at] = (keys[at] as number) ^ 1
+    expect(() => decryptTorrent(keys, user.secretKey)).toThrow(PiecesError)
+    for (const cut of [3, ENCRYPTED_TORRENT_MAGIC.length + 2, ENCRYPTED_TORRENT_MAGIC.length + 30, sealed.length - 1]) {
+      expect(() => decryptTorrent(sealed.subarray(0, cut), user.secretKey)).toThrow(PiecesError)
+    }
+    expect(() => decryptTorrent(torrent, user.secretKey)).toThrow(
+      expect.objectContaining({ code: 'PRIVATE_ENVELOPE_MALFORMED' }),
+    )
+    expect(() => encryptTorrent(torrent, [])).toThrow(RangeError)
+  })
+})
+
+function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  return Buffer.from(haystack).includes(Buffer.from(needle))
+}
