@@ -19,7 +19,14 @@
  *
  * @packageDocumentation
  */
-export { type DataLayout, HEADER_BYTES, openHeader, openManifest, sealManifest } from './private/data-file.js'
+export {
+  CONTENT_ALIGNMENT,
+  type DataLayout,
+  HEADER_BYTES,
+  openHeader,
+  openManifest,
+  sealManifest,
+} from './private/data-file.js'
 export { type EncryptedShare, type EncryptShareInput, encryptShare, type PrivateSourceFile } from './private/encrypt.js'
 export {
   decryptTorrent,

@@ -5,7 +5,8 @@
  * ```
  * offset 0        header    ChaCha20-Poly1305(manifestKey, nonce 0, ad "mycel/1 private header", u64 BE L)   24 bytes
  * offset 24       manifest  ChaCha20-Poly1305(manifestKey, nonce 1, ad "mycel/1 private manifest", L bytes)  L + 16 bytes
- * offset 40 + L   content   files in canonical order, XOR ChaCha20(streamKey) from stream offset 0
+ * offset 40 + L   filler    random bytes up to a multiple of 64 (so the content stream's blocks line up with the file's)
+ * offset C        content   files in canonical order, XOR ChaCha20(streamKey) from stream offset 0 (C = ceil((40 + L) / 64) * 64)
  * ...             padding   zeros XOR the same key stream, up to padme(40 + L + contentLength)
  * ```
  * @module
@@ -23,6 +24,15 @@ const MANIFEST_AD = utf8.encode('mycel/1 private manifest')
 
 /** Bytes of the sealed header at the start of a data file. */
 export const HEADER_BYTES = 8 + AEAD_TAG_BYTES
+
+/** The content stream starts at a multiple of this (a ChaCha20 block), so aligned reads need no copy. */
+export const CONTENT_ALIGNMENT = 64
+
+/** Where the content stream starts after a manifest of `manifestLength` bytes. */
+function contentStartOf(manifestLength: number): number {
+  const end = HEADER_BYTES + manifestLength + AEAD_TAG_BYTES
+  return Math.ceil(end / CONTENT_ALIGNMENT) * CONTENT_ALIGNMENT
+}
 
 function nonce(value: number): Uint8Array {
   const bytes = new Uint8Array(12)
@@ -46,13 +56,15 @@ export interface DataLayout {
  * @param keys - the version's keys
  * @param manifest - the manifest
  * @param crypto - provides ChaCha20-Poly1305
- * @returns the first bytes of the data file and its layout
+ * @param random - the filler's random bytes
+ * @returns the first bytes of the data file (up to the content) and its layout
  * @throws PiecesError `MANIFEST_TOO_LARGE` for a manifest over `PRIVATE_LIMITS.maxManifestBytes`
  */
 export function sealManifest(
   keys: VersionKeys,
   manifest: PrivateManifest,
   crypto: CryptoProvider,
+  random: (length: number) => Uint8Array,
 ): { prefix: Uint8Array; layout: DataLayout } {
   const plaintext = encodePrivateManifest(manifest)
   if (plaintext.length > PRIVATE_LIMITS.maxManifestBytes) {
@@ -62,10 +74,11 @@ export function sealManifest(
   new DataView(length.buffer).setBigUint64(0, BigInt(plaintext.length))
   const header = crypto.encrypt(keys.manifestKey, nonce(0), HEADER_AD, length, 0)
   const sealed = crypto.encrypt(keys.manifestKey, nonce(1), MANIFEST_AD, plaintext, 0)
-  const prefix = new Uint8Array(header.length + sealed.length)
+  const contentStart = contentStartOf(plaintext.length)
+  const prefix = new Uint8Array(contentStart)
   prefix.set(header)
   prefix.set(sealed, header.length)
-  const contentStart = prefix.length
+  prefix.set(random(contentStart - header.length - sealed.length), header.length + sealed.length)
   return {
     prefix,
     layout: {
@@ -104,18 +117,17 @@ export function openHeader(
     )
   }
   const length = new DataView(opened.buffer, opened.byteOffset, 8).getBigUint64(0)
-  const contentStart = BigInt(HEADER_BYTES + AEAD_TAG_BYTES) + length
-  if (length > BigInt(PRIVATE_LIMITS.maxManifestBytes) || contentStart > BigInt(dataLength)) {
+  if (length > BigInt(PRIVATE_LIMITS.maxManifestBytes) || contentStartOf(Number(length)) > dataLength) {
     throw new PiecesError('PRIVATE_MANIFEST_INVALID', 'the private manifest length is out of bounds')
   }
-  return { manifestLength: Number(length), contentStart: Number(contentStart), dataLength }
+  return { manifestLength: Number(length), contentStart: contentStartOf(Number(length)), dataLength }
 }
 
 /**
  * Opens and decodes the sealed manifest.
  *
  * @param keys - the version's keys
- * @param sealed - data file bytes `[HEADER_BYTES, layout.contentStart)`
+ * @param sealed - data file bytes `[HEADER_BYTES, HEADER_BYTES + layout.manifestLength + 16)`
  * @param layout - from {@link openHeader}
  * @param crypto - provides ChaCha20-Poly1305
  * @returns the manifest
@@ -127,7 +139,7 @@ export function openManifest(
   layout: DataLayout,
   crypto: CryptoProvider,
 ): PrivateManifest {
-  if (sealed.length !== layout.contentStart - HEADER_BYTES) {
+  if (sealed.length !== layout.manifestLength + AEAD_TAG_BYTES) {
     throw new PiecesError('PRIVATE_MANIFEST_INVALID', 'the sealed private manifest has the wrong length')
   }
   const plaintext = crypto.decrypt(keys.manifestKey, nonce(1), MANIFEST_AD, sealed)

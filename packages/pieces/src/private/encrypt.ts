@@ -81,7 +81,7 @@ export function encryptShare(input: EncryptShareInput): EncryptedShare {
   const keys = deriveVersionKeys(contentKey, crypto)
   const manifest = createPrivateManifest(input.name, input.files)
   const envelope = createEnvelope(keys.contentKey, input.readers ?? [], crypto, random)
-  const { prefix, layout } = sealManifest(keys, manifest, crypto)
+  const { prefix, layout } = sealManifest(keys, manifest, crypto, random)
   const ordered = [...input.files].sort((a, b) => comparePaths(a.path, b.path))
 
   async function* data(): AsyncGenerator<Uint8Array> {

@@ -4,7 +4,7 @@
  * decrypting ranges of the content stream.
  * @module
  */
-import { type CryptoProvider, getDefaultCrypto } from '@mycel/wire/crypto'
+import { AEAD_TAG_BYTES, type CryptoProvider, getDefaultCrypto } from '@mycel/wire/crypto'
 import { PiecesError } from '../errors.js'
 import type { Manifest } from '../manifest/model.js'
 import { type DataLayout, HEADER_BYTES, openHeader, openManifest } from './data-file.js'
@@ -87,7 +87,7 @@ export async function openPrivateShare(
   const keys = deriveVersionKeys(contentKey, crypto)
   if (dataLength < HEADER_BYTES) throw new PiecesError('PRIVATE_KEY_MISMATCH', 'the data file is too short')
   const layout = openHeader(keys, await read(0, HEADER_BYTES), dataLength, crypto)
-  const sealed = await read(HEADER_BYTES, layout.contentStart - HEADER_BYTES)
+  const sealed = await read(HEADER_BYTES, layout.manifestLength + AEAD_TAG_BYTES)
   const manifest = openManifest(keys, sealed, layout, crypto)
   return {
     manifest,

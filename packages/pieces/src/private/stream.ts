@@ -65,7 +65,9 @@ export function xorContent(
       // Start at the block boundary: pad the front, then drop it.
       const padded = new Uint8Array(skip + length)
       padded.set(input.subarray(done, done + length), skip)
-      out.set(crypto.chacha20(streamKey, nonce, counter, padded).subarray(skip), done)
+      const result = crypto.chacha20(streamKey, nonce, counter, padded).subarray(skip)
+      if (length === input.length) return result // all of it, in one segment: no second copy
+      out.set(result, done)
     }
     done += length
   }

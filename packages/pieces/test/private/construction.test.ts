@@ -4,7 +4,9 @@
  * any range), the checked-in known-answer vector on both providers, and the
  * typed refusals of wrong keys, changed bytes and bad envelopes.
  */
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { toHex } from '@mycel/wire'
 import { describe, expect, it } from 'vitest'
 import { PiecesError, verifyPiece } from '../../src/index.js'
@@ -194,7 +196,7 @@ describe('a version end to end', () => {
   })
 })
 
-describe('known-answer vector (test/fixtures/private-vector.json)', () => {
+describe('known-answer vector (test/fixtures/private-vector.json, read independently by private_vector.py)', () => {
   const vector = JSON.parse(readFileSync(new URL('../fixtures/private-vector.json', import.meta.url), 'utf8')) as {
     random_seed: number
     reader_seed: number
@@ -202,10 +204,15 @@ describe('known-answer vector (test/fixtures/private-vector.json)', () => {
     name: string
     content_key: string
     share_name: string
-    data_sha256: string
-    keys_sha256: string
+    data_hex: string
+    keys_hex: string
     infohash: string
   }
+
+  it('is read by an independent implementation of docs/protocol.md (Python cryptography, OpenSSL)', () => {
+    const script = fileURLToPath(new URL('../fixtures/private_vector.py', import.meta.url))
+    expect(execFileSync('/usr/bin/python3', [script], { encoding: 'utf8' }).trim()).toBe('ok')
+  })
 
   it.each(cryptoProviders)(
     '%s: the same key, files and randomness give the same ciphertext share',
@@ -223,8 +230,8 @@ describe('known-answer vector (test/fixtures/private-vector.json)', () => {
       })
       expect(toHex(built.contentKey)).toBe(vector.content_key)
       expect(built.manifest.name).toBe(vector.share_name)
-      expect(toHex(nodeCrypto.sha256(built.data))).toBe(vector.data_sha256)
-      expect(toHex(nodeCrypto.sha256(built.keys))).toBe(vector.keys_sha256)
+      expect(toHex(built.data)).toBe(vector.data_hex)
+      expect(toHex(built.keys)).toBe(vector.keys_hex)
       expect(built.manifest.infohashHex).toBe(vector.infohash)
       const opened = await open(built, built.contentKey, crypto)
       expect(opened.manifest.files.map((file) => file.path)).toEqual(vector.files.map((file) => file.path))
