@@ -234,6 +234,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   share(path: string, options?: ShareOptions): Promise<Share>
   async share(path: string, options: ShareOptions = {}): Promise<Share | PrivateShare> {
     this.assertOpen()
+    checkAnnounceKey(options.announceKey) // before any file is read
     if (options.private !== undefined) {
       return sharePrivate(this.privateContext(), path, { ...options, private: options.private })
     }
