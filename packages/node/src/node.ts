@@ -39,6 +39,7 @@ import type {
   PrivateShareOptions,
 } from './private/options.js'
 import { downloadPrivate, openPrivate } from './private/reader.js'
+import { forgetPrivateShare } from './private/record.js'
 import { changeReaders, describePrivateShare, sharePrivate } from './private/share.js'
 import type { PrivateStorage } from './private/storage.js'
 import { TokenBucket } from './rate-limit.js'
@@ -520,7 +521,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   /**
    * Stops sharing or downloading a share. Its files stay on disk; with
    * `deleteState` the node also forgets it (a later start does not resume
-   * it). Removing a share the node does not run is a no-op.
+   * it), and for a private share it made, its content key. Removing a share
+   * the node does not run is a no-op.
    *
    * @param infohash - the share (hex or bytes)
    * @param options - whether to forget the share in the state store
@@ -528,6 +530,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
    */
   async remove(infohash: string | Uint8Array, options: { deleteState?: boolean } = {}): Promise<void> {
     await this.stopShare(infohashBytes(infohash), { deleteState: options.deleteState ?? false })
+    // A private share's record holds its content key: forgetting the share forgets the key.
+    if (options.deleteState === true) await forgetPrivateShare(this.parts.state, keyOf(infohash))
   }
 
   /** The download of a share, if this node downloads it. */

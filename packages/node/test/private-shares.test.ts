@@ -8,8 +8,10 @@
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createBlockProof, encodeMetadata, PiecesError } from '@mycel/pieces'
-import { parsePrivateLink } from '@mycel/pieces/private'
+import { fromBase64Url, parsePrivateLink } from '@mycel/pieces/private'
+import { MemoryStateStore } from '@mycel/store'
 import { createMemoryNetwork } from '@mycel/transport/testing'
+import { toHex } from '@mycel/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNode, type MycelNode } from '../src/index.js'
 import { cleanup, memoryNode, sha256, tempDir, writeContent } from './helpers.js'
@@ -253,6 +255,25 @@ describe('private shares', () => {
     dirs.push(target)
     await reader.downloadPrivate(shared.link as string, { dir: target, peers: again.addresses }).done()
     expect(sha256(await readFile(join(target, 'secret-album', 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
+  })
+
+  it('forgetting a private share (remove with deleteState) deletes its content key; stopping it keeps it', async () => {
+    const network = createMemoryNetwork()
+    const { folder } = await album()
+    const state = new MemoryStateStore()
+    const sharer = await memoryNode(network.transport(), { state })
+    nodes.push(sharer)
+    const shared = await sharer.share(folder, { private: {} })
+    const key = (shared.link as string).split('#')[1] as string
+    const holdsKey = async () => {
+      const value = await state.getValue(`private-share:${shared.infohashHex}`)
+      return value !== undefined && new TextDecoder().decode(value).includes(toHex(fromBase64Url(key) as Uint8Array))
+    }
+    expect(await holdsKey()).toBe(true)
+    await sharer.remove(shared.infohashHex)
+    expect(await holdsKey()).toBe(true)
+    await sharer.remove(shared.infohashHex, { deleteState: true })
+    expect(await holdsKey()).toBe(false)
   })
 
   it('refuses too many readers, bad peer ids and a link that is not one, before anything is written', async () => {

@@ -46,3 +46,8 @@ export async function loadRecord(state: StateStore, infohashHex: string): Promis
     return undefined
   }
 }
+
+/** Deletes a version's record (and with it the content key), if there is one. @internal */
+export async function forgetPrivateShare(state: StateStore, infohashHex: string): Promise<void> {
+  await state.deleteValue(recordKey(infohashHex))
+}
