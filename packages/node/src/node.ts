@@ -42,6 +42,7 @@ import { downloadPrivate, openPrivate } from './private/reader.js'
 import { forgetPrivateShare } from './private/record.js'
 import { changeReaders, describePrivateShare, sharePrivate } from './private/share.js'
 import type { PrivateStorage } from './private/storage.js'
+import { PieceTaps } from './private/taps.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
 import { checkFiles, saveSelection } from './saved-selection.js'
@@ -127,6 +128,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
    */
   readonly gossip = new Gossip()
   private readonly sessions = new Map<string, ShareSession>()
+  /** Taps on the pieces that downloads store (private downloads). */
+  private readonly taps = new PieceTaps()
   private readonly pool: ConnectionPool
   private readonly registry: PeerRegistry
   private readonly discovery: DiscoveryScheduler<Swarm>
@@ -146,6 +149,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   /** @internal */
   constructor(private readonly parts: NodeParts) {
     super()
+    // Private downloads decrypt the pieces their stores write: the stores of tapped downloads are tapped.
+    parts.storage = this.taps.wrap(parts.storage)
     this.peerId = parts.identity.toString()
     this.uploadLimit = new TokenBucket(parts.limits.uploadRate)
     this.downloadLimit = new TokenBucket(parts.limits.downloadRate)
@@ -419,6 +424,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       privateStorage: this.parts.privateStorage,
       downloadDir: this.parts.storage.resolve(this.parts.downloadDir),
       crypto: getDefaultCrypto(),
+      taps: this.taps,
       seed: (manifest, contentPath, options) => this.seedManifest(manifest, contentPath, options),
       download: (link, options) => this.download(link, options),
       read: (infohashHex, path, options) => this.read(infohashHex, path, options),

@@ -136,6 +136,23 @@ describe('private shares', () => {
     expect(sha256(await readFile(join(target, 'secret-album', 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
   })
 
+  it('a blind seeder given the key later decrypts what it holds, from its store', async () => {
+    const network = createMemoryNetwork()
+    const { folder, photo, notes } = await album()
+    const sharer = await memoryNode(network.transport())
+    const blind = await memoryNode(network.transport())
+    nodes.push(sharer, blind)
+    const shared = await sharer.share(folder, { private: {}, pieceLength: 16 * 1024 })
+    const cipherDir = await tempDir()
+    const target = await tempDir()
+    dirs.push(cipherDir, target)
+    await blind.download(shared.blindLink, { dir: cipherDir, peers: sharer.addresses }).done()
+    await sharer.close()
+    const result = await blind.downloadPrivate(shared.link as string, { dir: target }).done()
+    expect(sha256(await readFile(join(result.contentPath, 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
+    expect(sha256(await readFile(join(result.contentPath, 'diary-notes.txt')))).toBe(sha256(notes))
+  })
+
   it('range reads decrypt verified blocks on demand, before the download is complete', async () => {
     const network = createMemoryNetwork()
     const source = await tempDir()

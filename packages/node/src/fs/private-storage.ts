@@ -21,6 +21,14 @@ class FileHandleSink implements FileSink {
     }
   }
 
+  async writeAt(position: number, bytes: Uint8Array): Promise<void> {
+    let done = 0
+    while (done < bytes.length) {
+      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, position + done)
+      done += bytesWritten
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true

@@ -8,6 +8,7 @@ import type { Download, Share } from '../handles.js'
 import type { DownloadOptions, ShareOptions } from '../options.js'
 import type { ReadStreamOptions } from '../read-stream.js'
 import type { PrivateStorage } from './storage.js'
+import type { PieceTaps } from './taps.js'
 
 /** What private shares need of the node. @internal */
 export interface PrivateContext {
@@ -17,6 +18,8 @@ export interface PrivateContext {
   readonly privateStorage: PrivateStorage | undefined
   readonly downloadDir: string
   readonly crypto: CryptoProvider
+  /** Taps on the pieces downloads store (a private download decrypts them as they come). */
+  readonly taps: PieceTaps
   /** Seeds a share already hashed, from `contentPath`. */
   seed(manifest: Manifest, contentPath: string, options: ShareOptions): Promise<Share>
   download(link: string, options: DownloadOptions): Download

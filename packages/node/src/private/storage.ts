@@ -1,12 +1,18 @@
 import type { PrivateSourceFile } from '@mycel/pieces/private'
 
-/** A file being written from its start to its end. */
+/** A file being written: in order from its start (`write`), or at positions (`writeAt`). */
 export interface FileSink {
   /**
    * Appends bytes (the array is not kept after the promise settles).
    * @param bytes - the next bytes
    */
   write(bytes: Uint8Array): Promise<void>
+  /**
+   * Writes bytes at a position (the file grows as needed; writes may come in any order).
+   * @param position - byte offset in the file
+   * @param bytes - the bytes (not kept after the promise settles)
+   */
+  writeAt(position: number, bytes: Uint8Array): Promise<void>
   /** Flushes and closes the file. */
   close(): Promise<void>
   /** Closes and deletes the file (it was created by this sink). Never throws. */
