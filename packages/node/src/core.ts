@@ -83,6 +83,15 @@ export type {
 } from './options.js'
 export { GOSSIP_BUDGET, Gossip, type GossipHandler } from './peer/gossip.js'
 export type { ConnectionProtocol, ProtocolChannel, ProtocolHandler } from './peer/protocols.js'
+export type {
+  OpenPrivateOptions,
+  PrivateDownload,
+  PrivateDownloadOptions,
+  PrivateReader,
+  PrivateShare,
+  PrivateShareOptions,
+} from './private/options.js'
+export type { FileSink, PrivateStorage } from './private/storage.js'
 export type { ReadStreamOptions } from './read-stream.js'
 export {
   MAX_RECEIPT_PAIRS,
