@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages the tests need, when they are missing: the
 # tracker's tests run a real PostgreSQL, the aria2c BitTorrent client and
-# libtorrent's Python binding. `npm test` runs this first.
+# libtorrent's Python binding, and Python's `cryptography` reads the
+# private-share vector. `npm test` runs this first.
 #
 # As root with apt-get, what is missing is installed (apt-get update first,
 # once). Otherwise the script says exactly what to install and exits 1, so
@@ -27,11 +28,16 @@ has_libtorrent() {
   [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import libtorrent' >/dev/null 2>&1
 }
 
+has_python_cryptography() {
+  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1
+}
+
 check() {
   missing=''
   has_postgres || missing="$missing postgresql"
   command -v aria2c >/dev/null 2>&1 || missing="$missing aria2"
   has_libtorrent || missing="$missing python3-libtorrent"
+  has_python_cryptography || missing="$missing python3-cryptography"
   missing="${missing# }"
 }
 

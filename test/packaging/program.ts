@@ -13,6 +13,7 @@ import { type ContentStorage, type MycelNode as CoreNode, type CoreNodeOptions, 
 import { createTestnet as createNodeTestnet, memoryContent } from '@mycel/node/testing'
 import { Bitfield, formatMagnet, type Manifest, parseMagnet, verifyPiece } from '@mycel/pieces'
 import { ingestPath } from '@mycel/pieces/node'
+import { formatPrivateLink, type PrivateManifest, parsePrivateLink } from '@mycel/pieces/private'
 import { MemoryPieceStore, MemoryStateStore, type PieceStore, recheck, type StateStore } from '@mycel/store'
 import { openDownloadStore } from '@mycel/store/fs'
 import { openSqliteStateStore } from '@mycel/store/sqlite'
@@ -55,6 +56,11 @@ export async function node(dataDir: string): Promise<void> {
   } catch (error) {
     if (error instanceof NodeError) console.log(error.code)
   }
+  const secret = await mycel.share(`${dataDir}/file.bin`, { private: { readers: [mycel.peerId] } })
+  const blind: NotAny<typeof secret.blindLink> = secret.blindLink
+  const read = mycel.downloadPrivate(blind, { dir: `${dataDir}/plain` })
+  const { manifest: plain } = await read.done()
+  console.log(secret.link, secret.share.infohashHex, plain.files.length)
   await mycel.close()
 }
 
@@ -108,6 +114,9 @@ export async function pieces(path: string): Promise<void> {
   const manifest = await ingestPath(path)
   const magnet = formatMagnet({ infohash: manifest.infohash, name: manifest.name })
   console.log(parseMagnet(magnet).infohash, new Bitfield(manifest.pieceCount).count())
+  const link = parsePrivateLink(formatPrivateLink({ infohash: manifest.infohash }))
+  const files: PrivateManifest['files'] = []
+  console.log(link.key === undefined, files.length)
 }
 
 export function wire(message: Message): Message {

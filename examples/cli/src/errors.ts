@@ -31,6 +31,12 @@ export type CliErrorCode =
   | 'DATABASE_UNUSABLE'
   | 'CONTROL_FAILED'
   | 'INTERRUPTED'
+  | 'NOT_LOGGED_IN'
+  | 'ACCOUNT_REFUSED'
+  | 'TRACKER_UNREACHABLE'
+  | 'NOT_A_READER'
+  | 'KEY_MISMATCH'
+  | 'PRIVATE_INVALID'
   | 'INTERNAL'
 
 /** Exit status of a command that was used wrongly (bad option, bad argument). */
@@ -208,6 +214,8 @@ export function explain(error: unknown, context: ExplainContext): CliError {
         exitCode: EXIT_USAGE,
       })
     }
+    const privateError = explainPrivate(error)
+    if (privateError !== undefined) return privateError
     if (error.code.startsWith('INGEST_') || error.code.startsWith('MANIFEST_')) {
       return new CliError('HASH_FAILED', `cannot share this: ${error.message}`, 'check the file or folder', {
         cause: error,
@@ -249,6 +257,38 @@ export function explain(error: unknown, context: ExplainContext): CliError {
     return new CliError('INTERNAL', error.message, 'run again with --debug for details', { cause: error })
   }
   return new CliError('INTERNAL', String(error), 'run again with --debug for details')
+}
+
+/** The one line for a private share that cannot be read (or made). */
+function explainPrivate(error: PiecesError): CliError | undefined {
+  const options = { cause: error }
+  switch (error.code) {
+    case 'PRIVATE_NOT_A_READER':
+      return new CliError(
+        'NOT_A_READER',
+        `this identity is not a reader of the private share: ${error.message}`,
+        'ask its sharer to add your peer id (mycel id) with mycel readers add, or for the link with its key',
+        options,
+      )
+    case 'PRIVATE_KEY_MISMATCH':
+      return new CliError('KEY_MISMATCH', error.message, 'check that the link is whole, key included', options)
+    case 'PRIVATE_MANIFEST_INVALID':
+    case 'PRIVATE_ENVELOPE_MALFORMED':
+    case 'PRIVATE_SHARE_MALFORMED':
+      return new CliError(
+        'PRIVATE_INVALID',
+        `not a readable private share: ${error.message}`,
+        'ask its sharer',
+        options,
+      )
+    case 'PRIVATE_LINK_MALFORMED':
+      return new CliError('MAGNET_INVALID', error.message, 'give the mycel:// link as the sharer printed it', options)
+    case 'PRIVATE_TOO_MANY_READERS':
+    case 'PRIVATE_BAD_READER':
+      return CliError.usage(error.message, 'give at most 64 peer ids, as mycel id prints them')
+    default:
+      return undefined
+  }
 }
 
 /**

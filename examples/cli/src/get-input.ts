@@ -140,7 +140,7 @@ function readTorrent(path: string, bytes: Uint8Array): ReturnType<typeof decodeT
 }
 
 /** Whether the node can announce to a tracker URL (http, https, udp). */
-function isUsableTracker(url: string): boolean {
+export function isUsableTracker(url: string): boolean {
   try {
     parseTrackerUrl(url)
     return true

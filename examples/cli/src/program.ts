@@ -1,13 +1,16 @@
 import { Command, CommanderError, Option } from 'commander'
 import packageJson from '../package.json' with { type: 'json' }
+import { addTrackerAccountCommands } from './commands/account.js'
 import { runAnnounce } from './commands/announce.js'
 import { runDht } from './commands/dht.js'
 import { runExport } from './commands/export.js'
 import { DEFAULT_PEER_TIMEOUT_SECONDS, runGet } from './commands/get.js'
 import { runId } from './commands/id.js'
 import { runLs, runLsFiles, runSearch } from './commands/ls.js'
+import { runSeedBlind, type SeedCommandOptions } from './commands/private.js'
+import { runReaders } from './commands/readers.js'
 import { runRm } from './commands/rm.js'
-import { runShare } from './commands/share.js'
+import { runShare, type ShareCommandOptions } from './commands/share.js'
 import { runPeers, runStatus } from './commands/status.js'
 import { type Context, createContext, type RawGlobalOptions, resolveGlobalOptions } from './context.js'
 import { debugLines, EXIT_USAGE, explain } from './errors.js'
@@ -102,18 +105,20 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
       'a tracker to announce to and find peers through (http://, https:// or udp://), written in the magnet link; repeat for more',
       collect,
     )
-    .action(
-      action((context, paths: string[], options: { pieceLength?: string; tracker?: string[] }) =>
-        runShare(context, paths, options),
-      ),
+    .option(
+      '--private',
+      'encrypt into a private share: anyone can seed it, only readers can read (prints mycel:// links)',
     )
+    .option('--reader <peer id...>', 'with --private: peer ids that can read it with their identity alone')
+    .option('--no-link', 'with --private: no link with the key; only the --reader peers can read')
+    .action(action((context, paths: string[], options: ShareCommandOptions) => runShare(context, paths, options)))
 
   program
     .command('get')
     .description('download a share, verify it, and print where the files are (run again to resume)')
     .argument(
       '<link>',
-      'v2 magnet link (magnet:?xt=urn:btmh:1220...), infohash (64 hex digits), or a v2 or hybrid .torrent file (BitTorrent v1 links cannot be fetched)',
+      'v2 magnet link (magnet:?xt=urn:btmh:1220...), infohash (64 hex digits), or a v2 or hybrid .torrent file (BitTorrent v1 links cannot be fetched); or a private mycel:// link (decrypted into the folder), or a .torrent.enc encrypted for this identity',
     )
     .option('-o, --output <dir>', 'folder to download into (default: the current folder)')
     .option(
@@ -138,6 +143,25 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
       'files of the share already in the folder (not downloaded by this data folder) are verified in place: keep what matches, download the rest',
     )
     .action(action((context, link: string, options: Parameters<typeof runGet>[2]) => runGet(context, link, options)))
+
+  program
+    .command('seed')
+    .description('fetch and seed the ciphertext of a private share without reading it (a blind seeder)')
+    .argument('<link>', 'mycel:// link of a private share (a key in it is dropped)')
+    .option('--blind', 'keep and serve ciphertext only (required)')
+    .option('-o, --output <dir>', 'folder to keep the ciphertext in (default: the private folder of the data folder)')
+    .option('--peer <address...>', 'peers to connect to directly, as host:port or tcp://host:port')
+    .action(action((context, link: string, options: SeedCommandOptions) => runSeedBlind(context, link, options)))
+
+  program
+    .command('readers')
+    .description('give a private share other readers: a new version under a new key, seeded until Ctrl-C')
+    .argument('<add|rm>', 'add or remove readers')
+    .argument('<share>', 'infohash of the current version (or a prefix of it)')
+    .argument('<peer id...>', 'readers, as mycel id prints peer ids')
+    .action(
+      action((context, what: string, share: string, peerIds: string[]) => runReaders(context, what, share, peerIds)),
+    )
 
   program
     .command('ls')
@@ -177,6 +201,10 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
     .option('-o, --output <file>', 'the .torrent file to write (default: <name>.torrent)')
     .option('--hybrid', 'a hybrid v1+v2 torrent that v1-only clients read too (hashes the files again)')
     .option('--force', 'replace the file if it exists')
+    .option(
+      '--to <peer id...>',
+      'encrypt the .torrent for these users (x.torrent.enc; mycel get decrypts it with their identity)',
+    )
     .action(
       action((context, input: string, options: Parameters<typeof runExport>[2]) => runExport(context, input, options)),
     )
@@ -191,6 +219,8 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
     .command('dht')
     .description('run a DHT-only node until Ctrl-C: a bootstrap node for a local network (default port 6881)')
     .action(action(runDht))
+
+  addTrackerAccountCommands(program, action)
 
   return program
 }

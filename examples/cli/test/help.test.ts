@@ -20,7 +20,21 @@ const GLOBAL_OPTIONS = [
   '--debug',
 ]
 
-const COMMANDS = ['id', 'share', 'get', 'ls', 'search', 'peers', 'status', 'announce', 'export', 'rm', 'dht']
+const COMMANDS = [
+  'id',
+  'share',
+  'get',
+  'seed',
+  'readers',
+  'ls',
+  'search',
+  'peers',
+  'status',
+  'announce',
+  'export',
+  'rm',
+  'dht',
+]
 
 describe('help', () => {
   it('mycel --help lists the global options and every command', async () => {

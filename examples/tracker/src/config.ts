@@ -3,6 +3,8 @@
  * docs/limits.md).
  * @module
  */
+import type { AccountLimits } from './accounts/accounts.js'
+import type { ScryptCost } from './accounts/password.js'
 import type { Authorizer, TrackerMode } from './core/access.js'
 import type { RateLimitOptions } from './core/rate-limit.js'
 import type { SwarmLimits } from './core/swarm-table.js'
@@ -27,8 +29,21 @@ export interface TrackerOptions {
   readonly udp?: readonly ListenAddress[]
   /** Who may announce. Default `open`. */
   readonly mode?: TrackerMode
-  /** Asked about every request; required in `private` mode. */
+  /** Asked about every request; in `private` mode, the accounts' passkeys when not given. */
   readonly authorizer?: Authorizer
+  /**
+   * Accounts, the catalogue, credits and the JSON API (`true` for the
+   * defaults). `private` mode without an `authorizer` needs them.
+   */
+  readonly accounts?: boolean | AccountsConfig
+  /** Where the JSON API and the web page listen (with accounts). Default `[::]:6970`. */
+  readonly api?: readonly ListenAddress[]
+  /**
+   * The tracker's public HTTP base (`https://tracker.example.org`), for the
+   * announce URLs given to users; default the address a request to the API
+   * was made to, with the first HTTP announce port.
+   */
+  readonly publicUrl?: string
   /** Seconds between regular announces clients are told. Default 1800. */
   readonly interval?: number
   /** Seconds clients must wait at least (`min interval`). Default 60. */
@@ -56,6 +71,19 @@ export interface TrackerOptions {
   /** The clock, in milliseconds (tests move it). Default `Date.now`. */
   readonly now?: () => number
 }
+
+/** Settings of the accounts. */
+export interface AccountsConfig {
+  /** scrypt's cost of new password hashes. Default N = 2^15, r = 8, p = 1. */
+  readonly scryptCost?: ScryptCost
+  /** Seconds a session token lasts. Default 3600. */
+  readonly sessionSeconds?: number
+  /** Login and registration budgets. */
+  readonly limits?: Partial<AccountLimits>
+}
+
+/** The default port of the JSON API and web page. */
+export const DEFAULT_API_PORT = 6970
 
 /** The swarm bounds when none are given. */
 export const DEFAULT_LIMITS: SwarmLimits = {

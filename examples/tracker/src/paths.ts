@@ -12,7 +12,7 @@ export type TrackerRoute =
   | { readonly action: 'stats' | 'status' }
 
 /** Characters a passkey may have (URL-unreserved), and its length. */
-const PASSKEY = /^[A-Za-z0-9._~-]{1,128}$/
+const PASSKEY = /^[A-Za-z0-9._~-]{1,160}$/
 
 /**
  * Reads a request path (without its query).

@@ -11,7 +11,14 @@ import { join } from 'node:path'
 import { toHex } from '@mycel/wire'
 import { Command, CommanderError, Option } from 'commander'
 import packageJson from '../package.json' with { type: 'json' }
-import { DEFAULT_PORT, type ListenAddress, parseListenAddress, type TrackerOptions } from './config.js'
+import { AccountStore } from './accounts/store.js'
+import {
+  DEFAULT_API_PORT,
+  DEFAULT_PORT,
+  type ListenAddress,
+  parseListenAddress,
+  type TrackerOptions,
+} from './config.js'
 import type { RegisteredInfohash } from './core/registry.js'
 import { COUNTER_NAMES } from './core/stats.js'
 import { TrackerError } from './errors.js'
@@ -61,6 +68,9 @@ interface ServeOptions {
   http?: string[]
   udp?: string[]
   mode: string
+  accounts?: boolean
+  api?: string[]
+  publicUrl?: string
   interval?: string
   minInterval?: string
   peerTtlFactor?: string
@@ -79,12 +89,19 @@ interface ServeOptions {
 
 /** The tracker options a `serve` command line gives. */
 export function serveOptions(options: ServeOptions): TrackerOptions {
-  if (options.mode !== 'open' && options.mode !== 'whitelist') {
+  if (options.mode !== 'open' && options.mode !== 'whitelist' && options.mode !== 'private') {
     throw new TrackerError(
       'CONFIG_INVALID',
-      options.mode === 'private'
-        ? 'private mode needs accounts and passkeys, which this version of mycel-tracker does not have yet'
-        : `--mode must be open or whitelist, got ${JSON.stringify(options.mode)}`,
+      `--mode must be open, whitelist or private, got ${JSON.stringify(options.mode)}`,
+    )
+  }
+  // Private mode is a tracker with accounts: --mode private implies --accounts.
+  const accounts = options.accounts === true || options.mode === 'private'
+  const api = addresses(options.api)
+  if (options.publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(options.publicUrl)) {
+    throw new TrackerError(
+      'CONFIG_INVALID',
+      `--public-url must be http(s)://host[:port], got ${JSON.stringify(options.publicUrl)}`,
     )
   }
   const limits = {
@@ -104,6 +121,9 @@ export function serveOptions(options: ServeOptions): TrackerOptions {
   return {
     database: options.database,
     mode: options.mode,
+    ...(accounts ? { accounts: true } : {}),
+    ...(api !== undefined ? { api } : {}),
+    ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
     ...(http !== undefined ? { http } : {}),
     ...(udp !== undefined ? { udp } : {}),
     ...(interval !== undefined ? { interval } : {}),
@@ -135,10 +155,16 @@ async function serve(options: ServeOptions): Promise<number> {
     ...tracker.udp.map((address) => formatUrl('udp', address)),
   ]
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ http: tracker.http, udp: tracker.udp, storage: tracker.storage.kind })}\n`)
+    process.stdout.write(
+      `${JSON.stringify({ http: tracker.http, udp: tracker.udp, api: tracker.api, storage: tracker.storage.kind })}\n`,
+    )
   } else {
     process.stdout.write(`mycel-tracker ${VERSION}: ${options.mode} tracker on ${tracker.storage.kind}\n`)
     for (const url of urls) process.stdout.write(`announce  ${url}\n`)
+    for (const address of tracker.api) {
+      const host = address.host.includes(':') ? `[${address.host}]` : address.host
+      process.stdout.write(`web/API   http://${host}:${address.port}/ (JSON API under /api/v1)\n`)
+    }
   }
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
@@ -213,6 +239,21 @@ async function whitelistList(options: { database: string; json?: boolean }): Pro
   return 0
 }
 
+async function userRole(name: string, role: string, options: { database: string }): Promise<number> {
+  if (role !== 'user' && role !== 'admin') {
+    throw new TrackerError('CONFIG_INVALID', `the role is user or admin, got ${JSON.stringify(role)}`)
+  }
+  const found = await withStorage(options.database, (storage) =>
+    new AccountStore(storage.sql).setRole(name.trim().toLowerCase(), role),
+  )
+  if (!found) {
+    process.stderr.write(`mycel-tracker: no account named ${JSON.stringify(name)}\n`)
+    return 1
+  }
+  process.stdout.write(`${name.trim().toLowerCase()} is now ${role === 'admin' ? 'an admin' : 'a user'}\n`)
+  return 0
+}
+
 async function storedStats(options: { database: string; json?: boolean }): Promise<number> {
   const counters = await withStorage(options.database, (storage) => storage.counters())
   const totals = Object.fromEntries(COUNTER_NAMES.map((name) => [name, counters.get(name) ?? 0]))
@@ -242,7 +283,19 @@ function buildProgram(state: { run?: Promise<number> }): Command {
     .addOption(databaseOption())
     .option('--http <host:port>', `HTTP address, repeatable, or "none" (default [::]:${DEFAULT_PORT})`, collect)
     .option('--udp <host:port>', `UDP address, repeatable, or "none" (default [::]:${DEFAULT_PORT})`, collect)
-    .addOption(new Option('--mode <mode>', 'open: any infohash; whitelist: registered ones only').default('open'))
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'open: any infohash; whitelist: registered ones only; private: registered ones, with a passkey (implies --accounts)',
+      ).default('open'),
+    )
+    .option('--accounts', 'accounts, the catalogue, credits, the JSON API and the web page')
+    .option(
+      '--api <host:port>',
+      `JSON API and web page address, repeatable (default [::]:${DEFAULT_API_PORT})`,
+      collect,
+    )
+    .option('--public-url <url>', 'the HTTP base users announce to (http(s)://host[:port]), for their passkey URLs')
     .option('--interval <seconds>', 'announce interval clients are told (default 1800)')
     .option('--min-interval <seconds>', 'minimum announce interval (default 60)')
     .option('--peer-ttl-factor <n>', 'drop a peer after interval times this without an announce (default 2)')
@@ -286,6 +339,17 @@ function buildProgram(state: { run?: Promise<number> }): Command {
     .option('--json', 'one JSON line per infohash')
     .action((options: { database: string; json?: boolean }) => {
       state.run = whitelistList(options)
+    })
+  program
+    .command('user')
+    .description('accounts (with --accounts or --mode private)')
+    .command('role')
+    .description('make an account an admin, or a user again')
+    .argument('<name>')
+    .argument('<role>', 'admin or user')
+    .addOption(databaseOption())
+    .action((name: string, role: string, options: { database: string }) => {
+      state.run = userRole(name, role, options)
     })
   program
     .command('stats')

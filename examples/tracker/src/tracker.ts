@@ -5,7 +5,16 @@
  * @module
  */
 
+import { Accounts } from './accounts/accounts.js'
+import { PasskeyAuthorizer } from './accounts/authorizer.js'
+import { Ledger } from './accounts/ledger.js'
+import { ReceiptBook } from './accounts/receipts.js'
+import { ReportBook } from './accounts/reports.js'
+import { AccountStore } from './accounts/store.js'
+import { type ApiAddress, ApiServer } from './api/server.js'
+import { Catalogue } from './catalogue/catalogue.js'
 import {
+  DEFAULT_API_PORT,
   DEFAULT_HTTP_LIMITS,
   DEFAULT_LIMITS,
   DEFAULT_PORT,
@@ -16,7 +25,7 @@ import {
 } from './config.js'
 import type { AccessRequest, Authorizer } from './core/access.js'
 import { RateLimiter } from './core/rate-limit.js'
-import { type RegisteredInfohash, Registry } from './core/registry.js'
+import { keyOf, type RegisteredInfohash, Registry } from './core/registry.js'
 import { TrackerStats } from './core/stats.js'
 import { SwarmTable } from './core/swarm-table.js'
 import { TrackerCore } from './core/tracker-core.js'
@@ -38,8 +47,12 @@ export interface Tracker {
   readonly http: readonly HttpAddress[]
   /** Where the UDP tracker listens (`udp://host:port`). */
   readonly udp: readonly UdpAddress[]
+  /** Where the JSON API and web page listen (with accounts; empty without). */
+  readonly api: readonly ApiAddress[]
   /** The storage it writes to. */
   readonly storage: TrackerStorage
+  /** The accounts, when enabled. */
+  readonly accounts: Accounts | undefined
   /** The figures of `/stats`. */
   stats(): TrackerStatsSnapshot
   /**
@@ -99,7 +112,8 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
   const nowSeconds = () => Math.floor(nowMs() / 1000)
   const log = options.log ?? silent
   const mode = options.mode ?? 'open'
-  if (mode === 'private' && options.authorizer === undefined) {
+  const accountsConfig = options.accounts === true ? {} : options.accounts === false ? undefined : options.accounts
+  if (mode === 'private' && options.authorizer === undefined && accountsConfig === undefined) {
     throw new TrackerError('CONFIG_INVALID', 'private mode needs an authorizer (accounts and passkeys)')
   }
   const interval = positiveInteger(options.interval ?? 1800, 'interval')
@@ -130,7 +144,22 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
   const table = new SwarmTable(limits)
   const registry = new Registry()
   const stats = new TrackerStats(nowMs)
-  const core = new TrackerCore(mode, settings, table, registry, stats, nowSeconds, options.authorizer)
+  const store = accountsConfig === undefined ? undefined : new AccountStore(storage.sql)
+  const ledger = store === undefined ? undefined : new Ledger(storage.sql, settings.peerTtl, nowSeconds)
+  const passkeys =
+    mode === 'private' && options.authorizer === undefined && store !== undefined
+      ? new PasskeyAuthorizer(store, ledger, nowMs)
+      : undefined
+  const core = new TrackerCore(
+    mode,
+    settings,
+    table,
+    registry,
+    stats,
+    nowSeconds,
+    options.authorizer ?? passkeys,
+    passkeys === undefined ? undefined : ledger,
+  )
   const flusher = new Flusher(storage, table, registry, stats, {
     intervalMs: positiveInteger(options.flushIntervalMs ?? 5000, 'flushIntervalMs'),
     log,
@@ -138,12 +167,21 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
   const limiter = rate === undefined ? undefined : new RateLimiter(rate, nowMs)
   const startedAt = nowMs()
   const parts = { mode, storage: storage.kind, startedAt, nowMs, table, registry, stats }
-  const servers: Array<HttpTrackerServer | UdpTrackerServer> = []
+  const servers: Array<HttpTrackerServer | UdpTrackerServer | ApiServer> = []
   let sweep: ReturnType<typeof setInterval> | undefined
+  let accountRounds: ReturnType<typeof setInterval> | undefined
+  let catalogue: Catalogue | undefined
+  /** Writes the ledger's counts and the catalogue's seeder counts (with accounts). */
+  const accountRound = async () => {
+    await ledger?.flush().catch((err: Error) => log('warn', `writing account counts: ${err.message}`))
+    await catalogue?.writeCounts().catch((err: Error) => log('warn', `writing catalogue counts: ${err.message}`))
+  }
 
   const shutdown = async () => {
     if (sweep !== undefined) clearInterval(sweep)
+    if (accountRounds !== undefined) clearInterval(accountRounds)
     await Promise.allSettled(servers.map((server) => server.close()))
+    await accountRound()
     await flusher.close()
     if (typeof database === 'string') await storage.close()
   }
@@ -170,6 +208,56 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
       servers.push(server)
       udp.push(await bindDualStack(host, (bindHost) => server.listen(bindHost, port)))
     }
+    const api: ApiAddress[] = []
+    let accounts: Accounts | undefined
+    if (store !== undefined && ledger !== undefined && accountsConfig !== undefined) {
+      accounts = new Accounts(store, await storage.secret(), { ...accountsConfig, nowMs, log })
+      const counts = (swarm: Uint8Array) => {
+        const live = table.get(registry.swarm(keyOf(swarm)))
+        return { seeders: live?.seeders ?? 0, leechers: live?.leechers ?? 0, completed: live?.completed ?? 0 }
+      }
+      catalogue = new Catalogue(
+        storage.sql,
+        {
+          register: async (entries) => {
+            await storage.register(entries)
+            await flusher.round()
+          },
+          unregister: async (infohashes) => {
+            const removed = await storage.unregister(infohashes)
+            await flusher.round()
+            return removed
+          },
+          counts,
+        },
+        nowSeconds,
+      )
+      const receipts = new ReceiptBook(storage.sql, store, ledger, nowMs)
+      const reports = new ReportBook(storage.sql, store, ledger, nowSeconds)
+      const announcePort = http[0]?.port ?? DEFAULT_PORT
+      const publicUrl = options.publicUrl?.replace(/\/+$/, '')
+      for (const { host, port } of options.api ?? [{ host: '::', port: DEFAULT_API_PORT }]) {
+        const server = new ApiServer({
+          accounts,
+          catalogue,
+          receipts,
+          reports,
+          announceUrl: (passkey, hostHeader) => {
+            if (publicUrl !== undefined) return `${publicUrl}/announce/${passkey}`
+            const hostname = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::\d+)?$/.exec(hostHeader ?? '')?.[1] ?? '127.0.0.1'
+            return `http://${hostname}:${announcePort}/announce/${passkey}`
+          },
+          forgetPasskey: (passkey) => passkeys?.forget(passkey),
+          trustProxy: options.trustProxy ?? false,
+          log,
+        })
+        servers.push(server)
+        api.push(await bindDualStack(host, (bindHost) => server.listen(bindHost, port)))
+      }
+      const accountMs = positiveInteger(options.flushIntervalMs ?? 5000, 'flushIntervalMs')
+      accountRounds = setInterval(() => void accountRound(), accountMs)
+      accountRounds.unref()
+    }
     flusher.start()
     // Expired peers are removed in one sweep over the swarms, a few times per peer lifetime.
     const sweepMs = Math.max(1000, Math.min(60_000, (settings.peerTtl * 1000) / 4))
@@ -188,7 +276,9 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
     return {
       http,
       udp,
+      api,
       storage,
+      accounts,
       table,
       stats: () => statsSnapshot(parts),
       async register(entries) {
@@ -200,7 +290,10 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
         await flusher.round()
         return removed
       },
-      flush: () => flusher.round(),
+      async flush() {
+        await flusher.round()
+        await accountRound()
+      },
       close() {
         closing ??= shutdown()
         return closing

@@ -73,9 +73,9 @@ describe('mycel-tracker', () => {
     const bad = await command(['whitelist', 'add', join(dir, 'missing.torrent'), '--database', database])
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/missing\.torrent: no such file/)
-    const usage = await command(['serve', '--mode', 'private', '--database', database])
+    const usage = await command(['serve', '--mode', 'secret', '--database', database])
     expect(usage.code).toBe(2)
-    expect(usage.stderr).toMatch(/private mode needs accounts/)
+    expect(usage.stderr).toMatch(/--mode must be open, whitelist or private/)
   }, 60_000)
 
   it('restarted in the middle of a swarm of aria2c clients in whitelist mode: the clients go on, the counts and the whitelist survive', async () => {

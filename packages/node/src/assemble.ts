@@ -21,6 +21,7 @@ import type { MycelNode, NodeParts } from './node.js'
 import type { NodeLimits, SecureUpgrade } from './options.js'
 import { ConnectionPool } from './peer/pool.js'
 import type { ConnectionProtocol } from './peer/protocols.js'
+import type { PrivateStorage } from './private/storage.js'
 
 /** The software name and version a node reports in its `hello`. */
 export const AGENT = 'mycel/0.1.0'
@@ -35,6 +36,8 @@ export interface NodeAssembly {
   state: StateStore
   ownsState: boolean
   storage: ContentStorage
+  /** Where private shares keep their ciphertext; none: the node has no private shares. */
+  privateStorage?: PrivateStorage | undefined
   transports: readonly Transport[]
   secure: SecureUpgrade | undefined
   dht: DhtNode | undefined
@@ -86,6 +89,7 @@ export async function assembleNode<N extends MycelNode>(
     ownsState: assembly.ownsState,
     dht: assembly.dht,
     storage: assembly.storage,
+    privateStorage: assembly.privateStorage,
     downloadDir: assembly.downloadDir,
     changeCheckInterval: checkInterval(assembly.changeCheckInterval),
     limits,

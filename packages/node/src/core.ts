@@ -83,7 +83,24 @@ export type {
 } from './options.js'
 export { GOSSIP_BUDGET, Gossip, type GossipHandler } from './peer/gossip.js'
 export type { ConnectionProtocol, ProtocolChannel, ProtocolHandler } from './peer/protocols.js'
+export type {
+  OpenPrivateOptions,
+  PrivateDownload,
+  PrivateDownloadOptions,
+  PrivateReader,
+  PrivateShare,
+  PrivateShareOptions,
+} from './private/options.js'
+export type { FileSink, PrivateStorage } from './private/storage.js'
 export type { ReadStreamOptions } from './read-stream.js'
+export {
+  MAX_RECEIPT_PAIRS,
+  RECEIPT_BUDGET,
+  RECEIPTS_PROTOCOL,
+  type ReceiptsOptions,
+  ReceiptsProtocol,
+  type TransferAccounting,
+} from './receipts/receipts-protocol.js'
 export { forgetShare } from './share-state.js'
 export { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 export type { PeerLink } from './swarm/peer.js'

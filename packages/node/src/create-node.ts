@@ -15,6 +15,7 @@ import { checkAnnounceKey } from './discovery.js'
 import { NodeError } from './errors.js'
 import { fileSystemContent } from './fs/content.js'
 import { MycelNode } from './fs/mycel-node.js'
+import { fileSystemPrivateStorage } from './fs/private-storage.js'
 import type { NodeOptions } from './options.js'
 import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 
@@ -71,6 +72,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       state,
       ownsState: options.state === undefined,
       storage,
+      privateStorage: fileSystemPrivateStorage(join(dataDir, 'private')),
       transports: options.transports ?? [tcpTransport({ logger }), webSocketTransport({ logger })],
       secure: options.secure,
       dht,

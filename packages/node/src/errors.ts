@@ -22,6 +22,7 @@ export type NodeErrorCode =
   | 'TRACKER_TIMEOUT'
   | 'TRACKER_INVALID_RESPONSE'
   | 'TRACKER_UNSUPPORTED'
+  | 'PRIVATE_UNSUPPORTED'
 
 /** Codes this node puts in a `reject` message (documented in `docs/protocol.md`). */
 export type RejectCode = 'NOT_AVAILABLE' | 'BAD_REQUEST' | 'BUSY'

@@ -9,6 +9,7 @@ import type { NodeLimits } from './options.js'
 import type { ConnectionPool } from './peer/pool.js'
 import type { ConnectionProtocol, ProtocolRegistry } from './peer/protocols.js'
 import type { PeerRegistry } from './peer/registry.js'
+import type { PrivateStorage } from './private/storage.js'
 
 /** What a node is built from: `createNode` (Node) or the core's own factory hand it over. @internal */
 export interface NodeParts {
@@ -19,6 +20,8 @@ export interface NodeParts {
   dht: DhtNode | undefined
   /** Where shares' bytes live (the file system in Node). */
   storage: ContentStorage
+  /** Where private shares keep their ciphertext versions and read their plaintext; none: no private shares. */
+  privateStorage?: PrivateStorage | undefined
   /** Where downloads go when `download()` is given no folder. */
   downloadDir: string
   /** Milliseconds a shared file's last look stays good for serving from it. */

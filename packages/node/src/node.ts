@@ -1,5 +1,7 @@
 import { type Manifest, parseMagnet } from '@mycel/pieces'
+import { isPrivateLink, parsePrivateLink } from '@mycel/pieces/private'
 import type { SearchHit, ShareFilter } from '@mycel/store'
+import { getDefaultCrypto } from '@mycel/wire/crypto'
 import { every } from './clock.js'
 import { baselineStamps } from './content-watch.js'
 import * as destination from './destination.js'
@@ -32,8 +34,22 @@ import { PeerExchange } from './peer/pex.js'
 import type { ConnectionPool } from './peer/pool.js'
 import { ProtocolRegistry } from './peer/protocols.js'
 import { PeerRegistry } from './peer/registry.js'
+import type { PrivateContext } from './private/context.js'
+import type {
+  OpenPrivateOptions,
+  PrivateDownload,
+  PrivateDownloadOptions,
+  PrivateReader,
+  PrivateShare,
+  PrivateShareOptions,
+} from './private/options.js'
+import { downloadPrivate, openPrivate } from './private/reader.js'
+import { forgetPrivateShare } from './private/record.js'
+import { changeReaders, describePrivateShare, sharePrivate } from './private/share.js'
+import { PieceTaps } from './private/taps.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
+import { ReceiptsProtocol } from './receipts/receipts-protocol.js'
 import { checkFiles, saveSelection } from './saved-selection.js'
 import { recordSeed } from './share/seed-record.js'
 import { ShareSession } from './share/session.js'
@@ -74,6 +90,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
    */
   readonly gossip = new Gossip()
   private readonly sessions = new Map<string, ShareSession>()
+  /** Taps on the pieces that downloads store (private downloads). */
+  private readonly taps = new PieceTaps()
   private readonly pool: ConnectionPool
   private readonly registry: PeerRegistry
   private readonly discovery: DiscoveryScheduler<Swarm>
@@ -95,6 +113,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   /** @internal */
   constructor(private readonly parts: NodeParts) {
     super()
+    // Private downloads decrypt the pieces their stores write: the stores of tapped downloads are tapped.
+    parts.storage = this.taps.wrap(parts.storage)
     this.peerId = parts.identity.toString()
     this.uploadLimit = new TokenBucket(parts.limits.uploadRate)
     this.downloadLimit = new TokenBucket(parts.limits.downloadRate)
@@ -159,6 +179,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       fault: (peer, reason) => this.registry.fault(peer, reason),
       membersChanged: (swarm) => this.pex.membersChanged(swarm),
       log: parts.logger.forComponent('mycel:swarm'),
+      transfers: parts.protocols.find((protocol) => protocol instanceof ReceiptsProtocol),
     }
     // A process that is killed keeps the table of its last save, not none.
     this.stopDhtSaves = every(parts.clock, DHT_SAVE_INTERVAL_MS, () => void this.saveDht())
@@ -182,20 +203,36 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
 
   /**
    * Shares a file or folder: hashes it where it is (never copied), then
-   * seeds it and announces it on the DHT.
+   * seeds it and announces it on the DHT. With `private`, encrypts it into
+   * a new ciphertext version instead (streamed, in the node's private
+   * folder), seeds that, and returns a {@link PrivateShare} with its links.
    *
    * @param path - a file or folder
-   * @param options - piece length, progress callback, abort signal
+   * @param options - piece length, progress callback, abort signal, `private`
    * @returns the share, with its magnet link
-   * @throws `PiecesError` (`INGEST_*`) or a file-system error when the path cannot be hashed; `ABORTED`
+   * @throws `PiecesError` (`INGEST_*`) or a file-system error when the path cannot be hashed; `ABORTED`;
+   *   for a private share also `PRIVATE_TOO_MANY_READERS`, `TransportError` `PEER_ID_INVALID` for a
+   *   reader, `NodeError` `PRIVATE_UNSUPPORTED` on a node without private storage
    */
-  async share(path: string, options: ShareOptions = {}): Promise<Share> {
+  share(path: string, options: ShareOptions & { private: PrivateShareOptions }): Promise<PrivateShare>
+  share(path: string, options?: ShareOptions): Promise<Share>
+  async share(path: string, options: ShareOptions = {}): Promise<Share | PrivateShare> {
     this.assertOpen()
+    checkAnnounceKey(options.announceKey) // before any file is read
+    checkTrackers(options.trackers)
+    if (options.private !== undefined) {
+      return sharePrivate(this.privateContext(), path, { ...options, private: options.private })
+    }
+    const contentPath = this.parts.storage.resolve(path)
+    const manifest = await this.parts.storage.ingest(contentPath, options)
+    return this.seedManifest(manifest, contentPath, options)
+  }
+
+  /** Seeds a share whose files at `contentPath` were just hashed into `manifest`. */
+  private async seedManifest(manifest: Manifest, contentPath: string, options: ShareOptions): Promise<Share> {
     const announceKey = checkAnnounceKey(options.announceKey)
     const trackers = checkTrackers(options.trackers)
     const { state, storage } = this.parts
-    const contentPath = storage.resolve(path)
-    const manifest = await storage.ingest(contentPath, options)
     const existing = this.sessions.get(manifest.infohashHex)
     if (existing?.share !== undefined) {
       addShareTrackers(this.shareDiscovery, existing.swarm, trackers ?? [])
@@ -223,7 +260,9 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
    * share again returns the download in progress; a share stopped earlier
    * resumes from the pieces already verified.
    *
-   * @param link - `magnet:?xt=urn:btmh:1220...` or 64 hex digits
+   * @param link - `magnet:?xt=urn:btmh:1220...`, 64 hex digits, or a private share's `mycel://` link:
+   *   that downloads and seeds its ciphertext only (blind seeding; any key in the link is not used,
+   *   see {@link MycelNode.downloadPrivate} to read it)
    * @param options - download folder, direct peer addresses, limits, files to download
    * @returns the download
    * @throws `PiecesError` `MAGNET_MALFORMED` for a bad link; `CLOSED`; `FILE_NOT_FOUND` when files are
@@ -233,7 +272,9 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
    */
   download(link: string, options: DownloadOptions = {}): Download {
     this.assertOpen()
-    const magnet = parseMagnet(link)
+    const magnet = isPrivateLink(link)
+      ? { ...parsePrivateLink(link), name: undefined, trackers: [] as TrackerList }
+      : parseMagnet(link)
     const announceKey = checkAnnounceKey(options.announceKey)
     // The caller's tiers first, then the magnet's trackers, a tier each.
     const trackers: TrackerList = [...(checkTrackers(options.trackers) ?? []), ...magnet.trackers]
@@ -284,6 +325,91 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     const session = this.sessions.get(keyOf(infohash))
     if (session === undefined) throw new NodeError('SHARE_NOT_FOUND', 'no such share on this node')
     return readFile(session.swarm, path, options)
+  }
+
+  /**
+   * Opens a private share this node seeds or downloads (a reader's node, or
+   * a blind seeder given the key later) to read its files as plaintext.
+   * Waits for the share's manifest and first bytes.
+   *
+   * @param infohash - the ciphertext share (hex)
+   * @param options - the content key (bytes, a link, or its fragment); without one, the node's
+   *   identity opens the share's keys file
+   * @returns the reader
+   * @throws `SHARE_NOT_FOUND`; `PiecesError` `PRIVATE_KEY_MISMATCH`, `PRIVATE_NOT_A_READER`,
+   *   `PRIVATE_MANIFEST_INVALID`, `PRIVATE_ENVELOPE_MALFORMED`, `PRIVATE_SHARE_MALFORMED`,
+   *   `PRIVATE_LINK_MALFORMED`
+   */
+  openPrivate(infohash: string, options: OpenPrivateOptions = {}): Promise<PrivateReader> {
+    this.assertOpen()
+    if (!this.sessions.has(keyOf(infohash)))
+      return Promise.reject(new NodeError('SHARE_NOT_FOUND', 'no such share on this node'))
+    return openPrivate(this.privateContext(), infohash, options)
+  }
+
+  /**
+   * Downloads a private share and decrypts it into `dir` while its blocks
+   * arrive and verify. The ciphertext goes to the node's private folder and
+   * is seeded like any share. A link without a key works for a reader the
+   * share names (the node's identity opens the key).
+   *
+   * @param link - `mycel://<hex>[#<key>]`
+   * @param options - destination folder, peers, abort signal
+   * @returns the download; `done()` gives the manifest and where the files are
+   * @throws `PiecesError` `PRIVATE_LINK_MALFORMED`; `NodeError` `PRIVATE_UNSUPPORTED`; `CLOSED`
+   */
+  downloadPrivate(link: string, options: PrivateDownloadOptions = {}): PrivateDownload {
+    this.assertOpen()
+    return downloadPrivate(this.privateContext(), link, options)
+  }
+
+  /**
+   * Gives a private share this node made other readers: a new version of
+   * the same files under a new key (new links), seeded in place of the old
+   * one, whose ciphertext is deleted here. Readers removed cannot read the
+   * new version; what they read of old versions stays theirs.
+   *
+   * @param infohash - the current version (hex)
+   * @param readers - the readers of the new version (peer ids)
+   * @param options - progress, abort signal
+   * @returns the new version
+   * @throws `SHARE_NOT_FOUND` when this node made no such private share; as {@link MycelNode.share}
+   */
+  setReaders(
+    infohash: string,
+    readers: readonly string[],
+    options: Omit<ShareOptions, 'private'> = {},
+  ): Promise<PrivateShare> {
+    this.assertOpen()
+    return changeReaders(this.privateContext(), keyOf(infohash), readers, options)
+  }
+
+  /**
+   * The private share this node made with that (ciphertext) infohash, with its links.
+   * @param infohash - hex
+   * @returns the share, or undefined when it is not a private share this node seeds
+   */
+  async getPrivateShare(infohash: string): Promise<PrivateShare | undefined> {
+    const share = this.getShare(infohash)
+    return share === undefined ? undefined : describePrivateShare(this.privateContext(), share)
+  }
+
+  /** What private shares use of the node. */
+  private privateContext(): PrivateContext {
+    return {
+      identity: this.parts.identity,
+      state: this.parts.state,
+      storage: this.parts.storage,
+      privateStorage: this.parts.privateStorage,
+      downloadDir: this.parts.storage.resolve(this.parts.downloadDir),
+      crypto: getDefaultCrypto(),
+      taps: this.taps,
+      seed: (manifest, contentPath, options) => this.seedManifest(manifest, contentPath, options),
+      download: (link, options) => this.download(link, options),
+      read: (infohashHex, path, options) => this.read(infohashHex, path, options),
+      manifestOf: (infohashHex) => this.sessions.get(infohashHex)?.swarm.manifest,
+      remove: (infohashHex) => this.remove(infohashHex),
+    }
   }
 
   /**
@@ -380,7 +506,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   /**
    * Stops sharing or downloading a share. Its files stay on disk; with
    * `deleteState` the node also forgets it (a later start does not resume
-   * it). Removing a share the node does not run is a no-op.
+   * it), and for a private share it made, its content key. Removing a share
+   * the node does not run is a no-op.
    *
    * @param infohash - the share (hex or bytes)
    * @param options - whether to forget the share in the state store
@@ -388,6 +515,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
    */
   async remove(infohash: string | Uint8Array, options: { deleteState?: boolean } = {}): Promise<void> {
     await this.stopShare(infohashBytes(infohash), { deleteState: options.deleteState ?? false })
+    // A private share's record holds its content key: forgetting the share forgets the key.
+    if (options.deleteState === true) await forgetPrivateShare(this.parts.state, keyOf(infohash))
   }
 
   /** The download of a share, if this node downloads it. */

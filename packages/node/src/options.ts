@@ -11,6 +11,7 @@ import type { TrackerTransport } from './discovery/tracker/settings.js'
 import type { TrackerList } from './discovery/tracker/tiers.js'
 import type { RefusalReason } from './events.js'
 import type { ConnectionProtocol } from './peer/protocols.js'
+import type { PrivateShare, PrivateShareOptions } from './private/options.js'
 
 /** Options of {@link createNode}. Every one has a default that works. */
 export interface NodeOptions {
@@ -218,6 +219,13 @@ export interface ShareOptions extends SignalOptions {
    * `.torrent` without hashing the files again. Default false.
    */
   v1?: boolean
+  /**
+   * Share privately: the files are encrypted into a new ciphertext share
+   * (kept in the node's private folder) that anyone can seed and only
+   * readers can read; see {@link PrivateShareOptions} and
+   * docs/private-shares.md. `share()` then returns a {@link PrivateShare}.
+   */
+  private?: PrivateShareOptions
 }
 
 /** Options of {@link MycelNode.download}. */

@@ -17,3 +17,4 @@
 export type { SkipReason, SpecialFilePolicy } from './node/files.js'
 export { nodeHashProvider } from './node/hash.js'
 export { type IngestPathOptions, ingestDirectory, ingestFile, ingestPath } from './node/ingest.js'
+export { type FileSources, fileSources } from './node/sources.js'

@@ -1,7 +1,7 @@
 /**
  * The cryptography of mycel behind one provider interface: SHA-256 and SHA-1
  * (content addressing), HMAC-SHA256, ChaCha20-Poly1305 and X25519 (the Noise
- * channel), Ed25519 (peer identities, BEP 44 items) with one small-order
+ * channel), the ChaCha20 stream (private shares), Ed25519 (peer identities, BEP 44 items) with one small-order
  * policy. Two implementations give identical bytes: `node:crypto` (OpenSSL),
  * found at run time without importing a Node module, and `@noble/*`, which
  * runs everywhere. {@link getDefaultCrypto} picks the first the runtime has.
@@ -23,6 +23,7 @@
 export { getDefaultCrypto } from './crypto/default.js'
 export { getDefaultHashProvider } from './crypto/default-hash.js'
 export { isSmallOrderPoint, SMALL_ORDER_POINTS } from './crypto/ed25519-policy.js'
+export { x25519PublicFromEd25519, x25519SecretFromEd25519 } from './crypto/ed25519-to-x25519.js'
 export { findNodeCrypto } from './crypto/find-node.js'
 export { nobleCrypto } from './crypto/noble.js'
 export { nobleHashProvider } from './crypto/noble-hashes.js'
@@ -30,6 +31,8 @@ export {
   AEAD_KEY_BYTES,
   AEAD_NONCE_BYTES,
   AEAD_TAG_BYTES,
+  CHACHA20_BLOCK_BYTES,
+  CHACHA20_MAX_BLOCKS,
   type CryptoProvider,
   CURVE25519_KEY_BYTES,
   ED25519_SIGNATURE_BYTES,

@@ -27,6 +27,15 @@
  *
  * @packageDocumentation
  */
+
+export {
+  ANNOUNCE_KEY_MAX_LENGTH,
+  ANNOUNCE_SIGNATURE_DOMAIN,
+  type AnnounceKey,
+  isSignedAnnounceKey,
+  signAnnounceKey,
+  verifyAnnounceKey,
+} from './announce-signature.js'
 export * from './bencode/index.js'
 export { compareBytes, equalBytes, fromHex, toHex } from './bytes.js'
 export {
@@ -49,4 +58,16 @@ export {
 export { formatIp, formatIpv4, formatIpv6, isIpv4Mapped, parseIp, parseIpv4, parseIpv6 } from './ip.js'
 export * from './messages/index.js'
 export { MycelError, type MycelErrorClass, type MycelErrorOptions } from './mycel-error.js'
+export {
+  decodeReceipt,
+  encodeReceiptBody,
+  RECEIPT_BODY_BYTES,
+  RECEIPT_BYTES,
+  RECEIPT_DOMAIN,
+  RECEIPT_VERSION,
+  type Receipt,
+  type ReceiptSigner,
+  type SignedReceipt,
+  signReceipt,
+} from './receipt.js'
 export * from './tracker/index.js'

@@ -89,6 +89,27 @@ describe('node:crypto and noble give identical bytes', () => {
     )
   })
 
+  it('ChaCha20: the same key stream from any block; a stream cut anywhere joins up', () => {
+    fc.assert(
+      fc.property(
+        bytes(32),
+        bytes(12),
+        fc.integer({ min: 0, max: 2 ** 32 - 200 }),
+        fc.uint8Array({ maxLength: 5000 }),
+        fc.nat(),
+        (key, nonce, counter, input, cut) => {
+          const whole = nodeCrypto.chacha20(key, nonce, counter, input)
+          expect(toHex(nobleCrypto.chacha20(key, nonce, counter, input))).toBe(toHex(whole))
+          expect(nobleCrypto.chacha20(key, nonce, counter, whole)).toEqual(input)
+          const at = (cut % (Math.floor(input.length / 64) + 1)) * 64
+          const tail = nobleCrypto.chacha20(key, nonce, counter + at / 64, input.subarray(at))
+          expect(toHex(tail)).toBe(toHex(whole.subarray(at)))
+        },
+      ),
+      { numRuns: 150 },
+    )
+  })
+
   it('X25519: the same public keys and shared secrets, both ways', () => {
     fc.assert(
       fc.property(bytes(32), bytes(32), (a, b) => {

@@ -103,6 +103,44 @@ describe.each(providers)('%s: known answers', (_, crypto) => {
     }
   })
 
+  describe('ChaCha20 (RFC 8439 sections 2.4.2 and A.2)', () => {
+    const sunscreen = utf8(
+      "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.",
+    )
+    const key = hex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f')
+    const nonce = hex('000000000000004a00000000')
+    const ciphertext =
+      '6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b357' +
+      '1639d624e65152ab8f530c359f0861d807ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab7793736' +
+      '5af90bbf74a35be6b40b8eedf2785e42874d'
+
+    it('encrypts and decrypts the sunscreen text from block 1', () => {
+      expect(toHex(crypto.chacha20(key, nonce, 1, sunscreen))).toBe(ciphertext)
+      expect(crypto.chacha20(key, nonce, 1, hex(ciphertext))).toEqual(sunscreen)
+    })
+
+    it('starts anywhere in the stream: block 2 is the second 64 bytes from block 1', () => {
+      expect(toHex(crypto.chacha20(key, nonce, 2, sunscreen.subarray(64)))).toBe(ciphertext.slice(128))
+    })
+
+    it('gives the key stream of test vector A.2 #1 (zero key and nonce, block 0)', () => {
+      const stream = crypto.chacha20(new Uint8Array(32), new Uint8Array(12), 0, new Uint8Array(64))
+      expect(toHex(stream)).toBe(
+        '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7' +
+          'da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586',
+      )
+    })
+
+    it('refuses a counter that would wrap', () => {
+      expect(() => crypto.chacha20(key, nonce, 2 ** 32 - 1, new Uint8Array(1))).toThrow(RangeError)
+      expect(() => crypto.chacha20(key, nonce, 2 ** 32 - 2, new Uint8Array(65))).toThrow(RangeError)
+      expect(crypto.chacha20(key, nonce, 2 ** 32 - 2, new Uint8Array(64))).toHaveLength(64)
+      expect(crypto.chacha20(key, nonce, 2 ** 32 - 3, new Uint8Array(128))).toHaveLength(128)
+      expect(() => crypto.chacha20(key, nonce, -1, new Uint8Array(1))).toThrow(RangeError)
+      expect(() => crypto.chacha20(key, nonce, 0.5, new Uint8Array(1))).toThrow(RangeError)
+    })
+  })
+
   describe('ChaCha20-Poly1305 (RFC 8439 section 2.8.2)', () => {
     const key = hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f')
     const nonce = hex('070000004041424344454647')

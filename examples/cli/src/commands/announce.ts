@@ -24,7 +24,12 @@ function stored(nodes: number): string {
  * @param share - what to announce
  * @param signal - stops trying
  */
-export function announceUntilStored(context: Context, node: MycelNode, share: Share, signal: AbortSignal): void {
+export function announceUntilStored(
+  context: Context,
+  node: MycelNode,
+  share: Pick<Share, 'infohashHex' | 'name'>,
+  signal: AbortSignal,
+): void {
   const { out } = context
   void (async () => {
     for (let attempt = 0; !signal.aborted; attempt++) {

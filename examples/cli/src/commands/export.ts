@@ -6,6 +6,7 @@ import { encodeTorrent, type Manifest } from '@mycel/pieces'
 import { ingestPath } from '@mycel/pieces/node'
 import { withNodeAccess } from '../access/open.js'
 import type { Context } from '../context.js'
+import { encryptTorrentFor } from '../encrypted-torrent.js'
 import { CliError, explain } from '../errors.js'
 import { Lifetime } from '../lifetime.js'
 import { ProgressView, progressModeOf } from '../progress.js'
@@ -17,6 +18,8 @@ export interface ExportCommandOptions {
   output?: string
   hybrid?: boolean
   force?: boolean
+  /** `--to <peer id...>`: encrypt the `.torrent` for these users (`.torrent.enc`). */
+  to?: string[]
 }
 
 function fileExists(file: string): CliError {
@@ -123,7 +126,7 @@ export async function runExport(context: Context, input: string, options: Export
       context.options.dataDir,
       'wait until mycel get has found a peer, then export again',
     )
-    const file = resolve(options.output ?? `${manifest.name}.torrent`)
+    const file = resolve(options.output ?? `${manifest.name}.torrent${options.to === undefined ? '' : '.enc'}`)
     try {
       await checkOutput(file, options.force === true) // before hashing: a wrong -o is said at once
     } catch (error) {
@@ -132,15 +135,18 @@ export async function runExport(context: Context, input: string, options: Export
     const hybrid = options.hybrid === true
     const source = hybrid && manifest.hybrid === undefined ? await withV1Hashes(context, share, manifest) : manifest
     const torrent = encodeTorrent(source, { hybrid, createdBy: AGENT })
+    const bytes = options.to === undefined ? torrent.bytes : encryptTorrentFor(torrent.bytes, options.to)
     try {
-      await writeFile(file, torrent.bytes, { flag: options.force === true ? 'w' : 'wx' })
+      await writeFile(file, bytes, { flag: options.force === true ? 'w' : 'wx' })
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw fileExists(file) // it appeared while hashing
       throw explain(error, context.explain)
     }
     const v2 = Buffer.from(torrent.infohash).toString('hex')
     const v1 = torrent.infohashV1 === undefined ? null : Buffer.from(torrent.infohashV1).toString('hex')
-    const lines = [`wrote ${file}  (${v1 === null ? 'v2' : 'hybrid v1+v2'} .torrent of ${manifest.name})`]
+    const encrypted =
+      options.to === undefined ? '' : ` encrypted for ${options.to.length} user${options.to.length === 1 ? '' : 's'}`
+    const lines = [`wrote ${file}  (${v1 === null ? 'v2' : 'hybrid v1+v2'} .torrent of ${manifest.name}${encrypted})`]
     lines.push(`v2 infohash  ${v2}`)
     if (v1 !== null) lines.push(`v1 infohash  ${v1}`)
     if (v2 !== share.infohash)
@@ -151,7 +157,8 @@ export async function runExport(context: Context, input: string, options: Export
       infohash: v2,
       infohashV1: v1,
       share: share.infohash,
-      bytes: torrent.bytes.length,
+      bytes: bytes.length,
+      encryptedFor: options.to ?? null,
     })
     return 0
   })

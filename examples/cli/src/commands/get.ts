@@ -1,9 +1,11 @@
 import { resolve } from 'node:path'
 import { type Download, type DownloadProgress, type MycelNode, NodeError } from '@mycel/node'
 import { type Manifest, parseMagnet } from '@mycel/pieces'
+import { isPrivateLink } from '@mycel/pieces/private'
 import { StoreError } from '@mycel/store'
 import { prepareDownloadFolder } from '@mycel/store/fs'
 import type { Context } from '../context.js'
+import { isEncryptedTorrentPath, readEncryptedTorrent } from '../encrypted-torrent.js'
 import { CliError, explain } from '../errors.js'
 import { formatBytes, formatDuration, formatPercent } from '../format.js'
 import { readGetInput } from '../get-input.js'
@@ -14,6 +16,7 @@ import { seedUntilStopped } from '../seeding.js'
 import { type NodeSession, openNodeSession } from '../session.js'
 import { trackerOptions } from '../trackers.js'
 import { hexOf } from '../views.js'
+import { runGetPrivate } from './private.js'
 import { verifyContent } from './verify.js'
 
 /** Options of `mycel get`. */
@@ -240,7 +243,18 @@ function printDone(
  * @returns the exit status: 0 when the files are complete and verified
  */
 export async function runGet(context: Context, link: string, options: GetCommandOptions): Promise<number> {
-  const input = await readGetInput(context, link) // a .torrent file brings its manifest
+  if (isPrivateLink(link.trim())) {
+    return runGetPrivate(context, link, {
+      peers: (options.peer ?? []).map(peerAddress),
+      timeoutMs: parseTimeout(options.timeout),
+      ...(options.output === undefined ? {} : { output: options.output }),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    })
+  }
+  // a .torrent file (encrypted for this identity or not) brings its manifest
+  const input = isEncryptedTorrentPath(link)
+    ? await readEncryptedTorrent(context, link)
+    : await readGetInput(context, link)
   const timeoutMs = parseTimeout(options.timeout)
   const peers = (options.peer ?? []).map(peerAddress)
   // --tracker first (a tier each), then the .torrent's tiers; a magnet's tr the node reads itself.

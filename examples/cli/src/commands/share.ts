@@ -11,12 +11,19 @@ import { openNodeSession } from '../session.js'
 import { trackerOptions } from '../trackers.js'
 import { hexOf } from '../views.js'
 import { announceUntilStored } from './announce.js'
+import { runSharePrivate } from './private.js'
 
 /** Options of `mycel share`. */
 export interface ShareCommandOptions {
   pieceLength?: string
   /** `--tracker` URLs: the shares' own trackers (a tier each), written in their magnet links. */
   tracker?: string[]
+  /** `--private`: encrypt into a ciphertext share (see commands/private.ts). */
+  private?: boolean
+  /** `--reader <peer id...>` of a private share. */
+  reader?: string[]
+  /** `--no-link`: a private share only its readers can read. */
+  link?: boolean
 }
 
 async function checkPath(path: string): Promise<void> {
@@ -84,6 +91,15 @@ export async function runShare(context: Context, paths: string[], options: Share
   const trackers = trackerOptions(options.tracker)
   const absolute = paths.map((path) => resolve(path))
   for (const path of absolute) await checkPath(path)
+  if (options.private === true) {
+    return runSharePrivate(context, absolute, {
+      ...(pieceLength === undefined ? {} : { pieceLength }),
+      ...(options.reader === undefined ? {} : { reader: options.reader }),
+      ...(options.link === undefined ? {} : { link: options.link }),
+    })
+  }
+  if (options.reader !== undefined || options.link === false)
+    throw CliError.usage('--reader and --no-link need --private')
   const lifetime = new Lifetime()
   const announcing = new AbortController()
   try {

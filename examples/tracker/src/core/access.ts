@@ -34,6 +34,19 @@ export interface AccessRequest {
 /** An {@link Authorizer}'s answer. */
 export type AccessDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string }
 
+/**
+ * Orders the peers of an answer: a private tracker's accounts put peers of
+ * higher reputation first (and, of twice as many candidates as asked,
+ * keep the best).
+ */
+export interface PeerRanker {
+  /**
+   * @param peer - a peer's compact form (6 or 18 characters, one per byte)
+   * @returns its score; higher comes first
+   */
+  score(peer: string): number
+}
+
 /** The answer that lets a request through. */
 export const ALLOWED: AccessDecision = Object.freeze({ allowed: true })
 

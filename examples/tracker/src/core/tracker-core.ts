@@ -6,7 +6,14 @@
  */
 import type { AnnounceRequest, SwarmCounts } from '@mycel/wire'
 import { compactKey, type PeerAddress } from '../address.js'
-import { type AccessDecision, type AccessRequest, ALLOWED, type Authorizer, type TrackerMode } from './access.js'
+import {
+  type AccessDecision,
+  type AccessRequest,
+  ALLOWED,
+  type Authorizer,
+  type PeerRanker,
+  type TrackerMode,
+} from './access.js'
 import { keyOf, type Registry } from './registry.js'
 import type { TrackerStats } from './stats.js'
 import type { SwarmTable } from './swarm-table.js'
@@ -70,6 +77,7 @@ export class TrackerCore {
    * @param stats - the counters
    * @param nowSeconds - the tracker's clock, in seconds
    * @param authorizer - asked about every request, when there is one (required in `private` mode)
+   * @param ranker - orders the peers of answers, when there is one (accounts: reputation)
    */
   constructor(
     readonly mode: TrackerMode,
@@ -79,6 +87,7 @@ export class TrackerCore {
     readonly stats: TrackerStats,
     private readonly nowSeconds: () => number,
     private readonly authorizer?: Authorizer,
+    private readonly ranker?: PeerRanker,
   ) {}
 
   /**
@@ -126,7 +135,10 @@ export class TrackerCore {
     if (change.completed) this.stats.count('completed')
     const limit = family === 6 ? this.settings.maxNumwantUdp6 : this.settings.maxNumwant
     const numwant = stopped ? 0 : Math.min(request.numwant ?? this.settings.defaultNumwant, limit)
-    const { peers4, peers6 } = swarm.select(peer, seeder, numwant, family)
+    const { peers4, peers6 } =
+      this.ranker === undefined || numwant === 0
+        ? swarm.select(peer, seeder, numwant, family)
+        : ranked(swarm.select(peer, seeder, numwant * 2, family), numwant, this.ranker)
     return {
       ok: true,
       complete: swarm.seeders,
@@ -155,6 +167,32 @@ export class TrackerCore {
       return { complete: swarm.seeders, incomplete: swarm.leechers, downloaded: swarm.completed }
     })
   }
+}
+
+/** The `numwant` best of some candidates, best first (a stable sort: equal scores keep the random order). */
+function ranked(
+  candidates: { peers4: string; peers6: string },
+  numwant: number,
+  ranker: PeerRanker,
+): { peers4: string; peers6: string } {
+  const peers: Array<{ peer: string; score: number }> = []
+  for (const [list, width] of [
+    [candidates.peers4, 6],
+    [candidates.peers6, 18],
+  ] as const) {
+    for (let at = 0; at < list.length; at += width) {
+      const peer = list.slice(at, at + width)
+      peers.push({ peer, score: ranker.score(peer) })
+    }
+  }
+  peers.sort((a, b) => b.score - a.score)
+  let peers4 = ''
+  let peers6 = ''
+  for (const { peer } of peers.slice(0, numwant)) {
+    if (peer.length === 6) peers4 += peer
+    else peers6 += peer
+  }
+  return { peers4, peers6 }
 }
 
 const NO_COUNTS_RESULT = { complete: 0, incomplete: 0, downloaded: 0, peers4: '', peers6: '' } as const

@@ -10,6 +10,7 @@ import pg from 'pg'
 import type { RegisteredInfohash } from '../core/registry.js'
 import { TrackerError } from '../errors.js'
 import { byKey, CHUNK, REGISTRY_VERSION_COUNTER, SCHEMA_VERSION, schemaStatements } from './schema.js'
+import { postgresDatabase, type SqlDatabase } from './sql.js'
 import type { FlushBatch, StoredSwarm, TrackerStorage } from './storage.js'
 
 /** Key of the advisory lock taken while the schema is created or checked ("mytr"). */
@@ -101,11 +102,14 @@ class PostgresStorage implements TrackerStorage {
   readonly kind = 'postgres' as const
   private closing: Promise<void> | undefined
   private readonly inFlight = new Set<Promise<unknown>>()
+  readonly sql: SqlDatabase
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly where: string,
-  ) {}
+  ) {
+    this.sql = postgresDatabase(pool, where, () => this.closing !== undefined)
+  }
 
   /** Runs `work` unless closed, tracks it for close(), maps its errors. */
   private run<T>(what: string, work: () => Promise<T>): Promise<T> {

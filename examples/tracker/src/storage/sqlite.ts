@@ -18,6 +18,7 @@ import {
   SQLITE_APPLICATION_ID,
   schemaStatements,
 } from './schema.js'
+import { type SqlDatabase, sqliteDatabase } from './sql.js'
 import type { FlushBatch, StoredSwarm, TrackerStorage } from './storage.js'
 
 interface SwarmRow {
@@ -106,11 +107,13 @@ class SqliteStorage implements TrackerStorage {
   private readonly addCounter: Database.Statement
   private readonly readSecret: Database.Statement
   private readonly insertSecret: Database.Statement
+  readonly sql: SqlDatabase
 
   constructor(
     private readonly db: Database.Database,
     private readonly path: string,
   ) {
+    this.sql = sqliteDatabase(db, path, () => this.closed)
     this.addCompleted = db.prepare(
       'INSERT INTO tracker_swarms (info_hash, completed) VALUES (?, ?) ON CONFLICT (info_hash) DO UPDATE SET completed = completed + excluded.completed',
     )

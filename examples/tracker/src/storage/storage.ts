@@ -6,6 +6,7 @@
  * @module
  */
 import type { RegisteredInfohash } from '../core/registry.js'
+import type { SqlDatabase } from './sql.js'
 
 /** The completed count storage holds for one swarm. */
 export interface StoredSwarm {
@@ -32,6 +33,9 @@ export interface FlushBatch {
 export interface TrackerStorage {
   /** `sqlite` or `postgres`. */
   readonly kind: 'sqlite' | 'postgres'
+
+  /** Statements on the same database, for the accounts, the catalogue and the credits (not on the announce path). */
+  readonly sql: SqlDatabase
 
   /**
    * The tracker's secret (it signs UDP connection ids): 32 random bytes

@@ -8,6 +8,7 @@ import type { Bitfield, Manifest } from '@mycel/pieces'
 import type { PieceStore, StateStore } from '@mycel/store'
 import type { ComponentLogger } from '@mycel/wire/log'
 import type { TokenBucket } from '../rate-limit.js'
+import type { TransferAccounting } from '../receipts/receipts-protocol.js'
 import type { BlockRequest, MetadataRequest, PeerLink, SwarmPeer } from './peer.js'
 import type { Swarm } from './swarm.js'
 import type { ServedShare } from './uploader.js'
@@ -34,6 +35,8 @@ export interface SwarmEnvironment {
   membersChanged(swarm: Swarm): void
   /** Where corrupt pieces, faults and bad metadata are logged, with why (`mycel:swarm`). */
   readonly log?: ComponentLogger
+  /** Receipts (`receipts/1`), when the node runs them: told of verified and sent bytes, asked whom to serve. */
+  readonly transfers?: TransferAccounting
 }
 
 /** Changes a swarm reports to its owner (the Download or Share handle). @internal */

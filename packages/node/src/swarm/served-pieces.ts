@@ -3,6 +3,7 @@ import type { PieceStore } from '@mycel/store'
 import { NodeError } from '../errors.js'
 import { type TokenBucket, takeFromAll } from '../rate-limit.js'
 import type { RateMeter } from '../rate-meter.js'
+import type { TransferAccounting } from '../receipts/receipts-protocol.js'
 import type { ContentGuard } from './environment.js'
 import type { SwarmPeer } from './peer.js'
 import type { ServedShare } from './uploader.js'
@@ -10,8 +11,12 @@ import type { ServedShare } from './uploader.js'
 /** Pieces kept ready in memory with their Merkle trees, for proofs. */
 const PROOF_TREE_CACHE = 8
 
+/** Bytes of the peer keys receipts name (mycel's Ed25519 peer ids); peers of another wire are not counted. */
+export const RECEIPT_KEY_BYTES = 32
+
 /** What a share holds, as its swarm knows it (undefined while the manifest is not known). @internal */
 export interface HeldContent {
+  readonly infohash: Uint8Array
   readonly manifest: Manifest | undefined
   readonly metadata: Uint8Array | undefined
   readonly store: PieceStore | undefined
@@ -33,11 +38,13 @@ export class ServedPieces implements ServedShare {
    * @param held - the share's manifest, metadata, store and verified pieces (read at each call)
    * @param limits - the upload limits a send waits for (the node's and the share's)
    * @param uploaded - counts the bytes sent
+   * @param transfers - receipts (`receipts/1`), when the node runs them: told of bytes sent, asked whom to serve
    */
   constructor(
     private readonly held: HeldContent,
     private readonly limits: readonly TokenBucket[],
     private readonly uploaded: RateMeter,
+    private readonly transfers?: TransferAccounting,
   ) {}
 
   get manifest(): Manifest | undefined {
@@ -84,8 +91,20 @@ export class ServedPieces implements ServedShare {
     return takeFromAll(this.limits, bytes)
   }
 
-  onUploaded(_peer: SwarmPeer, bytes: number): void {
+  onUploaded(peer: SwarmPeer, bytes: number): void {
     this.uploaded.add(bytes)
+    if (peer.link.keyBytes.length === RECEIPT_KEY_BYTES) {
+      this.transfers?.sentTo(peer.link.keyBytes, this.held.infohash, bytes)
+    }
+  }
+
+  mayServe(peer: SwarmPeer): boolean {
+    if (peer.link.keyBytes.length !== RECEIPT_KEY_BYTES) return true
+    return this.transfers?.mayServe(peer.link.keyBytes, this.held.infohash) ?? true
+  }
+
+  whenServable(peer: SwarmPeer): Promise<void> {
+    return this.transfers?.whenServable(peer.link.keyBytes, this.held.infohash) ?? Promise.resolve()
   }
 
   private readHeld(piece: number, offset: number, target: Uint8Array): Promise<Uint8Array> {

@@ -9,7 +9,7 @@ import { MetadataFetcher } from './metadata-fetcher.js'
 import type { BlockRequest, MetadataRequest, PeerLink, ShareHandler, SwarmPeer } from './peer.js'
 import { Changes, windowRanges } from './read-windows.js'
 import { Selection } from './selection.js'
-import { ServedPieces } from './served-pieces.js'
+import { RECEIPT_KEY_BYTES, ServedPieces } from './served-pieces.js'
 
 export type { ContentGuard, ReadWindow, SwarmEnvironment, SwarmEvents } from './environment.js'
 
@@ -67,7 +67,7 @@ export class Swarm implements ShareHandler {
     this.infohashHex = toHex(infohash)
     this.uploadLimit = limits.upload
     this.downloadLimit = limits.download
-    this.served = new ServedPieces(this, [environment.uploadLimit, limits.upload], this.uploaded)
+    this.served = new ServedPieces(this, [environment.uploadLimit, limits.upload], this.uploaded, environment.transfers)
   }
 
   /** Peers taking part in this share. */
@@ -323,6 +323,19 @@ export class Swarm implements ShareHandler {
     return this.have?.get(piece) ?? false
   }
 
+  /** Tells the receipts how many verified bytes of a stored piece each contributor sent (an even split). */
+  private creditContributors(piece: number, contributors: readonly PeerLink[]): void {
+    const transfers = this.environment.transfers
+    if (transfers === undefined || contributors.length === 0) return
+    const size = (this.manifest as Manifest).pieceSize(piece)
+    const share = Math.floor(size / contributors.length)
+    contributors.forEach((peer, i) => {
+      // Receipts name mycel peers by their 32-byte key; peers of another wire are not counted.
+      if (peer.keyBytes.length !== RECEIPT_KEY_BYTES) return
+      transfers.verified(peer.keyBytes, this.infohash, i === 0 ? size - share * (contributors.length - 1) : share)
+    })
+  }
+
   private greet(peer: SwarmPeer, again: boolean): void {
     if (this.sentBitfield.has(peer) && !again) return
     this.sentBitfield.set(peer, Date.now())
@@ -424,6 +437,7 @@ export class Swarm implements ShareHandler {
         },
         onPieceStored: (piece, contributors) => {
           for (const peer of contributors) this.environment.score(peer, 1)
+          this.creditContributors(piece, contributors)
           this.onPieceStored(piece)
         },
         onCorrupt: (piece, contributors) => this.onCorrupt(piece, contributors),

@@ -21,6 +21,10 @@ export interface ServedShare {
   takeTokens(bytes: number): Promise<void> | undefined
   /** Counts bytes sent. */
   onUploaded(peer: SwarmPeer, bytes: number): void
+  /** Whether the peer is still served (receipts: its unsigned bytes are within the window). */
+  mayServe?(peer: SwarmPeer): boolean
+  /** Resolves when {@link ServedShare.mayServe} would say yes again. */
+  whenServable?(peer: SwarmPeer): Promise<void>
 }
 
 /** A piece range to send. */
@@ -80,6 +84,9 @@ export class Uploader {
   private pumping = false
   private closed = false
   private refusedInARow = 0
+  /** Resolved by {@link Uploader.close}: what a waiting send races with. */
+  private readonly stopped: Promise<void>
+  private stop: () => void = () => {}
   private queuedMetadata = 0
   /** Read buffers reused from request to request (the channel copies what is sent). */
   private readonly buffers: Uint8Array[] = []
@@ -89,7 +96,11 @@ export class Uploader {
     private readonly onReadError: (error: unknown) => void,
     private readonly budget: PeerBudget = new PeerBudget(),
     private readonly log: ComponentLogger = silentLogger.forComponent('mycel:swarm'),
-  ) {}
+  ) {
+    this.stopped = new Promise((resolve) => {
+      this.stop = resolve
+    })
+  }
 
   /**
    * Queues a request for a range of a piece, or refuses it at once (see
@@ -165,6 +176,7 @@ export class Uploader {
   /** Drops everything queued. */
   close(): void {
     this.closed = true
+    this.stop()
     for (const job of this.queue) job.cancelled = true
     this.queue.length = 0
     this.queuedMetadata = 0
@@ -217,6 +229,15 @@ export class Uploader {
         this.byId.delete(job.request.id)
         if (result === undefined) {
           job.peer.reject(job.request.id, 'NOT_AVAILABLE')
+          continue
+        }
+        // Receipts: a downloader past its window of unsigned bytes waits (its requests stay queued, bounded
+        // as always) until a receipt covers enough; one that never signs gets no more than one block over it.
+        while (job.share.mayServe?.(job.peer) === false && !this.closed && !this.link.isClosed) {
+          await Promise.race([job.share.whenServable?.(job.peer), this.stopped])
+        }
+        if (job.cancelled || this.closed || this.link.isClosed) {
+          this.release(result.bytes)
           continue
         }
         const wait = job.share.takeTokens(result.bytes.length)

@@ -1,4 +1,4 @@
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
+import { chacha20, chacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -9,6 +9,7 @@ import {
   AEAD_KEY_BYTES,
   AEAD_NONCE_BYTES,
   AEAD_TAG_BYTES,
+  assertChaCha20Range,
   type CryptoProvider,
   CURVE25519_KEY_BYTES,
   type KeyPair,
@@ -100,6 +101,13 @@ export const nobleCrypto: CryptoProvider = Object.freeze({
         }
       },
     }
+  },
+
+  chacha20(key: Uint8Array, nonce: Uint8Array, counter: number, input: Uint8Array): Uint8Array {
+    assertKeyAndNonce(key, nonce)
+    assertBytes(input, 'input')
+    assertChaCha20Range(counter, input.length)
+    return chacha20(key, nonce, input, undefined, counter)
   },
 
   x25519KeyPair(secretKey?: Uint8Array): KeyPair {

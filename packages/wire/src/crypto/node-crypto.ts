@@ -13,6 +13,7 @@ import {
   AEAD_KEY_BYTES,
   AEAD_NONCE_BYTES,
   AEAD_TAG_BYTES,
+  assertChaCha20Range,
   type CryptoProvider,
   CURVE25519_KEY_BYTES,
   type IncrementalHash,
@@ -226,6 +227,20 @@ export function createNodeCrypto(modules: NodeCryptoModules): CryptoProvider {
           return EMPTY
         },
       }
+    },
+
+    chacha20(key: Uint8Array, nonce: Uint8Array, counter: number, input: Uint8Array): Uint8Array {
+      assertKeyAndNonce(key, nonce)
+      assertBytes(input, 'input')
+      assertChaCha20Range(counter, input.length)
+      // OpenSSL's 16-byte IV is the 32-bit block counter (little-endian), then the 12-byte nonce.
+      const iv = Buffer.allocUnsafe(16)
+      iv.writeUInt32LE(counter, 0)
+      iv.set(nonce, 4)
+      const cipher = createCipheriv('chacha20', key, iv)
+      const out = cipher.update(input)
+      cipher.final()
+      return view(out)
     },
 
     x25519KeyPair(secretKey?: Uint8Array): KeyPair {

@@ -174,6 +174,22 @@ export interface CryptoProvider extends HashProvider {
    */
   decryptStream(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertextLength: number): StreamDecryption
   /**
+   * The ChaCha20 stream cipher alone (RFC 8439 section 2.4: 32-byte key,
+   * 12-byte nonce, 32-bit block counter): `input` XOR the key stream that
+   * starts at 64-byte block `counter`. Encryption and decryption are the
+   * same call. It authenticates nothing: private shares use it under a
+   * Merkle root that covers the ciphertext.
+   *
+   * @param key - 32 bytes
+   * @param nonce - 12 bytes
+   * @param counter - the block the key stream starts at, from 0 to 2^32 - 2
+   * @param input - bytes to encrypt or decrypt; the key stream must not run past block 2^32 - 2
+   * @returns a new array as long as `input`
+   * @throws TypeError/RangeError for a key or nonce of the wrong length, a counter out of range, or an
+   *   input that would run the counter past 2^32 - 2
+   */
+  chacha20(key: Uint8Array, nonce: Uint8Array, counter: number, input: Uint8Array): Uint8Array
+  /**
    * An X25519 key pair: fresh when `secretKey` is omitted, else the one for that secret.
    *
    * @param secretKey - optional 32-byte secret
@@ -226,6 +242,14 @@ export const AEAD_KEY_BYTES = 32
 export const AEAD_NONCE_BYTES = 12
 /** Bytes of a ChaCha20-Poly1305 tag. */
 export const AEAD_TAG_BYTES = 16
+/** Bytes of a ChaCha20 block: the counter of {@link CryptoProvider.chacha20} counts these. */
+export const CHACHA20_BLOCK_BYTES = 64
+/**
+ * Blocks of key stream one ChaCha20 (key, nonce) gives here: blocks 0 to
+ * 2^32 - 2 (the 32-bit counter must not wrap, and `@noble/ciphers` keeps the
+ * last value unused, so both providers stop there).
+ */
+export const CHACHA20_MAX_BLOCKS = 2 ** 32 - 1
 /** Bytes of an X25519 or Ed25519 key, secret or public. */
 export const CURVE25519_KEY_BYTES = 32
 /** Bytes of an Ed25519 signature. */
@@ -247,4 +271,19 @@ export const UNWRAPPED_SHA256: unique symbol = Symbol.for('mycel.crypto.unwrappe
 export function fastSha256(hash: HashProvider): (data: Uint8Array) => Uint8Array {
   const unwrapped = (hash as { [UNWRAPPED_SHA256]?: (data: Uint8Array) => Uint8Array })[UNWRAPPED_SHA256]
   return unwrapped ?? ((data) => hash.sha256(data))
+}
+
+/**
+ * Checks a ChaCha20 counter and that `length` bytes of key stream from it
+ * stay within {@link CHACHA20_MAX_BLOCKS} blocks.
+ * @internal
+ */
+export function assertChaCha20Range(counter: number, length: number): void {
+  if (typeof counter !== 'number') throw new TypeError('counter must be a number')
+  if (!Number.isInteger(counter) || counter < 0 || counter >= CHACHA20_MAX_BLOCKS) {
+    throw new RangeError('counter must be an integer from 0 to 2^32 - 2')
+  }
+  if (counter + Math.ceil(length / CHACHA20_BLOCK_BYTES) > CHACHA20_MAX_BLOCKS) {
+    throw new RangeError('input runs the ChaCha20 counter past 2^32 - 2')
+  }
 }

@@ -1,0 +1,75 @@
+/**
+ * A peer of the private-share benchmark, one per process (bundled from
+ * sources and run with plain `node`, as `mycel-peer.ts`).
+ *
+ * - `seed <dataDir> <file> public|private`: shares the file (publicly: hashed
+ *   in place; privately: read, encrypted, hashed and written in one pass),
+ *   timed; reports `ready` with its link and addresses; serves until `stop`.
+ * - `leech <dataDir> <downloadDir> <link> public|private`: on `go`, downloads
+ *   (privately: downloads the ciphertext and decrypts it into the folder as
+ *   blocks verify), reports `done`; closes on `stop`.
+ */
+import { createNode, type MycelNode } from '../src/index.js'
+import { command, cpuSeconds, report, run, usage } from './child-io.js'
+
+const [role, dataDir, ...rest] = process.argv.slice(2)
+
+async function seed(node: MycelNode, file: string, mode: string): Promise<void> {
+  const start = performance.now()
+  const cpuStart = cpuSeconds()
+  let link: string
+  let pieceLength: number
+  if (mode === 'private') {
+    const shared = await node.share(file, { private: {} })
+    link = shared.link as string
+    pieceLength = shared.share.manifest.pieceLength
+  } else {
+    const share = await node.share(file)
+    link = share.magnet
+    pieceLength = share.manifest.pieceLength
+  }
+  report('ready', {
+    link,
+    addresses: node.addresses,
+    ingestSeconds: (performance.now() - start) / 1000,
+    ingestCpuSeconds: cpuSeconds() - cpuStart,
+    pieceLength,
+  })
+  await command('stop')
+}
+
+async function leech(node: MycelNode, downloadDir: string, link: string, mode: string): Promise<void> {
+  report('ready', { addresses: node.addresses })
+  const { peers = [] } = await command('go')
+  const start = performance.now()
+  const cpuStart = cpuSeconds()
+  let path: string | undefined
+  if (mode === 'private') {
+    const job = node.downloadPrivate(link, { dir: downloadDir, peers })
+    let ciphertextSeconds = 0
+    void job.download.done().then(() => {
+      ciphertextSeconds = (performance.now() - start) / 1000
+    })
+    path = (await job.done()).contentPath
+    report('ciphertext', { seconds: ciphertextSeconds })
+  } else {
+    const download = node.download(link, { dir: downloadDir, peers })
+    await download.done()
+    path = download.contentPath
+  }
+  report('done', { seconds: (performance.now() - start) / 1000, cpuSeconds: cpuSeconds() - cpuStart, path })
+  await command('stop')
+}
+
+run(async () => {
+  if (dataDir === undefined) throw new Error('usage: private-peer seed|leech <dataDir> ...')
+  const node = await createNode({ dataDir, listen: ['tcp://127.0.0.1:0'], dht: false })
+  try {
+    if (role === 'seed') await seed(node, rest[0] as string, rest[1] as string)
+    else if (role === 'leech') await leech(node, rest[0] as string, rest[1] as string, rest[2] as string)
+    else throw new Error(`unknown role ${role}`)
+  } finally {
+    await node.close()
+  }
+  report('exit', usage())
+})
