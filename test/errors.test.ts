@@ -117,6 +117,11 @@ const cases: Case[] = [
       'PEER_ID_INVALID',
       'IDENTITY_FILE_INVALID',
       'IDENTITY_FILE_INSECURE',
+      'PROXY_URL_INVALID',
+      'PROXY_UNREACHABLE',
+      'PROXY_TIMEOUT',
+      'PROXY_PROTOCOL',
+      'PROXY_AUTH_FAILED',
     ] satisfies readonly TransportErrorCode[],
   },
   {
