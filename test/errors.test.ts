@@ -187,6 +187,9 @@ const cases: Case[] = [
       'PEER_SELF',
       'PEER_DUPLICATE',
       'PEER_LIMIT',
+      'PROXY_CONFLICT',
+      'ONION_INVALID',
+      'ADDRESS_NEEDS_PROXY',
     ] satisfies readonly NodeErrorCode[],
   },
 ]

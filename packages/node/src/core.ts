@@ -62,6 +62,7 @@ export type {
   DownloadOptions,
   NodeLimits,
   NodeStats,
+  PrivacyStatus,
   SecureUpgrade,
   ShareLimits,
   ShareOptions,

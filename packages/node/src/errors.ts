@@ -17,6 +17,9 @@ export type NodeErrorCode =
   | 'PEER_SELF'
   | 'PEER_DUPLICATE'
   | 'PEER_LIMIT'
+  | 'PROXY_CONFLICT'
+  | 'ONION_INVALID'
+  | 'ADDRESS_NEEDS_PROXY'
 
 /** Codes this node puts in a `reject` message (documented in `docs/protocol.md`). */
 export type RejectCode = 'NOT_AVAILABLE' | 'BAD_REQUEST' | 'BUSY'

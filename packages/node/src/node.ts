@@ -21,7 +21,7 @@ import { NodeError } from './errors.js'
 import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
 import { type Download, type HandleControl, type Share, statsOf } from './handles.js'
 import { addKnownManifest } from './known-manifest.js'
-import type { DownloadOptions, NodeStats, ShareOptions, SignalOptions } from './options.js'
+import type { DownloadOptions, NodeStats, PrivacyStatus, ShareOptions, SignalOptions } from './options.js'
 import { Gossip } from './peer/gossip.js'
 import { PeerExchange } from './peer/pex.js'
 import type { ConnectionPool } from './peer/pool.js'
@@ -55,6 +55,8 @@ const TOTALS_SAVE_INTERVAL_MS = 60_000
 /** What a node is built from: `createNode` (Node) or the core's own factory hand it over. @internal */
 export interface NodeParts {
   identity: Identity
+  /** Proxy, UDP, onion and anonymous mode, as `stats()` shows them. */
+  privacy: PrivacyStatus
   state: StateStore
   /** Whether the node closes the state store (it opened it). */
   ownsState: boolean
@@ -433,6 +435,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       downloadRate: sum((swarm) => swarm.downloaded.bytesPerSecond),
       dht: this.parts.dht?.stats(),
       refusedConnections: this.pool.refusals,
+      privacy: { ...this.parts.privacy },
     }
   }
 
@@ -541,6 +544,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   }
 
   private tcpPort(): number | undefined {
+    // Behind a proxy the listeners are not reachable at the address sources see (onion addresses travel in hello).
+    if (this.parts.privacy.proxy !== undefined) return undefined
     for (const address of this.pool.addresses) {
       const match = /^tcp:\/\/.*:(\d+)$/.exec(address)
       if (match) return Number(match[1])

@@ -15,6 +15,7 @@ import type { SecureUpgrade } from '../options.js'
 import { Admission, type AdmissionLimits, type AdmissionTicket } from './admission.js'
 import { PeerConnection, type PeerConnectionHandler } from './connection.js'
 import { evictionCandidate, isIdle } from './eviction.js'
+import { isOnionAddress } from './onion.js'
 import type { ProtocolRegistry } from './protocols.js'
 import { canonicalAddress, reachableAt } from './reachable.js'
 
@@ -22,6 +23,12 @@ import { canonicalAddress, reachableAt } from './reachable.js'
 export interface PoolOptions {
   identity: Identity
   transports: readonly Transport[]
+  /**
+   * Whether the transports dial onion addresses (they go through a SOCKS
+   * proxy). Without, an onion address is never dialled, so its name never
+   * reaches a local resolver (`ADDRESS_NEEDS_PROXY`).
+   */
+  dialsOnion?: boolean
   /** The secure channel over each stream. */
   secure: SecureUpgrade
   maxConnections: number
@@ -150,10 +157,14 @@ export class ConnectionPool {
   /**
    * Connects to `address` (or returns the connection it already leads to).
    * @throws TransportError when the dial or handshake fails; NodeError for a
-   *   banned peer, ourselves, a duplicate we dropped, or the connection limit
+   *   banned peer, ourselves, a duplicate we dropped, the connection limit, or
+   *   an onion address without a proxy (`ADDRESS_NEEDS_PROXY`)
    */
   dial(address: string, signal?: AbortSignal): Promise<PeerConnection> {
     if (this.closed) return Promise.reject(NodeError.closed())
+    if (this.options.dialsOnion !== true && isOnionAddress(address)) {
+      return Promise.reject(new NodeError('ADDRESS_NEEDS_PROXY', `${address} is an onion address: it needs a proxy`))
+    }
     if (this.addresses.includes(address)) return Promise.reject(new NodeError('PEER_SELF', `${address} is ourselves`))
     const existing = this.connectionAt(address)
     if (existing !== undefined) return Promise.resolve(existing)
