@@ -58,18 +58,14 @@ export class SocketStream implements ByteStream {
    * @param socket - a connected socket, created with `allowHalfOpen: true`
    * @param remoteAddress - the remote's transport address, if known
    * @param reads - when the socket was created with `reads.onread`: its reused read buffer
-   * @param initial - bytes read from the socket before the stream took it (a SOCKS proxy's
-   *   reply may come with the target's first bytes); delivered first. Only with `reads`.
    */
   constructor(
     private readonly socket: Socket,
     readonly remoteAddress: string | undefined,
     private readonly reads?: ReusedReadBuffer,
-    initial?: Uint8Array,
   ) {
     socket.pause()
     if (reads !== undefined) reads.onChunk = (chunk) => this.onRead(chunk)
-    if (reads !== undefined && initial !== undefined && initial.length > 0) this.held.push(initial)
     socket.on('error', (err) => {
       this.error ??= TransportError.reset(err)
     })

@@ -4,7 +4,6 @@ import { TransportError } from '../errors.js'
 import { SocksClientHandshake } from '../socks/handshake.js'
 import type { ConnectReply } from '../socks/messages.js'
 import type { SocksProxy } from '../socks/proxy-url.js'
-import { ReusedReadBuffer } from './socket-stream.js'
 
 /**
  * Longest a SOCKS5 exchange may take, from the TCP connection to the proxy
@@ -23,14 +22,15 @@ export interface SocksConnectOptions {
   noDelay?: boolean | undefined
 }
 
-/** A socket that the proxy connected to the target, paused, with what the target already sent. */
+/** A socket that the proxy connected to the target. */
 export interface SocksConnection {
-  /** The socket to the proxy, now relaying to the target; paused, created with `reads.onread`. */
+  /**
+   * The socket to the proxy, now relaying to the target: paused, with the
+   * bytes of the target that came with the proxy's reply (usually none) put
+   * back to be read first. Use it as a socket to the target (`http`'s
+   * `createConnection`, `tls.connect({ socket })`, a `SocketStream`).
+   */
   socket: Socket
-  /** The socket's reused read buffer (see `SocketStream`). */
-  reads: ReusedReadBuffer
-  /** Bytes of the target that arrived with the proxy's reply (usually none). */
-  rest: Uint8Array
   /** The proxy's reply. */
   reply: ConnectReply
 }
@@ -60,13 +60,11 @@ export function socksConnect(
     if (signal?.aborted) throw abortError(signal)
     const handshake = new SocksClientHandshake(proxy, target)
     const timeoutMs = options.timeoutMs ?? DEFAULT_SOCKS_TIMEOUT_MS
-    const reads = new ReusedReadBuffer()
     const socket = connect({
       host: proxy.host,
       port: proxy.port,
       allowHalfOpen: true,
       noDelay: options.noDelay ?? true,
-      onread: reads.onread,
     })
     let settled = false
     const fail = (error: TransportError): void => {
@@ -96,6 +94,7 @@ export function socksConnect(
       socket.off('error', onError)
       socket.off('end', onClose)
       socket.off('close', onClose)
+      socket.off('data', onData)
     }
     socket.once('connect', () => {
       if (!settled) socket.write(handshake.greeting())
@@ -103,24 +102,25 @@ export function socksConnect(
     socket.on('error', onError)
     socket.once('end', onClose)
     socket.once('close', onClose)
-    reads.onChunk = (chunk) => {
-      if (settled) return false
+    const onData = (chunk: Buffer): void => {
+      if (settled) return
       let step: ReturnType<SocksClientHandshake['receive']>
       try {
-        step = handshake.receive(chunk)
+        step = handshake.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))
       } catch (error) {
         fail(error as TransportError)
-        return false
+        return
       }
       if (step.send !== undefined) socket.write(step.send)
-      if (step.done === undefined) return true
+      if (step.done === undefined) return
       settled = true
-      cleanup()
       socket.pause()
+      cleanup()
+      if (step.done.rest.length > 0) socket.unshift(step.done.rest)
       // A later error belongs to whoever takes the socket; until then it must not throw.
       socket.on('error', () => {})
-      resolve({ socket, reads, rest: step.done.rest, reply: step.done.reply })
-      return false
+      resolve({ socket, reply: step.done.reply })
     }
+    socket.on('data', onData)
   })
 }

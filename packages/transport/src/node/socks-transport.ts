@@ -83,7 +83,7 @@ export function socksTransport(options: SocksTransportOptions): Transport {
       const link = linkSignals([signal])
       dialing.add(link)
       try {
-        const { socket, reads, rest } = await socksConnect(proxy, target, {
+        const { socket } = await socksConnect(proxy, target, {
           signal: link.signal,
           timeoutMs,
           noDelay: options.noDelay,
@@ -92,7 +92,7 @@ export function socksTransport(options: SocksTransportOptions): Transport {
           socket.destroy()
           throw TransportError.closed('the transport')
         }
-        const stream = new SocketStream(socket, formatAddress(target), reads, rest)
+        const stream = new SocketStream(socket, formatAddress(target))
         streams.add(stream)
         socket.once('close', () => streams.delete(stream))
         return stream
