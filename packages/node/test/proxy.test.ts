@@ -194,7 +194,8 @@ describe('onion addresses', () => {
     // The seeder believed the onion address of the node's hello and tells the new member of the share.
     const skipped = log.line(`tcp://${ONION}:4001`)
     await direct.download(source.share.magnet, { dir: secondDir, peers: [source.address] }).done()
-    expect(await skipped).toMatch(/needs a proxy/)
+    expect(await skipped).toMatch(/skipped onion addresses .* which need a proxy/)
+    expect(log.lines.some((line) => /dial tcp:\/\/\S+\.onion/.test(line))).toBe(false)
     const error = await rejection(direct.connect(`tcp://${ONION}:4001`))
     expect(error).toBeInstanceOf(NodeError)
     expect((error as NodeError).code).toBe('ADDRESS_NEEDS_PROXY')

@@ -4,6 +4,7 @@
  * failures; an offline tor shows an onion name reaching the proxy
  * unresolved; small servers written here misbehave on purpose.
  */
+import dns from 'node:dns'
 import { createServer, type Server, type Socket } from 'node:net'
 import * as vitest from 'vitest'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -188,6 +189,20 @@ describe('socksTransport against misbehaving proxies', () => {
 
   it('refuses a proxy URL that does not parse, before any dial', () => {
     expect(() => socksTransport({ proxy: 'http://127.0.0.1:8080' })).toThrow(TransportError)
+  })
+})
+
+describe('onion names without a proxy', () => {
+  it('are refused by tcpTransport before any lookup (RFC 7686)', async () => {
+    const lookup = vitest.vi.spyOn(dns, 'lookup')
+    try {
+      const tcp = tcpTransport()
+      cleanups.push(() => tcp.close())
+      await expectCode(tcp.dial(`tcp://${'a'.repeat(55)}d.onion:4001`), 'ADDRESS_UNSUPPORTED')
+      expect(lookup).not.toHaveBeenCalled()
+    } finally {
+      lookup.mockRestore()
+    }
   })
 })
 

@@ -154,6 +154,11 @@ export class ConnectionPool {
     return listener.addresses
   }
 
+  /** Whether `address` may be dialled at all: not an onion address without a proxy. */
+  canDial(address: string): boolean {
+    return this.options.dialsOnion === true || !isOnionAddress(address)
+  }
+
   /**
    * Connects to `address` (or returns the connection it already leads to).
    * @throws TransportError when the dial or handshake fails; NodeError for a
@@ -162,7 +167,7 @@ export class ConnectionPool {
    */
   dial(address: string, signal?: AbortSignal): Promise<PeerConnection> {
     if (this.closed) return Promise.reject(NodeError.closed())
-    if (this.options.dialsOnion !== true && isOnionAddress(address)) {
+    if (!this.canDial(address)) {
       return Promise.reject(new NodeError('ADDRESS_NEEDS_PROXY', `${address} is an onion address: it needs a proxy`))
     }
     if (this.addresses.includes(address)) return Promise.reject(new NodeError('PEER_SELF', `${address} is ourselves`))
