@@ -59,6 +59,7 @@ const cases: Case[] = [
       'TRACKER_MALFORMED',
       'TRACKER_INVALID_FIELD',
       'TRACKER_TOO_LARGE',
+      'TRACKER_URL_INVALID',
     ] satisfies readonly WireErrorCode[],
   },
   {
@@ -190,6 +191,11 @@ const cases: Case[] = [
       'PROXY_CONFLICT',
       'ONION_INVALID',
       'ADDRESS_NEEDS_PROXY',
+      'TRACKER_FAILURE',
+      'TRACKER_UNREACHABLE',
+      'TRACKER_TIMEOUT',
+      'TRACKER_INVALID_RESPONSE',
+      'TRACKER_UNSUPPORTED',
     ] satisfies readonly NodeErrorCode[],
   },
 ]

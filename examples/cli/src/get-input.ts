@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { decodeTorrent, formatMagnet, MANIFEST_LIMITS, type Manifest, PiecesError, parseMagnet } from '@mycel/pieces'
+import { parseTrackerUrl } from '@mycel/wire'
 import type { Context } from './context.js'
 import { CliError, EXIT_USAGE, explain, V1_HINT, V1_REASON } from './errors.js'
 import { formatBytes } from './format.js'
@@ -16,8 +17,11 @@ export interface GetInput {
   readonly manifest?: Manifest
   /** The `.torrent` file, as an absolute path. */
   readonly torrentPath?: string
-  /** Tracker URLs of the `.torrent` file (not used yet). */
-  readonly trackers: readonly string[]
+  /**
+   * The trackers of a `.torrent` file, as its BEP 12 tiers (a magnet link's
+   * `tr` the node reads from the link itself).
+   */
+  readonly trackerTiers: ReadonlyArray<readonly string[]>
 }
 
 /** Magnet links and infohashes (v2, and v1 ones that parseMagnet explains) are links, not paths. */
@@ -28,7 +32,7 @@ function looksLikeLink(text: string): boolean {
 /**
  * Reads what `mycel get` was given: a magnet link, an infohash (64 hex
  * digits), or the path of a BitTorrent v2 or hybrid `.torrent` file (its
- * manifest is used as it is, its trackers are not used yet).
+ * manifest is used as it is, and its trackers, tier by tier).
  *
  * @param context - for the notes
  * @param text - the command's argument
@@ -40,7 +44,7 @@ export async function readGetInput(context: Context, text: string): Promise<GetI
   const trimmed = text.trim()
   if (looksLikeLink(trimmed)) {
     try {
-      return { link: text, infohash: hexOf(parseMagnet(text).infohash), trackers: [] }
+      return { link: text, infohash: hexOf(parseMagnet(text).infohash), trackerTiers: [] }
     } catch (error) {
       throw explain(error, context.explain)
     }
@@ -73,9 +77,15 @@ export async function readGetInput(context: Context, text: string): Promise<GetI
   }
   const torrent = readTorrent(path, bytes)
   const { manifest } = torrent
-  if (torrent.trackers.length > 0) {
+  const usable = torrent.trackerTiers.map((tier) => tier.filter(isUsableTracker)).filter((tier) => tier.length > 0)
+  const unusable = torrent.trackerTiers.flat().filter((url) => !isUsableTracker(url))
+  if (usable.length > 0) {
+    const count = usable.flat().length
+    context.out.note(`finding peers through ${count} tracker${count === 1 ? '' : 's'} of ${path} too`)
+  }
+  if (unusable.length > 0) {
     context.out.note(
-      `${torrent.trackers.length} tracker(s) of ${path} are not used: mycel finds peers on the DHT, through other peers and --peer (trackers come later)`,
+      `${unusable.length} tracker(s) of ${path} are left out: mycel announces to http://, https:// and udp:// trackers only`,
     )
   }
   context.out.event('torrent', {
@@ -84,14 +94,15 @@ export async function readGetInput(context: Context, text: string): Promise<GetI
     infohashV1: torrent.infohashV1 === undefined ? null : hexOf(torrent.infohashV1),
     name: manifest.name,
     totalBytes: manifest.totalLength,
-    trackersIgnored: torrent.trackers,
+    trackers: usable,
+    trackersLeftOut: unusable,
   })
   return {
     link: formatMagnet({ infohash: manifest.infohash, name: manifest.name }),
     infohash: manifest.infohashHex,
     manifest,
     torrentPath: path,
-    trackers: torrent.trackers,
+    trackerTiers: usable,
   }
 }
 
@@ -125,5 +136,15 @@ function readTorrent(path: string, bytes: Uint8Array): ReturnType<typeof decodeT
     throw new CliError('TORRENT_INVALID', `${path} is not a usable .torrent file: ${error.message}`, 'check the file', {
       cause: error,
     })
+  }
+}
+
+/** Whether the node can announce to a tracker URL (http, https, udp). */
+function isUsableTracker(url: string): boolean {
+  try {
+    parseTrackerUrl(url)
+    return true
+  } catch {
+    return false
   }
 }

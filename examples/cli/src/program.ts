@@ -12,6 +12,7 @@ import { runPeers, runStatus } from './commands/status.js'
 import { type Context, createContext, type RawGlobalOptions, resolveGlobalOptions } from './context.js'
 import { debugLines, EXIT_USAGE, explain } from './errors.js'
 import { Output } from './output.js'
+import { collect } from './trackers.js'
 
 /** The CLI's version, from its package.json. */
 export const VERSION: string = packageJson.version
@@ -107,7 +108,16 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
     .description('hash files or folders, print their magnet links, and seed them until Ctrl-C')
     .argument('<path...>', 'files or folders to share (served where they are, never copied)')
     .option('--piece-length <size>', 'piece length, a power of two from 16KiB to 16MiB (default: from the size)')
-    .action(action((context, paths: string[], options: { pieceLength?: string }) => runShare(context, paths, options)))
+    .option(
+      '--tracker <url>',
+      'a tracker to announce to and find peers through (http://, https:// or udp://), written in the magnet link; repeat for more',
+      collect,
+    )
+    .action(
+      action((context, paths: string[], options: { pieceLength?: string; tracker?: string[] }) =>
+        runShare(context, paths, options),
+      ),
+    )
 
   program
     .command('get')
@@ -123,6 +133,11 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
       String(DEFAULT_PEER_TIMEOUT_SECONDS),
     )
     .option('--peer <address...>', 'peers to connect to directly, as host:port or tcp://host:port')
+    .option(
+      '--tracker <url>',
+      'a tracker to find peers through (http://, https:// or udp://), before those of the link or .torrent; repeat for more',
+      collect,
+    )
     .option(
       '--file <path...>',
       'download only these files of a folder share (paths inside it, such as photos/beach.jpg)',

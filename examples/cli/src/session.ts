@@ -51,7 +51,7 @@ export async function openNodeSession(context: Context, lifetime: Lifetime): Pro
     context.out.event('proxy', { proxy: privacy.proxy, udp: false, dht: false, onion: privacy.onion ?? null })
     context.out.note(
       `every connection goes through the proxy ${privacy.proxy}; no DHT and no UDP at all (UDP cannot go through a proxy): ` +
-        `peers come from links, --peer and peer exchange${privacy.onion === undefined ? '' : `; peers are told ${privacy.onion}`}`,
+        `peers come from links, --peer, HTTP trackers and peer exchange${privacy.onion === undefined ? '' : `; peers are told ${privacy.onion}`}`,
     )
   }
   reportShareChanges(context, node)

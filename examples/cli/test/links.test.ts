@@ -94,19 +94,24 @@ describe('what mycel get takes', () => {
       infohashV1: null,
       name: 'film.bin',
       totalBytes: SIZE,
-      trackersIgnored: [],
+      trackers: [],
+      trackersLeftOut: [],
     })
     expect(events.find((event) => event.event === 'done')).toMatchObject({ infohash, totalBytes: SIZE })
     expect(await sha256File(join(out, 'film.bin'))).toBe(await sha256File(source))
   })
 
-  it('a .torrent file needs no peer for its metadata; its trackers are not used, with a note', async () => {
+  it('a .torrent file needs no peer for its metadata; its trackers are asked (those a node cannot use are left out, with a note)', async () => {
     const { manifest } = decodeTorrent(await readFile(join(work, 'film.torrent')))
     const withTrackers = join(work, 'trackers.torrent')
-    const trackers = ['http://tracker.example/announce', 'udp://tracker.example:1337']
-    await writeFile(withTrackers, encodeTorrent(manifest, { announce: trackers[0], announceList: [trackers] }).bytes)
+    // Trackers that cannot answer (port 1 of this machine), and a WebTorrent one mycel cannot use.
+    const trackers = ['http://127.0.0.1:1/announce', 'udp://127.0.0.1:1']
+    await writeFile(
+      withTrackers,
+      encodeTorrent(manifest, { announce: trackers[0], announceList: [trackers, ['wss://tracker.example']] }).bytes,
+    )
     const out = join(work, 'no-peer')
-    // No DHT, no --peer: the download cannot get anything, but it knows the share from the file at once.
+    // No DHT, no --peer, dead trackers: the download cannot get anything, but it knows the share from the file at once.
     const json = await sandbox.run([
       'get',
       withTrackers,
@@ -120,7 +125,10 @@ describe('what mycel get takes', () => {
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stderr).error.code).toBe('NO_PEERS')
     const events = jsonLines(json.stdout)
-    expect(events.find((event) => event.event === 'torrent')).toMatchObject({ trackersIgnored: trackers })
+    expect(events.find((event) => event.event === 'torrent')).toMatchObject({
+      trackers: [trackers],
+      trackersLeftOut: ['wss://tracker.example'],
+    })
     expect(events.find((event) => event.event === 'metadata')).toMatchObject({
       infohash,
       name: 'film.bin',
@@ -128,8 +136,9 @@ describe('what mycel get takes', () => {
       pieceCount: manifest.pieceCount,
     })
     const text = await sandbox.run(['get', withTrackers, '-o', out, ...alone('leecher-alone'), '--timeout', '1'])
+    expect(text.stderr).toContain(`finding peers through 2 trackers of ${withTrackers} too`)
     expect(text.stderr).toContain(
-      `2 tracker(s) of ${withTrackers} are not used: mycel finds peers on the DHT, through other peers and --peer (trackers come later)`,
+      `1 tracker(s) of ${withTrackers} are left out: mycel announces to http://, https:// and udp:// trackers only`,
     )
   })
 

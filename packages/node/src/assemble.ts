@@ -5,7 +5,17 @@ import { type HelloMessage, MycelError, PROTOCOL_VERSION } from '@mycel/wire'
 import { describeError, type Logger, silentLogger } from '@mycel/wire/log'
 import type { ContentStorage } from './content.js'
 import { DEFAULT_CHANGE_CHECK_INTERVAL_MS } from './content-watch.js'
-import { type AnnounceKeyPolicy, checkAnnounceKey, DhtPeerSource, type PeerSource } from './discovery.js'
+import { checkTrackers } from './discovery/share-trackers.js'
+import {
+  type AnnounceKeyPolicy,
+  checkAnnounceKey,
+  DhtPeerSource,
+  type PeerSource,
+  TrackerClient,
+  type TrackerList,
+  TrackerPeerSource,
+  type TrackerTransport,
+} from './discovery.js'
 import { NodeError } from './errors.js'
 import type { MycelNode, NodeParts } from './node.js'
 import type { NodeLimits, PrivacyStatus, SecureUpgrade } from './options.js'
@@ -32,6 +42,10 @@ export interface NodeAssembly {
   protocols: readonly ConnectionProtocol[]
   /** Peer sources besides the DHT's (the app's); the node closes them. */
   peerSources: readonly PeerSource[] | undefined
+  /** Trackers of every share (checked here). */
+  trackers: TrackerList | undefined
+  /** How trackers are reached. */
+  trackerTransport: TrackerTransport | undefined
   /** The node's default announce key (checked here). */
   announceKey: AnnounceKeyPolicy | undefined
   limits: NodeLimits | undefined
@@ -72,8 +86,12 @@ export async function assembleNode<N extends MycelNode>(
   const limits = resolveLimits(assembly.limits ?? {})
   const announceKey = checkAnnounceKey(assembly.announceKey) ?? 'discovery-key'
   const peerSources = checkPeerSources(assembly.peerSources)
+  const trackers = checkTrackers(assembly.trackers) ?? []
   const secure = assembly.secure ?? noiseSecure
   const privacy = assembly.privacy
+  const clock = assembly.clock ?? systemClock
+  const trackerClient = new TrackerClient({ ...assembly.trackerTransport, logger, clock })
+  const nodeTrackers = trackers.length === 0 ? [] : [new TrackerPeerSource(trackers, { client: trackerClient })]
   const parts: NodeParts = {
     privacy: privacy?.status ?? {
       proxy: undefined,
@@ -82,7 +100,7 @@ export async function assembleNode<N extends MycelNode>(
       anonymous: false,
     },
     logger,
-    clock: assembly.clock ?? systemClock,
+    clock,
     identity,
     state: assembly.state,
     ownsState: assembly.ownsState,
@@ -92,7 +110,12 @@ export async function assembleNode<N extends MycelNode>(
     changeCheckInterval: checkInterval(assembly.changeCheckInterval),
     limits,
     protocols: assembly.protocols,
-    sources: [...(assembly.dht === undefined ? [] : [new DhtPeerSource(assembly.dht)]), ...peerSources],
+    sources: [
+      ...(assembly.dht === undefined ? [] : [new DhtPeerSource(assembly.dht)]),
+      ...peerSources,
+      ...nodeTrackers,
+    ],
+    trackerClient,
     announceKey,
     createPool: (registry, protocols) => {
       const pool: ConnectionPool = new ConnectionPool({

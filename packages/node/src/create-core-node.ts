@@ -4,7 +4,7 @@ import type { Identity, Transport } from '@mycel/transport'
 import type { Logger } from '@mycel/wire/log'
 import { assembleNode } from './assemble.js'
 import type { ContentStorage } from './content.js'
-import type { AnnounceKeyPolicy, PeerSource } from './discovery.js'
+import type { AnnounceKeyPolicy, PeerSource, TrackerList, TrackerTransport } from './discovery.js'
 import { MycelNode } from './node.js'
 import type { NodeLimits, SecureUpgrade } from './options.js'
 import type { ConnectionProtocol } from './peer/protocols.js'
@@ -38,6 +38,14 @@ export interface CoreNodeOptions {
    * tracker, a directory the app runs); the node closes them. See `NodeOptions.peerSources`.
    */
   peerSources?: PeerSource[]
+  /** Trackers asked for every share (BEP 12 tiers). See `NodeOptions.trackers`. */
+  trackers?: TrackerList
+  /**
+   * How trackers are reached: `fetch` (default the global one) and
+   * `bindUdp` for UDP trackers (default none here: `udp:` trackers fail
+   * with `TRACKER_UNSUPPORTED`; give one where the runtime has UDP).
+   */
+  trackerTransport?: TrackerTransport
   /** The key shares are announced under unless they choose; default `discovery-key`. See `NodeOptions.announceKey`. */
   announceKey?: AnnounceKeyPolicy
   /** Limits on connections and bandwidth. */
@@ -96,6 +104,8 @@ export async function createCoreNode(options: CoreNodeOptions): Promise<MycelNod
       downloadDir: options.downloadDir,
       protocols: options.protocols ?? [],
       peerSources: options.peerSources,
+      trackers: options.trackers,
+      trackerTransport: options.trackerTransport,
       announceKey: options.announceKey,
       limits: options.limits,
       changeCheckInterval: options.changeCheckInterval,

@@ -2,17 +2,19 @@ import { mkdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { DhtNode, RoutingTableSnapshot } from '@mycel/dht'
-import { createUdpDhtNode } from '@mycel/dht/udp'
+import { bindUdpSocket, createUdpDhtNode } from '@mycel/dht/udp'
 import type { StateStore } from '@mycel/store'
 import { openSqliteStateStore } from '@mycel/store/sqlite'
 import type { Transport } from '@mycel/transport'
 import { Identity } from '@mycel/transport'
 import { loadOrCreateIdentity } from '@mycel/transport/node'
-import { describeProxy, socksTransport } from '@mycel/transport/socks'
+import { describeProxy, socksFetch, socksTransport } from '@mycel/transport/socks'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { webSocketTransport } from '@mycel/transport/ws'
 import { type ComponentLogger, componentLogger, describeError, type Logger, silentLogger } from '@mycel/wire/log'
 import { assembleNode, checkPeerSources, resolveLimits } from './assemble.js'
+import { checkTrackers } from './discovery/share-trackers.js'
+import type { TrackerTransport } from './discovery.js'
 import { checkAnnounceKey } from './discovery.js'
 import { NodeError } from './errors.js'
 import { fileSystemContent } from './fs/content.js'
@@ -50,6 +52,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
   // Checked before anything is opened (assembleNode checks them again).
   checkAnnounceKey(options.announceKey)
   checkPeerSources(options.peerSources)
+  checkTrackers(options.trackers)
   const privacy = resolvePrivacy(options)
   if (options.directWrites !== undefined && typeof options.directWrites !== 'boolean') {
     throw new TypeError('directWrites must be a boolean')
@@ -75,7 +78,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
     if (privacy.proxy !== undefined) {
       log.info(
         `proxy mode: every connection goes through ${describeProxy(privacy.proxy)}; no DHT and no UDP at all ` +
-          '(UDP cannot go through a SOCKS proxy): peers come from peer exchange, links and peer sources over the proxy' +
+          '(UDP cannot go through a SOCKS proxy): peers come from peer exchange, links, HTTP trackers and peer sources over the proxy' +
           (privacy.onion === undefined ? '; no listen address is told to peers' : `; peers are told ${privacy.onion}`),
       )
     }
@@ -91,6 +94,8 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       downloadDir: resolve(options.downloadDir ?? join(dataDir, 'downloads')),
       protocols: options.protocols ?? [],
       peerSources: options.peerSources,
+      trackers: options.trackers,
+      trackerTransport: trackerTransportOf(options, privacy),
       announceKey: options.announceKey,
       limits,
       changeCheckInterval: options.changeCheckInterval,
@@ -111,6 +116,19 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
   } catch (error) {
     for (const close of opened.reverse()) await close().catch(() => {})
     throw error
+  }
+}
+
+/**
+ * How trackers are reached: the global `fetch` and `node:dgram` sockets, or
+ * with a proxy `fetch` through it and no UDP (`udp:` trackers then fail
+ * with `TRACKER_UNSUPPORTED`).
+ */
+function trackerTransportOf(options: NodeOptions, privacy: PrivacySettings): TrackerTransport {
+  if (privacy.proxy !== undefined) return { fetch: socksFetch({ proxy: privacy.proxy }) }
+  return {
+    ...options.trackerTransport,
+    bindUdp: options.trackerTransport?.bindUdp ?? ((type) => bindUdpSocket({ type })),
   }
 }
 

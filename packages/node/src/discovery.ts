@@ -18,6 +18,7 @@ export type {
   PeerCandidate,
   PeerSource,
   ShareKey,
+  ShareTransfer,
   SourceAnnounceOptions,
   SourceLookupOptions,
 } from './discovery/peer-source.js'
@@ -35,3 +36,22 @@ export {
   type PeerOrigin,
   REANNOUNCE_MS,
 } from './discovery/scheduler.js'
+export type {
+  BindUdpSocket,
+  FetchFunction,
+  TrackerClientOptions,
+  TrackerTransport,
+} from './discovery/tracker/settings.js'
+export { parseTrackerList, type TrackerList } from './discovery/tracker/tiers.js'
+export {
+  type ClientAnnounce,
+  PEER_ID_PREFIX,
+  type ScrapeCounts,
+  type TrackerAnswer,
+  TrackerClient,
+} from './discovery/tracker/tracker-client.js'
+export {
+  TrackerPeerSource,
+  type TrackerPeerSourceOptions,
+  type TrackerScrape,
+} from './discovery/tracker/tracker-source.js'

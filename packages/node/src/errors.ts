@@ -20,6 +20,11 @@ export type NodeErrorCode =
   | 'PROXY_CONFLICT'
   | 'ONION_INVALID'
   | 'ADDRESS_NEEDS_PROXY'
+  | 'TRACKER_FAILURE'
+  | 'TRACKER_UNREACHABLE'
+  | 'TRACKER_TIMEOUT'
+  | 'TRACKER_INVALID_RESPONSE'
+  | 'TRACKER_UNSUPPORTED'
 
 /** Codes this node puts in a `reject` message (documented in `docs/protocol.md`). */
 export type RejectCode = 'NOT_AVAILABLE' | 'BAD_REQUEST' | 'BUSY'

@@ -1,90 +1,52 @@
-import type { DhtNode } from '@mycel/dht'
-import { Bitfield, type Manifest, parseMagnet } from '@mycel/pieces'
-import type { SearchHit, ShareFilter, StateStore } from '@mycel/store'
-import type { Identity } from '@mycel/transport'
-import { fromHex, toHex } from '@mycel/wire'
-import { describeError, type Logger } from '@mycel/wire/log'
-import { type Clock, every } from './clock.js'
-import type { ContentStorage } from './content.js'
+import { type Manifest, parseMagnet } from '@mycel/pieces'
+import type { SearchHit, ShareFilter } from '@mycel/store'
+import { every } from './clock.js'
 import { baselineStamps } from './content-watch.js'
 import * as destination from './destination.js'
+import { saveRoutingTable } from './dht-table.js'
+import {
+  addShareTrackers,
+  discoverShare,
+  forgetShareDiscovery,
+  restrictIfPrivate,
+  type ShareDiscoveryContext,
+  shareTransfer,
+} from './discovery/share-discovery.js'
+import { checkTrackers, loadShareTrackers, ShareTrackers } from './discovery/share-trackers.js'
 import {
   type AnnounceKeyPolicy,
   checkAnnounceKey,
   DirectPeerSource,
   DiscoveryScheduler,
-  type PeerSource,
-  resolveShareKey,
+  type TrackerList,
 } from './discovery.js'
 import { Emitter } from './emitter.js'
 import { NodeError } from './errors.js'
 import type { NodeEvents, PeerInfo, ShareStats } from './events.js'
 import { type Download, type HandleControl, type Share, statsOf } from './handles.js'
 import { addKnownManifest } from './known-manifest.js'
-import type { DownloadOptions, NodeStats, PrivacyStatus, ShareOptions, SignalOptions } from './options.js'
+import type { NodeParts } from './node-parts.js'
+import type { DownloadOptions, NodeStats, ShareOptions, SignalOptions } from './options.js'
 import { Gossip } from './peer/gossip.js'
 import { PeerExchange } from './peer/pex.js'
 import type { ConnectionPool } from './peer/pool.js'
-import { type ConnectionProtocol, ProtocolRegistry } from './peer/protocols.js'
+import { ProtocolRegistry } from './peer/protocols.js'
 import { PeerRegistry } from './peer/registry.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
 import { checkFiles, saveSelection } from './saved-selection.js'
+import { recordSeed } from './share/seed-record.js'
 import { ShareSession } from './share/session.js'
-import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
+import { infohashBytes, keyOf } from './share-key.js'
 import type { Swarm, SwarmEnvironment } from './swarm/swarm.js'
 import type { TypedEmitter } from './typed-emitter.js'
 
-/** The key of a share in the node's maps: its infohash as lower-case hex. */
-function keyOf(infohash: string | Uint8Array): string {
-  return typeof infohash === 'string' ? infohash.toLowerCase() : toHex(infohash)
-}
-
-/** An infohash given as hex or bytes, as bytes. */
-function infohashBytes(infohash: string | Uint8Array): Uint8Array {
-  const bytes = typeof infohash === 'string' ? fromHex(infohash) : infohash
-  if (bytes?.length !== 32) throw new NodeError('SHARE_NOT_FOUND', 'an infohash is 32 bytes (64 hex digits)')
-  return bytes
-}
+export type { NodeParts } from './node-parts.js'
 
 /** How often the DHT's routing table (with the address the network sees) is saved; also at close. */
 const DHT_SAVE_INTERVAL_MS = 15 * 60_000
 /** How often the bytes each share moved are added to its record; also when it stops and at close. */
 const TOTALS_SAVE_INTERVAL_MS = 60_000
-
-/** What a node is built from: `createNode` (Node) or the core's own factory hand it over. @internal */
-export interface NodeParts {
-  identity: Identity
-  /** Proxy, UDP, onion and anonymous mode, as `stats()` shows them. */
-  privacy: PrivacyStatus
-  state: StateStore
-  /** Whether the node closes the state store (it opened it). */
-  ownsState: boolean
-  dht: DhtNode | undefined
-  /** Where shares' bytes live (the file system in Node). */
-  storage: ContentStorage
-  /** Where downloads go when `download()` is given no folder. */
-  downloadDir: string
-  /** Milliseconds a shared file's last look stays good for serving from it. */
-  changeCheckInterval: number
-  limits: Required<import('./options.js').NodeLimits>
-  createPool: (registry: PeerRegistry, protocols: ProtocolRegistry) => ConnectionPool
-  /** Optional protocols an app runs on every connection (besides peer exchange and gossip). */
-  protocols: readonly ConnectionProtocol[]
-  /** Peer sources of every share besides the direct peers (the DHT's, an app's); the node closes them. */
-  sources: readonly PeerSource[]
-  /** The key shares are announced under unless they chose (see `NodeOptions.announceKey`). */
-  announceKey: AnnounceKeyPolicy
-  /** Where the node's parts log (`mycel:peer`, `mycel:swarm`, `mycel:store`, `mycel:node`). */
-  logger: Logger
-  /**
-   * Time and timers of the node's scheduled work: discovery (announces,
-   * lookups, retries), peer exchange, and the saves of totals, scores and
-   * the DHT table. Connection timeouts (hello, requests, idle, handshakes)
-   * run on real time: they are about real peers.
-   */
-  clock: Clock
-}
 
 /**
  * A mycel node: shares files, finds peers on the DHT, downloads, streams
@@ -115,6 +77,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   private readonly pool: ConnectionPool
   private readonly registry: PeerRegistry
   private readonly discovery: DiscoveryScheduler<Swarm>
+  /** What a share's discovery needs: the scheduler, its own trackers, the private-torrent rule. */
+  private readonly shareDiscovery: ShareDiscoveryContext
   /** The addresses the user gave for downloads (magnet `x.pe`, `DownloadOptions.peers`), as a peer source. */
   private readonly directPeers = new DirectPeerSource()
   private readonly uploadLimit: TokenBucket
@@ -149,6 +113,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       swarmOf,
       swarms,
       found: (swarm, addresses) => this.discovery.offer(swarm, addresses, this.pex),
+      exchanges: (swarm) => !this.discovery.isRestricted(swarm),
     })
     this.protocols.register(this.pex)
     this.protocols.register(this.gossip)
@@ -163,9 +128,21 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
         // Peers the user named are dialled first, even while an earlier failure's backoff runs.
         found: (swarm, addresses, origin) =>
           this.registry.connect(addresses, swarm, origin === this.directPeers ? { direct: true } : {}),
+        transfer: shareTransfer,
       },
       { clock: parts.clock },
     )
+    this.shareDiscovery = {
+      scheduler: this.discovery,
+      state: parts.state,
+      trackers: new ShareTrackers({
+        state: parts.state,
+        client: parts.trackerClient,
+        log: parts.logger.forComponent('mycel:tracker'),
+      }),
+      announceKey: parts.announceKey,
+      keepForPrivate: (source) => source === this.directPeers,
+    }
     this.environment = {
       state: parts.state,
       uploadLimit: this.uploadLimit,
@@ -215,34 +192,29 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   async share(path: string, options: ShareOptions = {}): Promise<Share> {
     this.assertOpen()
     const announceKey = checkAnnounceKey(options.announceKey)
+    const trackers = checkTrackers(options.trackers)
     const { state, storage } = this.parts
     const contentPath = storage.resolve(path)
     const manifest = await storage.ingest(contentPath, options)
     const existing = this.sessions.get(manifest.infohashHex)
-    if (existing?.share !== undefined) return existing.share
+    if (existing?.share !== undefined) {
+      addShareTrackers(this.shareDiscovery, existing.swarm, trackers ?? [])
+      return existing.share
+    }
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${manifest.name} is being downloaded`)
     const store = await storage.openSeed(manifest, contentPath)
-    const previous = await state.getShare(manifest.infohash)
-    await state.removeShare(manifest.infohash)
-    await state.putManifest(manifest)
-    let record = await state.addShare({
-      infohash: manifest.infohash,
-      name: manifest.name,
-      role: 'seed',
-      contentPath,
-      status: 'complete',
-    })
-    if (previous !== undefined && previous.bytesUploaded + previous.bytesDownloaded > 0) {
-      // Sharing again what was shared or downloaded before keeps its totals.
-      record = await state.updateShare(manifest.infohash, {
-        addUploaded: previous.bytesUploaded,
-        addDownloaded: previous.bytesDownloaded,
-      })
-    }
-    await state.setBitfield(manifest.infohash, Bitfield.full(manifest.pieceCount))
+    const record = await recordSeed(state, manifest, contentPath)
     const stamps = await baselineStamps(state, manifest, store, storage, true)
-    const session = this.addSession(manifest.infohash, manifest.name, options.limits, announceKey)
-    return session.seed(manifest, store, record, { stamps, ...(options.limits ? { limits: options.limits } : {}) })
+    const magnetTrackers = [
+      ...(await loadShareTrackers(state, manifest.infohashHex)).flat(),
+      ...(trackers ?? []).flat(),
+    ]
+    const session = this.addSession(manifest.infohash, manifest.name, options.limits, announceKey, trackers)
+    return session.seed(manifest, store, record, {
+      stamps,
+      trackers: [...new Set(magnetTrackers)],
+      ...(options.limits ? { limits: options.limits } : {}),
+    })
   }
 
   /**
@@ -263,10 +235,13 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     this.assertOpen()
     const magnet = parseMagnet(link)
     const announceKey = checkAnnounceKey(options.announceKey)
+    // The caller's tiers first, then the magnet's trackers, a tier each.
+    const trackers: TrackerList = [...(checkTrackers(options.trackers) ?? []), ...magnet.trackers]
     const infohashHex = keyOf(magnet.infohash)
     const peers = this.peerAddresses(magnet.peers, options.peers)
     const existing = this.sessions.get(infohashHex)
     if (existing?.download !== undefined) {
+      addShareTrackers(this.shareDiscovery, existing.swarm, trackers)
       if (options.files !== undefined) {
         existing.swarm.addFiles(checkFiles(options.files))
         // Before the manifest, the paths are unchecked: they are saved once it confirms them.
@@ -279,7 +254,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     const files = options.files === undefined ? undefined : checkFiles(options.files)
     const existingFiles =
       options.existingFiles === undefined ? undefined : destination.checkExisting(options.existingFiles)
-    const session = this.addSession(magnet.infohash, magnet.name ?? infohashHex, options.limits, announceKey)
+    const session = this.addSession(magnet.infohash, magnet.name ?? infohashHex, options.limits, announceKey, trackers)
     const download = session.asDownload()
     const folder = this.parts.storage.resolve(options.dir ?? this.parts.downloadDir)
     session
@@ -458,7 +433,12 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       seed: async (manifest, record) => {
         const store = await storage.openSeed(manifest, record.contentPath)
         const stamps = await baselineStamps(state, manifest, store, storage, false)
-        this.addSession(manifest.infohash, manifest.name).seed(manifest, store, record, { stamps, lookNow: true })
+        const trackers = (await loadShareTrackers(state, manifest.infohashHex)).flat()
+        this.addSession(manifest.infohash, manifest.name).seed(manifest, store, record, {
+          stamps,
+          lookNow: true,
+          trackers,
+        })
       },
       download: (infohash, name, contentPath) => {
         const session = this.addSession(infohash, name)
@@ -480,6 +460,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     name: string,
     limits?: ShareOptions['limits'],
     announceKey?: AnnounceKeyPolicy,
+    trackers?: TrackerList,
   ): ShareSession {
     const session = new ShareSession(
       infohash,
@@ -495,12 +476,14 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
         },
         answerAsks: (swarm) => this.registry.answerAsks(swarm),
         connect: (swarm, addresses) => this.addDirectPeers(swarm, addresses),
-        discover: (swarm) =>
-          this.discovery.add(swarm, {
-            key: resolveShareKey(this.parts.state, infohash, announceKey, this.parts.announceKey),
-          }),
-        forget: (swarm) => this.discovery.remove(swarm),
-        downloadDone: (progress) => this.emit('download-done', progress),
+        discover: (swarm) => discoverShare(this.shareDiscovery, swarm, { announceKey, trackers }),
+        forget: (swarm) => forgetShareDiscovery(this.shareDiscovery, swarm),
+        manifestKnown: (swarm, manifest) => restrictIfPrivate(this.shareDiscovery, swarm, manifest),
+        downloadDone: (progress) => {
+          const session = this.sessions.get(progress.infohash)
+          if (session !== undefined) this.discovery.completed(session.swarm)
+          this.emit('download-done', progress)
+        },
         downloadError: (infohashHex, error) => this.emit('download-error', infohashHex, error),
         shareChanged: (change) => this.emit('share-changed', change),
       },
@@ -564,12 +547,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
 
   /** Saves the DHT's routing table for the next start (a failure only costs that start a cold table). */
   private async saveDht(): Promise<void> {
-    const { dht, state } = this.parts
-    if (dht === undefined) return
-    const snapshot = new TextEncoder().encode(JSON.stringify(dht.snapshot()))
-    await state.setValue(DHT_ROUTING_TABLE_KEY, snapshot).catch((error) => {
-      this.parts.logger.forComponent('mycel:node').warn(`saving the DHT routing table failed: ${describeError(error)}`)
-    })
+    const { dht, state, logger } = this.parts
+    if (dht !== undefined) await saveRoutingTable(dht, state, logger.forComponent('mycel:node'))
   }
 
   private async shutdown(): Promise<void> {
@@ -577,6 +556,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     this.stopDhtSaves()
     this.stopTotalsSaves()
     await this.discovery.close()
+    await this.parts.trackerClient.close()
     for (const session of this.sessions.values()) {
       session.swarm.stop()
       session.download?.fail(NodeError.closed())

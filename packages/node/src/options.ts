@@ -7,6 +7,8 @@ import type { ContentStorage } from './content.js'
 import type { ExistingFiles } from './destination.js'
 import type { AnnounceKeyPolicy } from './discovery/announce-key.js'
 import type { PeerSource } from './discovery/peer-source.js'
+import type { TrackerTransport } from './discovery/tracker/settings.js'
+import type { TrackerList } from './discovery/tracker/tiers.js'
 import type { RefusalReason } from './events.js'
 import type { ConnectionProtocol } from './peer/protocols.js'
 
@@ -38,6 +40,20 @@ export interface NodeOptions {
    * `peerSourceCompliance` from `@mycel/node/testing`). The node closes them.
    */
   peerSources?: PeerSource[]
+  /**
+   * Trackers asked for every share (not for private torrents, which ask
+   * only their own), as BEP 12 tiers: each entry a URL or a list of URLs
+   * (`http:`, `https:`, `udp:`). Shares and downloads add their own
+   * (`ShareOptions.trackers`, a magnet's `tr`, a `.torrent`'s trackers).
+   * Default none. A tracker learns the share's announce key, our TCP port,
+   * our address, and a random tracker peer id (see docs/protocol.md).
+   */
+  trackers?: TrackerList
+  /**
+   * How trackers are reached: `fetch` for HTTP(S) (default the global one)
+   * and `bindUdp` for UDP trackers (default `node:dgram` sockets).
+   */
+  trackerTransport?: TrackerTransport
   /**
    * The key shares are announced and looked up under unless a share or
    * download chooses: `discovery-key` (the default; the infohash never leaves
@@ -228,6 +244,12 @@ export interface ShareOptions extends SignalOptions {
    */
   announceKey?: AnnounceKeyPolicy
   /**
+   * Trackers of this share (BEP 12 tiers: each entry a URL or a list of
+   * URLs), besides the node's; kept for it across restarts, and written in
+   * its magnet link (`tr`).
+   */
+  trackers?: TrackerList
+  /**
    * Also compute BitTorrent v1 piece hashes while hashing, so that
    * `encodeTorrent(share.manifest, { hybrid: true })` can export a hybrid
    * `.torrent` without hashing the files again. Default false.
@@ -251,6 +273,13 @@ export interface DownloadOptions {
   announceKey?: AnnounceKeyPolicy
   /** Bandwidth limits of this download (on top of the node's). */
   limits?: ShareLimits
+  /**
+   * Trackers of this download (BEP 12 tiers: each entry a URL or a list of
+   * URLs), asked before those of the magnet link (`tr`, a tier each) and
+   * besides the node's; kept for it across restarts. A `.torrent`'s
+   * `trackerTiers` go here.
+   */
+  trackers?: TrackerList
   /**
    * Download only these files of the share: paths inside it, components
    * joined with `/` (a single-file share's file by its name). Default every

@@ -107,6 +107,11 @@ export function resolvePrivacy(options: NodeOptions): PrivacySettings {
     if (options.transports !== undefined) {
       throw conflict('transports cannot be given with a proxy: the node dials through the SOCKS transport only')
     }
+    if (options.trackerTransport !== undefined) {
+      throw conflict(
+        'trackerTransport cannot be given with a proxy: trackers are asked through the proxy, never over UDP',
+      )
+    }
     const udp = (options.peerSources ?? []).filter((source) => source.usesUdp === true)
     if (udp.length > 0) {
       const names = udp.map((source) => source.name).join(', ')

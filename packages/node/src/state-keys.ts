@@ -26,6 +26,11 @@ export function announceKeyPolicyKey(infohashHex: string): string {
   return `announce-key/${infohashHex}`
 }
 
+/** The share's own trackers (options, magnet `tr`, `.torrent`), as JSON tiers of URLs (BEP 12). */
+export function shareTrackersKey(infohashHex: string): string {
+  return `trackers/${infohashHex}`
+}
+
 /** Every key the node keeps about one share (what forgetting it removes). */
 export function shareKeys(infohashHex: string): string[] {
   return [
@@ -33,5 +38,6 @@ export function shareKeys(infohashHex: string): string[] {
     destinationKey(infohashHex),
     contentStampsKey(infohashHex),
     announceKeyPolicyKey(infohashHex),
+    shareTrackersKey(infohashHex),
   ]
 }

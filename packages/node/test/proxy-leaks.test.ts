@@ -2,7 +2,9 @@
  * The leak check of proxy mode: a node with a proxy runs in its own process
  * with every socket recorded (fixtures/record-sockets.mjs wraps TCP/IPC
  * connects, UDP socket creation and DNS queries), downloads a share from a
- * peer named by a host name and meets a second peer through peer exchange.
+ * peer named by a host name, meets a second peer through peer exchange, and
+ * announces to an HTTP tracker named by host name (a UDP tracker in its list
+ * must not be asked).
  * The only destination it may reach is the SOCKS5 proxy (Debian's
  * microsocks, with a user and password): any other connect, any UDP socket
  * or DNS query fails the test.
@@ -17,6 +19,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { type SocksServer, startMicrosocks } from '../../transport/test/socks-servers.js'
 import { createNode, type MycelNode } from '../src/index.js'
 import { cleanup, tempDir, writeContent } from './helpers.js'
+import { announceBody, HttpTrackerDouble, reply, UdpTrackerDouble } from './tracker-doubles.js'
 
 const child = fileURLToPath(new URL('./fixtures/proxied-child.ts', import.meta.url))
 const recorder = fileURLToPath(new URL('./fixtures/record-sockets.mjs', import.meta.url))
@@ -32,7 +35,9 @@ const nodes: MycelNode[] = []
 const dirs: string[] = []
 const servers: SocksServer[] = []
 const children: ChildProcess[] = []
+const trackers: Array<HttpTrackerDouble | UdpTrackerDouble> = []
 afterEach(async () => {
+  await Promise.all(trackers.splice(0).map((tracker) => tracker.close()))
   for (const process of children.splice(0)) if (process.exitCode === null) process.kill('SIGKILL')
   await cleanup(nodes.splice(0), dirs.splice(0))
   await Promise.all(servers.splice(0).map((server) => server.kill()))
@@ -103,12 +108,22 @@ describe('proxy mode leaks nothing', () => {
     const secondPort = Number((second.addresses[0] as string).split(':').pop())
     // A host name: only the proxy may resolve it.
     const named = `tcp://localhost:${firstPort}`
-    const run = runChild([childDir, proxy.url, share.magnet, named, downloadDir, '2'], recordFile)
+    const http = await HttpTrackerDouble.start((_request, res) => reply(res, announceBody([])))
+    const udp = await UdpTrackerDouble.start(() => {})
+    trackers.push(http, udp)
+    const httpPort = Number(new URL(http.url).port)
+    const trackerList = JSON.stringify([udp.url, `http://localhost:${httpPort}/announce`])
+    const run = runChild([childDir, proxy.url, share.magnet, named, downloadDir, '2', trackerList], recordFile)
     const ready = await run.next('ready')
     expect(ready.stats).toMatchObject({ privacy: { udp: false, anonymous: true } })
     expect(ready.stats).not.toHaveProperty('dht') // undefined, which JSON leaves out
     const done = await run.next('done')
     expect(done.peers).toEqual(expect.arrayContaining([first.peerId, second.peerId]))
+    // The HTTP tracker was asked (through the proxy, by name), told no port; the UDP one never.
+    await http.received(1)
+    const announce = http.requests.find((request) => request.announce !== undefined)?.announce
+    expect(announce?.port).toBe(0)
+    expect(udp.packets).toEqual([])
     const records = readFileSync(recordFile, 'utf8')
       .trim()
       .split('\n')
@@ -121,6 +136,7 @@ describe('proxy mode leaks nothing', () => {
     // Both peers were reached through the proxy: the first by name, the second at the address peer exchange gave.
     expect(proxy.output()).toContain(`connected to localhost:${firstPort}`)
     expect(proxy.output()).toContain(`connected to 127.0.0.1:${secondPort}`)
+    expect(proxy.output()).toContain(`connected to localhost:${httpPort}`)
     // The seeders saw the child come without an agent.
     expect(first.peers().find((peer) => peer.peerId === ready.peerId)?.agent).toBe('')
     run.process.stdin?.end()

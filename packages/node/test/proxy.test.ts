@@ -145,6 +145,7 @@ describe('proxy mode', () => {
       [{ proxy, dht: {} }, 'PROXY_CONFLICT'],
       [{ proxy, transports: [tcpTransport()] }, 'PROXY_CONFLICT'],
       [{ proxy, peerSources: [udpSource] }, 'PROXY_CONFLICT'],
+      [{ proxy, trackerTransport: { fetch: globalThis.fetch } }, 'PROXY_CONFLICT'],
       [{ onion: `${ONION}:4001` }, 'PROXY_CONFLICT'],
       [{ proxy, onion: `${ONION.replace('2gzy', '3gzy')}:4001` }, 'ONION_INVALID'],
       [{ proxy, onion: `${ONION}:0` }, 'ONION_INVALID'],

@@ -12,6 +12,12 @@ export interface MagnetLink {
   readonly name?: string
   /** Peer addresses (`x.pe`): `host:port`, IPv6 as `[addr]:port`. */
   readonly peers: readonly string[]
+  /**
+   * Tracker URLs (`tr`), in the order given, without duplicates. They are
+   * kept as text: which of them a client can announce to (`http:`, `https:`,
+   * `udp:`) is the client's to decide.
+   */
+  readonly trackers: readonly string[]
 }
 
 /** Bounds on magnet links read by {@link parseMagnet}. */
@@ -24,6 +30,10 @@ export const MAGNET_LIMITS = Object.freeze({
   maxPeers: MESSAGE_LIMITS.maxAddresses,
   /** Longest peer address. */
   maxPeerLength: MESSAGE_LIMITS.maxAddressLength,
+  /** Most `tr` tracker URLs kept (later ones are ignored). */
+  maxTrackers: 64,
+  /** Longest `tr` tracker URL kept (a longer one is ignored). */
+  maxTrackerLength: 2048,
 })
 
 /** `urn:btmh:` + multihash prefix of SHA-256 (code 0x12, 32 bytes). */
@@ -96,10 +106,10 @@ function isIpv6(text: string): boolean {
 }
 
 /**
- * Writes a magnet link: `magnet:?xt=urn:btmh:1220<hex>`, then `dn=<name>` and
- * one `x.pe=<host:port>` per peer when given.
+ * Writes a magnet link: `magnet:?xt=urn:btmh:1220<hex>`, then `dn=<name>`,
+ * one `tr=<url>` per tracker and one `x.pe=<host:port>` per peer when given.
  *
- * @param link - infohash, and optionally name and peers
+ * @param link - infohash, and optionally name, trackers and peers
  * @returns the link
  * @throws RangeError if the infohash is not 32 bytes, TypeError if a peer address is not valid
  *
@@ -109,11 +119,20 @@ function isIpv6(text: string): boolean {
  * // 'magnet:?xt=urn:btmh:1220…&dn=photos&x.pe=203.0.113.5%3A4001'
  * ```
  */
-export function formatMagnet(link: { infohash: Uint8Array; name?: string; peers?: readonly string[] }): string {
+export function formatMagnet(link: {
+  infohash: Uint8Array
+  name?: string
+  peers?: readonly string[]
+  trackers?: readonly string[]
+}): string {
   assertBytes(link.infohash, 'infohash', HASH_SIZE)
   const params = new URLSearchParams()
   params.append('xt', `${BTMH_PREFIX}${toHex(link.infohash)}`)
   if (link.name !== undefined) params.append('dn', link.name)
+  for (const tracker of link.trackers ?? []) {
+    if (typeof tracker !== 'string' || tracker.trim() === '') throw new TypeError('a tracker must be a URL')
+    params.append('tr', tracker)
+  }
   for (const peer of link.peers ?? []) {
     const canonical = canonicalPeer(peer)
     if (canonical === undefined) throw new TypeError(`not a host:port peer address: ${JSON.stringify(peer)}`)
@@ -128,10 +147,12 @@ export function formatMagnet(link: { infohash: Uint8Array; name?: string; peers?
  * exactly one `xt=urn:btmh:1220<64 hex>` (a v2 SHA-256 infohash; `xt.1`,
  * `xt.2`, ... count as `xt`); other `xt` values (such as a hybrid's
  * `urn:btih:`) and unknown parameters are ignored. `x.pe` peers must be
- * valid `host:port` addresses.
+ * valid `host:port` addresses. `tr` trackers are kept as given (trimmed,
+ * without duplicates), at most {@link MAGNET_LIMITS}.maxTrackers of them, each
+ * at most {@link MAGNET_LIMITS}.maxTrackerLength characters (others are ignored).
  *
  * @param text - the link
- * @returns infohash, name and peers
+ * @returns infohash, name, peers and trackers
  * @throws {@link PiecesError} `MAGNET_V1_ONLY` for a BitTorrent v1 infohash (40 hex digits) or a magnet
  *   link with only `xt=urn:btih:` (v1 names a share by a SHA-1 that no v2 infohash can be derived from),
  *   `MAGNET_MALFORMED` for anything else
@@ -145,7 +166,7 @@ export function parseMagnet(text: string): MagnetLink {
   if (typeof text !== 'string') throw new TypeError('a magnet link must be a string')
   const trimmed = text.trim()
   if (trimmed.length > MAGNET_LIMITS.maxLength) throw malformed(`longer than ${MAGNET_LIMITS.maxLength} characters`)
-  if (HEX_INFOHASH.test(trimmed)) return { infohash: fromHex(trimmed) as Uint8Array, peers: [] }
+  if (HEX_INFOHASH.test(trimmed)) return { infohash: fromHex(trimmed) as Uint8Array, peers: [], trackers: [] }
   if (/^[0-9a-fA-F]{40}$/.test(trimmed)) throw v1Only('a 40-hex-digit infohash (SHA-1)')
   if (!/^magnet:\?/i.test(trimmed)) {
     throw malformed('it is neither a magnet link (magnet:?xt=urn:btmh:1220...) nor an infohash of 64 hex digits')
@@ -160,6 +181,7 @@ export function parseMagnet(text: string): MagnetLink {
   let v1Topic = false
   let name: string | undefined
   const peers: string[] = []
+  const trackers = new Set<string>()
   for (const [key, value] of params) {
     if (isExactTopic(key) && value.toLowerCase().startsWith('urn:btih:')) {
       v1Topic ||= V1_INFOHASH.test(value.slice('urn:btih:'.length))
@@ -179,13 +201,22 @@ export function parseMagnet(text: string): MagnetLink {
       if (peer === undefined) throw malformed(`x.pe ${JSON.stringify(value.slice(0, 64))} is not host:port`)
       if (peers.length >= MAGNET_LIMITS.maxPeers) throw malformed(`more than ${MAGNET_LIMITS.maxPeers} peers`)
       if (!peers.includes(peer)) peers.push(peer)
+    } else if (key === 'tr') {
+      const tracker = value.trim()
+      if (
+        tracker !== '' &&
+        tracker.length <= MAGNET_LIMITS.maxTrackerLength &&
+        trackers.size < MAGNET_LIMITS.maxTrackers
+      ) {
+        trackers.add(tracker)
+      }
     }
   }
   if (infohash === undefined) {
     if (v1Topic) throw v1Only('this magnet link (xt=urn:btih:, with no xt=urn:btmh:)')
     throw malformed('no xt=urn:btmh:1220<infohash>')
   }
-  return { infohash, ...(name !== undefined ? { name } : {}), peers }
+  return { infohash, ...(name !== undefined ? { name } : {}), peers, trackers: [...trackers] }
 }
 
 const DISCOVERY_PREFIX = new TextEncoder().encode('mycel/1 discovery')

@@ -64,6 +64,13 @@ export interface DecodedTorrent {
   readonly infohashV1?: Uint8Array
   /** Tracker URLs from `announce` and `announce-list`, without duplicates. */
   readonly trackers: readonly string[]
+  /**
+   * The trackers as tiers (BEP 12): the `announce-list` when the torrent has
+   * one (each tier's URLs in the order written, a URL only in its first
+   * tier, empty tiers left out), else one tier of the `announce` URL; empty
+   * when the torrent names no tracker. At most 256 URLs in all.
+   */
+  readonly trackerTiers: readonly (readonly string[])[]
   /** `comment`, if present and UTF-8. */
   readonly comment?: string
   /** `created by`, if present and UTF-8. */
@@ -198,6 +205,7 @@ export function decodeTorrent(bytes: Uint8Array, options: DecodeManifestOptions 
     manifest,
     ...(manifest.hybrid ? { infohashV1: manifest.hybrid.infohashV1 } : {}),
     trackers: trackers(fields),
+    trackerTiers: trackerTiers(fields),
     ...(comment !== undefined ? { comment } : {}),
     ...(createdBy !== undefined ? { createdBy } : {}),
     ...(typeof date === 'number' ? { creationDate: date } : {}),
@@ -220,6 +228,42 @@ function optionalText(bytes: Uint8Array | undefined): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** Most tracker URLs read from one torrent. */
+const MAX_TRACKERS = 256
+
+/** A byte string of UTF-8 text, or undefined. */
+function urlText(value: BencodeValue): string | undefined {
+  if (!(value instanceof Uint8Array)) return undefined
+  try {
+    const text = utf8.decode(value).trim()
+    return text === '' ? undefined : text
+  } catch {
+    return undefined // a tracker URL that is not text is skipped
+  }
+}
+
+function trackerTiers(fields: ReadonlyMap<string, Uint8Array>): string[][] {
+  const list = optionalValue(fields.get('announce-list'))
+  const seen = new Set<string>()
+  const tiers: string[][] = []
+  if (Array.isArray(list)) {
+    for (const tier of list) {
+      if (!Array.isArray(tier)) continue
+      const urls: string[] = []
+      for (const value of tier) {
+        const url = urlText(value)
+        if (url === undefined || seen.has(url) || seen.size >= MAX_TRACKERS) continue
+        seen.add(url)
+        urls.push(url)
+      }
+      if (urls.length > 0) tiers.push(urls)
+    }
+    if (tiers.length > 0) return tiers
+  }
+  const announce = optionalText(fields.get('announce'))?.trim()
+  return announce ? [[announce]] : []
 }
 
 function trackers(fields: ReadonlyMap<string, Uint8Array>): string[] {

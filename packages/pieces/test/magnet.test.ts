@@ -35,8 +35,9 @@ describe('magnet links', () => {
       infohash,
       name: 'café au lait',
       peers: ['10.0.0.1:6881', '[2001:db8::1]:51413', '[::ffff:192.0.2.1]:1'],
+      trackers: ['udp://tracker.example:1337'],
     })
-    expect(parseMagnet(`  ${hexInfohash}\n`)).toEqual({ infohash, peers: [] })
+    expect(parseMagnet(`  ${hexInfohash}\n`)).toEqual({ infohash, peers: [], trackers: [] })
     expect(parseMagnet(`MAGNET:?xt=urn:btmh:1220${hexInfohash}`).infohash).toEqual(infohash)
   })
 
@@ -51,16 +52,42 @@ describe('magnet links', () => {
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
         fc.option(fc.string({ maxLength: 100 }), { nil: undefined }),
         fc.uniqueArray(peer, { maxLength: 5, selector: (p) => p.toLowerCase() }),
-        (hash, name, peers) => {
-          const link = parseMagnet(formatMagnet({ infohash: hash, name, peers }))
+        fc.uniqueArray(
+          fc.oneof(
+            fc.webUrl(),
+            fc.tuple(fc.domain(), fc.integer({ min: 1, max: 65535 })).map(([h, p]) => `udp://${h}:${p}/announce`),
+          ),
+          { maxLength: 4 },
+        ),
+        (hash, name, peers, trackers) => {
+          const link = parseMagnet(formatMagnet({ infohash: hash, name, peers, trackers }))
           expect(link.infohash).toEqual(hash)
           expect(link.name).toBe(name)
           expect(link.peers.length).toBe(peers.length)
+          expect(link.trackers).toEqual(trackers)
           expect(parseMagnet(formatMagnet(link))).toEqual(link)
         },
       ),
       { numRuns: 300 },
     )
+  })
+
+  it('keeps tr trackers as given, in order, without duplicates, within the limits', () => {
+    const xt = `xt=urn:btmh:1220${hexInfohash}`
+    const tr = (url: string) => `tr=${encodeURIComponent(url)}`
+    const link = `magnet:?${xt}&${tr('http://a.example/announce?passkey=x&y=1')}&${tr(' udp://b.example:1 ')}&tr=&${tr('http://a.example/announce?passkey=x&y=1')}&${tr('wss://c.example')}`
+    expect(parseMagnet(link).trackers).toEqual([
+      'http://a.example/announce?passkey=x&y=1',
+      'udp://b.example:1',
+      'wss://c.example',
+    ])
+    const long = `http://a.example/${'x'.repeat(MAGNET_LIMITS.maxTrackerLength)}`
+    expect(parseMagnet(`magnet:?${xt}&${tr(long)}`).trackers).toEqual([])
+    const many = Array.from({ length: MAGNET_LIMITS.maxTrackers + 5 }, (_, i) => tr(`udp://t${i}.example:1`))
+    const kept = parseMagnet(`magnet:?${xt}&${many.join('&')}`).trackers
+    expect(kept).toHaveLength(MAGNET_LIMITS.maxTrackers)
+    expect(kept[0]).toBe('udp://t0.example:1')
+    expect(() => formatMagnet({ infohash, trackers: [''] })).toThrow(TypeError)
   })
 
   it('refuses links that are not mycel magnet links', () => {
@@ -123,7 +150,7 @@ describe('magnet links', () => {
       `magnet:?xt=urn:btmh:1220${hexInfohash}&xt=urn:btih:${v1}&dn=hybrid`,
       `magnet:?xt.1=urn:btih:${v1}&xt.2=urn:btmh:1220${hexInfohash}&dn=hybrid`,
     ]) {
-      expect(parseMagnet(link)).toEqual({ infohash, name: 'hybrid', peers: [] })
+      expect(parseMagnet(link)).toEqual({ infohash, name: 'hybrid', peers: [], trackers: [] })
     }
     expect(() => formatMagnet({ infohash: new Uint8Array(20) })).toThrow(RangeError)
     expect(() => formatMagnet({ infohash, peers: ['nope'] })).toThrow(TypeError)

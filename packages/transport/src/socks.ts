@@ -19,7 +19,7 @@ export {
   type SocksConnectOptions,
   socksConnect,
 } from './node/socks-connect.js'
-export { type ProxiedFetch, type ProxiedFetchInit, type SocksFetchOptions, socksFetch } from './node/socks-fetch.js'
+export { type ProxiedFetch, type SocksFetchOptions, socksFetch } from './node/socks-fetch.js'
 export { type SocksTransportOptions, socksTransport } from './node/socks-transport.js'
 export { SOCKS_REPLY_MEANINGS } from './socks/messages.js'
 export {

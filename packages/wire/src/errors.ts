@@ -26,6 +26,7 @@ export type WireErrorCode =
   | 'TRACKER_MALFORMED'
   | 'TRACKER_INVALID_FIELD'
   | 'TRACKER_TOO_LARGE'
+  | 'TRACKER_URL_INVALID'
 
 /**
  * The one error class of `@mycel/wire`: every decoder and encoder of the

@@ -12,6 +12,7 @@ import { PeerFaultWatch } from '../peer-faults.js'
 import { type ProgressFrame, ProgressView, progressModeOf } from '../progress.js'
 import { seedUntilStopped } from '../seeding.js'
 import { type NodeSession, openNodeSession } from '../session.js'
+import { trackerOptions } from '../trackers.js'
 import { hexOf } from '../views.js'
 import { verifyContent } from './verify.js'
 
@@ -26,6 +27,8 @@ export interface GetCommandOptions {
   verify?: boolean
   /** Verify files already at the destination in place (keep what matches) instead of refusing them. */
   verifyExisting?: boolean
+  /** `--tracker` URLs, a tier each, asked before the link's or the `.torrent`'s. */
+  tracker?: string[]
 }
 
 /** Default of `--timeout`: how long to look for peers before giving up, in seconds. */
@@ -161,7 +164,7 @@ function noPeers(progress: DownloadProgress, timeoutMs: number, banned?: string)
     return new CliError(
       'NO_PEERS',
       `no peers found for ${progress.name} in ${seconds}`,
-      'check that a seeder is running and that --bootstrap reaches its DHT, or give its address with --peer; run again to keep trying',
+      'check that a seeder is running and that --bootstrap reaches its DHT or --tracker its tracker, or give its address with --peer; run again to keep trying',
     )
   }
   const kept = `${formatPercent(progress.verifiedBytes, progress.totalBytes)} is kept`
@@ -233,13 +236,15 @@ function printDone(
  *
  * @param context - the command's context
  * @param link - magnet link, hex infohash, or the path of a v2 or hybrid `.torrent` file
- * @param options - output folder, peer timeout, direct peers, seeding afterwards, verification
+ * @param options - output folder, peer timeout, direct peers, trackers, seeding afterwards, verification
  * @returns the exit status: 0 when the files are complete and verified
  */
 export async function runGet(context: Context, link: string, options: GetCommandOptions): Promise<number> {
   const input = await readGetInput(context, link) // a .torrent file brings its manifest
   const timeoutMs = parseTimeout(options.timeout)
   const peers = (options.peer ?? []).map(peerAddress)
+  // --tracker first (a tier each), then the .torrent's tiers; a magnet's tr the node reads itself.
+  const trackers = [...trackerOptions(options.tracker), ...input.trackerTiers]
   const dir = resolve(options.output ?? '.')
   const { infohash, link: uri } = input
   const lifetime = new Lifetime()
@@ -247,7 +252,8 @@ export async function runGet(context: Context, link: string, options: GetCommand
     const session = await openNodeSession(context, lifetime)
     try {
       if (input.manifest !== undefined) await session.node.addManifest(input.manifest)
-      const code = await download(context, session, lifetime, { link: uri, infohash, dir, peers, timeoutMs, options })
+      const job = { link: uri, infohash, dir, peers, trackers, timeoutMs, options }
+      const code = await download(context, session, lifetime, job)
       if (code === 0 && options.seed === true) await seedUntilStopped(context, session, lifetime)
       return code
     } catch (error) {
@@ -267,7 +273,15 @@ async function download(
   context: Context,
   session: NodeSession,
   lifetime: Lifetime,
-  job: { link: string; infohash: string; dir: string; peers: string[]; timeoutMs: number; options: GetCommandOptions },
+  job: {
+    link: string
+    infohash: string
+    dir: string
+    peers: string[]
+    trackers: Array<string | readonly string[]>
+    timeoutMs: number
+    options: GetCommandOptions
+  },
 ): Promise<number> {
   const { out } = context
   const { node } = session
@@ -314,6 +328,7 @@ async function download(
     handle = node.download(job.link, {
       dir: job.dir,
       peers: job.peers,
+      ...(job.trackers.length === 0 ? {} : { trackers: job.trackers }),
       ...(files === undefined ? {} : { files }),
       ...(job.options.verifyExisting === true ? { existingFiles: 'verify' as const } : {}),
     })

@@ -8,12 +8,15 @@ import { Lifetime } from '../lifetime.js'
 import { ProgressView, progressModeOf } from '../progress.js'
 import { seedUntilStopped } from '../seeding.js'
 import { openNodeSession } from '../session.js'
+import { trackerOptions } from '../trackers.js'
 import { hexOf } from '../views.js'
 import { announceUntilStored } from './announce.js'
 
 /** Options of `mycel share`. */
 export interface ShareCommandOptions {
   pieceLength?: string
+  /** `--tracker` URLs: the shares' own trackers (a tier each), written in their magnet links. */
+  tracker?: string[]
 }
 
 async function checkPath(path: string): Promise<void> {
@@ -73,11 +76,12 @@ async function shareOne(
  *
  * @param context - the command's context
  * @param paths - files or folders
- * @param options - piece length
+ * @param options - piece length, trackers
  * @returns the exit status: 0 after a clean stop
  */
 export async function runShare(context: Context, paths: string[], options: ShareCommandOptions): Promise<number> {
   const pieceLength = options.pieceLength === undefined ? undefined : parsePieceLength(options.pieceLength)
+  const trackers = trackerOptions(options.tracker)
   const absolute = paths.map((path) => resolve(path))
   for (const path of absolute) await checkPath(path)
   const lifetime = new Lifetime()
@@ -92,6 +96,7 @@ export async function runShare(context: Context, paths: string[], options: Share
           session.node.share(target, {
             signal: lifetime.signal,
             ...(pieceLength === undefined ? {} : { pieceLength }),
+            ...(trackers.length === 0 ? {} : { trackers }),
             onProgress: (p) => onProgress(p.bytesHashed, p.totalBytes),
           })
         shares.push(await shareOne(context, share, path, lifetime))
@@ -107,8 +112,12 @@ export async function runShare(context: Context, paths: string[], options: Share
       if (context.options.bootstrap.length > 0) {
         const signal = AbortSignal.any([lifetime.signal, announcing.signal])
         for (const share of shares) announceUntilStored(context, session.node, share, signal)
-      } else {
+      } else if (trackers.length === 0) {
         context.out.note('no DHT bootstrap node (--bootstrap none): peers find this one only with --peer')
+      } else {
+        context.out.note(
+          'no DHT bootstrap node (--bootstrap none): peers find this one through its trackers and --peer',
+        )
       }
       await seedUntilStopped(context, session, lifetime)
       return 0

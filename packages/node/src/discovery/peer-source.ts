@@ -36,8 +36,23 @@ export interface ShareKey {
  */
 export type AnnounceEvent = 'started' | 'completed' | 'stopped'
 
+/**
+ * What this node moved of a share, for sources that report it (a tracker's
+ * `uploaded`, `downloaded` and `left`). The scheduler fills them from the
+ * share: bytes of this run (since the node started it), and bytes still
+ * wanted.
+ */
+export interface ShareTransfer {
+  /** Bytes sent to peers in this run. */
+  readonly uploaded?: number
+  /** Bytes received and verified in this run. */
+  readonly downloaded?: number
+  /** Bytes of wanted pieces not held yet: 0 for a seeder, undefined while unknown (no manifest yet). */
+  readonly left?: number
+}
+
 /** Options of {@link PeerSource.announce}. */
-export interface SourceAnnounceOptions {
+export interface SourceAnnounceOptions extends ShareTransfer {
   /** The TCP port peers reach us on, when we have one (a source that needs one announces nothing without it). */
   readonly port: number | undefined
   /** Aborts the announce (it rejects with `ABORTED`). */
@@ -47,9 +62,14 @@ export interface SourceAnnounceOptions {
 }
 
 /** Options of {@link PeerSource.lookup}. */
-export interface SourceLookupOptions {
+export interface SourceLookupOptions extends ShareTransfer {
   /** Aborts the lookup (the iteration rejects with `ABORTED`). */
   readonly signal?: AbortSignal
+  /**
+   * Our TCP port, as an announce would give it: for sources whose lookup is
+   * an announce too (a tracker answers an announce with peers).
+   */
+  readonly port?: number
 }
 
 /** What an announce achieved. */

@@ -1,7 +1,8 @@
 import { type Clock, systemClock } from '@mycel/dht'
-import { type LinkedSignal, linkSignals } from '@mycel/wire/signal'
+import type { LinkedSignal } from '@mycel/wire/signal'
 import { NodeError } from '../errors.js'
-import type { AnnounceEvent, AnnounceResult, PeerSource, ShareKey } from './peer-source.js'
+import { Operations, settleWithin, unref } from './operations.js'
+import type { AnnounceEvent, AnnounceResult, PeerSource, ShareKey, ShareTransfer } from './peer-source.js'
 import {
   announced,
   DISCOVERY_RETRY_MS,
@@ -23,6 +24,8 @@ export const MAX_DISCOVERY_OPERATIONS = 8
 export const DISCOVERY_OPERATION_TIMEOUT_MS = 2 * 60 * 1000
 /** How long the `stopped` announce of a removed share may take. */
 const STOPPED_TIMEOUT_MS = 5000
+/** How long the `stopped` announces at close may take, all together (real time: the node is going away). */
+export const CLOSE_STOPPED_TIMEOUT_MS = 2000
 /** Characters of an address a source yields; a longer one is dropped. */
 const MAX_ADDRESS_LENGTH = 1024
 const TICK_MS = 1000
@@ -48,6 +51,8 @@ export interface DiscoveryHooks<S extends DiscoveredShare> {
   wantsPeers(share: S): boolean
   /** Peers found for a share, as transport addresses. */
   found(share: S, addresses: string[], origin: PeerOrigin): void
+  /** What the share moved in this run and what it still wants (for sources that report it: trackers). */
+  transfer?(share: S): ShareTransfer
 }
 
 /** Options of a {@link DiscoveryScheduler}. @internal */
@@ -60,7 +65,7 @@ export interface DiscoveryOptions {
 export interface DiscoveryShareOptions {
   /** The share's key (or its coming, when it is read from the state store first: nothing runs before). */
   readonly key: ShareKey | Promise<ShareKey>
-  /** Sources for this share only (a magnet's trackers), besides the node's; closed with the scheduler. */
+  /** Sources for this share only (a magnet's trackers), besides the node's; closed when the share is removed. */
   readonly sources?: readonly PeerSource[]
 }
 
@@ -69,6 +74,10 @@ interface Entry<S> {
   key: ShareKey | undefined
   readonly keyReady: Promise<ShareKey | undefined>
   readonly tracks: Map<PeerSource, Track>
+  /** The sources of this share only (closed with it). */
+  readonly own: Set<PeerSource>
+  /** Only its own sources (and those `restrict` kept) are asked: a private torrent (BEP 27). */
+  restricted: boolean
 }
 
 /**
@@ -91,8 +100,8 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
   /** Every source given (node-wide or per share): closed with the scheduler. */
   private readonly owned = new Set<PeerSource>()
   private readonly running = new Map<PeerSource, number>()
-  /** The signal of every operation in flight, aborted at close (one shared signal would pile up listeners). */
-  private readonly operations = new Set<LinkedSignal>()
+  /** The signal of every operation in flight, aborted at close. */
+  private readonly operations: Operations
   private readonly stopping = new AbortController()
   private readonly clock: Clock
   private timer: unknown
@@ -109,6 +118,7 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
     options: DiscoveryOptions = {},
   ) {
     this.clock = options.clock ?? systemClock
+    this.operations = new Operations(this.clock)
     for (const source of sources) this.addSource(source)
     this.schedule()
   }
@@ -119,6 +129,7 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
     this.sources.push(source)
     this.owned.add(source)
     for (const entry of this.entries.values()) {
+      if (entry.restricted) continue
       const track = this.track(entry, source)
       if (entry.key !== undefined) void this.run(entry, track)
     }
@@ -134,29 +145,85 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
       },
       () => undefined, // a share whose key cannot be had is not announced
     )
-    const entry: Entry<S> = { share, key: undefined, keyReady, tracks: new Map() }
+    const entry: Entry<S> = { share, key: undefined, keyReady, tracks: new Map(), own: new Set(), restricted: false }
     for (const source of this.sources) this.track(entry, source)
-    for (const source of options.sources ?? []) {
-      this.owned.add(source)
-      this.track(entry, source)
-    }
     this.entries.set(share.infohashHex, entry)
+    this.addSources(share, options.sources ?? [])
     // Once the key is known, after the caller has opened the share (one that we seed needs no lookup).
     void keyReady.then(() => {
       if (this.isCurrent(entry)) for (const track of entry.tracks.values()) void this.run(entry, track)
     })
   }
 
-  /** Stops announcing a share; each of its sources hears `stopped` (and forgets what it keeps of it). */
+  /**
+   * Adds sources for one share only (its trackers), asked from now on (once
+   * its key is known) and closed when the share is removed. A source already
+   * asked for the share is not added twice.
+   */
+  addSources(share: S, sources: readonly PeerSource[]): void {
+    const entry = this.entries.get(share.infohashHex)
+    if (this.stopping.signal.aborted || entry?.share !== share) {
+      for (const source of sources) void source.close().catch(() => {})
+      return
+    }
+    for (const source of sources) {
+      if (entry.tracks.has(source)) continue
+      entry.own.add(source)
+      this.owned.add(source)
+      const track = this.track(entry, source)
+      if (entry.key !== undefined) void this.run(entry, track)
+    }
+  }
+
+  /**
+   * From now on, asks for a share only its own sources and those `keep`
+   * accepts (a private torrent, BEP 27: its trackers and the peers the user
+   * named, never the DHT or the node's trackers); the others that heard
+   * `started` hear `stopped`. Peers pushed to it ({@link DiscoveryScheduler.offer}) are refused.
+   */
+  restrict(share: S, keep: (source: PeerSource) => boolean): void {
+    const entry = this.entries.get(share.infohashHex)
+    if (entry?.share !== share || entry.restricted) return
+    entry.restricted = true
+    for (const [source, track] of [...entry.tracks]) {
+      if (entry.own.has(source) || keep(source)) continue
+      entry.tracks.delete(source)
+      if (track.started && entry.key !== undefined && !this.stopping.signal.aborted) {
+        this.announceTo(source, entry.key, 'stopped', this.operations.start(STOPPED_TIMEOUT_MS)).catch(() => {})
+      }
+    }
+  }
+
+  /** Whether a share is restricted to its own sources (see {@link DiscoveryScheduler.restrict}). */
+  isRestricted(share: S): boolean {
+    const entry = this.entries.get(share.infohashHex)
+    return entry?.share === share && entry.restricted
+  }
+
+  /**
+   * Stops announcing a share; each of its sources hears `stopped` (and
+   * forgets what it keeps of it); its own sources are closed after.
+   */
   remove(share: S): void {
     const entry = this.entries.get(share.infohashHex)
     if (entry?.share !== share) return
     this.entries.delete(share.infohashHex)
-    const stopped = (key: ShareKey | undefined): void => {
-      if (key === undefined || this.stopping.signal.aborted) return
-      for (const { source } of entry.tracks.values()) {
-        this.announceTo(source, key, 'stopped', this.operation(STOPPED_TIMEOUT_MS)).catch(() => {})
+    const closeOwn = (): void => {
+      for (const source of entry.own) {
+        this.owned.delete(source)
+        void source.close().catch(() => {})
       }
+    }
+    const stopped = (key: ShareKey | undefined): void => {
+      if (key === undefined || this.stopping.signal.aborted) {
+        closeOwn()
+        return
+      }
+      const transfer = this.transferOf(entry.share)
+      const stops = [...entry.tracks.values()].map(({ source }) =>
+        this.announceTo(source, key, 'stopped', this.operations.start(STOPPED_TIMEOUT_MS), transfer).catch(() => {}),
+      )
+      void Promise.allSettled(stops).then(closeOwn)
     }
     // At once when the key is known: a source forgets the share before the caller can add it again.
     if (entry.key !== undefined) stopped(entry.key)
@@ -181,12 +248,28 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
   }
 
   /**
+   * A download of the share completed: the sources that heard `started`
+   * while it was incomplete hear `completed` now (BEP 3), not at their next
+   * regular announce.
+   */
+  completed(share: S): void {
+    const entry = this.entries.get(share.infohashHex)
+    if (this.stopping.signal.aborted || entry?.share !== share || entry.key === undefined) return
+    for (const track of entry.tracks.values()) {
+      if (dueEvent(track, true) !== 'completed') continue
+      track.announce.next = 0
+      void this.run(entry, track)
+    }
+  }
+
+  /**
    * Hands peers a protocol pushed (peer exchange) to the node, through the
    * same funnel as what lookups find: only for a share that runs here and
    * wants peers.
    */
   offer(share: S, addresses: readonly string[], origin: PeerOrigin): void {
-    if (this.stopping.signal.aborted || this.entries.get(share.infohashHex)?.share !== share) return
+    const entry = this.entries.get(share.infohashHex)
+    if (this.stopping.signal.aborted || entry?.share !== share || entry.restricted) return
     if (!this.hooks.wantsPeers(share)) return
     const usable = addresses.filter(usableAddress)
     if (usable.length > 0) this.hooks.found(share, usable, origin)
@@ -206,7 +289,9 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
     const key = await entry.keyReady
     if (key === undefined || !this.isCurrent(entry)) return 0
     const results = await Promise.allSettled(
-      [...entry.tracks.values()].map((track) => this.announceTrack(entry, track, this.operation(undefined, signal))),
+      [...entry.tracks.values()].map((track) =>
+        this.announceTrack(entry, track, this.operations.start(undefined, signal)),
+      ),
     )
     let reached = 0
     let failure: PromiseRejectedResult | undefined
@@ -222,13 +307,33 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const closed = NodeError.closed('discovery')
-      this.stopping.abort(closed)
-      for (const operation of [...this.operations]) operation.abort(closed)
       this.clock.clearTimeout(this.timer)
-      this.entries.clear()
+      const entries = [...this.entries.values()]
+      this.entries.clear() // nothing new starts: every track is off its entry now
+      await this.sayStopped(entries)
+      this.stopping.abort(closed)
+      this.operations.close(closed)
       await Promise.allSettled([...this.owned].map((source) => source.close()))
     })()
     return this.closing
+  }
+
+  /**
+   * BEP 3: a client that shuts down says `stopped` to those it told
+   * `started` (a tracker drops us from its list at once). All of them at
+   * once, given {@link CLOSE_STOPPED_TIMEOUT_MS} of real time in all.
+   */
+  private async sayStopped(entries: readonly Entry<S>[]): Promise<void> {
+    await settleWithin(CLOSE_STOPPED_TIMEOUT_MS, this.stopping.signal, (signal) =>
+      entries.flatMap((entry) => {
+        const key = entry.key
+        if (key === undefined) return []
+        const transfer = this.transferOf(entry.share)
+        const started = [...entry.tracks.values()].filter((track) => track.started)
+        const operation = { signal, abort: () => {}, dispose: () => {} }
+        return started.map((track) => this.announceTo(track.source, key, 'stopped', operation, transfer))
+      }),
+    )
   }
 
   private track(entry: Entry<S>, source: PeerSource): Track {
@@ -246,34 +351,6 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
     unref(this.timer)
   }
 
-  /**
-   * The signal of one operation: aborted when the scheduler closes, when
-   * `signal` aborts, or after `timeoutMs` on the scheduler's clock. Dispose
-   * it when the operation ends.
-   */
-  private operation(timeoutMs: number | undefined, signal?: AbortSignal): LinkedSignal {
-    const link = linkSignals([signal])
-    if (this.stopping.signal.aborted) link.abort(this.stopping.signal.reason)
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : this.clock.setTimeout(() => {
-            link.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'))
-          }, timeoutMs)
-    unref(timer)
-    const operation: LinkedSignal = {
-      signal: link.signal,
-      abort: (reason) => link.abort(reason),
-      dispose: () => {
-        if (timer !== undefined) this.clock.clearTimeout(timer)
-        this.operations.delete(operation)
-        link.dispose()
-      },
-    }
-    this.operations.add(operation)
-    return operation
-  }
-
   private tick(): void {
     for (const entry of this.entries.values()) {
       if (entry.key === undefined) continue
@@ -289,6 +366,7 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
     const { source } = track
     const running = this.running.get(source) ?? 0
     if (track.busy || entry.key === undefined || this.stopping.signal.aborted) return
+    if (entry.tracks.get(source) !== track) return // a source the share no longer asks
     if (running >= MAX_DISCOVERY_OPERATIONS) return
     const now = this.clock.now()
     const lookup = now >= track.lookup.next && this.hooks.wantsPeers(entry.share)
@@ -298,16 +376,21 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
     this.running.set(source, running + 1)
     try {
       if (lookup) {
-        const link = this.operation(DISCOVERY_OPERATION_TIMEOUT_MS)
+        const link = this.operations.start(DISCOVERY_OPERATION_TIMEOUT_MS)
         await this.lookup(entry, track, link.signal)
           .catch(() => {})
           .finally(() => link.dispose())
         // Listed addresses may all be dead (or our own): a share counts as served once it has a peer.
         reschedule(track.lookup, entry.share.memberCount > 0, LOOKUP_INTERVAL_MS, this.clock.now())
       }
-      if (announce && this.clock.now() >= track.announce.next && this.isCurrent(entry)) {
+      if (
+        announce &&
+        this.clock.now() >= track.announce.next &&
+        this.isCurrent(entry) &&
+        entry.tracks.get(source) === track
+      ) {
         // A failed announce is rescheduled like one that reached nobody.
-        await this.announceTrack(entry, track, this.operation(DISCOVERY_OPERATION_TIMEOUT_MS)).catch(() => {})
+        await this.announceTrack(entry, track, this.operations.start(DISCOVERY_OPERATION_TIMEOUT_MS)).catch(() => {})
       }
     } finally {
       track.busy = false
@@ -322,8 +405,11 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
 
   /** Looks the share up with one source, handing each peer listed to the node as it comes. */
   private async lookup(entry: Entry<S>, track: Track, signal: AbortSignal): Promise<void> {
-    for await (const candidate of track.source.lookup(entry.key as ShareKey, { signal })) {
-      if (!this.isCurrent(entry)) return
+    const port = this.hooks.port()
+    const options = { signal, ...this.transferOf(entry.share), ...(port === undefined ? {} : { port }) }
+    for await (const candidate of track.source.lookup(entry.key as ShareKey, options)) {
+      // A share removed, or a source it no longer asks (a private torrent), takes nothing more.
+      if (!this.isCurrent(entry) || entry.tracks.get(track.source) !== track) return
       const address: unknown = candidate?.address
       if (usableAddress(address)) this.hooks.found(entry.share, [address], track.source)
     }
@@ -335,7 +421,7 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
     const event = dueEvent(track, complete)
     let result: AnnounceResult | undefined
     try {
-      result = await this.announceTo(track.source, entry.key as ShareKey, event, link)
+      result = await this.announceTo(track.source, entry.key as ShareKey, event, link, this.transferOf(entry.share))
       const reached = reachedOf(result)
       announced(track, event, reached, complete)
       return reached
@@ -350,9 +436,11 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
     key: ShareKey,
     event: AnnounceEvent | undefined,
     link: LinkedSignal,
+    transfer: ShareTransfer = {},
   ): Promise<AnnounceResult> {
     try {
       return await source.announce(key, {
+        ...transfer,
         port: this.hooks.port(),
         signal: link.signal,
         ...(event === undefined ? {} : { event }),
@@ -361,11 +449,15 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
       link.dispose()
     }
   }
-}
 
-/** Lets the process exit while a timer of the system clock is pending (the node closes what it runs). */
-function unref(timer: unknown): void {
-  ;(timer as { unref?: () => void } | undefined)?.unref?.()
+  /** What the share moved and wants, for the sources that report it; nothing when the node cannot say. */
+  private transferOf(share: S): ShareTransfer {
+    try {
+      return this.hooks.transfer?.(share) ?? {}
+    } catch {
+      return {}
+    }
+  }
 }
 
 function usableAddress(address: unknown): address is string {

@@ -19,6 +19,12 @@ export interface PeerExchangeHooks {
   swarms(): Iterable<Swarm>
   /** Addresses a member of `swarm` told us about: peers to dial. */
   found(swarm: Swarm, addresses: readonly string[]): void
+  /**
+   * Whether the share takes part in peer exchange: not a private torrent
+   * (BEP 27), which the node may know before its swarm has its manifest.
+   * Default: unless its manifest says private.
+   */
+  exchanges?(swarm: Swarm): boolean
   /** Where ignored messages are logged (`mycel:peer`); a malformed one closes its connection, logged there. */
   readonly log?: ComponentLogger
   /** Time and timers; default the system clock. */
@@ -31,7 +37,8 @@ export interface PeerExchangeHooks {
  * members (added since we last told it, and dropped), half a second after
  * the members change and every minute; and hands the addresses members tell
  * us to the dialler. A peer that is not a member of the share is not heard,
- * and a member's messages beyond {@link PEX_BUDGET} are ignored.
+ * and a member's messages beyond {@link PEX_BUDGET} are ignored. A private
+ * torrent (BEP 27) gets no peer exchange, either way.
  * @internal
  */
 export class PeerExchange implements ConnectionProtocol {
@@ -78,6 +85,7 @@ export class PeerExchange implements ConnectionProtocol {
   /** Tells each member of a share about other members it has not heard of from us. */
   tell(swarm: Swarm): void {
     if (this.closed || this.hooks.swarmOf(swarm.infohashHex) !== swarm) return
+    if (!this.exchanges(swarm)) return // BEP 27: its peers come from its trackers only
     const members = swarm.peers
     for (const peer of members) {
       const channel = this.channels.get(peer.link)
@@ -114,6 +122,10 @@ export class PeerExchange implements ConnectionProtocol {
       this.ignored(link, infohashHex, 'it is not a member of that share here')
       return
     }
+    if (!this.exchanges(swarm)) {
+      this.ignored(link, infohashHex, 'the share is a private torrent (BEP 27): no peer exchange')
+      return
+    }
     if (!this.allowance(link, infohashHex).take(1, this.clock.now())) {
       this.ignored(
         link,
@@ -123,6 +135,11 @@ export class PeerExchange implements ConnectionProtocol {
       return
     }
     if (added.length > 0) this.hooks.found(swarm, added)
+  }
+
+  private exchanges(swarm: Swarm): boolean {
+    if (swarm.manifest?.privateTorrent === true) return false
+    return this.hooks.exchanges?.(swarm) ?? true
   }
 
   private ignored(link: PeerLink, infohashHex: string, why: string): void {

@@ -32,6 +32,8 @@ export interface SessionContext {
   discover(swarm: Swarm): void
   /** Stops that. */
   forget(swarm: Swarm): void
+  /** The share's manifest is known now (fetched from peers, or given): a private torrent is found otherwise. */
+  manifestKnown(swarm: Swarm, manifest: Manifest): void
   /** The node's events about shares. */
   downloadDone(progress: DownloadProgress): void
   downloadError(infohashHex: string, error: unknown): void
@@ -45,6 +47,8 @@ export interface Seeding {
   readonly limits?: ShareLimits
   /** Look at every file at once (a share resumed at start: its files may have changed meanwhile). */
   readonly lookNow?: boolean
+  /** The share's trackers, written in its magnet link. */
+  readonly trackers?: readonly string[]
 }
 
 /** How a download starts. @internal */
@@ -140,7 +144,7 @@ export class ShareSession {
       infohash: manifest.infohash,
       infohashHex: manifest.infohashHex,
       name: manifest.name,
-      magnet: formatMagnet({ infohash: manifest.infohash, name: manifest.name }),
+      magnet: formatMagnet({ infohash: manifest.infohash, name: manifest.name, trackers: seeding.trackers ?? [] }),
       manifest,
       contentPath,
       stats: () => statsOf(this.swarm, this.name, this.totals),
@@ -233,6 +237,7 @@ export class ShareSession {
 
   private async onManifest(manifest: Manifest): Promise<void> {
     this.name = manifest.name
+    this.context.manifestKnown(this.swarm, manifest)
     this.download?.onManifest(manifest)
     if (this.contentPath !== undefined) {
       await this.context.state.updateShare(manifest.infohash, { name: manifest.name, contentPath: this.contentPath })

@@ -49,6 +49,7 @@ export interface ManifestInit {
   singleFile: boolean
   hybrid?: HybridInfo
   v1?: V1PieceHashes
+  privateTorrent?: boolean
 }
 
 /**
@@ -95,6 +96,12 @@ export class Manifest {
   readonly singleFile: boolean
   /** Present when the info dictionary is a hybrid (v1+v2) one. */
   readonly hybrid?: HybridInfo
+  /**
+   * Whether the info dictionary says `private` = 1 (BEP 27, a private
+   * torrent): peers of the share are to be found only through the trackers
+   * of its torrent, never through the DHT or peer exchange.
+   */
+  readonly privateTorrent: boolean
   /** SHA-1 piece hashes computed at ingest (`v1: true`), for a hybrid `.torrent` export. Not part of the metadata. */
   readonly v1?: V1PieceHashes
   /** `firstPiece` of each file that has pieces, for binary search. */
@@ -110,6 +117,7 @@ export class Manifest {
     this.pieceLength = init.pieceLength
     this.files = Object.freeze(init.files.map((file) => Object.freeze(file)))
     this.singleFile = init.singleFile
+    this.privateTorrent = init.privateTorrent === true
     if (init.hybrid) this.hybrid = init.hybrid
     if (init.v1) this.v1 = init.v1
     const withPieces = init.files.flatMap((file, index) => (file.pieceCount > 0 ? [index] : []))

@@ -95,6 +95,7 @@ export function parseInfo(
     pieceLength,
     files,
     singleFile: files.length === 1 && files[0]?.path.length === 1 && dict.files === undefined,
+    privateTorrent: dict.private === 1,
     ...(hybrid ? { hybrid } : {}),
   })
 }

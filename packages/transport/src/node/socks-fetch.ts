@@ -17,20 +17,13 @@ export interface SocksFetchOptions {
   ca?: string | Uint8Array | Array<string | Uint8Array>
 }
 
-/** What a {@link ProxiedFetch} takes: the part of `fetch`'s `RequestInit` it honours. */
-export interface ProxiedFetchInit {
-  method?: string
-  headers?: Record<string, string> | Headers | Array<[string, string]>
-  body?: string | Uint8Array
-  signal?: AbortSignal | null
-}
-
 /**
  * A `fetch` for `http:` and `https:` URLs whose every connection goes
- * through a SOCKS5 proxy. Redirects are not followed (the 3xx response is
- * returned, as with `redirect: 'manual'`).
+ * through a SOCKS5 proxy. Of `RequestInit` it honours `method`, `headers`,
+ * a `body` of text or bytes, and `signal`. Redirects are never followed:
+ * the 3xx response is returned as it is, whatever `redirect` says.
  */
-export type ProxiedFetch = (input: string | URL, init?: ProxiedFetchInit) => Promise<Response>
+export type ProxiedFetch = (input: string | URL, init?: RequestInit) => Promise<Response>
 
 /**
  * A `fetch` whose connections go through a SOCKS5 proxy: for HTTP trackers
@@ -65,6 +58,10 @@ export function socksFetch(options: SocksFetchOptions): ProxiedFetch {
     }
     const signal = init.signal ?? undefined
     if (signal?.aborted) throw abortError(signal)
+    const body = init.body ?? undefined
+    if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      throw new TypeError('a request body through the proxy must be text or bytes')
+    }
     const secure = url.protocol === 'https:'
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
     const port = Number(url.port || (secure ? 443 : 80))
@@ -105,7 +102,7 @@ export function socksFetch(options: SocksFetchOptions): ProxiedFetch {
               }),
         )
       })
-      request.end(init.body === undefined ? undefined : init.body)
+      request.end(body)
     })
   }
 }

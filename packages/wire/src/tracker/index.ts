@@ -42,3 +42,11 @@ export {
   type UdpScrapeResponse,
   udpTransactionId,
 } from './udp.js'
+export {
+  announceRequestUrl,
+  parseTrackerUrl,
+  scrapeRequestUrl,
+  scrapeUrlOf,
+  type TrackerProtocol,
+  type TrackerUrl,
+} from './url.js'

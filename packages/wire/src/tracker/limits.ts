@@ -22,6 +22,8 @@ export const TRACKER_LIMITS = {
   maxPacketBytes: 2048,
   /** Most bytes of BEP 41 URL data one UDP announce carries. */
   maxUrlDataBytes: 1024,
+  /** Longest tracker URL a client takes (a magnet's `tr`, a torrent's `announce`, an option). */
+  maxUrlLength: 2048,
 } as const
 
 /** Bytes of an infohash on the tracker protocols (a v1 infohash, or a v2 one truncated as BEP 52 says). */
