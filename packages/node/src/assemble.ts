@@ -122,6 +122,7 @@ export async function assembleNode<N extends MycelNode>(
         identity,
         transports: assembly.transports,
         dialsOnion: privacy?.dialsOnion ?? false,
+        inboundThroughProxy: privacy?.status.proxy !== undefined,
         secure,
         maxConnections: limits.maxConnections,
         handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,

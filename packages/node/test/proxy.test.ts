@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TransportError } from '@mycel/transport'
 import { tcpTransport } from '@mycel/transport/tcp'
+import { decodePexBody } from '@mycel/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type SocksServer, startMicrosocks, startOfflineTor } from '../../transport/test/socks-servers.js'
 import { createNode, type MycelNode, NodeError, type NodeOptions, type PeerSource } from '../src/index.js'
@@ -209,6 +210,34 @@ describe('onion addresses', () => {
     const error = await rejection(viaTor.connect(`tcp://${'a'.repeat(56)}.onion:4001`))
     expect(error).toBeInstanceOf(TransportError)
     expect(error).toMatchObject({ code: 'DIAL_FAILED', proxyReply: 0xf6 })
+  })
+})
+
+describe('peer exchange of a node in proxy mode', () => {
+  it("never completes an inbound peer's listen address with the loopback address Tor connects from", async () => {
+    const proxy = await microsocks()
+    const folder = await tempDir()
+    dirs.push(folder)
+    await writeContent(join(folder, 'file.bin'), 100_000)
+    const onionNode = await node({ proxy: proxy.url, onion: `${ONION}:4001` })
+    const share = await onionNode.share(join(folder, 'file.bin'))
+    const tcp = tcpTransport()
+    // Two peers reach the node as Tor would for its onion service: from 127.0.0.1.
+    const unspecified = await RawPeer.dial(tcp, onionNode.addresses[0] as string, ['pex/1'], ['tcp://0.0.0.0:5555'])
+    const named = await RawPeer.dial(tcp, onionNode.addresses[0] as string, ['pex/1'], ['tcp://peer.example:7000'])
+    for (const raw of [unspecified, named]) {
+      await raw.next('hello')
+      raw.send({ type: 'bitfield', infohash: share.infohash, bits: new Uint8Array(0) })
+      await raw.next('bitfield')
+    }
+    // The peer with a real address is told of; the other's address would be tcp://127.0.0.1:5555, and is not.
+    const told = await unspecified.next('ext')
+    expect(decodePexBody(told.body).added).toEqual(['tcp://peer.example:7000'])
+    // A request answered after the peer exchange went out: anything sent to `named` before it has arrived.
+    named.send({ type: 'meta-get', id: 1, infohash: new Uint8Array(32), offset: 0 })
+    await named.next('reject')
+    expect(named.received.filter((message) => message.type === 'ext')).toEqual([])
+    await tcp.close()
   })
 })
 

@@ -29,6 +29,14 @@ export interface PoolOptions {
    * reaches a local resolver (`ADDRESS_NEEDS_PROXY`).
    */
   dialsOnion?: boolean
+  /**
+   * Whether inbound connections come through a local proxy (Tor forwarding
+   * an onion service): the address they come from is then this machine's,
+   * and says nothing of the peer, so it is neither kept nor used to complete
+   * the peer's listen addresses (which would put a loopback address in peer
+   * exchange).
+   */
+  inboundThroughProxy?: boolean
   /** The secure channel over each stream. */
   secure: SecureUpgrade
   maxConnections: number
@@ -363,6 +371,7 @@ export class ConnectionPool {
         protocols: this.options.protocols,
         log: this.log,
         ...(address !== undefined ? { address } : {}),
+        ...(!outbound && this.options.inboundThroughProxy === true ? { address: null } : {}),
       },
     )
     peer.score = score
