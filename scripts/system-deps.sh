@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages the tests need, when they are missing: the
 # tracker's tests run a real PostgreSQL, the aria2c BitTorrent client and
-# libtorrent's Python binding, and Python's `cryptography` reads the
-# private-share vector. `npm test` runs this first.
+# libtorrent's Python binding, Python's `cryptography` reads the
+# private-share vector, and the proxy tests run a real SOCKS5 server
+# (microsocks) and Tor (offline). `npm test` runs this first.
 #
 # As root with apt-get, what is missing is installed (apt-get update first,
 # once). Otherwise the script says exactly what to install and exits 1, so
@@ -38,6 +39,8 @@ check() {
   command -v aria2c >/dev/null 2>&1 || missing="$missing aria2"
   has_libtorrent || missing="$missing python3-libtorrent"
   has_python_cryptography || missing="$missing python3-cryptography"
+  command -v microsocks >/dev/null 2>&1 || missing="$missing microsocks"
+  command -v tor >/dev/null 2>&1 || missing="$missing tor"
   missing="${missing# }"
 }
 
@@ -55,8 +58,8 @@ if [ "$uid" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: the tests need these Debian packages, which are not installed: $missing"
     echo "system-deps: install them as root, then run the tests again:"
     echo "    apt-get update && apt-get install -y --no-install-recommends $missing"
-    echo "system-deps: (on another system, install PostgreSQL's server programs, aria2c, and"
-    echo "system-deps:  libtorrent's Python 3 binding for /usr/bin/python3)"
+    echo "system-deps: (on another system, install PostgreSQL's server programs, aria2c,"
+    echo "system-deps:  libtorrent's Python 3 binding for /usr/bin/python3, microsocks and tor)"
   } >&2
   exit 1
 fi

@@ -1,7 +1,15 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/node.ts', 'src/tcp.ts', 'src/ws.ts', 'src/ws-browser.ts', 'src/testing.ts'],
+  entry: [
+    'src/index.ts',
+    'src/node.ts',
+    'src/tcp.ts',
+    'src/ws.ts',
+    'src/ws-browser.ts',
+    'src/socks.ts',
+    'src/testing.ts',
+  ],
   format: ['esm'],
   dts: true,
   clean: true,

@@ -20,6 +20,7 @@ import { openSqliteStateStore } from '@mycel/store/sqlite'
 import { makeTestShare, stateStoreCompliance, type TestRunner } from '@mycel/store/testing'
 import { type ByteStream, FLUSH_CLOSE_MS, Identity, type SecureConnection, type Transport } from '@mycel/transport'
 import { loadOrCreateIdentity, secure } from '@mycel/transport/node'
+import { socksFetch, socksTransport } from '@mycel/transport/socks'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { createMemoryNetwork, transportCompliance } from '@mycel/transport/testing'
 import { webSocketTransport } from '@mycel/transport/ws'
@@ -68,6 +69,9 @@ export async function transport(): Promise<void> {
   const identity: Identity = await loadOrCreateIdentity('identity.json')
   const tcp: Transport = tcpTransport()
   const ws: Transport = webSocketTransport()
+  const tor: Transport = socksTransport({ proxy: 'socks5://127.0.0.1:9050' })
+  const answer: Response = await socksFetch({ proxy: 'socks5://127.0.0.1:9050' })('http://example.org/')
+  console.log(tor.schemes, answer.status)
   const listener = await tcp.listen('tcp://127.0.0.1:0', {
     onConnection: async (stream: ByteStream) => {
       const connection: SecureConnection = await secure(stream, identity, { initiator: false })

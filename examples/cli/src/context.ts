@@ -1,6 +1,9 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseHostPort } from '@mycel/dht'
+import { NodeError, parseOnionAddress } from '@mycel/node'
+import { TransportError } from '@mycel/transport'
+import { parseProxyUrl } from '@mycel/transport/socks'
 import type { Logger } from '@mycel/wire/log'
 import { CliError, type ExplainContext } from './errors.js'
 import { parseSize } from './format.js'
@@ -39,6 +42,12 @@ export interface GlobalOptions {
   debug: boolean
   /** `MYCEL_DEBUG`: the components whose log is shown (with or without `--debug`); undefined for none chosen. */
   debugComponents: string | undefined
+  /** `--proxy`: the SOCKS5 proxy every connection goes through (no DHT then); undefined for none. */
+  proxy: string | undefined
+  /** `--onion`: the onion address of this node's Tor onion service, `tcp://<name>.onion:<port>`. */
+  onion: string | undefined
+  /** `--anonymous`: no agent in hello, a fresh identity for this run. */
+  anonymous: boolean
 }
 
 /** What every command runs with. */
@@ -62,6 +71,9 @@ export interface RawGlobalOptions {
   json?: boolean
   quiet?: boolean
   debug?: boolean
+  proxy?: string
+  onion?: string
+  anonymous?: boolean
 }
 
 /**
@@ -116,8 +128,8 @@ function parseRate(text: string | undefined, name: string): number {
 
 /**
  * Checks the global options and fills in defaults: data folder `~/.mycel`
- * (or `MYCEL_DATA_DIR`), every interface, a free port, the public bootstrap
- * routers.
+ * (or `MYCEL_DATA_DIR`), every interface (127.0.0.1 with `--proxy`), a free
+ * port, the public bootstrap routers.
  *
  * @param raw - what commander parsed
  * @param env - the environment (`MYCEL_DEBUG`)
@@ -128,7 +140,41 @@ export function resolveGlobalOptions(
   raw: RawGlobalOptions,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): GlobalOptions {
-  const host = raw.host?.trim() || '0.0.0.0'
+  const proxy = raw.proxy?.trim() || undefined
+  if (proxy !== undefined) {
+    try {
+      parseProxyUrl(proxy)
+    } catch (error) {
+      if (!(error instanceof TransportError)) throw error
+      throw CliError.usage(
+        `bad --proxy: ${error.message}`,
+        'give socks5://[user:pass@]host:port, Tor is socks5://127.0.0.1:9050',
+      )
+    }
+    if (raw.bootstrap !== undefined) {
+      throw CliError.usage(
+        '--bootstrap cannot be used with --proxy',
+        'the DHT speaks UDP, which cannot go through a proxy',
+      )
+    }
+  }
+  let onion: string | undefined
+  if (raw.onion !== undefined) {
+    if (proxy === undefined) {
+      throw CliError.usage(
+        '--onion needs --proxy',
+        'without a proxy, the dials of this node would tie the onion service to its IP address',
+      )
+    }
+    try {
+      onion = parseOnionAddress(raw.onion)
+    } catch (error) {
+      if (!(error instanceof NodeError)) throw error
+      throw CliError.usage(`bad --onion: ${error.message}`, 'give <56 characters>.onion:<port> of your onion service')
+    }
+  }
+  // Behind a proxy, peers arrive through the local Tor (an onion service): listen on loopback only.
+  const host = raw.host?.trim() || (proxy === undefined ? '0.0.0.0' : '127.0.0.1')
   return {
     dataDir: resolve(raw.dataDir ?? join(homedir(), '.mycel')),
     port: raw.port === undefined ? undefined : parsePort(raw.port),
@@ -141,6 +187,9 @@ export function resolveGlobalOptions(
     quiet: raw.quiet === true,
     debug: raw.debug === true,
     debugComponents: readDebugComponents(env.MYCEL_DEBUG),
+    proxy,
+    onion,
+    anonymous: raw.anonymous === true,
   }
 }
 

@@ -54,6 +54,17 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
         'DHT nodes to join through, or "none" (default: the public Mainline routers)',
       ).env('MYCEL_BOOTSTRAP'),
     )
+    .addOption(
+      new Option(
+        '--proxy <url>',
+        'send every connection through a SOCKS5 proxy, such as Tor: socks5://[user:pass@]host:port (no DHT then: UDP cannot go through it)',
+      ).env('MYCEL_PROXY'),
+    )
+    .option(
+      '--onion <address>',
+      'tell peers this onion address of your Tor onion service, <56 characters>.onion:<port> (needs --proxy)',
+    )
+    .option('--anonymous', 'no software name in the handshake, and a fresh peer id for this run')
     .option('--upload-limit <rate>', 'upload limit of the node, such as 2MiB (per second)')
     .option('--download-limit <rate>', 'download limit of the node, such as 10MiB (per second)')
     .option('--json', 'machine-readable output: one JSON value per line on stdout')

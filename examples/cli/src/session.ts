@@ -34,8 +34,10 @@ export async function openNodeSession(context: Context, lifetime: Lifetime): Pro
     node = await createNode({
       dataDir: settings.dataDir,
       listen: [listenAddress(settings)],
-      bootstrap: settings.bootstrap,
-      dht: { host: settings.host, port: settings.port ?? 0 },
+      ...(settings.proxy === undefined
+        ? { bootstrap: settings.bootstrap, dht: { host: settings.host, port: settings.port ?? 0 } }
+        : { proxy: settings.proxy, ...(settings.onion === undefined ? {} : { onion: settings.onion }) }),
+      anonymous: settings.anonymous,
       limits: { uploadRate: settings.uploadLimit, downloadRate: settings.downloadLimit },
       signal: lifetime.signal,
       logger: context.logger,
@@ -43,6 +45,14 @@ export async function openNodeSession(context: Context, lifetime: Lifetime): Pro
   } catch (error) {
     if (lifetime.signalName !== undefined) throw lifetime.interruption('stopped while starting')
     throw explain(error, context.explain)
+  }
+  const { privacy } = node.stats()
+  if (privacy.proxy !== undefined) {
+    context.out.event('proxy', { proxy: privacy.proxy, udp: false, dht: false, onion: privacy.onion ?? null })
+    context.out.note(
+      `every connection goes through the proxy ${privacy.proxy}; no DHT and no UDP at all (UDP cannot go through a proxy): ` +
+        `peers come from links, --peer, HTTP trackers and peer exchange${privacy.onion === undefined ? '' : `; peers are told ${privacy.onion}`}`,
+    )
   }
   reportShareChanges(context, node)
   const startedAt = Date.now()

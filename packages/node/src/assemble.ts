@@ -18,7 +18,7 @@ import {
 } from './discovery.js'
 import { NodeError } from './errors.js'
 import type { MycelNode, NodeParts } from './node.js'
-import type { NodeLimits, SecureUpgrade } from './options.js'
+import type { NodeLimits, PrivacyStatus, SecureUpgrade } from './options.js'
 import { ConnectionPool } from './peer/pool.js'
 import type { ConnectionProtocol } from './peer/protocols.js'
 import type { PrivateStorage } from './private/storage.js'
@@ -59,6 +59,19 @@ export interface NodeAssembly {
   /** Time of the node's scheduled work; the system clock when undefined. */
   clock: Clock | undefined
   signal: AbortSignal | undefined
+  /** Proxy and anonymous mode (`createNode`); none when undefined. */
+  privacy?: PrivacyWiring | undefined
+}
+
+/** What proxy and anonymous mode change in the parts. @internal */
+export interface PrivacyWiring {
+  status: PrivacyStatus
+  /** Addresses told to peers in `hello` in place of the listeners' (proxy mode: the onion one, or none). */
+  advertise: readonly string[] | undefined
+  /** Whether the transports dial onion addresses (through a proxy); without, they are never dialled. */
+  dialsOnion: boolean
+  /** No agent in `hello`. */
+  anonymous: boolean
 }
 
 /**
@@ -78,10 +91,17 @@ export async function assembleNode<N extends MycelNode>(
   const peerSources = checkPeerSources(assembly.peerSources)
   const trackers = checkTrackers(assembly.trackers) ?? []
   const secure = assembly.secure ?? noiseSecure
+  const privacy = assembly.privacy
   const clock = assembly.clock ?? systemClock
   const trackerClient = new TrackerClient({ ...assembly.trackerTransport, logger, clock })
   const nodeTrackers = trackers.length === 0 ? [] : [new TrackerPeerSource(trackers, { client: trackerClient })]
   const parts: NodeParts = {
+    privacy: privacy?.status ?? {
+      proxy: undefined,
+      udp: assembly.dht !== undefined,
+      onion: undefined,
+      anonymous: false,
+    },
     logger,
     clock,
     identity,
@@ -105,6 +125,8 @@ export async function assembleNode<N extends MycelNode>(
       const pool: ConnectionPool = new ConnectionPool({
         identity,
         transports: assembly.transports,
+        dialsOnion: privacy?.dialsOnion ?? false,
+        inboundThroughProxy: privacy?.status.proxy !== undefined,
         secure,
         maxConnections: limits.maxConnections,
         handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
@@ -122,8 +144,8 @@ export async function assembleNode<N extends MycelNode>(
         hello: (): HelloMessage => ({
           type: 'hello',
           version: PROTOCOL_VERSION,
-          agent: AGENT,
-          listen: pool.addresses,
+          agent: privacy?.anonymous === true ? '' : AGENT,
+          listen: [...(privacy?.advertise ?? pool.addresses)],
           capabilities: protocols.names,
         }),
         isBanned: (peerId) => registry.isBanned(peerId),

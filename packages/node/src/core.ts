@@ -76,6 +76,7 @@ export type {
   DownloadOptions,
   NodeLimits,
   NodeStats,
+  PrivacyStatus,
   SecureUpgrade,
   ShareLimits,
   ShareOptions,

@@ -5,18 +5,23 @@ import type { DhtNode, RoutingTableSnapshot } from '@mycel/dht'
 import { bindUdpSocket, createUdpDhtNode } from '@mycel/dht/udp'
 import type { StateStore } from '@mycel/store'
 import { openSqliteStateStore } from '@mycel/store/sqlite'
+import type { Transport } from '@mycel/transport'
+import { Identity } from '@mycel/transport'
 import { loadOrCreateIdentity } from '@mycel/transport/node'
+import { describeProxy, socksFetch, socksTransport } from '@mycel/transport/socks'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { webSocketTransport } from '@mycel/transport/ws'
 import { type ComponentLogger, componentLogger, describeError, type Logger, silentLogger } from '@mycel/wire/log'
 import { assembleNode, checkPeerSources, resolveLimits } from './assemble.js'
 import { checkTrackers } from './discovery/share-trackers.js'
+import type { TrackerTransport } from './discovery.js'
 import { checkAnnounceKey } from './discovery.js'
 import { NodeError } from './errors.js'
 import { fileSystemContent } from './fs/content.js'
 import { MycelNode } from './fs/mycel-node.js'
 import { fileSystemPrivateStorage } from './fs/private-storage.js'
 import type { NodeOptions } from './options.js'
+import { type PrivacySettings, resolvePrivacy } from './proxy-mode.js'
 import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 
 /**
@@ -27,9 +32,10 @@ import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
  *
  * @param options - where to keep state, what to listen on, DHT bootstrap nodes, limits
  * @returns the running node
- * @throws `TransportError` (`LISTEN_FAILED` for a port in use), `StoreError`
- *   (a state database that is corrupt or locked), `ABORTED`; whatever was
- *   opened is closed again
+ * @throws `TransportError` (`LISTEN_FAILED` for a port in use, `PROXY_URL_INVALID`),
+ *   `StoreError` (a state database that is corrupt or locked), `NodeError`
+ *   (`PROXY_CONFLICT` for options that would go around the proxy,
+ *   `ONION_INVALID`), `ABORTED`; whatever was opened is closed again
  *
  * @example
  * ```ts
@@ -48,6 +54,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
   checkAnnounceKey(options.announceKey)
   checkPeerSources(options.peerSources)
   checkTrackers(options.trackers)
+  const privacy = resolvePrivacy(options)
   if (options.directWrites !== undefined && typeof options.directWrites !== 'boolean') {
     throw new TypeError('directWrites must be a boolean')
   }
@@ -57,15 +64,25 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
   const opened: Array<() => Promise<void>> = []
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o700 })
-    const identity = options.identity ?? (await loadOrCreateIdentity(join(dataDir, 'identity.json')))
+    // Anonymous mode: an identity for this session only, never written.
+    const identity =
+      options.identity ??
+      (privacy.anonymous ? Identity.generate() : await loadOrCreateIdentity(join(dataDir, 'identity.json')))
     const state = options.state ?? (await openSqliteStateStore(join(dataDir, 'state.db'), { logger }))
     if (options.state === undefined) opened.push(() => state.close())
     const storage =
       options.content ??
       fileSystemContent({ maxOpenFiles: limits.maxOpenFiles, directWrites: options.directWrites ?? true, logger })
     opened.push(() => storage.close())
-    const dht = await openDht(options, state, logger, log)
+    const dht = privacy.proxy === undefined ? await openDht(options, state, logger, log) : undefined
     if (dht !== undefined) opened.push(() => dht.close())
+    if (privacy.proxy !== undefined) {
+      log.info(
+        `proxy mode: every connection goes through ${describeProxy(privacy.proxy)}; no DHT and no UDP at all ` +
+          '(UDP cannot go through a SOCKS proxy): peers come from peer exchange, links, HTTP trackers and peer sources over the proxy' +
+          (privacy.onion === undefined ? '; no listen address is told to peers' : `; peers are told ${privacy.onion}`),
+      )
+    }
     if (signal?.aborted) throw NodeError.aborted(signal.reason)
     const assembly = {
       identity,
@@ -73,24 +90,28 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       ownsState: options.state === undefined,
       storage,
       privateStorage: fileSystemPrivateStorage(join(dataDir, 'private')),
-      transports: options.transports ?? [tcpTransport({ logger }), webSocketTransport({ logger })],
+      transports: transportsOf(options, privacy, logger),
       secure: options.secure,
       dht,
       downloadDir: resolve(options.downloadDir ?? join(dataDir, 'downloads')),
       protocols: options.protocols ?? [],
       peerSources: options.peerSources,
       trackers: options.trackers,
-      trackerTransport: {
-        ...options.trackerTransport,
-        bindUdp: options.trackerTransport?.bindUdp ?? ((type) => bindUdpSocket({ type })),
-      },
+      trackerTransport: trackerTransportOf(options, privacy),
       announceKey: options.announceKey,
       limits,
       changeCheckInterval: options.changeCheckInterval,
-      listen: options.listen ?? ['tcp://0.0.0.0:0'],
+      // Behind a proxy, inbound connections come from the local Tor (an onion service), not the network.
+      listen: options.listen ?? [privacy.proxy === undefined ? 'tcp://0.0.0.0:0' : 'tcp://127.0.0.1:0'],
       logger,
       clock: options.clock,
       signal,
+      privacy: {
+        status: privacy.status,
+        advertise: privacy.proxy === undefined ? undefined : privacy.onion === undefined ? [] : [privacy.onion],
+        dialsOnion: privacy.proxy !== undefined,
+        anonymous: privacy.anonymous,
+      },
     }
     opened.length = 0 // the node owns them now (and closes them if it fails to start)
     return await assembleNode(assembly, (parts) => new MycelNode(parts))
@@ -98,6 +119,25 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
     for (const close of opened.reverse()) await close().catch(() => {})
     throw error
   }
+}
+
+/**
+ * How trackers are reached: the global `fetch` and `node:dgram` sockets, or
+ * with a proxy `fetch` through it and no UDP (`udp:` trackers then fail
+ * with `TRACKER_UNSUPPORTED`).
+ */
+function trackerTransportOf(options: NodeOptions, privacy: PrivacySettings): TrackerTransport {
+  if (privacy.proxy !== undefined) return { fetch: socksFetch({ proxy: privacy.proxy }) }
+  return {
+    ...options.trackerTransport,
+    bindUdp: options.trackerTransport?.bindUdp ?? ((type) => bindUdpSocket({ type })),
+  }
+}
+
+/** TCP and WebSocket, or with a proxy only the SOCKS transport (which listens on local TCP). */
+function transportsOf(options: NodeOptions, privacy: PrivacySettings, logger: Logger): Transport[] {
+  if (privacy.proxy !== undefined) return [socksTransport({ proxy: privacy.proxy, logger })]
+  return options.transports ?? [tcpTransport({ logger }), webSocketTransport({ logger })]
 }
 
 async function openDht(

@@ -34,3 +34,4 @@ export { type FileSystemContentOptions, fileSystemContent } from './fs/content.j
 export { MycelNode } from './fs/mycel-node.js'
 export { fileSystemPrivateStorage } from './fs/private-storage.js'
 export type { NodeOptions } from './options.js'
+export { parseOnionAddress } from './proxy-mode.js'

@@ -5,7 +5,7 @@ import type { Logger } from '@mycel/wire/log'
 import type { Clock } from './clock.js'
 import type { ContentStorage } from './content.js'
 import type { AnnounceKeyPolicy, PeerSource, TrackerClient } from './discovery.js'
-import type { NodeLimits } from './options.js'
+import type { NodeLimits, PrivacyStatus } from './options.js'
 import type { ConnectionPool } from './peer/pool.js'
 import type { ConnectionProtocol, ProtocolRegistry } from './peer/protocols.js'
 import type { PeerRegistry } from './peer/registry.js'
@@ -14,6 +14,8 @@ import type { PrivateStorage } from './private/storage.js'
 /** What a node is built from: `createNode` (Node) or the core's own factory hand it over. @internal */
 export interface NodeParts {
   identity: Identity
+  /** Proxy, UDP, onion and anonymous mode, as `stats()` shows them. */
+  privacy: PrivacyStatus
   state: StateStore
   /** Whether the node closes the state store (it opened it). */
   ownsState: boolean

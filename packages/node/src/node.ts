@@ -539,6 +539,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       downloadRate: sum((swarm) => swarm.downloaded.bytesPerSecond),
       dht: this.parts.dht?.stats(),
       refusedConnections: this.pool.refusals,
+      privacy: { ...this.parts.privacy },
     }
   }
 
@@ -655,6 +656,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   }
 
   private tcpPort(): number | undefined {
+    // Behind a proxy the listeners are not reachable at the address sources see (onion addresses travel in hello).
+    if (this.parts.privacy.proxy !== undefined) return undefined
     for (const address of this.pool.addresses) {
       const match = /^tcp:\/\/.*:(\d+)$/.exec(address)
       if (match) return Number(match[1])

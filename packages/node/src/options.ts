@@ -120,8 +120,45 @@ export interface NodeOptions {
    * the system clock. Connection timeouts always run on real time.
    */
   clock?: Clock
+  /**
+   * A SOCKS5 proxy every connection goes through: `socks5://[user:pass@]host:port`
+   * (Tor's is `socks5://127.0.0.1:9050`). Proxy mode is leak-free by
+   * construction: no UDP at all (no DHT; a peer source that sends UDP is
+   * refused), every dial through the proxy with host names resolved by it,
+   * no listen address in `hello` but the `onion` one, and a proxy that fails
+   * fails the dial (`PROXY_*` codes), never a direct connection. The node
+   * listens on `tcp://127.0.0.1:0` unless `listen` says otherwise. Peers come
+   * from peer exchange, the peers of links, and peer sources that go
+   * through the proxy. See docs/anonymity.md.
+   */
+  proxy?: string
+  /**
+   * The onion address of this node's Tor onion service,
+   * `<56 characters>.onion:<port>` (the service forwards to one of the
+   * node's `listen` addresses). Told to peers in `hello` and so in peer
+   * exchange; peers with a proxy dial it, others skip it. Needs `proxy`.
+   */
+  onion?: string
+  /**
+   * Anonymous mode: no agent string in `hello`, and a fresh identity for
+   * this session (never written to `dataDir`) unless `identity` is given.
+   * Default false.
+   */
+  anonymous?: boolean
   /** Aborts startup; everything opened so far is closed again. */
   signal?: AbortSignal
+}
+
+/** How the node hides where it is (see docs/anonymity.md), as `stats().privacy` shows it. */
+export interface PrivacyStatus {
+  /** The SOCKS5 proxy every connection goes through (password hidden), or undefined. */
+  proxy: string | undefined
+  /** Whether the node sends UDP (a DHT); false with a proxy. */
+  udp: boolean
+  /** The onion address peers are told, if any (`tcp://<name>.onion:<port>`). */
+  onion: string | undefined
+  /** No agent in `hello`, and an identity made for this session. */
+  anonymous: boolean
 }
 
 /**
@@ -291,4 +328,6 @@ export interface NodeStats {
   dht: DhtStats | undefined
   /** Inbound connections refused before they became peers since the node started, by reason. */
   refusedConnections: Readonly<Record<RefusalReason, number>>
+  /** Proxy, UDP, onion address and anonymous mode. */
+  privacy: PrivacyStatus
 }

@@ -15,8 +15,14 @@ export class RawPeer {
   /**
    * Dials `address` over `transport` and completes the secure handshake and hello.
    * @param capabilities - the optional protocols its `hello` lists (`pex/1`, ...)
+   * @param listen - the listen addresses its `hello` gives
    */
-  static async dial(transport: Transport, address: string, capabilities: string[] = []): Promise<RawPeer> {
+  static async dial(
+    transport: Transport,
+    address: string,
+    capabilities: string[] = [],
+    listen: string[] = [],
+  ): Promise<RawPeer> {
     const peer = new RawPeer()
     const stream = await transport.dial(address)
     peer.connection = await secure(stream, peer.identity, { initiator: true })
@@ -25,7 +31,7 @@ export class RawPeer {
       peer.received.push(message)
       for (const listener of peer.listeners) listener(message)
     })
-    peer.send({ type: 'hello', version: PROTOCOL_VERSION, agent: 'raw-test-peer', listen: [], capabilities })
+    peer.send({ type: 'hello', version: PROTOCOL_VERSION, agent: 'raw-test-peer', listen, capabilities })
     return peer
   }
 

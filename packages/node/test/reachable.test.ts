@@ -34,6 +34,17 @@ describe('where a connected peer can be dialled', () => {
     ).toEqual(['tcp://[2001:db8::1]:4000'])
   })
 
+  it('believes an onion address from any connection (it is dialled by name through a proxy), but no other host', () => {
+    const onion = `tcp://${'a'.repeat(55)}d.onion:4001`
+    expect(
+      reachableAt({
+        outbound: false,
+        address: 'tcp://127.0.0.1:51234',
+        hello: hello([onion, 'tcp://198.51.100.1:4000']),
+      }),
+    ).toEqual([onion])
+  })
+
   it('believes no IP address when the connection comes from none (memory transport names are taken as they are)', () => {
     expect(
       reachableAt({

@@ -28,6 +28,11 @@ export type TransportErrorCode =
   | 'PEER_ID_INVALID'
   | 'IDENTITY_FILE_INVALID'
   | 'IDENTITY_FILE_INSECURE'
+  | 'PROXY_URL_INVALID'
+  | 'PROXY_UNREACHABLE'
+  | 'PROXY_TIMEOUT'
+  | 'PROXY_PROTOCOL'
+  | 'PROXY_AUTH_FAILED'
 
 /**
  * The one error class of `@mycel/transport`, a {@link MycelError} (`ABORTED`
@@ -48,13 +53,21 @@ export type TransportErrorCode =
  */
 export class TransportError extends MycelError<TransportErrorCode> {
   /**
+   * The reply code of a SOCKS5 proxy that could not connect to the target
+   * (`DIAL_FAILED` through a proxy only): RFC 1928's `0x01`-`0x08`, or Tor's
+   * extended codes `0xf0`-`0xf7` (`0xf6`: the onion address is not valid).
+   */
+  readonly proxyReply: number | undefined
+
+  /**
    * @param code - stable reason code
    * @param message - human-readable detail
-   * @param options - `cause`: the lower-level error, if any
+   * @param options - `cause`: the lower-level error, if any; `proxyReply`: see {@link TransportError.proxyReply}
    */
-  constructor(code: TransportErrorCode, message: string, options?: MycelErrorOptions) {
+  constructor(code: TransportErrorCode, message: string, options?: MycelErrorOptions & { proxyReply?: number }) {
     super(code, message, options)
     this.name = 'TransportError'
+    this.proxyReply = options?.proxyReply
   }
 
   /** @internal */

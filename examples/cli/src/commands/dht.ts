@@ -1,7 +1,7 @@
 import type { DhtNode } from '@mycel/dht'
 import { createUdpDhtNode } from '@mycel/dht/udp'
 import type { Context } from '../context.js'
-import { explain } from '../errors.js'
+import { CliError, explain } from '../errors.js'
 import { Lifetime } from '../lifetime.js'
 import { ProgressView, progressModeOf } from '../progress.js'
 
@@ -18,6 +18,9 @@ export const DEFAULT_DHT_PORT = 6881
  */
 export async function runDht(context: Context): Promise<number> {
   const { out, options } = context
+  if (options.proxy !== undefined) {
+    throw CliError.usage('mycel dht cannot run with --proxy', 'the DHT speaks UDP, which cannot go through a proxy')
+  }
   const port = options.port ?? DEFAULT_DHT_PORT
   const bootstrap = options.bootstrapGiven ? options.bootstrap : []
   const lifetime = new Lifetime()

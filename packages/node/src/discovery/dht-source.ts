@@ -42,6 +42,7 @@ export interface DhtPeerSourceOptions {
  */
 export class DhtPeerSource implements PeerSource {
   readonly name = 'dht'
+  readonly usesUdp = true
   private readonly closing = new AbortController()
   private readonly toAddress: (peer: { readonly host: string; readonly port: number }) => string
 

@@ -123,6 +123,14 @@ export interface PeerSource {
   /** What the source is, for logs and figures: `dht`, `direct`, `tracker:https://...`. */
   readonly name: string
   /**
+   * True for a source that sends UDP datagrams itself (the DHT, a UDP
+   * tracker). UDP cannot go through a SOCKS proxy, so a node with a `proxy`
+   * refuses such a source (`PROXY_CONFLICT`). A source that makes HTTP
+   * requests must make them through the proxy (`proxyFetch` of
+   * `@mycel/node`) when the node has one.
+   */
+  readonly usesUdp?: boolean
+  /**
    * Tells the source's network that we take part in a share, at `port`.
    * @param share - the share and the key to announce it under
    * @param options - our port, the share's event, abort signal

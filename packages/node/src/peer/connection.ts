@@ -103,7 +103,8 @@ export class PeerConnection implements PeerLink {
     private readonly handler: PeerConnectionHandler,
     options: {
       outbound: boolean
-      address?: string
+      /** The address we dialled; `null` when where an inbound stream comes from says nothing of the peer (a local proxy). */
+      address?: string | null
       hello: HelloMessage
       protocols: ProtocolRegistry
       /** Where ignored messages are logged (`mycel:peer`); closes are logged by the connection's owner. */
@@ -114,7 +115,7 @@ export class PeerConnection implements PeerLink {
     this.peerId = connection.remotePeerId
     this.peerIdText = peerIdToString(this.peerId)
     this.outbound = options.outbound
-    this.address = options.address ?? connection.remoteAddress
+    this.address = options.address === null ? undefined : (options.address ?? connection.remoteAddress)
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS)
     this.sweeper.unref?.()
     this.helloTimer = setTimeout(() => {

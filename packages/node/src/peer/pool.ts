@@ -15,6 +15,7 @@ import type { SecureUpgrade } from '../options.js'
 import { Admission, type AdmissionLimits, type AdmissionTicket } from './admission.js'
 import { PeerConnection, type PeerConnectionHandler } from './connection.js'
 import { evictionCandidate, isIdle } from './eviction.js'
+import { isOnionAddress } from './onion.js'
 import type { ProtocolRegistry } from './protocols.js'
 import { canonicalAddress, reachableAt } from './reachable.js'
 
@@ -22,6 +23,20 @@ import { canonicalAddress, reachableAt } from './reachable.js'
 export interface PoolOptions {
   identity: Identity
   transports: readonly Transport[]
+  /**
+   * Whether the transports dial onion addresses (they go through a SOCKS
+   * proxy). Without, an onion address is never dialled, so its name never
+   * reaches a local resolver (`ADDRESS_NEEDS_PROXY`).
+   */
+  dialsOnion?: boolean
+  /**
+   * Whether inbound connections come through a local proxy (Tor forwarding
+   * an onion service): the address they come from is then this machine's,
+   * and says nothing of the peer, so it is neither kept nor used to complete
+   * the peer's listen addresses (which would put a loopback address in peer
+   * exchange).
+   */
+  inboundThroughProxy?: boolean
   /** The secure channel over each stream. */
   secure: SecureUpgrade
   maxConnections: number
@@ -147,13 +162,22 @@ export class ConnectionPool {
     return listener.addresses
   }
 
+  /** Whether `address` may be dialled at all: not an onion address without a proxy. */
+  canDial(address: string): boolean {
+    return this.options.dialsOnion === true || !isOnionAddress(address)
+  }
+
   /**
    * Connects to `address` (or returns the connection it already leads to).
    * @throws TransportError when the dial or handshake fails; NodeError for a
-   *   banned peer, ourselves, a duplicate we dropped, or the connection limit
+   *   banned peer, ourselves, a duplicate we dropped, the connection limit, or
+   *   an onion address without a proxy (`ADDRESS_NEEDS_PROXY`)
    */
   dial(address: string, signal?: AbortSignal): Promise<PeerConnection> {
     if (this.closed) return Promise.reject(NodeError.closed())
+    if (!this.canDial(address)) {
+      return Promise.reject(new NodeError('ADDRESS_NEEDS_PROXY', `${address} is an onion address: it needs a proxy`))
+    }
     if (this.addresses.includes(address)) return Promise.reject(new NodeError('PEER_SELF', `${address} is ourselves`))
     const existing = this.connectionAt(address)
     if (existing !== undefined) return Promise.resolve(existing)
@@ -347,6 +371,7 @@ export class ConnectionPool {
         protocols: this.options.protocols,
         log: this.log,
         ...(address !== undefined ? { address } : {}),
+        ...(!outbound && this.options.inboundThroughProxy === true ? { address: null } : {}),
       },
     )
     peer.score = score

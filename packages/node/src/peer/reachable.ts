@@ -1,5 +1,6 @@
 import { formatAddress, type ParsedAddress, parseAddress } from '@mycel/transport'
 import type { PeerConnection } from './connection.js'
+import { isOnionHost } from './onion.js'
 
 /** Hosts that mean "every interface" in a listen address. */
 const UNSPECIFIED = new Set(['0.0.0.0', '::'])
@@ -20,7 +21,9 @@ function parse(address: string | undefined): ParsedAddress | undefined {
  * and the listen addresses of its `hello` on the host its connection comes
  * from, an unspecified host (`0.0.0.0`, `::`) standing for that host. A
  * listen address on another host is not believed (a peer could claim
- * anyone's address and draw our dials for it to itself). On a transport
+ * anyone's address and draw our dials for it to itself). An onion address
+ * is believed from any connection: it is dialled only through a proxy, by
+ * name, so it cannot aim our dials at a host's IP address. On a transport
  * whose addresses carry no IP host (the memory transport), listen addresses
  * without an IP host are taken as they are.
  *
@@ -36,6 +39,10 @@ export function reachableAt(peer: Pick<PeerConnection, 'outbound' | 'address' | 
   for (const listen of peer.hello?.listen ?? []) {
     const parsed = parse(listen)
     if (parsed === undefined) continue
+    if (isOnionHost(parsed.host)) {
+      addresses.add(formatAddress(parsed))
+      continue
+    }
     if (seenHost === undefined) {
       if (!IP_LITERAL.test(parsed.host)) addresses.add(formatAddress(parsed))
       continue

@@ -208,7 +208,12 @@ export class PeerRegistry {
    */
   connect(addresses: readonly string[], swarm: Swarm, options: QueueOptions = {}): void {
     if (this.closed) return
-    this.dials?.add(swarm, addresses, options)
+    const dialable = addresses.filter((address) => this.pool?.canDial(address) ?? true)
+    if (dialable.length < addresses.length && this.log.enabled('debug')) {
+      const skipped = addresses.filter((address) => !dialable.includes(address))
+      this.log.debug(`skipped onion addresses for ${swarm.infohashHex}, which need a proxy: ${skipped.join(', ')}`)
+    }
+    this.dials?.add(swarm, dialable, options)
   }
 
   /**

@@ -64,6 +64,13 @@ export function tcpTransport(options: TcpTransportOptions = {}): Transport {
       return new Promise((resolve, reject) => {
         const { scheme, host, port } = parseAddress(address)
         if (scheme !== 'tcp') throw new TransportError('ADDRESS_UNSUPPORTED', `not a tcp address: ${address}`)
+        // RFC 7686: a .onion name must not reach a resolver; only a SOCKS proxy (Tor) can dial it.
+        if (/\.onion\.?$/i.test(host)) {
+          throw new TransportError(
+            'ADDRESS_UNSUPPORTED',
+            `${address} is an onion address: dial it through a SOCKS proxy`,
+          )
+        }
         if (closing !== undefined) throw TransportError.closed('the transport')
         const signal = dialOptions?.signal
         if (signal?.aborted) throw abortError(signal)

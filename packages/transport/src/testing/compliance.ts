@@ -24,6 +24,14 @@ export interface ComplianceOptions {
   largeTransferBytes?: number
   /** Connections opened at once by the concurrency test. Default 50. */
   concurrentConnections?: number
+  /**
+   * Whether an `end()` leaves the other direction open (a true half-close).
+   * Default true. Set false for a transport through a relay that closes both
+   * directions at the first end, as SOCKS proxies do (microsocks, Tor): the
+   * echo tests then end only after the echo came back, and the half-close
+   * test checks only that the end reaches the remote.
+   */
+  halfClose?: boolean
 }
 
 const encoder = new TextEncoder()
@@ -102,6 +110,15 @@ export function transportCompliance(
   const { afterEach, describe, expect, it } = runner
   const largeBytes = options.largeTransferBytes ?? 8 * 1024 * 1024
   const concurrent = options.concurrentConnections ?? 50
+  const halfClose = options.halfClose ?? true
+  /** Without half-close: an `onData` that ends `stream` once `expected` bytes came back (with it, the caller ends at once). */
+  const endWhenEchoed = (stream: ByteStream, expected: number): ((chunk: Uint8Array) => void) => {
+    let received = 0
+    return (chunk) => {
+      received += chunk.length
+      if (!halfClose && received >= expected) stream.end()
+    }
+  }
 
   describe(`transport compliance: ${name}`, () => {
     let fixture: ComplianceFixture | undefined
@@ -134,10 +151,10 @@ export function transportCompliance(
       const { transport, listenAddress } = await setup()
       const { client, server } = await openPair(transport, listenAddress)
       const echoed = collectStream(server, { onData: (chunk) => server.write(chunk), onEnd: () => server.end() })
-      const received = collectStream(client)
       const parts = ['hello', ' ', 'world', '!'].map((text) => encoder.encode(text))
       for (const part of parts) client.write(part)
-      client.end()
+      const received = collectStream(client, { onData: endWhenEchoed(client, 12) })
+      if (halfClose) client.end()
       const [back, there] = await Promise.all([received, echoed])
       expect(new TextDecoder().decode(back.bytes)).toBe('hello world!')
       expect(there.bytes.length).toBe(12)
@@ -281,24 +298,38 @@ export function transportCompliance(
       await listener.close()
     })
 
-    it('supports half-close: the side that ended still receives', async () => {
-      const { transport, listenAddress } = await setup()
-      const { client, server } = await openPair(transport, listenAddress)
-      const serverSide = collectStream(server, {
-        onEnd: () => {
-          server.write(encoder.encode('pong'))
-          server.end()
-        },
-      })
-      const clientSide = collectStream(client)
-      client.write(encoder.encode('ping'))
-      client.end()
-      expect(() => client.write(encoder.encode('late'))).toThrow(TransportError)
-      const [atClient, atServer] = await Promise.all([clientSide, serverSide])
-      expect(new TextDecoder().decode(atServer.bytes)).toBe('ping')
-      expect(new TextDecoder().decode(atClient.bytes)).toBe('pong')
-      expect(atClient.ended && atServer.ended).toBe(true)
-    })
+    it(
+      halfClose ? 'supports half-close: the side that ended still receives' : 'an end reaches the remote',
+      async () => {
+        const { transport, listenAddress } = await setup()
+        const { client, server } = await openPair(transport, listenAddress)
+        if (!halfClose) {
+          const serverSide = collectStream(server, { onEnd: () => server.end() })
+          void collectStream(client)
+          client.write(encoder.encode('ping'))
+          client.end()
+          expect(() => client.write(encoder.encode('late'))).toThrow(TransportError)
+          const atServer = await serverSide
+          expect(new TextDecoder().decode(atServer.bytes)).toBe('ping')
+          expect(atServer.ended).toBe(true)
+          return
+        }
+        const serverSide = collectStream(server, {
+          onEnd: () => {
+            server.write(encoder.encode('pong'))
+            server.end()
+          },
+        })
+        const clientSide = collectStream(client)
+        client.write(encoder.encode('ping'))
+        client.end()
+        expect(() => client.write(encoder.encode('late'))).toThrow(TransportError)
+        const [atClient, atServer] = await Promise.all([clientSide, serverSide])
+        expect(new TextDecoder().decode(atServer.bytes)).toBe('ping')
+        expect(new TextDecoder().decode(atClient.bytes)).toBe('pong')
+        expect(atClient.ended && atServer.ended).toBe(true)
+      },
+    )
 
     it('aborts dial and listen with ABORTED, and a signal closes a listener', async () => {
       const { transport, listenAddress } = await setup()
@@ -339,9 +370,9 @@ export function transportCompliance(
         Array.from({ length: concurrent }, async (_, i) => {
           const stream = await transport.dial(address)
           const payload = new Uint8Array(1024).fill(i)
-          const received = collectStream(stream)
           stream.write(payload)
-          stream.end()
+          const received = collectStream(stream, { onData: endWhenEchoed(stream, 1024) })
+          if (halfClose) stream.end()
           return (await received).bytes
         }),
       )
