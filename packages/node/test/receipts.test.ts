@@ -11,21 +11,8 @@ import { createMemoryNetwork } from '@mycel/transport/testing'
 import { decodeReceipt, signReceipt, toHex } from '@mycel/wire'
 import { getDefaultCrypto } from '@mycel/wire/crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type MycelNode, type PeerInfo, RECEIPTS_PROTOCOL, ReceiptsProtocol } from '../src/index.js'
-import { cleanup, memoryNode, tempDir, writeContent } from './helpers.js'
-
-/**
- * Waits until `condition` holds, looking after each turn of the event loop
- * (receipts are sent from timers and socket callbacks that emit no event of
- * their own), for at most 10 s of real time.
- */
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('the condition did not hold in time')
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-}
+import { type MycelNode, RECEIPTS_PROTOCOL, ReceiptsProtocol } from '../src/index.js'
+import { cleanup, memoryNode, nextEvent, Recorded, tempDir, writeContent } from './helpers.js'
 
 const nodes: MycelNode[] = []
 const dirs: string[] = []
@@ -38,9 +25,15 @@ async function pair(options: { windowBytes?: number; sendEveryBytes?: number } =
   const network = createMemoryNetwork()
   const downloaderKey = new Uint8Array(randomBytes(32))
   const uploaderKey = new Uint8Array(randomBytes(32))
+  /** Receipts the uploader took as new, in order. */
+  const receipts = new Recorded<string>()
   const downloader = new ReceiptsProtocol({ secretKey: downloaderKey, ...options })
-  const uploader = new ReceiptsProtocol({ secretKey: uploaderKey, ...options })
-  const opened: string[] = []
+  const uploader = new ReceiptsProtocol({
+    secretKey: uploaderKey,
+    ...options,
+    onReceipt: (share) => receipts.push(toHex(share)),
+  })
+  const opened = new Recorded<string>()
   const watch = (protocol: ReceiptsProtocol) => ({
     name: protocol.name,
     open: (channel: Parameters<ReceiptsProtocol['open']>[0]) => {
@@ -58,29 +51,24 @@ async function pair(options: { windowBytes?: number; sendEveryBytes?: number } =
   })
   nodes.push(a, b)
   await a.connect(b.addresses[0] as string)
-  await until(() => opened.length === 2)
-  return { a, b, downloader, uploader, downloaderKey, uploaderKey }
+  await opened.count(2)
+  return { a, b, downloader, uploader, downloaderKey, uploaderKey, receipts }
 }
 
 describe('receipts/1', () => {
   it('the downloader signs cumulative receipts of verified bytes; the uploader keeps the highest for the tracker', async () => {
-    const { downloader, uploader } = await pair({ sendEveryBytes: 1000 })
+    const { downloader, uploader, receipts } = await pair({ sendEveryBytes: 1000 })
     downloader.verified(uploader.publicKey, share, 400)
     downloader.verified(uploader.publicKey, share, 700) // 1,100 uncovered: a receipt goes out
-    let taken: Uint8Array[] = []
-    await until(() => {
-      taken = [...taken, ...uploader.takeReceipts()]
-      return taken.length > 0
-    })
+    await receipts.count(1)
+    let taken = uploader.takeReceipts()
     const first = decodeReceipt(taken[0] as Uint8Array, crypto)
     expect(first).toMatchObject({ bytes: 1100, share, uploader: uploader.publicKey, downloader: downloader.publicKey })
     expect(uploader.takeReceipts()).toEqual([]) // taken once
     downloader.verified(uploader.publicKey, share, 10) // below sendEveryBytes: nothing yet
     downloader.flush() // until flushed
-    await until(() => {
-      taken = uploader.takeReceipts()
-      return taken.length > 0
-    })
+    await receipts.count(2)
+    taken = uploader.takeReceipts()
     expect(decodeReceipt(taken[0] as Uint8Array, crypto).bytes).toBe(1110)
   })
 
@@ -92,15 +80,15 @@ describe('receipts/1', () => {
     // a downloader that signs nothing loses service after the window
     expect(uploader.mayServe(downloader.publicKey, share)).toBe(false)
     downloader.verified(uploader.publicKey, share, 4000)
-    await until(() => uploader.mayServe(downloader.publicKey, share))
+    await uploader.whenServable(downloader.publicKey, share)
+    expect(uploader.mayServe(downloader.publicKey, share)).toBe(true)
     // another share, or another downloader, is counted apart
     expect(uploader.mayServe(downloader.publicKey, new Uint8Array(32))).toBe(true)
   })
 
   it('closes the connection of a peer that sends a receipt it did not sign, or one not for us; replays change nothing', async () => {
-    const { a, b, downloader, uploader, downloaderKey } = await pair()
-    const reasons: Array<Error | undefined> = []
-    b.on('peer-disconnected', (_peer: PeerInfo, reason?: Error) => reasons.push(reason))
+    const { a, b, downloader, uploader, downloaderKey, receipts } = await pair()
+    const disconnected = nextEvent(b, 'peer-disconnected')
     // a replay of an old receipt is ignored
     const old = signReceipt(
       { share, uploader: uploader.publicKey, downloader: downloader.publicKey, bytes: 10, issuedAt: 1 },
@@ -110,7 +98,8 @@ describe('receipts/1', () => {
     const open = (downloader as unknown as { channels: Map<string, Set<{ send(b: Uint8Array): boolean }>> }).channels
     const channel = [...(open.get(toHex(uploader.publicKey)) ?? [])][0]
     channel?.send(old)
-    await until(() => uploader.takeReceipts().length === 1)
+    await receipts.count(1)
+    expect(uploader.takeReceipts()).toHaveLength(1)
     channel?.send(old)
     // a receipt signed by someone else, sent by the downloader: its connection is closed
     const someone = new Uint8Array(randomBytes(32))
@@ -120,8 +109,9 @@ describe('receipts/1', () => {
       crypto,
     )
     channel?.send(forged)
-    await until(() => reasons.length === 1)
-    expect(reasons[0]).toMatchObject({ code: 'PEER_PROTOCOL' })
+    const [, reason] = await disconnected
+    expect(reason).toMatchObject({ code: 'PEER_PROTOCOL' })
+    expect(receipts.length).toBe(1) // the replay raised nothing
     expect(uploader.takeReceipts()).toEqual([])
     expect(a.peers().length + b.peers().length).toBe(0)
   })
@@ -139,10 +129,19 @@ describe('receipts/1', () => {
 /** A seeder's receipts that count what they refuse and what went out. */
 class WatchedReceipts extends ReceiptsProtocol {
   refusals = 0
-  waits = 0
   sentBytes = 0
+  /** Sends held back for a receipt, as they happen. */
+  readonly held = new Recorded<number>()
+  /** Fresh receipts taken from downloaders, as they arrive. */
+  readonly fresh = new Recorded<string>()
+  constructor(options: ConstructorParameters<typeof ReceiptsProtocol>[0]) {
+    super({ ...options, onReceipt: (share) => this.fresh.push(toHex(share)) })
+  }
+  get waits(): number {
+    return this.held.length
+  }
   override whenServable(downloader: Uint8Array, share: Uint8Array): Promise<void> {
-    this.waits++
+    this.held.push(this.held.length)
     return super.whenServable(downloader, share)
   }
   override mayServe(downloader: Uint8Array, share: Uint8Array): boolean {
@@ -190,10 +189,10 @@ describe('receipts in a download', () => {
     await download.done()
     expect(download.progress.verifiedBytes).toBe(size)
     let latest: ReturnType<typeof decodeReceipt> | undefined
-    await until(() => {
+    for (let seen = 1; latest?.bytes !== size; seen++) {
+      await seederReceipts.fresh.count(seen)
       for (const receipt of seederReceipts.takeReceipts()) latest = decodeReceipt(receipt, crypto)
-      return latest?.bytes === size
-    })
+    }
     expect(latest).toMatchObject({ share: share.manifest.infohash, downloader: crypto.ed25519PublicKey(leecherKey) })
     // it did run ahead of its receipts (the window is small), and waited rather than being refused
     expect(seederReceipts.waits).toBeGreaterThan(0)
@@ -204,7 +203,7 @@ describe('receipts in a download', () => {
     const { size, download, seederReceipts } = await seederAndLeecher(false, windowBytes, 2 * 1024 * 1024)
     download.done().catch(() => {})
     // the seeder holds its next block back, waiting for a receipt that does not come
-    await until(() => seederReceipts.waits >= 1)
+    await seederReceipts.held.count(1)
     expect(seederReceipts.sentBytes).toBeGreaterThan(windowBytes)
     expect(seederReceipts.sentBytes).toBeLessThanOrEqual(windowBytes + 128 * 1024)
     expect(download.progress.verifiedBytes).toBeLessThan(size)

@@ -54,6 +54,12 @@ export interface ReceiptsOptions {
   readonly crypto?: CryptoProvider
   /** Time, for the receipt budget of each peer. Default the system clock. */
   readonly clock?: Clock
+  /**
+   * Called when a downloader's receipt raised what it covers (uploader
+   * side), so an app can hand {@link ReceiptsProtocol.takeReceipts} to its
+   * tracker without polling. Must not throw.
+   */
+  readonly onReceipt?: (share: Uint8Array, downloader: Uint8Array) => void
 }
 
 interface Counted {
@@ -294,5 +300,6 @@ export class ReceiptsProtocol implements ConnectionProtocol, TransferAccounting 
       const key = pairKey(receipt.share, receipt.downloader)
       this.wake((waiting) => waiting === key)
     }
+    this.options.onReceipt?.(receipt.share, receipt.downloader)
   }
 }
