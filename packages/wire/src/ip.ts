@@ -149,29 +149,9 @@ export function parseIp(text: string): Uint8Array | undefined {
  * @throws RangeError if `bytes` is neither 4 nor 16 bytes long
  */
 export function formatIp(bytes: Uint8Array): string {
-  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`
+  if (bytes.length === 4) return formatIpv4(bytes)
   if (bytes.length !== 16) throw new RangeError(`an IP address is 4 or 16 bytes, got ${bytes.length}`)
-  if (isIpv4Mapped(bytes)) return `::ffff:${formatIp(bytes.subarray(12))}`
-  const groups: number[] = []
-  for (let i = 0; i < 8; i++) groups.push(((bytes[2 * i] as number) << 8) | (bytes[2 * i + 1] as number))
-  let bestStart = -1
-  let bestLength = 1
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++
-      continue
-    }
-    let end = i
-    while (end < 8 && groups[end] === 0) end++
-    if (end - i > bestLength) {
-      bestStart = i
-      bestLength = end - i
-    }
-    i = end
-  }
-  const hex = groups.map((group) => group.toString(16))
-  if (bestStart < 0) return hex.join(':')
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`
+  return formatIpv6(bytes)
 }
 
 /**
