@@ -10,8 +10,9 @@ const RETRY_SECONDS = [10, 30, 60, 120, 300]
 /** How long one announcement may take. */
 const ANNOUNCE_TIMEOUT_MS = 60_000
 
-function stored(nodes: number): string {
-  return `stored by ${nodes} DHT node${nodes === 1 ? '' : 's'}`
+/** How many places took an announcement: DHT nodes that stored it and trackers that answered, counted together by the node. */
+function stored(places: number): string {
+  return `taken by ${places} DHT node${places === 1 ? '' : 's'} or tracker${places === 1 ? '' : 's'}`
 }
 
 /**
@@ -48,7 +49,7 @@ export function announceUntilStored(
       }
       if (attempt === 0) {
         out.warn(
-          `no DHT node has stored the announcement of ${share.name} yet; trying again (check --bootstrap; peers can also connect with --peer)`,
+          `no DHT node or tracker has taken the announcement of ${share.name} yet; trying again (check --bootstrap; peers can also connect with --peer)`,
         )
       }
       const delay = RETRY_SECONDS[Math.min(attempt, RETRY_SECONDS.length - 1)] ?? 300
@@ -64,7 +65,7 @@ export function announceUntilStored(
  * @param context - the command's context
  * @param input - infohash, prefix or magnet link
  * @returns the exit status
- * @throws {@link CliError} `NOT_RUNNING` without a running process, `NOT_ANNOUNCED` when no DHT node stored it
+ * @throws {@link CliError} `NOT_RUNNING` without a running process, `NOT_ANNOUNCED` when no DHT node or tracker took it
  */
 export async function runAnnounce(context: Context, input: string): Promise<number> {
   return withNodeAccess(context, async (access) => {
@@ -73,7 +74,7 @@ export async function runAnnounce(context: Context, input: string): Promise<numb
     if (nodes === 0) {
       throw new CliError(
         'NOT_ANNOUNCED',
-        `no DHT node stored the announcement of ${share.name}`,
+        `no DHT node or tracker took the announcement of ${share.name}`,
         'check the --bootstrap of the running process; peers can still connect to it with --peer',
       )
     }
