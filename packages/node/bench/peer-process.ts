@@ -54,12 +54,23 @@ export class PeerProcess {
   /** Resolves with the exit code when the process ends. */
   readonly exited: Promise<number | null>
 
+  /**
+   * @param label - names the peer in errors
+   * @param script - the peer script
+   * @param args - its arguments
+   * @param interpreter - runs the script (default: this Node, with `MYCEL_BENCH_PEER_FLAGS`)
+   */
   constructor(
     readonly label: string,
     script: string,
     args: string[],
+    interpreter?: string,
   ) {
-    this.child = spawn(process.execPath, [...PEER_NODE_FLAGS, script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+    const [command, commandArgs] =
+      interpreter === undefined
+        ? [process.execPath, [...PEER_NODE_FLAGS, script, ...args]]
+        : [interpreter, [script, ...args]]
+    this.child = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'pipe'] })
     running.add(this)
     this.child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       this.stderr = (this.stderr + text).slice(-8192)

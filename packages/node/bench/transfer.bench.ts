@@ -4,9 +4,12 @@
  * 1. A mycel seeder and a mycel leecher (two processes) transfer one file,
  *    1 GiB by default: Noise-encrypted, every piece verified against the
  *    file's SHA-256 Merkle tree and written to disk.
- * 2. Two WebTorrent clients (the reference the issue names) transfer the
- *    same file in the same run. WebTorrent is installed here at bench time,
- *    into a folder outside the workspaces (see `webtorrent-install.ts`).
+ * 2. Two WebTorrent clients transfer the same file in the same run.
+ *    WebTorrent is installed here at bench time, into a folder outside the
+ *    workspaces (see `webtorrent-install.ts`). Then two libtorrent peers
+ *    (the native engine, Debian's `python3-libtorrent`, a v2 torrent so
+ *    SHA-256 verification too, plaintext, `high_performance_seed`), when it
+ *    is installed or this is root with apt-get (`libtorrent-install.ts`).
  * 3. One mycel seeder and 8 mycel leechers (9 processes) share a quarter of
  *    that size (256 MiB by default). Each leecher is given only the seeder's
  *    address; the leechers find each other through PEX.
@@ -19,10 +22,11 @@
  * `MYCEL_BENCH_LEECHERS` sets the leechers of run 3, `MYCEL_BENCH_ONLY=pair|swarm`
  * runs only 1-2 or only 3.)
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { flushPageCache, pageCacheWriteSeconds, sha256File, writeRandomFile } from './content.js'
+import { findLibtorrent, LIBTORRENT_PEER, LIBTORRENT_PYTHON, type LibtorrentInstall } from './libtorrent-install.js'
 import { buildPeers, PeerProcess, type PeerScripts } from './peer-process.js'
 import { installWebTorrent } from './webtorrent-install.js'
 
@@ -34,6 +38,9 @@ const LEECHERS = Number(process.env.MYCEL_BENCH_LEECHERS ?? 8)
 const ONLY = process.env.MYCEL_BENCH_ONLY
 const TIMEOUT_MS = 300_000
 const TARGET_RATIO = 1.5
+/** Against libtorrent: at least this share of its MiB/s, at most this multiple of its CPU per GiB. */
+const TARGET_LIBTORRENT_RATE = 0.8
+const TARGET_LIBTORRENT_CPU = 1.5
 const TARGET_RSS_MIB = 150
 
 interface SeedReady {
@@ -62,6 +69,8 @@ interface Exit {
   cpuSeconds: number
   systemSeconds: number
   peakRssMiB: number
+  /** Peak anonymous resident memory (not mapped file pages: libtorrent 2 reads and writes files through mmap). */
+  peakAnonMiB: number
   /** Page faults the kernel served without disk I/O (fresh memory, page cache), whole process. */
   minorPageFaults: number
   /** Garbage collections of the whole process (hashing included): count, major ones, pause seconds. */
@@ -72,6 +81,8 @@ interface Exit {
 interface Implementation {
   name: string
   script: string
+  /** Runs the script (default: Node). */
+  interpreter?: string
   seedArgs(dir: string, file: string): string[]
   leechArgs(dir: string, ready: SeedReady): string[]
   peers(ready: SeedReady): string[]
@@ -103,10 +114,10 @@ async function stop(peer: PeerProcess): Promise<{ served: Served; exit: Exit }> 
 
 async function runPair(implementation: Implementation, root: string, file: string): Promise<PairResult> {
   const dir = mkdtempSync(join(root, `${implementation.name}-`))
-  const { name, script } = implementation
-  const seederProcess = new PeerProcess(`${name} seeder`, script, implementation.seedArgs(dir, file))
+  const { name, script, interpreter } = implementation
+  const seederProcess = new PeerProcess(`${name} seeder`, script, implementation.seedArgs(dir, file), interpreter)
   const ready = await seederProcess.next<SeedReady>('ready', TIMEOUT_MS)
-  const leecherProcess = new PeerProcess(`${name} leecher`, script, implementation.leechArgs(dir, ready))
+  const leecherProcess = new PeerProcess(`${name} leecher`, script, implementation.leechArgs(dir, ready), interpreter)
   await leecherProcess.next('ready', TIMEOUT_MS)
   leecherProcess.send({ command: 'go', peers: implementation.peers(ready) })
   const done = await leecherProcess.next<Done>('done', TIMEOUT_MS)
@@ -188,45 +199,61 @@ function printPair(result: PairResult, bytes: number): void {
   )
 }
 
-function printPairs(mycel: PairResult, webtorrent: PairResult, bytes: number, sourceDigest: string): void {
+/** Prints runs 1-2 (and libtorrent's when it ran): mycel first, then each reference, and the ratios. */
+function printPairs(results: PairResult[], bytes: number, sourceDigest: string): void {
   console.log(
     row(['process', 'MiB/s', 'transfer s', 'hashing (seeder)', 'CPU s xfer', 'CPU s all (sys)', 'peak RSS MiB']),
   )
-  printPair(mycel, bytes)
-  printPair(webtorrent, bytes)
-  for (const { name, ready, digest } of [mycel, webtorrent]) {
+  for (const result of results) printPair(result, bytes)
+  for (const { name, ready, digest } of results) {
     const verdict = digest === sourceDigest ? 'equals the source' : `DIFFERS from the source ${sourceDigest}`
     console.log(
       `${name.padEnd(10)} pieces ${ready.pieceCount} x ${ready.pieceLength / 1024} KiB; copy SHA-256 ${digest} ${verdict}`,
     )
   }
-  const gcText = (exit: Exit): string => `${exit.gc.count} (${exit.gc.majorCount} major) ${fixed(exit.gc.seconds)} s`
+  const each = (text: (exit: Exit) => string): string =>
+    results
+      .map((result) => `${result.name} seeder ${text(result.seeder.exit)}, leecher ${text(result.leecher.exit)}`)
+      .join('; ')
   console.log(
-    `garbage collection, whole process: mycel seeder ${gcText(mycel.seeder.exit)}, leecher ${gcText(mycel.leecher.exit)}; ` +
-      `WebTorrent seeder ${gcText(webtorrent.seeder.exit)}, leecher ${gcText(webtorrent.leecher.exit)}`,
+    `garbage collection, whole process: ${each((exit) => `${exit.gc.count} (${exit.gc.majorCount} major) ${fixed(exit.gc.seconds)} s`)}`,
   )
-  const faults = (exit: Exit): string => `${fixed(exit.minorPageFaults / 1000, 1)}k`
+  console.log(`minor page faults, whole process: ${each((exit) => `${fixed(exit.minorPageFaults / 1000, 1)}k`)}`)
   console.log(
-    `minor page faults, whole process: mycel seeder ${faults(mycel.seeder.exit)}, leecher ${faults(mycel.leecher.exit)}; ` +
-      `WebTorrent seeder ${faults(webtorrent.seeder.exit)}, leecher ${faults(webtorrent.leecher.exit)}`,
+    `peak anonymous memory (RssAnon, no mapped files): ${each((exit) => `${fixed(exit.peakAnonMiB, 1)} MiB`)}`,
   )
-  const encryption = webtorrent.done.wireEncryption ?? []
-  console.log(
-    `WebTorrent wire: MSE crypto_select ${JSON.stringify(encryption)} (1 = plaintext after the MSE handshake, 2 = RC4); mycel: Noise ChaCha20-Poly1305`,
-  )
+  const mycel = results[0] as PairResult
+  const webtorrent = results.find((result) => result.name === 'WebTorrent')
+  const libtorrent = results.find((result) => result.name === 'libtorrent')
+  if (webtorrent !== undefined) {
+    console.log(
+      `WebTorrent wire: MSE crypto_select ${JSON.stringify(webtorrent.done.wireEncryption ?? [])} (1 = plaintext after the MSE handshake, 2 = RC4); libtorrent: encryption off; mycel: Noise ChaCha20-Poly1305`,
+    )
+  }
   const rate = (result: PairResult): number => bytes / MiB / result.done.seconds
-  const ratio = rate(mycel) / rate(webtorrent)
-  const peakRss = Math.max(mycel.seeder.exit.peakRssMiB, mycel.leecher.exit.peakRssMiB)
   const cpuPerGiB = (result: PairResult): number =>
     ((result.done.cpuSeconds + (result.seeder.served.cpuSeconds ?? 0)) * 1024 * MiB) / bytes
+  const met = (ok: boolean): string => (ok ? 'met' : 'NOT met')
+  if (webtorrent !== undefined) {
+    const ratio = rate(mycel) / rate(webtorrent)
+    console.log(
+      `throughput mycel / WebTorrent = ${fixed(ratio)}x (target >= ${TARGET_RATIO}x: ${met(ratio >= TARGET_RATIO)})`,
+    )
+  }
+  if (libtorrent !== undefined) {
+    const ratio = rate(mycel) / rate(libtorrent)
+    const cpu = cpuPerGiB(mycel) / cpuPerGiB(libtorrent)
+    console.log(
+      `throughput mycel / libtorrent = ${fixed(ratio)}x (target >= ${TARGET_LIBTORRENT_RATE}x: ${met(ratio >= TARGET_LIBTORRENT_RATE)}); ` +
+        `CPU per GiB mycel / libtorrent = ${fixed(cpu)}x (target <= ${TARGET_LIBTORRENT_CPU}x: ${met(cpu <= TARGET_LIBTORRENT_CPU)})`,
+    )
+  }
+  const peakRss = Math.max(mycel.seeder.exit.peakRssMiB, mycel.leecher.exit.peakRssMiB)
   console.log(
-    `throughput mycel / WebTorrent = ${fixed(ratio)}x (target >= ${TARGET_RATIO}x: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`,
+    `peak RSS of each mycel process: seeder ${fixed(mycel.seeder.exit.peakRssMiB, 1)} MiB, leecher ${fixed(mycel.leecher.exit.peakRssMiB, 1)} MiB (target < ${TARGET_RSS_MIB} MiB: ${met(peakRss < TARGET_RSS_MIB)})`,
   )
   console.log(
-    `peak RSS of each mycel process: seeder ${fixed(mycel.seeder.exit.peakRssMiB, 1)} MiB, leecher ${fixed(mycel.leecher.exit.peakRssMiB, 1)} MiB (target < ${TARGET_RSS_MIB} MiB: ${peakRss < TARGET_RSS_MIB ? 'met' : 'NOT met'})`,
-  )
-  console.log(
-    `CPU of the transfer (seeder + leecher) per GiB: mycel ${fixed(cpuPerGiB(mycel))} s, WebTorrent ${fixed(cpuPerGiB(webtorrent))} s`,
+    `CPU of the transfer (seeder + leecher) per GiB: ${results.map((result) => `${result.name} ${fixed(cpuPerGiB(result))} s`).join(', ')}`,
   )
 }
 
@@ -299,7 +326,13 @@ async function main(): Promise<void> {
     console.log(
       `WebTorrent ${webtorrent.version} in ${webtorrent.dir} (${webtorrent.installSeconds > 0 ? `installed in ${fixed(webtorrent.installSeconds, 1)} s` : 'reused'}); dht, tracker, lsd, utp, webSeeds, NAT off; peer added by address`,
     )
-    if (ONLY !== 'swarm') await pairs(scripts, webtorrent.dir, root)
+    const libtorrent = await findLibtorrent()
+    console.log(
+      libtorrent.available
+        ? `libtorrent ${libtorrent.version} (${LIBTORRENT_PYTHON}, ${libtorrent.installSeconds > 0 ? `installed from Debian in ${fixed(libtorrent.installSeconds, 1)} s` : 'python3-libtorrent'}); v2 torrent, high_performance_seed, TCP only, encryption off, dht/lsd/upnp/natpmp off`
+        : `libtorrent: not measured in this run: ${libtorrent.reason}`,
+    )
+    if (ONLY !== 'swarm') await pairs(scripts, webtorrent.dir, libtorrent, root)
     if (ONLY !== 'pair') await swarm(scripts, root)
     console.log(`\nload average at end: ${loadAverage()}`)
   } finally {
@@ -308,8 +341,13 @@ async function main(): Promise<void> {
   }
 }
 
-/** Runs 1 and 2: the same file, mycel then WebTorrent. */
-async function pairs(scripts: PeerScripts, webtorrentDir: string, root: string): Promise<void> {
+/** Runs 1 and 2: the same file, mycel, WebTorrent, then libtorrent where it is available. */
+async function pairs(
+  scripts: PeerScripts,
+  webtorrentDir: string,
+  libtorrent: LibtorrentInstall,
+  root: string,
+): Promise<void> {
   const source = join(root, `source-${BYTES}.bin`)
   await writeRandomFile(source, BYTES)
   const sourceDigest = await sha256File(source)
@@ -331,8 +369,24 @@ async function pairs(scripts: PeerScripts, webtorrentDir: string, root: string):
   console.log(`\n1 seeder -> 1 leecher, ${fixed(BYTES / MiB, 0)} MiB, two processes each (load ${loadAverage()})`)
   const mycel = await runPair(mycelImplementation, root, source)
   console.log(`(load ${loadAverage()} after mycel)`)
-  const reference = await runPair(webtorrentImplementation, root, source)
-  printPairs(mycel, reference, BYTES, sourceDigest)
+  const results = [mycel, await runPair(webtorrentImplementation, root, source)]
+  if (libtorrent.available) {
+    console.log(`(load ${loadAverage()} after WebTorrent)`)
+    const libtorrentImplementation: Implementation = {
+      name: 'libtorrent',
+      script: LIBTORRENT_PEER,
+      interpreter: LIBTORRENT_PYTHON,
+      seedArgs: (dir, file) => ['seed', file, join(dir, 'share.torrent')],
+      leechArgs: (dir) => {
+        const downloads = join(dir, 'downloads')
+        mkdirSync(downloads, { recursive: true })
+        return ['leech', downloads, join(dir, 'share.torrent')]
+      },
+      peers: (ready) => [`127.0.0.1:${ready.port}`],
+    }
+    results.push(await runPair(libtorrentImplementation, root, source))
+  }
+  printPairs(results, BYTES, sourceDigest)
   rmSync(source)
   await printPageCacheCost(root)
 }

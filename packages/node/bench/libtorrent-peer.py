@@ -1,0 +1,207 @@
+"""A libtorrent peer of the transfer benchmark, one per process: the native
+engine as a reference (libtorrent 2.0 from Debian's python3-libtorrent, run
+with /usr/bin/python3). It speaks the same JSON-line protocol as
+mycel-peer.ts and webtorrent-peer.ts (child-io.ts): events on stdout,
+commands on stdin.
+
+- `seed <file> <torrentOut>`: makes a BitTorrent v2 torrent of the file
+  (SHA-256 Merkle trees, as mycel's shares), timed apart as hashing, writes
+  it, seeds the file, reports `ready` with its port.
+- `leech <downloadDir> <torrentFile>`: on `go`, adds the torrent and the
+  seeder's address, reports `done` once every piece passed its hash check.
+
+Settings: libtorrent's `high_performance_seed` preset, TCP on 127.0.0.1 only
+(no uTP), DHT, LSD, UPnP and NAT-PMP off, protocol encryption off (plaintext:
+libtorrent does not encrypt what it verifies; mycel always does). Both report
+`exit` with CPU seconds (every thread), peak RSS and peak anonymous memory.
+"""
+
+import json
+import os
+import resource
+import sys
+import threading
+import time
+
+import libtorrent as lt
+
+MiB = 1024 * 1024
+
+
+def report(event, **fields):
+    sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
+    sys.stdout.flush()
+
+
+def command(expected):
+    line = sys.stdin.readline()
+    if line == "":
+        os._exit(2)  # the orchestrator is gone
+    parsed = json.loads(line)
+    if parsed.get("command") != expected:
+        raise RuntimeError(f"expected command {expected}, got {parsed.get('command')}")
+    return parsed
+
+
+def status_field(name):
+    """A `kB` field of /proc/self/status, in MiB (0 where it is absent)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(name + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class AnonymousPeak:
+    """Samples RssAnon (memory that is not a mapped file) every 50 ms and keeps the largest."""
+
+    def __init__(self):
+        self.peak = status_field("RssAnon")
+        thread = threading.Thread(target=self.run, daemon=True)
+        thread.start()
+
+    def run(self):
+        while True:
+            self.peak = max(self.peak, status_field("RssAnon"))
+            time.sleep(0.05)
+
+
+anonymous = AnonymousPeak()
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def usage():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "cpuSeconds": own.ru_utime + own.ru_stime,
+        "systemSeconds": own.ru_stime,
+        "peakRssMiB": status_field("VmHWM"),
+        "peakAnonMiB": max(anonymous.peak, status_field("RssAnon")),
+        "minorPageFaults": own.ru_minflt,
+        "gc": {"count": 0, "majorCount": 0, "seconds": 0},
+    }
+
+
+def open_session():
+    settings = lt.high_performance_seed()
+    settings.update(
+        {
+            "listen_interfaces": "127.0.0.1:0",
+            "enable_dht": False,
+            "enable_lsd": False,
+            "enable_upnp": False,
+            "enable_natpmp": False,
+            "enable_outgoing_utp": False,
+            "enable_incoming_utp": False,
+            "out_enc_policy": int(lt.enc_policy.disabled),
+            "in_enc_policy": int(lt.enc_policy.disabled),
+            "allow_multiple_connections_per_ip": True,
+            "alert_mask": int(lt.alert.category_t.error_notification),
+        }
+    )
+    return lt.session(settings)
+
+
+def wait_until(session, handle, done, timeout_s=300):
+    deadline = time.monotonic() + timeout_s
+    while not done(handle.status()):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no progress within {timeout_s} s: {handle.status().state}")
+        session.wait_for_alert(20)
+        for alert in session.pop_alerts():
+            if isinstance(alert, (lt.torrent_error_alert, lt.file_error_alert)):
+                raise RuntimeError(alert.message())
+
+
+def seed(path, torrent_out):
+    start = time.perf_counter()
+    cpu_start = cpu_seconds()
+    files = lt.file_storage()
+    lt.add_files(files, path)
+    creator = lt.create_torrent(files, 0, lt.create_torrent.v2_only)
+    lt.set_piece_hashes(creator, os.path.dirname(path))
+    metainfo = lt.bencode(creator.generate())
+    hash_seconds = time.perf_counter() - start
+    cpu_ready = cpu_seconds()
+    with open(torrent_out, "wb") as out:
+        out.write(metainfo)
+    info = lt.torrent_info(lt.bdecode(metainfo))
+    session = open_session()
+    params = lt.add_torrent_params()
+    params.ti = info
+    params.save_path = os.path.dirname(path)
+    params.flags |= lt.torrent_flags.seed_mode
+    handle = session.add_torrent(params)
+    wait_until(session, handle, lambda status: status.is_seeding)
+    report(
+        "ready",
+        port=session.listen_port(),
+        hashSeconds=hash_seconds,
+        hashCpuSeconds=cpu_ready - cpu_start,
+        pieceLength=info.piece_length(),
+        pieceCount=info.num_pieces(),
+    )
+    command("stop")
+    uploaded = handle.status().all_time_upload
+    report("served", cpuSeconds=cpu_seconds() - cpu_ready, uploaded=uploaded)
+    session.remove_torrent(handle)
+    del session
+
+
+def leech(download_dir, torrent_file):
+    with open(torrent_file, "rb") as source:
+        info = lt.torrent_info(lt.bdecode(source.read()))
+    session = open_session()
+    report("ready")
+    peers = command("go").get("peers", [])
+    start = time.perf_counter()
+    cpu_start = cpu_seconds()
+    params = lt.add_torrent_params()
+    params.ti = info
+    params.save_path = download_dir
+    handle = session.add_torrent(params)
+    for peer in peers:
+        host, port = peer.rsplit(":", 1)
+        handle.connect_peer((host, int(port)))
+    wait_until(session, handle, lambda status: status.is_seeding)
+    seconds = time.perf_counter() - start
+    report(
+        "done",
+        seconds=seconds,
+        cpuSeconds=cpu_seconds() - cpu_start,
+        bytes=info.total_size(),
+        path=os.path.join(download_dir, info.files().file_path(0)),
+        peers=len(peers),
+    )
+    command("stop")
+    report("served", uploaded=handle.status().all_time_upload)
+    session.remove_torrent(handle)
+    del session
+
+
+def main():
+    role, *rest = sys.argv[1:]
+    if role == "seed":
+        seed(rest[0], rest[1])
+    elif role == "leech":
+        leech(rest[0], rest[1])
+    else:
+        raise RuntimeError(f"unknown role {role}")
+    report("exit", **usage())
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as error:  # reported to the orchestrator, which fails the run
+        report("error", message=repr(error))
+        sys.exit(1)
+    sys.stdout.flush()
+    os._exit(0)  # libtorrent's threads need not wind down in a benchmark peer
