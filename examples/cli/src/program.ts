@@ -148,7 +148,8 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
       'download only these files of a folder share (paths inside it, such as photos/beach.jpg)',
     )
     .option('--seed', 'keep seeding after the download until Ctrl-C')
-    .option('--no-verify', 'skip reading the files back to verify them at the end')
+    .option('--verify', 'read the files back at the end and check every piece again (each was verified on arrival)')
+    .option('--no-verify', 'do not read back a copy that was complete before this run (by default it is checked again)')
     .option(
       '--verify-existing',
       'files of the share already in the folder (not downloaded by this data folder) are verified in place: keep what matches, download the rest',

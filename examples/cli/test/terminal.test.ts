@@ -75,7 +75,7 @@ afterAll(async () => {
 })
 
 describe('in a real terminal', () => {
-  it('get draws a progress bar, redraws it in place, and gives the terminal back when done', async () => {
+  it('get draws a progress bar, redraws it in place, reads the copy back with --verify, and gives the terminal back', async () => {
     const work = await sandbox.dir()
     const source = join(work, 'film.bin')
     await writeContent(source, SIZE, 5)
@@ -85,7 +85,14 @@ describe('in a real terminal', () => {
     ])
     const { magnet } = shared
 
-    await openPane('get', ['get', String(magnet), '-o', join(work, 'in'), ...local(join(work, 'leecher'), bootstrap)])
+    await openPane('get', [
+      'get',
+      String(magnet),
+      '-o',
+      join(work, 'in'),
+      '--verify',
+      ...local(join(work, 'leecher'), bootstrap),
+    ])
     // mid-way: a bar partly filled, with percent, bytes, rate, ETA and peers
     const during = await waitForScreen(
       'get',

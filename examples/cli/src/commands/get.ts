@@ -27,6 +27,12 @@ export interface GetCommandOptions {
   /** Only these files of the share (paths inside it). */
   file?: string[]
   seed?: boolean
+  /**
+   * Read the files back at the end and check every piece again: `true`
+   * (`--verify`) always; `false` (`--no-verify`) never; absent, only a copy
+   * that was complete before this run (it may have changed on disk since).
+   * A download's pieces were each verified on arrival, before they were kept.
+   */
   verify?: boolean
   /** Verify files already at the destination in place (keep what matches) instead of refusing them. */
   verifyExisting?: boolean
@@ -220,7 +226,15 @@ function printDone(
     /** The files downloaded, when not all of them. */
     files?: string[] | null
   },
-  extra: { verified: boolean; seconds: number; downloadedBytes: number; alreadyComplete: boolean },
+  extra: {
+    /** Every piece was checked against the share's Merkle tree (on arrival, or on disk when `reread`). */
+    verified: boolean
+    /** The files were read back from disk and checked again at the end. */
+    reread: boolean
+    seconds: number
+    downloadedBytes: number
+    alreadyComplete: boolean
+  },
 ): void {
   const how = extra.alreadyComplete ? 'already downloaded' : `in ${formatDuration(extra.seconds)}`
   const check = extra.verified ? `, all ${result.pieceCount} pieces verified` : ''
@@ -316,8 +330,8 @@ async function download(
   if (record?.status === 'complete' && whole && files === undefined) {
     const manifest = await node.getManifest(job.infohash)
     if (manifest === undefined) throw new CliError('INTERNAL', `the manifest of ${record.name} is missing`)
-    const verified =
-      job.options.verify === false ? false : await verifyContent(context, manifest, record.contentPath, lifetime)
+    const reread = job.options.verify !== false
+    if (reread) await verifyContent(context, manifest, record.contentPath, lifetime)
     printDone(
       context,
       {
@@ -328,7 +342,7 @@ async function download(
         pieceCount: manifest.pieceCount,
         files: null,
       },
-      { verified, seconds: 0, downloadedBytes: 0, alreadyComplete: true },
+      { verified: reread, reread, seconds: 0, downloadedBytes: 0, alreadyComplete: true },
     )
     return 0
   }
@@ -391,7 +405,10 @@ async function download(
   if (final === undefined || path === undefined)
     throw new CliError('INTERNAL', 'the download ended without its manifest')
   const selected = handle.files
-  const verified = job.options.verify === false ? false : await verifyContent(context, final, path, lifetime, selected)
+  // Every piece was verified on arrival (or in place, for files already there) before it was kept;
+  // reading the copy back again is asked for with --verify.
+  const reread = job.options.verify === true
+  if (reread) await verifyContent(context, final, path, lifetime, selected)
   const { totalBytes = final.totalLength, pieceCount } = handle.progress
   printDone(
     context,
@@ -404,7 +421,8 @@ async function download(
       files: selected ?? null,
     },
     {
-      verified,
+      verified: true,
+      reread,
       seconds: (Date.now() - started) / 1000,
       downloadedBytes: node.stats().bytesDownloaded - downloadedBefore,
       alreadyComplete: false,
