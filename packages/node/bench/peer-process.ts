@@ -23,16 +23,23 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url))
 export interface PeerScripts {
   mycel: string
   webtorrent: string
+  /** The adapter that runs the built `mycel` CLI as a peer. */
+  cli: string
   /** Removes the bundles. */
   remove(): void
 }
 
-/** Bundles `mycel-peer.ts` and `webtorrent-peer.ts` from the current sources. */
+/** Bundles `mycel-peer.ts`, `webtorrent-peer.ts` and `cli-peer.ts` from the current sources. */
 export async function buildPeers(): Promise<PeerScripts> {
-  const bundle = await bundleBenchScripts(packageDir, ['bench/mycel-peer.ts', 'bench/webtorrent-peer.ts'])
+  const bundle = await bundleBenchScripts(packageDir, [
+    'bench/mycel-peer.ts',
+    'bench/webtorrent-peer.ts',
+    'bench/cli-peer.ts',
+  ])
   return {
     mycel: bundle.scripts['mycel-peer'] as string,
     webtorrent: bundle.scripts['webtorrent-peer'] as string,
+    cli: bundle.scripts['cli-peer'] as string,
     remove: bundle.remove,
   }
 }

@@ -22,9 +22,11 @@
  * `MYCEL_BENCH_LEECHERS` sets the leechers of run 3, `MYCEL_BENCH_ONLY=pair|swarm`
  * runs only 1-2 or only 3.)
  */
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { flushPageCache, pageCacheWriteSeconds, sha256File, writeRandomFile } from './content.js'
 import { findLibtorrent, LIBTORRENT_PEER, LIBTORRENT_PYTHON, type LibtorrentInstall } from './libtorrent-install.js'
 import { buildPeers, PeerProcess, type PeerScripts } from './peer-process.js'
@@ -36,6 +38,8 @@ const SWARM_BYTES = Math.max(1, Math.floor(BYTES / 4))
 const LEECHERS = Number(process.env.MYCEL_BENCH_LEECHERS ?? 8)
 /** `pair` runs only 1-2, `swarm` only 3. */
 const ONLY = process.env.MYCEL_BENCH_ONLY
+/** Which pairs run 1-2 measures, in this order: `mycel` (the node, bundled), `cli` (the built `mycel` command), `cli-verify` (with `get --verify`), `webtorrent`, `libtorrent`. */
+const PAIRS = (process.env.MYCEL_BENCH_PAIRS ?? 'mycel,cli,webtorrent,libtorrent').split(',').map((pair) => pair.trim())
 const TIMEOUT_MS = 300_000
 const TARGET_RATIO = 1.5
 /** Against libtorrent: at least this share of its MiB/s, at most this multiple of its CPU per GiB. */
@@ -222,7 +226,6 @@ function printPairs(results: PairResult[], bytes: number, sourceDigest: string):
   console.log(
     `peak anonymous memory (RssAnon, no mapped files): ${each((exit) => `${fixed(exit.peakAnonMiB, 1)} MiB`)}`,
   )
-  const mycel = results[0] as PairResult
   const webtorrent = results.find((result) => result.name === 'WebTorrent')
   const libtorrent = results.find((result) => result.name === 'libtorrent')
   if (webtorrent !== undefined) {
@@ -234,24 +237,29 @@ function printPairs(results: PairResult[], bytes: number, sourceDigest: string):
   const cpuPerGiB = (result: PairResult): number =>
     ((result.done.cpuSeconds + (result.seeder.served.cpuSeconds ?? 0)) * 1024 * MiB) / bytes
   const met = (ok: boolean): string => (ok ? 'met' : 'NOT met')
-  if (webtorrent !== undefined) {
-    const ratio = rate(mycel) / rate(webtorrent)
+  for (const ours of results.filter((result) => result !== webtorrent && result !== libtorrent)) {
+    if (webtorrent !== undefined) {
+      const ratio = rate(ours) / rate(webtorrent)
+      console.log(
+        `throughput ${ours.name} / WebTorrent = ${fixed(ratio)}x (target >= ${TARGET_RATIO}x: ${met(ratio >= TARGET_RATIO)})`,
+      )
+    }
+    if (libtorrent !== undefined) {
+      const ratio = rate(ours) / rate(libtorrent)
+      const cpu = cpuPerGiB(ours) / cpuPerGiB(libtorrent)
+      console.log(
+        `throughput ${ours.name} / libtorrent = ${fixed(ratio)}x (target >= ${TARGET_LIBTORRENT_RATE}x: ${met(ratio >= TARGET_LIBTORRENT_RATE)}); ` +
+          `CPU per GiB ${ours.name} / libtorrent = ${fixed(cpu)}x (target <= ${TARGET_LIBTORRENT_CPU}x: ${met(cpu <= TARGET_LIBTORRENT_CPU)})`,
+      )
+    }
+  }
+  const mycel = results.find((result) => result.name === 'mycel')
+  if (mycel !== undefined) {
+    const peakRss = Math.max(mycel.seeder.exit.peakRssMiB, mycel.leecher.exit.peakRssMiB)
     console.log(
-      `throughput mycel / WebTorrent = ${fixed(ratio)}x (target >= ${TARGET_RATIO}x: ${met(ratio >= TARGET_RATIO)})`,
+      `peak RSS of each mycel process: seeder ${fixed(mycel.seeder.exit.peakRssMiB, 1)} MiB, leecher ${fixed(mycel.leecher.exit.peakRssMiB, 1)} MiB (target < ${TARGET_RSS_MIB} MiB: ${met(peakRss < TARGET_RSS_MIB)})`,
     )
   }
-  if (libtorrent !== undefined) {
-    const ratio = rate(mycel) / rate(libtorrent)
-    const cpu = cpuPerGiB(mycel) / cpuPerGiB(libtorrent)
-    console.log(
-      `throughput mycel / libtorrent = ${fixed(ratio)}x (target >= ${TARGET_LIBTORRENT_RATE}x: ${met(ratio >= TARGET_LIBTORRENT_RATE)}); ` +
-        `CPU per GiB mycel / libtorrent = ${fixed(cpu)}x (target <= ${TARGET_LIBTORRENT_CPU}x: ${met(cpu <= TARGET_LIBTORRENT_CPU)})`,
-    )
-  }
-  const peakRss = Math.max(mycel.seeder.exit.peakRssMiB, mycel.leecher.exit.peakRssMiB)
-  console.log(
-    `peak RSS of each mycel process: seeder ${fixed(mycel.seeder.exit.peakRssMiB, 1)} MiB, leecher ${fixed(mycel.leecher.exit.peakRssMiB, 1)} MiB (target < ${TARGET_RSS_MIB} MiB: ${met(peakRss < TARGET_RSS_MIB)})`,
-  )
   console.log(
     `CPU of the transfer (seeder + leecher) per GiB: ${results.map((result) => `${result.name} ${fixed(cpuPerGiB(result))} s`).join(', ')}`,
   )
@@ -352,43 +360,78 @@ async function pairs(
   await writeRandomFile(source, BYTES)
   const sourceDigest = await sha256File(source)
   flushPageCache()
-  const mycelImplementation: Implementation = {
-    name: 'mycel',
-    script: scripts.mycel,
-    seedArgs: (dir, file) => ['seed', join(dir, 'seeder'), file],
-    leechArgs: (dir, ready) => ['leech', join(dir, 'leecher'), join(dir, 'downloads'), ready.magnet as string],
+  const cliBin = PAIRS.some((pair) => pair.startsWith('cli')) ? buildCli() : ''
+  const cli = (name: string, flags: string[]): Implementation => ({
+    name,
+    script: scripts.cli,
+    seedArgs: (dir, file) => ['seed', cliBin, USAGE_PRELOAD, join(dir, 'seeder'), file],
+    leechArgs: (dir, ready) => [
+      'leech',
+      cliBin,
+      USAGE_PRELOAD,
+      join(dir, 'leecher'),
+      join(dir, 'downloads'),
+      ready.magnet as string,
+      ...flags,
+    ],
     peers: (ready) => ready.addresses ?? [],
-  }
-  const webtorrentImplementation: Implementation = {
-    name: 'WebTorrent',
-    script: scripts.webtorrent,
-    seedArgs: (dir, file) => [webtorrentDir, 'seed', file, join(dir, 'share.torrent')],
-    leechArgs: (dir) => [webtorrentDir, 'leech', join(dir, 'downloads'), join(dir, 'share.torrent')],
-    peers: (ready) => [`127.0.0.1:${ready.port}`],
+  })
+  const implementations: Record<string, Implementation | undefined> = {
+    mycel: {
+      name: 'mycel',
+      script: scripts.mycel,
+      seedArgs: (dir, file) => ['seed', join(dir, 'seeder'), file],
+      leechArgs: (dir, ready) => ['leech', join(dir, 'leecher'), join(dir, 'downloads'), ready.magnet as string],
+      peers: (ready) => ready.addresses ?? [],
+    },
+    cli: cli('mycel CLI', []),
+    'cli-verify': cli('CLI --verify', ['--verify']),
+    webtorrent: {
+      name: 'WebTorrent',
+      script: scripts.webtorrent,
+      seedArgs: (dir, file) => [webtorrentDir, 'seed', file, join(dir, 'share.torrent')],
+      leechArgs: (dir) => [webtorrentDir, 'leech', join(dir, 'downloads'), join(dir, 'share.torrent')],
+      peers: (ready) => [`127.0.0.1:${ready.port}`],
+    },
+    libtorrent: libtorrent.available
+      ? {
+          name: 'libtorrent',
+          script: LIBTORRENT_PEER,
+          interpreter: LIBTORRENT_PYTHON,
+          seedArgs: (dir, file) => ['seed', file, join(dir, 'share.torrent')],
+          leechArgs: (dir) => {
+            const downloads = join(dir, 'downloads')
+            mkdirSync(downloads, { recursive: true })
+            return ['leech', downloads, join(dir, 'share.torrent')]
+          },
+          peers: (ready) => [`127.0.0.1:${ready.port}`],
+        }
+      : undefined,
   }
   console.log(`\n1 seeder -> 1 leecher, ${fixed(BYTES / MiB, 0)} MiB, two processes each (load ${loadAverage()})`)
-  const mycel = await runPair(mycelImplementation, root, source)
-  console.log(`(load ${loadAverage()} after mycel)`)
-  const results = [mycel, await runPair(webtorrentImplementation, root, source)]
-  if (libtorrent.available) {
-    console.log(`(load ${loadAverage()} after WebTorrent)`)
-    const libtorrentImplementation: Implementation = {
-      name: 'libtorrent',
-      script: LIBTORRENT_PEER,
-      interpreter: LIBTORRENT_PYTHON,
-      seedArgs: (dir, file) => ['seed', file, join(dir, 'share.torrent')],
-      leechArgs: (dir) => {
-        const downloads = join(dir, 'downloads')
-        mkdirSync(downloads, { recursive: true })
-        return ['leech', downloads, join(dir, 'share.torrent')]
-      },
-      peers: (ready) => [`127.0.0.1:${ready.port}`],
-    }
-    results.push(await runPair(libtorrentImplementation, root, source))
+  const results: PairResult[] = []
+  for (const pair of PAIRS) {
+    const implementation = implementations[pair]
+    if (implementation === undefined) continue // unknown, or libtorrent where it is missing (said above)
+    results.push(await runPair(implementation, root, source))
+    console.log(`(load ${loadAverage()} after ${implementation.name})`)
   }
   printPairs(results, BYTES, sourceDigest)
   rmSync(source)
   await printPageCacheCost(root)
+}
+
+/** Loaded into the CLI processes to report their own CPU and memory. */
+const USAGE_PRELOAD = fileURLToPath(new URL('usage-preload.cjs', import.meta.url))
+
+/** Builds the `mycel` CLI as users get it (turbo, tsup), and returns its `bin.js`. */
+function buildCli(): string {
+  const repository = fileURLToPath(new URL('../../..', import.meta.url))
+  execFileSync('npx', ['turbo', 'run', 'build', '--filter=@mycel/cli...', '--output-logs=errors-only'], {
+    cwd: repository,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  return join(repository, 'examples', 'cli', 'dist', 'bin.js')
 }
 
 /**
