@@ -1,12 +1,23 @@
 /**
- * The bytes the benchmark transfers: a file of pseudo-random bytes (an
+ * The bytes the benchmarks transfer: files of pseudo-random bytes (an
  * AES-128-CTR key stream under a random key, so nothing repeats and nothing
  * compresses), and the SHA-256 that every copy must match.
  */
 import { execFileSync } from 'node:child_process'
 import { createCipheriv, createHash, randomBytes } from 'node:crypto'
-import { closeSync, createReadStream, openSync, rmSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  createReadStream,
+  type Dirent,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs'
 import { open } from 'node:fs/promises'
+import { join, relative } from 'node:path'
 
 const CHUNK = 16 * 1024 * 1024
 
@@ -57,4 +68,31 @@ export function pageCacheWriteSeconds(path: string, bytes: number): number {
   const seconds = process.cpuUsage(before).system / 1e6
   rmSync(path)
   return seconds
+}
+
+/** Writes `count` files of `bytes` pseudo-random bytes each into the folder `dir` (created), named `00000.bin`, ... */
+export async function writeRandomFiles(dir: string, count: number, bytes: number): Promise<void> {
+  mkdirSync(dir, { recursive: true })
+  const width = String(count - 1).length
+  for (let i = 0; i < count; i++) await writeRandomFile(join(dir, `${String(i).padStart(width, '0')}.bin`), bytes)
+}
+
+/**
+ * The SHA-256 of a folder's content, hex: of every file's path (relative to
+ * the folder, in sorted order) and SHA-256. Two folders with the same files
+ * and bytes have the same digest, whatever their own names.
+ */
+export async function sha256Tree(dir: string): Promise<string> {
+  const paths = (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[])
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .sort()
+  const hash = createHash('sha256')
+  for (const path of paths) hash.update(`${path}\0${await sha256File(join(dir, path))}\n`)
+  return hash.digest('hex')
+}
+
+/** The SHA-256 of a file, or of a folder's content (see {@link sha256Tree}). */
+export async function sha256Path(path: string): Promise<string> {
+  return statSync(path).isDirectory() ? sha256Tree(path) : sha256File(path)
 }
