@@ -187,8 +187,11 @@ def seed(path, torrent_out, bootstrap):
         pieceCount=info.num_pieces(),
     )
     command("stop")
+    cpu_served = cpu_seconds() - cpu_ready
+    # libtorrent adds its peers' transfer figures to the torrent's once a second: wait for that tick.
+    time.sleep(1.1)
     uploaded = handle.status().all_time_upload
-    report("served", cpuSeconds=cpu_seconds() - cpu_ready, uploaded=uploaded)
+    report("served", cpuSeconds=cpu_served, uploaded=uploaded)
     session.remove_torrent(handle)
     del session
 
