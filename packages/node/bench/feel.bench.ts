@@ -189,6 +189,8 @@ interface Transfer {
   /** Seconds from the first seeder's `ready` until the DHT node held its announcement. */
   announceSeconds?: number
   first: FirstPiece
+  /** mycel: from `go` to the first `progress` event that counted a verified piece (throttled to one per 250 ms). */
+  firstEvent?: number
   /** From the leecher's spawn to its first-piece event, by the orchestrator's clock. */
   firstFromSpawn: number
   done: Done
@@ -235,6 +237,11 @@ async function transfer(
   const first = await leecherProcess.next<FirstPiece>('first-piece', TIMEOUT_MS)
   const firstFromSpawn = (performance.now() - spawned) / 1000
   const done = await leecherProcess.next<Done>('done', TIMEOUT_MS)
+  // mycel's leecher also tells when its first throttled `progress` event counted a piece (sent before `done`).
+  const firstEvent =
+    engine.name === 'mycel'
+      ? (await leecherProcess.next<{ seconds: number }>('first-piece-event', 1000)).seconds
+      : undefined
   const [leecher, ...seeders] = await Promise.all([leecherProcess, ...seederProcesses].map(stop))
   const digest = await sha256Path(engine.copy(done))
   rmSync(dir, { recursive: true, force: true })
@@ -244,6 +251,7 @@ async function transfer(
     seeders: seeders.map((stopped, i) => ({ ready: readies[i] as SeedReady, stopped })),
     ...(announceSeconds === undefined ? {} : { announceSeconds }),
     first,
+    ...(firstEvent === undefined ? {} : { firstEvent }),
     firstFromSpawn,
     done,
     leecher: leecher as Stopped,
@@ -329,6 +337,12 @@ async function firstPiece(list: Engine[], scripts: PeerScripts, root: string, vi
         ],
         widths,
       ),
+    )
+  }
+  const mycel = results.find((result) => result.firstEvent !== undefined)
+  if (mycel !== undefined) {
+    console.log(
+      `mycel's first download 'progress' event that counts a verified piece came ${fixed(mycel.firstEvent ?? Number.NaN, 3)} s after go (the event is throttled; the table has the piece itself)`,
     )
   }
   verdict(results, sourceDigest)
