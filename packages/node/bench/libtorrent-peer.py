@@ -285,6 +285,8 @@ def leech_many(download_dir, torrents_file):
         with open(file, "rb") as source:
             infos.append(lt.torrent_info(lt.bdecode(source.read())))
     session = open_session()
+    # Every torrent at once, as the other leechers do (libtorrent queues all but 3 downloads by default).
+    session.apply_settings({"active_downloads": -1, "active_limit": -1})
     report("ready")
     peers = command("go").get("peers", [])
     start = time.perf_counter()
