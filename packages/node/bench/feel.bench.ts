@@ -52,6 +52,9 @@ interface Exit {
 interface SeedReady {
   hashSeconds: number
   hashCpuSeconds: number
+  /** The piece length the seeder chose, and the pieces of the share. */
+  pieceLength?: number
+  pieceCount?: number
   magnet?: string
   addresses?: string[]
   port?: number
@@ -264,9 +267,12 @@ function row(cells: string[], widths: number[]): string {
 }
 
 function verdict(results: Transfer[], sourceDigest: string): void {
-  for (const { engine, digest } of results) {
+  for (const { engine, digest, seeders } of results) {
+    const ready = seeders[0]?.ready
+    const pieces =
+      ready?.pieceCount === undefined ? '' : `pieces ${ready.pieceCount} x ${(ready.pieceLength ?? 0) / KiB} KiB; `
     console.log(
-      `${engine.name.padEnd(11)} copy SHA-256 ${digest} ${digest === sourceDigest ? 'equals the source' : `DIFFERS from the source ${sourceDigest}`}`,
+      `${engine.name.padEnd(11)} ${pieces}copy SHA-256 ${digest} ${digest === sourceDigest ? 'equals the source' : `DIFFERS from the source ${sourceDigest}`}`,
     )
   }
 }
