@@ -58,6 +58,22 @@ describe('bounded open files', () => {
     expect(probe.openNow).toBe(0)
   })
 
+  it('wakes one waiter per file that frees up, not every waiter each time', async () => {
+    // 400 writes to 400 files at once, 4 files open at most: 396 wait. Woken all at once, each
+    // waiter rescanned the pool and waited again at every change, about 400 * 400 / 2 waits.
+    const share = await manyFiles(400)
+    const pool = new FileHandlePool({ maxOpen: 4 })
+    const probe = new ProbeFileSystem()
+    const store = await openDownloadStore(share.manifest, await tempDir(), { pool, fileSystem: probe.fs })
+    await Promise.all(shuffled(400, 5).map((piece) => store.writePiece(piece, pieceBytes(share, piece))))
+    expect(probe.peakOpen).toBeLessThanOrEqual(4)
+    expect(pool.stats().waits).toBeGreaterThan(0)
+    expect(pool.stats().waits).toBeLessThanOrEqual(2 * 400)
+    expect((await recheck(share.manifest, store)).isComplete()).toBe(true)
+    await store.close()
+    await pool.close()
+  })
+
   it('keeps several stores under one shared limit, each closing only its own files', async () => {
     const [a, b] = await Promise.all([manyFiles(40, 'a'), manyFiles(40, 'b')])
     const probe = new ProbeFileSystem()

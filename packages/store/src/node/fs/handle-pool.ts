@@ -25,6 +25,11 @@ export interface FileHandlePoolStats {
   readonly opened: number
   /** Files closed to make room for others. */
   readonly evicted: number
+  /**
+   * Times a use waited because every open file was in use (a use may wait
+   * more than once when another takes the room first).
+   */
+  readonly waits: number
 }
 
 interface Entry {
@@ -59,11 +64,14 @@ export class FileHandlePool {
   /** The logger of the stores that use the pool and have none of their own. */
   readonly logger: Logger | undefined
   private readonly entries = new Map<string, Entry>()
+  /** The entries of `entries` not in use, least recently used first: the next to close for room. */
+  private readonly idle = new Map<string, Entry>()
   /** Entries taken out of `entries` by {@link FileHandlePool.forget} while in use: closed when their use ends. */
   private readonly detached = new Set<Entry>()
   private closingCount = 0
+  /** Those waiting for room, first come first served; each change wakes one (see {@link FileHandlePool.wake}). */
   private waiters: (() => void)[] = []
-  private counters = { peak: 0, opened: 0, evicted: 0 }
+  private counters = { peak: 0, opened: 0, evicted: 0, waits: 0 }
   private closed = false
 
   /**
@@ -75,7 +83,7 @@ export class FileHandlePool {
     this.logger = options.logger
   }
 
-  /** @returns the counters: open now, peak, opened, evicted */
+  /** @returns the counters: open now, peak, opened, evicted, waits */
   stats(): FileHandlePoolStats {
     return { open: this.entries.size + this.detached.size + this.closingCount, ...this.counters }
   }
@@ -103,6 +111,7 @@ export class FileHandlePool {
       if (entry.refs === 0) {
         if (this.detached.delete(entry)) await this.closeEntry(entry)
         else if (this.closed) await this.evict(entry, false)
+        else if (this.entries.get(entry.key) === entry) this.idle.set(entry.key, entry)
         this.wake()
       }
     }
@@ -115,7 +124,7 @@ export class FileHandlePool {
    * @internal
    */
   async release(prefix: string): Promise<void> {
-    const idle = [...this.entries.values()].filter((entry) => entry.key.startsWith(prefix) && entry.refs === 0)
+    const idle = [...this.idle.values()].filter((entry) => entry.key.startsWith(prefix))
     await Promise.all(idle.map((entry) => this.evict(entry, false)))
   }
 
@@ -135,6 +144,7 @@ export class FileHandlePool {
         closing.push(this.evict(entry, false))
       } else {
         this.entries.delete(key)
+        this.idle.delete(key)
         this.detached.add(entry)
       }
     }
@@ -154,29 +164,42 @@ export class FileHandlePool {
     signal: AbortSignal | undefined,
   ): Promise<Entry> {
     assertSignal(signal)
-    for (;;) {
-      if (this.closed) throw StoreError.closed('the file handle pool')
-      if (signal?.aborted) throw StoreError.aborted(signal.reason)
-      const existing = this.entries.get(key)
-      if (existing !== undefined) {
-        existing.refs++
-        this.entries.delete(key)
-        this.entries.set(key, existing)
-        try {
-          await existing.ready
-        } catch (err) {
-          existing.refs--
-          throw err
+    let waited = false
+    try {
+      for (;;) {
+        if (this.closed) throw StoreError.closed('the file handle pool')
+        if (signal?.aborted) throw StoreError.aborted(signal.reason)
+        const existing = this.entries.get(key)
+        if (existing !== undefined) {
+          if (existing.refs++ === 0) this.idle.delete(key)
+          try {
+            await existing.ready
+          } catch (err) {
+            existing.refs--
+            throw err
+          }
+          return existing
         }
-        return existing
+        if (this.hasRoom()) return await this.insert(key, open, closeFd)
+        const victim = this.idle.values().next().value
+        if (victim !== undefined) {
+          await this.evict(victim, true)
+        } else {
+          waited = true
+          this.counters.waits++
+          await this.waitForChange(signal)
+        }
       }
-      if (this.entries.size + this.detached.size + this.closingCount < this.maxOpen) {
-        return this.insert(key, open, closeFd)
-      }
-      const victim = this.leastRecentlyUsedIdle()
-      if (victim !== undefined) await this.evict(victim, true)
-      else await this.waitForChange(signal)
+    } finally {
+      // A waiter woken for a change it did not use (its file was opened by another meanwhile, or it
+      // failed) passes the turn on, so that no room stays unused while others wait.
+      if (waited && (this.hasRoom() || this.idle.size > 0)) this.wake()
     }
+  }
+
+  /** Whether one more file may be opened without closing another. */
+  private hasRoom(): boolean {
+    return this.entries.size + this.detached.size + this.closingCount < this.maxOpen
   }
 
   /** Adds an entry and opens its file (synchronously with the room check that preceded it). */
@@ -200,14 +223,10 @@ export class FileHandlePool {
     return entry
   }
 
-  private leastRecentlyUsedIdle(): Entry | undefined {
-    for (const entry of this.entries.values()) if (entry.refs === 0) return entry
-    return undefined
-  }
-
   private async evict(entry: Entry, forRoom: boolean): Promise<void> {
     if (this.entries.get(entry.key) !== entry || entry.refs !== 0) return
     this.entries.delete(entry.key)
+    this.idle.delete(entry.key)
     if (forRoom) this.counters.evicted++
     await this.closeEntry(entry)
   }
@@ -225,10 +244,14 @@ export class FileHandlePool {
     }
   }
 
+  /**
+   * Wakes the first waiter: one file closed or became idle, so one waiter
+   * can go on. Waking them all made each rescan the pool and wait again, a
+   * cost that grew with the product of waiters and changes (a share of
+   * 10,000 small files spent most of its download here).
+   */
   private wake(): void {
-    const waiters = this.waiters
-    this.waiters = []
-    for (const wake of waiters) wake()
+    this.waiters.shift()?.()
   }
 
   private waitForChange(signal: AbortSignal | undefined): Promise<void> {
