@@ -3,7 +3,7 @@ import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { encodeTorrent, type Manifest } from '../src/index.js'
+import { encodeTorrent, ingest, type Manifest } from '../src/index.js'
 import { ingestDirectory, ingestFile, ingestPath, nodeHashProvider } from '../src/node.js'
 import { base64, content, expectRejection, type FixtureCase, fixtures, hex } from './helpers.js'
 
@@ -92,6 +92,34 @@ describe('ingest from disk', () => {
     const plain = await ingestDirectory(share, { attributes: false, name: 'renamed', hash: nodeHashProvider })
     expect(plain.files.map((f) => f.attr)).toEqual(['', ''])
     expect(plain.name).toBe('renamed')
+  })
+
+  it('reads a folder of many small files and a few large ones, in any listing order, to the manifest of their bytes', async () => {
+    // Small files are read whole, several ahead of the hashing; large ones in chunks. Names are
+    // chosen so that the order of the folder walk (depth first) is not the order files are hashed in.
+    const files: { path: string[]; bytes: Uint8Array }[] = []
+    for (let i = 0; i < 300; i++) {
+      const folder = ['b', 'a', 'a.b', 'B'][i % 4] as string
+      files.push({ path: [folder, `f${(i * 7919) % 1000}.bin`], bytes: content(i + 1, 1 + ((i * 37) % 20000)) })
+    }
+    files.push({ path: ['a', 'large.bin'], bytes: content(901, 3 * 1024 * 1024 + 5) })
+    files.push({ path: ['z-large.bin'], bytes: content(902, 1024 * 1024) })
+    files.push({ path: ['a', 'empty.bin'], bytes: new Uint8Array(0) })
+    files.push({ path: ['a', 'exactly-512k.bin'], bytes: content(903, 512 * 1024) })
+    for (const file of files) {
+      mkdirSync(join(root, 'mixed', ...file.path.slice(0, -1)), { recursive: true })
+      writeFileSync(join(root, 'mixed', ...file.path), file.bytes)
+      chmodSync(join(root, 'mixed', ...file.path), 0o644)
+    }
+    const fromDisk = await ingestDirectory(join(root, 'mixed'), { pieceLength: 16384 })
+    const fromMemory = await ingest(
+      files.map((file) => ({ path: file.path, length: file.bytes.length, content: [file.bytes] })),
+      { name: 'mixed', pieceLength: 16384, hash: nodeHashProvider },
+    )
+    expect(fromDisk.infohashHex).toBe(fromMemory.infohashHex)
+    expect(fromDisk.files.map((file) => file.path.join('/'))).toEqual(
+      fromMemory.files.map((file) => file.path.join('/')),
+    )
   })
 
   it('notices a file that changes while it is hashed', async () => {

@@ -94,15 +94,18 @@ function skip(path: string[], reason: SkipReason, options: WalkOptions): void {
  */
 export const CHUNK_SIZE = 512 * 1024
 
-/** Opens a file for reading without following a symbolic link put in its place. */
-async function openRegularFile(absolute: string, path: readonly string[]): Promise<FileHandle> {
+/** Opens a file for reading without following a symbolic link put in its place; also gives its size and time. */
+async function openRegularFile(
+  absolute: string,
+  path: readonly string[],
+): Promise<{ handle: FileHandle; size: number; mtimeMs: number }> {
   const handle = await open(absolute, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
   const stats = await handle.stat()
   if (!stats.isFile()) {
     await handle.close()
     throw new PiecesError('INGEST_UNSUPPORTED_FILE', `${JSON.stringify(path.join('/'))} is not a regular file`)
   }
-  return handle
+  return { handle, size: stats.size, mtimeMs: stats.mtimeMs }
 }
 
 /** Buffers kept in flight by {@link readChunks}: reads run this far ahead of the hashing. */
@@ -122,10 +125,9 @@ export async function* readChunks(
   path: readonly string[],
   buffers: readonly Uint8Array[],
 ): AsyncGenerator<Uint8Array> {
-  const handle = await openRegularFile(absolute, path)
+  const { handle, ...before } = await openRegularFile(absolute, path)
   const queue: { buffer: Uint8Array; size: number; read: Promise<number> }[] = []
   try {
-    const before = await handle.stat()
     if (before.size !== length) throw changed(path, 'changed size since it was listed')
     const free = [...buffers]
     let next = 0
@@ -154,6 +156,87 @@ export async function* readChunks(
     if (after.size !== length || after.mtimeMs !== before.mtimeMs) throw changed(path, 'changed while it was hashed')
   } finally {
     await Promise.allSettled(queue.map((entry) => entry.read))
+    await handle.close()
+  }
+}
+
+/** A file found by a walk, with the size it had when it was listed. */
+export interface ListedFile {
+  readonly absolute: string
+  readonly path: readonly string[]
+  readonly length: number
+}
+
+/**
+ * Files up to this size are read whole, several at a time and ahead of the
+ * hashing: for them opening, checking and closing cost more than the bytes,
+ * and one file after the other left the thread pool idle most of the time
+ * (10,000 files of 16 KiB hashed in 12.7 s, 5.4 s of it CPU).
+ */
+export const SMALL_FILE_BYTES = CHUNK_SIZE
+
+/** Small files read ahead of the one being hashed (at most 16 x 512 KiB held). */
+export const FILES_AHEAD = 16
+
+/**
+ * The contents of `files`, to be read in the order given (the order ingest
+ * hashes them in): each is an iterable of chunks. Reading one starts whole
+ * reads of the small files among the next {@link FILES_AHEAD}; a large file
+ * is read by {@link readChunks} through the shared `buffers`. Each file is
+ * checked as {@link readChunks} checks it (a regular file, not a link, of
+ * the listed size, unchanged while read).
+ *
+ * @param files - the files, in hashing order
+ * @param buffers - the chunk buffers of large files
+ * @returns one content iterable per file
+ */
+export function fileContents(
+  files: readonly ListedFile[],
+  buffers: readonly Uint8Array[],
+): AsyncIterable<Uint8Array>[] {
+  const ahead = new Map<number, Promise<Uint8Array>>()
+  let considered = 0
+  const readAhead = (from: number): void => {
+    for (; considered < files.length && considered <= from + FILES_AHEAD; considered++) {
+      const file = files[considered] as ListedFile
+      if (file.length > SMALL_FILE_BYTES || considered === from) continue
+      const read = readWhole(file)
+      read.catch(() => {}) // reported when its file is reached, not as an unhandled rejection
+      ahead.set(considered, read)
+    }
+  }
+  return files.map((file, index) =>
+    (async function* (): AsyncGenerator<Uint8Array> {
+      readAhead(index)
+      if (file.length > SMALL_FILE_BYTES) {
+        yield* readChunks(file.absolute, file.length, file.path, buffers)
+        return
+      }
+      const read = ahead.get(index) ?? readWhole(file)
+      ahead.delete(index)
+      const bytes = await read
+      if (bytes.length > 0) yield bytes
+    })(),
+  )
+}
+
+/** Reads a small file whole, with the checks of {@link readChunks}. */
+async function readWhole(file: ListedFile): Promise<Uint8Array> {
+  const { handle, ...before } = await openRegularFile(file.absolute, file.path)
+  try {
+    if (before.size !== file.length) throw changed(file.path, 'changed size since it was listed')
+    const bytes = new Uint8Array(file.length)
+    for (let done = 0; done < bytes.length; ) {
+      const { bytesRead } = await handle.read(bytes, done, bytes.length - done, done)
+      if (bytesRead === 0) throw changed(file.path, 'is shorter than when it was listed')
+      done += bytesRead
+    }
+    const after = await handle.stat()
+    if (after.size !== file.length || after.mtimeMs !== before.mtimeMs) {
+      throw changed(file.path, 'changed while it was hashed')
+    }
+    return bytes
+  } finally {
     await handle.close()
   }
 }

@@ -5,7 +5,16 @@ import { PiecesError } from '../errors.js'
 import { type IngestOptions, type IngestSource, ingest } from '../ingest.js'
 import { resolveLimits } from '../limits.js'
 import type { Manifest } from '../manifest/model.js'
-import { CHUNK_SIZE, READ_AHEAD, readChunks, type SkipReason, type SpecialFilePolicy, walkDirectory } from './files.js'
+import { comparePaths } from '../manifest/paths.js'
+import {
+  CHUNK_SIZE,
+  fileContents,
+  READ_AHEAD,
+  readChunks,
+  type SkipReason,
+  type SpecialFilePolicy,
+  walkDirectory,
+} from './files.js'
 import { nodeHashProvider } from './hash.js'
 
 /** Options of {@link ingestPath}, {@link ingestFile} and {@link ingestDirectory}. */
@@ -77,7 +86,8 @@ export async function ingestFile(path: string, options: IngestPathOptions = {}):
 
 /**
  * Hashes a folder from disk into a multi-file manifest named after it.
- * Files are read one at a time in canonical order. Hidden files (names
+ * Files are hashed one at a time in canonical order; small ones (up to
+ * 512 KiB) are read whole, up to 16 ahead of the hashing. Hidden files (names
  * starting with `.`) are included, as libtorrent does; empty folders are not
  * represented (BEP 52 has no folders, only file paths); symbolic links and
  * special files follow the `special` option.
@@ -106,18 +116,39 @@ export async function ingestDirectory(path: string, options: IngestPathOptions =
     limits: resolveLimits(options.limits),
     signal: options.signal,
   })
-  const reads = buffers()
-  const sources: IngestSource[] = []
-  for (const file of found) {
-    const fileStats = await stat(file.absolute)
-    sources.push({
-      path: file.path,
-      length: fileStats.size,
-      executable: isExecutable(fileStats.mode, options),
-      content: readChunks(file.absolute, fileStats.size, file.path, reads),
-    })
-  }
+  // In the order ingest hashes them, so that the reads ahead are of the next files hashed.
+  found.sort((a, b) => comparePaths(a.path, b.path))
+  const listed = await statAll(found)
+  const contents = fileContents(
+    listed.map(({ file, stats }) => ({ absolute: file.absolute, path: file.path, length: stats.size })),
+    buffers(),
+  )
+  const sources: IngestSource[] = listed.map(({ file, stats }, index) => ({
+    path: file.path,
+    length: stats.size,
+    executable: isExecutable(stats.mode, options),
+    content: contents[index] as AsyncIterable<Uint8Array>,
+  }))
   return ingest(sources, withDefaults(options, name))
+}
+
+/** Stats taken this many at a time: each is a trip to libuv's thread pool. */
+const STATS_AT_ONCE = 32
+
+/** The size and mode of each file, `STATS_AT_ONCE` asked at a time, in the order given. */
+async function statAll<T extends { absolute: string }>(
+  files: readonly T[],
+): Promise<{ file: T; stats: { size: number; mode: number } }[]> {
+  const listed: { file: T; stats: { size: number; mode: number } }[] = new Array(files.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < files.length; index = next++) {
+      const file = files[index] as T
+      listed[index] = { file, stats: await stat(file.absolute) }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(STATS_AT_ONCE, files.length) }, worker))
+  return listed
 }
 
 /**
