@@ -43,6 +43,7 @@ import type {
   PrivateShare,
   PrivateShareOptions,
 } from './private/options.js'
+import { privateContent } from './private/private-content.js'
 import { downloadPrivate, openPrivate } from './private/reader.js'
 import { forgetPrivateShare } from './private/record.js'
 import { changeReaders, describePrivateShare, sharePrivate } from './private/share.js'
@@ -113,8 +114,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   /** @internal */
   constructor(private readonly parts: NodeParts) {
     super()
-    // Private downloads decrypt the pieces their stores write: the stores of tapped downloads are tapped.
-    parts.storage = this.taps.wrap(parts.storage)
+    // Private versions this node made are encrypted on read; private downloads decrypt the pieces they store.
+    parts.storage = privateContent(parts.storage, parts.state, this.taps, getDefaultCrypto())
     this.peerId = parts.identity.toString()
     this.uploadLimit = new TokenBucket(parts.limits.uploadRate)
     this.downloadLimit = new TokenBucket(parts.limits.downloadRate)

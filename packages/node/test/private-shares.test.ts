@@ -5,9 +5,9 @@
  * removing a reader makes a version it cannot open, range reads decrypt
  * verified blocks, and wrong keys or non-readers get typed errors.
  */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createBlockProof, encodeMetadata, PiecesError } from '@mycel/pieces'
+import { createBlockProof, encodeMetadata, ingest, PiecesError } from '@mycel/pieces'
 import { fromBase64Url, parsePrivateLink } from '@mycel/pieces/private'
 import { MemoryStateStore } from '@mycel/store'
 import { createMemoryNetwork } from '@mycel/transport/testing'
@@ -36,6 +36,21 @@ async function filesUnder(dir: string): Promise<Map<string, Uint8Array>> {
 
 function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
   return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).includes(Buffer.from(needle))
+}
+
+/** The files under a folder (or a single file), by path relative to it, as SHA-256 digests. */
+async function relativeFiles(path: string): Promise<Record<string, string>> {
+  if ((await stat(path)).isFile()) return { '': sha256(await readFile(path)) }
+  const out: Record<string, string> = {}
+  for (const [file, bytes] of await filesUnder(path)) out[file.slice(path.length)] = sha256(bytes)
+  return out
+}
+
+/** A whole file of a share, as the node serves it. */
+async function readAll(node: MycelNode, infohashHex: string, path: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of node.read(infohashHex, path)) chunks.push(chunk)
+  return new Uint8Array(Buffer.concat(chunks))
 }
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
@@ -211,8 +226,8 @@ describe('private shares', () => {
     const shared = await sharer.share(folder, { private: {}, pieceLength: 16 * 1024 })
     const { manifest } = shared.share
     const metadata = encodeMetadata(manifest)
-    const data = new Uint8Array(await readFile(join(shared.share.contentPath, 'data')))
-    const keys = new Uint8Array(await readFile(join(shared.share.contentPath, 'keys')))
+    const data = await readAll(sharer, shared.infohashHex, 'data')
+    const keys = await readAll(sharer, shared.infohashHex, 'keys')
     const target = await tempDir()
     dirs.push(target)
     const job = reader.downloadPrivate(shared.link as string, { dir: target })
@@ -246,6 +261,52 @@ describe('private shares', () => {
     await reader.connect(sharer.addresses[0] as string)
     const result = await job.done()
     expect(sha256(await readFile(join(result.contentPath, 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
+  })
+
+  it('the sharer keeps no ciphertext copy: it encrypts on read, and what it serves hashes to the share', async () => {
+    const network = createMemoryNetwork()
+    const source = await tempDir()
+    dirs.push(source)
+    // Shapes the store must lay out: a single file, a folder of one file, a folder with an empty file.
+    const single = join(source, 'single.bin')
+    await writeContent(single, 100_003, 7)
+    await mkdir(join(source, 'one'))
+    await writeContent(join(source, 'one', 'only.txt'), 40_001, 8)
+    await mkdir(join(source, 'mixed', 'sub'), { recursive: true })
+    await writeContent(join(source, 'mixed', 'a.txt'), 17_000, 9)
+    await writeFile(join(source, 'mixed', 'empty'), new Uint8Array(0))
+    await writeContent(join(source, 'mixed', 'sub', 'z.bin'), 65_537, 10)
+    const sharer = await memoryNode(network.transport())
+    const reader = await memoryNode(network.transport())
+    nodes.push(sharer, reader)
+    for (const path of [single, join(source, 'one'), join(source, 'mixed')]) {
+      const shared = await sharer.share(path, { private: {}, pieceLength: 16 * 1024 })
+      const { manifest, contentPath } = shared.share
+      // The version folder holds the head (sealed header and manifest) and the keys file only.
+      const kept = await filesUnder(contentPath)
+      expect([...kept.keys()].map((file) => file.slice(contentPath.length + 1)).sort()).toEqual(['head', 'keys'])
+      expect((kept.get(join(contentPath, 'head')) as Uint8Array).length).toBeLessThan(1024)
+      // What it serves, made on read, is the ciphertext it hashed: the same infohash.
+      const data = await readAll(sharer, shared.infohashHex, 'data')
+      const keys = await readAll(sharer, shared.infohashHex, 'keys')
+      const again = await ingest(
+        [
+          { path: ['data'], length: data.length, content: [data] },
+          { path: ['keys'], length: keys.length, content: [keys] },
+        ],
+        { name: manifest.name, pieceLength: manifest.pieceLength },
+      )
+      expect(again.infohashHex).toBe(shared.infohashHex)
+      const target = await tempDir()
+      dirs.push(target)
+      const result = await reader
+        .downloadPrivate(shared.link as string, { dir: target, peers: sharer.addresses })
+        .done()
+      // (a folder of one file arrives as that file, as a public share does)
+      const copies = await relativeFiles(result.contentPath)
+      const originals = await relativeFiles(path)
+      expect(Object.values(copies).sort()).toEqual(Object.values(originals).sort())
+    }
   })
 
   it('a private share resumes after a restart of its sharer, links and readers kept', async () => {
