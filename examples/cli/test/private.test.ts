@@ -192,6 +192,31 @@ describe('private shares across processes', () => {
     await next.stop()
   }, 240_000)
 
+  it('--reader repeats, before, between or after the paths', async () => {
+    const otherId = String(
+      jsonLines((await sandbox.run(['id', '--data-dir', dirs.linkReader, '--json'])).stdout)[0]?.peerId,
+    )
+    const second = join(work, 'second-file.txt')
+    await writeContent(second, 10_000, 11)
+    const both = sandbox.start([
+      'share',
+      '--private',
+      '--reader',
+      readerId,
+      folder,
+      second,
+      '--reader',
+      otherId,
+      ...local(join(work, 'order-sharer'), bootstrap),
+      '--json',
+    ])
+    for (const name of ['tax-returns-2026', 'second-file.txt']) {
+      const line = await both.waitFor('shared', (event) => event.name === name, 60_000)
+      expect(line.readers).toEqual([readerId, otherId])
+    }
+    await both.stop()
+  }, 120_000)
+
   it('export --to writes a .torrent.enc only the users named can get', async () => {
     const source = join(work, 'report.bin')
     await writeContent(source, 300_000, 9)
