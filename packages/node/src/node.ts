@@ -43,11 +43,10 @@ import type {
   PrivateShare,
   PrivateShareOptions,
 } from './private/options.js'
-import { privateContent } from './private/private-content.js'
+import { PrivateReads, privateContent } from './private/private-content.js'
 import { downloadPrivate, openPrivate } from './private/reader.js'
 import { forgetPrivateShare } from './private/record.js'
 import { changeReaders, describePrivateShare, sharePrivate } from './private/share.js'
-import { PieceTaps } from './private/taps.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
 import { ReceiptsProtocol } from './receipts/receipts-protocol.js'
@@ -91,8 +90,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
    */
   readonly gossip = new Gossip()
   private readonly sessions = new Map<string, ShareSession>()
-  /** Taps on the pieces that downloads store (private downloads). */
-  private readonly taps = new PieceTaps()
+  /** The private downloads this node reads (their stores decrypt what they store). */
+  private readonly reads = new PrivateReads()
   private readonly pool: ConnectionPool
   private readonly registry: PeerRegistry
   private readonly discovery: DiscoveryScheduler<Swarm>
@@ -115,7 +114,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   constructor(private readonly parts: NodeParts) {
     super()
     // Private versions this node made are encrypted on read; private downloads decrypt the pieces they store.
-    parts.storage = privateContent(parts.storage, parts.state, this.taps, getDefaultCrypto())
+    parts.storage = privateContent(parts.storage, parts.state, this.reads, getDefaultCrypto())
     this.peerId = parts.identity.toString()
     this.uploadLimit = new TokenBucket(parts.limits.uploadRate)
     this.downloadLimit = new TokenBucket(parts.limits.downloadRate)
@@ -404,12 +403,13 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       privateStorage: this.parts.privateStorage,
       downloadDir: this.parts.storage.resolve(this.parts.downloadDir),
       crypto: getDefaultCrypto(),
-      taps: this.taps,
+      reads: this.reads,
       seed: (manifest, contentPath, options) => this.seedManifest(manifest, contentPath, options),
       download: (link, options) => this.download(link, options),
       read: (infohashHex, path, options) => this.read(infohashHex, path, options),
       manifestOf: (infohashHex) => this.sessions.get(infohashHex)?.swarm.manifest,
       remove: (infohashHex) => this.remove(infohashHex),
+      forget: (infohashHex) => this.remove(infohashHex, { deleteState: true }),
     }
   }
 

@@ -5,7 +5,7 @@
  * removing a reader makes a version it cannot open, range reads decrypt
  * verified blocks, and wrong keys or non-readers get typed errors.
  */
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createBlockProof, encodeMetadata, ingest, PiecesError } from '@mycel/pieces'
 import { fromBase64Url, parsePrivateLink } from '@mycel/pieces/private'
@@ -111,9 +111,11 @@ describe('private shares', () => {
     dirs.push(strangerDir)
     const refused = stranger.downloadPrivate(shared.blindLink, { dir: strangerDir, peers: sharer.addresses })
     await expectCode(refused.done(), 'PRIVATE_NOT_A_READER')
-    await expectCode(stranger.openPrivate(shared.infohashHex, { key: new Uint8Array(32) }), 'PRIVATE_KEY_MISMATCH')
     expect(await readdir(strangerDir)).toEqual([])
-    await expect(stranger.openPrivate(shared.infohashHex, { key: shared.link as string })).resolves.toBeDefined()
+    // Nothing could be decrypted: the stranger keeps nothing of it.
+    expect(stranger.getDownload(shared.infohashHex)).toBeUndefined()
+    await expectCode(linkReader.openPrivate(shared.infohashHex, { key: new Uint8Array(32) }), 'PRIVATE_KEY_MISMATCH')
+    await expect(linkReader.openPrivate(shared.infohashHex, { key: shared.link as string })).resolves.toBeDefined()
   })
 
   it('a blind seeder holds no plaintext and no names, and serves a reader alone', async () => {
@@ -263,7 +265,7 @@ describe('private shares', () => {
     expect(sha256(await readFile(join(result.contentPath, 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
   })
 
-  it('the sharer keeps no ciphertext copy: it encrypts on read, and what it serves hashes to the share', async () => {
+  it('neither sharer nor reader keeps a ciphertext copy: they encrypt on read, and what they serve hashes to the share', async () => {
     const network = createMemoryNetwork()
     const source = await tempDir()
     dirs.push(source)
@@ -276,6 +278,7 @@ describe('private shares', () => {
     await writeContent(join(source, 'mixed', 'a.txt'), 17_000, 9)
     await writeFile(join(source, 'mixed', 'empty'), new Uint8Array(0))
     await writeContent(join(source, 'mixed', 'sub', 'z.bin'), 65_537, 10)
+    await chmod(join(source, 'mixed', 'sub', 'z.bin'), 0o755)
     const sharer = await memoryNode(network.transport())
     const reader = await memoryNode(network.transport())
     nodes.push(sharer, reader)
@@ -306,6 +309,23 @@ describe('private shares', () => {
       const copies = await relativeFiles(result.contentPath)
       const originals = await relativeFiles(path)
       expect(Object.values(copies).sort()).toEqual(Object.values(originals).sort())
+      if (path.endsWith('mixed')) {
+        expect((await stat(join(result.contentPath, 'sub', 'z.bin'))).mode & 0o100).toBe(0o100)
+        expect((await stat(join(result.contentPath, 'a.txt'))).mode & 0o100).toBe(0)
+      }
+      // The reader keeps no ciphertext either, and serves it by encrypting what it decrypted.
+      const held = reader.getDownload(shared.infohashHex)?.contentPath as string
+      const readerKept = await filesUnder(held)
+      expect([...readerKept.keys()].map((file) => file.slice(held.length + 1)).sort()).toEqual(['head', 'keys'])
+      expect(await readAll(reader, shared.infohashHex, 'data')).toEqual(data)
+      const next = await memoryNode(network.transport())
+      nodes.push(next)
+      const fromReader = await tempDir()
+      dirs.push(fromReader)
+      const passed = await next
+        .downloadPrivate(shared.link as string, { dir: fromReader, peers: reader.addresses })
+        .done()
+      expect(await relativeFiles(passed.contentPath)).toEqual(copies)
     }
   })
 

@@ -151,7 +151,20 @@ async function showProgress<T>(
       extra: `${p.peers} peer${p.peers === 1 ? '' : 's'}`,
     })
   }
-  const timer = setInterval(tick, TICK_MS)
+  // With --json, a `progress` line each tick, as a public get prints.
+  const timer = setInterval(() => {
+    tick()
+    const p = download.progress
+    context.out.event('progress', {
+      infohash: p.infohash,
+      totalBytes: p.totalBytes ?? null,
+      verifiedBytes: p.verifiedBytes,
+      piecesVerified: p.piecesVerified,
+      pieceCount: p.pieceCount,
+      peers: p.peers,
+      downloadRate: p.downloadRate,
+    })
+  }, TICK_MS)
   tick()
   try {
     return await Promise.race([

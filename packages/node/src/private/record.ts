@@ -6,6 +6,7 @@
  * @module
  */
 import type { StateStore } from '@mycel/store'
+import { readingKey } from './reading.js'
 
 /** The state key of a version's record. */
 export function recordKey(infohashHex: string): string {
@@ -54,7 +55,8 @@ export async function loadRecord(state: StateStore, infohashHex: string): Promis
   }
 }
 
-/** Deletes a version's record (and with it the content key), if there is one. @internal */
+/** Deletes a version's record, or a reader's, and with it the content key, if there is one. @internal */
 export async function forgetPrivateShare(state: StateStore, infohashHex: string): Promise<void> {
   await state.deleteValue(recordKey(infohashHex))
+  await state.deleteValue(readingKey(infohashHex))
 }

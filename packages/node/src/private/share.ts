@@ -13,10 +13,10 @@ import { fromHex, toHex } from '@mycel/wire'
 import { NodeError } from '../errors.js'
 import type { ShareOptions } from '../options.js'
 import { type PrivateContext, privateStorageOf } from './context.js'
-import { HEAD_FILE, KEYS_FILE } from './encrypting-store.js'
 import type { PrivateShare, PrivateShareOptions } from './options.js'
 import { loadRecord, type PrivateShareRecord, recordKey, saveRecord } from './record.js'
 import type { FileSink } from './storage.js'
+import { HEAD_FILE, KEYS_FILE } from './version-store.js'
 
 /** Checks `ShareOptions.private`. @internal */
 export function checkPrivateOptions(options: PrivateShareOptions): { readers: string[]; link: boolean } {
