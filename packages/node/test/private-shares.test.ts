@@ -92,8 +92,8 @@ describe('private shares', () => {
     const byLink = await tempDir()
     const byId = await tempDir()
     dirs.push(byLink, byId)
-    const one = linkReader.downloadPrivate(shared.link as string, { dir: byLink, peers: sharer.addresses })
-    const two = reader.downloadPrivate(shared.blindLink, { dir: byId, peers: sharer.addresses })
+    const one = linkReader.private.download(shared.link as string, { dir: byLink, peers: sharer.addresses })
+    const two = reader.private.download(shared.blindLink, { dir: byId, peers: sharer.addresses })
     for (const [result, dir] of [
       [await one.done(), byLink],
       [await two.done(), byId],
@@ -109,13 +109,13 @@ describe('private shares', () => {
 
     const strangerDir = await tempDir()
     dirs.push(strangerDir)
-    const refused = stranger.downloadPrivate(shared.blindLink, { dir: strangerDir, peers: sharer.addresses })
+    const refused = stranger.private.download(shared.blindLink, { dir: strangerDir, peers: sharer.addresses })
     await expectCode(refused.done(), 'PRIVATE_NOT_A_READER')
     expect(await readdir(strangerDir)).toEqual([])
     // Nothing could be decrypted: the stranger keeps nothing of it.
     expect(stranger.getDownload(shared.infohashHex)).toBeUndefined()
-    await expectCode(linkReader.openPrivate(shared.infohashHex, { key: new Uint8Array(32) }), 'PRIVATE_KEY_MISMATCH')
-    await expect(linkReader.openPrivate(shared.infohashHex, { key: shared.link as string })).resolves.toBeDefined()
+    await expectCode(linkReader.private.open(shared.infohashHex, { key: new Uint8Array(32) }), 'PRIVATE_KEY_MISMATCH')
+    await expect(linkReader.private.open(shared.infohashHex, { key: shared.link as string })).resolves.toBeDefined()
   })
 
   it('a blind seeder holds no plaintext and no names, and serves a reader alone', async () => {
@@ -148,7 +148,7 @@ describe('private shares', () => {
 
     const target = await tempDir()
     dirs.push(target)
-    const read = reader.downloadPrivate(shared.link as string, { dir: target, peers: blind.addresses })
+    const read = reader.private.download(shared.link as string, { dir: target, peers: blind.addresses })
     await read.done()
     expect(sha256(await readFile(join(target, 'secret-album', 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
   })
@@ -165,7 +165,7 @@ describe('private shares', () => {
     dirs.push(cipherDir, target)
     await blind.download(shared.blindLink, { dir: cipherDir, peers: sharer.addresses }).done()
     await sharer.close()
-    const result = await blind.downloadPrivate(shared.link as string, { dir: target }).done()
+    const result = await blind.private.download(shared.link as string, { dir: target }).done()
     expect(sha256(await readFile(join(result.contentPath, 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
     expect(sha256(await readFile(join(result.contentPath, 'diary-notes.txt')))).toBe(sha256(notes))
   })
@@ -180,7 +180,7 @@ describe('private shares', () => {
     nodes.push(sharer, viewer)
     const shared = await sharer.share(join(source, 'movie.mkv'), { private: {}, pieceLength: 256 * 1024 })
     viewer.download(shared.blindLink, { dir: await tempDir(), peers: sharer.addresses })
-    const reader = await viewer.openPrivate(shared.infohashHex, { key: shared.link as string })
+    const reader = await viewer.private.open(shared.infohashHex, { key: shared.link as string })
     expect(reader.manifest.files.map((file) => [file.path, file.length])).toEqual([[['movie.mkv'], 2_000_000]])
     const chunks: Uint8Array[] = []
     for await (const chunk of reader.read('movie.mkv', { start: 1_234_567, end: 1_300_000 })) chunks.push(chunk)
@@ -202,19 +202,19 @@ describe('private shares', () => {
       pieceLength: 64 * 1024,
     })
     expect(first.link).toBeUndefined()
-    const second = await sharer.setReaders(first.infohashHex, [kept.peerId])
+    const second = await sharer.private.setReaders(first.infohashHex, [kept.peerId])
     expect(second.infohashHex).not.toBe(first.infohashHex)
     expect(second.readers).toEqual([kept.peerId])
     expect(sharer.getShare(first.infohashHex)).toBeUndefined()
-    expect(await sharer.getPrivateShare(second.infohashHex)).toMatchObject({ blindLink: second.blindLink })
+    expect(await sharer.private.get(second.infohashHex)).toMatchObject({ blindLink: second.blindLink })
     await expect(stat(first.share.contentPath)).rejects.toThrow() // its ciphertext is deleted
 
     const goneDir = await tempDir()
     const keptDir = await tempDir()
     dirs.push(goneDir, keptDir)
-    const refused = removed.downloadPrivate(second.blindLink, { dir: goneDir, peers: sharer.addresses })
+    const refused = removed.private.download(second.blindLink, { dir: goneDir, peers: sharer.addresses })
     await expectCode(refused.done(), 'PRIVATE_NOT_A_READER')
-    const allowed = kept.downloadPrivate(second.blindLink, { dir: keptDir, peers: sharer.addresses })
+    const allowed = kept.private.download(second.blindLink, { dir: keptDir, peers: sharer.addresses })
     await allowed.done()
     expect(sha256(await readFile(join(keptDir, 'secret-album', 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
   })
@@ -232,7 +232,7 @@ describe('private shares', () => {
     const keys = await readAll(sharer, shared.infohashHex, 'keys')
     const target = await tempDir()
     dirs.push(target)
-    const job = reader.downloadPrivate(shared.link as string, { dir: target })
+    const job = reader.private.download(shared.link as string, { dir: target })
 
     // A peer with the real metadata that answers every request with one bit of the ciphertext flipped.
     const liar = await RawPeer.dial(network.transport(), reader.addresses[0] as string)
@@ -302,8 +302,8 @@ describe('private shares', () => {
       expect(again.infohashHex).toBe(shared.infohashHex)
       const target = await tempDir()
       dirs.push(target)
-      const result = await reader
-        .downloadPrivate(shared.link as string, { dir: target, peers: sharer.addresses })
+      const result = await reader.private
+        .download(shared.link as string, { dir: target, peers: sharer.addresses })
         .done()
       // (a folder of one file arrives as that file, as a public share does)
       const copies = await relativeFiles(result.contentPath)
@@ -322,8 +322,8 @@ describe('private shares', () => {
       nodes.push(next)
       const fromReader = await tempDir()
       dirs.push(fromReader)
-      const passed = await next
-        .downloadPrivate(shared.link as string, { dir: fromReader, peers: reader.addresses })
+      const passed = await next.private
+        .download(shared.link as string, { dir: fromReader, peers: reader.addresses })
         .done()
       expect(await relativeFiles(passed.contentPath)).toEqual(copies)
     }
@@ -341,7 +341,7 @@ describe('private shares', () => {
     const again = await start()
     nodes.push(again)
     expect(again.getShare(shared.infohashHex)).toBeDefined()
-    expect(await again.getPrivateShare(shared.infohashHex)).toMatchObject({
+    expect(await again.private.get(shared.infohashHex)).toMatchObject({
       link: shared.link,
       blindLink: shared.blindLink,
       readers: [first.peerId],
@@ -351,7 +351,7 @@ describe('private shares', () => {
     nodes.push(reader)
     const target = await tempDir()
     dirs.push(target)
-    await reader.downloadPrivate(shared.link as string, { dir: target, peers: again.addresses }).done()
+    await reader.private.download(shared.link as string, { dir: target, peers: again.addresses }).done()
     expect(sha256(await readFile(join(target, 'secret-album', 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
   })
 
@@ -390,7 +390,7 @@ describe('private shares', () => {
       'PRIVATE_TOO_MANY_READERS',
     )
     await expectCode(sharer.share(folder, { private: { readers: ['not-a-peer-id'] } }), 'PEER_ID_INVALID')
-    expect(() => sharer.downloadPrivate('mycel://nothex')).toThrow(PiecesError)
+    expect(() => sharer.private.download('mycel://nothex')).toThrow(PiecesError)
     expect(await sharer.list()).toEqual([])
   })
 })

@@ -224,7 +224,7 @@ export function runGetPrivate(context: Context, link: string, options: GetPrivat
   const dir = resolve(options.output ?? '.')
   return withSession(context, async (session, lifetime) => {
     const started = Date.now()
-    const job = session.node.downloadPrivate(link.trim(), { dir, peers: options.peers, signal: lifetime.signal })
+    const job = session.node.private.download(link.trim(), { dir, peers: options.peers, signal: lifetime.signal })
     const name = `private ${job.infohashHex.slice(0, 12)}`
     const result = await showProgress(
       context,
