@@ -355,6 +355,33 @@ describe('private shares', () => {
     expect(sha256(await readFile(join(target, 'secret-album', 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
   })
 
+  it('a reader restarted after its download seeds the version from its plaintext, re-encrypted', async () => {
+    const network = createMemoryNetwork()
+    const { folder, photo, notes } = await album()
+    const sharer = await memoryNode(network.transport())
+    nodes.push(sharer)
+    const shared = await sharer.share(folder, { private: {}, pieceLength: 16 * 1024 })
+    const dataDir = await tempDir()
+    const target = await tempDir()
+    dirs.push(dataDir, target)
+    const start = () => createNode({ dataDir, listen: ['memory://0'], transports: [network.transport()], dht: false })
+    const first = await start()
+    await first.private.download(shared.link as string, { dir: target, peers: sharer.addresses }).done()
+    await first.close()
+    await sharer.close()
+    const again = await start()
+    nodes.push(again)
+    // Resumed as a complete download, served by encrypting the plaintext it wrote: a newcomer gets it from it alone.
+    expect(again.getShare(shared.infohashHex)).toBeDefined()
+    const next = await memoryNode(network.transport())
+    nodes.push(next)
+    const out = await tempDir()
+    dirs.push(out)
+    const result = await next.private.download(shared.link as string, { dir: out, peers: again.addresses }).done()
+    expect(sha256(await readFile(join(result.contentPath, 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
+    expect(sha256(await readFile(join(result.contentPath, 'diary-notes.txt')))).toBe(sha256(notes))
+  })
+
   it('forgetting a private share (remove with deleteState) deletes its content key; stopping it keeps it', async () => {
     const network = createMemoryNetwork()
     const { folder } = await album()
