@@ -165,6 +165,10 @@ describe('private shares', () => {
     dirs.push(cipherDir, target)
     await blind.download(shared.blindLink, { dir: cipherDir, peers: sharer.addresses }).done()
     await sharer.close()
+    // A wrong key fails, and the blind seed it holds stays.
+    const wrong = `mycel://${shared.infohashHex}#${'A'.repeat(43)}`
+    await expectCode(blind.private.download(wrong, { dir: target }).done(), 'PRIVATE_KEY_MISMATCH')
+    expect(blind.getDownload(shared.infohashHex)).toBeDefined()
     const result = await blind.private.download(shared.link as string, { dir: target }).done()
     expect(sha256(await readFile(join(result.contentPath, 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
     expect(sha256(await readFile(join(result.contentPath, 'diary-notes.txt')))).toBe(sha256(notes))
@@ -380,6 +384,9 @@ describe('private shares', () => {
     const result = await next.private.download(shared.link as string, { dir: out, peers: again.addresses }).done()
     expect(sha256(await readFile(join(result.contentPath, 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
     expect(sha256(await readFile(join(result.contentPath, 'diary-notes.txt')))).toBe(sha256(notes))
+    // Downloading it again on the restarted reader gives the files it has (nothing is written over).
+    const rerun = await again.private.download(shared.link as string, { dir: target }).done()
+    expect(rerun.contentPath).toBe(join(target, 'secret-album'))
   })
 
   it('forgetting a private share (remove with deleteState) deletes its content key; stopping it keeps it', async () => {

@@ -119,7 +119,7 @@ export function privateContent(
       if (record?.head !== undefined && record.folder === contentPath) {
         return openSharerStore(storage, manifest, { ...record, head: record.head }, crypto)
       }
-      const reading = await loadReading(state, manifest.infohashHex)
+      const reading = await reads.reading(state, manifest.infohashHex)
       if (reading?.key !== undefined && reading.head !== undefined && reading.contentPath !== undefined) {
         // A version this node read in full: served by encrypting what it decrypted.
         const store = await openReaderStore(storage, state, crypto, manifest, contentPath, 'seed', reading)

@@ -235,8 +235,9 @@ export function downloadPrivate(
     return { manifest: reader.manifest, contentPath: await reader.saveTo(dir, signal ? { signal } : {}) }
   }
   const finished = run().catch(async (error: unknown) => {
-    // Nothing was decrypted (no key, not a reader, a wrong key, a destination taken): nothing of it is kept.
-    if (context.reads.storeOf(infohashHex)?.open === undefined) {
+    // Its store decrypted nothing (no key, not a reader, a wrong key, a destination taken): nothing of it is kept.
+    const store = context.reads.storeOf(infohashHex)
+    if (store !== undefined && store.open === undefined) {
       context.reads.forget(infohashHex)
       await context.forget(infohashHex).catch(() => {})
     }
