@@ -59,7 +59,7 @@ export async function node(dataDir: string): Promise<void> {
   }
   const secret = await mycel.share(`${dataDir}/file.bin`, { private: { readers: [mycel.peerId] } })
   const blind: NotAny<typeof secret.blindLink> = secret.blindLink
-  const read = mycel.downloadPrivate(blind, { dir: `${dataDir}/plain` })
+  const read = mycel.private.download(blind, { dir: `${dataDir}/plain` })
   const { manifest: plain } = await read.done()
   console.log(secret.link, secret.share.infohashHex, plain.files.length)
   await mycel.close()

@@ -120,7 +120,11 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
       '--private',
       'encrypt into a private share: anyone can seed it, only readers can read (prints mycel:// links)',
     )
-    .option('--reader <peer id...>', 'with --private: peer ids that can read it with their identity alone')
+    .option(
+      '--reader <peer id>',
+      'with --private: a peer id that can read it with its identity alone; repeat for more (before or after the paths)',
+      collect,
+    )
     .option('--no-link', 'with --private: no link with the key; only the --reader peers can read')
     .action(action((context, paths: string[], options: ShareCommandOptions) => runShare(context, paths, options)))
 

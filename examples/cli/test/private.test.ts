@@ -5,7 +5,7 @@
  * reader by peer id and one by link fed by the blind seeder alone, and
  * `readers rm` making a version the removed reader cannot read.
  */
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -190,6 +190,61 @@ describe('private shares across processes', () => {
     )
     expect(byNewLink.code, byNewLink.stderr).toBe(0)
     await next.stop()
+  }, 240_000)
+
+  it('--reader repeats, before, between or after the paths', async () => {
+    const otherId = String(
+      jsonLines((await sandbox.run(['id', '--data-dir', dirs.linkReader, '--json'])).stdout)[0]?.peerId,
+    )
+    const second = join(work, 'second-file.txt')
+    await writeContent(second, 10_000, 11)
+    const both = sandbox.start([
+      'share',
+      '--private',
+      '--reader',
+      readerId,
+      folder,
+      second,
+      '--reader',
+      otherId,
+      ...local(join(work, 'order-sharer'), bootstrap),
+      '--json',
+    ])
+    for (const name of ['tax-returns-2026', 'second-file.txt']) {
+      const line = await both.waitFor('shared', (event) => event.name === name, 60_000)
+      expect(line.readers).toEqual([readerId, otherId])
+    }
+    await both.stop()
+  }, 120_000)
+
+  it('a get of a private link killed with SIGKILL resumes into the plaintext it wrote, byte-identical', async () => {
+    const source = join(work, 'film.bin')
+    await writeContent(source, 8 * 1024 * 1024, 12)
+    // A slow sharer (2 MiB/s), so that the download is still running when it is killed.
+    const slow = sandbox.start([
+      'share',
+      '--private',
+      source,
+      '--upload-limit',
+      '2MiB',
+      ...local(join(work, 'slow-sharer'), bootstrap),
+      '--json',
+    ])
+    const film = await slow.waitFor('shared')
+    await slow.waitFor('announced')
+    const out = join(work, 'out-killed')
+    const args = ['get', String(film.link), '-o', out, ...local(join(work, 'killed-reader'), bootstrap), '--json']
+    const first = sandbox.start(args)
+    await first.waitFor('progress', (event) => Number(event.piecesVerified) > 0, 60_000)
+    first.child.kill('SIGKILL')
+    expect((await first.exit()).signal).toBe('SIGKILL')
+    // It left partial plaintext: mycel wrote it, so the rerun resumes into it.
+    expect((await stat(join(out, 'film.bin'))).isFile()).toBe(true)
+    const second = await sandbox.run(args, { timeoutMs: 120_000 })
+    expect(second.code, second.stderr).toBe(0)
+    expect(jsonLines(second.stdout).at(-1)).toMatchObject({ event: 'done', path: join(out, 'film.bin') })
+    expect(await sha256File(join(out, 'film.bin'))).toBe(await sha256File(source))
+    await slow.stop()
   }, 240_000)
 
   it('export --to writes a .torrent.enc only the users named can get', async () => {

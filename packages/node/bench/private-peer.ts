@@ -45,7 +45,7 @@ async function leech(node: MycelNode, downloadDir: string, link: string, mode: s
   const cpuStart = cpuSeconds()
   let path: string | undefined
   if (mode === 'private') {
-    const job = node.downloadPrivate(link, { dir: downloadDir, peers })
+    const job = node.private.download(link, { dir: downloadDir, peers })
     let ciphertextSeconds = 0
     void job.download.done().then(() => {
       ciphertextSeconds = (performance.now() - start) / 1000

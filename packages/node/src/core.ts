@@ -92,6 +92,7 @@ export type {
   PrivateShare,
   PrivateShareOptions,
 } from './private/options.js'
+export type { PrivateShares } from './private/private-shares.js'
 export type { FileSink, PrivateStorage } from './private/storage.js'
 export type { ReadStreamOptions } from './read-stream.js'
 export {

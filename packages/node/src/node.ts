@@ -34,19 +34,10 @@ import { PeerExchange } from './peer/pex.js'
 import type { ConnectionPool } from './peer/pool.js'
 import { ProtocolRegistry } from './peer/protocols.js'
 import { PeerRegistry } from './peer/registry.js'
-import type { PrivateContext } from './private/context.js'
-import type {
-  OpenPrivateOptions,
-  PrivateDownload,
-  PrivateDownloadOptions,
-  PrivateReader,
-  PrivateShare,
-  PrivateShareOptions,
-} from './private/options.js'
-import { downloadPrivate, openPrivate } from './private/reader.js'
+import type { PrivateShare, PrivateShareOptions } from './private/options.js'
+import { PrivateReads, privateContent } from './private/private-content.js'
+import { PrivateShares } from './private/private-shares.js'
 import { forgetPrivateShare } from './private/record.js'
-import { changeReaders, describePrivateShare, sharePrivate } from './private/share.js'
-import { PieceTaps } from './private/taps.js'
 import { TokenBucket } from './rate-limit.js'
 import { type ReadStreamOptions, readFile } from './read-stream.js'
 import { ReceiptsProtocol } from './receipts/receipts-protocol.js'
@@ -90,8 +81,11 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
    */
   readonly gossip = new Gossip()
   private readonly sessions = new Map<string, ShareSession>()
-  /** Taps on the pieces that downloads store (private downloads). */
-  private readonly taps = new PieceTaps()
+  /**
+   * Private shares: download and decrypt, read as plaintext, change readers
+   * (a private share is made with {@link MycelNode.share} and `private`).
+   */
+  readonly private: PrivateShares
   private readonly pool: ConnectionPool
   private readonly registry: PeerRegistry
   private readonly discovery: DiscoveryScheduler<Swarm>
@@ -113,8 +107,9 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   /** @internal */
   constructor(private readonly parts: NodeParts) {
     super()
-    // Private downloads decrypt the pieces their stores write: the stores of tapped downloads are tapped.
-    parts.storage = this.taps.wrap(parts.storage)
+    // Private versions this node made are encrypted on read; private downloads decrypt the pieces they store.
+    const reads = new PrivateReads()
+    parts.storage = privateContent(parts.storage, parts.state, reads, getDefaultCrypto())
     this.peerId = parts.identity.toString()
     this.uploadLimit = new TokenBucket(parts.limits.uploadRate)
     this.downloadLimit = new TokenBucket(parts.limits.downloadRate)
@@ -189,6 +184,26 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       contentPath: (infohash) => this.sessions.get(keyOf(infohash))?.contentPath,
       progress: (progress) => this.emit('download-progress', progress), // throttled by the Download
     }
+    this.private = new PrivateShares({
+      context: {
+        identity: parts.identity,
+        state: parts.state,
+        storage: parts.storage,
+        privateStorage: parts.privateStorage,
+        downloadDir: parts.storage.resolve(parts.downloadDir),
+        crypto: getDefaultCrypto(),
+        reads,
+        seed: (manifest, contentPath, options) => this.seedManifest(manifest, contentPath, options),
+        download: (link, options) => this.download(link, options),
+        read: (infohashHex, path, options) => this.read(infohashHex, path, options),
+        manifestOf: (infohashHex) => this.sessions.get(infohashHex)?.swarm.manifest,
+        remove: (infohashHex) => this.remove(infohashHex),
+        forget: (infohashHex) => this.remove(infohashHex, { deleteState: true }),
+      },
+      assertOpen: () => this.assertOpen(),
+      runs: (infohashHex) => this.sessions.has(infohashHex),
+      getShare: (infohashHex) => this.getShare(infohashHex),
+    })
   }
 
   /** The addresses peers can reach this node at (listen addresses, ports resolved). */
@@ -221,7 +236,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     checkAnnounceKey(options.announceKey) // before any file is read
     checkTrackers(options.trackers)
     if (options.private !== undefined) {
-      return sharePrivate(this.privateContext(), path, { ...options, private: options.private })
+      return this.private.share(path, { ...options, private: options.private })
     }
     const contentPath = this.parts.storage.resolve(path)
     const manifest = await this.parts.storage.ingest(contentPath, options)
@@ -262,7 +277,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
    *
    * @param link - `magnet:?xt=urn:btmh:1220...`, 64 hex digits, or a private share's `mycel://` link:
    *   that downloads and seeds its ciphertext only (blind seeding; any key in the link is not used,
-   *   see {@link MycelNode.downloadPrivate} to read it)
+   *   see {@link PrivateShares.download} of `node.private` to read it)
    * @param options - download folder, direct peer addresses, limits, files to download
    * @returns the download
    * @throws `PiecesError` `MAGNET_MALFORMED` for a bad link; `CLOSED`; `FILE_NOT_FOUND` when files are
@@ -325,91 +340,6 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     const session = this.sessions.get(keyOf(infohash))
     if (session === undefined) throw new NodeError('SHARE_NOT_FOUND', 'no such share on this node')
     return readFile(session.swarm, path, options)
-  }
-
-  /**
-   * Opens a private share this node seeds or downloads (a reader's node, or
-   * a blind seeder given the key later) to read its files as plaintext.
-   * Waits for the share's manifest and first bytes.
-   *
-   * @param infohash - the ciphertext share (hex)
-   * @param options - the content key (bytes, a link, or its fragment); without one, the node's
-   *   identity opens the share's keys file
-   * @returns the reader
-   * @throws `SHARE_NOT_FOUND`; `PiecesError` `PRIVATE_KEY_MISMATCH`, `PRIVATE_NOT_A_READER`,
-   *   `PRIVATE_MANIFEST_INVALID`, `PRIVATE_ENVELOPE_MALFORMED`, `PRIVATE_SHARE_MALFORMED`,
-   *   `PRIVATE_LINK_MALFORMED`
-   */
-  openPrivate(infohash: string, options: OpenPrivateOptions = {}): Promise<PrivateReader> {
-    this.assertOpen()
-    if (!this.sessions.has(keyOf(infohash)))
-      return Promise.reject(new NodeError('SHARE_NOT_FOUND', 'no such share on this node'))
-    return openPrivate(this.privateContext(), infohash, options)
-  }
-
-  /**
-   * Downloads a private share and decrypts it into `dir` while its blocks
-   * arrive and verify. The ciphertext goes to the node's private folder and
-   * is seeded like any share. A link without a key works for a reader the
-   * share names (the node's identity opens the key).
-   *
-   * @param link - `mycel://<hex>[#<key>]`
-   * @param options - destination folder, peers, abort signal
-   * @returns the download; `done()` gives the manifest and where the files are
-   * @throws `PiecesError` `PRIVATE_LINK_MALFORMED`; `NodeError` `PRIVATE_UNSUPPORTED`; `CLOSED`
-   */
-  downloadPrivate(link: string, options: PrivateDownloadOptions = {}): PrivateDownload {
-    this.assertOpen()
-    return downloadPrivate(this.privateContext(), link, options)
-  }
-
-  /**
-   * Gives a private share this node made other readers: a new version of
-   * the same files under a new key (new links), seeded in place of the old
-   * one, whose ciphertext is deleted here. Readers removed cannot read the
-   * new version; what they read of old versions stays theirs.
-   *
-   * @param infohash - the current version (hex)
-   * @param readers - the readers of the new version (peer ids)
-   * @param options - progress, abort signal
-   * @returns the new version
-   * @throws `SHARE_NOT_FOUND` when this node made no such private share; as {@link MycelNode.share}
-   */
-  setReaders(
-    infohash: string,
-    readers: readonly string[],
-    options: Omit<ShareOptions, 'private'> = {},
-  ): Promise<PrivateShare> {
-    this.assertOpen()
-    return changeReaders(this.privateContext(), keyOf(infohash), readers, options)
-  }
-
-  /**
-   * The private share this node made with that (ciphertext) infohash, with its links.
-   * @param infohash - hex
-   * @returns the share, or undefined when it is not a private share this node seeds
-   */
-  async getPrivateShare(infohash: string): Promise<PrivateShare | undefined> {
-    const share = this.getShare(infohash)
-    return share === undefined ? undefined : describePrivateShare(this.privateContext(), share)
-  }
-
-  /** What private shares use of the node. */
-  private privateContext(): PrivateContext {
-    return {
-      identity: this.parts.identity,
-      state: this.parts.state,
-      storage: this.parts.storage,
-      privateStorage: this.parts.privateStorage,
-      downloadDir: this.parts.storage.resolve(this.parts.downloadDir),
-      crypto: getDefaultCrypto(),
-      taps: this.taps,
-      seed: (manifest, contentPath, options) => this.seedManifest(manifest, contentPath, options),
-      download: (link, options) => this.download(link, options),
-      read: (infohashHex, path, options) => this.read(infohashHex, path, options),
-      manifestOf: (infohashHex) => this.sessions.get(infohashHex)?.swarm.manifest,
-      remove: (infohashHex) => this.remove(infohashHex),
-    }
   }
 
   /**

@@ -5,9 +5,9 @@
  * removing a reader makes a version it cannot open, range reads decrypt
  * verified blocks, and wrong keys or non-readers get typed errors.
  */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createBlockProof, encodeMetadata, PiecesError } from '@mycel/pieces'
+import { createBlockProof, encodeMetadata, ingest, PiecesError } from '@mycel/pieces'
 import { fromBase64Url, parsePrivateLink } from '@mycel/pieces/private'
 import { MemoryStateStore } from '@mycel/store'
 import { createMemoryNetwork } from '@mycel/transport/testing'
@@ -36,6 +36,21 @@ async function filesUnder(dir: string): Promise<Map<string, Uint8Array>> {
 
 function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
   return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).includes(Buffer.from(needle))
+}
+
+/** The files under a folder (or a single file), by path relative to it, as SHA-256 digests. */
+async function relativeFiles(path: string): Promise<Record<string, string>> {
+  if ((await stat(path)).isFile()) return { '': sha256(await readFile(path)) }
+  const out: Record<string, string> = {}
+  for (const [file, bytes] of await filesUnder(path)) out[file.slice(path.length)] = sha256(bytes)
+  return out
+}
+
+/** A whole file of a share, as the node serves it. */
+async function readAll(node: MycelNode, infohashHex: string, path: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of node.read(infohashHex, path)) chunks.push(chunk)
+  return new Uint8Array(Buffer.concat(chunks))
 }
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
@@ -77,8 +92,8 @@ describe('private shares', () => {
     const byLink = await tempDir()
     const byId = await tempDir()
     dirs.push(byLink, byId)
-    const one = linkReader.downloadPrivate(shared.link as string, { dir: byLink, peers: sharer.addresses })
-    const two = reader.downloadPrivate(shared.blindLink, { dir: byId, peers: sharer.addresses })
+    const one = linkReader.private.download(shared.link as string, { dir: byLink, peers: sharer.addresses })
+    const two = reader.private.download(shared.blindLink, { dir: byId, peers: sharer.addresses })
     for (const [result, dir] of [
       [await one.done(), byLink],
       [await two.done(), byId],
@@ -94,11 +109,13 @@ describe('private shares', () => {
 
     const strangerDir = await tempDir()
     dirs.push(strangerDir)
-    const refused = stranger.downloadPrivate(shared.blindLink, { dir: strangerDir, peers: sharer.addresses })
+    const refused = stranger.private.download(shared.blindLink, { dir: strangerDir, peers: sharer.addresses })
     await expectCode(refused.done(), 'PRIVATE_NOT_A_READER')
-    await expectCode(stranger.openPrivate(shared.infohashHex, { key: new Uint8Array(32) }), 'PRIVATE_KEY_MISMATCH')
     expect(await readdir(strangerDir)).toEqual([])
-    await expect(stranger.openPrivate(shared.infohashHex, { key: shared.link as string })).resolves.toBeDefined()
+    // Nothing could be decrypted: the stranger keeps nothing of it.
+    expect(stranger.getDownload(shared.infohashHex)).toBeUndefined()
+    await expectCode(linkReader.private.open(shared.infohashHex, { key: new Uint8Array(32) }), 'PRIVATE_KEY_MISMATCH')
+    await expect(linkReader.private.open(shared.infohashHex, { key: shared.link as string })).resolves.toBeDefined()
   })
 
   it('a blind seeder holds no plaintext and no names, and serves a reader alone', async () => {
@@ -131,7 +148,7 @@ describe('private shares', () => {
 
     const target = await tempDir()
     dirs.push(target)
-    const read = reader.downloadPrivate(shared.link as string, { dir: target, peers: blind.addresses })
+    const read = reader.private.download(shared.link as string, { dir: target, peers: blind.addresses })
     await read.done()
     expect(sha256(await readFile(join(target, 'secret-album', 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
   })
@@ -148,7 +165,11 @@ describe('private shares', () => {
     dirs.push(cipherDir, target)
     await blind.download(shared.blindLink, { dir: cipherDir, peers: sharer.addresses }).done()
     await sharer.close()
-    const result = await blind.downloadPrivate(shared.link as string, { dir: target }).done()
+    // A wrong key fails, and the blind seed it holds stays.
+    const wrong = `mycel://${shared.infohashHex}#${'A'.repeat(43)}`
+    await expectCode(blind.private.download(wrong, { dir: target }).done(), 'PRIVATE_KEY_MISMATCH')
+    expect(blind.getDownload(shared.infohashHex)).toBeDefined()
+    const result = await blind.private.download(shared.link as string, { dir: target }).done()
     expect(sha256(await readFile(join(result.contentPath, 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
     expect(sha256(await readFile(join(result.contentPath, 'diary-notes.txt')))).toBe(sha256(notes))
   })
@@ -163,7 +184,7 @@ describe('private shares', () => {
     nodes.push(sharer, viewer)
     const shared = await sharer.share(join(source, 'movie.mkv'), { private: {}, pieceLength: 256 * 1024 })
     viewer.download(shared.blindLink, { dir: await tempDir(), peers: sharer.addresses })
-    const reader = await viewer.openPrivate(shared.infohashHex, { key: shared.link as string })
+    const reader = await viewer.private.open(shared.infohashHex, { key: shared.link as string })
     expect(reader.manifest.files.map((file) => [file.path, file.length])).toEqual([[['movie.mkv'], 2_000_000]])
     const chunks: Uint8Array[] = []
     for await (const chunk of reader.read('movie.mkv', { start: 1_234_567, end: 1_300_000 })) chunks.push(chunk)
@@ -185,19 +206,19 @@ describe('private shares', () => {
       pieceLength: 64 * 1024,
     })
     expect(first.link).toBeUndefined()
-    const second = await sharer.setReaders(first.infohashHex, [kept.peerId])
+    const second = await sharer.private.setReaders(first.infohashHex, [kept.peerId])
     expect(second.infohashHex).not.toBe(first.infohashHex)
     expect(second.readers).toEqual([kept.peerId])
     expect(sharer.getShare(first.infohashHex)).toBeUndefined()
-    expect(await sharer.getPrivateShare(second.infohashHex)).toMatchObject({ blindLink: second.blindLink })
+    expect(await sharer.private.get(second.infohashHex)).toMatchObject({ blindLink: second.blindLink })
     await expect(stat(first.share.contentPath)).rejects.toThrow() // its ciphertext is deleted
 
     const goneDir = await tempDir()
     const keptDir = await tempDir()
     dirs.push(goneDir, keptDir)
-    const refused = removed.downloadPrivate(second.blindLink, { dir: goneDir, peers: sharer.addresses })
+    const refused = removed.private.download(second.blindLink, { dir: goneDir, peers: sharer.addresses })
     await expectCode(refused.done(), 'PRIVATE_NOT_A_READER')
-    const allowed = kept.downloadPrivate(second.blindLink, { dir: keptDir, peers: sharer.addresses })
+    const allowed = kept.private.download(second.blindLink, { dir: keptDir, peers: sharer.addresses })
     await allowed.done()
     expect(sha256(await readFile(join(keptDir, 'secret-album', 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
   })
@@ -211,11 +232,11 @@ describe('private shares', () => {
     const shared = await sharer.share(folder, { private: {}, pieceLength: 16 * 1024 })
     const { manifest } = shared.share
     const metadata = encodeMetadata(manifest)
-    const data = new Uint8Array(await readFile(join(shared.share.contentPath, 'data')))
-    const keys = new Uint8Array(await readFile(join(shared.share.contentPath, 'keys')))
+    const data = await readAll(sharer, shared.infohashHex, 'data')
+    const keys = await readAll(sharer, shared.infohashHex, 'keys')
     const target = await tempDir()
     dirs.push(target)
-    const job = reader.downloadPrivate(shared.link as string, { dir: target })
+    const job = reader.private.download(shared.link as string, { dir: target })
 
     // A peer with the real metadata that answers every request with one bit of the ciphertext flipped.
     const liar = await RawPeer.dial(network.transport(), reader.addresses[0] as string)
@@ -248,6 +269,70 @@ describe('private shares', () => {
     expect(sha256(await readFile(join(result.contentPath, 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
   })
 
+  it('neither sharer nor reader keeps a ciphertext copy: they encrypt on read, and what they serve hashes to the share', async () => {
+    const network = createMemoryNetwork()
+    const source = await tempDir()
+    dirs.push(source)
+    // Shapes the store must lay out: a single file, a folder of one file, a folder with an empty file.
+    const single = join(source, 'single.bin')
+    await writeContent(single, 100_003, 7)
+    await mkdir(join(source, 'one'))
+    await writeContent(join(source, 'one', 'only.txt'), 40_001, 8)
+    await mkdir(join(source, 'mixed', 'sub'), { recursive: true })
+    await writeContent(join(source, 'mixed', 'a.txt'), 17_000, 9)
+    await writeFile(join(source, 'mixed', 'empty'), new Uint8Array(0))
+    await writeContent(join(source, 'mixed', 'sub', 'z.bin'), 65_537, 10)
+    await chmod(join(source, 'mixed', 'sub', 'z.bin'), 0o755)
+    const sharer = await memoryNode(network.transport())
+    const reader = await memoryNode(network.transport())
+    nodes.push(sharer, reader)
+    for (const path of [single, join(source, 'one'), join(source, 'mixed')]) {
+      const shared = await sharer.share(path, { private: {}, pieceLength: 16 * 1024 })
+      const { manifest, contentPath } = shared.share
+      // The version folder holds the head (sealed header and manifest) and the keys file only.
+      const kept = await filesUnder(contentPath)
+      expect([...kept.keys()].map((file) => file.slice(contentPath.length + 1)).sort()).toEqual(['head', 'keys'])
+      expect((kept.get(join(contentPath, 'head')) as Uint8Array).length).toBeLessThan(1024)
+      // What it serves, made on read, is the ciphertext it hashed: the same infohash.
+      const data = await readAll(sharer, shared.infohashHex, 'data')
+      const keys = await readAll(sharer, shared.infohashHex, 'keys')
+      const again = await ingest(
+        [
+          { path: ['data'], length: data.length, content: [data] },
+          { path: ['keys'], length: keys.length, content: [keys] },
+        ],
+        { name: manifest.name, pieceLength: manifest.pieceLength },
+      )
+      expect(again.infohashHex).toBe(shared.infohashHex)
+      const target = await tempDir()
+      dirs.push(target)
+      const result = await reader.private
+        .download(shared.link as string, { dir: target, peers: sharer.addresses })
+        .done()
+      // (a folder of one file arrives as that file, as a public share does)
+      const copies = await relativeFiles(result.contentPath)
+      const originals = await relativeFiles(path)
+      expect(Object.values(copies).sort()).toEqual(Object.values(originals).sort())
+      if (path.endsWith('mixed')) {
+        expect((await stat(join(result.contentPath, 'sub', 'z.bin'))).mode & 0o100).toBe(0o100)
+        expect((await stat(join(result.contentPath, 'a.txt'))).mode & 0o100).toBe(0)
+      }
+      // The reader keeps no ciphertext either, and serves it by encrypting what it decrypted.
+      const held = reader.getDownload(shared.infohashHex)?.contentPath as string
+      const readerKept = await filesUnder(held)
+      expect([...readerKept.keys()].map((file) => file.slice(held.length + 1)).sort()).toEqual(['head', 'keys'])
+      expect(await readAll(reader, shared.infohashHex, 'data')).toEqual(data)
+      const next = await memoryNode(network.transport())
+      nodes.push(next)
+      const fromReader = await tempDir()
+      dirs.push(fromReader)
+      const passed = await next.private
+        .download(shared.link as string, { dir: fromReader, peers: reader.addresses })
+        .done()
+      expect(await relativeFiles(passed.contentPath)).toEqual(copies)
+    }
+  })
+
   it('a private share resumes after a restart of its sharer, links and readers kept', async () => {
     const network = createMemoryNetwork()
     const { folder, photo } = await album()
@@ -260,7 +345,7 @@ describe('private shares', () => {
     const again = await start()
     nodes.push(again)
     expect(again.getShare(shared.infohashHex)).toBeDefined()
-    expect(await again.getPrivateShare(shared.infohashHex)).toMatchObject({
+    expect(await again.private.get(shared.infohashHex)).toMatchObject({
       link: shared.link,
       blindLink: shared.blindLink,
       readers: [first.peerId],
@@ -270,8 +355,38 @@ describe('private shares', () => {
     nodes.push(reader)
     const target = await tempDir()
     dirs.push(target)
-    await reader.downloadPrivate(shared.link as string, { dir: target, peers: again.addresses }).done()
+    await reader.private.download(shared.link as string, { dir: target, peers: again.addresses }).done()
     expect(sha256(await readFile(join(target, 'secret-album', 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
+  })
+
+  it('a reader restarted after its download seeds the version from its plaintext, re-encrypted', async () => {
+    const network = createMemoryNetwork()
+    const { folder, photo, notes } = await album()
+    const sharer = await memoryNode(network.transport())
+    nodes.push(sharer)
+    const shared = await sharer.share(folder, { private: {}, pieceLength: 16 * 1024 })
+    const dataDir = await tempDir()
+    const target = await tempDir()
+    dirs.push(dataDir, target)
+    const start = () => createNode({ dataDir, listen: ['memory://0'], transports: [network.transport()], dht: false })
+    const first = await start()
+    await first.private.download(shared.link as string, { dir: target, peers: sharer.addresses }).done()
+    await first.close()
+    await sharer.close()
+    const again = await start()
+    nodes.push(again)
+    // Resumed as a complete download, served by encrypting the plaintext it wrote: a newcomer gets it from it alone.
+    expect(again.getShare(shared.infohashHex)).toBeDefined()
+    const next = await memoryNode(network.transport())
+    nodes.push(next)
+    const out = await tempDir()
+    dirs.push(out)
+    const result = await next.private.download(shared.link as string, { dir: out, peers: again.addresses }).done()
+    expect(sha256(await readFile(join(result.contentPath, 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
+    expect(sha256(await readFile(join(result.contentPath, 'diary-notes.txt')))).toBe(sha256(notes))
+    // Downloading it again on the restarted reader gives the files it has (nothing is written over).
+    const rerun = await again.private.download(shared.link as string, { dir: target }).done()
+    expect(rerun.contentPath).toBe(join(target, 'secret-album'))
   })
 
   it('forgetting a private share (remove with deleteState) deletes its content key; stopping it keeps it', async () => {
@@ -309,7 +424,7 @@ describe('private shares', () => {
       'PRIVATE_TOO_MANY_READERS',
     )
     await expectCode(sharer.share(folder, { private: { readers: ['not-a-peer-id'] } }), 'PEER_ID_INVALID')
-    expect(() => sharer.downloadPrivate('mycel://nothex')).toThrow(PiecesError)
+    expect(() => sharer.private.download('mycel://nothex')).toThrow(PiecesError)
     expect(await sharer.list()).toEqual([])
   })
 })

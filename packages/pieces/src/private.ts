@@ -43,6 +43,7 @@ export {
   stanzaCount,
 } from './private/envelope.js'
 export { deriveVersionKeys, hkdfSha256, type VersionKeys } from './private/keys.js'
+export { type LayoutFile, layoutManifest } from './private/layout.js'
 export { CONTENT_KEY_BYTES, MIN_STANZAS, PRIVATE_LIMITS, type PrivateLimits } from './private/limits.js'
 export {
   formatPrivateLink,

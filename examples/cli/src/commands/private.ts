@@ -151,7 +151,20 @@ async function showProgress<T>(
       extra: `${p.peers} peer${p.peers === 1 ? '' : 's'}`,
     })
   }
-  const timer = setInterval(tick, TICK_MS)
+  // With --json, a `progress` line each tick, as a public get prints.
+  const timer = setInterval(() => {
+    tick()
+    const p = download.progress
+    context.out.event('progress', {
+      infohash: p.infohash,
+      totalBytes: p.totalBytes ?? null,
+      verifiedBytes: p.verifiedBytes,
+      piecesVerified: p.piecesVerified,
+      pieceCount: p.pieceCount,
+      peers: p.peers,
+      downloadRate: p.downloadRate,
+    })
+  }, TICK_MS)
   tick()
   try {
     return await Promise.race([
@@ -211,7 +224,7 @@ export function runGetPrivate(context: Context, link: string, options: GetPrivat
   const dir = resolve(options.output ?? '.')
   return withSession(context, async (session, lifetime) => {
     const started = Date.now()
-    const job = session.node.downloadPrivate(link.trim(), { dir, peers: options.peers, signal: lifetime.signal })
+    const job = session.node.private.download(link.trim(), { dir, peers: options.peers, signal: lifetime.signal })
     const name = `private ${job.infohashHex.slice(0, 12)}`
     const result = await showProgress(
       context,

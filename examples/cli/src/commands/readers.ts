@@ -32,9 +32,7 @@ export function runReaders(context: Context, action: string, share: string, peer
       Buffer.from(record.infohash).toString('hex').startsWith(prefix),
     )
     const current =
-      matches.length === 1
-        ? await node.getPrivateShare(Buffer.from(matches[0]?.infohash ?? []).toString('hex'))
-        : undefined
+      matches.length === 1 ? await node.private.get(Buffer.from(matches[0]?.infohash ?? []).toString('hex')) : undefined
     if (current === undefined) {
       throw new CliError(
         'SHARE_NOT_FOUND',
@@ -51,7 +49,7 @@ export function runReaders(context: Context, action: string, share: string, peer
     if (action === 'rm' && readers.length === current.readers.length) {
       throw CliError.usage('none of these peer ids reads this share', 'see its readers in mycel share --private output')
     }
-    const next = await node.setReaders(current.infohashHex, readers, { signal: lifetime.signal })
+    const next = await node.private.setReaders(current.infohashHex, readers, { signal: lifetime.signal })
     printPrivateShare(context, next, 'version')
     context.out.note(
       `the previous version ${current.infohashHex.slice(0, 12)} is no longer seeded here; whoever read it keeps what they read`,

@@ -20,7 +20,7 @@ export interface ShareCommandOptions {
   tracker?: string[]
   /** `--private`: encrypt into a ciphertext share (see commands/private.ts). */
   private?: boolean
-  /** `--reader <peer id...>` of a private share. */
+  /** `--reader <peer id>` of a private share, once per reader. */
   reader?: string[]
   /** `--no-link`: a private share only its readers can read. */
   link?: boolean

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs'
-import { type FileHandle, mkdir, open, rm, unlink } from 'node:fs/promises'
+import { chmod, type FileHandle, lstat, mkdir, open, rm, unlink } from 'node:fs/promises'
 import { dirname, relative, resolve, sep } from 'node:path'
 import { fileSources } from '@mycel/pieces/node'
 import { NodeError } from '../errors.js'
@@ -76,6 +76,11 @@ export function fileSystemPrivateStorage(versionsFolder: string): PrivateStorage
         throw error
       }
       return new FileHandleSink(path, handle)
+    },
+    async setExecutable(path) {
+      const { mode } = await lstat(path)
+      // Executable by whoever may read it (as a file created 0o755 under the umask).
+      await chmod(path, (mode & 0o777) | ((mode & 0o444) >> 2))
     },
     async removeVersion(folder) {
       const inside = relative(root, resolve(folder))

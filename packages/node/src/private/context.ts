@@ -7,8 +7,8 @@ import { NodeError } from '../errors.js'
 import type { Download, Share } from '../handles.js'
 import type { DownloadOptions, ShareOptions } from '../options.js'
 import type { ReadStreamOptions } from '../read-stream.js'
+import type { PrivateReads } from './private-content.js'
 import type { PrivateStorage } from './storage.js'
-import type { PieceTaps } from './taps.js'
 
 /** What private shares need of the node. @internal */
 export interface PrivateContext {
@@ -18,8 +18,8 @@ export interface PrivateContext {
   readonly privateStorage: PrivateStorage | undefined
   readonly downloadDir: string
   readonly crypto: CryptoProvider
-  /** Taps on the pieces downloads store (a private download decrypts them as they come). */
-  readonly taps: PieceTaps
+  /** The private downloads this node reads (their stores decrypt pieces as they are stored). */
+  readonly reads: PrivateReads
   /** Seeds a share already hashed, from `contentPath`. */
   seed(manifest: Manifest, contentPath: string, options: ShareOptions): Promise<Share>
   download(link: string, options: DownloadOptions): Download
@@ -27,6 +27,8 @@ export interface PrivateContext {
   /** The manifest of a share the node runs, once known. */
   manifestOf(infohashHex: string): Manifest | undefined
   remove(infohashHex: string): Promise<void>
+  /** Stops a share and forgets it (its state, its private records). */
+  forget(infohashHex: string): Promise<void>
 }
 
 /** The node's private storage, or `PRIVATE_UNSUPPORTED`. @internal */

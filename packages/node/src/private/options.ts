@@ -34,7 +34,7 @@ export interface PrivateShare {
   readonly readers: readonly string[]
 }
 
-/** Options of `MycelNode.openPrivate`. */
+/** Options of `node.private.open`. */
 export interface OpenPrivateOptions {
   /** The content key (a link's fragment, or the link itself); default: open the keys file with this node's identity. */
   key?: Uint8Array | string
@@ -67,7 +67,7 @@ export interface PrivateReader {
   saveTo(dir: string, options?: { signal?: AbortSignal }): Promise<string>
 }
 
-/** Options of `MycelNode.downloadPrivate`. */
+/** Options of `node.private.download`. */
 export interface PrivateDownloadOptions {
   /** Where the decrypted file or folder goes (default the node's download folder). */
   dir?: string

@@ -4,7 +4,7 @@
  * (fetched on demand), save them, and download-and-decrypt in one call.
  * @module
  */
-import { type Manifest, PiecesError } from '@mycel/pieces'
+import { PiecesError } from '@mycel/pieces'
 import {
   isPrivateLink,
   openEnvelope,
@@ -15,7 +15,6 @@ import {
 } from '@mycel/pieces/private'
 import { toHex } from '@mycel/wire'
 import { NodeError } from '../errors.js'
-import type { Download } from '../handles.js'
 import type { ReadStreamOptions } from '../read-stream.js'
 import { type PrivateContext, privateStorageOf } from './context.js'
 import type { OpenPrivateOptions, PrivateDownload, PrivateDownloadOptions, PrivateReader } from './options.js'
@@ -39,6 +38,24 @@ async function readAll(
     at += chunk.length
   }
   if (at !== length) throw new PiecesError('PRIVATE_KEY_MISMATCH', 'the data file ended early')
+  return out
+}
+
+/** Every verified byte of a file of the ciphertext share, joined (a small file: the keys). */
+async function readWhole(
+  context: PrivateContext,
+  infohashHex: string,
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of context.read(infohashHex, path, signal ? { signal } : {})) chunks.push(chunk)
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0))
+  let at = 0
+  for (const chunk of chunks) {
+    out.set(chunk, at)
+    at += chunk.length
+  }
   return out
 }
 
@@ -165,145 +182,13 @@ class OpenedReader implements PrivateReader {
   }
 }
 
-/** Bytes of decrypted pieces being written at once, before the store's next write waits. */
-const WRITES_IN_FLIGHT_BYTES = 16 * 1024 * 1024
-
 /**
- * Writes the plaintext of a version into its files as ciphertext pieces are
- * stored: each verified piece of `data` is decrypted where it lies, at its
- * place in the files it covers; `sweep` decrypts, from the store, the pieces
- * stored before the files were open (or in an earlier run).
- */
-class PlaintextWriter {
-  private readonly decrypted = new Set<number>()
-  /** Writes of decrypted pieces still running, and their bytes (bounded by {@link WRITES_IN_FLIGHT_BYTES}). */
-  private readonly writing = new Set<Promise<void>>()
-  private writingBytes = 0
-  private failure: unknown
-  /** Where each file starts in the data file, in order (for a binary search). */
-  private readonly starts: number[]
-
-  constructor(
-    private readonly context: PrivateContext,
-    private readonly infohashHex: string,
-    private readonly opened: Opened,
-    private readonly cipher: Manifest,
-    private readonly dataIndex: number,
-    private readonly sinks: readonly FileSink[],
-  ) {
-    this.starts = opened.manifest.files.map((_, index) => opened.fileRange(index).start)
-  }
-
-  /** Decrypts a verified, stored piece of the ciphertext share into the files it covers. */
-  async onPiece(piece: number, bytes: Uint8Array): Promise<void> {
-    const location = this.cipher.locatePiece(piece)
-    if (location.fileIndex !== this.dataIndex) return
-    if (this.failure !== undefined) throw this.failure
-    // The store's write waits for the decryption, not for the plaintext's write (up to a bound).
-    const write = this.decryptRange(location.offset, bytes).then(
-      () => {
-        this.decrypted.add(piece)
-      },
-      (error: unknown) => {
-        this.failure ??= error
-      },
-    )
-    this.writing.add(write)
-    this.writingBytes += bytes.length
-    void write.finally(() => {
-      this.writing.delete(write)
-      this.writingBytes -= bytes.length
-    })
-    while (this.writingBytes > WRITES_IN_FLIGHT_BYTES && this.writing.size > 0) await Promise.race(this.writing)
-    if (this.failure !== undefined) throw this.failure
-  }
-
-  /** Waits for the writes in flight; throws the first that failed. */
-  private async settle(): Promise<void> {
-    await Promise.all(this.writing)
-    if (this.failure !== undefined) throw this.failure
-  }
-
-  /** Decrypts the pieces of `data` not decrypted yet, reading them from the store (the download is complete). */
-  async sweep(signal: AbortSignal | undefined): Promise<void> {
-    await this.settle()
-    const file = this.cipher.files[this.dataIndex] as Manifest['files'][number]
-    const { contentStart } = this.opened.layout
-    const contentEnd = contentStart + this.opened.manifest.contentLength
-    for (let piece = file.firstPiece; piece < file.firstPiece + file.pieceCount; piece++) {
-      if (this.decrypted.has(piece)) continue
-      const location = this.cipher.locatePiece(piece)
-      const from = Math.max(location.offset, contentStart)
-      const to = Math.min(location.offset + location.length, contentEnd)
-      if (from >= to) continue
-      await this.decryptRange(from, await readAll(this.context, this.infohashHex, 'data', from, to - from, signal))
-      this.decrypted.add(piece)
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.settle()
-    for (const sink of this.sinks) await sink.close()
-  }
-
-  async discard(): Promise<void> {
-    await Promise.allSettled(this.writing)
-    await Promise.all(this.sinks.map((sink) => sink.discard()))
-  }
-
-  /** Decrypts bytes found at `dataOffset` of the data file into the files they belong to. */
-  private async decryptRange(dataOffset: number, bytes: Uint8Array): Promise<void> {
-    const end = dataOffset + bytes.length
-    // The last file starting at or before dataOffset, then the files after it that start before the end.
-    let low = 0
-    let high = this.starts.length - 1
-    while (low < high) {
-      const middle = (low + high + 1) >> 1
-      if ((this.starts[middle] as number) <= dataOffset) low = middle
-      else high = middle - 1
-    }
-    const writes: Promise<void>[] = []
-    for (let index = low; index < this.starts.length && (this.starts[index] as number) < end; index++) {
-      const range = this.opened.fileRange(index)
-      const from = Math.max(range.start, dataOffset)
-      const to = Math.min(range.start + range.length, end)
-      if (from >= to) continue
-      const plain = this.opened.decrypt(index, from - range.start, bytes.subarray(from - dataOffset, to - dataOffset))
-      writes.push((this.sinks[index] as FileSink).writeAt(from - range.start, plain))
-    }
-    await Promise.all(writes)
-  }
-}
-
-/** Creates the files of a version under `dir` (none may exist) and a writer into them. */
-async function createWriter(
-  context: PrivateContext,
-  infohashHex: string,
-  opened: Opened,
-  dir: string,
-): Promise<{ writer: PlaintextWriter; contentPath: string }> {
-  const storage = privateStorageOf(context)
-  const { join, resolve } = context.storage
-  const { files, name } = opened.manifest
-  const single = files.length === 1 && files[0]?.path.length === 1
-  const root = single ? join(resolve(dir), files[0]?.path[0] as string) : join(resolve(dir), name)
-  const cipher = context.manifestOf(infohashHex) as Manifest
-  const sinks: FileSink[] = []
-  try {
-    for (const file of files) {
-      sinks.push(await storage.createFile(single ? root : join(root, ...file.path), { executable: file.executable }))
-    }
-  } catch (error) {
-    await Promise.all(sinks.map((sink) => sink.discard()))
-    throw error
-  }
-  const dataIndex = privateShareFiles(cipher).data
-  return { writer: new PlaintextWriter(context, infohashHex, opened, cipher, dataIndex, sinks), contentPath: root }
-}
-
-/**
- * Downloads a private share into the node's private folder and decrypts it
- * into `dir` as its pieces are verified and stored.
+ * Downloads a private share and decrypts it into `dir` as its pieces
+ * verify: the store of the download writes each verified piece's content,
+ * decrypted, into the plaintext files, keeps only the data file's head and
+ * the keys file in the node's private folder, and serves the ciphertext
+ * again by encrypting what it decrypted. A rerun (after a crash, or a kill)
+ * resumes into the destination it claimed.
  * @internal
  */
 export function downloadPrivate(
@@ -314,46 +199,50 @@ export function downloadPrivate(
   const parsed = parsePrivateLink(link)
   const storage = privateStorageOf(context)
   const infohashHex = toHex(parsed.infohash)
-  let writer: PlaintextWriter | undefined
-  context.taps.set(infohashHex, (piece, bytes) => writer?.onPiece(piece, bytes) ?? Promise.resolve())
-  let download: Download
-  try {
-    download = context.download(link, {
-      dir: storage.versionsFolder,
-      ...(options.peers ? { peers: options.peers } : {}),
-    })
-  } catch (error) {
-    context.taps.delete(infohashHex)
-    throw error
-  }
+  const dir = context.storage.resolve(options.dir ?? context.downloadDir)
+  context.reads.register(infohashHex, { dir, ...(parsed.key ? { key: toHex(parsed.key) } : {}) })
+  const download = context.download(link, {
+    dir: storage.versionsFolder,
+    ...(options.peers ? { peers: options.peers } : {}),
+  })
   const { signal } = options
-  const finished = (async () => {
-    try {
-      const reader = await openPrivate(context, infohashHex, {
-        ...(parsed.key ? { key: parsed.key } : {}),
-        ...(signal ? { signal } : {}),
-      })
-      const opened = await createWriter(
-        context,
-        infohashHex,
-        (reader as OpenedReader).opened,
-        options.dir ?? context.downloadDir,
-      )
-      writer = opened.writer
-      try {
-        await download.done(signal ? { signal } : {})
-        await opened.writer.sweep(signal)
-        await opened.writer.close()
-      } catch (error) {
-        await opened.writer.discard()
-        throw error
-      }
-      return { manifest: reader.manifest, contentPath: opened.contentPath }
-    } finally {
-      writer = undefined
-      context.taps.delete(infohashHex)
+  const run = async () => {
+    // The head first (its window is declared now, so its pieces are fetched first), and the keys file.
+    const head = readAll(context, infohashHex, 'data', 0, 1, signal)
+    head.catch(() => {}) // awaited below
+    let key = parsed.key
+    if (key === undefined) {
+      const envelope = await readWhole(context, infohashHex, 'keys', signal)
+      key = openEnvelope(envelope, context.identity.exportSecretKey(), context.crypto)
+      await context.reads.setKey(infohashHex, key)
     }
-  })()
+    await Promise.race([head, download.done(signal ? { signal } : {})])
+    const reader = await openPrivate(context, infohashHex, { key, ...(signal ? { signal } : {}) })
+    await download.done(signal ? { signal } : {})
+    const store = context.reads.storeOf(infohashHex)
+    const contentPath = context.reads.contentPathOf(infohashHex)
+    if (store?.open !== undefined && contentPath !== undefined) {
+      await store.sync()
+      const { files } = reader.manifest
+      const single = files.length === 1 && files[0]?.path.length === 1
+      for (const file of files) {
+        if (!file.executable) continue
+        await storage.setExecutable?.(single ? contentPath : context.storage.join(contentPath, ...file.path))
+      }
+      return { manifest: reader.manifest, contentPath }
+    }
+    // The ciphertext was here already (this node seeds it blind): decrypt it from its store.
+    return { manifest: reader.manifest, contentPath: await reader.saveTo(dir, signal ? { signal } : {}) }
+  }
+  const finished = run().catch(async (error: unknown) => {
+    // Its store decrypted nothing (no key, not a reader, a wrong key, a destination taken): nothing of it is kept.
+    const store = context.reads.storeOf(infohashHex)
+    if (store !== undefined && store.open === undefined) {
+      context.reads.forget(infohashHex)
+      await context.forget(infohashHex).catch(() => {})
+    }
+    throw error
+  })
   finished.catch(() => {}) // reported through done()
   return { infohashHex, download, done: () => finished }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { StateStore } from '@mycel/store'
+import { readingKey } from './reading.js'
 
 /** The state key of a version's record. */
 export function recordKey(infohashHex: string): string {
@@ -26,6 +27,12 @@ export interface PrivateShareRecord {
   readonly key: string
   /** The folder of the ciphertext version. */
   readonly folder: string
+  /**
+   * Bytes of the data file's head kept in `folder/head` (with `folder/keys`): the ciphertext is
+   * made on read from `source`. Absent for a version whose whole ciphertext was written to
+   * `folder` (made before mycel encrypted on read), which is served from there as it is.
+   */
+  readonly head?: number
 }
 
 /** Saves a record. @internal */
@@ -41,13 +48,15 @@ export async function loadRecord(state: StateStore, infohashHex: string): Promis
     const record = JSON.parse(new TextDecoder().decode(bytes)) as PrivateShareRecord
     const fields = [record.source, record.name, record.key, record.folder]
     if (fields.some((field) => typeof field !== 'string') || !Array.isArray(record.readers)) return undefined
+    if (record.head !== undefined && !(Number.isSafeInteger(record.head) && record.head > 0)) return undefined
     return record
   } catch {
     return undefined
   }
 }
 
-/** Deletes a version's record (and with it the content key), if there is one. @internal */
+/** Deletes a version's record, or a reader's, and with it the content key, if there is one. @internal */
 export async function forgetPrivateShare(state: StateStore, infohashHex: string): Promise<void> {
   await state.deleteValue(recordKey(infohashHex))
+  await state.deleteValue(readingKey(infohashHex))
 }

@@ -1,11 +1,12 @@
 /**
  * Sharing privately: encrypt a file or folder into a new ciphertext
- * version (streamed: read, encrypt, hash and write chunk by chunk), seed it
- * as an ordinary share, remember it; and make the next version when the
- * readers change.
+ * version (streamed: read, encrypt and hash chunk by chunk; the ciphertext
+ * is not written, the seed store makes it again on read), seed it as an
+ * ordinary share, remember it; and make the next version when the readers
+ * change.
  * @module
  */
-import { type IngestSource, ingest } from '@mycel/pieces'
+import { ingest } from '@mycel/pieces'
 import { encryptShare, formatPrivateLink } from '@mycel/pieces/private'
 import { parsePeerId } from '@mycel/transport'
 import { fromHex, toHex } from '@mycel/wire'
@@ -14,7 +15,8 @@ import type { ShareOptions } from '../options.js'
 import { type PrivateContext, privateStorageOf } from './context.js'
 import type { PrivateShare, PrivateShareOptions } from './options.js'
 import { loadRecord, type PrivateShareRecord, recordKey, saveRecord } from './record.js'
-import type { FileSink, PrivateStorage } from './storage.js'
+import type { FileSink } from './storage.js'
+import { HEAD_FILE, KEYS_FILE } from './version-store.js'
 
 /** Checks `ShareOptions.private`. @internal */
 export function checkPrivateOptions(options: PrivateShareOptions): { readers: string[]; link: boolean } {
@@ -27,30 +29,6 @@ export function checkPrivateOptions(options: PrivateShareOptions): { readers: st
   if (!link && readers.length === 0) throw new TypeError('a private share without a link needs at least one reader')
   for (const reader of readers) parsePeerId(reader) // TransportError PEER_ID_INVALID
   return { readers: [...new Set(readers)], link }
-}
-
-/**
- * Writes each source's chunks to a file while they are hashed: each write
- * runs while the next chunk is encrypted and hashed, and is awaited before
- * the one after it starts.
- */
-function teeSources(sources: readonly IngestSource[], sinks: FileSink[], storage: PrivateStorage, folder: string) {
-  return sources.map((source) => ({
-    ...source,
-    content: (async function* () {
-      const sink = await storage.createFile(`${folder}/${source.path.join('/')}`)
-      sinks.push(sink)
-      let pending: Promise<void> = Promise.resolve()
-      for await (const chunk of source.content) {
-        await pending
-        pending = sink.write(chunk) // the chunk is the encryptor's own array, never reused
-        pending.catch(() => {}) // awaited below or before the next write
-        yield chunk
-      }
-      await pending
-      await sink.close()
-    })(),
-  }))
 }
 
 /**
@@ -77,13 +55,24 @@ export async function sharePrivate(
   const sinks: FileSink[] = []
   let manifest: Awaited<ReturnType<typeof ingest>>
   try {
-    manifest = await ingest(teeSources(version.sources, sinks, storage, folder), {
+    // The ciphertext is hashed as it is made, never written: the seed store makes it again on read.
+    manifest = await ingest(version.sources, {
       name: version.shareName,
       hash: context.crypto,
       ...(options.pieceLength === undefined ? {} : { pieceLength: options.pieceLength }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       ...(signal === undefined ? {} : { signal }),
     })
+    // What cannot be made again: the head (random filler) and the keys file (ephemeral keys).
+    for (const [name, bytes] of [
+      [HEAD_FILE, version.head],
+      [KEYS_FILE, version.envelope],
+    ] as const) {
+      const sink = await storage.createFile(context.storage.join(folder, name))
+      sinks.push(sink)
+      await sink.write(bytes)
+      await sink.close()
+    }
   } catch (error) {
     await Promise.all(sinks.map((sink) => sink.discard()))
     await storage.removeVersion(folder).catch(() => {})
@@ -96,6 +85,7 @@ export async function sharePrivate(
     link: checked.link,
     key: toHex(version.contentKey),
     folder,
+    head: version.head.length,
   }
   await saveRecord(context.state, manifest.infohashHex, record)
   const share = await context.seed(manifest, folder, options)

@@ -40,6 +40,11 @@ export interface PrivateStorage {
    * @throws `NodeError` `DESTINATION_EXISTS` when something is at `path`
    */
   createFile(path: string, options?: { executable?: boolean }): Promise<FileSink>
+  /**
+   * Marks a file this node wrote executable (a reader's decrypted file the manifest says is), where
+   * the storage has such a mark.
+   */
+  setExecutable?(path: string): Promise<void>
   /** Deletes a version folder this node wrote (a ciphertext version it no longer keeps). */
   removeVersion(folder: string): Promise<void>
 }

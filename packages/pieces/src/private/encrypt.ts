@@ -50,6 +50,14 @@ export interface EncryptedShare {
   readonly contentKey: Uint8Array
   /** Where things are in the data file. */
   readonly layout: DataLayout
+  /**
+   * The data file's bytes before the content (`layout.contentStart` bytes: the sealed header and
+   * manifest, and the random filler). With the content key, the rest of the data file can be made
+   * again from the plaintext (a store that encrypts on read keeps only this, and `envelope`).
+   */
+  readonly head: Uint8Array
+  /** The `keys` file (its stanzas are sealed with fresh ephemeral keys: it cannot be made again). */
+  readonly envelope: Uint8Array
   /** The ciphertext share's name: `private-` and 16 random hex digits (says nothing about the content). */
   readonly shareName: string
   /** `data` then `keys`: give them to `ingest` with `shareName`. The data source can be read once. */
@@ -110,6 +118,8 @@ export function encryptShare(input: EncryptShareInput): EncryptedShare {
     manifest,
     contentKey: keys.contentKey,
     layout,
+    head: prefix,
+    envelope,
     shareName: `private-${toHex(random(8))}`,
     sources: [
       { path: ['data'], length: layout.dataLength, content: data() },
