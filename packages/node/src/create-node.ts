@@ -98,6 +98,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       peerSources: options.peerSources,
       trackers: options.trackers,
       trackerTransport: trackerTransportOf(options, privacy),
+      trackerAccounts: options.trackerAccounts,
       announceKey: options.announceKey,
       limits,
       changeCheckInterval: options.changeCheckInterval,

@@ -36,7 +36,15 @@ export {
   type PeerOrigin,
   REANNOUNCE_MS,
 } from './discovery/scheduler.js'
+export {
+  ACCOUNT_API_TIMEOUT_MS,
+  MAX_ACCOUNT_ANSWER_BYTES,
+  type PeerReportReason,
+  type ReceiptResult,
+  type TrackerAccountOptions,
+} from './discovery/tracker/account-api.js'
 export type {
+  AnnounceSigner,
   BindUdpSocket,
   FetchFunction,
   TrackerClientOptions,

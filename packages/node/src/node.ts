@@ -108,6 +108,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   private readonly pex: PeerExchange
   private readonly stopDhtSaves: () => void
   private readonly stopTotalsSaves: () => void
+  /** What the node tells its tracker accounts (receipts, bans), if it has any. */
+  private readonly accounts: { close(): Promise<void> } | undefined
   private closing: Promise<void> | undefined
 
   /** @internal */
@@ -174,7 +176,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       },
       serveBlock: (peer, request, share) => this.registry.serveBlock(peer, request, share),
       serveMetadata: (peer, request, share) => this.registry.serveMetadata(peer, request, share),
-      ban: (peer, reason) => this.registry.ban(peer, reason),
+      ban: (peer, reason, share) => this.registry.ban(peer, reason, share),
       score: (peer, delta, reason) => this.registry.score(peer, delta, reason),
       fault: (peer, reason) => this.registry.fault(peer, reason),
       membersChanged: (swarm) => this.pex.membersChanged(swarm),
@@ -184,6 +186,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     // A process that is killed keeps the table of its last save, not none.
     this.stopDhtSaves = every(parts.clock, DHT_SAVE_INTERVAL_MS, () => void this.saveDht())
     this.stopTotalsSaves = every(parts.clock, TOTALS_SAVE_INTERVAL_MS, () => void this.saveTotals())
+    this.accounts = parts.attachAccounts?.(this)
     this.control = {
       remove: (infohash, options) => this.stopShare(infohash, options),
       contentPath: (infohash) => this.sessions.get(keyOf(infohash))?.contentPath,
@@ -685,6 +688,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     this.stopDhtSaves()
     this.stopTotalsSaves()
     await this.discovery.close()
+    await this.accounts?.close()
     await this.parts.trackerClient.close()
     for (const session of this.sessions.values()) {
       session.swarm.stop()
