@@ -12,7 +12,7 @@ import { MemoryStateStore } from '@mycel/store'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createNode, type MycelNode, type NodeOptions, shareKeyOf, TrackerPeerSource } from '../src/index.js'
 import { cleanup, sha256, tempDir, writeContent } from './helpers.js'
-import { ensureTrackerBuilt, startTracker, type TrackerProcess } from './tracker-process.js'
+import { ensureTrackerBuilt, startTracker, type TrackerProcess } from '../../../test/support/tracker-process.js'
 
 let tracker: TrackerProcess
 beforeAll(async () => {

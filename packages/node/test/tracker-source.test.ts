@@ -8,7 +8,7 @@ import * as vitest from 'vitest'
 import { afterAll, beforeAll } from 'vitest'
 import { TrackerPeerSource } from '../src/index.js'
 import { peerSourceCompliance } from '../src/testing.js'
-import { ensureTrackerBuilt, startTracker, type TrackerProcess } from './tracker-process.js'
+import { ensureTrackerBuilt, startTracker, type TrackerProcess } from '../../../test/support/tracker-process.js'
 
 let tracker: TrackerProcess | undefined
 beforeAll(async () => {
