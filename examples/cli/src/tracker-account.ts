@@ -7,6 +7,7 @@
  */
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { TrackerAccountOptions } from '@mycel/node'
 import { CliError } from './errors.js'
 
 /** One stored session. */
@@ -15,6 +16,10 @@ export interface StoredSession {
   readonly token: string
   /** Seconds since 1970. */
   readonly expiresAt: number
+  /** The account's announce URL, as the tracker gave it at login (its origin names the tracker's announce server). */
+  readonly announce?: string
+  /** The data folder's peer id (hex key) the account bound at login, if it did. */
+  readonly peerKey?: string
 }
 
 type Sessions = Record<string, StoredSession>
@@ -86,6 +91,36 @@ export async function storeSession(dataDir: string, base: string, session: Store
   if (session === undefined) delete sessions[base]
   else sessions[base] = session
   await writeSessions(dataDir, sessions)
+}
+
+/**
+ * The accounts a node of this data folder uses (`NodeOptions.trackerAccounts`):
+ * every stored session that has an announce URL. The node asks for the
+ * token before each request, read again from the file, so a `mycel account
+ * login` in another terminal renews the session of a running node.
+ *
+ * @param dataDir - the data folder
+ * @param peerKey - the node's peer key (hex): announces are signed for the accounts that bound it
+ * @returns the accounts (none when no session is stored)
+ */
+export async function trackerAccountsOf(dataDir: string, peerKey: string): Promise<TrackerAccountOptions[]> {
+  const sessions = await readSessions(dataDir).catch(() => ({}) as Sessions)
+  const token = async (base: string): Promise<string | undefined> => {
+    const session = (await readSessions(dataDir).catch(() => ({}) as Sessions))[base]
+    return session !== undefined && session.expiresAt > Date.now() / 1000 ? session.token : undefined
+  }
+  return Object.entries(sessions).flatMap(([base, session]) =>
+    typeof session?.announce === 'string'
+      ? [
+          {
+            api: base,
+            announce: session.announce,
+            token: () => token(base),
+            signAnnounces: session.peerKey === peerKey,
+          },
+        ]
+      : [],
+  )
 }
 
 /**
