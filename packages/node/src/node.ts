@@ -148,8 +148,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
         port: () => this.tcpPort(),
         wantsPeers: (swarm) => this.wantsPeers(swarm),
         // Peers the user named are dialled first, even while an earlier failure's backoff runs.
-        found: (swarm, addresses, origin) =>
-          this.registry.connect(addresses, swarm, origin === this.directPeers ? { direct: true } : {}),
+        found: (swarm, addresses, origin, rank) =>
+          this.registry.connect(addresses, swarm, origin === this.directPeers ? { direct: true } : { rank }),
         transfer: shareTransfer,
       },
       { clock: parts.clock },
