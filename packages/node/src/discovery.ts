@@ -41,7 +41,11 @@ export {
   MAX_ACCOUNT_ANSWER_BYTES,
   type PeerReportReason,
   type ReceiptResult,
+  requestTrackerApi,
   type TrackerAccountOptions,
+  type TrackerApiAnswer,
+  type TrackerApiOptions,
+  type TrackerApiRequest,
 } from './discovery/tracker/account-api.js'
 export type {
   AnnounceSigner,

@@ -155,45 +155,131 @@ export class TrackerAccountApi {
     if (token === undefined || token === '') {
       throw new NodeError('TRACKER_ACCOUNT_REFUSED', `no session at ${this.base}: log in to the tracker`)
     }
+    const answer = await requestTrackerApi(
+      this.base,
+      'POST',
+      path,
+      { token, json: body },
+      { fetch: this.fetch, timeoutMs: this.timeoutMs, ...(signal === undefined ? {} : { signal }) },
+    )
+    if (answer.status >= 200 && answer.status < 300) return answer.json
     const url = `${this.base}/api/v1${path}`
-    const link = linkSignals([signal], {
-      timeoutMs: this.timeoutMs,
-      timeoutReason: () => new NodeError('TRACKER_TIMEOUT', `${url} did not answer within ${this.timeoutMs} ms`),
+    const error = (answer.json.error ?? {}) as { code?: unknown; message?: unknown }
+    const code = typeof error.code === 'string' ? error.code.slice(0, 64) : `HTTP ${answer.status}`
+    const message = typeof error.message === 'string' ? error.message.slice(0, 300) : `HTTP ${answer.status}`
+    if (answer.status >= 500 || answer.status === 429)
+      throw new NodeError('TRACKER_UNREACHABLE', `${url}: ${message} (${code})`)
+    throw new NodeError('TRACKER_ACCOUNT_REFUSED', `${url} refused: ${message} (${code})`)
+  }
+}
+
+/** A request to a tracker's JSON API (see {@link requestTrackerApi}). */
+export interface TrackerApiRequest {
+  /** The session token, sent as `Authorization: Bearer`. */
+  readonly token?: string
+  /** A JSON body. */
+  readonly json?: unknown
+  /** A raw body (an upload), when there is no `json`. */
+  readonly body?: Uint8Array
+  /** The raw body's type. Default `application/x-bittorrent`. */
+  readonly type?: string
+}
+
+/** How {@link requestTrackerApi} reaches the API. */
+export interface TrackerApiOptions {
+  /** Default the global `fetch`. */
+  readonly fetch?: FetchFunction
+  /** The whole request, answer included. Default {@link ACCOUNT_API_TIMEOUT_MS}. */
+  readonly timeoutMs?: number
+  /** Largest answer read. Default {@link MAX_ACCOUNT_ANSWER_BYTES}. */
+  readonly maxBytes?: number
+  readonly signal?: AbortSignal
+}
+
+/** An answer of a tracker's JSON API, whatever its status. */
+export interface TrackerApiAnswer {
+  readonly status: number
+  /** The JSON object of a JSON answer (`{ error: { code, message } }` for a refusal); `{}` otherwise. */
+  readonly json: Record<string, unknown>
+  /** The body as it came (a `.torrent`, ...). */
+  readonly bytes: Uint8Array
+}
+
+/**
+ * Calls a mycel-tracker's JSON API (`<base>/api/v1<path>`, docs/tracker.md):
+ * the one client of it that the node, the CLI and the tests share. Every
+ * status is answered (a refusal is for the caller to read); redirects are
+ * refused, the answer is bounded in size and time.
+ *
+ * @param base - the API base, `http(s)://host:port`
+ * @param method - the HTTP method
+ * @param path - under `/api/v1`, e.g. `/me`
+ * @param request - token and body
+ * @param options - fetch, timeout, size bound, signal
+ * @returns status, JSON and bytes
+ * @throws `NodeError` `TRACKER_UNREACHABLE` (no answer), `TRACKER_TIMEOUT`, `TRACKER_INVALID_RESPONSE`
+ *   (over the size bound, or JSON that cannot be read), `ABORTED`
+ *
+ * @example
+ * ```ts
+ * const { status, json } = await requestTrackerApi('http://tracker.example:6970', 'GET', '/me', { token })
+ * ```
+ */
+export async function requestTrackerApi(
+  base: string,
+  method: string,
+  path: string,
+  request: TrackerApiRequest = {},
+  options: TrackerApiOptions = {},
+): Promise<TrackerApiAnswer> {
+  const fetch = options.fetch ?? (globalThis.fetch as FetchFunction | undefined)
+  if (fetch === undefined) throw new NodeError('TRACKER_UNSUPPORTED', 'no fetch to reach the tracker with')
+  const timeoutMs = options.timeoutMs ?? ACCOUNT_API_TIMEOUT_MS
+  const url = `${base}/api/v1${path}`
+  const headers: Record<string, string> = {}
+  if (request.token !== undefined) headers.Authorization = `Bearer ${request.token}`
+  let body: string | Uint8Array | undefined
+  if (request.json !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    body = JSON.stringify(request.json)
+  } else if (request.body !== undefined) {
+    headers['Content-Type'] = request.type ?? 'application/x-bittorrent'
+    body = request.body
+  }
+  const link = linkSignals([options.signal], {
+    timeoutMs,
+    timeoutReason: () => new NodeError('TRACKER_TIMEOUT', `${url} did not answer within ${timeoutMs} ms`),
+  })
+  try {
+    const response = await fetch(url, {
+      method,
+      headers,
+      redirect: 'error',
+      signal: link.signal,
+      ...(body === undefined ? {} : { body: body as string }),
     })
-    try {
-      const response = await this.fetch(url, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
-        redirect: 'error',
-        signal: link.signal,
-      })
-      const text = await readText(response, url)
-      let json: Record<string, unknown> = {}
+    const bytes = await readBody(response, url, options.maxBytes ?? MAX_ACCOUNT_ANSWER_BYTES)
+    let json: Record<string, unknown> = {}
+    if ((response.headers.get('content-type') ?? '').startsWith('application/json') && bytes.length > 0) {
+      let parsed: unknown
       try {
-        const parsed: unknown = text === '' ? {} : JSON.parse(text)
-        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
-          json = parsed as Record<string, unknown>
+        parsed = JSON.parse(new TextDecoder().decode(bytes))
       } catch {
-        throw new NodeError('TRACKER_INVALID_RESPONSE', `${url} answered something that is not JSON`)
+        throw new NodeError('TRACKER_INVALID_RESPONSE', `${url} answered JSON that cannot be read`)
       }
-      if (response.ok) return json
-      const error = (json.error ?? {}) as { code?: unknown; message?: unknown }
-      const code = typeof error.code === 'string' ? error.code.slice(0, 64) : `HTTP ${response.status}`
-      const message = typeof error.message === 'string' ? error.message.slice(0, 300) : response.statusText
-      if (response.status >= 500 || response.status === 429) {
-        throw new NodeError('TRACKER_UNREACHABLE', `${url}: ${message} (${code})`)
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+        json = parsed as Record<string, unknown>
       }
-      throw new NodeError('TRACKER_ACCOUNT_REFUSED', `${url} refused: ${message} (${code})`)
-    } catch (error) {
-      if (link.signal.aborted) throw signalAbortError(link.signal, NodeError)
-      if (error instanceof NodeError) throw error
-      throw new NodeError('TRACKER_UNREACHABLE', `${url}: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      })
-    } finally {
-      link.dispose()
     }
+    return { status: response.status, json, bytes }
+  } catch (error) {
+    if (link.signal.aborted) throw signalAbortError(link.signal, NodeError)
+    if (error instanceof NodeError) throw error
+    throw new NodeError('TRACKER_UNREACHABLE', `${url}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    })
+  } finally {
+    link.dispose()
   }
 }
 
@@ -203,16 +289,15 @@ function base64(bytes: Uint8Array): string {
   return btoa(text)
 }
 
-/** Reads an answer's body as text, refusing one over {@link MAX_ACCOUNT_ANSWER_BYTES}. */
-async function readText(response: Response, url: string): Promise<string> {
-  const tooLarge = () =>
-    new NodeError('TRACKER_INVALID_RESPONSE', `${url} answered more than ${MAX_ACCOUNT_ANSWER_BYTES} bytes`)
-  if (Number(response.headers.get('content-length') ?? 0) > MAX_ACCOUNT_ANSWER_BYTES) {
+/** Reads an answer's body, refusing one over `limit` bytes as soon as it is seen to be. */
+async function readBody(response: Response, url: string, limit: number): Promise<Uint8Array> {
+  const tooLarge = () => new NodeError('TRACKER_INVALID_RESPONSE', `${url} answered more than ${limit} bytes`)
+  if (Number(response.headers.get('content-length') ?? 0) > limit) {
     await response.body?.cancel().catch(() => {})
     throw tooLarge()
   }
   const reader = response.body?.getReader()
-  if (reader === undefined) return ''
+  if (reader === undefined) return new Uint8Array(0)
   const chunks: Uint8Array[] = []
   let total = 0
   try {
@@ -220,7 +305,7 @@ async function readText(response: Response, url: string): Promise<string> {
       const { done, value } = await reader.read()
       if (done) break
       total += value.byteLength
-      if (total > MAX_ACCOUNT_ANSWER_BYTES) throw tooLarge()
+      if (total > limit) throw tooLarge()
       chunks.push(value)
     }
   } catch (error) {
@@ -235,5 +320,5 @@ async function readText(response: Response, url: string): Promise<string> {
     body.set(chunk, at)
     at += chunk.byteLength
   }
-  return new TextDecoder().decode(body)
+  return body
 }
