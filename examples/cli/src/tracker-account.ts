@@ -7,7 +7,7 @@
  */
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { TrackerAccountOptions } from '@mycel/node'
+import { NodeError, requestTrackerApi, type TrackerAccountOptions, type TrackerApiAnswer } from '@mycel/node'
 import { CliError } from './errors.js'
 
 /** One stored session. */
@@ -165,11 +165,7 @@ export function requireSession(base: string, session: StoredSession | undefined)
 }
 
 /** An answer of the API. */
-export interface ApiAnswer {
-  readonly status: number
-  readonly json: Record<string, unknown>
-  readonly bytes: Uint8Array
-}
+export type ApiAnswer = TrackerApiAnswer
 
 /**
  * Calls the tracker's API.
@@ -187,26 +183,15 @@ export async function callTracker(
   path: string,
   options: { token?: string; json?: unknown; body?: Uint8Array; type?: string } = {},
 ): Promise<ApiAnswer> {
-  const headers: Record<string, string> = {}
-  if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`
-  let body: string | Buffer | undefined
-  if (options.json !== undefined) {
-    headers['Content-Type'] = 'application/json'
-    body = JSON.stringify(options.json)
-  } else if (options.body !== undefined) {
-    headers['Content-Type'] = options.type ?? 'application/x-bittorrent'
-    body = Buffer.from(options.body)
-  }
-  let response: Response
+  let answer: TrackerApiAnswer
   try {
-    response = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers,
-      redirect: 'error',
-      signal: AbortSignal.timeout(30_000),
-      ...(body !== undefined ? { body } : {}),
-    })
+    answer = await requestTrackerApi(base, method, path, options, { timeoutMs: 30_000, maxBytes: MAX_ANSWER_BYTES })
   } catch (error) {
+    if (error instanceof NodeError && error.code === 'TRACKER_INVALID_RESPONSE') {
+      throw new CliError('TRACKER_UNREACHABLE', `the tracker at ${base} sent an answer that cannot be read`, '', {
+        cause: error,
+      })
+    }
     throw new CliError(
       'CONTROL_FAILED',
       `cannot reach the tracker at ${base}: ${(error as Error).message}`,
@@ -214,28 +199,18 @@ export async function callTracker(
       { cause: error },
     )
   }
-  const bytes = new Uint8Array(await response.arrayBuffer())
-  if (bytes.length > MAX_ANSWER_BYTES)
-    throw new CliError('TRACKER_UNREACHABLE', `the tracker at ${base} sent an answer too large`)
-  let json: Record<string, unknown> = {}
-  if ((response.headers.get('content-type') ?? '').startsWith('application/json') && bytes.length > 0) {
-    try {
-      json = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>
-    } catch {
-      throw new CliError('TRACKER_UNREACHABLE', `the tracker at ${base} sent JSON that cannot be read`)
-    }
-  }
-  if (!response.ok) {
+  const { status, json } = answer
+  if (status < 200 || status >= 300) {
     const error = (json.error ?? {}) as { code?: unknown; message?: unknown }
-    const code = typeof error.code === 'string' ? error.code : `HTTP ${response.status}`
-    const message = typeof error.message === 'string' ? error.message : response.statusText
+    const code = typeof error.code === 'string' ? error.code : `HTTP ${status}`
+    const message = typeof error.message === 'string' ? error.message : `HTTP ${status}`
     throw new CliError(
       code === 'SESSION_INVALID' ? 'NOT_LOGGED_IN' : 'ACCOUNT_REFUSED',
       `the tracker refused: ${message} (${code})`,
       code === 'SESSION_INVALID' ? `run mycel account login <name> --tracker ${base}` : '',
     )
   }
-  return { status: response.status, json, bytes }
+  return answer
 }
 
 /**
