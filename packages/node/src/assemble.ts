@@ -112,6 +112,7 @@ export async function assembleNode<N extends MycelNode>(
     logger,
     clock,
     ...(accounts.signer === undefined ? {} : { announceSigner: accounts.signer }),
+    ...trackerOnion(privacy),
   })
   const nodeTrackers = trackers.length === 0 ? [] : [new TrackerPeerSource(trackers, { client: trackerClient })]
   const parts: NodeParts = {
@@ -241,5 +242,22 @@ export function resolveLimits(limits: NodeLimits): Required<NodeLimits> {
     uploadRate: positive(limits.uploadRate, 0, 'uploadRate'),
     downloadRate: positive(limits.downloadRate, 0, 'downloadRate'),
     maxOpenFiles: positive(limits.maxOpenFiles, 256, 'maxOpenFiles'),
+  }
+}
+
+/**
+ * What trackers hear of onion addresses: in proxy mode, HTTP announces ask
+ * for dictionary peer lists (which can hold onion peers, dialled through
+ * the proxy); with an onion address, they give it (`ip`, its port).
+ */
+function trackerOnion(privacy: PrivacyWiring | undefined): {
+  onion?: { host: string; port: number }
+  onionPeers?: boolean
+} {
+  if (privacy === undefined || !privacy.dialsOnion) return {}
+  const onion = privacy.status.onion === undefined ? undefined : new URL(privacy.status.onion)
+  return {
+    onionPeers: true,
+    ...(onion === undefined ? {} : { onion: { host: onion.hostname, port: Number(onion.port) } }),
   }
 }

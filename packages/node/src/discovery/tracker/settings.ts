@@ -80,6 +80,19 @@ export interface AnnounceSigner {
 export interface TrackerClientOptions extends TrackerTransport {
   /** Signs announces to the trackers it names; default none (URLs are used as given, passkeys in them). */
   readonly announceSigner?: AnnounceSigner
+  /**
+   * This node's onion address (proxy mode with `onion`): HTTP announces give
+   * its host as `ip` and its port as `port` (the port the scheduler gives is
+   * a local one, and behind a proxy there is none), so that trackers list
+   * the onion address, never the address the request came from.
+   */
+  readonly onion?: { readonly host: string; readonly port: number }
+  /**
+   * Ask HTTP trackers for a BEP 3 list of dictionaries (`compact=0`), the
+   * only form that can hold onion peers: for a node that can dial them (it
+   * has a proxy). Default false (compact lists).
+   */
+  readonly onionPeers?: boolean
   /** Our 20-byte tracker peer id; default a random one per client, `-MY0100-` and 12 random characters. */
   readonly peerId?: Uint8Array
   /** Where it logs (`mycel:tracker`); default silent. */

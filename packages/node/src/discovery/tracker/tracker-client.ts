@@ -100,6 +100,8 @@ export class TrackerClient {
   private readonly httpTimeoutMs: number
   private readonly backoffMs: number
   private readonly signer: AnnounceSigner | undefined
+  private readonly onion: { readonly host: string; readonly port: number } | undefined
+  private readonly onionPeers: boolean
   private closed = false
 
   /** @param options - how trackers are reached; timings */
@@ -123,6 +125,8 @@ export class TrackerClient {
     this.httpTimeoutMs = options.httpTimeoutMs ?? HTTP_TIMEOUT_MS
     this.backoffMs = options.backoffMs ?? BACKOFF_MS
     this.signer = options.announceSigner
+    this.onion = options.onion
+    this.onionPeers = options.onionPeers === true
   }
 
   /**
@@ -194,7 +198,8 @@ export class TrackerClient {
         {
           infohash: announce.key,
           peerId: this.peerId,
-          port: announce.port,
+          port: this.onion?.port ?? announce.port,
+          ...(this.onion === undefined ? {} : { ip: this.onion.host }),
           uploaded: announce.uploaded,
           downloaded: announce.downloaded,
           ...(announce.left === undefined ? {} : { left: announce.left }),
@@ -202,7 +207,7 @@ export class TrackerClient {
           numwant: announce.numwant,
           key: new TextEncoder().encode(toHex(this.key)),
           ...(announce.trackerId === undefined ? {} : { trackerId: announce.trackerId }),
-          compact: true,
+          compact: !this.onionPeers,
         },
         this.exchange(signal),
       )
