@@ -7,13 +7,16 @@
  * and each banned peer reported once per share. The API is a fake `fetch`
  * that records each request; time is a manual clock.
  */
+import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ManualClock } from '@mycel/dht/testing'
 import { decodeReceipt, signReceipt, toHex } from '@mycel/wire'
 import { getDefaultCrypto } from '@mycel/wire/crypto'
 import { componentLogger } from '@mycel/wire/log'
 import { describe, expect, it } from 'vitest'
 import { TrackerAccountApi } from '../src/discovery/tracker/account-api.js'
-import type { ReceiptsProtocol } from '../src/index.js'
+import { createNode, type ReceiptsProtocol } from '../src/index.js'
 import {
   ACCOUNT_BACKOFF_MS,
   ACCOUNT_REQUEST_INTERVAL_MS,
@@ -166,6 +169,19 @@ describe("a node's tracker accounts", () => {
     } finally {
       await accounts.close()
     }
+  })
+
+  it('are checked before the node opens anything: TypeError for an account that is not one', async () => {
+    const dataDir = join(tmpdir(), `mycel-no-such-${Date.now()}-${Math.random()}`)
+    for (const trackerAccounts of [
+      'http://one.example:6970',
+      [{ api: 'ftp://one.example', announce: 'http://one.example:6969/announce', token: 't' }],
+      [{ api: 'http://one.example:6970', announce: 'not a url', token: 't' }],
+      [{ api: 'http://one.example:6970', announce: 'http://one.example:6969/announce', token: 5 }],
+    ]) {
+      await expect(createNode({ dataDir, trackerAccounts: trackerAccounts as never })).rejects.toThrow(TypeError)
+    }
+    expect(existsSync(dataDir)).toBe(false)
   })
 
   it('report a banned peer once per share, to the accounts of that share', async () => {

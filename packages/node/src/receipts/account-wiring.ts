@@ -14,7 +14,12 @@ import { getDefaultCrypto } from '@mycel/wire/crypto'
 import type { Logger } from '@mycel/wire/log'
 import type { Clock } from '../clock.js'
 import { loadShareTrackers } from '../discovery/share-trackers.js'
-import { originOf, TrackerAccountApi, type TrackerAccountOptions } from '../discovery/tracker/account-api.js'
+import {
+  checkTrackerAccount,
+  originOf,
+  TrackerAccountApi,
+  type TrackerAccountOptions,
+} from '../discovery/tracker/account-api.js'
 import type { AnnounceSigner, FetchFunction } from '../discovery/tracker/settings.js'
 import { parseTrackerList, type TrackerList, tierUrls } from '../discovery/tracker/tiers.js'
 import type { NodeEvents } from '../events.js'
@@ -47,12 +52,22 @@ export interface AccountWiring {
 }
 
 /**
+ * Checks `NodeOptions.trackerAccounts` (before anything is opened).
+ * @throws TypeError for something that is not a list of accounts with http(s) URLs and a token
+ */
+export function checkTrackerAccounts(accounts: unknown): void {
+  if (accounts === undefined) return
+  if (!Array.isArray(accounts)) throw new TypeError('trackerAccounts must be an array')
+  for (const account of accounts) checkTrackerAccount(account as TrackerAccountOptions)
+}
+
+/**
  * Checks the accounts and makes their parts.
  * @throws TypeError for accounts that are not a list of `TrackerAccountOptions`
  */
 export function wireTrackerAccounts(input: AccountWiringInput): AccountWiring {
   const { accounts } = input
-  if (accounts !== undefined && !Array.isArray(accounts)) throw new TypeError('trackerAccounts must be an array')
+  checkTrackerAccounts(accounts)
   const fetch = input.fetch ?? (globalThis.fetch as FetchFunction | undefined)
   if ((accounts ?? []).length === 0 || fetch === undefined) {
     return { protocols: input.protocols, signer: undefined, attach: () => undefined }
