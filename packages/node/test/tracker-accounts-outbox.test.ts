@@ -43,6 +43,9 @@ interface Posted {
   readonly body: { receipts?: string[]; peerKey?: string; share?: string; reason?: string }
 }
 
+/** The tracker's codes for the statuses the fake answers with. */
+const ERROR_CODES: Record<number, string> = { 400: 'REQUEST_INVALID', 401: 'SESSION_INVALID' }
+
 /** A tracker API: records requests, answers each with `status` (or what `answer` says). */
 function fakeApi(answer: (posted: Posted) => number = () => 200) {
   const posted: Posted[] = []
@@ -53,7 +56,7 @@ function fakeApi(answer: (posted: Posted) => number = () => 200) {
     const status = answer(request)
     const json =
       status !== 200
-        ? { error: { code: 'INTERNAL', message: 'internal error' } }
+        ? { error: { code: ERROR_CODES[status] ?? 'INTERNAL', message: 'refused' } }
         : body.receipts !== undefined
           ? { results: body.receipts.map(() => ({ status: 'credited', increase: 1 })) }
           : { status: 'counted', penalty: 5 }
@@ -202,6 +205,37 @@ describe("a node's tracker accounts", () => {
         ['http://one.example:6970/api/v1/reports', { peerKey: toHex(peer), share: toHex(shareA), reason: 'corrupt' }],
         ['http://two.example:6970/api/v1/reports', { peerKey: toHex(peer), share: toHex(shareA), reason: 'corrupt' }],
       ])
+    } finally {
+      await accounts.close()
+    }
+  })
+
+  it('drop a report the tracker refuses for itself, and keep one refused for an expired session', async () => {
+    const clock = new ManualClock(1_000_000)
+    const statuses = [401, 200, 400]
+    const { posted, fetch } = fakeApi(() => statuses.shift() ?? 200)
+    const accounts = accountsOf(clock, fetch, {
+      [toHex(shareA)]: ['http://one.example:6969/announce'],
+      [toHex(shareB)]: ['http://one.example:6969/announce'],
+    })
+    try {
+      accounts.banned(new Uint8Array(32).fill(7), shareA)
+      await settle()
+      await clock.advance(0)
+      await settle()
+      expect(posted).toHaveLength(1) // 401: kept
+      await clock.advance(ACCOUNT_BACKOFF_MS)
+      await settle()
+      expect(posted).toHaveLength(2) // sent again, counted
+      accounts.banned(new Uint8Array(32).fill(8), shareB)
+      await settle()
+      await clock.advance(ACCOUNT_REQUEST_INTERVAL_MS)
+      await settle()
+      expect(posted).toHaveLength(3) // 400: the tracker's final word
+      await clock.advance(60 * 60_000)
+      await settle()
+      expect(posted).toHaveLength(3)
+      expect(posted.map((request) => request.body.peerKey?.slice(0, 2))).toEqual(['07', '07', '08'])
     } finally {
       await accounts.close()
     }

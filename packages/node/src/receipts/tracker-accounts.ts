@@ -25,6 +25,7 @@ import { type CryptoProvider, getDefaultCrypto } from '@mycel/wire/crypto'
 import { type ComponentLogger, describeError } from '@mycel/wire/log'
 import { type Clock, systemClock } from '../clock.js'
 import {
+  accountApiCodeOf,
   originOf,
   type PeerReportReason,
   type TrackerAccountApi,
@@ -170,16 +171,9 @@ class Outbox {
       this.log.info(`reported ${toHex(report.peerKey)} (${report.reason}) to ${this.api.base}: ${outcome}`)
     } catch (error) {
       // The tracker's refusal of this report (no such account, a share it does not list) is final.
-      if (
-        !(
-          error instanceof NodeError &&
-          error.code === 'TRACKER_ACCOUNT_REFUSED' &&
-          /\((REQUEST_INVALID|NOT_FOUND)\)$/.test(error.message)
-        )
-      ) {
-        throw error
-      }
-      if (this.log.enabled('debug')) this.log.debug(`${this.api.base} refused a report: ${error.message}`)
+      const code = accountApiCodeOf(error)
+      if (code !== 'REQUEST_INVALID' && code !== 'NOT_FOUND') throw error
+      if (this.log.enabled('debug')) this.log.debug(`${this.api.base} refused a report: ${(error as Error).message}`)
     }
     this.reports.delete(key)
   }

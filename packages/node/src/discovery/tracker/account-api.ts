@@ -90,6 +90,19 @@ export function originOf(url: string): string | undefined {
   }
 }
 
+/**
+ * The tracker's own code of a `TRACKER_ACCOUNT_REFUSED` (`SESSION_INVALID`,
+ * `REQUEST_INVALID`, `NOT_FOUND`, ...), if the error is one.
+ *
+ * @param error - what a {@link TrackerAccountApi} call threw
+ * @returns the code, or undefined
+ */
+export function accountApiCodeOf(error: unknown): string | undefined {
+  if (!(error instanceof NodeError) || error.code !== 'TRACKER_ACCOUNT_REFUSED') return undefined
+  const code = (error as { apiCode?: unknown }).apiCode
+  return typeof code === 'string' ? code : undefined
+}
+
 /** One account's API. @internal */
 export class TrackerAccountApi {
   /** The API base, `http(s)://host:port`. */
@@ -169,7 +182,9 @@ export class TrackerAccountApi {
     const message = typeof error.message === 'string' ? error.message.slice(0, 300) : `HTTP ${answer.status}`
     if (answer.status >= 500 || answer.status === 429)
       throw new NodeError('TRACKER_UNREACHABLE', `${url}: ${message} (${code})`)
-    throw new NodeError('TRACKER_ACCOUNT_REFUSED', `${url} refused: ${message} (${code})`)
+    const refused = new NodeError('TRACKER_ACCOUNT_REFUSED', `${url} refused: ${message} (${code})`)
+    Object.defineProperty(refused, 'apiCode', { value: code, enumerable: true })
+    throw refused
   }
 }
 
