@@ -1,5 +1,9 @@
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createNode, type MycelNode } from '@mycel/node'
+import { createNode, type MycelNode, type TrackerAccountOptions } from '@mycel/node'
+import type { Identity } from '@mycel/transport'
+import { loadOrCreateIdentity } from '@mycel/transport/node'
+import { toHex } from '@mycel/wire'
 import { LiveAccess } from './access/live.js'
 import { type Context, listenAddress } from './context.js'
 import { controlHandlers } from './control/handlers.js'
@@ -8,6 +12,7 @@ import { ControlServer } from './control/server.js'
 import { explain } from './errors.js'
 import type { Lifetime } from './lifetime.js'
 import { reportShareChanges } from './seeding.js'
+import { trackerAccountsOf } from './tracker-account.js'
 
 /** A node run by a long command (`share`, `get`), with the control socket that short commands reach it through. */
 export interface NodeSession {
@@ -31,7 +36,17 @@ export async function openNodeSession(context: Context, lifetime: Lifetime): Pro
   const settings = context.options
   let node: MycelNode
   try {
+    // Accounts at trackers (mycel account login): receipts, reports and signed announces. Not with a
+    // fresh identity per session (--anonymous): no account bound it.
+    let accounts: { identity: Identity; trackerAccounts: TrackerAccountOptions[] } | undefined
+    if (!settings.anonymous) {
+      await mkdir(settings.dataDir, { recursive: true, mode: 0o700 })
+      const identity = await loadOrCreateIdentity(join(settings.dataDir, 'identity.json'))
+      const trackerAccounts = await trackerAccountsOf(settings.dataDir, toHex(identity.peerId))
+      if (trackerAccounts.length > 0) accounts = { identity, trackerAccounts }
+    }
     node = await createNode({
+      ...(accounts ?? {}),
       dataDir: settings.dataDir,
       listen: [listenAddress(settings)],
       ...(settings.proxy === undefined

@@ -7,6 +7,7 @@
  */
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { NodeError, requestTrackerApi, type TrackerAccountOptions, type TrackerApiAnswer } from '@mycel/node'
 import { CliError } from './errors.js'
 
 /** One stored session. */
@@ -15,6 +16,10 @@ export interface StoredSession {
   readonly token: string
   /** Seconds since 1970. */
   readonly expiresAt: number
+  /** The account's announce URL, as the tracker gave it at login (its origin names the tracker's announce server). */
+  readonly announce?: string
+  /** The data folder's peer id (hex key) the account bound at login, if it did. */
+  readonly peerKey?: string
 }
 
 type Sessions = Record<string, StoredSession>
@@ -89,6 +94,36 @@ export async function storeSession(dataDir: string, base: string, session: Store
 }
 
 /**
+ * The accounts a node of this data folder uses (`NodeOptions.trackerAccounts`):
+ * every stored session that has an announce URL. The node asks for the
+ * token before each request, read again from the file, so a `mycel account
+ * login` in another terminal renews the session of a running node.
+ *
+ * @param dataDir - the data folder
+ * @param peerKey - the node's peer key (hex): announces are signed for the accounts that bound it
+ * @returns the accounts (none when no session is stored)
+ */
+export async function trackerAccountsOf(dataDir: string, peerKey: string): Promise<TrackerAccountOptions[]> {
+  const sessions = await readSessions(dataDir).catch(() => ({}) as Sessions)
+  const token = async (base: string): Promise<string | undefined> => {
+    const session = (await readSessions(dataDir).catch(() => ({}) as Sessions))[base]
+    return session !== undefined && session.expiresAt > Date.now() / 1000 ? session.token : undefined
+  }
+  return Object.entries(sessions).flatMap(([base, session]) =>
+    typeof session?.announce === 'string'
+      ? [
+          {
+            api: base,
+            announce: session.announce,
+            token: () => token(base),
+            signAnnounces: session.peerKey === peerKey,
+          },
+        ]
+      : [],
+  )
+}
+
+/**
  * The tracker a command talks to: `--tracker`, else the only one logged in.
  *
  * @param dataDir - the data folder
@@ -130,11 +165,7 @@ export function requireSession(base: string, session: StoredSession | undefined)
 }
 
 /** An answer of the API. */
-export interface ApiAnswer {
-  readonly status: number
-  readonly json: Record<string, unknown>
-  readonly bytes: Uint8Array
-}
+export type ApiAnswer = TrackerApiAnswer
 
 /**
  * Calls the tracker's API.
@@ -152,26 +183,15 @@ export async function callTracker(
   path: string,
   options: { token?: string; json?: unknown; body?: Uint8Array; type?: string } = {},
 ): Promise<ApiAnswer> {
-  const headers: Record<string, string> = {}
-  if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`
-  let body: string | Buffer | undefined
-  if (options.json !== undefined) {
-    headers['Content-Type'] = 'application/json'
-    body = JSON.stringify(options.json)
-  } else if (options.body !== undefined) {
-    headers['Content-Type'] = options.type ?? 'application/x-bittorrent'
-    body = Buffer.from(options.body)
-  }
-  let response: Response
+  let answer: TrackerApiAnswer
   try {
-    response = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers,
-      redirect: 'error',
-      signal: AbortSignal.timeout(30_000),
-      ...(body !== undefined ? { body } : {}),
-    })
+    answer = await requestTrackerApi(base, method, path, options, { timeoutMs: 30_000, maxBytes: MAX_ANSWER_BYTES })
   } catch (error) {
+    if (error instanceof NodeError && error.code === 'TRACKER_INVALID_RESPONSE') {
+      throw new CliError('TRACKER_UNREACHABLE', `the tracker at ${base} sent an answer that cannot be read`, '', {
+        cause: error,
+      })
+    }
     throw new CliError(
       'CONTROL_FAILED',
       `cannot reach the tracker at ${base}: ${(error as Error).message}`,
@@ -179,28 +199,18 @@ export async function callTracker(
       { cause: error },
     )
   }
-  const bytes = new Uint8Array(await response.arrayBuffer())
-  if (bytes.length > MAX_ANSWER_BYTES)
-    throw new CliError('TRACKER_UNREACHABLE', `the tracker at ${base} sent an answer too large`)
-  let json: Record<string, unknown> = {}
-  if ((response.headers.get('content-type') ?? '').startsWith('application/json') && bytes.length > 0) {
-    try {
-      json = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>
-    } catch {
-      throw new CliError('TRACKER_UNREACHABLE', `the tracker at ${base} sent JSON that cannot be read`)
-    }
-  }
-  if (!response.ok) {
+  const { status, json } = answer
+  if (status < 200 || status >= 300) {
     const error = (json.error ?? {}) as { code?: unknown; message?: unknown }
-    const code = typeof error.code === 'string' ? error.code : `HTTP ${response.status}`
-    const message = typeof error.message === 'string' ? error.message : response.statusText
+    const code = typeof error.code === 'string' ? error.code : `HTTP ${status}`
+    const message = typeof error.message === 'string' ? error.message : `HTTP ${status}`
     throw new CliError(
       code === 'SESSION_INVALID' ? 'NOT_LOGGED_IN' : 'ACCOUNT_REFUSED',
       `the tracker refused: ${message} (${code})`,
       code === 'SESSION_INVALID' ? `run mycel account login <name> --tracker ${base}` : '',
     )
   }
-  return { status: response.status, json, bytes }
+  return answer
 }
 
 /**

@@ -1,32 +1,26 @@
 /**
- * The account commands against a real mycel-tracker with accounts (run in
- * this process, private mode, on 127.0.0.1): register, publish a share,
- * browse, credits, logout.
+ * The account commands against a real mycel-tracker with accounts (the
+ * built `mycel-tracker --mode private` process, on 127.0.0.1): register,
+ * publish a share, browse, credits, logout.
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTracker, type Tracker } from '../../tracker/src/tracker.js'
+import { ensureTrackerBuilt, startTracker, type TrackerProcess } from '../../../test/support/tracker-process.js'
 import { ensureBuilt, jsonLines, Sandbox, writeContent } from './helpers.js'
 
 const sandbox = new Sandbox()
-let tracker: Tracker
+let tracker: TrackerProcess
 let web: string
 
 beforeAll(async () => {
   await ensureBuilt()
-  tracker = await createTracker({
-    mode: 'private',
-    accounts: { scryptCost: { ln: 10, r: 8, p: 1 } },
-    http: [{ host: '127.0.0.1', port: 0 }],
-    udp: [],
-    api: [{ host: '127.0.0.1', port: 0 }],
-    rateLimit: false,
-  })
-  web = `http://127.0.0.1:${tracker.api[0]?.port}`
-}, 300_000)
+  await ensureTrackerBuilt()
+  tracker = await startTracker(['--mode', 'private'])
+  web = tracker.api as string
+}, 600_000)
 
 afterAll(async () => {
-  await tracker?.close()
+  await tracker?.stop()
   await sandbox.cleanup()
 })
 
@@ -67,6 +61,7 @@ describe('mycel account, publish, browse, credits', () => {
       name: 'ada',
       role: 'admin',
       announce: expect.stringMatching(/\/announce\/[\w-]{32}$/),
+      peerKeyBound: true,
     })
     expect(registered.stdout).not.toContain('holiday password')
 

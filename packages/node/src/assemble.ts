@@ -6,6 +6,7 @@ import { describeError, type Logger, silentLogger } from '@mycel/wire/log'
 import type { ContentStorage } from './content.js'
 import { DEFAULT_CHANGE_CHECK_INTERVAL_MS } from './content-watch.js'
 import { checkTrackers } from './discovery/share-trackers.js'
+import type { TrackerAccountOptions } from './discovery/tracker/account-api.js'
 import {
   type AnnounceKeyPolicy,
   checkAnnounceKey,
@@ -22,6 +23,7 @@ import type { NodeLimits, PrivacyStatus, SecureUpgrade } from './options.js'
 import { ConnectionPool } from './peer/pool.js'
 import type { ConnectionProtocol } from './peer/protocols.js'
 import type { PrivateStorage } from './private/storage.js'
+import { wireTrackerAccounts } from './receipts/account-wiring.js'
 
 /** The software name and version a node reports in its `hello`. */
 export const AGENT = 'mycel/0.1.0'
@@ -49,6 +51,8 @@ export interface NodeAssembly {
   trackers: TrackerList | undefined
   /** How trackers are reached. */
   trackerTransport: TrackerTransport | undefined
+  /** Accounts at mycel-trackers (receipts, reports, signed announces); none when undefined. */
+  trackerAccounts?: readonly TrackerAccountOptions[] | undefined
   /** The node's default announce key (checked here). */
   announceKey: AnnounceKeyPolicy | undefined
   limits: NodeLimits | undefined
@@ -93,7 +97,23 @@ export async function assembleNode<N extends MycelNode>(
   const secure = assembly.secure ?? noiseSecure
   const privacy = assembly.privacy
   const clock = assembly.clock ?? systemClock
-  const trackerClient = new TrackerClient({ ...assembly.trackerTransport, logger, clock })
+  const accounts = wireTrackerAccounts({
+    accounts: assembly.trackerAccounts,
+    identity,
+    protocols: assembly.protocols,
+    fetch: assembly.trackerTransport?.fetch,
+    state: assembly.state,
+    trackers,
+    logger,
+    clock,
+  })
+  const trackerClient = new TrackerClient({
+    ...assembly.trackerTransport,
+    logger,
+    clock,
+    ...(accounts.signer === undefined ? {} : { announceSigner: accounts.signer }),
+    ...trackerOnion(privacy),
+  })
   const nodeTrackers = trackers.length === 0 ? [] : [new TrackerPeerSource(trackers, { client: trackerClient })]
   const parts: NodeParts = {
     privacy: privacy?.status ?? {
@@ -113,7 +133,8 @@ export async function assembleNode<N extends MycelNode>(
     downloadDir: assembly.downloadDir,
     changeCheckInterval: checkInterval(assembly.changeCheckInterval),
     limits,
-    protocols: assembly.protocols,
+    protocols: accounts.protocols,
+    attachAccounts: (node) => accounts.attach(node),
     sources: [
       ...(assembly.dht === undefined ? [] : [new DhtPeerSource(assembly.dht)]),
       ...peerSources,
@@ -221,5 +242,22 @@ export function resolveLimits(limits: NodeLimits): Required<NodeLimits> {
     uploadRate: positive(limits.uploadRate, 0, 'uploadRate'),
     downloadRate: positive(limits.downloadRate, 0, 'downloadRate'),
     maxOpenFiles: positive(limits.maxOpenFiles, 256, 'maxOpenFiles'),
+  }
+}
+
+/**
+ * What trackers hear of onion addresses: in proxy mode, HTTP announces ask
+ * for dictionary peer lists (which can hold onion peers, dialled through
+ * the proxy); with an onion address, they give it (`ip`, its port).
+ */
+function trackerOnion(privacy: PrivacyWiring | undefined): {
+  onion?: { host: string; port: number }
+  onionPeers?: boolean
+} {
+  if (privacy === undefined || !privacy.dialsOnion) return {}
+  const onion = privacy.status.onion === undefined ? undefined : new URL(privacy.status.onion)
+  return {
+    onionPeers: true,
+    ...(onion === undefined ? {} : { onion: { host: onion.hostname, port: Number(onion.port) } }),
   }
 }

@@ -31,25 +31,35 @@ export type { ContentIngestOptions, ContentStorage, ContentStore, FileStamp, Pat
 export { type CoreNodeOptions, createCoreNode } from './create-core-node.js'
 export type { ExistingFiles } from './destination.js'
 export {
+  ACCOUNT_API_TIMEOUT_MS,
   type AnnounceEvent,
   type AnnounceKeyPolicy,
   type AnnounceResult,
+  type AnnounceSigner,
   type BindUdpSocket,
   type ClientAnnounce,
   DhtPeerSource,
   type DhtPeerSourceOptions,
   DirectPeerSource,
   type FetchFunction,
+  MAX_ACCOUNT_ANSWER_BYTES,
   PEER_ID_PREFIX,
   type PeerCandidate,
+  type PeerReportReason,
   type PeerSource,
+  type ReceiptResult,
+  requestTrackerApi,
   type ScrapeCounts,
   type ShareKey,
   type ShareTransfer,
   type SourceAnnounceOptions,
   type SourceLookupOptions,
   shareKeyOf,
+  type TrackerAccountOptions,
   type TrackerAnswer,
+  type TrackerApiAnswer,
+  type TrackerApiOptions,
+  type TrackerApiRequest,
   TrackerClient,
   type TrackerClientOptions,
   type TrackerList,
@@ -103,6 +113,14 @@ export {
   ReceiptsProtocol,
   type TransferAccounting,
 } from './receipts/receipts-protocol.js'
+export {
+  ACCOUNT_BACKOFF_MS,
+  ACCOUNT_REQUEST_INTERVAL_MS,
+  MAX_ACCOUNT_BACKOFF_MS,
+  MAX_PENDING_RECEIPTS,
+  MAX_PENDING_REPORTS,
+  RECEIPTS_PER_REQUEST,
+} from './receipts/tracker-accounts.js'
 export { forgetShare } from './share-state.js'
 export { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 export type { PeerLink } from './swarm/peer.js'

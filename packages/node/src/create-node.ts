@@ -22,6 +22,7 @@ import { MycelNode } from './fs/mycel-node.js'
 import { fileSystemPrivateStorage } from './fs/private-storage.js'
 import type { NodeOptions } from './options.js'
 import { type PrivacySettings, resolvePrivacy } from './proxy-mode.js'
+import { checkTrackerAccounts } from './receipts/account-wiring.js'
 import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 
 /**
@@ -54,6 +55,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
   checkAnnounceKey(options.announceKey)
   checkPeerSources(options.peerSources)
   checkTrackers(options.trackers)
+  checkTrackerAccounts(options.trackerAccounts)
   const privacy = resolvePrivacy(options)
   if (options.directWrites !== undefined && typeof options.directWrites !== 'boolean') {
     throw new TypeError('directWrites must be a boolean')
@@ -98,6 +100,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       peerSources: options.peerSources,
       trackers: options.trackers,
       trackerTransport: trackerTransportOf(options, privacy),
+      trackerAccounts: options.trackerAccounts,
       announceKey: options.announceKey,
       limits,
       changeCheckInterval: options.changeCheckInterval,

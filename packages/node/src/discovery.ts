@@ -36,7 +36,19 @@ export {
   type PeerOrigin,
   REANNOUNCE_MS,
 } from './discovery/scheduler.js'
+export {
+  ACCOUNT_API_TIMEOUT_MS,
+  MAX_ACCOUNT_ANSWER_BYTES,
+  type PeerReportReason,
+  type ReceiptResult,
+  requestTrackerApi,
+  type TrackerAccountOptions,
+  type TrackerApiAnswer,
+  type TrackerApiOptions,
+  type TrackerApiRequest,
+} from './discovery/tracker/account-api.js'
 export type {
+  AnnounceSigner,
   BindUdpSocket,
   FetchFunction,
   TrackerClientOptions,

@@ -25,6 +25,7 @@ export type NodeErrorCode =
   | 'TRACKER_TIMEOUT'
   | 'TRACKER_INVALID_RESPONSE'
   | 'TRACKER_UNSUPPORTED'
+  | 'TRACKER_ACCOUNT_REFUSED'
   | 'PRIVATE_UNSUPPORTED'
 
 /** Codes this node puts in a `reject` message (documented in `docs/protocol.md`). */

@@ -145,9 +145,10 @@ export type NodeEvents = {
   'peer-disconnected': (peer: PeerInfo, reason: Error | undefined) => void
   /**
    * A peer was banned for an hour (it sent corrupt data or metadata).
-   * `peer` describes its connection (its address) when it was connected.
+   * `peer` describes its connection (its address) when it was connected;
+   * `infohash` (hex) is the share it misbehaved in, when the ban came from one.
    */
-  'peer-banned': (peerId: string, reason: string, peer: PeerInfo | undefined) => void
+  'peer-banned': (peerId: string, reason: string, peer: PeerInfo | undefined, infohash: string | undefined) => void
   /**
    * A peer lost score for a fault short of a ban: it broke the protocol or
    * let requests time out (and was disconnected), or was one of several

@@ -5,11 +5,13 @@ import type { Logger } from '@mycel/wire/log'
 import type { Clock } from './clock.js'
 import type { ContentStorage } from './content.js'
 import type { AnnounceKeyPolicy, PeerSource, TrackerClient } from './discovery.js'
+import type { NodeEvents } from './events.js'
 import type { NodeLimits, PrivacyStatus } from './options.js'
 import type { ConnectionPool } from './peer/pool.js'
 import type { ConnectionProtocol, ProtocolRegistry } from './peer/protocols.js'
 import type { PeerRegistry } from './peer/registry.js'
 import type { PrivateStorage } from './private/storage.js'
+import type { TypedEmitter } from './typed-emitter.js'
 
 /** What a node is built from: `createNode` (Node) or the core's own factory hand it over. @internal */
 export interface NodeParts {
@@ -36,6 +38,11 @@ export interface NodeParts {
   sources: readonly PeerSource[]
   /** The key shares are announced under unless they chose (see `NodeOptions.announceKey`). */
   announceKey: AnnounceKeyPolicy
+  /**
+   * Starts what the node tells its tracker accounts (receipts, reports of
+   * bans), once it is built; closed with it. None: no accounts.
+   */
+  attachAccounts?: (node: TypedEmitter<NodeEvents>) => { close(): Promise<void> } | undefined
   /** How the node's tracker sources reach trackers (closed with the node). */
   trackerClient: TrackerClient
   /** Where the node's parts log (`mycel:peer`, `mycel:swarm`, `mycel:store`, `mycel:node`). */

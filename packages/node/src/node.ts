@@ -102,6 +102,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   private readonly pex: PeerExchange
   private readonly stopDhtSaves: () => void
   private readonly stopTotalsSaves: () => void
+  /** What the node tells its tracker accounts (receipts, bans), if it has any. */
+  private readonly accounts: { close(): Promise<void> } | undefined
   private closing: Promise<void> | undefined
 
   /** @internal */
@@ -141,8 +143,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
         port: () => this.tcpPort(),
         wantsPeers: (swarm) => this.wantsPeers(swarm),
         // Peers the user named are dialled first, even while an earlier failure's backoff runs.
-        found: (swarm, addresses, origin) =>
-          this.registry.connect(addresses, swarm, origin === this.directPeers ? { direct: true } : {}),
+        found: (swarm, addresses, origin, rank) =>
+          this.registry.connect(addresses, swarm, origin === this.directPeers ? { direct: true } : { rank }),
         transfer: shareTransfer,
       },
       { clock: parts.clock },
@@ -169,7 +171,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       },
       serveBlock: (peer, request, share) => this.registry.serveBlock(peer, request, share),
       serveMetadata: (peer, request, share) => this.registry.serveMetadata(peer, request, share),
-      ban: (peer, reason) => this.registry.ban(peer, reason),
+      ban: (peer, reason, share) => this.registry.ban(peer, reason, share),
       score: (peer, delta, reason) => this.registry.score(peer, delta, reason),
       fault: (peer, reason) => this.registry.fault(peer, reason),
       membersChanged: (swarm) => this.pex.membersChanged(swarm),
@@ -179,6 +181,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     // A process that is killed keeps the table of its last save, not none.
     this.stopDhtSaves = every(parts.clock, DHT_SAVE_INTERVAL_MS, () => void this.saveDht())
     this.stopTotalsSaves = every(parts.clock, TOTALS_SAVE_INTERVAL_MS, () => void this.saveTotals())
+    this.accounts = parts.attachAccounts?.(this)
     this.control = {
       remove: (infohash, options) => this.stopShare(infohash, options),
       contentPath: (infohash) => this.sessions.get(keyOf(infohash))?.contentPath,
@@ -615,6 +618,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     this.stopDhtSaves()
     this.stopTotalsSaves()
     await this.discovery.close()
+    await this.accounts?.close()
     await this.parts.trackerClient.close()
     for (const session of this.sessions.values()) {
       session.swarm.stop()

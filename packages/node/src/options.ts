@@ -7,6 +7,7 @@ import type { ContentStorage } from './content.js'
 import type { ExistingFiles } from './destination.js'
 import type { AnnounceKeyPolicy } from './discovery/announce-key.js'
 import type { PeerSource } from './discovery/peer-source.js'
+import type { TrackerAccountOptions } from './discovery/tracker/account-api.js'
 import type { TrackerTransport } from './discovery/tracker/settings.js'
 import type { TrackerList } from './discovery/tracker/tiers.js'
 import type { RefusalReason } from './events.js'
@@ -55,6 +56,16 @@ export interface NodeOptions {
    * and `bindUdp` for UDP trackers (default `node:dgram` sockets).
    */
   trackerTransport?: TrackerTransport
+  /**
+   * Accounts at mycel-trackers (see {@link TrackerAccountOptions}). With
+   * any, the node runs receipts (`receipts/1`, a `ReceiptsProtocol` of its
+   * own unless `protocols` holds one), hands the receipts its downloaders
+   * sign to the trackers of their shares, reports the peers it bans for
+   * corrupt data there, and, for accounts with `signAnnounces`, announces
+   * with signed keys instead of a passkey. Nothing of it ever holds a
+   * transfer up. Default none. See docs/tracker.md.
+   */
+  trackerAccounts?: TrackerAccountOptions[]
   /**
    * The key shares are announced and looked up under unless a share or
    * download chooses: `discovery-key` (the default; the infohash never leaves

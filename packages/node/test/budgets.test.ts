@@ -266,7 +266,7 @@ describe('penalties and bans are reported', () => {
     nodes.push(leecher)
     const target = await tempDir()
     dirs.push(target)
-    const banned = new Promise<[string, string, PeerInfo | undefined]>((resolve) =>
+    const banned = new Promise<[string, string, PeerInfo | undefined, string | undefined]>((resolve) =>
       leecher.on('peer-banned', (...args) => resolve(args)),
     )
     const infohash = new Uint8Array(32).fill(5)
@@ -279,9 +279,10 @@ describe('penalties and bans are reported', () => {
       }
     })
     raw.send({ type: 'bitfield', infohash, bits: new Uint8Array([0x80]) })
-    const [peerId, reason, peer] = await banned
+    const [peerId, reason, peer, bannedIn] = await banned
     expect(peerId).toBe(raw.identity.toString())
     expect(reason).toMatch(/bad metadata/)
+    expect(bannedIn).toBe(Buffer.from(infohash).toString('hex'))
     expect(peer).toMatchObject({ peerId, address: expect.stringMatching(/^memory:\/\//) })
     await download.stop()
   })

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { NodeError } from '../src/errors.js'
 import { AddressBook, DIAL_BACKOFF_MS } from '../src/peer/address-book.js'
 import type { PeerConnection } from '../src/peer/connection.js'
-import { DialQueue, type DialQueueOptions } from '../src/peer/dial-queue.js'
+import { DialQueue, type DialQueueOptions, rankPrior, SOURCE_RANK_WEIGHT } from '../src/peer/dial-queue.js'
 
 /** A dial the test settles by hand. */
 interface PendingDial {
@@ -143,6 +143,53 @@ describe('the dial queue', () => {
     queue.add(target, [given as string], { direct: true })
     for (let i = 0; i < 5; i++) await settle(pending()[0] as PendingDial, 'fail')
     expect(dials.map((dial) => dial.address)).toEqual([first, given, better, good, fresh, failed])
+  })
+
+  it("takes a source's rank (a tracker's reputation order) as a prior: it orders what local evidence ranks alike, never over it", async () => {
+    let time = 1_000_000
+    const { queue, book, pending, settle, dials } = setup({ maxDials: 1, now: () => time })
+    const target = new Target('x')
+    const [first, knownWorse, knownBetter, tiedLow, tiedHigh, newA, newB, newC, failedTop, failedLow] = addresses(
+      '9',
+      10,
+    ) as string[]
+    queue.add(target, [first as string]) // holds the one slot while the others are queued
+    book.answered(knownWorse as string, 'worse', 1)
+    book.answered(knownBetter as string, 'better', 2)
+    book.answered(tiedLow as string, 'tied-low', 5)
+    book.answered(tiedHigh as string, 'tied-high', 5)
+    book.failed(failedTop as string)
+    book.failed(failedLow as string)
+    time += DIAL_BACKOFF_MS // their backoffs are over
+    // The tracker's order: its first peers are the worse ones by our own evidence.
+    // Each pair that local evidence ranks alike is found in the order the ranks reverse.
+    queue.add(target, [knownWorse as string], { rank: 0 })
+    queue.add(target, [failedLow as string], { rank: 5 })
+    queue.add(target, [knownBetter as string], { rank: 9 })
+    queue.add(target, [tiedLow as string], { rank: 7 })
+    queue.add(target, [tiedHigh as string], { rank: 2 })
+    // New addresses: found in the order C, B, A; ranked A first.
+    queue.add(target, [newC as string], { rank: 6 })
+    queue.add(target, [newB as string]) // no rank (another source): after every ranked one of its tier
+    queue.add(target, [newA as string], { rank: 3 })
+    queue.add(target, [newA as string], { rank: 8 }) // a worse rank from another source: the best is kept
+    queue.add(target, [failedTop as string], { rank: 1 })
+    for (let i = 0; i < 10; i++) await settle(pending()[0] as PendingDial, 'fail')
+    expect(dials.map((dial) => dial.address)).toEqual([
+      first,
+      tiedHigh, // score 5, rank 2
+      tiedLow, // score 5, rank 7
+      knownBetter, // score 2: local evidence beats the tracker's rank 0 of the score-1 peer
+      knownWorse,
+      newA, // never tried: by rank
+      newC,
+      newB,
+      failedTop, // failed once each: by rank
+      failedLow,
+    ])
+    expect(rankPrior(0)).toBe(SOURCE_RANK_WEIGHT)
+    expect(rankPrior(0)).toBeLessThan(1) // less than one score point
+    expect(rankPrior(undefined)).toBe(0)
   })
 
   it('does not queue an address backing off, unless the user gave it', () => {

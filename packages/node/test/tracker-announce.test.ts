@@ -196,6 +196,31 @@ describe('what a tracker is told', () => {
     }
   })
 
+  it('hands on each peer with its place in the tracker’s answer (a rank: mycel-tracker with accounts orders by reputation)', async () => {
+    const recording = await tracker((_, res) =>
+      reply(
+        res,
+        announceBody([
+          { host: '192.0.2.3', port: 6881 },
+          { host: '192.0.2.1', port: 6882 },
+          { host: '192.0.2.2', port: 6883 },
+        ]),
+      ),
+    )
+    const source = new TrackerPeerSource([recording.url])
+    try {
+      const found: unknown[] = []
+      for await (const peer of source.lookup(randomShare(), { port: 7000 })) found.push(peer)
+      expect(found).toEqual([
+        { address: 'tcp://192.0.2.3:6881', rank: 0 },
+        { address: 'tcp://192.0.2.1:6882', rank: 1 },
+        { address: 'tcp://192.0.2.2:6883', rank: 2 },
+      ])
+    } finally {
+      await source.close()
+    }
+  })
+
   it('logs a tracker’s warning message once, and takes its answer', async () => {
     const recording = await tracker((_, res) => reply(res, announceBody([], { warning: 'please upgrade' })))
     const log = new LogRecorder('mycel:tracker')

@@ -10,9 +10,9 @@ import { bindUdpSocket } from '@mycel/dht/udp'
 import { decodeTorrent, encodeTorrent, parseMagnet } from '@mycel/pieces'
 import { MemoryStateStore } from '@mycel/store'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { ensureTrackerBuilt, startTracker, type TrackerProcess } from '../../../test/support/tracker-process.js'
 import { createNode, type MycelNode, type NodeOptions, shareKeyOf, TrackerPeerSource } from '../src/index.js'
 import { cleanup, sha256, tempDir, writeContent } from './helpers.js'
-import { ensureTrackerBuilt, startTracker, type TrackerProcess } from './tracker-process.js'
 
 let tracker: TrackerProcess
 beforeAll(async () => {

@@ -25,10 +25,10 @@ import {
   toHex,
 } from '@mycel/wire'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { ensureTrackerBuilt, startTracker, type TrackerProcess } from '../../../test/support/tracker-process.js'
 import { createNode, type MycelNode, type NodeOptions } from '../src/index.js'
 import { cleanup, sha256, tempDir, writeContent } from './helpers.js'
 import { RawPeer } from './raw-peer.js'
-import { ensureTrackerBuilt, startTracker, type TrackerProcess } from './tracker-process.js'
 
 let tracker: TrackerProcess
 beforeAll(async () => {

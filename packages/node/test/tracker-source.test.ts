@@ -6,9 +6,9 @@
 import { bindUdpSocket } from '@mycel/dht/udp'
 import * as vitest from 'vitest'
 import { afterAll, beforeAll } from 'vitest'
+import { ensureTrackerBuilt, startTracker, type TrackerProcess } from '../../../test/support/tracker-process.js'
 import { TrackerPeerSource } from '../src/index.js'
 import { peerSourceCompliance } from '../src/testing.js'
-import { ensureTrackerBuilt, startTracker, type TrackerProcess } from './tracker-process.js'
 
 let tracker: TrackerProcess | undefined
 beforeAll(async () => {

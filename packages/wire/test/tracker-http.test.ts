@@ -45,6 +45,9 @@ const PEER_ID = ascii('-AR1360-abcdefghijkl')
 const ARIA2_QUERY =
   'info_hash=%124Vx%9A%BC%DE%F1%23Eg%89%AB%CD%EF%124Vx%9A&peer_id=-AR1360-abcdefghijkl&uploaded=0&downloaded=0&left=1048576&compact=1&key=a1b2c3d4&event=started&numwant=50&supportcrypto=1&port=6881'
 
+/** A v3 onion host (56 base32 characters, the last `d`). */
+const ONION = `${'a'.repeat(55)}d.onion`
+
 describe('HTTP announce query', () => {
   it('reads a stock client announce', () => {
     const request = parseAnnounceQuery(ARIA2_QUERY)
@@ -84,6 +87,10 @@ describe('HTTP announce query', () => {
     // an `ip` that is not a literal (a host name) is left out
     expect(parseAnnounceQuery(`${ARIA2_QUERY}&ip=tracker.example`).ip).toBeUndefined()
     expect(parseAnnounceQuery(`${ARIA2_QUERY}&ip=10.1.2.3`).ip).toBe('10.1.2.3')
+    // a v3 onion host is kept (lower-cased): a node behind Tor announces its onion service so
+    expect(parseAnnounceQuery(`${ARIA2_QUERY}&ip=${ONION.toUpperCase()}`).ip).toBe(ONION)
+    expect(parseAnnounceQuery(`${ARIA2_QUERY}&ip=${ONION.slice(1)}`).ip).toBeUndefined() // 55 characters
+    expect(parseAnnounceQuery(`${ARIA2_QUERY}&ip=peer.onion`).ip).toBeUndefined()
   })
 
   it('refuses missing and wrong fields with a code', () => {
@@ -244,12 +251,32 @@ describe('HTTP announce response', () => {
     )
   })
 
+  it('writes peers as a BEP 3 list of dictionaries when asked, onion hosts included, and reads them back', () => {
+    const peerList = [
+      { host: '10.0.0.1', port: 6881 },
+      { host: ONION, port: 7000 },
+      { host: '2001:db8::1', port: 1 },
+    ]
+    const body = encodeAnnounceResponse({ interval: 900, peers: new Uint8Array(0), peerList })
+    expect(new TextDecoder().decode(body)).toBe(
+      `d8:intervali900e5:peersld2:ip8:10.0.0.14:porti6881eed2:ip62:${ONION}4:porti7000eed2:ip11:2001:db8::14:porti1eeee`,
+    )
+    expect(decodeAnnounceResponse(body)).toEqual({ kind: 'announce', interval: 900, peers: peerList })
+    expect(() =>
+      encodeAnnounceResponse({ interval: 1, peers: new Uint8Array(0), peerList: [{ host: 'a.example', port: 1 }] }),
+    ).toThrow(RangeError)
+    expect(() =>
+      encodeAnnounceResponse({ interval: 1, peers: new Uint8Array(0), peerList: [{ host: ONION, port: 0 }] }),
+    ).toThrow(RangeError)
+  })
+
   it('reads BEP 3 lists of dictionaries, leaving out entries without an address literal and a port', () => {
     const body = encodeBencode({
       interval: 900,
       peers: [
         { ip: '10.0.0.1', port: 6881, 'peer id': PEER_ID },
         { ip: 'peer.example', port: 6881 },
+        { ip: 'peer.onion', port: 6881 },
         { ip: '2001:db8::1', port: 1 },
         { ip: '10.0.0.2', port: 0 },
         { port: 5 },

@@ -1,5 +1,9 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { AGENT } from '@mycel/node'
 import { encodeTorrent } from '@mycel/pieces'
+import { loadOrCreateIdentity } from '@mycel/transport/node'
+import { toHex } from '@mycel/wire'
 import type { Command } from 'commander'
 import { withNodeAccess } from '../access/open.js'
 import type { Context } from '../context.js'
@@ -40,16 +44,61 @@ async function enter(
   const token = String(answer.json.token)
   const expiresAt = Number(answer.json.expiresAt)
   const user = answer.json.user as { name: string; role: string }
-  await storeSession(context.options.dataDir, base, { name: user.name, token, expiresAt })
+  // The data folder's peer id goes to the account: receipts name accounts by it, and the node signs its announces with it.
+  const peerKey = await bindPeerKey(context, base, token)
   const me = (await callTracker(base, 'GET', '/me', { token })).json
+  const announce = typeof me.announce === 'string' ? me.announce : undefined
+  await storeSession(context.options.dataDir, base, {
+    name: user.name,
+    token,
+    expiresAt,
+    ...(announce === undefined ? {} : { announce }),
+    ...(peerKey === undefined ? {} : { peerKey }),
+  })
   context.out.result(
     [
       `${path === '/accounts' ? 'registered and logged in' : 'logged in'} as ${user.name} (${user.role}) at ${base}`,
       `your announce URL: ${String(me.announce)}`,
+      ...(peerKey === undefined
+        ? []
+        : [
+            "this data folder's peer id is bound to the account: mycel share and get hand the tracker your receipts, " +
+              'report peers that send corrupt data, and sign announces to its plain /announce URL',
+          ]),
     ],
-    { tracker: base, name: user.name, role: user.role, announce: me.announce, expiresAt },
+    {
+      tracker: base,
+      name: user.name,
+      role: user.role,
+      announce: me.announce,
+      expiresAt,
+      peerKeyBound: peerKey !== undefined,
+    },
   )
   return 0
+}
+
+/**
+ * Binds the data folder's identity (its Ed25519 key) to the account. A key
+ * the tracker refuses (bound to another account) is said and left.
+ * @returns the key (hex) when it is bound
+ */
+async function bindPeerKey(context: Context, base: string, token: string): Promise<string | undefined> {
+  if (context.options.anonymous) return undefined // a fresh identity per session: nothing to bind
+  const { dataDir } = context.options
+  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  const identity = await loadOrCreateIdentity(join(dataDir, 'identity.json'))
+  const peerKey = toHex(identity.peerId)
+  try {
+    await callTracker(base, 'PUT', '/me/peer-key', { token, json: { peerKey } })
+    return peerKey
+  } catch (error) {
+    context.out.warn(
+      `the peer id of this data folder could not be bound to the account: ${(error as Error).message}; ` +
+        'the node will not hand in receipts nor sign announces for it',
+    )
+    return undefined
+  }
 }
 
 /** `mycel account logout`: ends the session at the tracker and forgets it here. */

@@ -4,7 +4,7 @@
  * for the answer.
  * @module
  */
-import type { AnnounceRequest, SwarmCounts } from '@mycel/wire'
+import { type AnnounceRequest, isOnionHost, type SwarmCounts } from '@mycel/wire'
 import { compactKey, type PeerAddress } from '../address.js'
 import {
   type AccessDecision,
@@ -14,6 +14,7 @@ import {
   type PeerRanker,
   type TrackerMode,
 } from './access.js'
+import { OnionPeers } from './onion-peers.js'
 import { keyOf, type Registry } from './registry.js'
 import type { TrackerStats } from './stats.js'
 import type { SwarmTable } from './swarm-table.js'
@@ -62,6 +63,8 @@ export type AnnounceResult =
       readonly peers4: string
       /** Compact IPv6 peers, one character per byte. */
       readonly peers6: string
+      /** Onion peers, for a client that asked for a list of dictionaries (`compact=0`); none otherwise. */
+      readonly onion: ReadonlyArray<{ readonly host: string; readonly port: number }>
     }
   | { readonly ok: false; readonly reason: string }
 
@@ -69,6 +72,9 @@ const NO_COUNTS: SwarmCounts = Object.freeze({ complete: 0, incomplete: 0, downl
 
 /** The tracker's logic between its transports and its state. */
 export class TrackerCore {
+  /** Peers that announced an onion address. */
+  readonly onion = new OnionPeers()
+
   /**
    * @param mode - who may announce
    * @param settings - intervals and peer counts
@@ -125,7 +131,15 @@ export class TrackerCore {
       return { ok: false, reason: FAILURE.full }
     }
     const seeder = request.left === 0
-    const peer = request.port === 0 ? undefined : compactKey(from.ip, request.port)
+    // A peer that announces its onion address is listed at it, never at the address it came from (a Tor exit).
+    const onionAddress =
+      request.ip !== undefined && isOnionHost(request.ip) && request.port !== 0
+        ? `${request.ip}:${request.port}`
+        : undefined
+    if (onionAddress !== undefined) {
+      this.onion.announce(swarmKey, onionAddress, this.nowSeconds() + this.settings.peerTtl, stopped)
+    }
+    const peer = request.port === 0 || onionAddress !== undefined ? undefined : compactKey(from.ip, request.port)
     const change = this.table.announce(swarm, {
       peer,
       seeder,
@@ -139,6 +153,10 @@ export class TrackerCore {
       this.ranker === undefined || numwant === 0
         ? swarm.select(peer, seeder, numwant, family)
         : ranked(swarm.select(peer, seeder, numwant * 2, family), numwant, this.ranker)
+    const onion =
+      request.compact === false && family === undefined && numwant > 0
+        ? this.onion.pick(swarmKey, onionAddress, numwant, this.nowSeconds())
+        : []
     return {
       ok: true,
       complete: swarm.seeders,
@@ -146,6 +164,7 @@ export class TrackerCore {
       downloaded: swarm.completed,
       peers4,
       peers6,
+      onion,
     }
   }
 
@@ -195,4 +214,4 @@ function ranked(
   return { peers4, peers6 }
 }
 
-const NO_COUNTS_RESULT = { complete: 0, incomplete: 0, downloaded: 0, peers4: '', peers6: '' } as const
+const NO_COUNTS_RESULT = { complete: 0, incomplete: 0, downloaded: 0, peers4: '', peers6: '', onion: [] } as const

@@ -18,6 +18,7 @@ import {
 } from '@mycel/wire'
 import { type PeerAddress, peerAddress } from '../address.js'
 import { type AccessDecision, whenDecided } from '../core/access.js'
+import { peerListOf } from '../core/onion-peers.js'
 import type { RateLimiter } from '../core/rate-limit.js'
 import { FAILURE, type TrackerCore } from '../core/tracker-core.js'
 import { TrackerError } from '../errors.js'
@@ -217,6 +218,8 @@ export class HttpTrackerServer {
           downloaded: result.downloaded,
           peers: Buffer.from(result.peers4, 'latin1'),
           peers6: Buffer.from(result.peers6, 'latin1'),
+          // A client that asked for no compact list gets dictionaries: the only form that holds onion peers.
+          ...(request.compact === false ? { peerList: peerListOf(result) } : {}),
           externalIp: from.ip,
         }),
       }

@@ -1,4 +1,9 @@
-/** A client of the tracker's JSON API for tests (fetch over 127.0.0.1). */
+/**
+ * A client of the tracker's JSON API for tests (fetch over 127.0.0.1):
+ * `@mycel/node`'s `requestTrackerApi`, the client the node and the CLI use,
+ * with the answer's text beside it.
+ */
+import { requestTrackerApi } from '@mycel/node'
 
 /** A JSON answer, read field by field by the tests (their expectations check the shapes). */
 // biome-ignore lint/suspicious/noExplicitAny: test answers are arbitrary JSON, checked by the assertions
@@ -12,30 +17,15 @@ export interface ApiAnswer {
   readonly text: string
 }
 
-/** Calls the API. */
+/** Calls the API; every status is answered. */
 export async function api(
   base: string,
   method: string,
   path: string,
   options: { token?: string; json?: unknown; body?: Uint8Array; type?: string } = {},
 ): Promise<ApiAnswer> {
-  const headers: Record<string, string> = {}
-  if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`
-  let body: string | Buffer | undefined
-  if (options.json !== undefined) {
-    headers['Content-Type'] = 'application/json'
-    body = JSON.stringify(options.json)
-  } else if (options.body !== undefined) {
-    headers['Content-Type'] = options.type ?? 'application/x-bittorrent'
-    body = Buffer.from(options.body)
-  }
-  const response = await fetch(`${base}/api/v1${path}`, { method, headers, ...(body !== undefined ? { body } : {}) })
-  const bytes = new Uint8Array(await response.arrayBuffer())
-  const text = Buffer.from(bytes).toString('utf8')
-  let json: JsonObject = {}
-  if ((response.headers.get('content-type') ?? '').startsWith('application/json') && text !== '')
-    json = JSON.parse(text)
-  return { status: response.status, json, bytes, text }
+  const answer = await requestTrackerApi(base, method, path, options, { maxBytes: 64 * 1024 * 1024 })
+  return { ...answer, json: answer.json as JsonObject, text: Buffer.from(answer.bytes).toString('utf8') }
 }
 
 /** Registers an account and returns its token and passkey. */

@@ -92,6 +92,13 @@ export interface AnnounceResult {
 export interface PeerCandidate {
   /** A transport address, e.g. `tcp://192.0.2.7:6881`. */
   readonly address: string
+  /**
+   * The source's own rank of this peer, 0 for the one it puts first (a
+   * tracker gives the position in its answer: mycel-tracker with accounts
+   * lists higher reputation first). The node takes it as a small prior
+   * beside its own scores, which always win (`SOURCE_RANK_WEIGHT`).
+   */
+  readonly rank?: number
 }
 
 /**

@@ -49,8 +49,8 @@ export interface DiscoveryHooks<S extends DiscoveredShare> {
   port(): number | undefined
   /** Whether a share wants more peers (only then is it looked up). */
   wantsPeers(share: S): boolean
-  /** Peers found for a share, as transport addresses. */
-  found(share: S, addresses: string[], origin: PeerOrigin): void
+  /** Peers found for a share, as transport addresses; `rank` is the source's rank of them (see `PeerCandidate`). */
+  found(share: S, addresses: string[], origin: PeerOrigin, rank?: number): void
   /** What the share moved in this run and what it still wants (for sources that report it: trackers). */
   transfer?(share: S): ShareTransfer
 }
@@ -411,7 +411,11 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
       // A share removed, or a source it no longer asks (a private torrent), takes nothing more.
       if (!this.isCurrent(entry) || entry.tracks.get(track.source) !== track) return
       const address: unknown = candidate?.address
-      if (usableAddress(address)) this.hooks.found(entry.share, [address], track.source)
+      const rank: unknown = candidate?.rank
+      if (!usableAddress(address)) continue
+      if (typeof rank === 'number' && Number.isSafeInteger(rank) && rank >= 0) {
+        this.hooks.found(entry.share, [address], track.source, rank)
+      } else this.hooks.found(entry.share, [address], track.source)
     }
   }
 

@@ -14,6 +14,16 @@ export const MAX_OPEN_DIALS = 128
 export const DIAL_TIMEOUT_MS = 5000
 /** Addresses waiting to be dialled for one share; more are dropped until it drains. */
 export const MAX_QUEUED_PER_SHARE = 1000
+/**
+ * What a source's rank of an address (a tracker's order, which mycel-tracker
+ * with accounts gives by reputation) adds to its weight in the queue:
+ * `SOURCE_RANK_WEIGHT / (1 + rank)`, at most half a point. Peer scores move
+ * in whole points, so the node's own evidence always wins: the prior only
+ * orders addresses that the node's evidence ranks alike (never tried, or
+ * the same score), and never lifts one over a tier (answered before, never
+ * tried, failed). See docs/decisions.md.
+ */
+export const SOURCE_RANK_WEIGHT = 0.5
 
 /** What a {@link DialQueue} works with; `T` is what addresses are dialled for (a swarm). @internal */
 export interface DialQueueOptions<T> {
@@ -53,6 +63,26 @@ export interface QueueOptions {
    * others, even while a failure's backoff runs.
    */
   readonly direct?: boolean
+  /**
+   * The source's own rank of the addresses (0 = the one it puts first; a
+   * tracker's order): a small prior beside the node's scores
+   * ({@link SOURCE_RANK_WEIGHT}). An address queued with several ranks keeps
+   * the best.
+   */
+  readonly rank?: number
+}
+
+/** An address waiting in a share's queue. */
+interface Queued {
+  /** Given by the user. */
+  direct: boolean
+  /** The best rank a source gave it, if any. */
+  rank: number | undefined
+}
+
+/** The weight a source's rank adds (see {@link SOURCE_RANK_WEIGHT}). */
+export function rankPrior(rank: number | undefined): number {
+  return rank === undefined || !(rank >= 0) ? 0 : SOURCE_RANK_WEIGHT / (1 + rank)
 }
 
 interface InFlight<T> {
@@ -76,7 +106,8 @@ const DIRECT: AddressRank = { tier: 0, weight: Number.POSITIVE_INFINITY }
  * The shares take turns (round robin); inside a share's queue, addresses
  * given by the user go first, then those where a peer answered before
  * (better scores first), then new ones in the order they were found, then
- * those that failed before. A failed address
+ * those that failed before; within each, a source's rank (a tracker's
+ * order) breaks ties ({@link SOURCE_RANK_WEIGHT}). A failed address
  * waits out its backoff in the {@link AddressBook} and is not queued again
  * until then. An address that leads to a connection we have is not dialled:
  * the share is invited over that connection. Shares asking for an address
@@ -85,7 +116,7 @@ const DIRECT: AddressRank = { tier: 0, weight: Number.POSITIVE_INFINITY }
  */
 export class DialQueue<T> {
   /** The targets' queues, in turn order: the next served first, the last served at the end. */
-  private queues = new Map<T, Map<string, boolean>>()
+  private queues = new Map<T, Map<string, Queued>>()
   private readonly inFlight = new Map<string, InFlight<T>>()
   private readonly controllers = new Set<AbortController>()
   private readonly maxDials: number
@@ -129,6 +160,7 @@ export class DialQueue<T> {
   add(target: T, addresses: readonly string[], options: QueueOptions = {}): void {
     if (this.closed || addresses.length === 0) return
     const direct = options.direct === true
+    const rank = options.rank
     let queue = this.queues.get(target)
     for (const address of addresses) {
       const dialling = this.inFlight.get(address)
@@ -142,10 +174,12 @@ export class DialQueue<T> {
         queue = new Map()
         this.queues = new Map([[target, queue], ...this.queues])
       }
-      if (queue.has(address)) {
-        if (direct) queue.set(address, true)
+      const queued = queue.get(address)
+      if (queued !== undefined) {
+        if (direct) queued.direct = true
+        if (rank !== undefined && (queued.rank === undefined || rank < queued.rank)) queued.rank = rank
       } else if (queue.size < this.maxQueued) {
-        queue.set(address, direct)
+        queue.set(address, { direct, rank })
       } else if (this.options.log?.enabled('debug')) {
         this.options.log.debug(`dropped ${address}: ${this.maxQueued} addresses wait to be dialled for that share`)
       }
@@ -211,10 +245,10 @@ export class DialQueue<T> {
   }
 
   /** Takes the best address of a target's queue, dropping those that need no dial. */
-  private pick(target: T, queue: Map<string, boolean>): string | undefined {
+  private pick(target: T, queue: Map<string, Queued>): string | undefined {
     let best: string | undefined
     let bestRank: AddressRank | undefined
-    for (const [address, direct] of queue) {
+    for (const [address, { direct, rank: sourceRank }] of queue) {
       const dialling = this.inFlight.get(address)
       if (dialling !== undefined) {
         dialling.targets.add(target)
@@ -231,7 +265,8 @@ export class DialQueue<T> {
         this.options.invite(target, existing)
         continue
       }
-      const rank = direct ? DIRECT : this.options.book.rank(address)
+      const local = direct ? DIRECT : this.options.book.rank(address)
+      const rank = sourceRank === undefined ? local : { tier: local.tier, weight: local.weight + rankPrior(sourceRank) }
       if (
         bestRank === undefined ||
         rank.tier < bestRank.tier ||

@@ -262,9 +262,10 @@ export class PeerRegistry {
   /**
    * Bans a peer (by its key) for an hour and disconnects it. The link may
    * be one that closed since the peer misbehaved; its current connection,
-   * if any, is closed too.
+   * if any, is closed too. `share` is the infohash of the share it
+   * misbehaved in, told with `peer-banned`.
    */
-  ban(peer: PeerLink, reason: string): void {
+  ban(peer: PeerLink, reason: string, share?: Uint8Array): void {
     const { key } = peer
     if (this.isBanned(key)) return
     const until = Date.now() + BAN_MS
@@ -276,7 +277,13 @@ export class PeerRegistry {
     this.score(peer, -10)
     const connection = this.current(peer)
     void connection?.close(new NodeError('PEER_BANNED', `${key} ${reason}`))
-    this.events.emit('peer-banned', key, reason, connection === undefined ? undefined : this.info(connection))
+    this.events.emit(
+      'peer-banned',
+      key,
+      reason,
+      connection === undefined ? undefined : this.info(connection),
+      share === undefined ? undefined : toHex(share),
+    )
   }
 
   /**

@@ -120,6 +120,8 @@ export class ReceiptsProtocol implements ConnectionProtocol, TransferAccounting 
   private readonly sent = new Map<string, Counted>()
   /** Sends waiting for a receipt, per (share, downloader); woken by a receipt or by the peer's channel closing. */
   private readonly waiting = new Map<string, Array<() => void>>()
+  /** Listeners of {@link ReceiptsProtocol.watch}. */
+  private readonly watchers = new Set<(share: Uint8Array, downloader: Uint8Array) => void>()
 
   /**
    * @param options - our key, the window, when to send
@@ -301,5 +303,19 @@ export class ReceiptsProtocol implements ConnectionProtocol, TransferAccounting 
       this.wake((waiting) => waiting === key)
     }
     this.options.onReceipt?.(receipt.share, receipt.downloader)
+    for (const watcher of this.watchers) watcher(receipt.share, receipt.downloader)
+  }
+
+  /**
+   * Uploader side: calls `listener` as `onReceipt` is called (a downloader's
+   * receipt raised what it covers), besides `onReceipt`. The node's tracker
+   * accounts watch so. `listener` must not throw.
+   *
+   * @param listener - told the share and the downloader
+   * @returns a function that stops the calls
+   */
+  watch(listener: (share: Uint8Array, downloader: Uint8Array) => void): () => void {
+    this.watchers.add(listener)
+    return () => this.watchers.delete(listener)
   }
 }

@@ -25,8 +25,8 @@ export interface SwarmEnvironment {
   serveBlock(peer: SwarmPeer, request: BlockRequest, share: ServedShare | undefined): void
   /** Hands a metadata request to the uploader of the peer's link (`share` undefined: refused `NOT_AVAILABLE`). */
   serveMetadata(peer: SwarmPeer, request: MetadataRequest, share: ServedShare | undefined): void
-  /** A peer sent corrupt data or metadata: ban it (it may have disconnected since). */
-  ban(peer: PeerLink, reason: string): void
+  /** A peer sent corrupt data or metadata of `share` (its infohash): ban it (it may have disconnected since). */
+  ban(peer: PeerLink, reason: string, share: Uint8Array): void
   /** Lowers (or raises) a peer's score; a loss with a `reason` is reported (`peer-penalised`). */
   score(peer: PeerLink, delta: number, reason?: string): void
   /** Closes a peer that broke the protocol or stopped answering. */

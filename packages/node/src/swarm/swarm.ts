@@ -156,7 +156,8 @@ export class Swarm implements ShareHandler {
     this.fetcher = new MetadataFetcher(this.infohash, {
       log: this.environment.log,
       onManifest: (manifest, metadata) => void this.onMetadata(manifest, metadata),
-      onBadMetadata: (peer, error) => this.environment.ban(peer.link, `sent bad metadata: ${error.code}`),
+      onBadMetadata: (peer, error) =>
+        this.environment.ban(peer.link, `sent bad metadata: ${error.code}`, this.infohash),
     })
     for (const [peer, member] of this.members) if ((member.rawBits?.length ?? 0) > 0) this.fetcher.addPeer(peer)
   }
@@ -467,7 +468,7 @@ export class Swarm implements ShareHandler {
 
   private onCorrupt(piece: number, contributors: PeerLink[]): void {
     if (contributors.length === 1) {
-      this.environment.ban(contributors[0] as PeerLink, `sent a corrupt piece ${piece}`)
+      this.environment.ban(contributors[0] as PeerLink, `sent a corrupt piece ${piece}`, this.infohash)
       return
     }
     for (const peer of contributors) this.environment.score(peer, -5, `sent part of corrupt piece ${piece}`)

@@ -30,6 +30,21 @@ const EVENTS: ReadonlyMap<string, AnnounceEvent | undefined> = new Map([
 
 const DECIMAL = /^-?\d{1,20}$/
 
+/** A v3 onion host: 56 base32 characters (the last one `d`, version 3), then `.onion`. */
+const ONION_HOST = /^[a-z2-7]{55}d\.onion$/
+
+/**
+ * Whether a text is a v3 onion host name (`<56 characters>.onion`, lower
+ * case; the checksum is not checked), as a tracker peer's `host` or an
+ * announce's `ip` may be.
+ *
+ * @param host - the text
+ * @returns true for a well-formed v3 onion host
+ */
+export function isOnionHost(host: string): boolean {
+  return ONION_HOST.test(host)
+}
+
 function invalid(field: string, expected: string): WireError {
   return new WireError('TRACKER_INVALID_FIELD', `${field} must be ${expected}`)
 }
@@ -94,7 +109,7 @@ function infohashOf(bytes: Uint8Array | undefined, field: string): Uint8Array {
  * `event` (`started`, `completed`, `stopped`, BEP 21's `paused`; empty or
  * `empty` for none), `numwant` (negative reads as absent), `compact`,
  * `no_peer_id`, `key`, `trackerid`, `ip` (kept only when it is an IP
- * literal). Counters over 2^53 - 1 read as 2^53 - 1. Other parameters are
+ * literal or a v3 onion host, lower-cased). Counters over 2^53 - 1 read as 2^53 - 1. Other parameters are
  * ignored; a parameter given twice is refused.
  *
  * @param query - the text after `?`
@@ -134,7 +149,8 @@ export function parseAnnounceQuery(query: string, options: TrackerQueryOptions =
   const key = boundedBytes(parameters, 'key')
   const trackerId = boundedBytes(parameters, 'trackerid')
   const ipBytes = boundedBytes(parameters, 'ip')
-  const ip = ipBytes === undefined ? undefined : String.fromCharCode(...ipBytes)
+  const ipText = ipBytes === undefined ? undefined : String.fromCharCode(...ipBytes)
+  const ip = ipText !== undefined && isOnionHost(ipText.toLowerCase()) ? ipText.toLowerCase() : ipText
   return {
     infohash,
     peerId,
@@ -148,7 +164,7 @@ export function parseAnnounceQuery(query: string, options: TrackerQueryOptions =
     ...(trackerId !== undefined ? { trackerId: trackerId.slice() } : {}),
     ...(compact !== undefined ? { compact: decodeQueryText(compact) === '1' } : {}),
     ...(noPeerId !== undefined ? { noPeerId: decodeQueryText(noPeerId) === '1' } : {}),
-    ...(ip !== undefined && parseIp(ip) !== undefined ? { ip } : {}),
+    ...(ip !== undefined && (parseIp(ip) !== undefined || isOnionHost(ip)) ? { ip } : {}),
   }
 }
 

@@ -4,12 +4,15 @@
  * reason` (with BEP 31's `retry in`).
  * @module
  */
+
+import { assertInteger } from '../assert.js'
 import { decodeBencode, decodeBencodeEntries } from '../bencode/decode.js'
 import { encodeBencode } from '../bencode/encode.js'
 import type { BencodeDict, BencodeInput, BencodeValue } from '../bencode/types.js'
 import { WireError } from '../errors.js'
 import { formatIp, parseIp } from '../ip.js'
 import { COMPACT_IPV4_LENGTH, COMPACT_IPV6_LENGTH, decodeTrackerPeers, tooManyPeers } from './compact.js'
+import { isOnionHost } from './http-request.js'
 import { PEER_ID_LENGTH, TRACKER_INFOHASH_LENGTH, TRACKER_LIMITS } from './limits.js'
 import type { SwarmCounts, TrackerPeer } from './types.js'
 
@@ -27,6 +30,13 @@ export interface AnnounceResponseFields {
   readonly downloaded?: number
   /** IPv4 peers, 6 bytes each (BEP 23). */
   readonly peers: Uint8Array
+  /**
+   * Peers as a BEP 3 list of dictionaries (`ip`, `port`) in place of the
+   * compact strings: for a client that asked `compact=0`, and the only form
+   * that can hold an onion host. When given, `peers` and `peers6` are not
+   * written.
+   */
+  readonly peerList?: readonly TrackerPeer[]
   /** IPv6 peers, 18 bytes each (BEP 7); left out when absent or empty. */
   readonly peers6?: Uint8Array
   /** An id the client sends back as `trackerid`. */
@@ -163,8 +173,10 @@ export function encodeAnnounceResponse(fields: AnnounceResponseFields): Uint8Arr
   if (fields.externalIp !== undefined && fields.externalIp.length !== 4 && fields.externalIp.length !== 16) {
     throw new RangeError('externalIp must be 4 or 16 bytes')
   }
-  const peers6 = fields.peers6 !== undefined && fields.peers6.length > 0 ? fields.peers6 : undefined
-  const writer = new ResponseWriter(160 + fields.peers.length + (peers6?.length ?? 0))
+  const list = fields.peerList
+  const peers6 =
+    list === undefined && fields.peers6 !== undefined && fields.peers6.length > 0 ? fields.peers6 : undefined
+  const writer = new ResponseWriter(160 + fields.peers.length + (peers6?.length ?? 0) + (list?.length ?? 0) * 100)
   writer.ascii('d')
   writer.integer('complete', fields.complete)
   writer.integer('downloaded', fields.downloaded)
@@ -172,7 +184,18 @@ export function encodeAnnounceResponse(fields: AnnounceResponseFields): Uint8Arr
   writer.integer('incomplete', fields.incomplete)
   writer.integer('interval', fields.interval)
   writer.integer('min interval', fields.minInterval)
-  writer.bytes('peers', fields.peers)
+  if (list === undefined) writer.bytes('peers', fields.peers)
+  else {
+    writer.key('peers').ascii('l')
+    for (const peer of list) {
+      if (parseIp(peer.host) === undefined && !isOnionHost(peer.host)) {
+        throw new RangeError(`a peer's host must be an IP literal or an onion host, got ${JSON.stringify(peer.host)}`)
+      }
+      assertInteger(peer.port, 'port', { min: 1, max: 0xffff })
+      writer.ascii('d').text('ip', peer.host).ascii('4:port').ascii(`i${peer.port}e`).ascii('e')
+    }
+    writer.ascii('e')
+  }
   writer.bytes('peers6', peers6)
   writer.bytes('tracker id', fields.trackerId)
   writer.text('warning message', fields.warning)
@@ -275,7 +298,7 @@ function topDict(bytes: Uint8Array, maxBytes: number, maxPeers: number): Bencode
   return value
 }
 
-/** The peers of a BEP 3 list of dictionaries; entries without an IP literal and a port are left out. */
+/** The peers of a BEP 3 list of dictionaries; entries without an IP literal (or a v3 onion host) and a port are left out. */
 function dictionaryPeers(list: BencodeValue[], maxPeers: number): TrackerPeer[] {
   if (list.length > maxPeers) throw tooManyPeers(list.length, maxPeers)
   const peers: TrackerPeer[] = []
@@ -284,11 +307,13 @@ function dictionaryPeers(list: BencodeValue[], maxPeers: number): TrackerPeer[] 
     const ip = entry.ip
     const port = entry.port
     if (!(ip instanceof Uint8Array) || typeof port !== 'number' || port < 1 || port > 0xffff) continue
-    const address = parseIp(lenientUtf8.decode(ip))
-    if (address === undefined) continue
+    const text = lenientUtf8.decode(ip)
+    const address = parseIp(text)
+    const onion = address === undefined && isOnionHost(text.toLowerCase()) ? text.toLowerCase() : undefined
+    if (address === undefined && onion === undefined) continue
     const peerId = entry['peer id']
     peers.push({
-      host: formatIp(address),
+      host: onion ?? formatIp(address as Uint8Array),
       port,
       ...(peerId instanceof Uint8Array && peerId.length === PEER_ID_LENGTH ? { peerId: peerId.slice() } : {}),
     })
@@ -298,8 +323,9 @@ function dictionaryPeers(list: BencodeValue[], maxPeers: number): TrackerPeer[] 
 
 /**
  * Reads an announce response: the peers of `peers` (compact, or a BEP 3
- * list of dictionaries whose entries without an IP literal and a port are
- * left out: a client resolves no host names a tracker hands it) and of
+ * list of dictionaries whose entries without an IP literal (or a v3 onion
+ * host, which only a proxy resolves) and a port are left out: a client
+ * resolves no host names a tracker hands it) and of
  * `peers6`, the counts, intervals and messages, or the tracker's failure.
  * Texts are read as UTF-8 (bad sequences replaced) and cut to
  * {@link TRACKER_LIMITS}.maxMessageLength characters.

@@ -1,5 +1,11 @@
 export { COMPACT_IPV4_LENGTH, COMPACT_IPV6_LENGTH } from './compact.js'
-export { formatAnnounceQuery, formatScrapeQuery, parseAnnounceQuery, parseScrapeQuery } from './http-request.js'
+export {
+  formatAnnounceQuery,
+  formatScrapeQuery,
+  isOnionHost,
+  parseAnnounceQuery,
+  parseScrapeQuery,
+} from './http-request.js'
 export {
   type AnnounceReply,
   type AnnounceResponseFields,

@@ -1,6 +1,10 @@
 /** A peer's address as a tracker gives it out: an IP literal (IPv4 or IPv6 text) and a TCP port. */
 export interface TrackerPeer {
-  /** `192.0.2.7` or `2001:db8::7` (never a host name, never bracketed). */
+  /**
+   * `192.0.2.7` or `2001:db8::7` (never bracketed), or a v3 onion host
+   * (`<56 characters>.onion`, only in a BEP 3 list of dictionaries); never
+   * another host name.
+   */
   readonly host: string
   /** 0..65535. */
   readonly port: number
@@ -43,7 +47,12 @@ export interface AnnounceRequest {
   readonly compact?: boolean
   /** HTTP only: `no_peer_id=1`. */
   readonly noPeerId?: boolean
-  /** The address the client claims (`ip`, or over UDP the IPv4 field), as text. Trackers usually ignore it. */
+  /**
+   * The address the client claims (`ip`, or over UDP the IPv4 field), as
+   * text: an IP literal, or over HTTP a v3 onion host (`<56 characters>.onion`,
+   * a node behind Tor announcing its onion service). Trackers ignore an IP
+   * literal (anyone could claim a victim's address).
+   */
   readonly ip?: string
 }
 

@@ -63,8 +63,36 @@ export interface TrackerTransport {
   readonly bindUdp?: BindUdpSocket
 }
 
+/**
+ * Signs announces to the trackers of a mycel-tracker account whose user
+ * bound the node's peer key: the client then announces to
+ * `/<signed key>/announce` (and scrapes `/<signed key>/scrape`) in place of
+ * the bare `/announce` URL (docs/tracker.md, "Signed announce keys").
+ */
+export interface AnnounceSigner {
+  /** Whether announces to this URL are signed (it is an HTTP(S) URL whose path is `/announce`). */
+  signs(url: string): boolean
+  /** The signed announce key for a 20-byte infohash (`signAnnounceKey` of `@mycel/wire`, at the current minute). */
+  key(infohash: Uint8Array): string
+}
+
 /** Options of a tracker client: how it reaches trackers, and the timings tests shorten. */
 export interface TrackerClientOptions extends TrackerTransport {
+  /** Signs announces to the trackers it names; default none (URLs are used as given, passkeys in them). */
+  readonly announceSigner?: AnnounceSigner
+  /**
+   * This node's onion address (proxy mode with `onion`): HTTP announces give
+   * its host as `ip` and its port as `port` (the port the scheduler gives is
+   * a local one, and behind a proxy there is none), so that trackers list
+   * the onion address, never the address the request came from.
+   */
+  readonly onion?: { readonly host: string; readonly port: number }
+  /**
+   * Ask HTTP trackers for a BEP 3 list of dictionaries (`compact=0`), the
+   * only form that can hold onion peers: for a node that can dial them (it
+   * has a proxy). Default false (compact lists).
+   */
+  readonly onionPeers?: boolean
   /** Our 20-byte tracker peer id; default a random one per client, `-MY0100-` and 12 random characters. */
   readonly peerId?: Uint8Array
   /** Where it logs (`mycel:tracker`); default silent. */

@@ -20,6 +20,7 @@ import { throwIfAborted } from '@mycel/wire/signal'
 import { NodeError } from '../../errors.js'
 import { httpAnnounce, httpScrape } from './http-tracker.js'
 import {
+  type AnnounceSigner,
   BACKOFF_MS,
   type FetchFunction,
   HTTP_TIMEOUT_MS,
@@ -98,6 +99,9 @@ export class TrackerClient {
   private readonly log: ComponentLogger
   private readonly httpTimeoutMs: number
   private readonly backoffMs: number
+  private readonly signer: AnnounceSigner | undefined
+  private readonly onion: { readonly host: string; readonly port: number } | undefined
+  private readonly onionPeers: boolean
   private closed = false
 
   /** @param options - how trackers are reached; timings */
@@ -120,6 +124,21 @@ export class TrackerClient {
     this.log = componentLogger(options.logger, 'mycel:tracker')
     this.httpTimeoutMs = options.httpTimeoutMs ?? HTTP_TIMEOUT_MS
     this.backoffMs = options.backoffMs ?? BACKOFF_MS
+    this.signer = options.announceSigner
+    this.onion = options.onion
+    this.onionPeers = options.onionPeers === true
+  }
+
+  /**
+   * The URL an HTTP request goes to: with a signer that signs for it, the
+   * signed key of `infohash` in the passkey place (`/<key>/announce`, from
+   * which the scrape URL `/<key>/scrape` follows); else the URL as given.
+   */
+  private httpUrl(url: string, infohash: Uint8Array | undefined): string {
+    if (this.signer === undefined || infohash === undefined || !this.signer.signs(url)) return url
+    const parsed = new URL(url)
+    parsed.pathname = `/${this.signer.key(infohash)}/announce`
+    return parsed.href
   }
 
   /** Time on the client's clock. */
@@ -175,11 +194,12 @@ export class TrackerClient {
         }
       }
       const reply = await httpAnnounce(
-        url.url,
+        this.httpUrl(url.url, announce.key),
         {
           infohash: announce.key,
           peerId: this.peerId,
-          port: announce.port,
+          port: this.onion?.port ?? announce.port,
+          ...(this.onion === undefined ? {} : { ip: this.onion.host }),
           uploaded: announce.uploaded,
           downloaded: announce.downloaded,
           ...(announce.left === undefined ? {} : { left: announce.left }),
@@ -187,7 +207,7 @@ export class TrackerClient {
           numwant: announce.numwant,
           key: new TextEncoder().encode(toHex(this.key)),
           ...(announce.trackerId === undefined ? {} : { trackerId: announce.trackerId }),
-          compact: true,
+          compact: !this.onionPeers,
         },
         this.exchange(signal),
       )
@@ -214,7 +234,7 @@ export class TrackerClient {
     return this.track(url, signal, async () => {
       if (url.protocol === 'udp')
         return (await this.udpClient(url).scrape(url, keys, signal)).files.slice(0, keys.length)
-      const scrapeUrl = scrapeUrlOf(url.url)
+      const scrapeUrl = scrapeUrlOf(this.httpUrl(url.url, keys[0]))
       if (scrapeUrl === undefined) {
         throw new NodeError('TRACKER_UNSUPPORTED', `${url.url} has no scrape URL (its path does not end in /announce)`)
       }

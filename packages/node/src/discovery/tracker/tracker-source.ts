@@ -213,7 +213,8 @@ export class TrackerPeerSource implements PeerSource {
       throwIfAborted(options.signal, NodeError)
       if (seen.has(address)) continue
       seen.add(address)
-      yield { address }
+      // The tracker's order (mycel-tracker with accounts: higher reputation first), as a prior.
+      yield { address, rank: seen.size - 1 }
     }
     this.assertOpen()
     throwIfAborted(options.signal, NodeError)

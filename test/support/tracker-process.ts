@@ -1,7 +1,9 @@
 /**
- * A real `mycel-tracker` (examples/tracker) for the node's tests: built once
- * (turbo, under the lock the CLI and tracker tests take), run as its own
- * process on 127.0.0.1, killed by {@link TrackerProcess.stop}.
+ * A real `mycel-tracker` (examples/tracker) for the tests of the node and
+ * the CLI: built once (turbo, under the lock the CLI and tracker tests
+ * take), run as its own process on 127.0.0.1, killed by
+ * {@link TrackerProcess.stop}. Test support shared by the workspaces, so
+ * that none imports another's sources.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -11,7 +13,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const TRACKER_BIN = join(ROOT, 'examples/tracker/dist/bin.js')
 
 /** Builds `mycel-tracker` and what it uses (nothing is rebuilt when turbo's cache is current). */
@@ -34,13 +36,16 @@ export interface TrackerProcess {
   readonly udp: string
   /** `http://127.0.0.1:<port>` (for `/stats`). */
   readonly base: string
+  /** `http://127.0.0.1:<port>`: the JSON API and web page, when started with accounts (`--accounts`, `--mode private`). */
+  readonly api: string | undefined
   /** Kills it and waits for its exit. Idempotent. */
   stop(): Promise<void>
 }
 
 /**
- * Starts a tracker with an in-memory database, HTTP and UDP on free ports of 127.0.0.1.
- * @param args - more options of `serve`
+ * Starts a tracker with an in-memory database, HTTP and UDP (and with
+ * accounts, the API) on free ports of 127.0.0.1.
+ * @param args - more options of `serve` (`--mode private` for accounts)
  */
 export async function startTracker(args: string[] = []): Promise<TrackerProcess> {
   const child: ChildProcess = spawn(
@@ -56,6 +61,7 @@ export async function startTracker(args: string[] = []): Promise<TrackerProcess>
       '127.0.0.1:0',
       '--udp',
       '127.0.0.1:0',
+      ...(args.includes('--accounts') || args.includes('private') ? ['--api', '127.0.0.1:0'] : []),
       ...args,
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -71,12 +77,18 @@ export async function startTracker(args: string[] = []): Promise<TrackerProcess>
       throw new Error(`mycel-tracker exited with ${code} before listening:\n${stderr}`)
     }),
   ])
-  const listening = JSON.parse(first) as { http: Array<{ port: number }>; udp: Array<{ port: number }> }
+  const listening = JSON.parse(first) as {
+    http: Array<{ port: number }>
+    udp: Array<{ port: number }>
+    api: Array<{ port: number }>
+  }
+  const api = listening.api[0]
   const base = `http://127.0.0.1:${listening.http[0]?.port}`
   return {
     http: `${base}/announce`,
     udp: `udp://127.0.0.1:${listening.udp[0]?.port}`,
     base,
+    api: api === undefined ? undefined : `http://127.0.0.1:${api.port}`,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return
       const exited = once(child, 'exit')
