@@ -17,7 +17,7 @@ import { formatChannelLink, isChannelLink, parseChannelLink } from './link.js'
 import { channelTopic, encodeChannelMessage } from './messages.js'
 import { checkPolicy, type DownloadPolicy, policyWants } from './policy.js'
 import { sealIndex } from './seal.js'
-import { type ChannelRecord, ChannelStore } from './store.js'
+import { type ChannelRecord, ChannelStore, type StoredVersion } from './store.js'
 import { type ChannelVersion, signVersion } from './version.js'
 
 /** A channel as the node knows it: owned, subscribed, or both. */
@@ -65,6 +65,8 @@ export type ChannelEvents = {
   update: (update: ChannelUpdate) => void
   /** A version lists a share the previous one did not (for each such entry, after `update`). */
   'entry-added': (publicKey: string, entry: ChannelEntry) => void
+  /** The signed item of a channel's version was put in the DHT (`nodes` stored it; 0: none did yet). */
+  republished: (publicKey: string, seq: number, nodes: number) => void
 }
 
 /** What {@link Channels} needs of the node. @internal */
@@ -383,9 +385,7 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
     for (const record of await this.store.list()) {
       if (this.followed.size >= CHANNEL_LIMITS.maxChannels) break
       if (record.owned && (await this.store.getSecret(record.publicKey)) === undefined) continue
-      const followed = this.follow(record)
-      const stored = await this.store.getLatest(record.publicKey)
-      if (stored !== undefined) followed.feed.offer(stored, 'stored')
+      this.follow(record, await this.store.getLatest(record.publicKey))
     }
   }
 
@@ -414,7 +414,8 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
     }
   }
 
-  private follow(record: ChannelRecord): Followed {
+  /** Follows a channel: its feed (with the version stored, if any) on gossip, and its keeper in the DHT. */
+  private follow(record: ChannelRecord, stored?: StoredVersion): Followed {
     const publicKey = keyOfHex(record.publicKey)
     const { crypto, clock, log, gossip } = this.options
     const topic = channelTopic(publicKey, crypto)
@@ -443,6 +444,7 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
             log,
             timings: this.timings,
             port: () => this.options.port(),
+            put: (seq, stored) => this.emit('republished', record.publicKey, seq, stored),
             connect: (addresses) => {
               for (const address of addresses) void this.options.connect(address).catch(() => {})
             },
@@ -450,6 +452,7 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
     const stopGossip = gossip.subscribe(topic, (payload, from) => feed.receive(payload, from))
     const followed: Followed = { record, feed, keeper, stopGossip }
     this.followed.set(record.publicKey, followed)
+    if (stored !== undefined) feed.offer(stored, 'stored')
     for (const peer of gossip.peers) feed.greet(peer)
     keeper?.start()
     return followed
@@ -493,7 +496,7 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
       this.options.crypto,
     )
     feed.publishLocal(version, blob)
-    void followed.keeper?.republish()
+    void followed.keeper?.putUntilStored(0)
   }
 
   private accepted(

@@ -16,6 +16,8 @@ export interface KeeperEnvironment {
   port(): number | undefined
   /** Dials peers found under the channel's topic. */
   connect(addresses: readonly string[]): void
+  /** A put of the latest version ended: how many DHT nodes stored it. */
+  put(seq: number, stored: number): void
   readonly log: ComponentLogger
 }
 
@@ -41,13 +43,53 @@ export class DhtKeeper {
     this.pollDelay = env.timings.pollInterval
   }
 
-  /** Starts the schedules: a first resolve and peer search now, then the intervals. */
+  /**
+   * Starts the schedules: once the DHT node has joined, a first resolve
+   * (again after 5 s, 15 s, ... while nothing is found), a put of the
+   * version held (a node that was offline may be the only one left that
+   * has it), and a peer search (again after 15 s, 30 s, ... while no peer
+   * shares the channel); then the intervals.
+   */
   start(): void {
-    void this.poll()
-    void this.findPeers()
+    void this.env.dht.ready().then(
+      () => {
+        if (this.closed) return
+        void this.resolveUntilFound(0)
+        if (this.feed.latest !== undefined) void this.putUntilStored(0)
+        void this.searchPeers(FIRST_PEER_RETRY_MS)
+      },
+      () => {}, // closed first
+    )
     this.repeat(this.env.timings.republishInterval, () => this.republish())
     this.repeat(this.env.timings.peerInterval, () => this.findPeers())
     if (this.env.timings.pollInterval > 0) this.schedulePoll()
+  }
+
+  /** Polls; while nothing was ever found, again after 5 s, 15 s, 45 s, ... up to the republish interval. */
+  private async resolveUntilFound(attempt: number): Promise<void> {
+    const found = await this.poll()
+    const delay = 5_000 * 3 ** attempt
+    if (found || this.feed.latest !== undefined || this.closed || delay >= this.env.timings.republishInterval) return
+    this.after(delay, () => this.resolveUntilFound(attempt + 1))
+  }
+
+  /**
+   * Puts the latest item; while no DHT node stores it (the routing table is
+   * still empty at start), again after 5 s, 15 s, 45 s, ... up to the
+   * republish interval.
+   */
+  async putUntilStored(attempt: number): Promise<void> {
+    const stored = await this.republish()
+    const delay = 5_000 * 3 ** attempt
+    if (stored > 0 || this.closed || delay >= this.env.timings.republishInterval) return
+    this.after(delay, () => this.putUntilStored(attempt + 1))
+  }
+
+  /** Searches peers now, and again after `retryMs` (doubling up to the peer interval) while the mesh is empty. */
+  private async searchPeers(retryMs: number): Promise<void> {
+    await this.findPeers()
+    if (this.closed || this.feed.meshPeers.length > 0 || retryMs >= this.env.timings.peerInterval) return
+    this.after(retryMs, () => this.searchPeers(retryMs * 2))
   }
 
   /** A newer version arrived (from a peer or published here): polls wait their first interval again. */
@@ -81,6 +123,7 @@ export class DhtKeeper {
         },
         { signal: this.controller.signal },
       )
+      this.env.put(latest.seq, result.stored)
       if (this.env.log.enabled('debug')) {
         const refused = result.rejections.map((rejection) => `${rejection.code} ${rejection.message}`).join('; ')
         this.env.log.debug(
@@ -171,6 +214,9 @@ export class DhtKeeper {
     this.timers.add(timer)
   }
 }
+
+/** The first retry of a peer search that found no peer of the channel. */
+const FIRST_PEER_RETRY_MS = 15_000
 
 /** A DHT peer that may be this node: the same port on a loopback address (what a local test network gives). */
 function isLoopbackOrSelf(host: string): boolean {
