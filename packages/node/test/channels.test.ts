@@ -3,6 +3,7 @@
  * with a simulated DHT: publish, push by gossip, relay, resolve from the
  * DHT, private channels, persistence.
  */
+import { ManualClock } from '@mycel/dht/testing'
 import { MemoryStateStore } from '@mycel/store'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ChannelEntry, ChannelUpdate, MycelNode } from '../src/core.js'
@@ -177,5 +178,31 @@ describe('channels', () => {
     await update
     expect(subscriber.getDownload(entry(2).infohash)).toBeDefined()
     expect(subscriber.getDownload(entry(9).infohash)).toBeUndefined()
+  })
+
+  it('outlives its publisher: a subscriber puts the signed item again before it expires', async () => {
+    const clock = new ManualClock(Date.now())
+    net = await createTestnet(0, { clock })
+    const options = { channels: { pollInterval: 0, wallNow: () => clock.now() } }
+    for (let i = 0; i < 3; i++) await net.add() // DHT nodes that store items
+    const publisher = await net.add(options)
+    const subscriber = await net.add(options)
+    const channel = await publisher.channels.create({ title: 'alive' })
+    const published = await publisher.channels.publish(channel.publicKey, [entry(5)])
+    expect(await net.settle(publisher.channels.republish(channel.publicKey))).toBeGreaterThan(0)
+    const first = nextUpdate(subscriber, channel.publicKey)
+    await subscriber.channels.subscribe(channel.link)
+    expect((await net.settle(first)).seq).toBe(published.seq)
+    const publisherDht = net.dhtOf(publisher)
+    await publisher.close()
+    if (publisherDht !== undefined) net.dhtNetwork?.setOnline(publisherDht.address, false)
+    // BEP 44 items live 2 hours without a put; the subscriber puts every 45 minutes.
+    for (let minutes = 0; minutes < 180; minutes += 5) await clock.advance(5 * 60_000)
+    const late = await net.add(options)
+    const update = nextUpdate(late, channel.publicKey)
+    await late.channels.subscribe(channel.link)
+    const got = await net.settle(update)
+    expect(got.source).toBe('dht')
+    expect(got.entries).toEqual([entry(5)])
   })
 })
