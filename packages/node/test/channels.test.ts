@@ -180,6 +180,27 @@ describe('channels', () => {
     expect(subscriber.getDownload(entry(9).infohash)).toBeUndefined()
   })
 
+  it('a policy download that cannot start (the share is seeded here already) costs nothing: the next update arrives', async () => {
+    net = await createTestnet(0, { dht: false })
+    const publisher = await net.add({ channels: NO_POLL })
+    const subscriber = await net.add({ channels: NO_POLL })
+    net.content(subscriber).put('/mine/song.ogg', new Uint8Array(5000).fill(7))
+    const mine = await subscriber.share('/mine/song.ogg')
+    const channel = await publisher.channels.create({ title: 'overlap' })
+    await subscriber.channels.subscribe(channel.link, { policy: { type: 'all' } })
+    const first = nextUpdate(subscriber, channel.publicKey)
+    await subscriber.connect(net.address(publisher))
+    await first
+    const overlap = nextUpdate(subscriber, channel.publicKey, (u) => (u.entries?.length ?? 0) === 1)
+    await publisher.channels.publish(channel.publicKey, [entry(1, { infohash: mine.infohashHex })])
+    await overlap
+    const next = nextUpdate(subscriber, channel.publicKey, (u) => (u.entries?.length ?? 0) === 2)
+    await publisher.channels.publish(channel.publicKey, [entry(2)])
+    await next
+    expect(subscriber.getDownload(entry(2).infohash)).toBeDefined()
+    expect(subscriber.peers()).toHaveLength(1)
+  })
+
   it('outlives its publisher: a subscriber puts the signed item again before it expires', async () => {
     const clock = new ManualClock(Date.now())
     net = await createTestnet(0, { clock })

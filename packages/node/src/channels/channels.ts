@@ -397,13 +397,17 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
     this.checkRoom()
     const publicKey = toHex(this.options.crypto.ed25519PublicKey(secretKey))
     await this.store.setSecret(publicKey, secretKey)
-    const followed = this.follow({
-      publicKey,
-      owned: true,
-      subscribed: previous?.subscribed ?? false,
-      policy: previous?.policy ?? { type: 'none' },
-      ...(readKey === undefined ? {} : { readKey: toHex(readKey) }),
-    })
+    const stored = previous === undefined ? undefined : await this.store.getLatest(publicKey)
+    const followed = this.follow(
+      {
+        publicKey,
+        owned: true,
+        subscribed: previous?.subscribed ?? false,
+        policy: previous?.policy ?? { type: 'none' },
+        ...(readKey === undefined ? {} : { readKey: toHex(readKey) }),
+      },
+      stored,
+    )
     await this.saveRecords()
     return followed
   }
@@ -528,7 +532,14 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
       this.emit('entry-added', feed.publicKeyHex, entry)
       const { record } = followed
       if (record.subscribed && !record.owned && policyWants(record.policy, entry)) {
-        this.options.download(entry, feed.publicKeyHex)
+        try {
+          this.options.download(entry, feed.publicKeyHex)
+        } catch (error) {
+          // (shared here already, or the node is closing): the entry stays listed, nothing more to do
+          this.options.log.info(
+            `did not download ${entry.infohash} of channel ${feed.publicKeyHex}: ${describeError(error)}`,
+          )
+        }
       }
     }
   }
