@@ -21,7 +21,7 @@ const sandbox = new Sandbox()
 let bootstrap: string
 let dhtProcess: Background
 let work: string
-const dirs = { publisher: '', first: '', second: '', late: '', blind: '', reader: '' }
+const dirs = { publisher: '', first: '', second: '', late: '', heir: '', blind: '', reader: '' }
 let publicKey = ''
 let link = ''
 let infohash = ''
@@ -171,6 +171,34 @@ describe('channels across processes', () => {
     } finally {
       await dht.close()
     }
+  })
+
+  it('export-key and import-key move the channel: a publication from the new data folder continues its list', {
+    timeout: 120_000,
+  }, async () => {
+    const keyFile = join(work, 'night-radio.key')
+    await mycel(['channel', 'export-key', publicKey, '-o', keyFile, ...local(dirs.publisher, bootstrap)])
+    const [imported] = await mycel(['channel', 'import-key', keyFile, ...local(dirs.heir, bootstrap)])
+    expect((imported?.channels as { publicKey: string; owned: boolean }[] | undefined)?.[0]).toMatchObject({
+      publicKey,
+      owned: true,
+    })
+    const [published] = await mycel([
+      'channel',
+      'publish',
+      publicKey,
+      'ef'.repeat(32),
+      '--name',
+      'episode-3.ogg',
+      '--size',
+      '3MiB',
+      ...local(dirs.heir, bootstrap),
+    ])
+    const channel = (published?.channels as { entries: { name: string }[] }[] | undefined)?.[0]
+    expect(channel?.entries.map((entry) => entry.name)).toEqual(['episode-3.ogg', 'episode-2.ogg', 'episode-1.ogg'])
+    const [removed] = await mycel(['channel', 'unpublish', publicKey, 'ab'.repeat(32), ...local(dirs.heir, bootstrap)])
+    const after = (removed?.channels as { entries: { name: string }[] }[] | undefined)?.[0]
+    expect(after?.entries.map((entry) => entry.name)).toEqual(['episode-3.ogg', 'episode-1.ogg'])
   })
 
   it('a private channel: a subscriber without the read key sees versions but no entry; the link holder reads them', {

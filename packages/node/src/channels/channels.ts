@@ -171,6 +171,7 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
     entries: ReadonlyArray<Omit<ChannelEntry, 'time'> & { time?: number }>,
   ): Promise<ChannelInfo> {
     const followed = await this.owned(channel)
+    await this.resolveOwned(followed)
     const now = Math.floor(this.wallNow() / 1000)
     const added = entries.map((entry) => checkEntry({ ...entry, time: entry.time ?? now }))
     const addedKeys = new Set(added.map((entry) => entry.infohash))
@@ -189,6 +190,7 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
    */
   async unpublish(channel: string, infohashes: readonly string[]): Promise<ChannelInfo> {
     const followed = await this.owned(channel)
+    await this.resolveOwned(followed)
     const current = followed.feed.index ?? { title: '', entries: [] }
     const removed = new Set(infohashes.map((infohash) => String(infohash).toLowerCase()))
     for (const infohash of removed) {
@@ -476,6 +478,15 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
       throw new NodeError('CHANNEL_NOT_FOUND', `no channel ${String(channel).slice(0, 80)} is owned here`)
     }
     return followed
+  }
+
+  /**
+   * A channel owned here with no version yet (a key just imported): asks
+   * the DHT for its latest first, so that a publication continues its list
+   * rather than starting a new one.
+   */
+  private async resolveOwned(followed: Followed): Promise<void> {
+    if (followed.feed.latest === undefined) await followed.keeper?.poll()
   }
 
   /** Signs a version of an index and takes it as the latest (pushed to peers, then put in the DHT). */

@@ -144,6 +144,7 @@ export class DhtKeeper {
   async poll(): Promise<boolean> {
     if (this.closed) return false
     try {
+      await this.env.dht.ready()
       const item = await this.env.dht.getMutable(this.feed.publicKey, {
         salt: CHANNEL_SALT,
         ...(this.feed.latest === undefined ? {} : { seq: this.feed.latest.seq }),
