@@ -1,94 +1,23 @@
-import type { DhtNode } from '@mycel/dht'
-import type { StateStore } from '@mycel/store'
-import { fromHex, toHex } from '@mycel/wire'
-import { type CryptoProvider, randomBytes } from '@mycel/wire/crypto'
-import { type ComponentLogger, describeError } from '@mycel/wire/log'
-import type { Clock } from '../clock.js'
+import { toHex } from '@mycel/wire'
+import { randomBytes } from '@mycel/wire/crypto'
+import { describeError } from '@mycel/wire/log'
 import { Emitter } from '../emitter.js'
 import { NodeError } from '../errors.js'
-import type { Gossip } from '../peer/gossip.js'
-import type { PeerLink } from '../swarm/peer.js'
 import type { TypedEmitter } from '../typed-emitter.js'
+import { describeChannel } from './describe.js'
 import { DhtKeeper } from './dht-keeper.js'
 import { ChannelFeed, type VersionSource } from './feed.js'
 import { type ChannelEntry, type ChannelIndex, checkEntry, encodeIndex } from './index-format.js'
+import { formatExportedKey, parseExportedKey } from './key-text.js'
 import { CHANNEL_LIMITS, type ChannelTimings, DEFAULT_CHANNEL_TIMINGS } from './limits.js'
-import { formatChannelLink, isChannelLink, parseChannelLink } from './link.js'
+import { parseChannelLink } from './link.js'
 import { channelTopic, encodeChannelMessage } from './messages.js'
+import { keyOfHex, publicKeyHexOf } from './names.js'
 import { checkPolicy, type DownloadPolicy, policyWants } from './policy.js'
 import { sealIndex } from './seal.js'
 import { type ChannelRecord, ChannelStore, type StoredVersion } from './store.js'
+import type { ChannelEvents, ChannelInfo, ChannelsOptions } from './types.js'
 import { type ChannelVersion, signVersion } from './version.js'
-
-/** A channel as the node knows it: owned, subscribed, or both. */
-export interface ChannelInfo {
-  /** The channel's public key (64 hex digits). */
-  readonly publicKey: string
-  /** Its link: with the read key for a private channel when this node has it (give it only to readers). */
-  readonly link: string
-  /** Its title, when a version was read. */
-  readonly title: string | undefined
-  /** Whether its index is sealed with a read key. */
-  readonly private: boolean
-  /** Whether this node holds its secret key. */
-  readonly owned: boolean
-  /** Whether this node subscribed to it. */
-  readonly subscribed: boolean
-  /** The download policy of the subscription. */
-  readonly policy: DownloadPolicy
-  /** The `seq` of the latest version (its publication time in ms), if any. */
-  readonly seq: number | undefined
-  /** Its entries, newest first (empty when no version was read, or without the read key of a private channel). */
-  readonly entries: readonly ChannelEntry[]
-  /** Whether the latest version could be read (false for a private channel without its read key). */
-  readonly readable: boolean
-}
-
-/** A newer version of a channel, verified. */
-export interface ChannelUpdate {
-  /** The channel's public key (hex). */
-  readonly publicKey: string
-  /** The version's `seq`. */
-  readonly seq: number
-  /** Its title and entries, when readable here. */
-  readonly title: string | undefined
-  readonly entries: readonly ChannelEntry[] | undefined
-  /** Where it came from: a peer's gossip, the DHT, or published here. */
-  readonly source: 'gossip' | 'dht' | 'local'
-  /** The peer that pushed it, for `gossip`. */
-  readonly peerId?: string
-}
-
-/** The events of {@link Channels}. */
-export type ChannelEvents = {
-  /** A newer version of a channel (owned or subscribed) was verified and taken. */
-  update: (update: ChannelUpdate) => void
-  /** A version lists a share the previous one did not (for each such entry, after `update`). */
-  'entry-added': (publicKey: string, entry: ChannelEntry) => void
-  /** The signed item of a channel's version was put in the DHT (`nodes` stored it; 0: none did yet). */
-  republished: (publicKey: string, seq: number, nodes: number) => void
-}
-
-/** What {@link Channels} needs of the node. @internal */
-export interface ChannelsOptions {
-  readonly state: StateStore
-  readonly gossip: Gossip
-  readonly dht: DhtNode | undefined
-  readonly crypto: CryptoProvider
-  readonly clock: Clock
-  /** Wall-clock ms (the `seq` of versions); default `Date.now`. */
-  readonly wallNow?: () => number
-  readonly timings?: Partial<ChannelTimings>
-  readonly log: ComponentLogger
-  score(peer: PeerLink, delta: number, reason: string): void
-  fault(peer: PeerLink, reason: string): void
-  /** Dials a peer (errors are the caller's to ignore). */
-  connect(address: string): Promise<unknown>
-  /** Our TCP port, announced under channel topics. */
-  port(): number | undefined
-  /** Starts the download of an entry a policy wants. */
-  download(entry: ChannelEntry, publicKey: string): void
-}
 
 /** Score lost by a peer for a refused channel message. */
 const CHANNEL_PENALTY = 2
@@ -153,7 +82,7 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
     encodeIndex({ title: options.title, entries: [] }) // checks the title before anything is kept
     const followed = await this.own(secretKey, readKey)
     await this.sign(followed, { title: options.title, entries: [] })
-    return this.info(followed)
+    return describeChannel(followed)
   }
 
   /**
@@ -178,7 +107,7 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
     const current = followed.feed.index
     const kept = (current?.entries ?? []).filter((entry) => !addedKeys.has(entry.infohash))
     await this.sign(followed, { title: current?.title ?? '', entries: [...added, ...kept] })
-    return this.info(followed)
+    return describeChannel(followed)
   }
 
   /**
@@ -202,13 +131,13 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
       title: current.title,
       entries: current.entries.filter((entry) => !removed.has(entry.infohash)),
     })
-    return this.info(followed)
+    return describeChannel(followed)
   }
 
   /** The channels owned here. */
   async list(): Promise<ChannelInfo[]> {
     await this.ready()
-    return [...this.followed.values()].filter((f) => f.record.owned).map((f) => this.info(f))
+    return [...this.followed.values()].filter((f) => f.record.owned).map((f) => describeChannel(f))
   }
 
   /**
@@ -219,7 +148,7 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
   async get(channel: string): Promise<ChannelInfo | undefined> {
     await this.ready()
     const followed = this.followed.get(publicKeyHexOf(channel))
-    return followed === undefined ? undefined : this.info(followed)
+    return followed === undefined ? undefined : describeChannel(followed)
   }
 
   /**
@@ -253,7 +182,7 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
     }
     await this.saveRecords()
     for (const peer of parsed.peers) void this.options.connect(`tcp://${peer}`).catch(() => {})
-    return this.info(followed)
+    return describeChannel(followed)
   }
 
   /**
@@ -279,7 +208,7 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
   /** The channels subscribed to. */
   async subscriptions(): Promise<ChannelInfo[]> {
     await this.ready()
-    return [...this.followed.values()].filter((f) => f.record.subscribed).map((f) => this.info(f))
+    return [...this.followed.values()].filter((f) => f.record.subscribed).map((f) => describeChannel(f))
   }
 
   /**
@@ -293,12 +222,7 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
     const followed = await this.owned(channel)
     const secret = await this.store.getSecret(followed.record.publicKey)
     if (secret === undefined) throw new NodeError('CHANNEL_NOT_FOUND', 'the secret key of this channel is missing')
-    return JSON.stringify({
-      mycelChannelKey: 1,
-      publicKey: followed.record.publicKey,
-      secretKey: toHex(secret),
-      ...(followed.record.readKey === undefined ? {} : { readKey: followed.record.readKey }),
-    })
+    return formatExportedKey(followed.record.publicKey, secret, followed.record.readKey)
   }
 
   /**
@@ -311,34 +235,13 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
    */
   async importKey(text: string): Promise<ChannelInfo> {
     await this.ready()
-    let parsed: { mycelChannelKey?: unknown; secretKey?: unknown; readKey?: unknown; publicKey?: unknown }
-    try {
-      parsed = JSON.parse(String(text))
-    } catch {
-      throw new NodeError('CHANNEL_KEY_INVALID', 'not an exported channel key (not JSON)')
-    }
-    const hex = (value: unknown) => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value)
-    if (
-      parsed?.mycelChannelKey !== 1 ||
-      !hex(parsed.secretKey) ||
-      (parsed.readKey !== undefined && !hex(parsed.readKey))
-    ) {
-      throw new NodeError(
-        'CHANNEL_KEY_INVALID',
-        'not an exported channel key (mycelChannelKey 1, secretKey and readKey hex)',
-      )
-    }
-    const secretKey = keyOfHex(parsed.secretKey as string)
+    const { secretKey, readKey } = parseExportedKey(text, this.options.crypto)
     const publicKey = toHex(this.options.crypto.ed25519PublicKey(secretKey))
-    if (parsed.publicKey !== undefined && parsed.publicKey !== publicKey) {
-      throw new NodeError('CHANNEL_KEY_INVALID', 'the secret key is not that of the public key given with it')
-    }
     const existing = this.followed.get(publicKey)
-    if (existing?.record.owned === true) return this.info(existing)
+    if (existing?.record.owned === true) return describeChannel(existing)
     if (existing !== undefined) this.unfollow(existing)
-    const readKey = parsed.readKey === undefined ? undefined : keyOfHex(parsed.readKey as string)
     const followed = await this.own(secretKey, readKey, existing?.record)
-    return this.info(followed)
+    return describeChannel(followed)
   }
 
   /**
@@ -555,40 +458,7 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
     }
   }
 
-  private info(followed: Followed): ChannelInfo {
-    const { record, feed } = followed
-    return {
-      publicKey: record.publicKey,
-      link: formatChannelLink({ publicKey: feed.publicKey, readKey: feed.readKey }),
-      title: feed.index?.title,
-      private: feed.latest?.private ?? record.readKey !== undefined,
-      owned: record.owned,
-      subscribed: record.subscribed,
-      policy: record.policy,
-      seq: feed.latest?.seq,
-      entries: feed.index?.entries ?? [],
-      readable: feed.latest === undefined || feed.index !== undefined,
-    }
-  }
-
   private async saveRecords(): Promise<void> {
     await this.store.save([...this.followed.values()].map((followed) => followed.record))
   }
-}
-
-/**
- * The public key (hex) a caller names a channel by: 64 hex digits or a link.
- * @throws NodeError `CHANNEL_LINK_MALFORMED`
- */
-function publicKeyHexOf(channel: string): string {
-  if (isChannelLink(channel)) return toHex(parseChannelLink(channel).publicKey)
-  if (/^[0-9a-fA-F]{64}$/.test(String(channel))) return String(channel).toLowerCase()
-  throw new NodeError('CHANNEL_LINK_MALFORMED', 'a channel is named by its public key (64 hex digits) or its link')
-}
-
-/** The bytes of a key checked to be 64 hex digits. */
-function keyOfHex(hex: string): Uint8Array {
-  const bytes = fromHex(hex)
-  if (bytes === undefined || bytes.length !== 32) throw new NodeError('CHANNEL_KEY_INVALID', 'a key is 64 hex digits')
-  return bytes
 }
