@@ -133,6 +133,12 @@ describe('channels', () => {
     const read = await readerUpdate
     expect(read.title).toBe('secret title')
     expect(read.entries?.map((e) => e.name)).toEqual(['diary.txt'])
+    // the blind subscriber is given the key later: it reads what it holds; a wrong key is refused and not kept
+    const wrong = `${blindLink}#${'A'.repeat(42)}E`
+    await expect(blind.channels.subscribe(wrong)).rejects.toMatchObject({ code: 'CHANNEL_UNREADABLE' })
+    const opened = await blind.channels.subscribe(channel.link)
+    expect(opened.readable).toBe(true)
+    expect(opened.entries.map((e) => e.name)).toEqual(['diary.txt'])
   })
 
   it('keeps channels and subscriptions in the state store across a restart', async () => {

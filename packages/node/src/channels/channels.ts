@@ -159,7 +159,8 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
    * @param link - `mycel://channel/<public key>[#<read key>]`
    * @param options - download policy (default none)
    * @returns the channel as known so far (updates come as events)
-   * @throws `CHANNEL_LINK_MALFORMED`; `CHANNEL_LIMIT`; TypeError for a bad policy; `CLOSED`
+   * @throws `CHANNEL_LINK_MALFORMED`; `CHANNEL_LIMIT`; TypeError for a bad policy; `CLOSED`;
+   *   `CHANNEL_UNREADABLE` for a read key that does not open the private channel's index held here
    */
   async subscribe(link: string, options: { policy?: DownloadPolicy } = {}): Promise<ChannelInfo> {
     const parsed = parseChannelLink(link)
@@ -172,13 +173,16 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
       this.checkRoom()
       followed = this.follow({ publicKey, owned: false, subscribed: true, policy, ...(readKey ? { readKey } : {}) })
     } else {
+      // A read key given now opens the index held (CHANNEL_UNREADABLE, and nothing changed, if it does not).
+      const gained = parsed.readKey !== undefined && followed.feed.readKey === undefined
+      const index = gained ? followed.feed.useReadKey(parsed.readKey as Uint8Array) : undefined
       followed.record = {
         ...followed.record,
         subscribed: true,
         policy,
-        ...(readKey !== undefined && followed.record.readKey === undefined ? { readKey } : {}),
+        ...(gained ? { readKey } : {}),
       }
-      if (followed.feed.readKey === undefined && parsed.readKey !== undefined) followed.feed.readKey = parsed.readKey
+      if (index !== undefined) followed.lastEntries = index.entries
     }
     await this.saveRecords()
     for (const peer of parsed.peers) void this.options.connect(`tcp://${peer}`).catch(() => {})

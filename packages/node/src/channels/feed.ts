@@ -195,6 +195,21 @@ export class ChannelFeed {
     this.take(version, index, 'local')
   }
 
+  /**
+   * Takes a private channel's read key given after its latest version came
+   * (a subscription again, with the keyed link): reads the index held.
+   * @returns the index, when the key opens it
+   * @throws NodeError `CHANNEL_UNREADABLE` when the key does not open it (the key is not kept)
+   */
+  useReadKey(readKey: Uint8Array): ChannelIndex | undefined {
+    const { latest, latestIndex } = this
+    if (latest?.private === true && latestIndex !== undefined && this.index === undefined) {
+      this.index = decodeIndex(openIndex(latestIndex, readKey, this.publicKey, this.env.crypto))
+    }
+    this.readKey = readKey
+    return this.index
+  }
+
   /** Whether a version newer than the latest is known whose index has not come yet. */
   get waitingForIndex(): boolean {
     return this.wanted !== undefined && (this.latest === undefined || this.wanted.seq > this.latest.seq)
