@@ -37,6 +37,8 @@ export type CliErrorCode =
   | 'NOT_A_READER'
   | 'KEY_MISMATCH'
   | 'PRIVATE_INVALID'
+  | 'CHANNEL_NOT_FOUND'
+  | 'CHANNEL_INVALID'
   | 'INTERNAL'
 
 /** Exit status of a command that was used wrongly (bad option, bad argument). */
@@ -245,6 +247,15 @@ export function explain(error: unknown, context: ExplainContext): CliError {
       return new CliError('FILE_NOT_FOUND', error.message, 'give paths inside the share, as its manifest lists them', {
         cause: error,
       })
+    }
+    if (error.code === 'CHANNEL_NOT_FOUND') {
+      return new CliError('CHANNEL_NOT_FOUND', error.message, 'see mycel channel ls', { cause: error })
+    }
+    if (error.code === 'CHANNEL_LINK_MALFORMED' || error.code === 'CHANNEL_ENTRY_INVALID') {
+      return CliError.usage(error.message, 'give a channel key or mycel://channel/ link, and infohashes')
+    }
+    if (error.code.startsWith('CHANNEL_')) {
+      return new CliError('CHANNEL_INVALID', error.message, 'see docs/channels.md', { cause: error })
     }
     if (error.code === 'ABORTED' || error.code === 'CLOSED') {
       return new CliError('INTERRUPTED', 'interrupted', '', { cause: error, exitCode: 130 })

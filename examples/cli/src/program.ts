@@ -2,6 +2,16 @@ import { Command, CommanderError, Option } from 'commander'
 import packageJson from '../package.json' with { type: 'json' }
 import { addTrackerAccountCommands } from './commands/account.js'
 import { runAnnounce } from './commands/announce.js'
+import {
+  runChannelCreate,
+  runChannelExportKey,
+  runChannelImportKey,
+  runChannelLs,
+  runChannelPublish,
+  runChannelUnpublish,
+  runSubscribe,
+  runSubscriptions,
+} from './commands/channel.js'
 import { runDht } from './commands/dht.js'
 import { runExport } from './commands/export.js'
 import { DEFAULT_PEER_TIMEOUT_SECONDS, runGet } from './commands/get.js'
@@ -235,6 +245,72 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
     .command('dht')
     .description('run a DHT-only node until Ctrl-C: a bootstrap node for a local network (default port 6881)')
     .action(action(runDht))
+
+  const channel = program
+    .command('channel')
+    .description('publish an updatable list of shares under a key of this data folder (a channel)')
+  channel
+    .command('create')
+    .description('make a channel (a new key kept in the data folder) and print its link')
+    .argument('<title>', 'the title subscribers see')
+    .option('--private', 'seal its index with a read key carried in the link (only link holders read it)')
+    .action(
+      action((context, title: string, options: { private?: boolean }) => runChannelCreate(context, title, options)),
+    )
+  channel
+    .command('publish')
+    .description('list shares in a channel of this data folder and push the new version to subscribers')
+    .argument('<channel>', 'the channel: its key (64 hex digits) or link')
+    .argument('<share...>', 'infohashes or magnet links (name and size from the share, when the data folder knows it)')
+    .option('--name <name>', 'the share name to list (one share)')
+    .option('--size <size>', 'its size, such as 700MiB (one share)')
+    .option('--text <text>', 'a description')
+    .action(
+      action((context, key: string, shares: string[], options: Parameters<typeof runChannelPublish>[3]) =>
+        runChannelPublish(context, key, shares, options),
+      ),
+    )
+  channel
+    .command('unpublish')
+    .description('remove shares from a channel of this data folder')
+    .argument('<channel>', 'the channel: its key or link')
+    .argument('<share...>', 'infohashes or magnet links')
+    .action(action((context, key: string, shares: string[]) => runChannelUnpublish(context, key, shares)))
+  channel
+    .command('ls')
+    .description('list the channels of this data folder with their entries')
+    .action(action(runChannelLs))
+  channel
+    .command('export-key')
+    .description("print a channel's secret key (JSON), to back it up or publish from another data folder")
+    .argument('<channel>', 'the channel: its key or link')
+    .option('-o, --output <file>', 'write it to a new file (mode 600) instead')
+    .action(action((context, key: string, options: { output?: string }) => runChannelExportKey(context, key, options)))
+  channel
+    .command('import-key')
+    .description('own a channel whose key was exported elsewhere (its entries come back from the DHT and peers)')
+    .argument('<file>', 'the file export-key wrote')
+    .action(action((context, file: string) => runChannelImportKey(context, file)))
+
+  program
+    .command('subscribe')
+    .description('follow a channel: print its updates and new entries until Ctrl-C, downloading by --auto')
+    .argument('<link>', 'mycel://channel/<key>[#<read key>]')
+    .option('--auto <policy>', 'download new entries: all, none (default), match:<text>, max-size:<bytes>')
+    .option(
+      '--poll <seconds>',
+      'seconds between DHT polls when gossip brings nothing (0: none; default 300, backing off)',
+    )
+    .action(
+      action((context, link: string, options: Parameters<typeof runSubscribe>[2]) =>
+        runSubscribe(context, link, options),
+      ),
+    )
+
+  program
+    .command('subscriptions')
+    .description('list the channels this data folder subscribes to')
+    .action(action(runSubscriptions))
 
   addTrackerAccountCommands(program, action)
 

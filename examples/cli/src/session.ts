@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createNode, type MycelNode, type TrackerAccountOptions } from '@mycel/node'
+import { createNode, type MycelNode, type NodeOptions, type TrackerAccountOptions } from '@mycel/node'
 import type { Identity } from '@mycel/transport'
 import { loadOrCreateIdentity } from '@mycel/transport/node'
 import { toHex } from '@mycel/wire'
 import { LiveAccess } from './access/live.js'
 import { type Context, listenAddress } from './context.js'
+import { channelControlHandler } from './control/channel-handlers.js'
 import { controlHandlers } from './control/handlers.js'
 import { CONTROL_SOCKET_NAME } from './control/protocol.js'
 import { ControlServer } from './control/server.js'
@@ -29,10 +30,15 @@ export interface NodeSession {
  *
  * @param context - the command's context
  * @param lifetime - its first signal aborts the start
+ * @param extra - node options a command sets (channel timings)
  * @returns the session
  * @throws `CliError`: `PORT_IN_USE`, `DATA_DIR_BUSY`, ... (explained errors of `createNode`), `INTERRUPTED`
  */
-export async function openNodeSession(context: Context, lifetime: Lifetime): Promise<NodeSession> {
+export async function openNodeSession(
+  context: Context,
+  lifetime: Lifetime,
+  extra: Pick<NodeOptions, 'channels'> = {},
+): Promise<NodeSession> {
   const settings = context.options
   let node: MycelNode
   try {
@@ -56,6 +62,7 @@ export async function openNodeSession(context: Context, lifetime: Lifetime): Pro
       limits: { uploadRate: settings.uploadLimit, downloadRate: settings.downloadLimit },
       signal: lifetime.signal,
       logger: context.logger,
+      ...extra,
     })
   } catch (error) {
     if (lifetime.signalName !== undefined) throw lifetime.interruption('stopped while starting')
@@ -76,7 +83,7 @@ export async function openNodeSession(context: Context, lifetime: Lifetime): Pro
   try {
     control = await ControlServer.start(
       join(settings.dataDir, CONTROL_SOCKET_NAME),
-      controlHandlers(access),
+      { ...controlHandlers(access), channel: channelControlHandler(node) },
       (error) => {
         const explained = explain(error, context.explain)
         return { code: explained.code, message: explained.message, hint: explained.hint }

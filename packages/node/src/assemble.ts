@@ -3,6 +3,7 @@ import type { StateStore } from '@mycel/store'
 import { type Identity, secure as noiseSecure, type Transport } from '@mycel/transport'
 import { type HelloMessage, MycelError, PROTOCOL_VERSION } from '@mycel/wire'
 import { describeError, type Logger, silentLogger } from '@mycel/wire/log'
+import type { ChannelOptions } from './channels/limits.js'
 import type { ContentStorage } from './content.js'
 import { DEFAULT_CHANGE_CHECK_INTERVAL_MS } from './content-watch.js'
 import { checkTrackers } from './discovery/share-trackers.js'
@@ -62,6 +63,8 @@ export interface NodeAssembly {
   logger: Logger | undefined
   /** Time of the node's scheduled work; the system clock when undefined. */
   clock: Clock | undefined
+  /** Timing of channels' DHT work; the defaults when undefined. */
+  channels?: ChannelOptions | undefined
   signal: AbortSignal | undefined
   /** Proxy and anonymous mode (`createNode`); none when undefined. */
   privacy?: PrivacyWiring | undefined
@@ -124,6 +127,7 @@ export async function assembleNode<N extends MycelNode>(
     },
     logger,
     clock,
+    channels: assembly.channels ?? {},
     identity,
     state: assembly.state,
     ownsState: assembly.ownsState,

@@ -27,6 +27,12 @@
  */
 
 export { AGENT } from './assemble.js'
+export { Channels } from './channels/channels.js'
+export type { ChannelEntry, ChannelIndex } from './channels/index-format.js'
+export { CHANNEL_LIMITS, type ChannelOptions, type ChannelTimings, DEFAULT_CHANNEL_TIMINGS } from './channels/limits.js'
+export { type ChannelLink, formatChannelLink, isChannelLink, parseChannelLink } from './channels/link.js'
+export { checkPolicy, type DownloadPolicy, parsePolicy, policyWants } from './channels/policy.js'
+export type { ChannelEvents, ChannelInfo, ChannelUpdate } from './channels/types.js'
 export type { ContentIngestOptions, ContentStorage, ContentStore, FileStamp, PathKind } from './content.js'
 export { type CoreNodeOptions, createCoreNode } from './create-core-node.js'
 export type { ExistingFiles } from './destination.js'

@@ -3,6 +3,7 @@ import type { StateStore } from '@mycel/store'
 import type { Identity, Transport } from '@mycel/transport'
 import type { Logger } from '@mycel/wire/log'
 import { assembleNode } from './assemble.js'
+import type { ChannelOptions } from './channels/limits.js'
 import type { ContentStorage } from './content.js'
 import type { AnnounceKeyPolicy, PeerSource, TrackerList, TrackerTransport } from './discovery.js'
 import { MycelNode } from './node.js'
@@ -61,6 +62,8 @@ export interface CoreNodeOptions {
    * time in a test. Connection timeouts always run on real time.
    */
   clock?: Clock
+  /** Timing of channels' DHT work; see `NodeOptions.channels`. */
+  channels?: ChannelOptions
   /** Aborts startup; everything started so far is closed again. */
   signal?: AbortSignal
 }
@@ -112,6 +115,7 @@ export async function createCoreNode(options: CoreNodeOptions): Promise<MycelNod
       listen: options.listen ?? [],
       logger: options.logger,
       clock: options.clock,
+      channels: options.channels,
       signal: options.signal,
     },
     (parts) => new MycelNode(parts),

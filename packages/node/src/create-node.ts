@@ -108,6 +108,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       listen: options.listen ?? [privacy.proxy === undefined ? 'tcp://0.0.0.0:0' : 'tcp://127.0.0.1:0'],
       logger,
       clock: options.clock,
+      channels: options.channels,
       signal,
       privacy: {
         status: privacy.status,

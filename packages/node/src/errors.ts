@@ -27,6 +27,16 @@ export type NodeErrorCode =
   | 'TRACKER_UNSUPPORTED'
   | 'TRACKER_ACCOUNT_REFUSED'
   | 'PRIVATE_UNSUPPORTED'
+  | 'CHANNEL_LINK_MALFORMED'
+  | 'CHANNEL_NOT_FOUND'
+  | 'CHANNEL_KEY_INVALID'
+  | 'CHANNEL_ENTRY_INVALID'
+  | 'CHANNEL_INDEX_INVALID'
+  | 'CHANNEL_INDEX_TOO_LARGE'
+  | 'CHANNEL_VERSION_INVALID'
+  | 'CHANNEL_SIGNATURE_INVALID'
+  | 'CHANNEL_UNREADABLE'
+  | 'CHANNEL_LIMIT'
 
 /** Codes this node puts in a `reject` message (documented in `docs/protocol.md`). */
 export type RejectCode = 'NOT_AVAILABLE' | 'BAD_REQUEST' | 'BUSY'

@@ -2,6 +2,7 @@ import type { DhtNode } from '@mycel/dht'
 import type { StateStore } from '@mycel/store'
 import type { Identity } from '@mycel/transport'
 import type { Logger } from '@mycel/wire/log'
+import type { ChannelOptions } from './channels/limits.js'
 import type { Clock } from './clock.js'
 import type { ContentStorage } from './content.js'
 import type { AnnounceKeyPolicy, PeerSource, TrackerClient } from './discovery.js'
@@ -54,4 +55,6 @@ export interface NodeParts {
    * run on real time: they are about real peers.
    */
   clock: Clock
+  /** Timing of channels' DHT work. */
+  channels: ChannelOptions
 }

@@ -2,6 +2,7 @@ import { type Manifest, parseMagnet } from '@mycel/pieces'
 import { isPrivateLink, parsePrivateLink } from '@mycel/pieces/private'
 import type { SearchHit, ShareFilter } from '@mycel/store'
 import { getDefaultCrypto } from '@mycel/wire/crypto'
+import { Channels } from './channels/channels.js'
 import { every } from './clock.js'
 import { baselineStamps } from './content-watch.js'
 import * as destination from './destination.js'
@@ -80,6 +81,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
    * features such as channels build on.
    */
   readonly gossip = new Gossip()
+  /** Channels: keys that publish updatable lists of shares, followed by subscribers (see `docs/channels.md`). */
+  readonly channels: Channels
   private readonly sessions = new Map<string, ShareSession>()
   /**
    * Private shares: download and decrypt, read as plaintext, change readers
@@ -178,6 +181,22 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       log: parts.logger.forComponent('mycel:swarm'),
       transfers: parts.protocols.find((protocol) => protocol instanceof ReceiptsProtocol),
     }
+    const { wallNow, dht: channelDht, ...timings } = parts.channels
+    this.channels = new Channels({
+      state: parts.state,
+      gossip: this.gossip,
+      dht: channelDht ?? parts.dht,
+      crypto: getDefaultCrypto(),
+      clock: parts.clock,
+      timings,
+      ...(wallNow === undefined ? {} : { wallNow }),
+      log: parts.logger.forComponent('mycel:channel'),
+      score: (peer, delta, reason) => this.registry.score(peer, delta, reason),
+      fault: (peer, reason) => this.registry.fault(peer, reason),
+      connect: (address) => this.connect(address),
+      port: () => this.tcpPort(),
+      download: (entry) => this.download(entry.infohash),
+    })
     // A process that is killed keeps the table of its last save, not none.
     this.stopDhtSaves = every(parts.clock, DHT_SAVE_INTERVAL_MS, () => void this.saveDht())
     this.stopTotalsSaves = every(parts.clock, TOTALS_SAVE_INTERVAL_MS, () => void this.saveTotals())
@@ -489,6 +508,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   async start(listen: readonly string[], signal?: AbortSignal): Promise<void> {
     for (const address of listen) await this.pool.listen(address, signal)
     await this.registry.loadBans()
+    await this.channels.ready()
     const { resumeShares } = await import('./resume.js')
     const { state, storage } = this.parts
     await resumeShares(state, {
@@ -615,6 +635,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
 
   private async shutdown(): Promise<void> {
     this.pex.close()
+    this.channels.close()
     this.stopDhtSaves()
     this.stopTotalsSaves()
     await this.discovery.close()

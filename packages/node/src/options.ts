@@ -3,6 +3,7 @@ import type { IngestProgress } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
 import type { ByteStream, Identity, SecureConnection, SecureOptions, Transport } from '@mycel/transport'
 import type { Logger } from '@mycel/wire/log'
+import type { ChannelOptions } from './channels/limits.js'
 import type { ContentStorage } from './content.js'
 import type { ExistingFiles } from './destination.js'
 import type { AnnounceKeyPolicy } from './discovery/announce-key.js'
@@ -131,6 +132,8 @@ export interface NodeOptions {
    * the system clock. Connection timeouts always run on real time.
    */
   clock?: Clock
+  /** Timing of channels' DHT work (republish, poll with backoff, peer search); see `docs/channels.md`. */
+  channels?: ChannelOptions
   /**
    * A SOCKS5 proxy every connection goes through: `socks5://[user:pass@]host:port`
    * (Tor's is `socks5://127.0.0.1:9050`). Proxy mode is leak-free by

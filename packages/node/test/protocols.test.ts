@@ -173,6 +173,17 @@ describe('gossip/1', () => {
     expect(heardByB.items).toEqual(['true version 7', 'true version 8'])
   })
 
+  it('takes what onPeer sends at once: the peer hears the greeting', async () => {
+    net = await createTestnet(2, { dht: false })
+    const [a, b] = net.nodes as [MycelNode, MycelNode]
+    const heardByB = new Recorded<string>()
+    b.gossip.subscribe(topic, (payload) => heardByB.push(text(payload)))
+    a.gossip.onPeer((peer) => a.gossip.sendTo(peer, topic, bytes('latest is 9')))
+    await a.connect(net.address(b))
+    await heardByB.count(1)
+    expect(heardByB.items).toEqual(['latest is 9'])
+  })
+
   it('hears at most GOSSIP_BUDGET.burst messages of one peer at once', async () => {
     const network = createMemoryNetwork()
     const node = await memoryNode(network.transport())

@@ -30,7 +30,7 @@ function limit(params: Record<string, unknown>): number | undefined {
  * @param access - the node of this process
  * @returns one handler per method
  */
-export function controlHandlers(access: NodeAccess): Record<ControlMethod, ControlHandler> {
+export function controlHandlers(access: NodeAccess): Record<Exclude<ControlMethod, 'channel'>, ControlHandler> {
   return {
     hello: async (): Promise<HelloResult> => ({ protocol: CONTROL_PROTOCOL_VERSION, pid: process.pid, agent: AGENT }),
     status: () => access.status(),

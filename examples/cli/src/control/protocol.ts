@@ -6,6 +6,8 @@
  * the daemon's JSON-RPC will replace it.
  */
 
+import type { ChannelOperation } from './channel-handlers.js'
+
 /** The socket's file name inside the data folder. */
 export const CONTROL_SOCKET_NAME = 'control.sock'
 
@@ -30,6 +32,8 @@ export interface ControlParams {
   search: { text: string; limit?: number }
   manifest: { infohash: string }
   announce: { infohash: string }
+  /** A channel command's operation (see `channel-handlers.ts`). */
+  channel: ChannelOperation
 }
 
 /** A method name. */
@@ -44,6 +48,7 @@ export const CONTROL_METHODS: readonly ControlMethod[] = [
   'search',
   'manifest',
   'announce',
+  'channel',
 ]
 
 /** A request line. */

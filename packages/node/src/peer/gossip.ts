@@ -39,7 +39,11 @@ export class Gossip implements ConnectionProtocol {
   /** @internal */
   open(channel: ProtocolChannel): ProtocolHandler {
     this.channels.set(channel.link, channel)
-    for (const handler of this.peerHandlers) handler(channel.link)
+    // After open returns: the connection takes our messages of the protocol only once it has every handler.
+    queueMicrotask(() => {
+      if (this.channels.get(channel.link) !== channel || channel.link.isClosed) return
+      for (const handler of [...this.peerHandlers]) handler(channel.link)
+    })
     return {
       onMessage: (body) => this.receive(channel.link, body),
       onClose: () => this.channels.delete(channel.link),
@@ -72,7 +76,7 @@ export class Gossip implements ConnectionProtocol {
 
   /**
    * Calls `handler` for each peer whose `gossip/1` channel opens (to tell it
-   * the latest of what it may want).
+   * the latest of what it may want), once the channel takes messages.
    * @returns a function that removes the handler
    */
   onPeer(handler: (peer: PeerLink) => void): () => void {

@@ -3,6 +3,7 @@ import { ManualClock, MemoryNetwork } from '@mycel/dht/testing'
 import { MemoryStateStore, type StateStore } from '@mycel/store'
 import { Identity } from '@mycel/transport'
 import { createMemoryNetwork } from '@mycel/transport/testing'
+import type { ChannelOptions } from '../channels/limits.js'
 import { createCoreNode } from '../create-core-node.js'
 import { DhtPeerSource } from '../discovery/dht-source.js'
 import type { PeerSource } from '../discovery/peer-source.js'
@@ -42,6 +43,8 @@ export interface TestnetNodeOptions {
   state?: StateStore
   /** Its identity (default a new one). */
   identity?: Identity
+  /** Timing of its channels' DHT work (see `NodeOptions.channels`). */
+  channels?: ChannelOptions
 }
 
 /** A network of mycel nodes in one process: see {@link createTestnet}. */
@@ -140,6 +143,7 @@ export async function createTestnet(n: number, options: NodeTestnetOptions = {})
       clock,
       ...(limits === undefined ? {} : { limits }),
       ...(nodeOptions.protocols === undefined ? {} : { protocols: nodeOptions.protocols }),
+      channels: { ...(dht === undefined ? {} : { dht }), ...nodeOptions.channels },
     }).catch(async (error) => {
       await dht?.close()
       throw error
