@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { createNode, type MycelNode } from '@mycel/node'
-import { LiveAccess } from './access/live.js'
+import type { NodeAccess } from './access/access.js'
+import { LiveAccess, type ProcessInfo } from './access/live.js'
 import { type Context, listenAddress } from './context.js'
 import { controlHandlers } from './control/handlers.js'
 import { CONTROL_SOCKET_NAME } from './control/protocol.js'
@@ -12,6 +13,8 @@ import { reportShareChanges } from './seeding.js'
 /** A node run by a long command (`share`, `get`), with the control socket that short commands reach it through. */
 export interface NodeSession {
   readonly node: MycelNode
+  /** The node as the control socket serves it. */
+  readonly access: NodeAccess
   /** When the node started (ms since the epoch). */
   readonly startedAt: number
   /** Closes the control socket, then the node (saving its state). Idempotent. */
@@ -24,10 +27,16 @@ export interface NodeSession {
  *
  * @param context - the command's context
  * @param lifetime - its first signal aborts the start
+ * @param accessFor - the access the control socket answers from (the daemon's forgets shares; default
+ *   {@link LiveAccess}, which refuses to)
  * @returns the session
  * @throws `CliError`: `PORT_IN_USE`, `DATA_DIR_BUSY`, ... (explained errors of `createNode`), `INTERRUPTED`
  */
-export async function openNodeSession(context: Context, lifetime: Lifetime): Promise<NodeSession> {
+export async function openNodeSession(
+  context: Context,
+  lifetime: Lifetime,
+  accessFor: (node: MycelNode, info: ProcessInfo) => NodeAccess = (node, info) => new LiveAccess(node, info),
+): Promise<NodeSession> {
   const settings = context.options
   let node: MycelNode
   try {
@@ -56,7 +65,7 @@ export async function openNodeSession(context: Context, lifetime: Lifetime): Pro
   }
   reportShareChanges(context, node)
   const startedAt = Date.now()
-  const access = new LiveAccess(node, { pid: process.pid, startedAt, dataDir: settings.dataDir })
+  const access = accessFor(node, { pid: process.pid, startedAt, dataDir: settings.dataDir })
   let control: ControlServer | undefined
   try {
     control = await ControlServer.start(
@@ -74,6 +83,7 @@ export async function openNodeSession(context: Context, lifetime: Lifetime): Pro
   let closing: Promise<void> | undefined
   return {
     node,
+    access,
     startedAt,
     close() {
       closing ??= (async () => {

@@ -2,8 +2,9 @@
  * The control channel between a running `mycel share`/`mycel get` process
  * and the short commands (`ls`, `status`, `peers`, ...) run beside it: a
  * Unix domain socket `control.sock` in the data folder, one JSON object per
- * line each way. It is internal to the CLI (docs/cli.md describes it) and
- * the daemon's JSON-RPC will replace it.
+ * line each way. It is internal to the CLI (docs/cli.md describes it); its
+ * methods are the same handlers as the daemon's JSON-RPC methods of the
+ * same names (control/handlers.ts).
  */
 
 /** The socket's file name inside the data folder. */
@@ -30,6 +31,8 @@ export interface ControlParams {
   search: { text: string; limit?: number }
   manifest: { infohash: string }
   announce: { infohash: string }
+  /** Stops and forgets a share (a daemon does; a `share`/`get` process refuses with `DATA_DIR_BUSY`). */
+  remove: { infohash: string }
 }
 
 /** A method name. */
@@ -44,6 +47,7 @@ export const CONTROL_METHODS: readonly ControlMethod[] = [
   'search',
   'manifest',
   'announce',
+  'remove',
 ]
 
 /** A request line. */
