@@ -33,6 +33,7 @@ export type CliErrorCode =
   | 'UNAUTHORIZED'
   | 'ORIGIN_REFUSED'
   | 'REQUEST_TOO_LARGE'
+  | 'BUSY'
   | 'INTERRUPTED'
   | 'NOT_LOGGED_IN'
   | 'ACCOUNT_REFUSED'

@@ -171,6 +171,19 @@ describe('mycel daemon: JSON-RPC', () => {
     expect(list.find((share) => share.infohash === shared.infohash)?.status).toBe('complete')
   })
 
+  it('answers requests sent over the WebSocket too', async () => {
+    const notifications = await Notifications.open(seeder)
+    const answered = new Promise<Record<string, unknown>>((resolve) => {
+      notifications.socket.on('message', (data) => {
+        const message = JSON.parse(data.toString()) as Record<string, unknown>
+        if (message.id === 'ws-1') resolve(message)
+      })
+    })
+    notifications.socket.send(JSON.stringify({ jsonrpc: '2.0', method: 'hello', id: 'ws-1' }))
+    expect(await answered).toMatchObject({ jsonrpc: '2.0', id: 'ws-1', result: { api: 1 } })
+    notifications.close()
+  })
+
   it('stops, starts and removes a share; its files stay', async () => {
     const file = join(work, 'notes.txt')
     await writeContent(file, 50_000, 23)

@@ -119,7 +119,8 @@ export class DaemonServer {
     const server = createServer()
     server.requestTimeout = DAEMON_LIMITS.requestTimeoutMs
     server.headersTimeout = DAEMON_LIMITS.requestTimeoutMs
-    const webSockets = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 })
+    server.maxConnections = DAEMON_LIMITS.maxConnections
+    const webSockets = new WebSocketServer({ noServer: true, maxPayload: DAEMON_LIMITS.maxWebSocketMessageBytes })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(options.port, options.host, () => {
@@ -238,11 +239,35 @@ export class DaemonServer {
   private accept(request: IncomingMessage, socket: Socket, head: Buffer, options: DaemonServerOptions): void {
     this.webSockets.handleUpgrade(request, socket, head, (client: WebSocket) => {
       options.hub.add(client)
+      let inFlight = 0
+      const answer = (value: unknown) => {
+        if (client.readyState !== client.OPEN) return
+        const text = JSON.stringify(value)
+        // a client that sends requests and does not read the answers is dropped, as a slow reader of notifications
+        if (client.bufferedAmount + text.length > DAEMON_LIMITS.maxQueuedBytesPerClient) client.terminate()
+        else client.send(text)
+      }
       client.on('message', (data, isBinary) => {
         if (isBinary) return
-        void options.rpc.handle(data.toString()).then((answer) => {
-          if (answer !== undefined && client.readyState === client.OPEN) client.send(JSON.stringify(answer))
-        })
+        if (inFlight >= DAEMON_LIMITS.maxRequestsInFlightPerClient) {
+          answer({
+            jsonrpc: '2.0',
+            id: null,
+            error: {
+              code: RPC_ERRORS.methodFailed,
+              message: `more than ${DAEMON_LIMITS.maxRequestsInFlightPerClient} requests in flight on this WebSocket`,
+              data: { code: 'BUSY', hint: 'wait for the answers before sending more' },
+            },
+          })
+          return
+        }
+        inFlight++
+        void options.rpc
+          .handle(data.toString())
+          .then((response) => {
+            if (response !== undefined) answer(response)
+          })
+          .finally(() => inFlight--)
       })
     })
   }

@@ -36,8 +36,14 @@ export const DAEMON_LIMITS = {
   maxBatch: 32,
   /** WebSocket clients at once; the next is refused with HTTP 503. */
   maxWebSocketClients: 32,
-  /** Bytes queued for one WebSocket client before it is closed as too slow (code 1013). */
+  /** Bytes queued for one WebSocket client before it is dropped as too slow. */
   maxQueuedBytesPerClient: 1024 * 1024,
+  /** Largest WebSocket message read from a client (a JSON-RPC request or batch). */
+  maxWebSocketMessageBytes: 1024 * 1024,
+  /** Requests of one WebSocket client answered at once; more are refused with a JSON-RPC error. */
+  maxRequestsInFlightPerClient: 16,
+  /** HTTP connections at once (WebSockets included). */
+  maxConnections: 128,
   /** Longest a request may take to arrive (headers and body). */
   requestTimeoutMs: 30_000,
   /** Length of a `--password` for an address other than loopback. */
