@@ -132,6 +132,8 @@ describe('mycel daemon: JSON-RPC', () => {
     expect(unknown.body.error?.code).toBe(-32601)
     const bad = await rpc(seeder, 'search', { text: 42 })
     expect(bad.body.error).toMatchObject({ code: -32602, data: { code: 'USAGE' } })
+    const relative = await rpc(seeder, 'share', { path: 'holiday.bin' })
+    expect(relative.body.error).toMatchObject({ code: -32602, data: { code: 'USAGE' } })
     const missing = await rpc(seeder, 'stop', { infohash: 'ab'.repeat(32) })
     expect(missing.body.error).toMatchObject({ code: -32000, data: { code: 'SHARE_NOT_FOUND' } })
     const huge = await postLarge(seeder, 17 * 1024 * 1024)
@@ -169,6 +171,9 @@ describe('mycel daemon: JSON-RPC', () => {
     expect(await sha256File(join(into, 'holiday.bin'))).toBe(await sha256File(source))
     const list = await call<{ infohash: string; status: string }[]>(leecher, 'list')
     expect(list.find((share) => share.infohash === shared.infohash)?.status).toBe('complete')
+    // the seeder has the files it shares: downloading them there is refused with a stable code
+    const again = await rpc(seeder, 'add', { link: shared.magnet })
+    expect(again.body.error).toMatchObject({ code: -32000, data: { code: 'SHARE_EXISTS' } })
   })
 
   it('answers requests sent over the WebSocket too', async () => {

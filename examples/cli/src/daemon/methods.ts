@@ -4,7 +4,15 @@ import type { NodeAccess } from '../access/access.js'
 import { parsePieceLength } from '../context.js'
 import { controlHandlers } from '../control/handlers.js'
 import { CliError } from '../errors.js'
-import { infohash, optionalFlag, optionalText, optionalTextList, type Params, text } from './params.js'
+import {
+  absolutePath,
+  infohash,
+  optionalAbsolutePath,
+  optionalFlag,
+  optionalText,
+  optionalTextList,
+  type Params,
+} from './params.js'
 import { DAEMON_API_VERSION } from './protocol.js'
 import type { RpcMethod } from './rpc.js'
 import type { DaemonShares } from './shares.js'
@@ -59,7 +67,7 @@ export function daemonMethods(context: MethodContext): Record<string, RpcMethod>
     share: async (params) => {
       const pieceLength = optionalText(params, 'pieceLength')
       const trackers = optionalTextList(params, 'trackers')
-      return shares.share(text(params, 'path'), {
+      return shares.share(absolutePath(params, 'path'), {
         ...(pieceLength === undefined ? {} : { pieceLength: parsePieceLength(pieceLength) }),
         ...(trackers === undefined ? {} : { trackers }),
       })
@@ -67,7 +75,7 @@ export function daemonMethods(context: MethodContext): Record<string, RpcMethod>
     add: async (params) => {
       const link = optionalText(params, 'link')
       const torrent = torrentBytes(params)
-      const dir = optionalText(params, 'dir')
+      const dir = optionalAbsolutePath(params, 'dir')
       const peers = peerAddresses(params)
       const trackers = optionalTextList(params, 'trackers')
       const files = optionalTextList(params, 'files')

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path'
 import { CliError } from '../errors.js'
 
 /** The params of a method: an object (JSON-RPC by-name params). */
@@ -63,4 +64,21 @@ export function optionalFlag(params: Params, name: string): boolean | undefined 
   if (value === undefined || value === null) return undefined
   if (typeof value !== 'boolean') throw CliError.usage(`${name} must be true or false`)
   return value
+}
+
+/**
+ * A path on the daemon's machine: absolute (a relative one would be read from
+ * wherever the daemon was started).
+ *
+ * @throws {@link CliError} `USAGE`
+ */
+export function absolutePath(params: Params, name: string): string {
+  const value = text(params, name)
+  if (!isAbsolute(value)) throw CliError.usage(`${name} must be an absolute path on the daemon's machine`)
+  return value
+}
+
+/** An optional absolute path. */
+export function optionalAbsolutePath(params: Params, name: string): string | undefined {
+  return params[name] === undefined || params[name] === null ? undefined : absolutePath(params, name)
 }
