@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
-import { request } from 'node:http'
+import { readFile, writeFile } from 'node:fs/promises'
+import { createServer, request } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, Notifications, rpc, startDaemon, type TestDaemon, upgradeStatus } from './daemon-helpers.js'
@@ -256,6 +257,45 @@ describe('mycel daemon: the CLI goes through it', () => {
     const after = await call<{ infohash: string }[]>(leecher, 'list')
     expect(after.some((share) => share.infohash === event.infohash)).toBe(false)
     expect(existsSync(join(into, 'through-cli.bin'))).toBe(true)
+  })
+
+  it('ignores a daemon.json left by a daemon that died, and sends its token nowhere', async () => {
+    const dataDir = await sandbox.dir()
+    // another program now listens where the dead daemon did
+    let requests = 0
+    const other = createServer((_request, response) => {
+      requests++
+      response.writeHead(401).end()
+    })
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    try {
+      const address = other.address() as { port: number }
+      const dead = spawnSync(process.execPath, ['-e', '']).pid
+      await writeFile(
+        join(dataDir, 'daemon.json'),
+        JSON.stringify({ pid: dead, url: `http://127.0.0.1:${address.port}`, startedAt: 1 }),
+      )
+      await writeFile(join(dataDir, 'daemon.token'), `${'7'.repeat(64)}\n`, { mode: 0o600 })
+      const result = await sandbox.run([
+        '--data-dir',
+        dataDir,
+        '--bootstrap',
+        'none',
+        '--host',
+        '127.0.0.1',
+        'get',
+        'ab'.repeat(32),
+        '--timeout',
+        '1',
+        '-o',
+        await sandbox.dir(),
+      ])
+      expect(result.stderr).toContain('no peers found')
+      expect(result.code).toBe(1)
+      expect(requests).toBe(0)
+    } finally {
+      await new Promise((resolve) => other.close(resolve))
+    }
   })
 
   it('stops on the shutdown method and frees the data folder for commands run alone', async () => {

@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws'
 import { CliError, type CliErrorCode } from '../errors.js'
-import { readDaemonFile } from './lock.js'
+import { processAlive, readDaemonFile } from './lock.js'
 import { RPC_PATH, type RpcResponse, WS_PATH } from './protocol.js'
 import { readToken } from './token.js'
 
@@ -32,7 +32,10 @@ export class DaemonClient {
   ) {}
 
   /**
-   * Connects to the daemon of a data folder, if one runs.
+   * Connects to the daemon of a data folder, if one runs. A `daemon.json`
+   * left by a daemon that died is ignored without a request (its port may
+   * serve another program now, which must not be sent the token), and so is
+   * a daemon that answers with another pid.
    *
    * @param dataDir - the data folder
    * @returns a client, or undefined when no daemon answers for the folder
@@ -40,13 +43,13 @@ export class DaemonClient {
    */
   static async connect(dataDir: string): Promise<DaemonClient | undefined> {
     const file = await readDaemonFile(dataDir)
-    if (file === undefined || file.url === '') return undefined
+    if (file === undefined || file.url === '' || !processAlive(file.pid)) return undefined
     const token = await readToken(dataDir)
     if (token === undefined) return undefined
     const client = new DaemonClient(file.url, token)
     try {
-      await client.call('hello', {}, { timeoutMs: 5_000 })
-      return client
+      const hello = (await client.call('hello', {}, { timeoutMs: 5_000 })) as { pid?: unknown }
+      return hello.pid === file.pid ? client : undefined
     } catch (error) {
       if (error instanceof CliError && error.code === 'CONTROL_FAILED') return undefined // a daemon that died
       throw error

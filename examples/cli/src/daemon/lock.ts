@@ -3,8 +3,13 @@ import { join } from 'node:path'
 import { CliError } from '../errors.js'
 import { DAEMON_FILE_NAME, type DaemonFile } from './protocol.js'
 
-/** Whether a process with this pid runs (one of another user counts as running). */
-function alive(pid: number): boolean {
+/**
+ * Whether a process with this pid runs (one of another user counts as running).
+ *
+ * @param pid - a process id
+ * @returns true when it runs
+ */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -62,7 +67,7 @@ export class DaemonLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw lockError(dataDir, error)
       }
       const holder = await readDaemonFile(dataDir)
-      if (holder !== undefined && holder.pid !== process.pid && alive(holder.pid)) {
+      if (holder !== undefined && holder.pid !== process.pid && processAlive(holder.pid)) {
         throw new CliError(
           'DATA_DIR_BUSY',
           `a mycel daemon already runs for ${dataDir} (pid ${holder.pid}${holder.url === '' ? '' : `, ${holder.url}`})`,
