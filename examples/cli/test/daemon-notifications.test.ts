@@ -99,6 +99,10 @@ describe('NotificationHub', () => {
       hub.add(new QueueingSocket() as unknown as WebSocket)
     }
     expect(hub.full).toBe(true)
+    const late = new QueueingSocket()
+    expect(hub.add(late as unknown as WebSocket)).toBe(false)
+    expect(late.terminated).toBe(true)
+    expect(hub.size).toBe(DAEMON_LIMITS.maxWebSocketClients)
     hub.close()
     expect(hub.size).toBe(0)
   })

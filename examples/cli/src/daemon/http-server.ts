@@ -238,7 +238,7 @@ export class DaemonServer {
 
   private accept(request: IncomingMessage, socket: Socket, head: Buffer, options: DaemonServerOptions): void {
     this.webSockets.handleUpgrade(request, socket, head, (client: WebSocket) => {
-      options.hub.add(client)
+      if (!options.hub.add(client)) return
       let inFlight = 0
       const answer = (value: unknown) => {
         if (client.readyState !== client.OPEN) return

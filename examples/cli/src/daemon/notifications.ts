@@ -63,13 +63,21 @@ export class NotificationHub {
   }
 
   /**
-   * Sends the notifications to a client from now on, until it closes.
+   * Sends the notifications to a client from now on, until it closes. A
+   * client over the bound (upgrades that were checked at the same time) is
+   * closed with 1013 (try again later).
    *
    * @param socket - an open WebSocket
+   * @returns whether it was taken
    */
-  add(socket: WebSocket): void {
+  add(socket: WebSocket): boolean {
+    if (this.full) {
+      socket.close(1013, 'too many clients')
+      return false
+    }
     this.clients.add(socket)
     socket.on('close', () => this.clients.delete(socket))
+    return true
   }
 
   /**
