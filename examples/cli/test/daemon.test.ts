@@ -177,6 +177,23 @@ describe('mycel daemon: JSON-RPC', () => {
     expect(again.body.error).toMatchObject({ code: -32000, data: { code: 'SHARE_EXISTS' } })
   })
 
+  it('lists a download in the request right after the one that added it', async () => {
+    const infohash = 'c7'.repeat(32)
+    const response = await fetch(`${leecher.url}/rpc`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${leecher.token}` },
+      body: JSON.stringify([
+        { jsonrpc: '2.0', id: 1, method: 'add', params: { link: infohash, dir: await sandbox.dir() } },
+        { jsonrpc: '2.0', id: 2, method: 'list' },
+      ]),
+    })
+    const [added, listed] = (await response.json()) as [{ result: unknown }, { result: { infohash: string }[] }]
+    expect(added.result).toMatchObject({ infohash, added: true })
+    expect(listed.result.map((share) => share.infohash)).toContain(infohash)
+    await call(leecher, 'remove', { infohash })
+    expect((await call<{ infohash: string }[]>(leecher, 'list')).map((share) => share.infohash)).not.toContain(infohash)
+  })
+
   it('answers requests sent over the WebSocket too', async () => {
     const notifications = await Notifications.open(seeder)
     const answered = new Promise<Record<string, unknown>>((resolve) => {

@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { MycelNode, Share } from '@mycel/node'
 import { decodeTorrent, formatMagnet, type Manifest, PiecesError, parseMagnet } from '@mycel/pieces'
 import { recheck, type ShareRecord } from '@mycel/store'
@@ -60,6 +60,12 @@ export interface VerifiedView {
  */
 export class DaemonShares {
   private readonly verifying = new Set<string>()
+  /**
+   * Downloads added whose record the node has not written yet (it does so
+   * once their folder is checked): listed from this until it has, so that a
+   * client that adds a download sees it in the very next `list`.
+   */
+  private readonly pending = new Map<string, ShareRecord>()
 
   /**
    * @param node - the daemon's node
@@ -72,9 +78,12 @@ export class DaemonShares {
     private readonly explainContext: ExplainContext,
   ) {}
 
-  /** The shares the data folder knows, in the order they were added. */
-  records(): Promise<ShareRecord[]> {
-    return this.node.list()
+  /** The shares the data folder knows, in the order they were added (downloads being started last). */
+  async records(): Promise<ShareRecord[]> {
+    const stored = await this.node.list()
+    for (const record of stored) this.pending.delete(hexOf(record.infohash))
+    for (const infohash of this.pending.keys()) if (!this.running(infohash)) this.pending.delete(infohash)
+    return [...stored, ...this.pending.values()]
   }
 
   /**
@@ -83,7 +92,7 @@ export class DaemonShares {
    * @throws {@link CliError} `SHARE_NOT_FOUND`
    */
   async record(infohash: string): Promise<ShareRecord> {
-    const record = (await this.node.list()).find((candidate) => hexOf(candidate.infohash) === infohash)
+    const record = (await this.records()).find((candidate) => hexOf(candidate.infohash) === infohash)
     if (record === undefined) throw new CliError('SHARE_NOT_FOUND', `no share ${infohash} here`, 'see the list method')
     return record
   }
@@ -173,7 +182,9 @@ export class DaemonShares {
         ...(request.files === undefined ? {} : { files: request.files }),
         ...(request.verifyExisting === true ? { existingFiles: 'verify' as const } : {}),
       })
-      return { infohash, name: download.progress.name, dir, added: existing === undefined }
+      const name = download.progress.name
+      if (existing === undefined) this.pending.set(infohash, pendingRecord(infohash, name, dir, manifest))
+      return { infohash, name, dir, added: existing === undefined }
     } catch (error) {
       throw this.explain(error)
     }
@@ -248,5 +259,27 @@ export class DaemonShares {
   /** A `CliError` with a stable code for any failure. */
   explain(error: unknown): CliError {
     return explain(error, this.explainContext)
+  }
+}
+
+/** The record of a download the node has not recorded yet, as it will record it. */
+function pendingRecord(infohash: string, name: string, dir: string, manifest: Manifest | undefined): ShareRecord {
+  const now = Date.now()
+  return {
+    infohash: Buffer.from(infohash, 'hex'),
+    name: manifest?.name ?? name,
+    role: 'download',
+    contentPath: join(dir, manifest?.name ?? name),
+    status: 'active',
+    hasManifest: manifest !== undefined,
+    totalLength: manifest?.totalLength,
+    pieceCount: manifest?.pieceCount,
+    verifiedPieces: 0,
+    addedAt: now,
+    updatedAt: now,
+    completedAt: undefined,
+    lastError: undefined,
+    bytesUploaded: 0,
+    bytesDownloaded: 0,
   }
 }
