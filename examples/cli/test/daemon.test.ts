@@ -194,6 +194,26 @@ describe('mycel daemon: JSON-RPC', () => {
     expect((await call<{ infohash: string }[]>(leecher, 'list')).map((share) => share.infohash)).not.toContain(infohash)
   })
 
+  it('makes a private share and gives it other readers (a new version under a new key)', async () => {
+    const file = join(work, 'diary.txt')
+    await writeContent(file, 40_000, 25)
+    const { peerId } = await call<{ peerId: string }>(leecher, 'status')
+    type Made = { infohash: string; link: string | null; readers: string[]; previous?: string }
+    const made = await call<Made>(seeder, 'share.private', { path: file, readers: [peerId] })
+    expect(made.link).toMatch(/^mycel:\/\/[0-9a-f]{64}#/)
+    expect(made.readers).toEqual([peerId])
+    expect(await call(seeder, 'readers', { infohash: made.infohash })).toMatchObject({ readers: [peerId] })
+    const next = await call<Made>(seeder, 'readers.set', { infohash: made.infohash, readers: [] })
+    expect(next.previous).toBe(made.infohash)
+    expect(next.infohash).not.toBe(made.infohash)
+    expect(next.readers).toEqual([])
+    const publicShare = (await call<{ infohash: string; name: string }[]>(seeder, 'list')).find(
+      (share) => share.name === 'holiday.bin',
+    )
+    const refused = await rpc(seeder, 'readers', { infohash: publicShare?.infohash })
+    expect(refused.body.error?.data?.code).toBe('SHARE_NOT_FOUND')
+  })
+
   it('answers requests sent over the WebSocket too', async () => {
     const notifications = await Notifications.open(seeder)
     const answered = new Promise<Record<string, unknown>>((resolve) => {

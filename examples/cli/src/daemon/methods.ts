@@ -46,8 +46,8 @@ function torrentBytes(params: Params): Uint8Array | undefined {
  * The daemon's JSON-RPC methods (docs/daemon.md): those of the control
  * socket (`hello`, `status`, `peers`, `list`, `search`, `manifest`,
  * `announce`, `remove`), the very same handlers, and what only a daemon
- * does: `share`, `add`, `files`, `stop`, `start`, `verify`, `trackers`,
- * `readers`, `readers.set`, `shutdown`.
+ * does: `share`, `share.private`, `add`, `files`, `stop`, `start`, `verify`,
+ * `trackers`, `readers`, `readers.set`, `shutdown`.
  *
  * @param context - the node, the shares, the way to stop
  * @returns the methods by name
@@ -70,6 +70,14 @@ export function daemonMethods(context: MethodContext): Record<string, RpcMethod>
       return shares.share(absolutePath(params, 'path'), {
         ...(pieceLength === undefined ? {} : { pieceLength: parsePieceLength(pieceLength) }),
         ...(trackers === undefined ? {} : { trackers }),
+      })
+    },
+    'share.private': async (params) => {
+      const readers = optionalTextList(params, 'readers')
+      const link = optionalFlag(params, 'link')
+      return shares.sharePrivate(absolutePath(params, 'path'), {
+        ...(readers === undefined ? {} : { readers }),
+        ...(link === undefined ? {} : { link }),
       })
     },
     add: async (params) => {
@@ -120,25 +128,7 @@ export function daemonMethods(context: MethodContext): Record<string, RpcMethod>
       if (share === undefined) throw new CliError('SHARE_NOT_FOUND', 'no private share made here with that infohash')
       return { infohash: share.infohashHex, name: share.name, readers: [...share.readers], blindLink: share.blindLink }
     },
-    'readers.set': async (params) => {
-      const hex = infohash(params)
-      const readers = optionalTextList(params, 'readers') ?? []
-      if ((await shares.node.getPrivateShare(hex)) === undefined)
-        throw new CliError('SHARE_NOT_FOUND', 'no private share made here with that infohash')
-      try {
-        const next = await shares.node.setReaders(hex, readers)
-        return {
-          infohash: next.infohashHex,
-          previous: hex,
-          name: next.name,
-          readers: [...next.readers],
-          link: next.link ?? null,
-          blindLink: next.blindLink,
-        }
-      } catch (error) {
-        throw shares.explain(error)
-      }
-    },
+    'readers.set': (params) => shares.setReaders(infohash(params), optionalTextList(params, 'readers') ?? []),
     shutdown: async (params) => {
       if (optionalFlag(params, 'confirm') !== true) throw CliError.usage('shutdown needs {"confirm": true}')
       setImmediate(context.shutdown)

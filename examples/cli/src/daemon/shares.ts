@@ -1,5 +1,5 @@
 import { dirname, join, resolve } from 'node:path'
-import type { MycelNode, Share } from '@mycel/node'
+import type { MycelNode, PrivateShare, Share } from '@mycel/node'
 import { decodeTorrent, formatMagnet, type Manifest, PiecesError, parseMagnet } from '@mycel/pieces'
 import { recheck, type ShareRecord } from '@mycel/store'
 import { openSeedStore } from '@mycel/store/fs'
@@ -17,6 +17,17 @@ export interface SharedView {
   pieceCount: number
   pieceLength: number
   files: number
+}
+
+/** What `share.private` answers (and `readers.set`, with `previous`). */
+export interface PrivateSharedView {
+  infohash: string
+  name: string
+  /** The link with the key, unless the share was made without one. */
+  link: string | null
+  blindLink: string
+  readers: string[]
+  totalBytes: number
 }
 
 /** What `add` is given: a link, or the bytes of a `.torrent` file. */
@@ -138,6 +149,45 @@ export class DaemonShares {
       pieceCount: manifest.pieceCount,
       pieceLength: manifest.pieceLength,
       files: manifest.files.length,
+    }
+  }
+
+  /**
+   * Encrypts a file or folder into a private share (a new ciphertext version in the node's private
+   * folder) and seeds it, as `mycel share --private` does.
+   *
+   * @param path - absolute path on the daemon's machine
+   * @param options - readers' peer ids, whether it has a link with the key
+   * @returns the share and its links
+   */
+  async sharePrivate(path: string, options: { readers?: string[]; link?: boolean } = {}): Promise<PrivateSharedView> {
+    try {
+      const shared = await this.node.share(resolve(path), {
+        private: {
+          ...(options.readers === undefined ? {} : { readers: options.readers }),
+          ...(options.link === undefined ? {} : { link: options.link }),
+        },
+      })
+      return privateView(shared)
+    } catch (error) {
+      throw this.explain(error)
+    }
+  }
+
+  /**
+   * Makes the next version of a private share made here, for other readers (under a new key); the old
+   * version is no longer seeded.
+   *
+   * @throws {@link CliError} `SHARE_NOT_FOUND` for a share that is not a private share made here
+   */
+  async setReaders(infohash: string, readers: string[]): Promise<PrivateSharedView & { previous: string }> {
+    if ((await this.node.getPrivateShare(infohash)) === undefined) {
+      throw new CliError('SHARE_NOT_FOUND', `no private share ${infohash} made here`, 'see the list method')
+    }
+    try {
+      return { ...privateView(await this.node.setReaders(infohash, readers)), previous: infohash }
+    } catch (error) {
+      throw this.explain(error)
     }
   }
 
@@ -281,5 +331,16 @@ function pendingRecord(infohash: string, name: string, dir: string, manifest: Ma
     lastError: undefined,
     bytesUploaded: 0,
     bytesDownloaded: 0,
+  }
+}
+
+function privateView(shared: PrivateShare): PrivateSharedView {
+  return {
+    infohash: shared.infohashHex,
+    name: shared.name,
+    link: shared.link ?? null,
+    blindLink: shared.blindLink,
+    readers: [...shared.readers],
+    totalBytes: shared.share.manifest.totalLength,
   }
 }
