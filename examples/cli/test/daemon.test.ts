@@ -294,7 +294,7 @@ describe('mycel daemon: the CLI goes through it', () => {
     const after = await call<{ infohash: string }[]>(leecher, 'list')
     expect(after.some((share) => share.infohash === event.infohash)).toBe(false)
     expect(existsSync(join(into, 'through-cli.bin'))).toBe(true)
-  })
+  }, 120_000)
 
   it('ignores a daemon.json left by a daemon that died, and sends its token nowhere', async () => {
     const dataDir = await sandbox.dir()
@@ -333,7 +333,28 @@ describe('mycel daemon: the CLI goes through it', () => {
     } finally {
       await new Promise((resolve) => other.close(resolve))
     }
-  })
+  }, 120_000)
+
+  it('share --private goes through the daemon too', async () => {
+    const file = join(work, 'letters.txt')
+    await writeContent(file, 30_000, 26)
+    const { peerId } = await call<{ peerId: string }>(leecher, 'status')
+    const result = await sandbox.run([
+      '--data-dir',
+      seeder.dataDir,
+      '--json',
+      'share',
+      file,
+      '--private',
+      '--reader',
+      peerId,
+    ])
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    const event = jsonLines(result.stdout).find((line) => line.event === 'shared') as Record<string, unknown>
+    expect(event).toMatchObject({ private: true, readers: [peerId], daemon: seeder.url })
+    expect(await call(seeder, 'readers', { infohash: event.infohash })).toMatchObject({ readers: [peerId] })
+  }, 120_000)
 
   it('stops on the shutdown method and frees the data folder for commands run alone', async () => {
     const dataDir = await sandbox.dir()
@@ -346,5 +367,5 @@ describe('mycel daemon: the CLI goes through it', () => {
     const alone = await sandbox.run(['--data-dir', dataDir, '--json', 'status'])
     expect(alone.code).toBe(0)
     expect(JSON.parse(alone.stdout)).toMatchObject({ running: false })
-  })
+  }, 120_000)
 })

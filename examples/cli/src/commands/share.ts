@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import type { Share } from '@mycel/node'
 import { type Context, parsePieceLength } from '../context.js'
-import { shareThroughDaemon } from '../daemon/cli-share.js'
+import { sharePrivateThroughDaemon, shareThroughDaemon } from '../daemon/cli-share.js'
 import { DaemonClient } from '../daemon/client.js'
 import { CliError } from '../errors.js'
 import { formatBytes } from '../format.js'
@@ -94,6 +94,14 @@ export async function runShare(context: Context, paths: string[], options: Share
   const trackers = trackerOptions(options.tracker)
   const absolute = paths.map((path) => resolve(path))
   for (const path of absolute) await checkPath(path)
+  const daemon = await DaemonClient.connect(context.options.dataDir)
+  if (options.private === true && daemon !== undefined) {
+    return sharePrivateThroughDaemon(context, daemon, absolute, {
+      ...(options.pieceLength === undefined ? {} : { pieceLength: options.pieceLength }),
+      ...(options.reader === undefined ? {} : { readers: options.reader }),
+      ...(options.link === undefined ? {} : { link: options.link }),
+    })
+  }
   if (options.private === true) {
     return runSharePrivate(context, absolute, {
       ...(pieceLength === undefined ? {} : { pieceLength }),
@@ -103,7 +111,6 @@ export async function runShare(context: Context, paths: string[], options: Share
   }
   if (options.reader !== undefined || options.link === false)
     throw CliError.usage('--reader and --no-link need --private')
-  const daemon = await DaemonClient.connect(context.options.dataDir)
   if (daemon !== undefined) {
     return shareThroughDaemon(context, daemon, absolute, {
       ...(options.pieceLength === undefined ? {} : { pieceLength: options.pieceLength }),

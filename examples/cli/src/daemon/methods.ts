@@ -75,7 +75,9 @@ export function daemonMethods(context: MethodContext): Record<string, RpcMethod>
     'share.private': async (params) => {
       const readers = optionalTextList(params, 'readers')
       const link = optionalFlag(params, 'link')
+      const pieceLength = optionalText(params, 'pieceLength')
       return shares.sharePrivate(absolutePath(params, 'path'), {
+        ...(pieceLength === undefined ? {} : { pieceLength: parsePieceLength(pieceLength) }),
         ...(readers === undefined ? {} : { readers }),
         ...(link === undefined ? {} : { link }),
       })

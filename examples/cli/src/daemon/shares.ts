@@ -157,12 +157,16 @@ export class DaemonShares {
    * folder) and seeds it, as `mycel share --private` does.
    *
    * @param path - absolute path on the daemon's machine
-   * @param options - readers' peer ids, whether it has a link with the key
+   * @param options - piece length, readers' peer ids, whether it has a link with the key
    * @returns the share and its links
    */
-  async sharePrivate(path: string, options: { readers?: string[]; link?: boolean } = {}): Promise<PrivateSharedView> {
+  async sharePrivate(
+    path: string,
+    options: { pieceLength?: number; readers?: string[]; link?: boolean } = {},
+  ): Promise<PrivateSharedView> {
     try {
       const shared = await this.node.share(resolve(path), {
+        ...(options.pieceLength === undefined ? {} : { pieceLength: options.pieceLength }),
         private: {
           ...(options.readers === undefined ? {} : { readers: options.readers }),
           ...(options.link === undefined ? {} : { link: options.link }),
