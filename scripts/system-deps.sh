@@ -2,8 +2,10 @@
 # Installs the Debian packages the tests need, when they are missing: the
 # tracker's tests run a real PostgreSQL, the aria2c BitTorrent client and
 # libtorrent's Python binding, Python's `cryptography` reads the
-# private-share vector, and the proxy tests run a real SOCKS5 server
-# (microsocks) and Tor (offline). `npm test` runs this first.
+# private-share vector, the proxy tests run a real SOCKS5 server
+# (microsocks) and Tor (offline), and the daemon's Transmission RPC tests
+# run Transmission's own client (transmission-remote, package
+# transmission-cli). `npm test` runs this first.
 #
 # As root with apt-get, what is missing is installed (apt-get update first,
 # once). Otherwise the script says exactly what to install and exits 1, so
@@ -41,6 +43,7 @@ check() {
   has_python_cryptography || missing="$missing python3-cryptography"
   command -v microsocks >/dev/null 2>&1 || missing="$missing microsocks"
   command -v tor >/dev/null 2>&1 || missing="$missing tor"
+  command -v transmission-remote >/dev/null 2>&1 || missing="$missing transmission-cli"
   missing="${missing# }"
 }
 
@@ -59,7 +62,7 @@ if [ "$uid" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: install them as root, then run the tests again:"
     echo "    apt-get update && apt-get install -y --no-install-recommends $missing"
     echo "system-deps: (on another system, install PostgreSQL's server programs, aria2c,"
-    echo "system-deps:  libtorrent's Python 3 binding for /usr/bin/python3, microsocks and tor)"
+    echo "system-deps:  libtorrent's Python 3 binding for /usr/bin/python3, microsocks, tor and transmission-remote)"
   } >&2
   exit 1
 fi

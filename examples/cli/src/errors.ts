@@ -30,6 +30,10 @@ export type CliErrorCode =
   | 'IDENTITY_INVALID'
   | 'DATABASE_UNUSABLE'
   | 'CONTROL_FAILED'
+  | 'UNAUTHORIZED'
+  | 'ORIGIN_REFUSED'
+  | 'REQUEST_TOO_LARGE'
+  | 'BUSY'
   | 'INTERRUPTED'
   | 'NOT_LOGGED_IN'
   | 'ACCOUNT_REFUSED'
@@ -259,6 +263,16 @@ export function explain(error: unknown, context: ExplainContext): CliError {
     }
     if (error.code === 'ABORTED' || error.code === 'CLOSED') {
       return new CliError('INTERRUPTED', 'interrupted', '', { cause: error, exitCode: 130 })
+    }
+    if (error.code === 'SHARE_EXISTS') {
+      return new CliError('SHARE_EXISTS', error.message, 'it is already here; use another --data-dir for a copy', {
+        cause: error,
+      })
+    }
+    if (error.code === 'DESTINATION_EXISTS') {
+      return new CliError('FILE_EXISTS', error.message, 'move it away, or download into another folder', {
+        cause: error,
+      })
     }
   }
   if (error instanceof Error) {

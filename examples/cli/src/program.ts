@@ -23,6 +23,7 @@ import { runRm } from './commands/rm.js'
 import { runShare, type ShareCommandOptions } from './commands/share.js'
 import { runPeers, runStatus } from './commands/status.js'
 import { type Context, createContext, type RawGlobalOptions, resolveGlobalOptions } from './context.js'
+import { type DaemonCommandOptions, runDaemon } from './daemon/run.js'
 import { debugLines, EXIT_USAGE, explain } from './errors.js'
 import { Output } from './output.js'
 import { collect } from './trackers.js'
@@ -311,6 +312,24 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
     .command('subscriptions')
     .description('list the channels this data folder subscribes to')
     .action(action(runSubscriptions))
+
+  program
+    .command('daemon')
+    .description(
+      'run the node of the data folder in the background with an HTTP API (JSON-RPC, WebSocket, Transmission RPC) until Ctrl-C; other commands talk to it',
+    )
+    .option('--listen <host:port>', 'address of the HTTP API (default 127.0.0.1:9092)')
+    .option(
+      '--password <text>',
+      'accepted like the token; required with --listen off loopback (env MYCEL_DAEMON_PASSWORD)',
+    )
+    .option('--download-dir <dir>', 'where downloads go when a request names no folder (default <data-dir>/downloads)')
+    .option(
+      '--allow-origin <origin>',
+      'a web origin (http://host:port) whose pages may call the API; repeat for more',
+      collect,
+    )
+    .action(action((context, options: DaemonCommandOptions) => runDaemon(context, options)))
 
   addTrackerAccountCommands(program, action)
 

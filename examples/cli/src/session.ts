@@ -4,7 +4,8 @@ import { createNode, type MycelNode, type NodeOptions, type TrackerAccountOption
 import type { Identity } from '@mycel/transport'
 import { loadOrCreateIdentity } from '@mycel/transport/node'
 import { toHex } from '@mycel/wire'
-import { LiveAccess } from './access/live.js'
+import type { NodeAccess } from './access/access.js'
+import { LiveAccess, type ProcessInfo } from './access/live.js'
 import { type Context, listenAddress } from './context.js'
 import { channelControlHandler } from './control/channel-handlers.js'
 import { controlHandlers } from './control/handlers.js'
@@ -18,10 +19,20 @@ import { trackerAccountsOf } from './tracker-account.js'
 /** A node run by a long command (`share`, `get`), with the control socket that short commands reach it through. */
 export interface NodeSession {
   readonly node: MycelNode
+  /** The node as the control socket serves it. */
+  readonly access: NodeAccess
   /** When the node started (ms since the epoch). */
   readonly startedAt: number
   /** Closes the control socket, then the node (saving its state). Idempotent. */
   close(): Promise<void>
+}
+
+/** Options of {@link openNodeSession}. */
+export interface SessionOptions {
+  /** Node options a command sets (channel timings). */
+  node?: Pick<NodeOptions, 'channels'>
+  /** The access the control socket answers from (default {@link LiveAccess}). */
+  accessFor?: (node: MycelNode, info: ProcessInfo) => NodeAccess
 }
 
 /**
@@ -30,14 +41,15 @@ export interface NodeSession {
  *
  * @param context - the command's context
  * @param lifetime - its first signal aborts the start
- * @param extra - node options a command sets (channel timings)
+ * @param options - node options a command sets (channel timings), and the access the control socket
+ *   answers from (the daemon's forgets shares; default {@link LiveAccess}, which refuses to)
  * @returns the session
  * @throws `CliError`: `PORT_IN_USE`, `DATA_DIR_BUSY`, ... (explained errors of `createNode`), `INTERRUPTED`
  */
 export async function openNodeSession(
   context: Context,
   lifetime: Lifetime,
-  extra: Pick<NodeOptions, 'channels'> = {},
+  options: SessionOptions = {},
 ): Promise<NodeSession> {
   const settings = context.options
   let node: MycelNode
@@ -62,7 +74,7 @@ export async function openNodeSession(
       limits: { uploadRate: settings.uploadLimit, downloadRate: settings.downloadLimit },
       signal: lifetime.signal,
       logger: context.logger,
-      ...extra,
+      ...options.node,
     })
   } catch (error) {
     if (lifetime.signalName !== undefined) throw lifetime.interruption('stopped while starting')
@@ -78,7 +90,8 @@ export async function openNodeSession(
   }
   reportShareChanges(context, node)
   const startedAt = Date.now()
-  const access = new LiveAccess(node, { pid: process.pid, startedAt, dataDir: settings.dataDir })
+  const accessFor = options.accessFor ?? ((live: MycelNode, info: ProcessInfo) => new LiveAccess(live, info))
+  const access = accessFor(node, { pid: process.pid, startedAt, dataDir: settings.dataDir })
   let control: ControlServer | undefined
   try {
     control = await ControlServer.start(
@@ -96,6 +109,7 @@ export async function openNodeSession(
   let closing: Promise<void> | undefined
   return {
     node,
+    access,
     startedAt,
     close() {
       closing ??= (async () => {

@@ -34,6 +34,7 @@ const COMMANDS = [
   'export',
   'rm',
   'dht',
+  'daemon',
 ]
 
 describe('help', () => {

@@ -53,6 +53,42 @@ describe('node API', () => {
     expect(await second.list()).toEqual([])
   })
 
+  it('forgets a download removed while it is still starting (its record is not written after the removal)', async () => {
+    /** A state store whose reads of saved selections wait for a gate, and that says when a share is added. */
+    class GatedState extends MemoryStateStore {
+      open: () => void = () => {}
+      readonly gate = new Promise<void>((resolve) => {
+        this.open = resolve
+      })
+      added: () => void = () => {}
+      readonly shareAdded = new Promise<void>((resolve) => {
+        this.added = resolve
+      })
+      override async getValue(key: string): Promise<Uint8Array | undefined> {
+        if (key.includes('selection')) await this.gate
+        return super.getValue(key)
+      }
+      override async addShare(...args: Parameters<MemoryStateStore['addShare']>) {
+        const record = await super.addShare(...args)
+        this.added()
+        return record
+      }
+    }
+    const state = new GatedState()
+    const target = await tempDir()
+    dirs.push(target)
+    const node = await memoryNode(createMemoryNetwork().transport(), { state })
+    nodes.push(node)
+    const infohash = 'c7'.repeat(32)
+    node.download(infohash, { dir: target }) // its start waits at the gate, before its record is written
+    const removing = node.remove(infohash, { deleteState: true })
+    state.open()
+    await removing
+    await state.shareAdded
+    expect(node.getDownload(infohash)).toBeUndefined()
+    expect(await node.list()).toEqual([])
+  })
+
   it('reports each peer connected and disconnected once, even when both sides dial at once', async () => {
     net = await createTestnet(2, { dht: false })
     const [a, b] = net.nodes as [MycelNode, MycelNode]

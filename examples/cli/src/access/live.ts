@@ -46,7 +46,7 @@ export class LiveAccess implements NodeAccess {
     return this.node.announce(infohash, { signal: AbortSignal.timeout(60_000) })
   }
 
-  async remove(): Promise<void> {
+  async remove(_infohash: string): Promise<void> {
     throw runningError()
   }
 

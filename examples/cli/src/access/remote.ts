@@ -2,7 +2,6 @@ import { decodeMetadata, type Manifest } from '@mycel/pieces'
 import type { ControlClient } from '../control/client.js'
 import type { SearchHitView, ShareView, StatusView } from '../views.js'
 import type { NodeAccess, PeersView } from './access.js'
-import { runningError } from './stored.js'
 
 /** {@link NodeAccess} to a node running in another process, through its control socket. */
 export class RemoteAccess implements NodeAccess {
@@ -38,8 +37,9 @@ export class RemoteAccess implements NodeAccess {
     return result.nodes
   }
 
-  async remove(): Promise<void> {
-    throw runningError()
+  async remove(infohash: string): Promise<void> {
+    // A daemon forgets the share; a `share`/`get` process answers DATA_DIR_BUSY.
+    await this.client.call('remove', { infohash })
   }
 
   async close(): Promise<void> {}

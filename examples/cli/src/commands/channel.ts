@@ -212,7 +212,7 @@ export async function runSubscribe(context: Context, link: string, options: Subs
     const session = await openNodeSession(
       context,
       lifetime,
-      poll === undefined ? {} : { channels: { pollInterval: poll * 1000 } },
+      poll === undefined ? {} : { node: { channels: { pollInterval: poll * 1000 } } },
     )
     try {
       const { node } = session

@@ -5,6 +5,8 @@ import { isPrivateLink } from '@mycel/pieces/private'
 import { StoreError } from '@mycel/store'
 import { prepareDownloadFolder } from '@mycel/store/fs'
 import type { Context } from '../context.js'
+import { getThroughDaemon } from '../daemon/cli-get.js'
+import { DaemonClient } from '../daemon/client.js'
 import { isEncryptedTorrentPath, readEncryptedTorrent } from '../encrypted-torrent.js'
 import { CliError, explain } from '../errors.js'
 import { formatBytes, formatDuration, formatPercent } from '../format.js'
@@ -249,7 +251,8 @@ function printDone(
  * `mycel get <magnet|infohash|file.torrent>`: downloads a share with a live
  * progress bar (percent, speed, ETA, peers), verifies the files on disk
  * against the manifest, and prints where they are. Run again after an
- * interruption, it resumes from the pieces already verified.
+ * interruption, it resumes from the pieces already verified. While a daemon
+ * runs for the data folder, the daemon downloads and this follows it.
  *
  * @param context - the command's context
  * @param link - magnet link, hex infohash, or the path of a v2 or hybrid `.torrent` file
@@ -275,6 +278,18 @@ export async function runGet(context: Context, link: string, options: GetCommand
   const trackers = [...trackerOptions(options.tracker), ...input.trackerTiers]
   const dir = resolve(options.output ?? '.')
   const { infohash, link: uri } = input
+  const daemon = await DaemonClient.connect(context.options.dataDir)
+  if (daemon !== undefined) {
+    return getThroughDaemon(context, daemon, {
+      input,
+      dir,
+      peers,
+      trackers: trackerOptions(options.tracker),
+      ...(options.file === undefined ? {} : { files: options.file }),
+      verifyExisting: options.verifyExisting === true,
+      timeoutMs,
+    })
+  }
   const lifetime = new Lifetime()
   try {
     const session = await openNodeSession(context, lifetime)

@@ -2,6 +2,8 @@ import { stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import type { Share } from '@mycel/node'
 import { type Context, parsePieceLength } from '../context.js'
+import { sharePrivateThroughDaemon, shareThroughDaemon } from '../daemon/cli-share.js'
+import { DaemonClient } from '../daemon/client.js'
 import { CliError } from '../errors.js'
 import { formatBytes } from '../format.js'
 import { Lifetime } from '../lifetime.js'
@@ -79,7 +81,8 @@ async function shareOne(
  * `mycel share <path...>`: hashes each file or folder where it is (with a
  * progress bar), prints its magnet link and infohash, announces it on the
  * DHT, then seeds until Ctrl-C. Shares recorded earlier in the same data
- * folder are seeded too.
+ * folder are seeded too. While a daemon runs for the data folder, the
+ * daemon shares and seeds them, and the command returns.
  *
  * @param context - the command's context
  * @param paths - files or folders
@@ -91,6 +94,14 @@ export async function runShare(context: Context, paths: string[], options: Share
   const trackers = trackerOptions(options.tracker)
   const absolute = paths.map((path) => resolve(path))
   for (const path of absolute) await checkPath(path)
+  const daemon = await DaemonClient.connect(context.options.dataDir)
+  if (options.private === true && daemon !== undefined) {
+    return sharePrivateThroughDaemon(context, daemon, absolute, {
+      ...(options.pieceLength === undefined ? {} : { pieceLength: options.pieceLength }),
+      ...(options.reader === undefined ? {} : { readers: options.reader }),
+      ...(options.link === undefined ? {} : { link: options.link }),
+    })
+  }
   if (options.private === true) {
     return runSharePrivate(context, absolute, {
       ...(pieceLength === undefined ? {} : { pieceLength }),
@@ -100,6 +111,12 @@ export async function runShare(context: Context, paths: string[], options: Share
   }
   if (options.reader !== undefined || options.link === false)
     throw CliError.usage('--reader and --no-link need --private')
+  if (daemon !== undefined) {
+    return shareThroughDaemon(context, daemon, absolute, {
+      ...(options.pieceLength === undefined ? {} : { pieceLength: options.pieceLength }),
+      trackers,
+    })
+  }
   const lifetime = new Lifetime()
   const announcing = new AbortController()
   try {

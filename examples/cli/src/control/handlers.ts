@@ -1,31 +1,15 @@
 import { AGENT } from '@mycel/node'
 import { encodeMetadata } from '@mycel/pieces'
 import type { NodeAccess } from '../access/access.js'
-import { CliError } from '../errors.js'
+import { infohash, optionalPositiveInteger, text } from '../daemon/params.js'
 import { CONTROL_PROTOCOL_VERSION, type ControlMethod, type HelloResult } from './protocol.js'
 import type { ControlHandler } from './server.js'
 
-function text(params: Record<string, unknown>, name: string): string {
-  const value = params[name]
-  if (typeof value !== 'string' || value.length > 1000) throw CliError.usage(`${name} must be a string`)
-  return value
-}
-
-function infohash(params: Record<string, unknown>): string {
-  const value = text(params, 'infohash').toLowerCase()
-  if (!/^[0-9a-f]{64}$/.test(value)) throw CliError.usage('infohash must be 64 hex digits')
-  return value
-}
-
-function limit(params: Record<string, unknown>): number | undefined {
-  const value = params.limit
-  if (value === undefined) return undefined
-  if (!Number.isSafeInteger(value) || (value as number) < 1) throw CliError.usage('limit must be a positive integer')
-  return value as number
-}
-
 /**
- * The control methods of a running process, answered from its node.
+ * The methods of a running node that the short commands use, answered from
+ * its {@link NodeAccess}. The one set of handlers of both transports: the
+ * control socket serves exactly these, and the daemon's JSON-RPC serves them
+ * under the same names beside its own (docs/daemon.md).
  *
  * @param access - the node of this process
  * @returns one handler per method
@@ -36,11 +20,15 @@ export function controlHandlers(access: NodeAccess): Record<Exclude<ControlMetho
     status: () => access.status(),
     peers: () => access.peers(),
     list: () => access.list(),
-    search: (params) => access.search(text(params, 'text'), limit(params)),
+    search: (params) => access.search(text(params, 'text'), optionalPositiveInteger(params, 'limit')),
     manifest: async (params) => {
       const manifest = await access.manifest(infohash(params))
       return manifest === undefined ? null : { metadata: Buffer.from(encodeMetadata(manifest)).toString('base64') }
     },
     announce: async (params) => ({ nodes: await access.announce(infohash(params)) }),
+    remove: async (params) => {
+      await access.remove(infohash(params))
+      return null
+    },
   }
 }

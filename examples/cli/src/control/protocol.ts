@@ -2,8 +2,9 @@
  * The control channel between a running `mycel share`/`mycel get` process
  * and the short commands (`ls`, `status`, `peers`, ...) run beside it: a
  * Unix domain socket `control.sock` in the data folder, one JSON object per
- * line each way. It is internal to the CLI (docs/cli.md describes it) and
- * the daemon's JSON-RPC will replace it.
+ * line each way. It is internal to the CLI (docs/cli.md describes it); its
+ * methods are the same handlers as the daemon's JSON-RPC methods of the
+ * same names (control/handlers.ts).
  */
 
 import type { ChannelOperation } from './channel-handlers.js'
@@ -34,6 +35,8 @@ export interface ControlParams {
   announce: { infohash: string }
   /** A channel command's operation (see `channel-handlers.ts`). */
   channel: ChannelOperation
+  /** Stops and forgets a share (a daemon does; a `share`/`get` process refuses with `DATA_DIR_BUSY`). */
+  remove: { infohash: string }
 }
 
 /** A method name. */
@@ -49,6 +52,7 @@ export const CONTROL_METHODS: readonly ControlMethod[] = [
   'manifest',
   'announce',
   'channel',
+  'remove',
 ]
 
 /** A request line. */

@@ -82,6 +82,8 @@ export class ShareSession {
   share: Share | undefined
   private store: ContentStore | undefined
   private watch: ContentWatch | undefined
+  /** The start of a download in flight: a stop waits for it, so that nothing it writes outlives the stop. */
+  private starting: Promise<void> | undefined
   /** Where a download writes (its content path is inside). */
   private folder: string | undefined
   private existingFiles: destination.ExistingFiles = 'refuse'
@@ -165,7 +167,12 @@ export class ShareSession {
    * before any peer is looked for), its manifest if known (else fetched from
    * peers), then its peers.
    */
-  async startDownload(start: DownloadStart): Promise<void> {
+  startDownload(start: DownloadStart): Promise<void> {
+    this.starting = this.runStart(start)
+    return this.starting
+  }
+
+  private async runStart(start: DownloadStart): Promise<void> {
     const { state, storage } = this.context
     const { swarm } = this
     const saved = await loadSelection(state, swarm.infohashHex)
@@ -212,6 +219,8 @@ export class ShareSession {
    * unfinished download is marked paused.
    */
   async stop(options: { deleteState: boolean }): Promise<void> {
+    // A start in flight would record the share (again) after a removal forgot it.
+    await this.starting?.catch(() => {})
     this.context.forget(this.swarm)
     this.swarm.stop()
     await this.swarm.store?.close()

@@ -1,0 +1,151 @@
+import { dirname } from 'node:path'
+import type { Manifest } from '@mycel/pieces'
+import type { ShareRecord } from '@mycel/store'
+import { hexOf } from '../../views.js'
+import type { DaemonShares } from '../shares.js'
+
+/** Transmission's torrent status numbers. */
+export const TORRENT_STATUS = { stopped: 0, checkWait: 1, check: 2, downloadWait: 3, download: 4, seedWait: 5, seed: 6 }
+
+/** Transmission's `error` numbers: 0 none, 3 a local error (files, disk). */
+const LOCAL_ERROR = 3
+
+/** What a share looks like now, gathered once per `torrent-get`. */
+export interface TorrentSnapshot {
+  id: number
+  record: ShareRecord
+  manifest: Manifest | undefined
+  /** A failed verification, in words. */
+  verifyError: string | undefined
+}
+
+const seconds = (ms: number | undefined) => (ms === undefined ? 0 : Math.floor(ms / 1000))
+
+/**
+ * A share as a Transmission torrent object: every field `transmission-remote`
+ * (`-l`, `-i`, `-f`) and the common front-ends ask for. Fields mycel has no
+ * notion of get Transmission's neutral value (no limits, no labels, no
+ * webseeds); `bytesCompleted` of a file is estimated from the share's
+ * verified fraction while a download runs.
+ *
+ * @param snapshot - the share
+ * @param shares - the daemon's shares (live figures)
+ * @returns the torrent, all fields
+ */
+export function torrentObject(snapshot: TorrentSnapshot, shares: DaemonShares): Record<string, unknown> {
+  const { record, manifest, id } = snapshot
+  const infohash = hexOf(record.infohash)
+  const stats = shares.node.shareStats(infohash)
+  const download = shares.node.getDownload(infohash)
+  const progress = download?.progress
+  const running = stats !== undefined
+  const totalSize = manifest?.totalLength ?? record.totalLength ?? 0
+  const pieceLength = manifest?.pieceLength ?? 0
+  const selected = download?.files
+  const sizeWhenDone = progress?.totalBytes ?? totalSize
+  const complete = record.role === 'seed' || record.status === 'complete'
+  const haveValid = complete
+    ? sizeWhenDone
+    : (progress?.verifiedBytes ?? Math.min(totalSize, record.verifiedPieces * pieceLength))
+  const leftUntilDone = Math.max(0, sizeWhenDone - haveValid)
+  const checking = shares.checking(infohash)
+  const status = checking
+    ? TORRENT_STATUS.check
+    : !running
+      ? TORRENT_STATUS.stopped
+      : leftUntilDone === 0 && manifest !== undefined
+        ? TORRENT_STATUS.seed
+        : TORRENT_STATUS.download
+  const errorString = snapshot.verifyError ?? (record.status === 'error' ? (record.lastError ?? 'error') : '')
+  const uploaded = record.bytesUploaded
+  const downloaded = record.bytesDownloaded
+  const fraction = sizeWhenDone === 0 ? (manifest === undefined ? 0 : 1) : haveValid / sizeWhenDone
+  const files = (manifest?.files ?? []).map((file) => {
+    const path = manifest?.singleFile ? manifest.name : [manifest?.name ?? '', ...file.path].join('/')
+    const inside = manifest?.singleFile ? manifest.name : file.path.join('/')
+    const wanted = selected === undefined || selected.includes(inside)
+    const bytesCompleted = complete ? file.length : wanted ? Math.floor(file.length * fraction) : 0
+    return { name: path, length: file.length, bytesCompleted, wanted }
+  })
+  const peers = stats?.peers ?? 0
+  return {
+    id,
+    hashString: infohash,
+    name: record.name,
+    status,
+    error: errorString === '' ? 0 : LOCAL_ERROR,
+    errorString,
+    totalSize,
+    sizeWhenDone,
+    leftUntilDone,
+    haveValid,
+    haveUnchecked: 0,
+    desiredAvailable: 0,
+    corruptEver: 0,
+    percentDone: fraction,
+    metadataPercentComplete: manifest === undefined ? 0 : 1,
+    recheckProgress: 0,
+    rateDownload: Math.round(stats?.downloadRate ?? 0),
+    rateUpload: Math.round(stats?.uploadRate ?? 0),
+    eta: leftUntilDone === 0 ? -1 : progress?.etaSeconds === undefined ? -2 : Math.round(progress.etaSeconds),
+    uploadedEver: uploaded,
+    downloadedEver: downloaded,
+    uploadRatio: downloaded === 0 ? -1 : uploaded / downloaded,
+    peersConnected: peers,
+    peersGettingFromUs: (stats?.uploadRate ?? 0) > 0 ? peers : 0,
+    peersSendingToUs: (stats?.downloadRate ?? 0) > 0 ? peers : 0,
+    webseedsSendingToUs: 0,
+    isFinished: false,
+    isStalled: running && !complete && peers === 0,
+    isPrivate: false,
+    downloadDir: dirname(record.contentPath),
+    addedDate: seconds(record.addedAt),
+    doneDate: seconds(record.completedAt),
+    startDate: seconds(record.addedAt),
+    activityDate: seconds(record.updatedAt),
+    dateCreated: 0,
+    secondsDownloading: 0,
+    secondsSeeding: 0,
+    pieceCount: manifest?.pieceCount ?? record.pieceCount ?? 0,
+    pieceSize: pieceLength,
+    magnetLink: shares.node.getShare(infohash)?.magnet ?? `magnet:?xt=urn:btmh:1220${infohash}`,
+    comment: '',
+    creator: 'mycel',
+    labels: [],
+    queuePosition: id,
+    bandwidthPriority: 0,
+    honorsSessionLimits: true,
+    downloadLimit: 0,
+    downloadLimited: false,
+    uploadLimit: 0,
+    uploadLimited: false,
+    'peer-limit': 0,
+    seedRatioMode: 0,
+    seedRatioLimit: 0,
+    webseeds: [],
+    trackers: [],
+    trackerStats: [],
+    peers: [],
+    files: files.map(({ name, length, bytesCompleted }) => ({ name, length, bytesCompleted })),
+    fileStats: files.map(({ bytesCompleted, wanted }) => ({ bytesCompleted, wanted, priority: 0 })),
+    wanted: files.map(({ wanted }) => (wanted ? 1 : 0)),
+    priorities: files.map(() => 0),
+  }
+}
+
+/**
+ * Keeps the fields asked for (all of them when none are named).
+ *
+ * @param torrent - every field
+ * @param fields - the names asked for
+ * @returns the torrent with those fields that exist
+ */
+export function pickFields(
+  torrent: Record<string, unknown>,
+  fields: readonly string[] | undefined,
+): Record<string, unknown> {
+  if (fields === undefined) return torrent
+  const picked: Record<string, unknown> = {}
+  for (const field of fields) if (Object.hasOwn(torrent, field)) picked[field] = torrent[field]
+  return picked
+}
