@@ -126,7 +126,7 @@ export function daemonMethods(context: MethodContext): Record<string, RpcMethod>
       return { infohash: hex, trackers: magnet === undefined ? [] : [...parseMagnet(magnet).trackers] }
     },
     readers: async (params) => {
-      const share = await shares.node.getPrivateShare(infohash(params))
+      const share = await shares.node.private.get(infohash(params))
       if (share === undefined) throw new CliError('SHARE_NOT_FOUND', 'no private share made here with that infohash')
       return { infohash: share.infohashHex, name: share.name, readers: [...share.readers], blindLink: share.blindLink }
     },

@@ -185,11 +185,11 @@ export class DaemonShares {
    * @throws {@link CliError} `SHARE_NOT_FOUND` for a share that is not a private share made here
    */
   async setReaders(infohash: string, readers: string[]): Promise<PrivateSharedView & { previous: string }> {
-    if ((await this.node.getPrivateShare(infohash)) === undefined) {
+    if ((await this.node.private.get(infohash)) === undefined) {
       throw new CliError('SHARE_NOT_FOUND', `no private share ${infohash} made here`, 'see the list method')
     }
     try {
-      return { ...privateView(await this.node.setReaders(infohash, readers)), previous: infohash }
+      return { ...privateView(await this.node.private.setReaders(infohash, readers)), previous: infohash }
     } catch (error) {
       throw this.explain(error)
     }
