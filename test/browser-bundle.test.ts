@@ -53,6 +53,7 @@ describe('browser bundles', { timeout: 60_000 }, () => {
     'packages/transport/src/index.ts',
     'packages/dht/src/index.ts',
     'packages/store/src/index.ts',
+    'packages/store/src/browser.ts',
   ])('%s bundles with --platform=browser and imports no node:* module', async (entry) => {
     const result = await bundle(entry)
     expect(result.errors).toEqual([])

@@ -15,6 +15,7 @@ import { Bitfield, formatMagnet, type Manifest, parseMagnet, verifyPiece } from 
 import { ingestPath } from '@mycel/pieces/node'
 import { formatPrivateLink, type PrivateManifest, parsePrivateLink } from '@mycel/pieces/private'
 import { MemoryPieceStore, MemoryStateStore, type PieceStore, recheck, type StateStore } from '@mycel/store'
+import { openBrowserPieceStore, openIndexedDbStateStore } from '@mycel/store/browser'
 import { openDownloadStore } from '@mycel/store/fs'
 import { openSqliteStateStore } from '@mycel/store/sqlite'
 import { makeTestShare, stateStoreCompliance, type TestRunner } from '@mycel/store/testing'
@@ -112,6 +113,16 @@ export async function stores(manifest: Manifest, piece: Uint8Array): Promise<voi
   const share = await makeTestShare('x', [{ path: ['a.bin'], length: 100 }])
   console.log(share.manifest.infohashHex)
   await Promise.all([state.close(), pieces.close(), memory.close()])
+}
+
+/** The browser stores type-check without the DOM library (this program has none). */
+export async function browserStores(manifest: Manifest): Promise<void> {
+  const state: StateStore = await openIndexedDbStateStore({ database: 'app-state' })
+  const pieces = await openBrowserPieceStore(manifest, { contentPath: `downloads/${manifest.name}` })
+  const storage: string = pieces.storage
+  const held: PieceStore = pieces
+  console.log(storage, await held.has(0), pieces.filePath(0))
+  await Promise.all([state.close(), pieces.close()])
 }
 
 export async function pieces(path: string): Promise<void> {

@@ -42,7 +42,8 @@ export interface MemoryStateStoreOptions {
   maxPeers?: number
 }
 
-interface StoredManifest {
+/** A manifest as a state store keeps it. @internal */
+export interface StoredManifest {
   manifest: Manifest
   metadata: Uint8Array
   /** Folded paths of the files, for search; made on first search. */
@@ -63,13 +64,20 @@ interface StoredManifest {
  * ```
  */
 export class MemoryStateStore implements StateStore {
-  private readonly now: () => number
-  private readonly maxPeers: number
-  private readonly manifests = new Map<string, StoredManifest>()
-  private readonly bitfields = new Map<string, Bitfield>()
-  private readonly shares = new Map<string, ShareRow>()
-  private readonly peers = new Map<string, PeerRecord>()
-  private readonly values = new Map<string, Uint8Array>()
+  /** @internal */
+  protected readonly now: () => number
+  /** @internal */
+  protected readonly maxPeers: number
+  /** @internal */
+  protected readonly manifests = new Map<string, StoredManifest>()
+  /** @internal */
+  protected readonly bitfields = new Map<string, Bitfield>()
+  /** @internal */
+  protected readonly shares = new Map<string, ShareRow>()
+  /** @internal */
+  protected readonly peers = new Map<string, PeerRecord>()
+  /** @internal */
+  protected readonly values = new Map<string, Uint8Array>()
   private closing: Promise<void> | undefined
 
   /** @param options - clock and peer bound */
