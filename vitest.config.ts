@@ -34,7 +34,12 @@ export default defineConfig({
       })),
       {
         extends: true as const,
-        test: { name: 'repo', root, include: ['test/**/*.test.ts'] },
+        test: { name: 'repo', root, include: ['test/**/*.test.ts'], exclude: ['test/browser/**'] },
+      },
+      // Tests in headless Chromium (playwright-core and Debian's chromium-headless-shell), one browser per file.
+      {
+        extends: true as const,
+        test: { name: 'browser', root, include: ['test/browser/**/*.test.ts'] },
       },
     ],
     testTimeout: 20_000,

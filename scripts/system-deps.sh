@@ -3,7 +3,9 @@
 # tracker's tests run a real PostgreSQL, the aria2c BitTorrent client and
 # libtorrent's Python binding, Python's `cryptography` reads the
 # private-share vector, and the proxy tests run a real SOCKS5 server
-# (microsocks) and Tor (offline). `npm test` runs this first.
+# (microsocks) and Tor (offline), and the browser tests drive Debian's
+# headless Chromium (chromium-headless-shell) through playwright-core.
+# `npm test` runs this first.
 #
 # As root with apt-get, what is missing is installed (apt-get update first,
 # once). Otherwise the script says exactly what to install and exits 1, so
@@ -33,6 +35,16 @@ has_python_cryptography() {
   [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1
 }
 
+# Debian's headless Chromium for the browser tests, or the one MYCEL_CHROMIUM names.
+has_chromium() {
+  if [ -n "${MYCEL_CHROMIUM:-}" ]; then
+    [ -x "$MYCEL_CHROMIUM" ] && return 0
+    echo "system-deps: MYCEL_CHROMIUM is $MYCEL_CHROMIUM, which is not an executable" >&2
+    return 1
+  fi
+  command -v chromium-headless-shell >/dev/null 2>&1
+}
+
 check() {
   missing=''
   has_postgres || missing="$missing postgresql"
@@ -41,6 +53,7 @@ check() {
   has_python_cryptography || missing="$missing python3-cryptography"
   command -v microsocks >/dev/null 2>&1 || missing="$missing microsocks"
   command -v tor >/dev/null 2>&1 || missing="$missing tor"
+  has_chromium || missing="$missing chromium-headless-shell"
   missing="${missing# }"
 }
 
@@ -59,7 +72,8 @@ if [ "$uid" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: install them as root, then run the tests again:"
     echo "    apt-get update && apt-get install -y --no-install-recommends $missing"
     echo "system-deps: (on another system, install PostgreSQL's server programs, aria2c,"
-    echo "system-deps:  libtorrent's Python 3 binding for /usr/bin/python3, microsocks and tor)"
+    echo "system-deps:  libtorrent's Python 3 binding for /usr/bin/python3, microsocks, tor and a headless"
+    echo "system-deps:  Chromium, whose path goes in MYCEL_CHROMIUM)"
   } >&2
   exit 1
 fi
