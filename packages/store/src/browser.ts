@@ -32,11 +32,18 @@ export {
   openIndexedDbStateStore,
 } from './browser/idb-state-store.js'
 export {
+  BrowserStorage,
+  type BrowserStorageOptions,
   type BrowserStoreOptions,
   DEFAULT_PIECE_DATABASE,
   type IndexedDbPieceStoreOptions,
+  type IndexedDbStorageOptions,
   type OpfsPieceStoreOptions,
+  type OpfsStorageOptions,
   openBrowserPieceStore,
+  openBrowserStorage,
   openIndexedDbPieceStore,
+  openIndexedDbStorage,
   openOpfsPieceStore,
+  openOpfsStorage,
 } from './browser/open-piece-store.js'

@@ -6,7 +6,7 @@
  * results cross as structured clones, errors as their message and stack.
  * @module
  */
-import { chai, JestAsymmetricMatchers, JestChaiExpect, JestExtend } from '@vitest/expect'
+import { type Assertion, chai, JestAsymmetricMatchers, JestChaiExpect, JestExtend } from '@vitest/expect'
 
 /** A function the Node side may call in the page. */
 type PageFunction = (...args: never[]) => unknown
@@ -76,7 +76,7 @@ export function pageRunner() {
     afterEach(hook: () => Promise<void> | void): void {
       ;(scopes.at(-1) as { hooks: Array<() => Promise<void> | void> }).hooks.push(hook)
     },
-    expect: (actual: unknown, message?: string) => chai.expect(actual, message) as never,
+    expect: (actual: unknown, message?: string): Assertion => chai.expect(actual, message) as unknown as Assertion,
   }
 }
 

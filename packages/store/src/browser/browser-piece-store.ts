@@ -70,6 +70,7 @@ export class BrowserPieceStore extends AbstractPieceStore {
     access: FileAccess,
     options: BrowserPieceStoreOptions,
     sizes: (number | undefined)[],
+    private readonly ownsAccess: boolean,
   ) {
     super()
     this.manifest = manifest
@@ -168,11 +169,12 @@ export class BrowserPieceStore extends AbstractPieceStore {
     )
   }
 
-  /** Waits for the operations under way, then releases the storage's handles. Idempotent. */
+  /** Waits for the operations under way, then lets go of its files' handles. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.inFlight])
-      await this.access.close()
+      if (this.ownsAccess) await this.access.close()
+      else await this.access.release(this.paths)
     })()
     return this.closing
   }

@@ -25,6 +25,10 @@ export interface FileAccess {
   write(path: FilePath, offset: number, bytes: Uint8Array): Promise<void>
   /** Makes the file (and its folders) if missing and sets its size: what grows reads as zeros. */
   setSize(path: FilePath, size: number): Promise<void>
+  /** What is at a path: a file, a folder, or nothing (undefined). */
+  pathKind(path: FilePath): Promise<'file' | 'folder' | undefined>
+  /** Lets go of these files' handles (a store that shares the access closed); a later use opens them again. */
+  release(paths: readonly FilePath[]): Promise<void>
   /** Makes what was written durable. */
   flush(): Promise<void>
   /** Releases handles (and the worker). Idempotent. */

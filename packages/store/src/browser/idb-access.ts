@@ -107,6 +107,19 @@ export class IndexedDbAccess implements FileAccess {
     await done
   }
 
+  async pathKind(path: FilePath): Promise<'file' | 'folder' | undefined> {
+    const name = key(path)
+    const files = this.db.transaction(FILES, 'readonly').objectStore(FILES)
+    if ((await requestResult(files.get(name))) !== undefined) return 'file'
+    // A folder is there while a file is under it ('/' + 1 is '0': the keys that start with `name/`).
+    const under = await requestResult(files.getKey(IDBKeyRange.bound(`${name}/`, `${name}0`, false, true)))
+    return under === undefined ? undefined : 'folder'
+  }
+
+  async release(): Promise<void> {
+    // No handles are held between operations.
+  }
+
   async flush(): Promise<void> {
     // Every write resolved when its transaction committed.
   }

@@ -87,6 +87,14 @@ export class OpfsWorkerAccess implements FileAccess {
     await this.ask({ op: 'setSize', path: [...path], size })
   }
 
+  async pathKind(path: FilePath): Promise<'file' | 'folder' | undefined> {
+    return ((await this.ask({ op: 'kind', path: [...path] })) as 'file' | 'folder' | null) ?? undefined
+  }
+
+  async release(paths: readonly FilePath[]): Promise<void> {
+    await this.ask({ op: 'release', paths: paths.map((path) => [...path]) })
+  }
+
   async flush(): Promise<void> {
     await this.ask({ op: 'flush' })
   }
@@ -211,6 +219,30 @@ export class OpfsAsyncAccess implements FileAccess {
         await stream.close()
       }
     })
+  }
+
+  async pathKind(path: FilePath): Promise<'file' | 'folder' | undefined> {
+    try {
+      const folder = await folderOf(this.root, path, false)
+      if (folder === undefined) return undefined
+      const last = path[path.length - 1] as string
+      try {
+        await folder.getFileHandle(last)
+        return 'file'
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'TypeMismatchError') throw error
+        await folder.getDirectoryHandle(last)
+        return 'folder'
+      }
+    } catch (error) {
+      const name = (error as { name?: string }).name
+      if (name === 'NotFoundError' || name === 'TypeMismatchError') return undefined
+      throw error
+    }
+  }
+
+  async release(): Promise<void> {
+    // No handles are held between operations.
   }
 
   async flush(): Promise<void> {

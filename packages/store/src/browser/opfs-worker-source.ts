@@ -16,12 +16,14 @@ export type OpfsRequest =
   | { id: number; op: 'read'; path: string[]; offset: number; length: number }
   | { id: number; op: 'write'; path: string[]; offset: number; bytes: Uint8Array }
   | { id: number; op: 'setSize'; path: string[]; size: number }
+  | { id: number; op: 'kind'; path: string[] }
+  | { id: number; op: 'release'; paths: string[][] }
   | { id: number; op: 'flush' }
   | { id: number; op: 'close' }
 
 /** Its answer. @internal */
 export type OpfsResponse =
-  | { id: number; result: number | Uint8Array | null | undefined }
+  | { id: number; result: number | string | Uint8Array | null | undefined }
   | { id: number; error: { name: string; message: string } }
 
 /** The worker's body, run as `(${opfsWorkerMain})(self)` in the worker. @internal */
@@ -75,7 +77,29 @@ export function opfsWorkerMain(scope: {
     return pending
   }
 
-  async function answer(request: OpfsRequest): Promise<number | Uint8Array | null | undefined> {
+  /** A file, a folder or nothing at a path (without opening a handle). */
+  async function kindOf(path: string[]): Promise<string | null> {
+    if (handles.has(path.join('/'))) return 'file'
+    try {
+      let folder = await storage.getDirectory()
+      for (const name of path.slice(0, -1)) folder = await folder.getDirectoryHandle(name)
+      const last = path[path.length - 1] as string
+      try {
+        await folder.getFileHandle(last)
+        return 'file'
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'TypeMismatchError') throw error
+        await folder.getDirectoryHandle(last)
+        return 'folder'
+      }
+    } catch (error) {
+      const name = (error as { name?: string }).name
+      if (name === 'NotFoundError' || name === 'TypeMismatchError') return null
+      throw error
+    }
+  }
+
+  async function answer(request: OpfsRequest): Promise<number | string | Uint8Array | null | undefined> {
     switch (request.op) {
       case 'probe': {
         // 1 when this worker has synchronous access handles (they exist in dedicated workers only).
@@ -106,6 +130,18 @@ export function opfsWorkerMain(scope: {
         handle.truncate(request.size)
         return undefined
       }
+      case 'kind':
+        return kindOf(request.path)
+      case 'release':
+        for (const path of request.paths) {
+          const key = path.join('/')
+          const handle = handles.get(key)
+          if (handle === undefined) continue
+          handles.delete(key)
+          handle.flush()
+          handle.close()
+        }
+        return undefined
       case 'flush':
         for (const handle of handles.values()) handle.flush()
         return undefined
