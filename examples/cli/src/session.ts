@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { createNode, type MycelNode } from '@mycel/node'
 import { LiveAccess } from './access/live.js'
-import { type Context, listenAddress } from './context.js'
+import { type Context, listenAddresses } from './context.js'
 import { controlHandlers } from './control/handlers.js'
 import { CONTROL_SOCKET_NAME } from './control/protocol.js'
 import { ControlServer } from './control/server.js'
@@ -33,7 +33,7 @@ export async function openNodeSession(context: Context, lifetime: Lifetime): Pro
   try {
     node = await createNode({
       dataDir: settings.dataDir,
-      listen: [listenAddress(settings)],
+      listen: listenAddresses(settings),
       ...(settings.proxy === undefined
         ? { bootstrap: settings.bootstrap, dht: { host: settings.host, port: settings.port ?? 0 } }
         : { proxy: settings.proxy, ...(settings.onion === undefined ? {} : { onion: settings.onion }) }),
