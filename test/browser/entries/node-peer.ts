@@ -1,0 +1,56 @@
+/**
+ * The page of `node-peer.test.ts`: a browser node (`createBrowserNode`, OPFS
+ * through a worker, IndexedDB state, the browser's WebSocket) that the Node
+ * side drives: download from Node peers, connect to one, report uploads.
+ */
+
+import { createBrowserNode } from '@mycel/node/browser'
+import type { MycelNode } from '@mycel/node/core'
+import { type BrowserStorage, openIndexedDbStateStore, openOpfsStorage } from '@mycel/store/browser'
+import { expose } from '../support/page.js'
+
+let node: MycelNode | undefined
+let storage: BrowserStorage | undefined
+
+function running(): MycelNode {
+  if (node === undefined) throw new Error('start the node first')
+  return node
+}
+
+/** SHA-256 (hex) of a file of the storage, read back in 4 MiB reads. */
+async function sha256Of(path: string): Promise<{ sha256: string; bytes: number }> {
+  const size = (await storage?.size(path)) ?? 0
+  const whole = new Uint8Array(size)
+  for (let offset = 0; offset < size; offset += 4 * 1024 * 1024) {
+    const part = whole.subarray(offset, Math.min(size, offset + 4 * 1024 * 1024))
+    await storage?.read(path, offset, part)
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', whole))
+  return { sha256: [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join(''), bytes: size }
+}
+
+expose('start', async () => {
+  storage = await openOpfsStorage()
+  const started = await createBrowserNode({
+    storage,
+    state: await openIndexedDbStateStore({ database: 'node-peer-state' }),
+  })
+  node = started
+  return { peerId: started.peerId, storage: storage.kind }
+})
+
+expose('download', async (magnet: string, peers: string[]) => {
+  const download = running().download(magnet, { peers })
+  await download.done()
+  const path = download.contentPath as string
+  return { path, ...(await sha256Of(path)) }
+})
+
+expose('connect', async (address: string) => (await running().connect(address)).peerId)
+
+expose('uploaded', (infohash: string) => running().shareStats(infohash)?.bytesUploaded ?? 0)
+
+expose('close', async () => {
+  await node?.close()
+  await storage?.close()
+})
