@@ -4,6 +4,8 @@
  * (`--ws`), and a Node downloader then fetches the same share from the page
  * alone (the seeder stopped): the page uploads.
  */
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createNode } from '@mycel/node'
 import type { Browser } from 'playwright-core'
@@ -65,6 +67,23 @@ describe('a browser node over WebSocket', () => {
     expect(result.sha256).toBe(await sha256File(source))
     await seeder.stop()
   }, 120_000)
+
+  it('reads a byte range of the file as a web ReadableStream, and a cancelled stream just ends', async () => {
+    const start = 5 * 1024 * 1024 + 123
+    const end = 9 * 1024 * 1024 + 45
+    const expected = createHash('sha256')
+      .update((await readFile(source)).subarray(start, end + 1))
+      .digest('hex')
+    const range = await page.call<{ sha256: string; bytes: number }>('readRange', infohash, 'video.bin', start, end)
+    expect(range).toEqual({ sha256: expected, bytes: end - start + 1 })
+    const cancelled = await page.call<{ firstBytes: number; doneAfterCancel: boolean }>(
+      'readThenCancel',
+      infohash,
+      'video.bin',
+    )
+    expect(cancelled.firstBytes).toBeGreaterThan(0)
+    expect(cancelled.doneAfterCancel).toBe(true)
+  })
 
   it('serves a Node downloader that only the page can give the share to', async () => {
     const dataDir = await sandbox.dir()

@@ -21,3 +21,5 @@
  */
 export { BROWSER_INGEST_CHUNK, BrowserContent } from './browser/browser-content.js'
 export { BROWSER_IDENTITY_KEY, type BrowserNodeOptions, createBrowserNode } from './browser/create-browser-node.js'
+export { createReadableStream } from './browser/readable-stream.js'
+export type { ReadStreamOptions } from './read-stream.js'

@@ -4,7 +4,7 @@
  * side drives: download from Node peers, connect to one, report uploads.
  */
 
-import { createBrowserNode } from '@mycel/node/browser'
+import { createBrowserNode, createReadableStream } from '@mycel/node/browser'
 import type { MycelNode } from '@mycel/node/core'
 import { type BrowserStorage, openIndexedDbStateStore, openOpfsStorage } from '@mycel/store/browser'
 import { expose } from '../support/page.js'
@@ -17,6 +17,10 @@ function running(): MycelNode {
   return node
 }
 
+function hex(bytes: ArrayBuffer): string {
+  return [...new Uint8Array(bytes)].map((byte) => byte.toString(16).padStart(2, '0')).join('')
+}
+
 /** SHA-256 (hex) of a file of the storage, read back in 4 MiB reads. */
 async function sha256Of(path: string): Promise<{ sha256: string; bytes: number }> {
   const size = (await storage?.size(path)) ?? 0
@@ -25,8 +29,7 @@ async function sha256Of(path: string): Promise<{ sha256: string; bytes: number }
     const part = whole.subarray(offset, Math.min(size, offset + 4 * 1024 * 1024))
     await storage?.read(path, offset, part)
   }
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', whole))
-  return { sha256: [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join(''), bytes: size }
+  return { sha256: hex(await crypto.subtle.digest('SHA-256', whole)), bytes: size }
 }
 
 expose('start', async () => {
@@ -47,6 +50,22 @@ expose('download', async (magnet: string, peers: string[]) => {
 })
 
 expose('connect', async (address: string) => (await running().connect(address)).peerId)
+
+/** Reads a byte range of a file through `createReadableStream` (a `Response` consumes it). */
+expose('readRange', async (infohash: string, path: string, start: number, end: number) => {
+  const stream = createReadableStream(running(), infohash, path, { start, end })
+  const bytes = await new Response(stream).arrayBuffer()
+  return { sha256: hex(await crypto.subtle.digest('SHA-256', bytes)), bytes: bytes.byteLength }
+})
+
+/** Reads one chunk of a file, then cancels the stream: the read ends without an error. */
+expose('readThenCancel', async (infohash: string, path: string) => {
+  const reader = createReadableStream(running(), infohash, path).getReader()
+  const first = await reader.read()
+  await reader.cancel(new Error('enough'))
+  const after = await reader.read()
+  return { firstBytes: first.value?.length ?? 0, doneAfterCancel: after.done }
+})
 
 expose('uploaded', (infohash: string) => running().shareStats(infohash)?.bytesUploaded ?? 0)
 
