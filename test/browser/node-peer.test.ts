@@ -95,6 +95,16 @@ describe('a browser node over WebSocket', () => {
       await download.done()
       expect(await sha256File(download.contentPath as string)).toBe(await sha256File(source))
       expect(await page.call<number>('uploaded', infohash)).toBeGreaterThanOrEqual(SIZE)
+
+      // A file the page writes and shares itself (hashed from OPFS, served from it in place).
+      const own = await page.call<{ magnet: string; infohash: string; sha256: string }>(
+        'shareFile',
+        'inbox/notes.bin',
+        3 * 1024 * 1024 + 17,
+      )
+      const second = node.download(own.magnet, { dir: join(dataDir, 'downloads') })
+      await second.done()
+      expect(await sha256File(second.contentPath as string)).toBe(own.sha256)
     } finally {
       await node.close()
     }

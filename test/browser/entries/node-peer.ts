@@ -67,6 +67,15 @@ expose('readThenCancel', async (infohash: string, path: string) => {
   return { firstBytes: first.value?.length ?? 0, doneAfterCancel: after.done }
 })
 
+/** Writes `length` pseudo-random bytes to a file of the storage and shares it from the page. */
+expose('shareFile', async (path: string, length: number) => {
+  const bytes = new Uint8Array(length)
+  for (let offset = 0; offset < length; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, offset + 65536))
+  await storage?.writeFile(path, bytes)
+  const share = await running().share(path)
+  return { magnet: share.magnet, infohash: share.infohashHex, sha256: hex(await crypto.subtle.digest('SHA-256', bytes)) }
+})
+
 expose('uploaded', (infohash: string) => running().shareStats(infohash)?.bytesUploaded ?? 0)
 
 expose('close', async () => {
