@@ -16,7 +16,8 @@ const alias = [
 
 const workspaceDirs = ['packages', 'examples'].flatMap((group) =>
   readdirSync(`${root}${group}`, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(`${root}${group}/${entry.name}/package.json`))
+    // Workspaces with tests (examples/browser has none of its own: test/browser opens it in Chromium).
+    .filter((entry) => entry.isDirectory() && existsSync(`${root}${group}/${entry.name}/test`))
     .map((entry) => `${group}/${entry.name}`),
 )
 
@@ -39,7 +40,7 @@ export default defineConfig({
       // Tests in headless Chromium (playwright-core and Debian's chromium-headless-shell), one browser per file.
       {
         extends: true as const,
-        test: { name: 'browser', root, include: ['test/browser/**/*.test.ts'] },
+        test: { name: 'chromium', root, include: ['test/browser/**/*.test.ts'] },
       },
     ],
     testTimeout: 20_000,

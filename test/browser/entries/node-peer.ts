@@ -73,7 +73,11 @@ expose('shareFile', async (path: string, length: number) => {
   for (let offset = 0; offset < length; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, offset + 65536))
   await storage?.writeFile(path, bytes)
   const share = await running().share(path)
-  return { magnet: share.magnet, infohash: share.infohashHex, sha256: hex(await crypto.subtle.digest('SHA-256', bytes)) }
+  return {
+    magnet: share.magnet,
+    infohash: share.infohashHex,
+    sha256: hex(await crypto.subtle.digest('SHA-256', bytes)),
+  }
 })
 
 expose('uploaded', (infohash: string) => running().shareStats(infohash)?.bytesUploaded ?? 0)

@@ -112,12 +112,22 @@ export interface TestPage {
   close(): Promise<void>
 }
 
+/** What a test page is made of besides its entry. */
+export interface PageOptions {
+  /** The page's HTML; default a shell that loads the bundle. */
+  html?: string
+  /** The name the HTML loads the bundle by; default `entry.js`. */
+  scriptName?: string
+}
+
 /** Serves the page (an HTML shell) and the bundle from 127.0.0.1. */
-async function serve(script: string): Promise<Server> {
+async function serve(script: string, options: PageOptions): Promise<Server> {
+  const scriptName = options.scriptName ?? 'entry.js'
   const html =
-    '<!doctype html><meta charset="utf-8"><title>mycel test</title><script type="module" src="/entry.js"></script>'
+    options.html ??
+    `<!doctype html><meta charset="utf-8"><title>mycel test</title><script type="module" src="/${scriptName}"></script>`
   const server = createServer((request, response) => {
-    if (request.url === '/entry.js') {
+    if (request.url === `/${scriptName}`) {
       response.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' })
       response.end(script)
     } else if (request.url === '/') {
@@ -138,10 +148,11 @@ async function serve(script: string): Promise<Server> {
  * Opens a page running `entry` in its own browser context (its own storage).
  * @param browser - from {@link launchChromium}
  * @param entry - a path from the repository root
+ * @param options - the page's own HTML, and the name it loads the bundle by
  * @throws Error with the page's errors when the entry fails to load
  */
-export async function openPage(browser: Browser, entry: string): Promise<TestPage> {
-  const server = await serve(await bundleEntry(entry))
+export async function openPage(browser: Browser, entry: string, options: PageOptions = {}): Promise<TestPage> {
+  const server = await serve(await bundleEntry(entry), options)
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
   let context: BrowserContext | undefined
   try {
