@@ -36,7 +36,7 @@ export function shareFilePaths(manifest: Manifest, contentPath: string): FilePat
 
 /**
  * A {@link index!PieceStore | PieceStore} over browser storage (OPFS or
- * IndexedDB, through a {@link FileAccess}): a share's files at their paths,
+ * IndexedDB, through an internal file access): a share's files at their paths,
  * written in place at their offsets. A file is given its full size at its
  * first write, so bytes never written read as zeros; a file that is not
  * there, or shorter than the manifest says, reads as `DATA_MISSING`.

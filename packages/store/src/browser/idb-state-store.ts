@@ -32,7 +32,7 @@ export interface IndexedDbStateStoreOptions {
   flushInterval?: number
 }
 
-/** A failure of IndexedDB as a {@link StoreError}: `DISK_FULL` for a full quota, else `DATABASE_FAILED`. */
+/** A failure of IndexedDB as a {@link index!StoreError | StoreError}: `DISK_FULL` for a full quota, else `DATABASE_FAILED`. */
 function databaseError(error: unknown, what: string): StoreError {
   if (error instanceof StoreError) return error
   const name = (error as { name?: string } | null)?.name
@@ -306,7 +306,7 @@ export class IndexedDbStateStore extends MemoryStateStore {
  *
  * @param options - database name, clock, peer bound, flush interval
  * @returns the store, with everything it held read back
- * @throws {@link StoreError} `DATABASE_FAILED` where there is no IndexedDB or it cannot be opened;
+ * @throws {@link index!StoreError | StoreError} `DATABASE_FAILED` where there is no IndexedDB or it cannot be opened;
  *   `DATABASE_CORRUPT` when a stored manifest no longer decodes to its infohash
  *
  * @example

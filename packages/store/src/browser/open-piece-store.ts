@@ -89,7 +89,7 @@ export class BrowserStorage {
    * @param manifest - the share
    * @param options - content path, read-only, existing files
    * @returns the store
-   * @throws {@link StoreError} as the storage fails; `CLOSED` after {@link BrowserStorage.close}
+   * @throws {@link index!StoreError | StoreError} as the storage fails; `CLOSED` after {@link BrowserStorage.close}
    */
   open(manifest: Manifest, options: BrowserPieceStoreOptions): Promise<BrowserPieceStore> {
     if (this.closing !== undefined) return Promise.reject(StoreError.closed('browser storage'))
@@ -190,7 +190,7 @@ async function indexedDbAccess(options: IndexedDbStorageOptions): Promise<FileAc
  * Opens the origin private file system (OPFS) as a {@link BrowserStorage}.
  * @param options - how OPFS is reached
  * @returns the storage
- * @throws {@link StoreError} `NOT_WRITABLE` where the browser has no OPFS (or, with `access: 'worker'`, no
+ * @throws {@link index!StoreError | StoreError} `NOT_WRITABLE` where the browser has no OPFS (or, with `access: 'worker'`, no
  *   sync access handles in workers)
  */
 export async function openOpfsStorage(options: OpfsStorageOptions = {}): Promise<BrowserStorage> {
@@ -201,7 +201,7 @@ export async function openOpfsStorage(options: OpfsStorageOptions = {}): Promise
  * Opens an IndexedDB database as a {@link BrowserStorage} (files kept as 64 KiB chunks).
  * @param options - the database's name
  * @returns the storage
- * @throws {@link StoreError} `NOT_WRITABLE` where there is no IndexedDB
+ * @throws {@link index!StoreError | StoreError} `NOT_WRITABLE` where there is no IndexedDB
  */
 export async function openIndexedDbStorage(options: IndexedDbStorageOptions = {}): Promise<BrowserStorage> {
   return new BrowserStorage(await indexedDbAccess(options))
@@ -212,7 +212,7 @@ export async function openIndexedDbStorage(options: IndexedDbStorageOptions = {}
  * access handles where it can), else IndexedDB. Its `kind` says which.
  * @param options - OPFS access mode, IndexedDB database
  * @returns the storage
- * @throws {@link StoreError} `NOT_WRITABLE` where there is neither
+ * @throws {@link index!StoreError | StoreError} `NOT_WRITABLE` where there is neither
  */
 export async function openBrowserStorage(options: BrowserStorageOptions = {}): Promise<BrowserStorage> {
   if ((await opfsRoot()) !== undefined) return openOpfsStorage(options)
@@ -227,7 +227,7 @@ export async function openBrowserStorage(options: BrowserStorageOptions = {}): P
  * @param manifest - the share
  * @param options - content path, read-only, existing files, access mode
  * @returns the store
- * @throws {@link StoreError} `NOT_WRITABLE` where the browser has no OPFS; `IO_FAILED` when a file is
+ * @throws {@link index!StoreError | StoreError} `NOT_WRITABLE` where the browser has no OPFS; `IO_FAILED` when a file is
  *   locked by another store (a sync access handle is exclusive)
  * @throws TypeError for a content path with `.` or `..`
  *
@@ -250,7 +250,7 @@ export async function openOpfsPieceStore(
  * @param manifest - the share
  * @param options - content path, read-only, existing files, database name
  * @returns the store
- * @throws {@link StoreError} `NOT_WRITABLE` where there is no IndexedDB
+ * @throws {@link index!StoreError | StoreError} `NOT_WRITABLE` where there is no IndexedDB
  */
 export async function openIndexedDbPieceStore(
   manifest: Manifest,
@@ -267,7 +267,7 @@ export async function openIndexedDbPieceStore(
  * @param manifest - the share
  * @param options - content path, read-only, existing files
  * @returns the store
- * @throws {@link StoreError} `NOT_WRITABLE` where there is neither
+ * @throws {@link index!StoreError | StoreError} `NOT_WRITABLE` where there is neither
  */
 export async function openBrowserPieceStore(
   manifest: Manifest,

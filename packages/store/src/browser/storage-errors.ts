@@ -12,7 +12,7 @@ const CODES: Readonly<Record<string, StoreErrorCode>> = {
 }
 
 /**
- * A browser storage failure as a {@link StoreError}: a full quota is
+ * A browser storage failure as a {@link index!StoreError | StoreError}: a full quota is
  * `DISK_FULL`, a missing entry `DATA_MISSING`, a file where a folder is
  * (or the reverse) `PATH_CONFLICT`, a refused permission `NOT_WRITABLE`,
  * anything else `IO_FAILED`; the exception is the `cause`.
