@@ -3,7 +3,7 @@
  * against the browser stores (see entries/stores.ts).
  */
 import { expect, it } from 'vitest'
-import { browserTests } from './support/chromium.js'
+import { browserTests } from './support/browser-tests.js'
 
 const page = await browserTests('test/browser/entries/stores.ts')
 

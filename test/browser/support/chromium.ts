@@ -3,8 +3,9 @@
  * `playwright-core` (through `executablePath`, no downloaded browser), a
  * test entry bundled with esbuild for the browser (the `browser` export
  * condition, `@mycel/*` from sources), served from 127.0.0.1 (a secure
- * context: OPFS and workers are there), and {@link browserTests}, which
- * turns the tests an entry registers in the page into vitest tests.
+ * context: OPFS and workers are there). `browser-tests.ts` turns the tests
+ * an entry registers in the page into vitest tests. Nothing here imports
+ * vitest, so benchmarks use it too.
  *
  * One browser per test file: `launchChromium()` once, in the file's scope.
  * @module
@@ -15,7 +16,6 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { build, type Plugin } from 'esbuild'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { afterAll, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 
@@ -81,7 +81,9 @@ const mycelSources: Plugin = {
 export async function bundleEntry(entry: string): Promise<string> {
   const result = await build({
     stdin: {
-      contents: `import ${JSON.stringify(`${root}${entry}`)}\nglobalThis.__mycelReady = true\n`,
+      // The entry's namespace is used, so that a bundler never drops it as free of side effects (an entry
+      // under a package whose package.json says `"sideEffects": false`).
+      contents: `import * as entry from ${JSON.stringify(`${root}${entry}`)}\nglobalThis.__mycelEntry = entry\nglobalThis.__mycelReady = true\n`,
       resolveDir: root,
       loader: 'ts',
     },
@@ -194,35 +196,4 @@ export async function openPage(browser: Browser, entry: string, options: PageOpt
     server.close()
     throw error
   }
-}
-
-/**
- * Declares, as vitest tests of the calling file, the tests that `entry`
- * registers in the page (through `pageRunner()`): the entry is bundled and
- * loaded once, then each vitest test runs its page test and fails with its
- * error. Call it at the top level of a test file (`await browserTests(...)`).
- * @returns the page, for tests of the file that call its functions
- *
- * @param entry - a path from the repository root
- * @param options - the default timeout of a test (ms)
- */
-export async function browserTests(entry: string, options: { timeout?: number } = {}): Promise<TestPage> {
-  const browser = await launchChromium()
-  let page: TestPage
-  try {
-    page = await openPage(browser, entry)
-  } catch (error) {
-    await browser.close()
-    throw error
-  }
-  afterAll(async () => {
-    await page.close()
-    await browser.close()
-  })
-  const listed = await page.call<Array<{ name: string; timeout?: number }>>('__listTests')
-  if (listed.length === 0) throw new Error(`${entry} registered no tests`)
-  for (const test of listed) {
-    it(test.name, () => page.call('__runTest', test.name), test.timeout ?? options.timeout ?? 20_000)
-  }
-  return page
 }
