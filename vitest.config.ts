@@ -16,7 +16,8 @@ const alias = [
 
 const workspaceDirs = ['packages', 'examples'].flatMap((group) =>
   readdirSync(`${root}${group}`, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(`${root}${group}/${entry.name}/package.json`))
+    // Workspaces with tests (examples/browser has none of its own: test/browser opens it in Chromium).
+    .filter((entry) => entry.isDirectory() && existsSync(`${root}${group}/${entry.name}/test`))
     .map((entry) => `${group}/${entry.name}`),
 )
 
@@ -34,7 +35,12 @@ export default defineConfig({
       })),
       {
         extends: true as const,
-        test: { name: 'repo', root, include: ['test/**/*.test.ts'] },
+        test: { name: 'repo', root, include: ['test/**/*.test.ts'], exclude: ['test/browser/**'] },
+      },
+      // Tests in headless Chromium (playwright-core and Debian's chromium-headless-shell), one browser per file.
+      {
+        extends: true as const,
+        test: { name: 'chromium', root, include: ['test/browser/**/*.test.ts'] },
       },
     ],
     testTimeout: 20_000,

@@ -3,9 +3,10 @@
 # tracker's tests run a real PostgreSQL, the aria2c BitTorrent client and
 # libtorrent's Python binding, Python's `cryptography` reads the
 # private-share vector, the proxy tests run a real SOCKS5 server
-# (microsocks) and Tor (offline), and the daemon's Transmission RPC tests
-# run Transmission's own client (transmission-remote, package
-# transmission-cli). `npm test` runs this first.
+# (microsocks) and Tor (offline), the daemon's Transmission RPC tests run
+# Transmission's own client (transmission-remote, package transmission-cli),
+# and the browser tests drive Debian's headless Chromium
+# (chromium-headless-shell) through playwright-core. `npm test` runs this first.
 #
 # As root with apt-get, what is missing is installed (apt-get update first,
 # once). Otherwise the script says exactly what to install and exits 1, so
@@ -35,6 +36,16 @@ has_python_cryptography() {
   [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1
 }
 
+# Debian's headless Chromium for the browser tests, or the one MYCEL_CHROMIUM names.
+has_chromium() {
+  if [ -n "${MYCEL_CHROMIUM:-}" ]; then
+    [ -x "$MYCEL_CHROMIUM" ] && return 0
+    echo "system-deps: MYCEL_CHROMIUM is $MYCEL_CHROMIUM, which is not an executable" >&2
+    return 1
+  fi
+  command -v chromium-headless-shell >/dev/null 2>&1
+}
+
 check() {
   missing=''
   has_postgres || missing="$missing postgresql"
@@ -44,6 +55,7 @@ check() {
   command -v microsocks >/dev/null 2>&1 || missing="$missing microsocks"
   command -v tor >/dev/null 2>&1 || missing="$missing tor"
   command -v transmission-remote >/dev/null 2>&1 || missing="$missing transmission-cli"
+  has_chromium || missing="$missing chromium-headless-shell"
   missing="${missing# }"
 }
 
@@ -62,7 +74,8 @@ if [ "$uid" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: install them as root, then run the tests again:"
     echo "    apt-get update && apt-get install -y --no-install-recommends $missing"
     echo "system-deps: (on another system, install PostgreSQL's server programs, aria2c,"
-    echo "system-deps:  libtorrent's Python 3 binding for /usr/bin/python3, microsocks, tor and transmission-remote)"
+    echo "system-deps:  libtorrent's Python 3 binding for /usr/bin/python3, microsocks, tor, transmission-remote"
+    echo "system-deps:  and a headless Chromium, whose path goes in MYCEL_CHROMIUM)"
   } >&2
   exit 1
 fi

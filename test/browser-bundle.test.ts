@@ -5,18 +5,30 @@
  * checked to be the ones that do import Node modules, so the test would see
  * a leak if the split broke.
  */
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build, type Plugin } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
-/** Resolves `@mycel/<pkg>` and `@mycel/<pkg>/<entry>` to sources, as the tests and the type checker do. */
+/**
+ * Resolves `@mycel/<pkg>` and `@mycel/<pkg>/<entry>` to sources, as the tests and the type checker do;
+ * an entry with a `browser` condition in its package's `exports` (`@mycel/transport/ws`) to the source of
+ * that file, as a bundler for browsers does.
+ */
 const sources: Plugin = {
   name: 'mycel-sources',
   setup(build) {
     build.onResolve({ filter: /^@mycel\/[a-z-]+(\/[a-z0-9-]+)?$/ }, (args) => {
       const [, pkg, entry] = /^@mycel\/([a-z-]+)(?:\/([a-z0-9-]+))?$/.exec(args.path) as RegExpExecArray
+      const manifest = JSON.parse(readFileSync(`${root}packages/${pkg}/package.json`, 'utf8')) as {
+        exports: Record<string, { browser?: string }>
+      }
+      const browser = manifest.exports[entry === undefined ? '.' : `./${entry}`]?.browser
+      if (browser !== undefined) {
+        return { path: `${root}packages/${pkg}/${browser.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')}` }
+      }
       return { path: `${root}packages/${pkg}/src/${entry ?? 'index'}.ts` }
     })
   },
@@ -53,6 +65,8 @@ describe('browser bundles', { timeout: 60_000 }, () => {
     'packages/transport/src/index.ts',
     'packages/dht/src/index.ts',
     'packages/store/src/index.ts',
+    'packages/store/src/browser.ts',
+    'packages/node/src/browser.ts',
   ])('%s bundles with --platform=browser and imports no node:* module', async (entry) => {
     const result = await bundle(entry)
     expect(result.errors).toEqual([])

@@ -9,12 +9,14 @@ import { type DhtNode, idToHex, type PeerAddress } from '@mycel/dht'
 import { createTestnet, ManualClock } from '@mycel/dht/testing'
 import { createUdpDhtNode } from '@mycel/dht/udp'
 import { createNode, type Download, type DownloadProgress, type MycelNode, NodeError } from '@mycel/node'
+import { BrowserContent, createBrowserNode } from '@mycel/node/browser'
 import { type ContentStorage, type MycelNode as CoreNode, type CoreNodeOptions, createCoreNode } from '@mycel/node/core'
 import { createTestnet as createNodeTestnet, memoryContent } from '@mycel/node/testing'
 import { Bitfield, formatMagnet, type Manifest, parseMagnet, verifyPiece } from '@mycel/pieces'
 import { ingestPath } from '@mycel/pieces/node'
 import { formatPrivateLink, type PrivateManifest, parsePrivateLink } from '@mycel/pieces/private'
 import { MemoryPieceStore, MemoryStateStore, type PieceStore, recheck, type StateStore } from '@mycel/store'
+import { openBrowserPieceStore, openBrowserStorage, openIndexedDbStateStore } from '@mycel/store/browser'
 import { openDownloadStore } from '@mycel/store/fs'
 import { openSqliteStateStore } from '@mycel/store/sqlite'
 import { makeTestShare, stateStoreCompliance, type TestRunner } from '@mycel/store/testing'
@@ -112,6 +114,24 @@ export async function stores(manifest: Manifest, piece: Uint8Array): Promise<voi
   const share = await makeTestShare('x', [{ path: ['a.bin'], length: 100 }])
   console.log(share.manifest.infohashHex)
   await Promise.all([state.close(), pieces.close(), memory.close()])
+}
+
+/** The browser node type-checks without the DOM library too. */
+export async function browserNode(): Promise<void> {
+  const node: CoreNode = await createBrowserNode({ downloadDir: 'downloads', limits: { uploadRate: 1024 } })
+  const content: ContentStorage = new BrowserContent(await openBrowserStorage())
+  console.log(node.peerId, content.resolve('downloads/../a'))
+  await Promise.all([node.close(), content.close()])
+}
+
+/** The browser stores type-check without the DOM library (this program has none). */
+export async function browserStores(manifest: Manifest): Promise<void> {
+  const state: StateStore = await openIndexedDbStateStore({ database: 'app-state' })
+  const pieces = await openBrowserPieceStore(manifest, { contentPath: `downloads/${manifest.name}` })
+  const storage: string = pieces.storage
+  const held: PieceStore = pieces
+  console.log(storage, await held.has(0), pieces.filePath(0))
+  await Promise.all([state.close(), pieces.close()])
 }
 
 export async function pieces(path: string): Promise<void> {

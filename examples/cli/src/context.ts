@@ -27,6 +27,8 @@ export interface GlobalOptions {
   dataDir: string
   /** TCP port to accept peers on, also the DHT's UDP port; undefined = a free port each. */
   port: number | undefined
+  /** `--ws`: port to accept peers over WebSocket on (browsers), 0 = a free one; undefined = no WebSocket listener. */
+  wsPort: number | undefined
   /** Address to listen on (TCP and UDP). */
   host: string
   /** DHT nodes to join through. */
@@ -64,6 +66,7 @@ export interface Context {
 export interface RawGlobalOptions {
   dataDir?: string
   port?: string
+  ws?: string
   host?: string
   bootstrap?: string
   uploadLimit?: string
@@ -178,6 +181,7 @@ export function resolveGlobalOptions(
   return {
     dataDir: resolve(raw.dataDir ?? join(homedir(), '.mycel')),
     port: raw.port === undefined ? undefined : parsePort(raw.port),
+    wsPort: raw.ws === undefined ? undefined : parsePort(raw.ws, '--ws'),
     host,
     bootstrap: raw.bootstrap === undefined ? [...PUBLIC_BOOTSTRAP] : parseBootstrap(raw.bootstrap),
     bootstrapGiven: raw.bootstrap !== undefined,
@@ -222,6 +226,23 @@ export function createContext(
 export function listenAddress(options: Pick<GlobalOptions, 'host' | 'port'>): string {
   const host = options.host.includes(':') ? `[${options.host}]` : options.host
   return `tcp://${host}:${options.port ?? 0}`
+}
+
+/** The path of the WebSocket listener: `ws://host:port/mycel`. */
+export const WEBSOCKET_PATH = '/mycel'
+
+/**
+ * The listen addresses of a node for the options: `tcp://host:port`, and
+ * `ws://host:port/mycel` with `--ws` (the node tells peers both in its hello).
+ *
+ * @param options - host, port and WebSocket port
+ * @returns the transport addresses
+ */
+export function listenAddresses(options: Pick<GlobalOptions, 'host' | 'port' | 'wsPort'>): string[] {
+  const tcp = listenAddress(options)
+  if (options.wsPort === undefined) return [tcp]
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host
+  return [tcp, `ws://${host}:${options.wsPort}${WEBSOCKET_PATH}`]
 }
 
 /**

@@ -57,6 +57,12 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
       ),
     )
     .addOption(
+      new Option(
+        '--ws <port>',
+        'also accept peers over WebSocket on this port, as ws://<host>:<port>/mycel (browsers dial it; 0: a free one)',
+      ).env('MYCEL_WS_PORT'),
+    )
+    .addOption(
       new Option('--host <address>', 'address to listen on (default 0.0.0.0, every interface)').env('MYCEL_HOST'),
     )
     .addOption(

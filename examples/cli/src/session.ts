@@ -6,7 +6,7 @@ import { loadOrCreateIdentity } from '@mycel/transport/node'
 import { toHex } from '@mycel/wire'
 import type { NodeAccess } from './access/access.js'
 import { LiveAccess, type ProcessInfo } from './access/live.js'
-import { type Context, listenAddress } from './context.js'
+import { type Context, listenAddresses } from './context.js'
 import { channelControlHandler } from './control/channel-handlers.js'
 import { controlHandlers } from './control/handlers.js'
 import { CONTROL_SOCKET_NAME } from './control/protocol.js'
@@ -66,7 +66,7 @@ export async function openNodeSession(
     node = await createNode({
       ...(accounts ?? {}),
       dataDir: settings.dataDir,
-      listen: [listenAddress(settings)],
+      listen: listenAddresses(settings),
       ...(settings.proxy === undefined
         ? { bootstrap: settings.bootstrap, dht: { host: settings.host, port: settings.port ?? 0 } }
         : { proxy: settings.proxy, ...(settings.onion === undefined ? {} : { onion: settings.onion }) }),

@@ -11,6 +11,7 @@ beforeAll(async () => {
 const GLOBAL_OPTIONS = [
   '--data-dir <dir>',
   '-p, --port <port>',
+  '--ws <port>',
   '--host <address>',
   '--bootstrap <host:port,...>',
   '--upload-limit <rate>',

@@ -1,6 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { PUBLIC_BOOTSTRAP, parseBootstrap, parsePieceLength, parsePort, resolveGlobalOptions } from '../src/context.js'
+import {
+  listenAddresses,
+  PUBLIC_BOOTSTRAP,
+  parseBootstrap,
+  parsePieceLength,
+  parsePort,
+  resolveGlobalOptions,
+} from '../src/context.js'
 import { CliError } from '../src/errors.js'
 import { formatBytes, formatDuration, formatPercent, parseSize, table } from '../src/format.js'
 import { findShare } from '../src/share-lookup.js'
@@ -114,6 +121,21 @@ describe('global options', () => {
     expect(parsePieceLength('1MiB')).toBe(1024 * 1024)
     expect(parsePieceLength('16384')).toBe(16384)
     for (const bad of ['8k', '32MiB', '1000', '300k']) usage(() => parsePieceLength(bad))
+  })
+
+  it('listen on TCP, and with --ws on WebSocket too (ws://host:port/mycel)', () => {
+    expect(listenAddresses(resolveGlobalOptions({ port: '4000' }))).toEqual(['tcp://0.0.0.0:4000'])
+    expect(listenAddresses(resolveGlobalOptions({ host: '127.0.0.1', ws: '0' }))).toEqual([
+      'tcp://127.0.0.1:0',
+      'ws://127.0.0.1:0/mycel',
+    ])
+    expect(listenAddresses(resolveGlobalOptions({ host: '::1', port: '1', ws: '8080' }))).toEqual([
+      'tcp://[::1]:1',
+      'ws://[::1]:8080/mycel',
+    ])
+    expect(usage(() => resolveGlobalOptions({ ws: '70000' })).message).toBe(
+      '--ws must be a port number (0-65535), not "70000"',
+    )
   })
 
   it('bootstrap lists: any text gives a list or a usage error, never something else', () => {

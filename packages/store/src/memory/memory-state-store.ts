@@ -42,7 +42,8 @@ export interface MemoryStateStoreOptions {
   maxPeers?: number
 }
 
-interface StoredManifest {
+/** A manifest as a state store keeps it. @internal */
+export interface StoredManifest {
   manifest: Manifest
   metadata: Uint8Array
   /** Folded paths of the files, for search; made on first search. */
@@ -63,13 +64,20 @@ interface StoredManifest {
  * ```
  */
 export class MemoryStateStore implements StateStore {
-  private readonly now: () => number
-  private readonly maxPeers: number
-  private readonly manifests = new Map<string, StoredManifest>()
-  private readonly bitfields = new Map<string, Bitfield>()
-  private readonly shares = new Map<string, ShareRow>()
-  private readonly peers = new Map<string, PeerRecord>()
-  private readonly values = new Map<string, Uint8Array>()
+  /** @internal */
+  protected readonly now: () => number
+  /** @internal */
+  protected readonly maxPeers: number
+  /** @internal */
+  protected readonly manifests = new Map<string, StoredManifest>()
+  /** @internal */
+  protected readonly bitfields = new Map<string, Bitfield>()
+  /** @internal */
+  protected readonly shares = new Map<string, ShareRow>()
+  /** @internal */
+  protected readonly peers = new Map<string, PeerRecord>()
+  /** @internal */
+  protected readonly values = new Map<string, Uint8Array>()
   private closing: Promise<void> | undefined
 
   /** @param options - clock and peer bound */
@@ -79,7 +87,7 @@ export class MemoryStateStore implements StateStore {
       options.maxPeers === undefined ? DEFAULT_MAX_PEERS : assertInteger(options.maxPeers, 'maxPeers', { min: 1 })
   }
 
-  /** {@inheritDoc StateStore.putManifest} */
+  /** {@inheritDoc index!StateStore.putManifest} */
   async putManifest(manifest: Manifest, options: StateOptions = {}): Promise<void> {
     if (!(manifest instanceof Manifest)) throw new TypeError('manifest must be a Manifest')
     this.enter(options)
@@ -89,29 +97,29 @@ export class MemoryStateStore implements StateStore {
     this.bitfields.set(key, new Bitfield(manifest.pieceCount))
   }
 
-  /** {@inheritDoc StateStore.getManifest} */
+  /** {@inheritDoc index!StateStore.getManifest} */
   async getManifest(infohash: Uint8Array, options: StateOptions = {}): Promise<Manifest | undefined> {
     return this.stored(infohash, options)?.manifest
   }
 
-  /** {@inheritDoc StateStore.getMetadata} */
+  /** {@inheritDoc index!StateStore.getMetadata} */
   async getMetadata(infohash: Uint8Array, options: StateOptions = {}): Promise<Uint8Array | undefined> {
     return this.stored(infohash, options)?.metadata.slice()
   }
 
-  /** {@inheritDoc StateStore.getBitfield} */
+  /** {@inheritDoc index!StateStore.getBitfield} */
   async getBitfield(infohash: Uint8Array, options: StateOptions = {}): Promise<Bitfield | undefined> {
     assertInfohash(infohash)
     this.enter(options)
     return this.bitfields.get(toHex(infohash))?.clone()
   }
 
-  /** {@inheritDoc StateStore.markVerified} */
+  /** {@inheritDoc index!StateStore.markVerified} */
   markVerified(infohash: Uint8Array, piece: number): void {
     this.bitfieldOf(infohash).set(piece)
   }
 
-  /** {@inheritDoc StateStore.setBitfield} */
+  /** {@inheritDoc index!StateStore.setBitfield} */
   async setBitfield(infohash: Uint8Array, bitfield: Bitfield, options: StateOptions = {}): Promise<void> {
     if (!(bitfield instanceof Bitfield)) throw new TypeError('bitfield must be a Bitfield')
     this.enter(options)
@@ -122,7 +130,7 @@ export class MemoryStateStore implements StateStore {
     this.bitfields.set(toHex(infohash), bitfield.clone())
   }
 
-  /** {@inheritDoc StateStore.clearBitfield} */
+  /** {@inheritDoc index!StateStore.clearBitfield} */
   async clearBitfield(infohash: Uint8Array, options: StateOptions = {}): Promise<void> {
     this.enter(options)
     const current = this.bitfieldOf(infohash)
@@ -134,7 +142,7 @@ export class MemoryStateStore implements StateStore {
     this.enter(options)
   }
 
-  /** {@inheritDoc StateStore.addShare} */
+  /** {@inheritDoc index!StateStore.addShare} */
   async addShare(init: ShareInit, options: StateOptions = {}): Promise<ShareRecord> {
     const row = newShareRow(init, this.now())
     this.enter(options)
@@ -144,7 +152,7 @@ export class MemoryStateStore implements StateStore {
     return this.record(row)
   }
 
-  /** {@inheritDoc StateStore.getShare} */
+  /** {@inheritDoc index!StateStore.getShare} */
   async getShare(infohash: Uint8Array, options: StateOptions = {}): Promise<ShareRecord | undefined> {
     assertInfohash(infohash)
     this.enter(options)
@@ -152,7 +160,7 @@ export class MemoryStateStore implements StateStore {
     return row === undefined ? undefined : this.record(row)
   }
 
-  /** {@inheritDoc StateStore.listShares} */
+  /** {@inheritDoc index!StateStore.listShares} */
   async listShares(filter?: ShareFilter, options: StateOptions = {}): Promise<ShareRecord[]> {
     const resolved = resolveFilter(filter)
     this.enter(options)
@@ -162,7 +170,7 @@ export class MemoryStateStore implements StateStore {
       .map((row) => this.record(row))
   }
 
-  /** {@inheritDoc StateStore.updateShare} */
+  /** {@inheritDoc index!StateStore.updateShare} */
   async updateShare(infohash: Uint8Array, update: ShareUpdate, options: StateOptions = {}): Promise<ShareRecord> {
     assertInfohash(infohash)
     this.enter(options)
@@ -174,7 +182,7 @@ export class MemoryStateStore implements StateStore {
     return this.record(next)
   }
 
-  /** {@inheritDoc StateStore.removeShare} */
+  /** {@inheritDoc index!StateStore.removeShare} */
   async removeShare(infohash: Uint8Array, options: StateOptions = {}): Promise<boolean> {
     assertInfohash(infohash)
     this.enter(options)
@@ -185,7 +193,7 @@ export class MemoryStateStore implements StateStore {
     return removed || hadManifest
   }
 
-  /** {@inheritDoc StateStore.search} */
+  /** {@inheritDoc index!StateStore.search} */
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     const terms = searchTerms(query)
     const limit = resolveLimit(options.limit, 100)
@@ -212,7 +220,7 @@ export class MemoryStateStore implements StateStore {
     return hits
   }
 
-  /** {@inheritDoc StateStore.getPeer} */
+  /** {@inheritDoc index!StateStore.getPeer} */
   async getPeer(peerId: Uint8Array, options: StateOptions = {}): Promise<PeerRecord | undefined> {
     assertPeerId(peerId)
     this.enter(options)
@@ -220,7 +228,7 @@ export class MemoryStateStore implements StateStore {
     return peer === undefined ? undefined : copyPeer(peer)
   }
 
-  /** {@inheritDoc StateStore.adjustPeerScore} */
+  /** {@inheritDoc index!StateStore.adjustPeerScore} */
   async adjustPeerScore(peerId: Uint8Array, delta: number, options: StateOptions = {}): Promise<PeerRecord> {
     assertPeerId(peerId)
     adjustedScore(0, delta)
@@ -229,7 +237,7 @@ export class MemoryStateStore implements StateStore {
     return this.putPeer(peerId, adjustedScore(current?.score ?? 0, delta), current?.bannedUntil ?? 0)
   }
 
-  /** {@inheritDoc StateStore.banPeer} */
+  /** {@inheritDoc index!StateStore.banPeer} */
   async banPeer(peerId: Uint8Array, until: number, options: StateOptions = {}): Promise<PeerRecord> {
     assertPeerId(peerId)
     assertBanTime(until)
@@ -237,7 +245,7 @@ export class MemoryStateStore implements StateStore {
     return this.putPeer(peerId, this.peers.get(toHex(peerId))?.score ?? 0, until)
   }
 
-  /** {@inheritDoc StateStore.listPeers} */
+  /** {@inheritDoc index!StateStore.listPeers} */
   async listPeers(options: ListPeersOptions = {}): Promise<PeerRecord[]> {
     const limit = resolveLimit(options.limit, 50)
     const sign = options.order === 'worst' ? 1 : -1
@@ -253,21 +261,21 @@ export class MemoryStateStore implements StateStore {
       .map(copyPeer)
   }
 
-  /** {@inheritDoc StateStore.removePeer} */
+  /** {@inheritDoc index!StateStore.removePeer} */
   async removePeer(peerId: Uint8Array, options: StateOptions = {}): Promise<boolean> {
     assertPeerId(peerId)
     this.enter(options)
     return this.peers.delete(toHex(peerId))
   }
 
-  /** {@inheritDoc StateStore.getValue} */
+  /** {@inheritDoc index!StateStore.getValue} */
   async getValue(key: string, options: StateOptions = {}): Promise<Uint8Array | undefined> {
     assertKey(key)
     this.enter(options)
     return this.values.get(key)?.slice()
   }
 
-  /** {@inheritDoc StateStore.setValue} */
+  /** {@inheritDoc index!StateStore.setValue} */
   async setValue(key: string, value: Uint8Array, options: StateOptions = {}): Promise<void> {
     assertKey(key)
     assertValue(value)
@@ -275,7 +283,7 @@ export class MemoryStateStore implements StateStore {
     this.values.set(key, value.slice())
   }
 
-  /** {@inheritDoc StateStore.deleteValue} */
+  /** {@inheritDoc index!StateStore.deleteValue} */
   async deleteValue(key: string, options: StateOptions = {}): Promise<boolean> {
     assertKey(key)
     this.enter(options)

@@ -1,0 +1,23 @@
+/**
+ * The page of `browser.bench.ts`: a browser node (OPFS through a worker,
+ * IndexedDB state, the browser's WebSocket) that downloads a share and says
+ * how long it took, timed in the page.
+ */
+import { createBrowserNode } from '@mycel/node/browser'
+import { openIndexedDbStateStore, openOpfsStorage } from '@mycel/store/browser'
+import { expose } from '../../../test/browser/support/page.js'
+
+expose('download', async (magnet: string, peers: string[]) => {
+  const storage = await openOpfsStorage()
+  const node = await createBrowserNode({ storage, state: await openIndexedDbStateStore({ database: 'bench-state' }) })
+  try {
+    const started = performance.now()
+    const download = node.download(magnet, { peers })
+    await download.done()
+    const milliseconds = performance.now() - started
+    return { milliseconds, storage: storage.kind, bytes: (await storage.size(download.contentPath as string)) ?? 0 }
+  } finally {
+    await node.close()
+    await storage.close()
+  }
+})
