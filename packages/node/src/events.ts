@@ -130,6 +130,12 @@ export interface PeerFault {
   penalty: number
   /** Whether its connection was closed for it. */
   disconnected: boolean
+  /**
+   * The share (hex infohash) whose transfer it failed, for a fault in a
+   * download: requests of that share went unanswered (`request timeout`) or
+   * were answered against the protocol (`request protocol`).
+   */
+  infohash?: string
 }
 
 /** Events of a {@link MycelNode}. */

@@ -176,7 +176,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
       serveMetadata: (peer, request, share) => this.registry.serveMetadata(peer, request, share),
       ban: (peer, reason, share) => this.registry.ban(peer, reason, share),
       score: (peer, delta, reason) => this.registry.score(peer, delta, reason),
-      fault: (peer, reason) => this.registry.fault(peer, reason),
+      fault: (peer, reason, share) => this.registry.fault(peer, reason, share),
       membersChanged: (swarm) => this.pex.membersChanged(swarm),
       log: parts.logger.forComponent('mycel:swarm'),
       transfers: parts.protocols.find((protocol) => protocol instanceof ReceiptsProtocol),

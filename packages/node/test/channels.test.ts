@@ -64,6 +64,29 @@ describe('channels', () => {
     expect(info?.owned).toBe(false)
   })
 
+  it('keeps its mesh connections open past the idle timeout, so a late version still arrives by gossip', async () => {
+    net = await createTestnet(0, { dht: false })
+    const idle = { idleTimeout: 300 }
+    const publisher = await net.add({ channels: NO_POLL, limits: idle })
+    const subscriber = await net.add({ channels: NO_POLL, limits: idle })
+    const stranger = await net.add({ channels: NO_POLL, limits: idle })
+    const channel = await publisher.channels.create({ title: 'Quiet channel' })
+    const first = nextUpdate(subscriber, channel.publicKey)
+    await subscriber.channels.subscribe(channel.link)
+    await subscriber.connect(net.address(publisher))
+    await first
+    // A connection that carries no channel is closed once idle (by either side); the mesh's, idle
+    // longer, is kept.
+    const strangerGone = nextEvent(stranger, 'peer-disconnected', { timeoutMs: 20_000 })
+    await stranger.connect(net.address(publisher))
+    await strangerGone
+    expect(stranger.peers()).toEqual([])
+    expect(subscriber.peers().map((peer) => peer.peerId)).toEqual([publisher.peerId])
+    const late = nextUpdate(subscriber, channel.publicKey, (u) => u.seq > (channel.seq ?? 0))
+    await publisher.channels.publish(channel.publicKey, [entry(7)])
+    expect((await late).source).toBe('gossip')
+  })
+
   it('relays a version along a chain of subscribers (publisher - a - b), with a large index asked by want', async () => {
     net = await createTestnet(0, { dht: false })
     const publisher = await net.add({ channels: NO_POLL })

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Bitfield } from '@mycel/pieces'
 import { MemoryStateStore } from '@mycel/store'
-import { parsePeerId } from '@mycel/transport'
+import { parsePeerId, peerIdToString } from '@mycel/transport'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { encodeBencode, encodeMessage, MESSAGE_LIMITS } from '@mycel/wire'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { MycelNode } from '../src/index.js'
+import type { MycelNode, PeerFault } from '../src/index.js'
 import { MAX_REFUSALS_IN_A_ROW } from '../src/swarm/uploader.js'
 import { cleanup, contentBytes, memoryNode, sha256, tempDir, writeContent } from './helpers.js'
 import { RawPeer } from './raw-peer.js'
@@ -70,6 +71,41 @@ describe('hostile peers', () => {
     const record = await state.getPeer(parsePeerId(corrupt.peerId))
     expect(record?.bannedUntil).toBeGreaterThan(Date.now() + 50 * 60 * 1000)
     expect(leecher.peers().map((peer) => peer.peerId)).not.toContain(corrupt.peerId)
+  })
+
+  it('disconnects a seeder that answers a request with the wrong length, naming the share it failed', async () => {
+    const network = createMemoryNetwork()
+    const source = await tempDir()
+    const target = await tempDir()
+    dirs.push(source, target)
+    await writeContent(join(source, 'a.bin'), 300_000, 8)
+    const seeder = await memoryNode(network.transport())
+    const leecher = await memoryNode(network.transport())
+    nodes.push(seeder, leecher)
+    const share = await seeder.share(join(source, 'a.bin'), { pieceLength: 16 * 1024 })
+    await leecher.addManifest(share.manifest)
+    const faults: PeerFault[] = []
+    const penalised = new Promise<void>((resolve) =>
+      leecher.on('peer-penalised', (fault) => {
+        faults.push(fault)
+        if (fault.disconnected) resolve()
+      }),
+    )
+    const download = leecher.download(share.infohashHex, { dir: target })
+    const { raw } = await rawPeerOf(network, leecher)
+    // It claims every piece, then answers the first request with half the bytes asked for.
+    const all = new Bitfield(share.manifest.pieceCount)
+    for (let piece = 0; piece < share.manifest.pieceCount; piece++) all.set(piece)
+    raw.send({ type: 'bitfield', infohash: share.infohash, bits: all.toBytes() })
+    const request = await raw.next('request')
+    raw.send({ type: 'data', id: request.id, bytes: new Uint8Array(Math.max(1, request.length / 2)) })
+    await penalised
+    expect(faults.find((fault) => fault.disconnected)).toMatchObject({
+      peerId: peerIdToString(raw.identity.peerId),
+      reason: 'request protocol',
+      infohash: share.infohashHex,
+    })
+    await download.stop()
   })
 
   it('closes only the connection of a peer that sends a malformed message', async () => {

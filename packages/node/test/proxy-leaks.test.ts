@@ -4,7 +4,8 @@
  * connects, UDP socket creation and DNS queries), downloads a share from a
  * peer named by a host name, meets a second peer through peer exchange, and
  * announces to an HTTP tracker named by host name (a UDP tracker in its list
- * must not be asked).
+ * must not be asked), and follows a channel of the first peer (its versions
+ * come by gossip; proxy mode has no DHT to resolve it from).
  * The only destination it may reach is the SOCKS5 proxy (Debian's
  * microsocks, with a user and password): any other connect, any UDP socket
  * or DNS query fails the test.
@@ -78,7 +79,7 @@ function runChild(args: string[], recordFile: string) {
 }
 
 describe('proxy mode leaks nothing', () => {
-  it('reaches only the proxy while it downloads from a named peer and meets another through peer exchange', async () => {
+  it('reaches only the proxy while it downloads from a named peer, meets another through peer exchange and follows a channel', async () => {
     const proxy = await startMicrosocks({ username: 'mycel', password: 'leak-check' })
     servers.push(proxy)
     const folder = await tempDir()
@@ -98,6 +99,10 @@ describe('proxy mode leaks nothing', () => {
     const secondDir = await tempDir()
     dirs.push(secondDir)
     await second.download(share.magnet, { dir: secondDir, peers: first.addresses }).done()
+    const channel = await first.channels.create({ title: 'leak check' })
+    await first.channels.publish(channel.publicKey, [
+      { infohash: share.infohashHex, name: 'file.bin', size: 1024 * 1024 },
+    ])
 
     const recordFile = join(await tempDir(), 'sockets.jsonl')
     dirs.push(join(recordFile, '..'))
@@ -113,12 +118,19 @@ describe('proxy mode leaks nothing', () => {
     trackers.push(http, udp)
     const httpPort = Number(new URL(http.url).port)
     const trackerList = JSON.stringify([udp.url, `http://localhost:${httpPort}/announce`])
-    const run = runChild([childDir, proxy.url, share.magnet, named, downloadDir, '2', trackerList], recordFile)
+    const run = runChild(
+      [childDir, proxy.url, share.magnet, named, downloadDir, '2', trackerList, channel.link],
+      recordFile,
+    )
     const ready = await run.next('ready')
     expect(ready.stats).toMatchObject({ privacy: { udp: false, anonymous: true } })
     expect(ready.stats).not.toHaveProperty('dht') // undefined, which JSON leaves out
     const done = await run.next('done')
     expect(done.peers).toEqual(expect.arrayContaining([first.peerId, second.peerId]))
+    // The channel's version came from the first peer over the proxied connection.
+    const update = await run.next('channel')
+    expect(update).toMatchObject({ publicKey: channel.publicKey, source: 'gossip', peerId: first.peerId })
+    expect(update.entries).toEqual([expect.objectContaining({ infohash: share.infohashHex, name: 'file.bin' })])
     // The HTTP tracker was asked (through the proxy, by name), told no port; the UDP one never.
     await http.received(1)
     const announce = http.requests.find((request) => request.announce !== undefined)?.announce

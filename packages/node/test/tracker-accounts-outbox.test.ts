@@ -210,6 +210,27 @@ describe("a node's tracker accounts", () => {
     }
   })
 
+  it('report a peer that failed a transfer once per share, apart from a corrupt report of it', async () => {
+    const clock = new ManualClock(1_000_000)
+    const { posted, fetch } = fakeApi()
+    const accounts = accountsOf(clock, fetch, { [toHex(shareA)]: ['http://one.example:6969/announce'] })
+    const peer = new Uint8Array(32).fill(9)
+    try {
+      accounts.failed(peer, shareA)
+      accounts.failed(peer, shareA) // it failed again: not reported twice
+      accounts.banned(peer, shareA) // then sent corrupt data: that is another report
+      await settle()
+      await clock.advance(60 * 60_000)
+      await settle()
+      expect(posted.map((request) => request.body)).toEqual([
+        { peerKey: toHex(peer), share: toHex(shareA), reason: 'failed' },
+        { peerKey: toHex(peer), share: toHex(shareA), reason: 'corrupt' },
+      ])
+    } finally {
+      await accounts.close()
+    }
+  })
+
   it('drop a report the tracker refuses for itself, and keep one refused for an expired session', async () => {
     const clock = new ManualClock(1_000_000)
     const statuses = [401, 200, 400]

@@ -62,9 +62,18 @@ export class Channels extends (Emitter as new () => TypedEmitter<ChannelEvents>)
     this.store = new ChannelStore(options.state)
     this.timings = { ...DEFAULT_CHANNEL_TIMINGS, ...options.timings }
     this.wallNow = options.wallNow ?? (() => Date.now())
-    this.stopGreetings = options.gossip.onPeer((peer) => {
+    const stopGreeting = options.gossip.onPeer((peer) => {
       for (const { feed } of this.followed.values()) feed.greet(peer)
     })
+    // A channel's pushes come only over open connections: its mesh peers are kept, though idle.
+    const stopKeeping = options.gossip.keepOpen((peer) => {
+      for (const { feed } of this.followed.values()) if (feed.keeps(peer)) return true
+      return false
+    })
+    this.stopGreetings = () => {
+      stopGreeting()
+      stopKeeping()
+    }
   }
 
   /**

@@ -256,6 +256,20 @@ export class ChannelFeed {
     return true
   }
 
+  /**
+   * Whether `peer` is one of the first `fanOut` live peers of the mesh: the
+   * connections kept open for the channel's pushes (at most 6 per channel).
+   */
+  keeps(peer: PeerLink): boolean {
+    let live = 0
+    for (const link of this.mesh.keys()) {
+      if (link.isClosed) continue
+      if (link.key === peer.key) return true
+      if (++live >= CHANNEL_LIMITS.fanOut) return false
+    }
+    return false
+  }
+
   private meshPeer(peer: PeerLink): MeshPeer {
     let state = this.mesh.get(peer)
     if (state === undefined) {

@@ -239,6 +239,12 @@ export class PeerConnection implements PeerLink {
     return id
   }
 
+  /** Whether an optional protocol still needs this connection (see `ProtocolHandler.keepsOpen`). */
+  keptOpen(): boolean {
+    for (const protocol of this.protocols.values()) if (protocol.keepsOpen?.() === true) return true
+    return false
+  }
+
   /** Notes that the peer joined a share (its `bitfield` was taken): the connection is not idle. */
   joinedShare(infohashHex: string): void {
     this.joined.add(infohashHex)

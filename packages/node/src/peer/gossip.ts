@@ -35,6 +35,7 @@ export class Gossip implements ConnectionProtocol {
   private readonly budgets = new WeakMap<PeerLink, Allowance>()
   private readonly topics = new Map<string, Set<GossipHandler>>()
   private readonly peerHandlers = new Set<(peer: PeerLink) => void>()
+  private readonly keepers = new Set<(peer: PeerLink) => boolean>()
 
   /** @internal */
   open(channel: ProtocolChannel): ProtocolHandler {
@@ -47,6 +48,25 @@ export class Gossip implements ConnectionProtocol {
     return {
       onMessage: (body) => this.receive(channel.link, body),
       onClose: () => this.channels.delete(channel.link),
+      keepsOpen: () => {
+        for (const keeps of this.keepers) if (keeps(channel.link)) return true
+        return false
+      },
+    }
+  }
+
+  /**
+   * Keeps the connections `keeps` names open while it names them: they are
+   * not closed for being idle (a feature that waits for updates from a peer,
+   * as a channel waits for its mesh's, though nothing moves meanwhile).
+   *
+   * @param keeps - whether a connection is still needed
+   * @returns a function that stops keeping
+   */
+  keepOpen(keeps: (peer: PeerLink) => boolean): () => void {
+    this.keepers.add(keeps)
+    return () => {
+      this.keepers.delete(keeps)
     }
   }
 

@@ -315,7 +315,7 @@ export class ConnectionPool {
     const now = Date.now()
     const timeout = this.options.idleTimeoutMs
     for (const peer of this.peers.values()) {
-      if (!isIdle(peer, now, timeout)) continue
+      if (!isIdle(peer, now, timeout) || peer.keptOpen()) continue
       const seconds = Math.round(timeout / 1000)
       void peer.close(
         new NodeError(

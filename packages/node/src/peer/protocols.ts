@@ -56,6 +56,12 @@ export interface ProtocolHandler {
   onMessage(body: Uint8Array): void
   /** The connection closed. */
   onClose?(): void
+  /**
+   * Whether the protocol still needs this connection (a channel's mesh
+   * peer, say): while it does, the connection is not closed for being idle.
+   * It is still closed to make room under `maxConnections`, and by the peer.
+   */
+  keepsOpen?(): boolean
 }
 
 const NAME = /^[\x21-\x7e]{1,32}$/

@@ -311,8 +311,8 @@ export class PeerRegistry {
     }
   }
 
-  /** Lowers a peer's score and disconnects it. */
-  fault(peer: PeerLink, reason: string): void {
+  /** Lowers a peer's score and disconnects it (`share`: the infohash of the share it failed in, if any). */
+  fault(peer: PeerLink, reason: string, share?: Uint8Array): void {
     this.score(peer, FAULT_PENALTY)
     void peer.close(NodeError.protocol(`${peer.key}: ${reason}`))
     this.events.emit('peer-penalised', {
@@ -321,6 +321,7 @@ export class PeerRegistry {
       reason,
       penalty: -FAULT_PENALTY,
       disconnected: true,
+      ...(share === undefined ? {} : { infohash: toHex(share) }),
     })
   }
 

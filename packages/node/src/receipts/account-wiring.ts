@@ -22,7 +22,7 @@ import {
 } from '../discovery/tracker/account-api.js'
 import type { AnnounceSigner, FetchFunction } from '../discovery/tracker/settings.js'
 import { parseTrackerList, type TrackerList, tierUrls } from '../discovery/tracker/tiers.js'
-import type { NodeEvents } from '../events.js'
+import type { NodeEvents, PeerFault } from '../events.js'
 import type { ConnectionProtocol } from '../peer/protocols.js'
 import type { TypedEmitter } from '../typed-emitter.js'
 import { ReceiptsProtocol } from './receipts-protocol.js'
@@ -102,6 +102,18 @@ export function wireTrackerAccounts(input: AccountWiringInput): AccountWiring {
         const share = fromHex(infohash)
         if (share !== undefined) tracked.banned(key, share)
       }
+      // A peer disconnected for failing a download's requests (unanswered, or against the protocol).
+      const onPenalised = (fault: PeerFault): void => {
+        if (!fault.disconnected || fault.infohash === undefined || !fault.reason.startsWith('request ')) return
+        let key: Uint8Array
+        try {
+          key = parsePeerId(fault.peerId)
+        } catch {
+          return
+        }
+        const share = fromHex(fault.infohash)
+        if (share !== undefined) tracked.failed(key, share)
+      }
       const tracked = new TrackerAccounts({
         apis,
         trackersOf: async (infohashHex) => [
@@ -114,6 +126,7 @@ export function wireTrackerAccounts(input: AccountWiringInput): AccountWiring {
         detach: () => {
           stopWatching()
           node.off('peer-banned', onBanned)
+          node.off('peer-penalised', onPenalised)
         },
       })
       // A finished download signs what is left under the receipt step at once (its uploaders hand it in).
@@ -125,6 +138,7 @@ export function wireTrackerAccounts(input: AccountWiringInput): AccountWiring {
       }
       node.on('download-done', onDone)
       node.on('peer-banned', onBanned)
+      node.on('peer-penalised', onPenalised)
       return tracked
     },
   }

@@ -239,12 +239,28 @@ export class TrackerAccounts {
    * @param share - the share's 32-byte v2 infohash
    */
   banned(peerKey: Uint8Array, share: Uint8Array): void {
+    this.report(peerKey, share, 'corrupt')
+  }
+
+  /**
+   * A peer failed a transfer of a share (its requests went unanswered, or
+   * were answered against the protocol, and it was disconnected): reports it
+   * (`failed`) to the accounts of the share, once per (peer, share). Never throws.
+   *
+   * @param peerKey - its 32-byte key
+   * @param share - the share's 32-byte v2 infohash
+   */
+  failed(peerKey: Uint8Array, share: Uint8Array): void {
+    this.report(peerKey, share, 'failed')
+  }
+
+  private report(peerKey: Uint8Array, share: Uint8Array, reason: PeerReportReason): void {
     if (this.closed || peerKey.length !== 32 || share.length !== 32) return
-    const key = `${toHex(peerKey)}:${toHex(share)}`
+    const key = `${toHex(peerKey)}:${toHex(share)}:${reason}`
     if (this.reported.has(key)) return
     if (this.reported.size >= MAX_REPORTED) this.reported.delete(this.reported.values().next().value as string)
     this.reported.add(key)
-    const report = { peerKey: peerKey.slice(), share: share.slice(), reason: 'corrupt' as const }
+    const report = { peerKey: peerKey.slice(), share: share.slice(), reason }
     this.route(share, (outbox) => outbox.addReport(key, report))
   }
 

@@ -29,8 +29,8 @@ export interface SwarmEnvironment {
   ban(peer: PeerLink, reason: string, share: Uint8Array): void
   /** Lowers (or raises) a peer's score; a loss with a `reason` is reported (`peer-penalised`). */
   score(peer: PeerLink, delta: number, reason?: string): void
-  /** Closes a peer that broke the protocol or stopped answering. */
-  fault(peer: PeerLink, reason: string): void
+  /** Closes a peer that broke the protocol or stopped answering (in `share`, its infohash, when one is concerned). */
+  fault(peer: PeerLink, reason: string, share?: Uint8Array): void
   /** Peers joined or left the share (peer exchange tells the others). */
   membersChanged(swarm: Swarm): void
   /** Where corrupt pieces, faults and bad metadata are logged, with why (`mycel:swarm`). */

@@ -442,7 +442,7 @@ export class Swarm implements ShareHandler {
           this.onPieceStored(piece)
         },
         onCorrupt: (piece, contributors) => this.onCorrupt(piece, contributors),
-        onPeerFault: (peer, reason) => this.environment.fault(peer.link, `request ${reason}`),
+        onPeerFault: (peer, reason) => this.environment.fault(peer.link, `request ${reason}`, this.infohash),
         onProvenBytes: () => this.wakeAll(),
         onStoreError: (error) => this.fail(error),
         onComplete: () => this.onDownloaderComplete(),
