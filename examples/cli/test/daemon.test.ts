@@ -214,6 +214,46 @@ describe('mycel daemon: JSON-RPC', () => {
     expect(refused.body.error?.data?.code).toBe('SHARE_NOT_FOUND')
   })
 
+  it('publishes a channel on one daemon and follows it on another, with channel notifications', async () => {
+    const bad = await rpc(seeder, 'channel', { op: 'publish', channel: 42, entries: [] })
+    expect(bad.body.error).toMatchObject({ code: -32602, data: { code: 'USAGE' } })
+    const seederNotes = await Notifications.open(seeder)
+    const leecherNotes = await Notifications.open(leecher)
+    const created = await call<{ channels: { publicKey: string; link: string }[] }>(seeder, 'channel', {
+      op: 'create',
+      title: 'Daemon channel',
+      private: false,
+    })
+    const [channel] = created.channels
+    if (channel === undefined) throw new Error('no channel created')
+    await seederNotes.waitFor((n) => n.method === 'channel.update' && n.params.publicKey === channel.publicKey, 20_000)
+    const file = join(work, 'channel-entry.bin')
+    await writeContent(file, 100_000, 31)
+    const shared = await call<{ infohash: string; magnet: string }>(seeder, 'share', { path: file })
+    await call(seeder, 'channel', {
+      op: 'publish',
+      channel: channel.publicKey,
+      entries: [{ infohash: shared.infohash }],
+    })
+    await call(leecher, 'channel', { op: 'subscribe', link: channel.link, policy: 'none' })
+    // Connected to the publisher (here by a download from it), the follower hears the latest version.
+    const into = await sandbox.dir('mycel-daemon-channel-')
+    await call(leecher, 'add', { link: shared.magnet, dir: into, peers: [seeder.peerAddress] })
+    const entry = await leecherNotes.waitFor(
+      (n) => n.method === 'channel.entry' && n.params.publicKey === channel.publicKey,
+      30_000,
+    )
+    expect(entry.params.entry).toMatchObject({ infohash: shared.infohash, name: 'channel-entry.bin', size: 100_000 })
+    const update = leecherNotes.received.find(
+      (n) => n.method === 'channel.update' && n.params.publicKey === channel.publicKey,
+    )
+    expect(update?.params).toMatchObject({ title: 'Daemon channel', source: 'gossip' })
+    const followed = await call<{ channels: { publicKey: string }[] }>(leecher, 'channel', { op: 'subscriptions' })
+    expect(followed.channels.map((c) => c.publicKey)).toEqual([channel.publicKey])
+    seederNotes.close()
+    leecherNotes.close()
+  })
+
   it('answers requests sent over the WebSocket too', async () => {
     const notifications = await Notifications.open(seeder)
     const answered = new Promise<Record<string, unknown>>((resolve) => {

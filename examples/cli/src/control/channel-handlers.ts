@@ -110,18 +110,6 @@ export async function runChannelOperation(node: MycelNode, operation: ChannelOpe
   }
 }
 
-const OPS = new Set([
-  'create',
-  'publish',
-  'unpublish',
-  'list',
-  'subscriptions',
-  'subscribe',
-  'unsubscribe',
-  'export-key',
-  'import-key',
-])
-
 /**
  * The `channel` control method of a running process: the channel commands
  * run beside it go through its node (its data folder is busy).
@@ -129,8 +117,50 @@ const OPS = new Set([
  * @returns the handler
  */
 export function channelControlHandler(node: MycelNode): ControlHandler {
-  return async (params) => {
-    if (typeof params.op !== 'string' || !OPS.has(params.op)) throw CliError.usage('unknown channel operation')
-    return runChannelOperation(node, params as unknown as ChannelOperation)
+  return async (params) => runChannelOperation(node, checkOperation(params))
+}
+
+/** The fields each operation takes, and their types (a request of the control socket or the daemon's API). */
+const FIELDS: Record<ChannelOperation['op'], Record<string, 'string' | 'boolean' | 'strings' | 'entries'>> = {
+  create: { title: 'string', private: 'boolean' },
+  publish: { channel: 'string', entries: 'entries' },
+  unpublish: { channel: 'string', infohashes: 'strings' },
+  list: {},
+  subscriptions: {},
+  subscribe: { link: 'string', policy: 'string' },
+  unsubscribe: { channel: 'string' },
+  'export-key': { channel: 'string' },
+  'import-key': { text: 'string' },
+}
+
+const isEntry = (value: unknown): boolean => {
+  if (typeof value !== 'object' || value === null) return false
+  const { infohash, name, size, text } = value as Record<string, unknown>
+  return (
+    typeof infohash === 'string' &&
+    (name === undefined || typeof name === 'string') &&
+    (size === undefined || (typeof size === 'number' && Number.isSafeInteger(size) && size >= 0)) &&
+    (text === undefined || typeof text === 'string')
+  )
+}
+
+/**
+ * Checks that a request is a channel operation with fields of the right types.
+ * @throws `CliError` `USAGE` naming the operation or field that is wrong
+ */
+function checkOperation(params: Record<string, unknown>): ChannelOperation {
+  const op = params.op
+  if (typeof op !== 'string' || !Object.hasOwn(FIELDS, op)) throw CliError.usage('unknown channel operation')
+  for (const [field, kind] of Object.entries(FIELDS[op as ChannelOperation['op']])) {
+    const value = params[field]
+    const ok =
+      kind === 'strings'
+        ? Array.isArray(value) && value.length <= 10_000 && value.every((item) => typeof item === 'string')
+        : kind === 'entries'
+          ? Array.isArray(value) && value.length <= 10_000 && value.every(isEntry)
+          : typeof value === kind
+    if (!ok)
+      throw CliError.usage(`channel ${op}: ${field} must be ${kind === 'entries' ? 'a list of entries' : `a ${kind}`}`)
   }
+  return params as unknown as ChannelOperation
 }

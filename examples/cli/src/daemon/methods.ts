@@ -2,6 +2,7 @@ import { parseMagnet } from '@mycel/pieces'
 import packageJson from '../../package.json' with { type: 'json' }
 import type { NodeAccess } from '../access/access.js'
 import { parsePieceLength } from '../context.js'
+import { channelControlHandler } from '../control/channel-handlers.js'
 import { controlHandlers } from '../control/handlers.js'
 import { CliError } from '../errors.js'
 import {
@@ -45,7 +46,7 @@ function torrentBytes(params: Params): Uint8Array | undefined {
 /**
  * The daemon's JSON-RPC methods (docs/daemon.md): those of the control
  * socket (`hello`, `status`, `peers`, `list`, `search`, `manifest`,
- * `announce`, `remove`), the very same handlers, and what only a daemon
+ * `announce`, `remove`, `channel`), the very same handlers, and what only a daemon
  * does: `share`, `share.private`, `add`, `files`, `stop`, `start`, `verify`,
  * `trackers`, `readers`, `readers.set`, `shutdown`.
  *
@@ -57,6 +58,7 @@ export function daemonMethods(context: MethodContext): Record<string, RpcMethod>
   const control = controlHandlers(context.access)
   const methods: Record<string, RpcMethod> = {
     ...control,
+    channel: channelControlHandler(shares.node),
     hello: async () => ({
       ...((await control.hello({})) as object),
       api: DAEMON_API_VERSION,

@@ -1,4 +1,4 @@
-import type { DownloadProgress, MycelNode, PeerInfo, ShareChange } from '@mycel/node'
+import type { ChannelEntry, ChannelUpdate, DownloadProgress, MycelNode, PeerInfo, ShareChange } from '@mycel/node'
 import { WebSocket } from 'ws'
 import { type ExplainContext, explain } from '../errors.js'
 import { DAEMON_LIMITS, type NotificationName } from './protocol.js'
@@ -47,8 +47,15 @@ export class NotificationHub {
       'peer-disconnected': (peer: PeerInfo) => this.send('peer.disconnected', peerParams(peer)),
     }
     for (const [name, handler] of Object.entries(handlers)) node.on(name as never, handler as never)
+    const onChannelUpdate = (update: ChannelUpdate) => this.send('channel.update', { ...update })
+    const onEntryAdded = (publicKey: string, entry: ChannelEntry) =>
+      this.send('channel.entry', { publicKey, entry: { ...entry } })
+    node.channels.on('update', onChannelUpdate)
+    node.channels.on('entry-added', onEntryAdded)
     this.unsubscribe = () => {
       for (const [name, handler] of Object.entries(handlers)) node.off(name as never, handler as never)
+      node.channels.off('update', onChannelUpdate)
+      node.channels.off('entry-added', onEntryAdded)
     }
   }
 

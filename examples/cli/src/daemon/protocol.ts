@@ -91,6 +91,8 @@ export type NotificationName =
   | 'share.changed'
   | 'peer.connected'
   | 'peer.disconnected'
+  | 'channel.update'
+  | 'channel.entry'
 
 /** What `daemon.json` holds. */
 export interface DaemonFile {
