@@ -124,20 +124,27 @@ describe('a 300-node network in virtual time', () => {
     expect(await testnet.settle(node(271).getMutable(publicKey))).toBeUndefined()
     expect(await testnet.settle(node(272).getMutable(publicKey, { salt, seq: 2 }))).toBeUndefined()
     const stale = await testnet.settle(node(62).putMutable({ secretKey, salt, seq: 1, value: 'first' }))
-    // Nodes that hold the item refuse it; one of the closest that never got it may take it (BEP 44 allows that).
-    expect(stale.rejections.length).toBeGreaterThanOrEqual(6)
+    // Nodes that hold the item refuse it; one of the closest that never got it may take it (BEP 44 allows
+    // that). How many of this lookup's closest 8 hold it depends on how far they overlap the closest
+    // sets of the first puts' lookups: most do, all are not guaranteed.
+    expect(stale.rejections.length).toBeGreaterThan(0)
     expect(stale.stored + stale.rejections.length).toBe(8)
     for (const rejection of stale.rejections) expect(rejection.code).toBe(KRPC_ERROR.seqTooLow)
+    const afterStale = await testnet.settle(node(273).getMutable(publicKey, { salt }))
+    expect(afterStale?.seq).toBe(2) // a get still finds the newest version
     const wrongCas = await testnet.settle(node(63).putMutable({ secretKey, salt, seq: 3, value: 'third', cas: 1 }))
     // cas goes only to the nodes that said they hold the item.
-    expect(wrongCas.rejections.length).toBeGreaterThanOrEqual(6)
+    expect(wrongCas.rejections.length).toBeGreaterThan(0)
     expect(wrongCas.stored + wrongCas.rejections.length).toBe(8)
     for (const rejection of wrongCas.rejections) expect(rejection.code).toBe(KRPC_ERROR.casMismatch)
     // Re-publishing with the signature only (no secret key) keeps the item alive.
     const again = await testnet.settle(
       node(64).putMutable({ publicKey, signature: item?.signature as Uint8Array, salt, seq: 2, value: 'second' }),
     )
-    expect(again.stored).toBe(8)
+    // A node that took seq 3 above (one that never held the item, so no cas applied) refuses seq 2.
+    expect(again.stored).toBeGreaterThanOrEqual(8 - wrongCas.stored)
+    expect(again.stored + again.rejections.length).toBe(8)
+    for (const rejection of again.rejections) expect(rejection.code).toBe(KRPC_ERROR.seqTooLow)
   })
 
   it('20% churn: lookups route around the dead nodes and still find the peers', async () => {
