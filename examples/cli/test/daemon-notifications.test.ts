@@ -34,6 +34,11 @@ class QueueingSocket extends EventEmitter {
 
 const explainContext = { dataDir: '/tmp/x', port: undefined, host: '127.0.0.1' }
 
+/** A stand-in for the node: its events, and those of its channels. */
+function fakeNode(): EventEmitter & { channels: EventEmitter } {
+  return Object.assign(new EventEmitter(), { channels: new EventEmitter() })
+}
+
 function progress(index: number) {
   return {
     infohash: 'ab'.repeat(32),
@@ -51,13 +56,17 @@ function progress(index: number) {
 
 describe('NotificationHub', () => {
   it('sends the node events to its clients as JSON-RPC notifications', () => {
-    const node = new EventEmitter()
+    const node = fakeNode()
     const hub = new NotificationHub(node as unknown as MycelNode, explainContext)
     const reader = new QueueingSocket()
     hub.add(reader as unknown as WebSocket)
     node.emit('download-progress', progress(1))
     node.emit('share-removed', 'cd'.repeat(32))
     node.emit('download-error', 'ef'.repeat(32), new Error('boom'))
+    const update = { publicKey: '12'.repeat(32), seq: 5, title: 'T', entries: [], source: 'gossip', peerId: 'p' }
+    node.channels.emit('update', update)
+    const entry = { infohash: '34'.repeat(32), name: 'a.bin', size: 3, time: 1 }
+    node.channels.emit('entry-added', '12'.repeat(32), entry)
     expect(reader.sent.map((text) => JSON.parse(text))).toEqual([
       { jsonrpc: '2.0', method: 'progress', params: { ...progress(1), etaSeconds: null } },
       { jsonrpc: '2.0', method: 'share.removed', params: { infohash: 'cd'.repeat(32) } },
@@ -66,13 +75,16 @@ describe('NotificationHub', () => {
         method: 'error',
         params: { infohash: 'ef'.repeat(32), error: { code: 'INTERNAL', message: 'boom', hint: expect.any(String) } },
       },
+      { jsonrpc: '2.0', method: 'channel.update', params: update },
+      { jsonrpc: '2.0', method: 'channel.entry', params: { publicKey: '12'.repeat(32), entry } },
     ])
     hub.close()
     expect(node.listenerCount('download-progress')).toBe(0)
+    expect(node.channels.listenerCount('update')).toBe(0)
   })
 
   it('drops a client that does not read, holding at most its queue bound, and keeps serving the others', () => {
-    const node = new EventEmitter()
+    const node = fakeNode()
     const hub = new NotificationHub(node as unknown as MycelNode, explainContext)
     const stalled = new QueueingSocket()
     const reader = new QueueingSocket()
@@ -93,7 +105,7 @@ describe('NotificationHub', () => {
   })
 
   it('is full at its client bound', () => {
-    const hub = new NotificationHub(new EventEmitter() as unknown as MycelNode, explainContext)
+    const hub = new NotificationHub(fakeNode() as unknown as MycelNode, explainContext)
     for (let index = 0; index < DAEMON_LIMITS.maxWebSocketClients; index++) {
       expect(hub.full).toBe(false)
       hub.add(new QueueingSocket() as unknown as WebSocket)
