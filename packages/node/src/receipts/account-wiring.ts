@@ -102,9 +102,9 @@ export function wireTrackerAccounts(input: AccountWiringInput): AccountWiring {
         const share = fromHex(infohash)
         if (share !== undefined) tracked.banned(key, share)
       }
-      // A peer disconnected for failing a download's requests (unanswered, or against the protocol).
+      // A peer disconnected for failing a download's requests: only those faults name a share.
       const onPenalised = (fault: PeerFault): void => {
-        if (!fault.disconnected || fault.infohash === undefined || !fault.reason.startsWith('request ')) return
+        if (!fault.disconnected || fault.infohash === undefined) return
         let key: Uint8Array
         try {
           key = parsePeerId(fault.peerId)
