@@ -272,8 +272,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     const { state, storage } = this.parts
     const existing = this.sessions.get(manifest.infohashHex)
     if (existing?.share !== undefined) {
-      addShareTrackers(this.shareDiscovery, existing.swarm, trackers ?? [])
-      return existing.share
+      await addShareTrackers(this.shareDiscovery, existing.swarm, trackers ?? [])
+      return existing.withTrackers((trackers ?? []).flat()) ?? existing.share
     }
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${manifest.name} is being downloaded`)
     const store = await storage.openSeed(manifest, contentPath)
@@ -319,7 +319,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     const peers = this.peerAddresses(magnet.peers, options.peers)
     const existing = this.sessions.get(infohashHex)
     if (existing?.download !== undefined) {
-      addShareTrackers(this.shareDiscovery, existing.swarm, trackers)
+      void addShareTrackers(this.shareDiscovery, existing.swarm, trackers)
       if (options.files !== undefined) {
         existing.swarm.addFiles(checkFiles(options.files))
         // Before the manifest, the paths are unchecked: they are saved once it confirms them.
@@ -448,6 +448,32 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   shareStats(infohash: string | Uint8Array): ShareStats | undefined {
     const session = this.sessions.get(keyOf(infohash))
     return session === undefined ? undefined : statsOf(session.swarm, session.name, session.totals)
+  }
+
+  /**
+   * The connected peers that take part in a share now (a subset of
+   * {@link MycelNode.peers}).
+   *
+   * @param infohash - the share (hex or bytes)
+   * @returns its peers; empty when the node does not run the share
+   */
+  sharePeers(infohash: string | Uint8Array): PeerInfo[] {
+    const swarm = this.sessions.get(keyOf(infohash))?.swarm
+    if (swarm === undefined) return []
+    const members = new Set(swarm.peers.map((peer) => peer.link.key))
+    return this.peers().filter((peer) => members.has(peer.peerId))
+  }
+
+  /**
+   * The trackers a share asks, tier by tier: those given to `share()` or
+   * `download()`, a magnet's `tr` and a `.torrent`'s tiers, as saved for
+   * it (the node-wide `trackers` option is not repeated here).
+   *
+   * @param infohash - the share (hex or bytes)
+   * @returns the tiers of tracker URLs; empty when the share has none of its own
+   */
+  async shareTrackers(infohash: string | Uint8Array): Promise<string[][]> {
+    return loadShareTrackers(this.parts.state, keyOf(infohash))
   }
 
   /** A share this node seeds (also one resumed after a restart), if any. */

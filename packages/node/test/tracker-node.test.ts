@@ -81,6 +81,30 @@ describe.each(['http', 'udp'] as const)('through mycel-tracker over %s, with no 
   }, 60_000)
 })
 
+describe('what a share has: its trackers and its peers', () => {
+  it('sharing the same file again with a tracker gives a magnet naming it; shareTrackers and sharePeers list them', async () => {
+    const source = await folder()
+    const target = await folder()
+    await writeContent(join(source, 'again.bin'), 200_000, 83)
+    const seeder = await node()
+    const first = await seeder.share(join(source, 'again.bin'))
+    expect(parseMagnet(first.magnet).trackers).toEqual([])
+    expect(await seeder.shareTrackers(first.infohashHex)).toEqual([])
+    const again = await seeder.share(join(source, 'again.bin'), { trackers: [tracker.http] })
+    expect(again.infohashHex).toBe(first.infohashHex)
+    expect(parseMagnet(again.magnet).trackers).toEqual([tracker.http])
+    expect(seeder.getShare(first.infohash)?.magnet).toBe(again.magnet)
+    // saved once the source is made (asynchronously, on the first announce)
+    expect(await seeder.announce(again.infohash)).toBeGreaterThanOrEqual(1)
+    expect(await seeder.shareTrackers(first.infohash)).toEqual([[tracker.http]])
+    const leecher = await node()
+    await leecher.download(again.magnet, { dir: target }).done()
+    expect(leecher.sharePeers(first.infohashHex).map((peer) => peer.peerId)).toContain(seeder.peerId)
+    expect(seeder.sharePeers(first.infohashHex).map((peer) => peer.peerId)).toContain(leecher.peerId)
+    expect(seeder.sharePeers('ab'.repeat(32))).toEqual([])
+  }, 60_000)
+})
+
 describe('trackers of a .torrent and of a download', () => {
   it('a .torrent whose first tier is dead: the download falls through to the tracker of the next tier', async () => {
     const source = await folder()

@@ -56,20 +56,26 @@ export function discoverShare(
 }
 
 /**
- * Adds trackers to a share that runs (a download asked for again with more).
+ * Adds trackers to a share that runs (a share or download asked for again
+ * with more).
  *
  * @param context - the node's discovery
  * @param swarm - the share
  * @param given - the trackers
+ * @returns when they are saved and asked (it never rejects: a failure leaves the share as it was)
  */
-export function addShareTrackers(context: ShareDiscoveryContext, swarm: Swarm, given: TrackerList): void {
+export async function addShareTrackers(
+  context: ShareDiscoveryContext,
+  swarm: Swarm,
+  given: TrackerList,
+): Promise<void> {
   if (given.length === 0) return
-  void context.trackers
-    .add(swarm.infohashHex, given)
-    .then((source) => {
-      if (source !== undefined) context.scheduler.addSources(swarm, [source])
-    })
-    .catch(() => {})
+  try {
+    const source = await context.trackers.add(swarm.infohashHex, given)
+    if (source !== undefined) context.scheduler.addSources(swarm, [source])
+  } catch {
+    // the state store failed: the trackers are not added
+  }
 }
 
 /**

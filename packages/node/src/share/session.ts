@@ -1,4 +1,4 @@
-import { Bitfield, formatMagnet, type Manifest } from '@mycel/pieces'
+import { Bitfield, formatMagnet, type Manifest, parseMagnet } from '@mycel/pieces'
 import type { ShareRecord, StateStore } from '@mycel/store'
 import type { ContentStorage, ContentStore, FileStamp } from '../content.js'
 import { type ContentWatch, saveCompleteStamps, watchSeed } from '../content-watch.js'
@@ -152,6 +152,24 @@ export class ShareSession {
       stats: () => statsOf(this.swarm, this.name, this.totals),
       stop: (options) => context.control.remove(manifest.infohash, { deleteState: options?.deleteState ?? false }),
     }
+    return this.share
+  }
+
+  /**
+   * Names more trackers in the magnet link of the seed (a later `share()` of
+   * the same files gave them): the share returned from then on has the new
+   * link; handles returned earlier keep theirs.
+   *
+   * @param trackers - tracker URLs, checked
+   * @returns the share, undefined when this session seeds nothing
+   */
+  withTrackers(trackers: readonly string[]): Share | undefined {
+    const share = this.share
+    if (share === undefined) return undefined
+    const known = parseMagnet(share.magnet).trackers
+    const all = [...new Set([...known, ...trackers])]
+    if (all.length === known.length) return share
+    this.share = { ...share, magnet: formatMagnet({ infohash: share.infohash, name: share.name, trackers: all }) }
     return this.share
   }
 
