@@ -396,6 +396,70 @@ describe('mycel daemon: the CLI goes through it', () => {
     expect(await call(seeder, 'readers', { infohash: event.infohash })).toMatchObject({ readers: [peerId] })
   }, 120_000)
 
+  it('get of a mycel:// link, seed --blind and readers rm go through the daemon too', async () => {
+    const file = join(work, 'minutes.txt')
+    await writeContent(file, 200_000, 27)
+    const { peerId } = await call<{ peerId: string }>(leecher, 'status')
+    const shared = await sandbox.run([
+      '--data-dir',
+      seeder.dataDir,
+      '--json',
+      'share',
+      file,
+      '--private',
+      '--reader',
+      peerId,
+    ])
+    expect(shared.code).toBe(0)
+    const share = jsonLines(shared.stdout).find((line) => line.event === 'shared') as Record<string, string>
+    const seederPeer = seeder.peerAddress.replace('tcp://', '')
+
+    // the reader's daemon downloads and decrypts (a link without the key: its identity opens it)
+    const into = await sandbox.dir('mycel-daemon-private-into-')
+    const got = await sandbox.run(
+      ['--data-dir', leecher.dataDir, '--json', 'get', share.blindLink as string, '-o', into, '--peer', seederPeer],
+      { timeoutMs: 90_000 },
+    )
+    expect(got.stderr).toBe('')
+    expect(got.code).toBe(0)
+    const done = jsonLines(got.stdout).find((line) => line.event === 'done')
+    expect(done).toMatchObject({ private: true, infohash: share.infohash, daemon: leecher.url })
+    expect(await readFile(join(into, 'minutes.txt'))).toEqual(await readFile(file))
+
+    // a blind seeder's daemon fetches the ciphertext; the key in the link never reaches it
+    const blind = await startDaemon(sandbox, await sandbox.dir('mycel-daemon-blind-'))
+    const seeded = await sandbox.run(
+      ['--data-dir', blind.dataDir, '--json', 'seed', '--blind', share.link as string, '--peer', seederPeer],
+      { timeoutMs: 90_000 },
+    )
+    expect(seeded.stderr).toBe('')
+    expect(seeded.code).toBe(0)
+    expect(jsonLines(seeded.stdout).find((line) => line.event === 'blind')).toMatchObject({
+      infohash: share.infohash,
+      daemon: blind.url,
+    })
+    const held = await call<{ infohash: string; status: string; live: unknown }[]>(blind, 'list')
+    expect(held.find((entry) => entry.infohash === share.infohash)).toMatchObject({ status: 'complete' })
+    expect(held.find((entry) => entry.infohash === share.infohash)?.live).not.toBeNull()
+
+    // the publisher's daemon makes a version without that reader
+    const removed = await sandbox.run([
+      '--data-dir',
+      seeder.dataDir,
+      '--json',
+      'readers',
+      'rm',
+      share.infohash as string,
+      peerId,
+    ])
+    expect(removed.stderr).toBe('')
+    expect(removed.code).toBe(0)
+    const version = jsonLines(removed.stdout).find((line) => line.event === 'version') as Record<string, unknown>
+    expect(version).toMatchObject({ private: true, readers: [], daemon: seeder.url })
+    expect(version.infohash).not.toBe(share.infohash)
+    expect(await call(seeder, 'readers', { infohash: version.infohash })).toMatchObject({ readers: [] })
+  }, 240_000)
+
   it('stops on the shutdown method and frees the data folder for commands run alone', async () => {
     const dataDir = await sandbox.dir()
     const daemon = await startDaemon(sandbox, dataDir)

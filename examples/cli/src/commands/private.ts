@@ -2,6 +2,8 @@ import { basename, resolve } from 'node:path'
 import type { Download, MycelNode, PrivateShare } from '@mycel/node'
 import { isPrivateLink, parsePrivateLink } from '@mycel/pieces/private'
 import type { Context } from '../context.js'
+import { getPrivateThroughDaemon, seedBlindThroughDaemon } from '../daemon/cli-private.js'
+import { DaemonClient } from '../daemon/client.js'
 import { CliError, explain } from '../errors.js'
 import { formatBytes } from '../format.js'
 import { Lifetime } from '../lifetime.js'
@@ -214,7 +216,7 @@ export interface GetPrivateOptions {
  * @param options - output folder, peers, timeout, `--seed`
  * @returns the exit status
  */
-export function runGetPrivate(context: Context, link: string, options: GetPrivateOptions): Promise<number> {
+export async function runGetPrivate(context: Context, link: string, options: GetPrivateOptions): Promise<number> {
   let parsed: ReturnType<typeof parsePrivateLink>
   try {
     parsed = parsePrivateLink(link.trim())
@@ -222,6 +224,11 @@ export function runGetPrivate(context: Context, link: string, options: GetPrivat
     throw explain(error, context.explain)
   }
   const dir = resolve(options.output ?? '.')
+  const daemon = await DaemonClient.connect(context.options.dataDir)
+  if (daemon !== undefined) {
+    if (options.seed === true) context.out.note('the daemon seeds what it downloads: --seed changes nothing')
+    return getPrivateThroughDaemon(context, daemon, { link, dir, peers: options.peers, timeoutMs: options.timeoutMs })
+  }
   return withSession(context, async (session, lifetime) => {
     const started = Date.now()
     const job = session.node.private.download(link.trim(), { dir, peers: options.peers, signal: lifetime.signal })
@@ -270,7 +277,7 @@ export interface SeedCommandOptions {
  * @param options - `--blind` (required), output folder, peers
  * @returns the exit status
  */
-export function runSeedBlind(context: Context, link: string, options: SeedCommandOptions): Promise<number> {
+export async function runSeedBlind(context: Context, link: string, options: SeedCommandOptions): Promise<number> {
   if (options.blind !== true) {
     throw CliError.usage(
       'seed needs --blind: it keeps and serves the ciphertext only',
@@ -289,14 +296,22 @@ export function runSeedBlind(context: Context, link: string, options: SeedComman
   }
   const blindLink = `mycel://${Buffer.from(infohash).toString('hex')}`
   const dir = options.output === undefined ? undefined : resolve(options.output)
+  const extraPeers = (options.peer ?? []).map((p) => (p.includes('://') ? p : `tcp://${p}`))
+  const daemon = await DaemonClient.connect(context.options.dataDir)
+  if (daemon !== undefined) {
+    return seedBlindThroughDaemon(context, daemon, {
+      link: text,
+      ...(dir === undefined ? {} : { dir }),
+      peers: extraPeers,
+      // as when run alone: it waits for peers until Ctrl-C
+      timeoutMs: Number.POSITIVE_INFINITY,
+    })
+  }
   return withSession(context, async (session, lifetime) => {
     const node: MycelNode = session.node
     const download = node.download(blindLink, {
       ...(dir === undefined ? {} : { dir }),
-      peers: [
-        ...peers.map((peer) => `tcp://${peer}`),
-        ...(options.peer ?? []).map((p) => (p.includes('://') ? p : `tcp://${p}`)),
-      ],
+      peers: [...peers.map((peer) => `tcp://${peer}`), ...extraPeers],
     })
     await showProgress(context, download, lifetime, `blind ${blindLink.slice(8, 20)}`, download.done())
     const infohashHex = Buffer.from(infohash).toString('hex')

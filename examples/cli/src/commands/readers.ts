@@ -1,4 +1,6 @@
 import type { Context } from '../context.js'
+import { readersThroughDaemon } from '../daemon/cli-private.js'
+import { DaemonClient } from '../daemon/client.js'
 import { CliError } from '../errors.js'
 import { MIN_PREFIX_LENGTH } from '../share-lookup.js'
 import { announceAndSeed, printPrivateShare, withSession } from './private.js'
@@ -16,7 +18,7 @@ import { announceAndSeed, printPrivateShare, withSession } from './private.js'
  * @param peerIds - readers' peer ids
  * @returns the exit status
  */
-export function runReaders(context: Context, action: string, share: string, peerIds: string[]): Promise<number> {
+export async function runReaders(context: Context, action: string, share: string, peerIds: string[]): Promise<number> {
   if (action !== 'add' && action !== 'rm')
     throw CliError.usage(`readers takes add or rm, not ${JSON.stringify(action)}`)
   const prefix = share.trim().toLowerCase()
@@ -26,6 +28,8 @@ export function runReaders(context: Context, action: string, share: string, peer
       'as mycel share --private printed it',
     )
   }
+  const daemon = await DaemonClient.connect(context.options.dataDir)
+  if (daemon !== undefined) return readersThroughDaemon(context, daemon, { action, prefix, peerIds })
   return withSession(context, async (session, lifetime) => {
     const { node } = session
     const matches = (await node.list()).filter((record) =>

@@ -1,5 +1,6 @@
 import type { Context } from '../context.js'
 import { formatBytes } from '../format.js'
+import { printPrivateView } from './cli-private.js'
 import type { DaemonClient } from './client.js'
 import type { PrivateSharedView, SharedView } from './shares.js'
 
@@ -76,17 +77,7 @@ export async function sharePrivateThroughDaemon(
       { path, ...options },
       { timeoutMs: SHARE_TIMEOUT_MS },
     )) as PrivateSharedView
-    out.result(
-      [
-        `shared    ${shared.name}  (private: ${formatBytes(shared.totalBytes)} of ciphertext, ${shared.readers.length} reader${shared.readers.length === 1 ? '' : 's'})`,
-        `infohash  ${shared.infohash}`,
-        ...(shared.link === null ? [] : [`link      ${shared.link}`]),
-        `blind     ${shared.blindLink}`,
-        ...shared.readers.map((reader) => `reader    ${reader}`),
-      ],
-      { event: 'shared', private: true, ...shared, daemon: daemon.url },
-    )
-    if (shared.link !== null) out.note('the link carries the key: give it only to those who may read')
+    printPrivateView(context, shared, 'shared', daemon.url)
   }
   out.note('the daemon seeds them until it stops (mycel rm <infohash> stops one)')
   return 0

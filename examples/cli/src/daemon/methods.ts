@@ -1,4 +1,3 @@
-import { parseMagnet } from '@mycel/pieces'
 import packageJson from '../../package.json' with { type: 'json' }
 import type { NodeAccess } from '../access/access.js'
 import { parsePieceLength } from '../context.js'
@@ -16,7 +15,7 @@ import {
 } from './params.js'
 import { DAEMON_API_VERSION } from './protocol.js'
 import type { RpcMethod } from './rpc.js'
-import type { DaemonShares } from './shares.js'
+import type { DaemonShares, PrivateRequest } from './shares.js'
 
 /** What the methods act on. */
 export interface MethodContext {
@@ -43,12 +42,20 @@ function torrentBytes(params: Params): Uint8Array | undefined {
   return Buffer.from(base64, 'base64')
 }
 
+function privateRequest(params: Params): PrivateRequest {
+  const link = optionalText(params, 'link')
+  if (link === undefined) throw CliError.usage('needs a mycel:// link')
+  const dir = optionalAbsolutePath(params, 'dir')
+  const peers = peerAddresses(params)
+  return { link, ...(dir === undefined ? {} : { dir }), ...(peers === undefined ? {} : { peers }) }
+}
+
 /**
  * The daemon's JSON-RPC methods (docs/daemon.md): those of the control
  * socket (`hello`, `status`, `peers`, `list`, `search`, `manifest`,
  * `announce`, `remove`, `channel`), the very same handlers, and what only a daemon
- * does: `share`, `share.private`, `add`, `files`, `stop`, `start`, `verify`,
- * `trackers`, `readers`, `readers.set`, `shutdown`.
+ * does: `share`, `share.private`, `add`, `get.private`, `seed.blind`, `files`,
+ * `stop`, `start`, `verify`, `trackers`, `readers`, `readers.set`, `shutdown`.
  *
  * @param context - the node, the shares, the way to stop
  * @returns the methods by name
@@ -102,6 +109,8 @@ export function daemonMethods(context: MethodContext): Record<string, RpcMethod>
         ...(files === undefined ? {} : { files }),
       })
     },
+    'get.private': async (params) => shares.getPrivate(privateRequest(params)),
+    'seed.blind': async (params) => shares.seedBlind(privateRequest(params)),
     files: async (params) => {
       const hex = infohash(params)
       const manifest = await context.access.manifest(hex)
@@ -124,8 +133,8 @@ export function daemonMethods(context: MethodContext): Record<string, RpcMethod>
     trackers: async (params) => {
       const hex = infohash(params)
       await shares.record(hex)
-      const magnet = shares.node.getShare(hex)?.magnet
-      return { infohash: hex, trackers: magnet === undefined ? [] : [...parseMagnet(magnet).trackers] }
+      const tiers = await shares.node.shareTrackers(hex)
+      return { infohash: hex, trackers: tiers.flat(), tiers }
     },
     readers: async (params) => {
       const share = await shares.node.private.get(infohash(params))

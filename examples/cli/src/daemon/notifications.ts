@@ -2,6 +2,7 @@ import type { ChannelEntry, ChannelUpdate, DownloadProgress, MycelNode, PeerInfo
 import { WebSocket } from 'ws'
 import { type ExplainContext, explain } from '../errors.js'
 import { DAEMON_LIMITS, type NotificationName } from './protocol.js'
+import type { DaemonShares } from './shares.js'
 
 /** A download's progress as notifications carry it (no undefined: null). */
 function progressParams(progress: DownloadProgress): Record<string, unknown> {
@@ -28,18 +29,20 @@ export class NotificationHub {
   /**
    * @param node - whose events are sent
    * @param explainContext - for the codes of errors
+   * @param shares - the daemon's shares, whose private downloads end with `private.done` (or `error`)
    */
-  constructor(node: MycelNode, explainContext: ExplainContext) {
+  constructor(node: MycelNode, explainContext: ExplainContext, shares?: Pick<DaemonShares, 'onPrivate'>) {
+    const sendError = (infohash: string, error: unknown) => {
+      const explained = explain(error, explainContext)
+      this.send('error', {
+        infohash,
+        error: { code: explained.code, message: explained.message, hint: explained.hint },
+      })
+    }
     const handlers = {
       'download-progress': (progress: DownloadProgress) => this.send('progress', progressParams(progress)),
       'download-done': (progress: DownloadProgress) => this.send('done', progressParams(progress)),
-      'download-error': (infohash: string, error: unknown) => {
-        const explained = explain(error, explainContext)
-        this.send('error', {
-          infohash,
-          error: { code: explained.code, message: explained.message, hint: explained.hint },
-        })
-      },
+      'download-error': sendError,
       'share-added': (infohash: string, name: string) => this.send('share.added', { infohash, name }),
       'share-removed': (infohash: string) => this.send('share.removed', { infohash }),
       'share-changed': (change: ShareChange) => this.send('share.changed', { ...change }),
@@ -52,7 +55,12 @@ export class NotificationHub {
       this.send('channel.entry', { publicKey, entry: { ...entry } })
     node.channels.on('update', onChannelUpdate)
     node.channels.on('entry-added', onEntryAdded)
+    const stopPrivate = shares?.onPrivate({
+      done: (view) => this.send('private.done', { ...view }),
+      failed: sendError,
+    })
     this.unsubscribe = () => {
+      stopPrivate?.()
       for (const [name, handler] of Object.entries(handlers)) node.off(name as never, handler as never)
       node.channels.off('update', onChannelUpdate)
       node.channels.off('entry-added', onEntryAdded)

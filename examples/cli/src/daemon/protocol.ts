@@ -93,6 +93,7 @@ export type NotificationName =
   | 'peer.disconnected'
   | 'channel.update'
   | 'channel.entry'
+  | 'private.done'
 
 /** What `daemon.json` holds. */
 export interface DaemonFile {

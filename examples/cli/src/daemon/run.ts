@@ -108,7 +108,7 @@ export async function runDaemon(context: Context, options: DaemonCommandOptions)
         uploadLimit: context.options.uploadLimit,
         downloadLimit: context.options.downloadLimit,
       })
-      const hub = new NotificationHub(node, context.explain)
+      const hub = new NotificationHub(node, context.explain, shares)
       server = await startServer({
         host: listen.host,
         port: listen.port,

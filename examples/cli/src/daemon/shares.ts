@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path'
 import type { MycelNode, PrivateShare, Share } from '@mycel/node'
 import { decodeTorrent, formatMagnet, type Manifest, PiecesError, parseMagnet } from '@mycel/pieces'
+import { isPrivateLink, parsePrivateLink } from '@mycel/pieces/private'
 import { recheck, type ShareRecord } from '@mycel/store'
 import { openSeedStore } from '@mycel/store/fs'
 import { CliError, type ExplainContext, explain } from '../errors.js'
@@ -57,6 +58,41 @@ export interface AddedView {
   added: boolean
 }
 
+/** What `get.private` and `seed.blind` are given. */
+export interface PrivateRequest {
+  /** `mycel://<hex>[#<key>]` (a link without a key works for a reader the share names). */
+  link: string
+  /** Folder: where a reader's files go (default: the daemon's download folder); where a blind seeder keeps the ciphertext (default: the node's private folder). */
+  dir?: string
+  /** Peers to dial, `tcp://host:port`, besides those in the link. */
+  peers?: string[]
+}
+
+/** What `get.private` and `seed.blind` answer. */
+export interface PrivateAddedView {
+  /** The ciphertext share's infohash. */
+  infohash: string
+  /** False when the daemon was already downloading it. */
+  added: boolean
+}
+
+/** What the `private.done` notification carries: a reader's download decrypted in full. */
+export interface PrivateDoneView {
+  infohash: string
+  name: string
+  /** The decrypted file or folder. */
+  path: string
+  /** Plaintext bytes. */
+  totalBytes: number
+  files: string[]
+}
+
+/** How the daemon reports on private downloads it runs. */
+export interface PrivateListener {
+  done(view: PrivateDoneView): void
+  failed(infohash: string, error: unknown): void
+}
+
 /** What `verify` answers. */
 export interface VerifiedView {
   infohash: string
@@ -77,6 +113,9 @@ export class DaemonShares {
    * client that adds a download sees it in the very next `list`.
    */
   private readonly pending = new Map<string, ShareRecord>()
+  /** Private downloads (reader's) running here, by infohash, until decrypted in full or failed. */
+  private readonly reading = new Set<string>()
+  private readonly privateListeners = new Set<PrivateListener>()
 
   /**
    * @param node - the daemon's node
@@ -242,6 +281,93 @@ export class DaemonShares {
     } catch (error) {
       throw this.explain(error)
     }
+  }
+
+  /**
+   * Downloads a private share as a reader and decrypts it into a folder, as
+   * `mycel get mycel://...` does; `private.done` (or `error`) reports the end.
+   *
+   * @param request - link, folder, peers
+   * @returns the ciphertext share's infohash
+   * @throws {@link CliError} `USAGE` for a link that is not `mycel://`, `PRIVATE_LINK_MALFORMED`
+   */
+  getPrivate(request: PrivateRequest): PrivateAddedView {
+    const link = this.privateLink(request.link)
+    const infohash = hexOf(parsePrivateLink(link).infohash)
+    if (this.reading.has(infohash)) return { infohash, added: false }
+    try {
+      const job = this.node.private.download(link, {
+        dir: resolve(request.dir ?? this.downloadDir),
+        ...(request.peers === undefined ? {} : { peers: request.peers }),
+      })
+      this.reading.add(infohash)
+      job.done().then(
+        ({ manifest, contentPath }) => {
+          this.reading.delete(infohash)
+          const view: PrivateDoneView = {
+            infohash,
+            name: manifest.name,
+            path: contentPath,
+            totalBytes: manifest.contentLength,
+            files: manifest.files.map((file) => file.path.join('/')),
+          }
+          for (const listener of this.privateListeners) listener.done(view)
+        },
+        (error: unknown) => {
+          this.reading.delete(infohash)
+          for (const listener of this.privateListeners) listener.failed(infohash, error)
+        },
+      )
+      return { infohash, added: true }
+    } catch (error) {
+      throw this.explain(error)
+    }
+  }
+
+  /**
+   * Fetches the ciphertext of a private share, verifies it and seeds it,
+   * without the key (a key in the link is dropped, never stored), as
+   * `mycel seed --blind` does; `done` reports the end of the fetch.
+   *
+   * @param request - link, folder, peers
+   * @returns the ciphertext share's infohash
+   * @throws {@link CliError} `USAGE` for a link that is not `mycel://`, `PRIVATE_LINK_MALFORMED`
+   */
+  seedBlind(request: PrivateRequest): PrivateAddedView {
+    const parsed = parsePrivateLink(this.privateLink(request.link))
+    const infohash = hexOf(parsed.infohash)
+    const existing = this.node.getDownload(infohash)
+    try {
+      this.node.download(`mycel://${infohash}`, {
+        ...(request.dir === undefined ? {} : { dir: resolve(request.dir) }),
+        peers: [...parsed.peers.map((peer) => `tcp://${peer}`), ...(request.peers ?? [])],
+      })
+      return { infohash, added: existing === undefined }
+    } catch (error) {
+      throw this.explain(error)
+    }
+  }
+
+  /**
+   * Hears about the private downloads this daemon runs.
+   *
+   * @returns a function that stops it
+   */
+  onPrivate(listener: PrivateListener): () => void {
+    this.privateListeners.add(listener)
+    return () => this.privateListeners.delete(listener)
+  }
+
+  private privateLink(text: string): string {
+    const link = text.trim()
+    if (!isPrivateLink(link))
+      throw CliError.usage('a private share is a mycel:// link', 'as mycel share --private prints it')
+    try {
+      parsePrivateLink(link)
+    } catch (error) {
+      throw this.explain(error)
+    }
+    return link
   }
 
   /**
