@@ -12,6 +12,9 @@ import { ensureBuilt, Sandbox, sha256File, writeContent } from './helpers.js'
  * Transmission RPC.
  */
 
+/** An HTTP tracker URL where nothing listens (port 9, discard). */
+const DEAD_TRACKER = 'http://127.0.0.1:9/announce'
+
 const sandbox = new Sandbox()
 let seeder: TestDaemon
 let leecher: TestDaemon
@@ -83,7 +86,8 @@ describe('Transmission RPC, driven by transmission-remote', () => {
   it('-a adds a magnet link, -l and -t N -i show it downloading to 100%', async () => {
     const notifications = await Notifications.open(leecher)
     const peer = seeder.peerAddress.replace('tcp://', '')
-    const added = await remote(leecher, ['-a', `${shared.magnet}&x.pe=${peer}`])
+    // a tracker nobody answers at: listed as the share's, the peer in x.pe does the work
+    const added = await remote(leecher, ['-a', `${shared.magnet}&x.pe=${peer}&tr=${encodeURIComponent(DEAD_TRACKER)}`])
     expect(added.stdout).toContain('responded: "success"')
     await notifications.waitFor((n) => n.method === 'done' && n.params.infohash === shared.infohash, 60_000)
     notifications.close()
@@ -95,6 +99,11 @@ describe('Transmission RPC, driven by transmission-remote', () => {
     expect(info.stdout).toContain(`Hash: ${shared.infohash}`)
     expect(info.stdout).toContain('Percent Done: 100%')
     expect(info.stdout).toContain(`Location: ${join(leecher.dataDir, 'downloads')}`)
+    const trackers = await remote(leecher, ['-t', '1', '-it'])
+    expect(trackers.stdout).toMatch(/Tracker 0: 127\.0\.0\.1:9\b/)
+    const peers = await remote(leecher, ['-t', '1', '-ip'])
+    expect(peers.stdout).toMatch(/^127\.0\.0\.1\s+E\s/m)
+    expect(peers.stdout).toContain('mycel')
     const files = await remote(leecher, ['-t', '1', '-f'])
     expect(files.stdout).toMatch(/album\/a\.bin/)
     expect(files.stdout).toMatch(/album\/b\.bin/)

@@ -1,4 +1,5 @@
 import { dirname } from 'node:path'
+import type { PeerInfo } from '@mycel/node'
 import type { Manifest } from '@mycel/pieces'
 import type { ShareRecord } from '@mycel/store'
 import { hexOf } from '../../views.js'
@@ -15,6 +16,8 @@ export interface TorrentSnapshot {
   id: number
   record: ShareRecord
   manifest: Manifest | undefined
+  /** The share's own trackers, tier by tier. */
+  trackers: string[][]
   /** A failed verification, in words. */
   verifyError: string | undefined
 }
@@ -123,13 +126,91 @@ export function torrentObject(snapshot: TorrentSnapshot, shares: DaemonShares): 
     seedRatioMode: 0,
     seedRatioLimit: 0,
     webseeds: [],
-    trackers: [],
-    trackerStats: [],
-    peers: [],
+    trackers: trackerList(snapshot.trackers),
+    trackerStats: trackerList(snapshot.trackers).map(trackerStat),
+    peers: shares.node.sharePeers(infohash).map(peerObject),
     files: files.map(({ name, length, bytesCompleted }) => ({ name, length, bytesCompleted })),
     fileStats: files.map(({ bytesCompleted, wanted }) => ({ bytesCompleted, wanted, priority: 0 })),
     wanted: files.map(({ wanted }) => (wanted ? 1 : 0)),
     priorities: files.map(() => 0),
+  }
+}
+
+/** The share's trackers as Transmission's `trackers` (ids count across tiers). */
+function trackerList(tiers: string[][]): { announce: string; id: number; scrape: string; tier: number }[] {
+  return tiers
+    .flatMap((urls, tier) => urls.map((announce) => ({ announce, scrape: scrapeOf(announce), tier })))
+    .map((tracker, id) => ({ ...tracker, id }))
+}
+
+/** BEP 48: an HTTP announce URL ending in `/announce` scrapes at `/scrape`; others have none. */
+function scrapeOf(announce: string): string {
+  if (announce.startsWith('udp:')) return announce
+  return /\/announce(\?|$)/.test(announce) ? announce.replace(/\/announce(\?|$)/, '/scrape$1') : ''
+}
+
+/**
+ * A tracker as Transmission's `trackerStats`. The node keeps no announce
+ * history per tracker that it reports here yet: the announce and scrape
+ * fields are Transmission's "not yet" values (docs/daemon.md says so).
+ */
+function trackerStat(tracker: { announce: string; id: number; scrape: string; tier: number }): Record<string, unknown> {
+  let host = ''
+  try {
+    host = new URL(tracker.announce).host
+  } catch {
+    // a URL the node took is valid; nothing to show otherwise
+  }
+  return {
+    ...tracker,
+    host,
+    sitename: host.split(':')[0] ?? '',
+    isBackup: false,
+    announceState: 0,
+    scrapeState: 0,
+    hasAnnounced: false,
+    hasScraped: false,
+    lastAnnounceSucceeded: false,
+    lastAnnounceTimedOut: false,
+    lastAnnounceResult: '',
+    lastAnnounceStartTime: 0,
+    lastAnnounceTime: 0,
+    lastAnnouncePeerCount: 0,
+    nextAnnounceTime: 0,
+    lastScrapeSucceeded: false,
+    lastScrapeTimedOut: false,
+    lastScrapeResult: '',
+    lastScrapeStartTime: 0,
+    lastScrapeTime: 0,
+    nextScrapeTime: 0,
+    seederCount: -1,
+    leecherCount: -1,
+    downloadCount: -1,
+  }
+}
+
+/** A connected peer of the share as Transmission's `peers` (every mycel connection is encrypted). */
+function peerObject(peer: PeerInfo): Record<string, unknown> {
+  const match = /^[a-z0-9]+:\/\/(?:\[([^\]]+)\]|([^:/]+)):(\d+)/.exec(peer.address ?? '')
+  return {
+    address: match?.[1] ?? match?.[2] ?? '',
+    port: Number(match?.[3] ?? 0),
+    clientName: peer.agent ?? '',
+    isIncoming: !peer.outbound,
+    isEncrypted: true,
+    isUTP: false,
+    isDownloadingFrom: false,
+    isUploadingTo: false,
+    clientIsChoked: false,
+    clientIsInterested: true,
+    peerIsChoked: false,
+    peerIsInterested: true,
+    flagStr: peer.outbound ? 'E' : 'EI',
+    progress: 0,
+    rateToClient: 0,
+    rateToPeer: 0,
+    bytesToClient: peer.bytesReceived,
+    bytesToPeer: peer.bytesSent,
   }
 }
 
