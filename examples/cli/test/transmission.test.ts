@@ -99,8 +99,14 @@ describe('Transmission RPC, driven by transmission-remote', () => {
     expect(info.stdout).toContain(`Hash: ${shared.infohash}`)
     expect(info.stdout).toContain('Percent Done: 100%')
     expect(info.stdout).toContain(`Location: ${join(leecher.dataDir, 'downloads')}`)
-    const trackers = await remote(leecher, ['-t', '1', '-it'])
+    // the share's tracker, and how its announce went (refused at once: nothing listens there)
+    let trackers = await remote(leecher, ['-t', '1', '-it'])
+    for (let tries = 0; tries < 50 && !trackers.stdout.includes('Got an error'); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      trackers = await remote(leecher, ['-t', '1', '-it'])
+    }
     expect(trackers.stdout).toMatch(/Tracker 0: 127\.0\.0\.1:9\b/)
+    expect(trackers.stdout).toMatch(/Got an error ".*127\.0\.0\.1:9\/announce/)
     const peers = await remote(leecher, ['-t', '1', '-ip'])
     expect(peers.stdout).toMatch(/^127\.0\.0\.1\s+E\s/m)
     expect(peers.stdout).toContain('mycel')

@@ -62,6 +62,7 @@ export {
   type SourceLookupOptions,
   shareKeyOf,
   type TrackerAccountOptions,
+  type TrackerAnnounceResult,
   type TrackerAnswer,
   type TrackerApiAnswer,
   type TrackerApiOptions,
@@ -72,6 +73,7 @@ export {
   TrackerPeerSource,
   type TrackerPeerSourceOptions,
   type TrackerScrape,
+  type TrackerStatus,
   type TrackerTransport,
 } from './discovery.js'
 export { NodeError, type NodeErrorCode, type RejectCode } from './errors.js'

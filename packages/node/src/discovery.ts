@@ -54,6 +54,7 @@ export type {
   TrackerClientOptions,
   TrackerTransport,
 } from './discovery/tracker/settings.js'
+export type { TrackerAnnounceResult } from './discovery/tracker/share-answers.js'
 export { parseTrackerList, type TrackerList } from './discovery/tracker/tiers.js'
 export {
   type ClientAnnounce,
@@ -66,4 +67,5 @@ export {
   TrackerPeerSource,
   type TrackerPeerSourceOptions,
   type TrackerScrape,
+  type TrackerStatus,
 } from './discovery/tracker/tracker-source.js'

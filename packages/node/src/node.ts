@@ -16,6 +16,7 @@ import {
   shareTransfer,
 } from './discovery/share-discovery.js'
 import { checkTrackers, loadShareTrackers, ShareTrackers } from './discovery/share-trackers.js'
+import { TrackerPeerSource, type TrackerStatus } from './discovery/tracker/tracker-source.js'
 import {
   type AnnounceKeyPolicy,
   checkAnnounceKey,
@@ -465,15 +466,30 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
   }
 
   /**
-   * The trackers a share asks, tier by tier: those given to `share()` or
-   * `download()`, a magnet's `tr` and a `.torrent`'s tiers, as saved for
-   * it (the node-wide `trackers` option is not repeated here).
+   * The trackers a share is announced to (its own: given to `share()` or
+   * `download()`, a magnet's `tr`, a `.torrent`'s tiers; and the node's
+   * `trackers`), each with how its last announce of the share went in this
+   * run. Asks no tracker.
    *
    * @param infohash - the share (hex or bytes)
-   * @returns the tiers of tracker URLs; empty when the share has none of its own
+   * @returns one status per tracker, tiers numbered across the lists (the share's own first);
+   *   empty when the node does not run the share
    */
-  async shareTrackers(infohash: string | Uint8Array): Promise<string[][]> {
-    return loadShareTrackers(this.parts.state, keyOf(infohash))
+  trackerStatus(infohash: string | Uint8Array): TrackerStatus[] {
+    const session = this.sessions.get(keyOf(infohash))
+    if (session === undefined) return []
+    const { sources, key } = this.discovery.sourcesOf(session.swarm)
+    const trackers = [...sources.filter(({ own }) => own), ...sources.filter(({ own }) => !own)]
+      .map(({ source }) => source)
+      .filter((source): source is TrackerPeerSource => source instanceof TrackerPeerSource)
+    const statuses: TrackerStatus[] = []
+    let tiers = 0
+    for (const source of trackers) {
+      const listed = source.status(key)
+      for (const status of listed) statuses.push({ ...status, tier: status.tier + tiers })
+      tiers = Math.max(tiers, ...listed.map((status) => status.tier + tiers + 1))
+    }
+    return statuses
   }
 
   /** A share this node seeds (also one resumed after a restart), if any. */

@@ -82,26 +82,32 @@ describe.each(['http', 'udp'] as const)('through mycel-tracker over %s, with no 
 })
 
 describe('what a share has: its trackers and its peers', () => {
-  it('sharing the same file again with a tracker gives a magnet naming it; shareTrackers and sharePeers list them', async () => {
+  it('sharing the same file again with trackers gives a magnet naming them; trackerStatus says how each announce went, sharePeers who is there', async () => {
+    const dead = 'http://127.0.0.1:9/announce' // nothing listens on the discard port
     const source = await folder()
     const target = await folder()
     await writeContent(join(source, 'again.bin'), 200_000, 83)
     const seeder = await node()
     const first = await seeder.share(join(source, 'again.bin'))
     expect(parseMagnet(first.magnet).trackers).toEqual([])
-    expect(await seeder.shareTrackers(first.infohashHex)).toEqual([])
-    const again = await seeder.share(join(source, 'again.bin'), { trackers: [tracker.http] })
+    expect(seeder.trackerStatus(first.infohashHex)).toEqual([])
+    const again = await seeder.share(join(source, 'again.bin'), { trackers: [dead, tracker.http] })
     expect(again.infohashHex).toBe(first.infohashHex)
-    expect(parseMagnet(again.magnet).trackers).toEqual([tracker.http])
+    expect(parseMagnet(again.magnet).trackers).toEqual([dead, tracker.http])
     expect(seeder.getShare(first.infohash)?.magnet).toBe(again.magnet)
-    // saved once the source is made (asynchronously, on the first announce)
-    expect(await seeder.announce(again.infohash)).toBeGreaterThanOrEqual(1)
-    expect(await seeder.shareTrackers(first.infohash)).toEqual([[tracker.http]])
+    // the dead tracker's tier first: it fails, then the next tier answers
+    expect(await seeder.announce(again.infohash)).toBe(1)
+    const [deadStatus, liveStatus] = seeder.trackerStatus(first.infohash)
+    expect(deadStatus).toMatchObject({ url: dead, tier: 0, lastAnnounce: { ok: false, code: 'TRACKER_UNREACHABLE' } })
+    expect(deadStatus?.retryAt).toBeGreaterThan(Date.now())
+    expect(liveStatus).toMatchObject({ url: tracker.http, tier: 1, lastAnnounce: { ok: true }, retryAt: undefined })
+    expect(liveStatus?.lastAnnounce?.intervalMs).toBeGreaterThan(0)
     const leecher = await node()
     await leecher.download(again.magnet, { dir: target }).done()
     expect(leecher.sharePeers(first.infohashHex).map((peer) => peer.peerId)).toContain(seeder.peerId)
     expect(seeder.sharePeers(first.infohashHex).map((peer) => peer.peerId)).toContain(leecher.peerId)
     expect(seeder.sharePeers('ab'.repeat(32))).toEqual([])
+    expect(seeder.trackerStatus('ab'.repeat(32))).toEqual([])
   }, 60_000)
 })
 

@@ -133,8 +133,13 @@ export function daemonMethods(context: MethodContext): Record<string, RpcMethod>
     trackers: async (params) => {
       const hex = infohash(params)
       await shares.record(hex)
-      const tiers = await shares.node.shareTrackers(hex)
-      return { infohash: hex, trackers: tiers.flat(), tiers }
+      const trackers = shares.node.trackerStatus(hex).map((status) => ({
+        url: status.url,
+        tier: status.tier,
+        lastAnnounce: status.lastAnnounce ?? null,
+        retryAt: status.retryAt ?? null,
+      }))
+      return { infohash: hex, trackers }
     },
     readers: async (params) => {
       const share = await shares.node.private.get(infohash(params))

@@ -201,6 +201,17 @@ export class DiscoveryScheduler<S extends DiscoveredShare> {
   }
 
   /**
+   * The sources a share is announced to and looked up in now (the node's
+   * and its own), with its key once known.
+   */
+  sourcesOf(share: S): { sources: { source: PeerSource; own: boolean }[]; key: ShareKey | undefined } {
+    const entry = this.entries.get(share.infohashHex)
+    if (entry?.share !== share) return { sources: [], key: undefined }
+    const sources = [...entry.tracks.keys()].map((source) => ({ source, own: entry.own.has(source) }))
+    return { sources, key: entry.key }
+  }
+
+  /**
    * Stops announcing a share; each of its sources hears `stopped` (and
    * forgets what it keeps of it); its own sources are closed after.
    */

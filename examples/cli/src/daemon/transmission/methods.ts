@@ -45,7 +45,7 @@ async function select(context: TransmissionContext, ids: unknown): Promise<Torre
         id: context.ids.idOf(infohash),
         record,
         manifest: await shares.node.getManifest(infohash),
-        trackers: await shares.node.shareTrackers(infohash),
+        trackers: shares.node.trackerStatus(infohash),
         verifyError: context.verifyErrors.get(infohash),
       }
     }),

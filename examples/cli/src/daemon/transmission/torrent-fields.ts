@@ -1,5 +1,5 @@
 import { dirname } from 'node:path'
-import type { PeerInfo } from '@mycel/node'
+import type { PeerInfo, TrackerStatus } from '@mycel/node'
 import type { Manifest } from '@mycel/pieces'
 import type { ShareRecord } from '@mycel/store'
 import { hexOf } from '../../views.js'
@@ -16,8 +16,8 @@ export interface TorrentSnapshot {
   id: number
   record: ShareRecord
   manifest: Manifest | undefined
-  /** The share's own trackers, tier by tier. */
-  trackers: string[][]
+  /** The trackers the share is announced to, with their last announce (empty when it does not run). */
+  trackers: TrackerStatus[]
   /** A failed verification, in words. */
   verifyError: string | undefined
 }
@@ -127,7 +127,7 @@ export function torrentObject(snapshot: TorrentSnapshot, shares: DaemonShares): 
     seedRatioLimit: 0,
     webseeds: [],
     trackers: trackerList(snapshot.trackers),
-    trackerStats: trackerList(snapshot.trackers).map(trackerStat),
+    trackerStats: snapshot.trackers.map(trackerStat),
     peers: shares.node.sharePeers(infohash).map(peerObject),
     files: files.map(({ name, length, bytesCompleted }) => ({ name, length, bytesCompleted })),
     fileStats: files.map(({ bytesCompleted, wanted }) => ({ bytesCompleted, wanted, priority: 0 })),
@@ -136,11 +136,16 @@ export function torrentObject(snapshot: TorrentSnapshot, shares: DaemonShares): 
   }
 }
 
-/** The share's trackers as Transmission's `trackers` (ids count across tiers). */
-function trackerList(tiers: string[][]): { announce: string; id: number; scrape: string; tier: number }[] {
-  return tiers
-    .flatMap((urls, tier) => urls.map((announce) => ({ announce, scrape: scrapeOf(announce), tier })))
-    .map((tracker, id) => ({ ...tracker, id }))
+/** The share's trackers as Transmission's `trackers`. */
+function trackerList(
+  trackers: readonly TrackerStatus[],
+): { announce: string; id: number; scrape: string; tier: number }[] {
+  return trackers.map((tracker, id) => ({
+    announce: tracker.url,
+    id,
+    scrape: scrapeOf(tracker.url),
+    tier: tracker.tier,
+  }))
 }
 
 /** BEP 48: an HTTP announce URL ending in `/announce` scrapes at `/scrape`; others have none. */
@@ -149,34 +154,45 @@ function scrapeOf(announce: string): string {
   return /\/announce(\?|$)/.test(announce) ? announce.replace(/\/announce(\?|$)/, '/scrape$1') : ''
 }
 
+/** Transmission's `announceState`: 0 inactive, 1 waiting (for its time, or out of a backoff). */
+const ANNOUNCE_WAITING = 1
+
 /**
- * A tracker as Transmission's `trackerStats`. The node keeps no announce
- * history per tracker that it reports here yet: the announce and scrape
- * fields are Transmission's "not yet" values (docs/daemon.md says so).
+ * A tracker as Transmission's `trackerStats`: its last announce of the share
+ * in this run (result, time, peers) and when it is asked next. mycel does
+ * not scrape as it announces: the scrape fields are Transmission's "not
+ * yet" values, and the counts -1 (unknown).
  */
-function trackerStat(tracker: { announce: string; id: number; scrape: string; tier: number }): Record<string, unknown> {
+function trackerStat(tracker: TrackerStatus, id: number): Record<string, unknown> {
   let host = ''
   try {
-    host = new URL(tracker.announce).host
+    host = new URL(tracker.url).host
   } catch {
     // a URL the node took is valid; nothing to show otherwise
   }
+  const last = tracker.lastAnnounce
+  const seconds = (ms: number | undefined) => (ms === undefined ? 0 : Math.floor(ms / 1000))
+  const next =
+    tracker.retryAt ?? (last?.ok === true && last.intervalMs !== undefined ? last.at + last.intervalMs : undefined)
   return {
-    ...tracker,
+    announce: tracker.url,
+    id,
+    scrape: scrapeOf(tracker.url),
+    tier: tracker.tier,
     host,
     sitename: host.split(':')[0] ?? '',
     isBackup: false,
-    announceState: 0,
+    announceState: ANNOUNCE_WAITING,
     scrapeState: 0,
-    hasAnnounced: false,
+    hasAnnounced: last !== undefined,
     hasScraped: false,
-    lastAnnounceSucceeded: false,
-    lastAnnounceTimedOut: false,
-    lastAnnounceResult: '',
-    lastAnnounceStartTime: 0,
-    lastAnnounceTime: 0,
-    lastAnnouncePeerCount: 0,
-    nextAnnounceTime: 0,
+    lastAnnounceSucceeded: last?.ok === true,
+    lastAnnounceTimedOut: last?.code === 'TRACKER_TIMEOUT',
+    lastAnnounceResult: last === undefined ? '' : last.ok ? 'Success' : (last.error ?? last.code ?? 'failed'),
+    lastAnnounceStartTime: seconds(last?.at),
+    lastAnnounceTime: seconds(last?.at),
+    lastAnnouncePeerCount: last?.peers ?? 0,
+    nextAnnounceTime: seconds(next),
     lastScrapeSucceeded: false,
     lastScrapeTimedOut: false,
     lastScrapeResult: '',

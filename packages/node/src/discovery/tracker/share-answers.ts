@@ -28,6 +28,21 @@ export interface Answer {
   readonly minIntervalMs: number | undefined
 }
 
+/** How the last announce of a share to one tracker went. */
+export interface TrackerAnnounceResult {
+  /** When it ended, by the tracker client's clock (ms since the epoch with the system clock). */
+  readonly at: number
+  /** Whether the tracker answered with peers (else it failed or refused). */
+  readonly ok: boolean
+  /** Peers it listed, when it answered. */
+  readonly peers?: number
+  /** Its `interval`, when it answered. */
+  readonly intervalMs?: number
+  /** The error's code and message, when it failed (`TRACKER_FAILURE` for a `failure reason`). */
+  readonly code?: string
+  readonly error?: string
+}
+
 /** What the source keeps about one share. */
 export interface ShareState {
   /** Trackers that heard `started` (and hear `stopped` at the end). */
@@ -35,6 +50,8 @@ export interface ShareState {
   readonly trackerIds: Map<string, Uint8Array>
   /** Trackers that refused the share, until when, and how often in a row. */
   readonly refused: Map<string, { until: number; failures: number }>
+  /** The last announce to each tracker (one entry per tracker of the source at most). */
+  readonly results: Map<string, TrackerAnnounceResult>
   answer?: Answer
   running?: Promise<TrackerAnswer | undefined>
 }
@@ -57,11 +74,16 @@ export class ShareStates {
     const keyHex = toHex(key)
     let state = this.shares.get(keyHex)
     if (state === undefined) {
-      state = { started: new Set(), trackerIds: new Map(), refused: new Map() }
+      state = { started: new Set(), trackerIds: new Map(), refused: new Map(), results: new Map() }
       if (this.shares.size >= MAX_SHARES_PER_SOURCE) this.shares.delete(this.shares.keys().next().value as string)
       this.shares.set(keyHex, state)
     }
     return state
+  }
+
+  /** The state of a share's key, if there is one (none is made). */
+  peek(key: Uint8Array): ShareState | undefined {
+    return this.shares.get(toHex(key))
   }
 
   /** Takes a share's state out (it stopped): undefined when there was none. */

@@ -44,6 +44,7 @@ import {
   refuse,
   type ShareState,
   ShareStates,
+  type TrackerAnnounceResult,
 } from './share-answers.js'
 import { parseTrackerList, type TrackerList, TrackerTiers } from './tiers.js'
 import { type ScrapeCounts, type TrackerAnswer, TrackerClient } from './tracker-client.js'
@@ -61,6 +62,22 @@ export interface TrackerPeerSourceOptions extends TrackerClientOptions {
   readonly client?: TrackerClient
   /** A number in [0, 1) for the BEP 12 shuffle of each tier. Default `Math.random`. */
   readonly random?: () => number
+}
+
+/** One tracker of a source as a share sees it: where it is, and how its last announce went. */
+export interface TrackerStatus {
+  /** The announce URL. */
+  readonly url: string
+  /** Its tier in the source's list (0 first). */
+  readonly tier: number
+  /** The last announce of the share to it, if it was asked in this run. */
+  readonly lastAnnounce: TrackerAnnounceResult | undefined
+  /**
+   * Until when it is not asked about the share (a refusal's wait, or a dead
+   * tracker's backoff for every share), by the client's clock; undefined
+   * when it may be asked now.
+   */
+  readonly retryAt: number | undefined
 }
 
 /** The counts one tracker gave for a share. */
@@ -84,6 +101,8 @@ export interface TrackerScrape extends ScrapeCounts {
 export class TrackerPeerSource implements PeerSource {
   readonly name: string
   private readonly tiers: TrackerTiers
+  /** The tier of each URL, as given. */
+  private readonly tierOf = new Map<string, number>()
   private readonly client: TrackerClient
   private readonly ownsClient: boolean
   private readonly shares = new ShareStates()
@@ -100,6 +119,9 @@ export class TrackerPeerSource implements PeerSource {
     if (skipped.length > 0) throw skipped[0]?.error
     if (tiers.length === 0) throw new RangeError('a tracker source needs at least one tracker')
     this.tiers = new TrackerTiers(tiers, options.random)
+    tiers.forEach((tier, index) => {
+      for (const url of tier) if (!this.tierOf.has(url.url)) this.tierOf.set(url.url, index)
+    })
     this.ownsClient = options.client === undefined
     this.client = options.client ?? new TrackerClient(options)
     const first = this.tiers.order[0] as TrackerUrl
@@ -186,6 +208,30 @@ export class TrackerPeerSource implements PeerSource {
       }
     }
     throw failure ?? new NodeError('TRACKER_UNREACHABLE', `every tracker of ${this.name} is backing off`)
+  }
+
+  /**
+   * The source's trackers as a share sees them, in the order of their tiers:
+   * the last announce of the share to each (in this run), and whether it is
+   * set aside for now. Asks no tracker.
+   *
+   * @param share - the share and its key (undefined while the key is not known: nothing was asked yet)
+   * @returns one status per tracker
+   */
+  status(share: ShareKey | undefined): TrackerStatus[] {
+    const state = share === undefined ? undefined : this.shares.peek(share.key)
+    const now = this.client.now()
+    return this.tiers.order
+      .map((url) => {
+        const until = Math.max(this.client.backoffUntil(url) ?? 0, state?.refused.get(url.url)?.until ?? 0)
+        return {
+          url: url.url,
+          tier: this.tierOf.get(url.url) ?? 0,
+          lastAnnounce: state?.results.get(url.url),
+          retryAt: until > now ? until : undefined,
+        }
+      })
+      .sort((a, b) => a.tier - b.tier)
   }
 
   /** Ends every operation (`CLOSED`); closes the client when it is the source's own. Idempotent. */
@@ -293,9 +339,21 @@ export class TrackerPeerSource implements PeerSource {
           intervalMs: answer.intervalMs,
           minIntervalMs: answer.minIntervalMs,
         }
+        state.results.set(url.url, {
+          at: state.answer.at,
+          ok: true,
+          peers: state.answer.peers.length,
+          intervalMs: answer.intervalMs,
+        })
         return answer
       } catch (error) {
         this.rethrowIfStopped(signal, error)
+        state.results.set(url.url, {
+          at: this.client.now(),
+          ok: false,
+          code: error instanceof NodeError ? error.code : 'TRACKER_UNREACHABLE',
+          error: error instanceof Error ? error.message : String(error),
+        })
         if (error instanceof NodeError && error.code === 'TRACKER_FAILURE') this.refuse(state, url.url, error)
         failure ??= error
       }
