@@ -16,7 +16,7 @@ import {
   shareTransfer,
 } from './discovery/share-discovery.js'
 import { checkTrackers, loadShareTrackers, ShareTrackers } from './discovery/share-trackers.js'
-import { TrackerPeerSource, type TrackerStatus } from './discovery/tracker/tracker-source.js'
+import type { TrackerStatus } from './discovery/tracker/tracker-source.js'
 import {
   type AnnounceKeyPolicy,
   checkAnnounceKey,
@@ -46,6 +46,7 @@ import { ReceiptsProtocol } from './receipts/receipts-protocol.js'
 import { checkFiles, saveSelection } from './saved-selection.js'
 import { recordSeed } from './share/seed-record.js'
 import { ShareSession } from './share/session.js'
+import { peersOfShare, trackersOfShare } from './share/share-status.js'
 import { infohashBytes, keyOf } from './share-key.js'
 import type { Swarm, SwarmEnvironment } from './swarm/swarm.js'
 import type { TypedEmitter } from './typed-emitter.js'
@@ -460,9 +461,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
    */
   sharePeers(infohash: string | Uint8Array): PeerInfo[] {
     const swarm = this.sessions.get(keyOf(infohash))?.swarm
-    if (swarm === undefined) return []
-    const members = new Set(swarm.peers.map((peer) => peer.link.key))
-    return this.peers().filter((peer) => members.has(peer.peerId))
+    return swarm === undefined ? [] : peersOfShare(swarm, this.peers())
   }
 
   /**
@@ -476,20 +475,8 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
    *   empty when the node does not run the share
    */
   trackerStatus(infohash: string | Uint8Array): TrackerStatus[] {
-    const session = this.sessions.get(keyOf(infohash))
-    if (session === undefined) return []
-    const { sources, key } = this.discovery.sourcesOf(session.swarm)
-    const trackers = [...sources.filter(({ own }) => own), ...sources.filter(({ own }) => !own)]
-      .map(({ source }) => source)
-      .filter((source): source is TrackerPeerSource => source instanceof TrackerPeerSource)
-    const statuses: TrackerStatus[] = []
-    let tiers = 0
-    for (const source of trackers) {
-      const listed = source.status(key)
-      for (const status of listed) statuses.push({ ...status, tier: status.tier + tiers })
-      tiers = Math.max(tiers, ...listed.map((status) => status.tier + tiers + 1))
-    }
-    return statuses
+    const swarm = this.sessions.get(keyOf(infohash))?.swarm
+    return swarm === undefined ? [] : trackersOfShare(this.discovery, swarm)
   }
 
   /** A share this node seeds (also one resumed after a restart), if any. */
