@@ -5,7 +5,13 @@ import type { Logger } from '@mycel/wire/log'
 import { assembleNode } from './assemble.js'
 import type { ChannelOptions } from './channels/limits.js'
 import type { ContentStorage } from './content.js'
-import type { AnnounceKeyPolicy, PeerSource, TrackerList, TrackerTransport } from './discovery.js'
+import type {
+  AnnounceKeyPolicy,
+  PeerSource,
+  TrackerAccountOptions,
+  TrackerList,
+  TrackerTransport,
+} from './discovery.js'
 import { MycelNode } from './node.js'
 import type { NodeLimits, SecureUpgrade } from './options.js'
 import type { ConnectionProtocol } from './peer/protocols.js'
@@ -47,6 +53,12 @@ export interface CoreNodeOptions {
    * with `TRACKER_UNSUPPORTED`; give one where the runtime has UDP).
    */
   trackerTransport?: TrackerTransport
+  /**
+   * Accounts at mycel-trackers: receipts handed in, bans reported, signed
+   * announces. See `NodeOptions.trackerAccounts` (their `fetch` is that of
+   * `trackerTransport`).
+   */
+  trackerAccounts?: TrackerAccountOptions[]
   /** The key shares are announced under unless they choose; default `discovery-key`. See `NodeOptions.announceKey`. */
   announceKey?: AnnounceKeyPolicy
   /** Limits on connections and bandwidth. */
@@ -109,6 +121,7 @@ export async function createCoreNode(options: CoreNodeOptions): Promise<MycelNod
       peerSources: options.peerSources,
       trackers: options.trackers,
       trackerTransport: options.trackerTransport,
+      trackerAccounts: options.trackerAccounts,
       announceKey: options.announceKey,
       limits: options.limits,
       changeCheckInterval: options.changeCheckInterval,

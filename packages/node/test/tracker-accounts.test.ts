@@ -6,12 +6,13 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { encodeTorrent } from '@mycel/pieces'
+import { MemoryStateStore } from '@mycel/store'
 import { Identity, parsePeerId } from '@mycel/transport'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { toHex } from '@mycel/wire'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ensureTrackerBuilt, startTracker, type TrackerProcess } from '../../../test/support/tracker-process.js'
-import type { MycelNode, TrackerAccountOptions } from '../src/index.js'
+import { createCoreNode, fileSystemContent, type MycelNode, type TrackerAccountOptions } from '../src/index.js'
 import { cleanup, contentBytes, memoryNode, tempDir, writeContent } from './helpers.js'
 import { RawPeer } from './raw-peer.js'
 
@@ -93,6 +94,24 @@ describe('tracker accounts of a node', () => {
     nodes.push(signing)
     await signing.share(join(source, 'talk.bin'))
     expect(await signing.announce(share.infohash)).toBe(1)
+    await signing.close()
+
+    // createCoreNode, the runtime-neutral way to make a node, takes the same accounts.
+    const core = await createCoreNode({
+      identity,
+      state: new MemoryStateStore(),
+      content: fileSystemContent(),
+      transports: [network.transport()],
+      downloadDir: source,
+      trackers: [tracker.http],
+      trackerAccounts: [accountOf(token)],
+    })
+    try {
+      await core.share(join(source, 'talk.bin'))
+      expect(await core.announce(share.infohash)).toBe(1)
+    } finally {
+      await core.close()
+    }
   })
 
   it('reports to the tracker a peer it banned for corrupt data: the peer account loses reputation', async () => {
