@@ -58,7 +58,8 @@ beforeAll(async () => {
   const files = await sandbox.dir()
   source = join(files, 'video.bin')
   await writeContent(source, SIZE, 31)
-  daemon = await startDaemon(sandbox, await sandbox.dir())
+  // a download limit makes the download last some seconds, so that the page shows it on its way
+  daemon = await startDaemon(sandbox, await sandbox.dir(), ['--download-limit', '1MiB'])
   seeder = sandbox.start([
     'share',
     source,
@@ -133,10 +134,22 @@ describe('the daemon web UI', () => {
     await page.click('form[name=add] button[type=submit]')
     const row = `tr[data-infohash="${infohash}"]`
     await page.waitForSelector(row, { timeout: 30_000 })
+    await page.click(`${row} button.link`)
+    // on its way: the progress notifications move the share's percentage and its file's, without a reload
+    await page.waitForFunction(
+      (selector) => {
+        const percent = document.querySelector(`${selector} .percent`)?.getAttribute('data-percent')
+        const file = document.querySelector('.detail tr[data-path="video.bin"] .percent')?.textContent
+        const partial = (text: string | null | undefined) => text != null && /^[1-9]\d?%$/.test(text)
+        const rate = document.querySelector('.speed .down')?.textContent
+        return partial(percent) && partial(file) && rate !== undefined && !rate?.endsWith(' 0 B/s')
+      },
+      row,
+      { timeout: 60_000 },
+    )
+    await screenshot(page, 'shares')
     await page.waitForSelector(`${row} .percent[data-percent="100%"]`, { timeout: 120_000 })
     // the file's own progress, from the piece bitfield (`pieces`)
-    await page.click(`${row} button.link`)
-    await page.waitForSelector('.detail tr[data-path="video.bin"]')
     await page.waitForFunction(
       () => document.querySelector('.detail tr[data-path="video.bin"] .percent')?.textContent === '100%',
       undefined,
@@ -144,8 +157,7 @@ describe('the daemon web UI', () => {
     )
     const downloaded = join(daemon.dataDir, 'downloads', 'video.bin')
     expect(await sha256File(downloaded)).toBe(await sha256File(source))
-    await page.waitForSelector('canvas.piece-map')
-    await screenshot(page, 'shares')
+    expect(await page.locator('canvas.piece-map').count()).toBe(1)
     expect(errors).toEqual([])
   }, 180_000)
 
@@ -162,13 +174,32 @@ describe('the daemon web UI', () => {
     await page.waitForSelector(`tr[data-infohash="${shared.infohash}"]`, { timeout: 30_000 })
     expect(await page.evaluate(() => (globalThis as { __sameDocument?: boolean }).__sameDocument)).toBe(true)
 
+    // a private share made through its form, listed with its readers
+    await page.click('button[data-tab=private]')
+    const secret = join(await sandbox.dir(), 'diary.bin')
+    await writeContent(secret, 50_000, 9)
+    await page.fill('form[name=private] input[name=path]', secret)
+    await page.click('form[name=private] button[type=submit]')
+    await page.waitForSelector('.private-list li', { timeout: 30_000 })
+    expect(await page.textContent('.private-list')).toContain('diary.bin')
+    expect(await page.textContent('p.made')).toMatch(/^diary\.bin: mycel:\/\//)
+
+    // a channel made through its form
+    await page.click('button[data-tab=channels]')
+    await page.fill('form[name=create-channel] input[name=title]', 'Holiday videos')
+    await page.click('form[name=create-channel] button[type=submit]')
+    await page.waitForSelector('.channel-list li[data-channel]', { timeout: 30_000 })
+    expect(await page.textContent('.channel-list')).toContain('Holiday videos')
+
     // the peers the node knows, and the settings it runs with
     await page.click('button[data-tab=peers]')
     await page.waitForSelector('section.peers')
     await screenshot(page, 'peers')
     await page.click('button[data-tab=settings]')
     await page.waitForSelector('section.settings dl')
-    expect(await page.textContent('section.settings')).toContain(daemon.peerAddress)
+    const settings = await page.textContent('section.settings')
+    expect(settings).toContain(daemon.peerAddress)
+    expect(settings).toContain('1.0 MiB/s')
     expect(errors).toEqual([])
   }, 60_000)
 })

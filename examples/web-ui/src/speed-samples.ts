@@ -4,15 +4,15 @@ import type { StatusView } from './api/types.js'
 import type { SpeedSample } from './widgets/speed-graph.js'
 
 /** Seconds between two samples of the node's rates. */
-export const SAMPLE_SECONDS = 2
+export const SAMPLE_SECONDS = 1
 
 /** Samples kept: five minutes. */
-export const SAMPLES_KEPT = 150
+export const SAMPLES_KEPT = 300
 
 /**
  * The node's upload and download rates over the last five minutes. The
  * daemon sends no notification for node-wide rates (they change all the
- * time), so they are read from `stats` every 2 s while the page is open.
+ * time), so they are read from `stats` every second while the page is open.
  *
  * @param client - the daemon
  * @returns the samples, oldest first
