@@ -10,7 +10,7 @@ import { request } from 'node:http'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { findWebUi, WEB_UI_DIR_ENV, webUiCandidates, webUiFile } from '../src/daemon/web-ui.js'
+import { findWebUi, WEB_UI_DIR_ENV, webUiCandidates, webUiCsp, webUiFile } from '../src/daemon/web-ui.js'
 import { call, Notifications, rpc, startDaemon, type TestDaemon } from './daemon-helpers.js'
 import { ensureBuilt, Sandbox, writeContent } from './helpers.js'
 
@@ -83,6 +83,14 @@ describe('where the daemon finds the UI', () => {
     expect(webUiCandidates(pathToFileURL(join(ui, 'x.js')).href, {})[0]).toBe(join(ui, 'web-ui/'))
   })
 
+  it('names the page host WebSocket in the CSP only for a plain host', () => {
+    expect(webUiCsp('localhost:9092')).toContain("connect-src 'self' ws://localhost:9092;")
+    expect(webUiCsp('[::1]:9092')).toContain("connect-src 'self' ws://[::1]:9092;")
+    for (const host of [undefined, 'evil.example; script-src *', 'a b', '']) {
+      expect(webUiCsp(host), String(host)).toContain("connect-src 'self';")
+    }
+  })
+
   it('maps only plain names with a known extension inside the folder', () => {
     expect(webUiFile('/ui', '/')).toBe('/ui/index.html')
     expect(webUiFile('/ui', '/app.js')).toBe('/ui/app.js')
@@ -108,7 +116,11 @@ describe('the UI files over HTTP', () => {
     expect(page.status).toBe(200)
     expect(page.body).toContain('<title>ui</title>')
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8')
-    expect(page.headers['content-security-policy']).toMatch(/default-src 'none'.*script-src 'self'.*connect-src 'self'/)
+    const port = new URL(seeder.url).port
+    expect(page.headers['content-security-policy']).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+        `connect-src 'self' ws://127.0.0.1:${port}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    )
     expect(page.headers['x-content-type-options']).toBe('nosniff')
     expect(page.headers['referrer-policy']).toBe('no-referrer')
     const script = await rawGet(seeder, '/app.js')

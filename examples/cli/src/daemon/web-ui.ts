@@ -23,20 +23,28 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * What the page may load and reach: its own scripts, styles and images,
- * the daemon's API (`connect-src 'self'` covers its WebSocket in
- * Chromium, Firefox and Safari), no inline script, no frames, no forms
- * posted elsewhere.
+ * the daemon's API and its WebSocket (`'self'` covers `ws:` to the same
+ * host in CSP 3; the `ws://` origin of the address the page was loaded from
+ * is named too, for browsers that do not), no inline script, no frames, no
+ * forms posted elsewhere.
+ *
+ * @param host - the request's `Host` header (the page's own host and port), when it is a plain one
+ * @returns the `Content-Security-Policy` header's value
  */
-export const WEB_UI_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
+export function webUiCsp(host: string | undefined): string {
+  const webSocket =
+    host !== undefined && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host) ? ` ws://${host}` : ''
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    `connect-src 'self'${webSocket}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ')
+}
 
 /**
  * Where the built UI is looked for, first found wins: `MYCEL_WEB_UI_DIR`;
@@ -140,7 +148,7 @@ export class WebUiFiles {
     response.writeHead(200, {
       'content-type': CONTENT_TYPES[extname(file)] as string,
       'content-length': String(body.length),
-      'content-security-policy': WEB_UI_CSP,
+      'content-security-policy': webUiCsp(request.headers.host),
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'cache-control': 'no-cache',
