@@ -5,7 +5,7 @@
  * method (per-file progress from the piece bitfield), `settings`, and
  * `peers` with the peers the state store remembers.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -151,6 +151,43 @@ describe('the UI files over HTTP', () => {
     expect((await rawGet(seeder, '/rpc')).status).toBe(401)
     expect((await rawGet(seeder, '/ws')).status).toBe(404)
   })
+})
+
+describe('the address the daemon prints', () => {
+  it('has the token in its fragment in text output, and no token in --json output', async () => {
+    const dataDir = await sandbox.dir('mycel-daemon-ui-text-')
+    const text = sandbox.start([
+      '--data-dir',
+      dataDir,
+      '--host',
+      '127.0.0.1',
+      '--bootstrap',
+      'none',
+      'daemon',
+      '--listen',
+      '127.0.0.1:0',
+    ])
+    let printed = ''
+    // the lines come at once; `token` is the last of those naming addresses
+    await new Promise<void>((resolve, reject) => {
+      text.child.stdout?.on('data', (chunk: Buffer) => {
+        printed += chunk.toString()
+        if (/^token +/m.test(printed)) resolve()
+      })
+      text.child.on('exit', () => reject(new Error(`the daemon ended: ${printed}${text.stderr}`)))
+    })
+    const line = /^web UI +(\S+)$/m.exec(printed)?.[1]
+    const token = (await readFile(join(dataDir, 'daemon.token'), 'utf8')).trim()
+    expect(line).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/#token=${token}$`))
+    await text.stop()
+
+    const json = await startDaemon(sandbox, await sandbox.dir('mycel-daemon-ui-json-'))
+    const started = await json.process.waitFor('daemon')
+    expect(started.ui).toBe(`${json.url}/`)
+    const ended = await json.process.stop()
+    expect(ended.stdout).not.toContain(json.token)
+    expect(ended.stderr).not.toContain(json.token)
+  }, 60_000)
 })
 
 describe('the methods the UI uses', () => {
