@@ -12,7 +12,7 @@ export const SAMPLES_KEPT = 300
 /**
  * The node's upload and download rates over the last five minutes. The
  * daemon sends no notification for node-wide rates (they change all the
- * time), so they are read from `stats` every second while the page is open.
+ * time), so they are read from `stats` every second while the page is shown.
  *
  * @param client - the daemon
  * @returns the samples, oldest first
@@ -22,6 +22,8 @@ export function useSpeedSamples(client: DaemonClient): SpeedSample[] {
   useEffect(() => {
     let stopped = false
     const sample = () => {
+      // a hidden tab draws nothing: it asks nothing either
+      if (document.hidden) return
       client.call<StatusView>('stats').then(
         (status) => {
           if (stopped) return
