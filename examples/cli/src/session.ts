@@ -30,7 +30,7 @@ export interface NodeSession {
 /** Options of {@link openNodeSession}. */
 export interface SessionOptions {
   /** Node options a command sets (channel timings). */
-  node?: Pick<NodeOptions, 'channels'>
+  node?: Pick<NodeOptions, 'channels' | 'state'>
   /** The access the control socket answers from (default {@link LiveAccess}). */
   accessFor?: (node: MycelNode, info: ProcessInfo) => NodeAccess
 }

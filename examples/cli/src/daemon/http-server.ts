@@ -5,6 +5,7 @@ import { type AccessPolicy, checkAccess, ownOrigins } from './auth.js'
 import type { NotificationHub } from './notifications.js'
 import { DAEMON_LIMITS, RPC_ERRORS, RPC_PATH, TRANSMISSION_PATH, WS_PATH } from './protocol.js'
 import type { RpcDispatcher } from './rpc.js'
+import type { WebUiFiles } from './web-ui.js'
 
 /** What a Transmission RPC handler answers. */
 export interface HttpReply {
@@ -28,6 +29,8 @@ export interface DaemonServerOptions {
   rpc: RpcDispatcher
   hub: NotificationHub
   transmission: TransmissionHandler
+  /** The web UI, served at `GET /` (every path that is not the API's); none: those paths are 404. */
+  webUi?: WebUiFiles
 }
 
 /** A body over the limit. */
@@ -93,8 +96,9 @@ function refuse(response: ServerResponse, why: 'origin' | 'credential', transmis
 /**
  * The daemon's HTTP server: JSON-RPC 2.0 at `POST /rpc`, notifications (and
  * requests) over a WebSocket at `/ws`, Transmission RPC at
- * `/transmission/rpc`. Every request needs the token and, when it comes from
- * a web page, one of the daemon's own origins.
+ * `/transmission/rpc`, and the web UI's files at `/`. Every API request
+ * needs the token and, when it comes from a web page, one of the daemon's
+ * own origins; the UI's files hold no secret and need neither.
  */
 export class DaemonServer {
   private readonly sockets = new Set<Socket>()
@@ -172,7 +176,8 @@ export class DaemonServer {
     const path = url.pathname.replace(/\/+$/, '') || '/'
     const transmission = path === TRANSMISSION_PATH
     if (path !== RPC_PATH && !transmission) {
-      send(response, 404, { 'content-type': 'text/plain' }, 'not found\n')
+      if (options.webUi !== undefined && path !== WS_PATH) await options.webUi.serve(request, response, url.pathname)
+      else send(response, 404, { 'content-type': 'text/plain' }, 'not found\n')
       return
     }
     const access = checkAccess(request, url, policy, false)

@@ -1,3 +1,4 @@
+import type { StateStore } from '@mycel/store'
 import packageJson from '../../package.json' with { type: 'json' }
 import type { NodeAccess } from '../access/access.js'
 import { parsePieceLength } from '../context.js'
@@ -13,6 +14,7 @@ import {
   optionalTextList,
   type Params,
 } from './params.js'
+import { readPieces } from './pieces.js'
 import { DAEMON_API_VERSION } from './protocol.js'
 import type { RpcMethod } from './rpc.js'
 import type { DaemonShares, PrivateRequest } from './shares.js'
@@ -25,6 +27,28 @@ export interface MethodContext {
   shares: DaemonShares
   /** Stops the daemon (after the answer is sent). */
   shutdown: () => void
+  /** The node's state store (verified pieces, known peers). */
+  state: StateStore
+  /** What the daemon runs with, for `settings`. */
+  settings: () => Promise<SettingsView>
+}
+
+/** What `settings` answers: how the daemon and its node were started (read-only while it runs). */
+export interface SettingsView {
+  dataDir: string
+  downloadDir: string
+  /** Bytes per second, 0 for none. */
+  uploadLimit: number
+  downloadLimit: number
+  /** Where the node accepts peers. */
+  addresses: string[]
+  /** The HTTP API, `http://host:port`. */
+  api: string
+  /** DHT nodes it joined through; empty without a DHT. */
+  bootstrap: string[]
+  proxy: string | null
+  /** Trackers where this data folder has an account (`mycel account login`). */
+  trackerAccounts: { api: string; announce: string }[]
 }
 
 function peerAddresses(params: Params): string[] | undefined {
@@ -55,7 +79,8 @@ function privateRequest(params: Params): PrivateRequest {
  * socket (`hello`, `status`, `peers`, `list`, `search`, `manifest`,
  * `announce`, `remove`, `channel`), the very same handlers, and what only a daemon
  * does: `share`, `share.private`, `add`, `get.private`, `seed.blind`, `files`,
- * `stop`, `start`, `verify`, `trackers`, `readers`, `readers.set`, `shutdown`.
+ * `pieces`, `stop`, `start`, `verify`, `trackers`, `readers`, `readers.set`,
+ * `settings`, `shutdown`.
  *
  * @param context - the node, the shares, the way to stop
  * @returns the methods by name
@@ -121,6 +146,8 @@ export function daemonMethods(context: MethodContext): Record<string, RpcMethod>
         return { path, length: file.length, wanted: selected === undefined || selected.includes(path) }
       })
     },
+    pieces: (params) => readPieces(context.state, infohash(params)),
+    settings: () => context.settings(),
     stop: async (params) => {
       await shares.stop(infohash(params))
       return null

@@ -1,22 +1,25 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AGENT } from '@mycel/node'
+import { openSqliteStateStore } from '@mycel/store/sqlite'
 import packageJson from '../../package.json' with { type: 'json' }
 import type { Context } from '../context.js'
 import { CliError, explain } from '../errors.js'
 import { Lifetime } from '../lifetime.js'
 import { openNodeSession } from '../session.js'
+import { trackerAccountsOf } from '../tracker-account.js'
 import { DaemonAccess } from './access.js'
 import { DaemonServer, type DaemonServerOptions } from './http-server.js'
 import { parseDaemonListen } from './listen.js'
 import { DaemonLock } from './lock.js'
-import { daemonMethods } from './methods.js'
+import { daemonMethods, type SettingsView } from './methods.js'
 import { NotificationHub } from './notifications.js'
 import { TOKEN_FILE_NAME, TRANSMISSION_PATH } from './protocol.js'
 import { RpcDispatcher } from './rpc.js'
 import { DaemonShares } from './shares.js'
 import { loadOrCreateToken } from './token.js'
 import { TransmissionRpc } from './transmission/session.js'
+import { findWebUi, WebUiFiles } from './web-ui.js'
 
 /** Options of `mycel daemon`. */
 export interface DaemonCommandOptions {
@@ -84,8 +87,19 @@ export async function runDaemon(context: Context, options: DaemonCommandOptions)
   const lifetime = new Lifetime()
   try {
     const token = await loadOrCreateToken(dataDir)
+    // The daemon opens the state store itself (the node then leaves it open) to read verified pieces and
+    // known peers for its `pieces` and `peers` methods.
+    const state = await openSqliteStateStore(join(dataDir, 'state.db'), { logger: context.logger }).catch(
+      (error: unknown) => {
+        throw explain(error, context.explain)
+      },
+    )
     const session = await openNodeSession(context, lifetime, {
-      accessFor: (node, info) => new DaemonAccess(node, info),
+      node: { state },
+      accessFor: (node, info) => new DaemonAccess(node, info, state),
+    }).catch(async (error: unknown) => {
+      await state.close()
+      throw error
     })
     let server: DaemonServer | undefined
     try {
@@ -98,7 +112,19 @@ export async function runDaemon(context: Context, options: DaemonCommandOptions)
       const shutdownRequested = new Promise<void>((resolve) => {
         shutdown = resolve
       })
-      const rpc = new RpcDispatcher(daemonMethods({ access, shares, shutdown }), (error) =>
+      let url = ''
+      const settings = async (): Promise<SettingsView> => ({
+        dataDir,
+        downloadDir,
+        uploadLimit: context.options.uploadLimit,
+        downloadLimit: context.options.downloadLimit,
+        addresses: node.addresses,
+        api: url,
+        bootstrap: context.options.proxy === undefined ? context.options.bootstrap : [],
+        proxy: context.options.proxy ?? null,
+        trackerAccounts: (await trackerAccountsOf(dataDir, '')).map(({ api, announce }) => ({ api, announce })),
+      })
+      const rpc = new RpcDispatcher(daemonMethods({ access, shares, shutdown, state, settings }), (error) =>
         explain(error, context.explain),
       )
       const transmission = new TransmissionRpc(shares, {
@@ -117,11 +143,15 @@ export async function runDaemon(context: Context, options: DaemonCommandOptions)
         rpc,
         hub,
         transmission: transmission.handle,
+        webUi: new WebUiFiles(findWebUi()),
       })
+      url = server.url
       await lock.publish(server.url)
       context.out.result(
         [
           `daemon     ${server.url}  (JSON-RPC at /rpc, WebSocket at /ws)`,
+          // the token goes in the fragment, which the browser keeps and never sends (docs/daemon.md)
+          `web UI     ${server.url}/#token=${token}`,
           `transmission ${server.url}${TRANSMISSION_PATH}`,
           `token      ${join(dataDir, TOKEN_FILE_NAME)}`,
           `peer id    ${node.peerId}`,
@@ -129,6 +159,7 @@ export async function runDaemon(context: Context, options: DaemonCommandOptions)
         {
           event: 'daemon',
           url: server.url,
+          ui: `${server.url}/`,
           transmission: `${server.url}${TRANSMISSION_PATH}`,
           tokenFile: join(dataDir, TOKEN_FILE_NAME),
           pid: process.pid,
@@ -144,6 +175,7 @@ export async function runDaemon(context: Context, options: DaemonCommandOptions)
     } finally {
       await server?.close()
       await session.close()
+      await state.close()
       context.out.event('stopped', { signal: lifetime.signalName ?? null })
     }
   } finally {
