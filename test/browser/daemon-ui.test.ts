@@ -19,6 +19,9 @@ import { type Background, ensureBuilt, Sandbox, sha256File, writeContent } from 
 import { launchChromium } from './support/chromium.js'
 
 const SIZE = 6 * 1024 * 1024 + 4321
+/** An HTTP tracker URL where nothing listens (port 9, discard). */
+const DEAD_TRACKER = 'http://127.0.0.1:9/announce'
+
 /** Where the screenshots go, when set (a test run never writes into the repository on its own). */
 const SCREENSHOTS_ENV = 'MYCEL_SCREENSHOTS'
 const sandbox = new Sandbox()
@@ -76,7 +79,8 @@ beforeAll(async () => {
   infohash = String(shared.infohash)
   seederAddress = (seeding.addresses as string[])[0] as string
   // No DHT here: the link names the seeder as a peer (x.pe), as a link handed over on a LAN would.
-  magnet = `${String(shared.magnet)}&x.pe=${encodeURIComponent(seederAddress.replace('tcp://', ''))}`
+  // the seeder's address, and a tracker where nothing listens (the share's trackers show how its announce went)
+  magnet = `${String(shared.magnet)}&x.pe=${encodeURIComponent(seederAddress.replace('tcp://', ''))}&tr=${encodeURIComponent(DEAD_TRACKER)}`
 }, 300_000)
 
 afterAll(async () => {
@@ -158,6 +162,12 @@ describe('the daemon web UI', () => {
     const downloaded = join(daemon.dataDir, 'downloads', 'video.bin')
     expect(await sha256File(downloaded)).toBe(await sha256File(source))
     expect(await page.locator('canvas.piece-map').count()).toBe(1)
+    // the tracker of the magnet, and its failed announce
+    await page.waitForFunction(
+      (url) => /failed/.test(document.querySelector(`.detail table.trackers tr[data-url="${url}"]`)?.textContent ?? ''),
+      DEAD_TRACKER,
+      { timeout: 30_000 },
+    )
     expect(errors).toEqual([])
   }, 180_000)
 

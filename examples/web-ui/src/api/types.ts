@@ -154,3 +154,13 @@ export interface Notification {
   method: string
   params: Record<string, unknown>
 }
+
+/** One tracker a share is announced to, as the `trackers` method lists it. */
+export interface TrackerView {
+  url: string
+  tier: number
+  /** The last announce of the share to it in this run, or null before the first. */
+  lastAnnounce: { at: number; ok: boolean; peers?: number; intervalMs?: number; code?: string; error?: string } | null
+  /** Until when it is set aside (ms since the epoch), or null when it may be asked now. */
+  retryAt: number | null
+}

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import type { DaemonError } from '../api/errors.js'
-import type { PiecesView, ShareView } from '../api/types.js'
+import type { PiecesView, ShareView, TrackerView } from '../api/types.js'
 import { formatBytes, formatPercent } from '../format.js'
 import { useDaemon, useRpc } from '../hooks.js'
 import { ErrorLine } from '../widgets/error-line.js'
@@ -16,7 +16,7 @@ export function ShareDetail(props: { infohash: string; share: ShareView | undefi
   const { infohash } = props
   const mine = (notification: { params: Record<string, unknown> }) => notification.params.infohash === infohash
   const pieces = useRpc<PiecesView | null>('pieces', { infohash }, mine)
-  const trackers = useRpc<{ trackers: string[] }>('trackers', { infohash }, [])
+  const trackers = useRpc<{ trackers: TrackerView[] }>('trackers', { infohash }, mine)
   const [failure, setFailure] = useState<DaemonError | undefined>(undefined)
   const act = (method: string) => () => {
     setFailure(undefined)
@@ -80,8 +80,36 @@ export function ShareDetail(props: { infohash: string; share: ShareView | undefi
         </>
       )}
       {trackers.value === undefined || trackers.value.trackers.length === 0 ? null : (
-        <p class="muted">trackers: {trackers.value.trackers.join(', ')}</p>
+        <table class="trackers">
+          <thead>
+            <tr>
+              <th>tracker</th>
+              <th>tier</th>
+              <th>last announce</th>
+            </tr>
+          </thead>
+          <tbody>
+            {trackers.value.trackers.map((tracker) => (
+              <tr key={tracker.url} data-url={tracker.url}>
+                <td class="mono">{tracker.url}</td>
+                <td>{tracker.tier}</td>
+                <td>{announceText(tracker)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
     </section>
   )
+}
+
+/** How a tracker's last announce went, in a few words. */
+function announceText(tracker: TrackerView): string {
+  const last = tracker.lastAnnounce
+  if (last === null) return 'not asked yet'
+  const ago = `${Math.max(0, Math.round((Date.now() - last.at) / 1000))} s ago`
+  const result = last.ok ? `${last.peers ?? 0} peers, ${ago}` : `failed ${ago}: ${last.error ?? last.code ?? ''}`
+  return tracker.retryAt === null
+    ? result
+    : `${result}; set aside for ${Math.round((tracker.retryAt - Date.now()) / 1000)} s`
 }
