@@ -2,8 +2,9 @@
  * `npm run testnet`: a local mycel network in one command, on 127.0.0.1
  * only. Starts a DHT bootstrap node (`mycel dht`), a tracker
  * (`mycel-tracker`, open mode, SQLite) and N nodes, each a `mycel daemon`
- * with its own data folder joined to both; prints their API addresses and
- * tokens; stops everything and removes the temporary folder on Ctrl-C.
+ * with its own data folder joined to both; prints their web UI addresses
+ * (the token in the fragment), API addresses and tokens; stops everything
+ * and removes the temporary folder on Ctrl-C.
  *
  *   npm run testnet                     three nodes
  *   npm run testnet -- --nodes 5        five
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
         name: `node-${index + 1}`,
         dataDir,
         url: String(started.url),
+        ui: `${String(started.url)}/#token=${token}`,
         transmission: String(started.transmission),
         token,
         peerId: String(started.peerId),
@@ -159,7 +161,8 @@ async function main(): Promise<void> {
     say(`  tracker        ${trackerUrl}`)
     for (const node of nodes) {
       say()
-      say(`  ${node.name}  API ${node.url}/rpc  WebSocket ${node.url.replace('http', 'ws')}/ws`)
+      say(`  ${node.name}  web UI ${node.ui}`)
+      say(`          API ${node.url}/rpc  WebSocket ${node.url.replace('http', 'ws')}/ws`)
       say(`          Transmission ${node.transmission}  (user any, password the token)`)
       say(`          token ${node.token}`)
       say(`          peer ${node.peerAddress}  (${node.peerId.slice(0, 16)}...)`)

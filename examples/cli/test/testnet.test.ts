@@ -65,6 +65,13 @@ describe('npm run testnet', () => {
       expect(String(ready.bootstrap)).toMatch(/^127\.0\.0\.1:\d+$/)
       expect(String(ready.tracker)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/announce$/)
       const [first, second] = nodes as unknown as [TestDaemon, TestDaemon]
+      // each node's web UI address, the token in its fragment, serves the page
+      for (const node of nodes as unknown as (TestDaemon & { ui: string })[]) {
+        expect(node.ui).toBe(`${node.url}/#token=${node.token}`)
+        const page = await fetch(node.ui)
+        expect(page.status).toBe(200)
+        expect(page.headers.get('content-type')).toMatch(/^text\/html/)
+      }
       // a share on one node is found by the other through the testnet (its tracker and DHT: no peer address given)
       const file = join(await sandbox.dir(), 'on-the-testnet.bin')
       await writeContent(file, 200_000, 41)
