@@ -322,7 +322,7 @@ function buildProgram(state: { context?: Context; exitCode: number }, json: bool
   program
     .command('daemon')
     .description(
-      'run the node of the data folder in the background with an HTTP API (JSON-RPC, WebSocket, Transmission RPC) until Ctrl-C; other commands talk to it',
+      'run the node of the data folder in the background with a web UI and an HTTP API (JSON-RPC, WebSocket, Transmission RPC) until Ctrl-C; other commands talk to it',
     )
     .option('--listen <host:port>', 'address of the HTTP API (default 127.0.0.1:9092)')
     .option(
