@@ -279,6 +279,13 @@ describe('the published packages, packed and installed in a scratch project', ()
     const id = await run(bin, ['id', '--data-dir', join(scratch, 'cli'), '--json'], { cwd: app, timeoutMs: 30_000 })
     expect(id.code, id.output).toBe(0)
     expect(JSON.parse(id.stdout)).toMatchObject({ peerId: expect.stringMatching(/^[a-z2-7]{52}$/) })
+    // the daemon's web UI travels in the tarball, beside the bundle that serves it
+    const installed = join(app, 'node_modules/@mycel/cli/dist/web-ui')
+    expect(existsSync(join(installed, 'index.html'))).toBe(true)
+    const page = readFileSync(join(installed, 'index.html'), 'utf8')
+    const assets = [...page.matchAll(/(?:src|href)="\.?\/?([^"]+\.(?:js|css))"/g)].map((match) => match[1] as string)
+    expect(assets.length).toBeGreaterThanOrEqual(2)
+    for (const asset of assets) expect(existsSync(join(installed, asset)), asset).toBe(true)
   }, 60_000)
 
   it('install the mycel-tracker command, which runs from its tarball with its SQLite default', async () => {
