@@ -34,6 +34,7 @@ interface Figures {
   ingestCpuSeconds: number
   transferSeconds: number
   transferCpuSeconds: number
+  seederCpuSeconds: number
 }
 
 async function once(script: string, work: string, source: string, mode: 'public' | 'private'): Promise<Figures> {
@@ -63,6 +64,7 @@ async function once(script: string, work: string, source: string, mode: 'public'
   }
   leecher.send({ command: 'stop' })
   seeder.send({ command: 'stop' })
+  const served = await seeder.next<{ cpuSeconds: number }>('served', TIMEOUT_MS)
   await Promise.all([leecher.exited, seeder.exited])
   await rm(dir, { recursive: true, force: true })
   return {
@@ -70,6 +72,7 @@ async function once(script: string, work: string, source: string, mode: 'public'
     ingestCpuSeconds: ready.ingestCpuSeconds,
     transferSeconds: done.seconds,
     transferCpuSeconds: done.cpuSeconds,
+    seederCpuSeconds: served.cpuSeconds,
   }
 }
 
@@ -79,12 +82,13 @@ function best(runs: Figures[]): Figures {
     ingestCpuSeconds: Math.min(...runs.map((r) => r.ingestCpuSeconds)),
     transferSeconds: Math.min(...runs.map((r) => r.transferSeconds)),
     transferCpuSeconds: Math.min(...runs.map((r) => r.transferCpuSeconds)),
+    seederCpuSeconds: Math.min(...runs.map((r) => r.seederCpuSeconds)),
   }
 }
 
 function line(label: string, f: Figures): string {
   const rate = (seconds: number) => `${(BYTES / MiB / seconds).toFixed(0).padStart(5)} MiB/s`
-  return `${label.padEnd(8)} ingest ${rate(f.ingestSeconds)} (${f.ingestSeconds.toFixed(2)} s, cpu ${f.ingestCpuSeconds.toFixed(2)} s)   transfer ${rate(f.transferSeconds)} (${f.transferSeconds.toFixed(2)} s, leecher cpu ${f.transferCpuSeconds.toFixed(2)} s)`
+  return `${label.padEnd(8)} ingest ${rate(f.ingestSeconds)} (${f.ingestSeconds.toFixed(2)} s, cpu ${f.ingestCpuSeconds.toFixed(2)} s)   transfer ${rate(f.transferSeconds)} (${f.transferSeconds.toFixed(2)} s, leecher cpu ${f.transferCpuSeconds.toFixed(2)} s, seeder ${f.seederCpuSeconds.toFixed(2)} s)`
 }
 
 async function main(): Promise<void> {
