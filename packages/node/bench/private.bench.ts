@@ -38,6 +38,9 @@ interface Figures {
   transferSeconds: number
   transferCpuSeconds: number
   seederCpuSeconds: number
+  /** The leecher's garbage collection over its whole life (pause time, major collections). */
+  leecherGcSeconds: number
+  leecherMajorGcs: number
 }
 
 async function once(script: string, work: string, source: string, mode: 'public' | 'private'): Promise<Figures> {
@@ -68,6 +71,7 @@ async function once(script: string, work: string, source: string, mode: 'public'
   leecher.send({ command: 'stop' })
   seeder.send({ command: 'stop' })
   const served = await seeder.next<{ cpuSeconds: number }>('served', TIMEOUT_MS)
+  const leecherUsage = await leecher.next<{ gc: { seconds: number; majorCount: number } }>('exit', TIMEOUT_MS)
   await Promise.all([leecher.exited, seeder.exited])
   await rm(dir, { recursive: true, force: true })
   return {
@@ -76,6 +80,8 @@ async function once(script: string, work: string, source: string, mode: 'public'
     transferSeconds: done.seconds,
     transferCpuSeconds: done.cpuSeconds,
     seederCpuSeconds: served.cpuSeconds,
+    leecherGcSeconds: leecherUsage.gc.seconds,
+    leecherMajorGcs: leecherUsage.gc.majorCount,
   }
 }
 
@@ -86,12 +92,14 @@ function best(runs: Figures[]): Figures {
     transferSeconds: Math.min(...runs.map((r) => r.transferSeconds)),
     transferCpuSeconds: Math.min(...runs.map((r) => r.transferCpuSeconds)),
     seederCpuSeconds: Math.min(...runs.map((r) => r.seederCpuSeconds)),
+    leecherGcSeconds: Math.min(...runs.map((r) => r.leecherGcSeconds)),
+    leecherMajorGcs: Math.min(...runs.map((r) => r.leecherMajorGcs)),
   }
 }
 
 function line(label: string, f: Figures): string {
   const rate = (seconds: number) => `${(BYTES / MiB / seconds).toFixed(0).padStart(5)} MiB/s`
-  return `${label.padEnd(8)} ingest ${rate(f.ingestSeconds)} (${f.ingestSeconds.toFixed(2)} s, cpu ${f.ingestCpuSeconds.toFixed(2)} s)   transfer ${rate(f.transferSeconds)} (${f.transferSeconds.toFixed(2)} s, leecher cpu ${f.transferCpuSeconds.toFixed(2)} s, seeder ${f.seederCpuSeconds.toFixed(2)} s)`
+  return `${label.padEnd(8)} ingest ${rate(f.ingestSeconds)} (${f.ingestSeconds.toFixed(2)} s, cpu ${f.ingestCpuSeconds.toFixed(2)} s)   transfer ${rate(f.transferSeconds)} (${f.transferSeconds.toFixed(2)} s, leecher cpu ${f.transferCpuSeconds.toFixed(2)} s, seeder ${f.seederCpuSeconds.toFixed(2)} s; leecher gc ${f.leecherGcSeconds.toFixed(2)} s, ${f.leecherMajorGcs} major)`
 }
 
 async function main(): Promise<void> {
