@@ -4,7 +4,8 @@
  *
  * - `seed <dataDir> <file> public|private`: shares the file (publicly: hashed
  *   in place; privately: read, encrypted, hashed and written in one pass),
- *   timed; reports `ready` with its link and addresses; serves until `stop`.
+ *   timed; reports `ready` with its link and addresses; serves until `stop`,
+ *   then reports `served` with the CPU time serving took.
  * - `leech <dataDir> <downloadDir> <link> public|private`: on `go`, downloads
  *   (privately: downloads the ciphertext and decrypts it into the folder as
  *   blocks verify), reports `done`; closes on `stop`.
@@ -28,14 +29,16 @@ async function seed(node: MycelNode, file: string, mode: string): Promise<void> 
     link = share.magnet
     pieceLength = share.manifest.pieceLength
   }
+  const servingFrom = cpuSeconds()
   report('ready', {
     link,
     addresses: node.addresses,
     ingestSeconds: (performance.now() - start) / 1000,
-    ingestCpuSeconds: cpuSeconds() - cpuStart,
+    ingestCpuSeconds: servingFrom - cpuStart,
     pieceLength,
   })
   await command('stop')
+  report('served', { cpuSeconds: cpuSeconds() - servingFrom })
 }
 
 async function leech(node: MycelNode, downloadDir: string, link: string, mode: string): Promise<void> {

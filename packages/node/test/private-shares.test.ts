@@ -6,14 +6,16 @@
  * verified blocks, and wrong keys or non-readers get typed errors.
  */
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { createBlockProof, encodeMetadata, ingest, PiecesError } from '@mycel/pieces'
-import { fromBase64Url, parsePrivateLink } from '@mycel/pieces/private'
+import { WORKER_MIN_BYTES } from '@mycel/pieces/node'
+import { encryptShare, fromBase64Url, openPrivateShare, parsePrivateLink } from '@mycel/pieces/private'
 import { MemoryStateStore } from '@mycel/store'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { toHex } from '@mycel/wire'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createNode, type MycelNode } from '../src/index.js'
+import { createNode, fileSystemPrivateStorage, type MycelNode } from '../src/index.js'
 import { cleanup, memoryNode, sha256, tempDir, writeContent } from './helpers.js'
 import { RawPeer } from './raw-peer.js'
 
@@ -331,6 +333,45 @@ describe('private shares', () => {
         .done()
       expect(await relativeFiles(passed.contentPath)).toEqual(copies)
     }
+  })
+
+  it('a share large enough for the encryption workers hashes to what the sharer serves, made again on read', async () => {
+    const network = createMemoryNetwork()
+    const source = await tempDir()
+    dirs.push(source)
+    const folder = join(source, 'big')
+    await mkdir(folder)
+    await writeContent(join(folder, 'a.bin'), WORKER_MIN_BYTES + 100_001, 11)
+    await writeContent(join(folder, 'b.txt'), 5_000, 12)
+    // The storage of createNode encrypts and hashes in worker threads when a core is idle.
+    const version = encryptShare({ name: 'big', files: [{ path: ['x'], length: WORKER_MIN_BYTES, content: [] }] })
+    const idle = availableParallelism() >= 2 && availableParallelism() - (loadavg()[0] ?? 0) >= 1
+    const sources = fileSystemPrivateStorage(source).encryptedSources?.(version, {})
+    if (idle) expect(sources?.[0]).toHaveProperty('blockHashes')
+    else expect(sources).toBe(version.sources)
+    const sharer = await memoryNode(network.transport())
+    nodes.push(sharer)
+    const shared = await sharer.share(folder, { private: {} })
+    const { manifest } = shared.share
+    const data = await readAll(sharer, shared.infohashHex, 'data')
+    const keys = await readAll(sharer, shared.infohashHex, 'keys')
+    const again = await ingest(
+      [
+        { path: ['data'], length: data.length, content: [data] },
+        { path: ['keys'], length: keys.length, content: [keys] },
+      ],
+      { name: manifest.name, pieceLength: manifest.pieceLength },
+    )
+    expect(again.infohashHex).toBe(shared.infohashHex)
+    const opened = await openPrivateShare(
+      async (offset, length) => data.subarray(offset, offset + length),
+      data.length,
+      fromBase64Url((shared.link as string).split('#')[1] as string) as Uint8Array,
+    )
+    expect(opened.manifest.files.map((file) => [file.path.join('/'), file.length])).toEqual([
+      ['a.bin', WORKER_MIN_BYTES + 100_001],
+      ['b.txt', 5_000],
+    ])
   })
 
   it('a private share resumes after a restart of its sharer, links and readers kept', async () => {

@@ -36,7 +36,14 @@ export {
   type IncrementalHash,
   nobleHashProvider,
 } from './hash/provider.js'
-export { type IngestOptions, type IngestProgress, type IngestSource, ingest } from './ingest.js'
+export {
+  type HashedBlocks,
+  type HashedIngestSource,
+  type IngestOptions,
+  type IngestProgress,
+  type IngestSource,
+  ingest,
+} from './ingest.js'
 export { BLOCK_SIZE, choosePieceLength, HASH_SIZE, MANIFEST_LIMITS, type ManifestLimits } from './limits.js'
 export { discoveryKey, formatMagnet, MAGNET_LIMITS, type MagnetLink, parseMagnet } from './magnet.js'
 export { type CreateManifestOptions, createManifest, type ManifestFileInput } from './manifest/create.js'

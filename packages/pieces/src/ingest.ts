@@ -28,6 +28,30 @@ export interface IngestSource {
   readonly executable?: boolean
 }
 
+/** Blocks of a file hashed elsewhere: the SHA-256 of each 16 KiB block, and the bytes they cover. */
+export interface HashedBlocks {
+  /** 32 bytes per block, in file order. */
+  readonly hashes: Uint8Array
+  /** Bytes of file covered: whole blocks, except that the file's last may be short. */
+  readonly byteLength: number
+}
+
+/**
+ * One file whose blocks were hashed elsewhere (in worker threads that also
+ * made its bytes, as a private share's ciphertext is made): ingest folds
+ * the block hashes into the file's Merkle tree as it would the bytes'.
+ */
+export interface HashedIngestSource {
+  /** Path components relative to the share root. */
+  readonly path: readonly string[]
+  /** The file's size: the block hashes must cover exactly this many bytes. */
+  readonly length: number
+  /** The block hashes, in file order, in batches of any number of blocks. */
+  readonly blockHashes: AsyncIterable<HashedBlocks>
+  /** Mark the file executable (BEP 47 attribute `x`). Default false. */
+  readonly executable?: boolean
+}
+
 /** Progress of an ingest, reported after every chunk hashed. */
 export interface IngestProgress {
   /** Bytes hashed so far, all files together. */
@@ -80,7 +104,10 @@ export interface IngestOptions {
  * formatMagnet({ infohash: manifest.infohash, name: manifest.name })
  * ```
  */
-export async function ingest(sources: readonly IngestSource[], options: IngestOptions): Promise<Manifest> {
+export async function ingest(
+  sources: readonly (IngestSource | HashedIngestSource)[],
+  options: IngestOptions,
+): Promise<Manifest> {
   if (!Array.isArray(sources)) throw new TypeError('sources must be an array')
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
   assertSignal(options.signal)
@@ -112,10 +139,18 @@ export async function ingest(sources: readonly IngestSource[], options: IngestOp
   for (const source of ordered) {
     throwIfAborted(options.signal, PiecesError)
     const hasher = new FileHasher(pieceLength, { hash, v1: options.v1 === true })
-    for await (const chunk of source.content) {
+    for await (const chunk of chunksOf(source, options)) {
       throwIfAborted(options.signal, PiecesError)
-      hasher.update(chunk)
-      bytesHashed += chunk.length
+      if (chunk instanceof Uint8Array) {
+        hasher.update(chunk)
+        bytesHashed += chunk.length
+      } else {
+        if (hasher.length + chunk.byteLength > (source.length as number)) {
+          throw lengthMismatch(source, hasher.length + chunk.byteLength)
+        }
+        hasher.updateBlockHashes(chunk.hashes, chunk.byteLength)
+        bytesHashed += chunk.byteLength
+      }
       if (source.length !== undefined && hasher.length > source.length) throw lengthMismatch(source, hasher.length)
       options.onProgress?.({
         bytesHashed,
@@ -132,7 +167,17 @@ export async function ingest(sources: readonly IngestSource[], options: IngestOp
   return createManifest({ name: options.name, pieceLength, files, hash, limits })
 }
 
-function lengthMismatch(source: IngestSource, actual: number): PiecesError {
+/** A source's bytes, or its block hashes (which v1 hashes cannot use: SHA-1 needs the bytes). */
+function chunksOf(
+  source: IngestSource | HashedIngestSource,
+  options: IngestOptions,
+): AsyncIterable<Uint8Array | HashedBlocks> | Iterable<Uint8Array> {
+  if (!('blockHashes' in source)) return source.content
+  if (options.v1 === true) throw new TypeError('v1 hashes need the bytes of every file, not block hashes')
+  return source.blockHashes
+}
+
+function lengthMismatch(source: IngestSource | HashedIngestSource, actual: number): PiecesError {
   return new PiecesError(
     'INGEST_LENGTH_MISMATCH',
     `${JSON.stringify(source.path.join('/'))} was announced as ${String(source.length)} bytes but gave ${actual}${actual > (source.length ?? 0) ? ' or more' : ''}`,

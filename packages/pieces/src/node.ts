@@ -14,6 +14,14 @@
  *
  * @module
  */
+
+export {
+  type EncryptedSourcesOptions,
+  encryptedSources,
+  MAX_ENCRYPT_WORKERS,
+  WORKER_CHUNK_BYTES,
+  WORKER_MIN_BYTES,
+} from './node/encrypt-workers.js'
 export type { SkipReason, SpecialFilePolicy } from './node/files.js'
 export { nodeHashProvider } from './node/hash.js'
 export { type IngestPathOptions, ingestDirectory, ingestFile, ingestPath } from './node/ingest.js'

@@ -27,7 +27,13 @@ export {
   openManifest,
   sealManifest,
 } from './private/data-file.js'
-export { type EncryptedShare, type EncryptShareInput, encryptShare, type PrivateSourceFile } from './private/encrypt.js'
+export {
+  type EncryptedContent,
+  type EncryptedShare,
+  type EncryptShareInput,
+  encryptShare,
+  type PrivateSourceFile,
+} from './private/encrypt.js'
 export {
   decryptTorrent,
   ENCRYPTED_TORRENT_MAGIC,
@@ -69,4 +75,4 @@ export {
   type ReadData,
 } from './private/open.js'
 export { padme } from './private/padme.js'
-export { segmentNonce, xorContent } from './private/stream.js'
+export { segmentNonce, XOR_SLICE_BYTES, xorContent, xorContentInto } from './private/stream.js'

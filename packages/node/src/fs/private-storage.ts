@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import { chmod, type FileHandle, lstat, mkdir, open, rm, unlink } from 'node:fs/promises'
 import { dirname, relative, resolve, sep } from 'node:path'
-import { fileSources } from '@mycel/pieces/node'
+import { encryptedSources, fileSources } from '@mycel/pieces/node'
 import { NodeError } from '../errors.js'
 import type { FileSink, PrivateStorage } from '../private/storage.js'
 
@@ -62,6 +62,9 @@ export function fileSystemPrivateStorage(versionsFolder: string): PrivateStorage
     async listFiles(path, options) {
       const { name, sources } = await fileSources(path, options.signal ? { signal: options.signal } : {})
       return { name, files: [...sources] }
+    },
+    encryptedSources(version, options) {
+      return encryptedSources(version, options.signal ? { signal: options.signal } : {})
     },
     async createFile(path, options = {}) {
       await mkdir(dirname(path), { recursive: true })

@@ -1,7 +1,8 @@
 /**
  * Sharing privately: encrypt a file or folder into a new ciphertext
- * version (streamed: read, encrypt and hash chunk by chunk; the ciphertext
- * is not written, the seed store makes it again on read), seed it as an
+ * version (streamed: read, encrypt and hash chunk by chunk, in worker
+ * threads where the storage can; the ciphertext is not written, the seed
+ * store makes it again on read), seed it as an
  * ordinary share, remember it; and make the next version when the readers
  * change.
  * @module
@@ -56,7 +57,8 @@ export async function sharePrivate(
   let manifest: Awaited<ReturnType<typeof ingest>>
   try {
     // The ciphertext is hashed as it is made, never written: the seed store makes it again on read.
-    manifest = await ingest(version.sources, {
+    const sources = storage.encryptedSources?.(version, signal ? { signal } : {}) ?? version.sources
+    manifest = await ingest(sources, {
       name: version.shareName,
       hash: context.crypto,
       ...(options.pieceLength === undefined ? {} : { pieceLength: options.pieceLength }),

@@ -1,4 +1,5 @@
-import type { PrivateSourceFile } from '@mycel/pieces/private'
+import type { HashedIngestSource, IngestSource } from '@mycel/pieces'
+import type { EncryptedShare, PrivateSourceFile } from '@mycel/pieces/private'
 
 /** A file being written: in order from its start (`write`), or at positions (`writeAt`). */
 export interface FileSink {
@@ -35,6 +36,15 @@ export interface PrivateStorage {
    * @throws as `ContentStorage.ingest`
    */
   listFiles(path: string, options: { signal?: AbortSignal }): Promise<{ name: string; files: PrivateSourceFile[] }>
+  /**
+   * The ingest sources of a version, where this platform can encrypt and hash its data file faster
+   * than `version.sources` (Node: in worker threads, `encryptedSources` of `@mycel/pieces/node`).
+   * Without it, `version.sources` are hashed on the calling thread. Either way, the same manifest.
+   */
+  encryptedSources?(
+    version: EncryptedShare,
+    options: { signal?: AbortSignal },
+  ): readonly (IngestSource | HashedIngestSource)[]
   /**
    * Creates a file that must not exist yet (its folders made as needed).
    * @throws `NodeError` `DESTINATION_EXISTS` when something is at `path`

@@ -21,7 +21,7 @@ import {
   openPrivateShare,
   PRIVATE_LIMITS,
   type PrivateShareFiles,
-  xorContent,
+  xorContentInto,
 } from '@mycel/pieces/private'
 import { AbstractPieceStore, type PieceIoOptions, StoreError } from '@mycel/store'
 import { AEAD_TAG_BYTES, type CryptoProvider } from '@mycel/wire/crypto'
@@ -106,6 +106,11 @@ export class VersionStore extends AbstractPieceStore implements ContentStore {
     return this.tryOpen()
   }
 
+  /**
+   * Writes bytes of the ciphertext share: of `data`, the head as it is and the content decrypted
+   * into the plaintext files, in place in `bytes` (a verified piece's buffer, which its downloader
+   * does not read again; no copy of a piece is made), the padding not at all; of `keys`, as they are.
+   */
   async write(fileIndex: number, offset: number, bytes: Uint8Array, options: PieceIoOptions = {}): Promise<void> {
     if (this.readOnly) {
       throw new StoreError('READ_ONLY', `private share ${this.manifest.name} is seeded from its plaintext`)
@@ -132,12 +137,9 @@ export class VersionStore extends AbstractPieceStore implements ContentStore {
     const from = Math.max(offset, this.contentStart)
     const to = Math.min(end, this.contentEnd)
     if (from < to) {
-      const plain = xorContent(
-        this.crypto,
-        open.opened.keys.streamKey,
-        from - this.contentStart,
-        bytes.subarray(from - offset, to - offset),
-      )
+      // Decrypted in place: the downloader does not read a verified piece's buffer again once it is given to the store.
+      const content = bytes.subarray(from - offset, to - offset)
+      const plain = xorContentInto(this.crypto, open.opened.keys.streamKey, from - this.contentStart, content, content)
       let at = from
       while (at < to) {
         const index = this.fileAt(at - this.contentStart)
@@ -232,7 +234,7 @@ export class VersionStore extends AbstractPieceStore implements ContentStore {
     }
     if (at < end) target.fill(0, at - offset)
     const stream = target.subarray(streamFrom - offset)
-    stream.set(xorContent(this.crypto, open.opened.keys.streamKey, streamFrom - this.contentStart, stream))
+    xorContentInto(this.crypto, open.opened.keys.streamKey, streamFrom - this.contentStart, stream, stream)
     return target
   }
 

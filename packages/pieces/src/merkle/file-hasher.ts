@@ -143,6 +143,9 @@ export class FileHasher {
   update(chunk: Uint8Array): void {
     assertBytes(chunk, 'chunk')
     if (this.finished) throw new Error('FileHasher.update after digest')
+    if (this.pendingLength === 0 && this.total % BLOCK_SIZE !== 0) {
+      throw new Error('FileHasher.update after a short block of hashes')
+    }
     const size = chunk.length
     let offset = 0
     this.total += size
@@ -161,6 +164,40 @@ export class FileHasher {
     if (offset < size) {
       this.pending.set(chunk.subarray(offset), 0)
       this.pendingLength = size - offset
+    }
+  }
+
+  /**
+   * Adds blocks hashed elsewhere (a worker thread that made them): the
+   * SHA-256 of each next 16 KiB block of the file, as {@link FileHasher.update}
+   * would have hashed them. Every block is whole except perhaps the file's
+   * last; nothing may follow a short block.
+   *
+   * @param hashes - 32 bytes per block, in file order (copied: not kept after the call)
+   * @param byteLength - bytes of file those blocks cover
+   * @throws TypeError for hashes that do not match `byteLength`; Error when bytes given to
+   *   {@link FileHasher.update} are waiting to fill a block, after a short block, with v1 hashes
+   *   (SHA-1 needs the bytes), or after {@link FileHasher.digest}
+   */
+  updateBlockHashes(hashes: Uint8Array, byteLength: number): void {
+    assertBytes(hashes, 'hashes')
+    if (this.finished) throw new Error('FileHasher.updateBlockHashes after digest')
+    if (this.v1State !== undefined) throw new Error('v1 piece hashes need the bytes, not block hashes')
+    if (this.pendingLength > 0 || this.total % BLOCK_SIZE !== 0) {
+      throw new Error('block hashes must start on a block boundary, after whole blocks')
+    }
+    if (
+      !Number.isSafeInteger(byteLength) ||
+      byteLength < 0 ||
+      hashes.length !== Math.ceil(byteLength / BLOCK_SIZE) * HASH_SIZE
+    ) {
+      throw new TypeError(`${hashes.length} bytes of block hashes do not cover ${byteLength} bytes`)
+    }
+    this.total += byteLength
+    for (let at = 0; at < hashes.length; at += HASH_SIZE) {
+      this.blockTree.push(hashes.subarray(at, at + HASH_SIZE))
+      this.blocksInPiece++
+      if (this.blocksInPiece === this.blocksPerPiece) this.endPiece(this.pieceLength)
     }
   }
 

@@ -15,7 +15,7 @@ import { createEnvelope } from './envelope.js'
 import { deriveVersionKeys } from './keys.js'
 import { CONTENT_KEY_BYTES } from './limits.js'
 import { createPrivateManifest, type PrivateFileInput, type PrivateManifest } from './manifest.js'
-import { xorContent } from './stream.js'
+import { xorContentInto } from './stream.js'
 
 /** Bytes of padding encrypted at a time. */
 const PADDING_CHUNK = 512 * 1024
@@ -60,8 +60,25 @@ export interface EncryptedShare {
   readonly envelope: Uint8Array
   /** The ciphertext share's name: `private-` and 16 random hex digits (says nothing about the content). */
   readonly shareName: string
-  /** `data` then `keys`: give them to `ingest` with `shareName`. The data source can be read once. */
+  /**
+   * `data` then `keys`: give them to `ingest` with `shareName`. The data source can be read once;
+   * each chunk it yields is valid until the next is asked for.
+   */
   readonly sources: readonly IngestSource[]
+  /**
+   * What the data file's content is made of, for a caller that encrypts it elsewhere (in worker
+   * threads, see `@mycel/pieces/node`'s `encryptedSources`): the files in stream order and the
+   * version's stream key. Their contents are the ones the data source reads: read one or the other.
+   */
+  readonly content: EncryptedContent
+}
+
+/** The plaintext of a version's content stream and its key (see {@link EncryptedShare.content}). */
+export interface EncryptedContent {
+  /** The files in the order of the content stream (canonical path order), each with its length. */
+  readonly files: readonly PrivateSourceFile[]
+  /** The ChaCha20 key of the content stream (`xorContent`). */
+  readonly streamKey: Uint8Array
 }
 
 /**
@@ -92,6 +109,13 @@ export function encryptShare(input: EncryptShareInput): EncryptedShare {
   const { prefix, layout } = sealManifest(keys, manifest, crypto, random)
   const ordered = [...input.files].sort((a, b) => comparePaths(a.path, b.path))
 
+  // Ingest hashes each chunk before it asks for the next: one output buffer serves every chunk.
+  let out = new Uint8Array(0)
+  const encrypt = (offset: number, chunk: Uint8Array): Uint8Array => {
+    if (out.length < chunk.length) out = new Uint8Array(Math.max(chunk.length, PADDING_CHUNK))
+    return xorContentInto(crypto, keys.streamKey, offset, chunk, out.subarray(0, chunk.length))
+  }
+
   async function* data(): AsyncGenerator<Uint8Array> {
     yield prefix
     let offset = 0
@@ -100,7 +124,7 @@ export function encryptShare(input: EncryptShareInput): EncryptedShare {
       for await (const chunk of file.content) {
         read += chunk.length
         if (read > file.length) throw lengthMismatch(file, read)
-        yield xorContent(crypto, keys.streamKey, offset, chunk)
+        yield encrypt(offset, chunk)
         offset += chunk.length
       }
       if (read !== file.length) throw lengthMismatch(file, read)
@@ -109,7 +133,7 @@ export function encryptShare(input: EncryptShareInput): EncryptedShare {
     const zeros = new Uint8Array(Math.min(PADDING_CHUNK, end - offset))
     while (offset < end) {
       const length = Math.min(zeros.length, end - offset)
-      yield xorContent(crypto, keys.streamKey, offset, zeros.subarray(0, length))
+      yield encrypt(offset, zeros.subarray(0, length))
       offset += length
     }
   }
@@ -125,10 +149,12 @@ export function encryptShare(input: EncryptShareInput): EncryptedShare {
       { path: ['data'], length: layout.dataLength, content: data() },
       { path: ['keys'], length: envelope.length, content: [envelope] },
     ],
+    content: { files: ordered, streamKey: keys.streamKey },
   }
 }
 
-function lengthMismatch(file: PrivateFileInput, actual: number): PiecesError {
+/** The error of a file that did not give its announced length. @internal */
+export function lengthMismatch(file: PrivateFileInput, actual: number): PiecesError {
   return new PiecesError(
     'INGEST_LENGTH_MISMATCH',
     `${JSON.stringify(file.path.join('/'))} was announced as ${file.length} bytes but gave ${actual}${actual > file.length ? ' or more' : ''}`,

@@ -1,0 +1,235 @@
+/**
+ * Private share data files encrypted and hashed in worker threads
+ * (`encryptedSources` of `@mycel/pieces/node`): the same ciphertext, bytes
+ * for bytes, as the reference provider (noble) makes on one thread, and the
+ * same manifest as before the workers existed (roots pinned below, and the
+ * checked-in known-answer vector); block hashes fold into the Merkle tree as
+ * the bytes would.
+ */
+import { readFileSync } from 'node:fs'
+import { toHex } from '@mycel/wire'
+import { nobleCrypto } from '@mycel/wire/crypto'
+import { describe, expect, it } from 'vitest'
+import { BLOCK_SIZE, FileHasher, type IngestSource, ingest } from '../../src/index.js'
+import { encryptedSources, WORKER_CHUNK_BYTES } from '../../src/node.js'
+import {
+  type EncryptShareInput,
+  encryptShare,
+  type PrivateSourceFile,
+  XOR_SLICE_BYTES,
+  xorContent,
+  xorContentInto,
+} from '../../src/private.js'
+import { chunked, content, expectRejection, sha256 } from '../helpers.js'
+import { cryptoProviders, nodeCrypto, seededRandom } from './helpers.js'
+
+const utf8 = new TextEncoder()
+
+/** A fixed input: a file over three worker chunks read in odd sizes, an empty file, a small one. */
+function fixedFiles(): PrivateSourceFile[] {
+  return [
+    { path: ['a', 'big.bin'], length: 1_700_000, content: chunked(content(11, 1_700_000), [100_000, 333_333]) },
+    { path: ['empty'], length: 0, content: [] },
+    { path: ['small.txt'], length: 5000, content: [content(12, 5000)] },
+  ]
+}
+
+/** Ingests a version through the workers, keeping the ciphertext they made. */
+async function throughWorkers(input: EncryptShareInput, options: { pieceLength?: number; workers?: number } = {}) {
+  const version = encryptShare(input)
+  const data = new Uint8Array(version.layout.dataLength)
+  const chunks: number[] = []
+  const sources = encryptedSources(version, {
+    workers: options.workers ?? 2,
+    onCiphertext: (offset, bytes) => {
+      chunks.push(offset)
+      data.set(bytes, offset)
+    },
+  })
+  const manifest = await ingest(sources, {
+    name: version.shareName,
+    ...(options.pieceLength === undefined ? {} : { pieceLength: options.pieceLength }),
+  })
+  return { manifest, data, chunks, version }
+}
+
+/** Where two arrays first differ (-1 when they do not), a short message on failure. */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.from(a).equals(Buffer.from(b)) ? -1 : a.findIndex((byte, i) => byte !== b[i])
+}
+
+/** Ingests a version on this thread (`version.sources`), keeping its data file. */
+async function onOneThread(input: EncryptShareInput, options: { pieceLength?: number } = {}) {
+  const version = encryptShare(input)
+  const data = new Uint8Array(version.layout.dataLength)
+  let at = 0
+  const [source, keys] = version.sources as [IngestSource, IngestSource]
+  const kept = (async function* () {
+    for await (const chunk of source.content) {
+      data.set(chunk, at)
+      at += chunk.length
+      yield chunk
+    }
+  })()
+  const manifest = await ingest([{ ...source, content: kept }, keys], { name: version.shareName, ...options })
+  return { manifest, data }
+}
+
+describe('encryption in worker threads', () => {
+  it('makes the ciphertext and manifest of the reference provider, and the roots pinned before it existed', async () => {
+    // Infohashes of this input from ingest(version.sources) before the workers were written (commit 6e99993).
+    const pinned = {
+      default: 'cfab77686ff5a10b0897d554db5c233764eff7616f3a3fa028d63b08c58a67bb',
+      64: 'b96d229573bfe9f58b011c82ae484978624f767f3c2c8c150d9bef2faab25a4b',
+    }
+    for (const [pieceLength, infohash] of [
+      [undefined, pinned.default],
+      [64 * 1024, pinned[64]],
+    ] as const) {
+      const input = () => ({ name: 'fixed', files: fixedFiles(), random: seededRandom(9) })
+      const options = pieceLength === undefined ? {} : { pieceLength }
+      const reference = await onOneThread({ ...input(), crypto: nobleCrypto }, options)
+      const workers = await throughWorkers(input(), options)
+      expect(workers.chunks).toEqual([0, 1, 2, 3].map((i) => i * WORKER_CHUNK_BYTES)) // four chunks, in order
+      expect(workers.data.length).toBe(reference.data.length)
+      expect(firstDifference(workers.data, reference.data)).toBe(-1)
+      expect(reference.manifest.infohashHex).toBe(infohash)
+      expect(workers.manifest.infohashHex).toBe(infohash)
+      expect(workers.manifest.files.map((file) => file.pieceLayer && toHex(file.pieceLayer))).toEqual(
+        reference.manifest.files.map((file) => file.pieceLayer && toHex(file.pieceLayer)),
+      )
+    }
+  })
+
+  it('gives the known-answer vector (one short chunk holding the head and the content)', async () => {
+    const vector = JSON.parse(readFileSync(new URL('../fixtures/private-vector.json', import.meta.url), 'utf8')) as {
+      random_seed: number
+      reader_seed: number
+      files: { path: string[]; text: string }[]
+      name: string
+      data_hex: string
+      infohash: string
+    }
+    const reader = nodeCrypto.ed25519PublicKey(seededRandom(200 + vector.reader_seed)(32))
+    const { manifest, data } = await throughWorkers({
+      name: vector.name,
+      files: vector.files.map((file) => ({
+        path: file.path,
+        length: utf8.encode(file.text).length,
+        content: [utf8.encode(file.text)],
+      })),
+      readers: [reader],
+      random: seededRandom(vector.random_seed),
+    })
+    expect(firstDifference(data, Buffer.from(vector.data_hex, 'hex'))).toBe(-1)
+    expect(manifest.infohashHex).toBe(vector.infohash)
+  })
+
+  it('encrypts across a ChaCha20 segment (128 GiB) as xorContent does', async () => {
+    // No test share reaches 128 GiB: a chunk is given to a worker at that stream offset by hand.
+    const key = seededRandom(3)(32)
+    const bytes = content(4, 3 * BLOCK_SIZE)
+    const offset = 2 ** 37 - 2 * BLOCK_SIZE // two blocks before the second segment
+    const { EncryptWorkers } = await import('../../src/node/encrypt-workers.js')
+    const pool = new EncryptWorkers(1, key)
+    try {
+      const result = await pool.run({ bytes: bytes.slice(), dataOffset: 0, encryptFrom: 0, streamOffset: offset })
+      const expected = xorContent(nobleCrypto, key, offset, bytes)
+      expect(firstDifference(new Uint8Array(result.buffer), expected)).toBe(-1)
+      const hashes = new Uint8Array(3 * 32)
+      for (let i = 0; i < 3; i++) hashes.set(sha256(expected.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)), i * 32)
+      expect(toHex(result.hashes)).toBe(toHex(hashes))
+    } finally {
+      await pool.close()
+    }
+  })
+
+  it('refuses a file that does not give its length, and stops when aborted', async () => {
+    const short = encryptShare({
+      name: 'short',
+      files: [{ path: ['a'], length: 2_000_000, content: [content(5, 1_000_000)] }],
+    })
+    await expectRejection(
+      ingest(encryptedSources(short, { workers: 2 }), { name: short.shareName }),
+      'INGEST_LENGTH_MISMATCH',
+    )
+    const controller = new AbortController()
+    const long = encryptShare({
+      name: 'long',
+      files: [{ path: ['a'], length: 3_000_000, content: chunked(content(5, 3_000_000), [100_000]) }],
+    })
+    await expectRejection(
+      ingest(encryptedSources(long, { workers: 2, signal: controller.signal }), {
+        name: long.shareName,
+        onProgress: () => controller.abort(),
+      }),
+      'ABORTED',
+    )
+  })
+
+  it('falls back to this thread with no workers (the same sources as encryptShare)', () => {
+    const version = encryptShare({ name: 'x', files: [{ path: ['a'], length: 1, content: [Uint8Array.of(1)] }] })
+    expect(encryptedSources(version, { workers: 0 })).toBe(version.sources)
+    expect(encryptedSources(version)).toBe(version.sources) // under WORKER_MIN_BYTES
+    expect(() => encryptedSources(version, { workers: -1 })).toThrow(RangeError)
+  })
+})
+
+describe('xorContentInto', () => {
+  it.each(cryptoProviders)(
+    '%s: in place or into another array, the bytes of xorContent, in slices of 64 KiB across a segment',
+    (_, crypto) => {
+      const key = seededRandom(6)(32)
+      const bytes = content(7, 3 * XOR_SLICE_BYTES + 100)
+      for (const offset of [0, 5, 64 * 1000 + 3, 2 ** 37 - XOR_SLICE_BYTES - 10]) {
+        const expected = xorContent(nobleCrypto, key, offset, bytes)
+        const into = new Uint8Array(bytes.length)
+        expect(xorContentInto(crypto, key, offset, bytes, into)).toBe(into)
+        expect(firstDifference(into, expected)).toBe(-1)
+        const inPlace = bytes.slice()
+        xorContentInto(crypto, key, offset, inPlace, inPlace)
+        expect(firstDifference(inPlace, expected)).toBe(-1)
+        expect(firstDifference(xorContent(crypto, key, offset, bytes), expected)).toBe(-1)
+      }
+      expect(() => xorContentInto(crypto, key, 0, bytes, new Uint8Array(1))).toThrow(RangeError)
+    },
+  )
+})
+
+describe('FileHasher.updateBlockHashes', () => {
+  it('gives the root and piece layer the bytes give, whatever the length and piece length', () => {
+    for (const pieceLength of [16 * 1024, 64 * 1024]) {
+      for (const length of [1, BLOCK_SIZE, BLOCK_SIZE + 1, 5 * BLOCK_SIZE - 7, 9 * BLOCK_SIZE]) {
+        const bytes = content(length, length)
+        const fromBytes = new FileHasher(pieceLength)
+        fromBytes.update(bytes)
+        const fromHashes = new FileHasher(pieceLength)
+        const hashes = new Uint8Array(Math.ceil(length / BLOCK_SIZE) * 32)
+        for (let at = 0; at < length; at += BLOCK_SIZE) {
+          hashes.set(sha256(bytes.subarray(at, at + BLOCK_SIZE)), (at / BLOCK_SIZE) * 32)
+        }
+        // In two batches, the first of whole blocks.
+        const split = Math.floor(hashes.length / 64) * 32
+        fromHashes.updateBlockHashes(hashes.subarray(0, split), (split / 32) * BLOCK_SIZE)
+        fromHashes.updateBlockHashes(hashes.subarray(split), length - (split / 32) * BLOCK_SIZE)
+        const a = fromBytes.digest()
+        const b = fromHashes.digest()
+        expect(toHex(b.piecesRoot as Uint8Array)).toBe(toHex(a.piecesRoot as Uint8Array))
+        expect(b.pieceLayer && toHex(b.pieceLayer)).toBe(a.pieceLayer && toHex(a.pieceLayer))
+        expect([b.length, b.pieceCount]).toEqual([a.length, a.pieceCount])
+      }
+    }
+  })
+
+  it('refuses hashes that do not cover the bytes, or that cannot follow what came before', () => {
+    const hasher = new FileHasher(16 * 1024)
+    expect(() => hasher.updateBlockHashes(new Uint8Array(32), 2 * BLOCK_SIZE)).toThrow(TypeError)
+    hasher.update(new Uint8Array(10))
+    expect(() => hasher.updateBlockHashes(new Uint8Array(32), BLOCK_SIZE)).toThrow(/block boundary/)
+    const short = new FileHasher(16 * 1024)
+    short.updateBlockHashes(new Uint8Array(32), 100)
+    expect(() => short.updateBlockHashes(new Uint8Array(32), BLOCK_SIZE)).toThrow(/block boundary/)
+    expect(() => short.update(new Uint8Array(1))).toThrow(/short block/)
+    expect(() => new FileHasher(16 * 1024, { v1: true }).updateBlockHashes(new Uint8Array(32), 1)).toThrow(/v1/)
+  })
+})
