@@ -31,9 +31,12 @@
 export { Bitfield } from './bitfield.js'
 export { PiecesError, type PiecesErrorCode } from './errors.js'
 export {
+  type BatchHashProvider,
+  createWebCryptoHashProvider,
   getDefaultHashProvider,
   type HashProvider,
   type IncrementalHash,
+  isBatchHashProvider,
   nobleHashProvider,
 } from './hash/provider.js'
 export { type IngestOptions, type IngestProgress, type IngestSource, ingest } from './ingest.js'
@@ -59,4 +62,5 @@ export {
   type VerifyOptions,
   verifyBlocks,
   verifyPiece,
+  verifyPieceAsync,
 } from './verify.js'
