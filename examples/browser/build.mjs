@@ -1,27 +1,34 @@
 // Builds the page into dist/ with esbuild (`platform: 'browser'` picks the `browser` export condition: the
 // browser's WebSocket);
-// `--serve` then serves dist/ on http://127.0.0.1:8000/.
+// `--serve` then serves dist/ on http://127.0.0.1:8000/ (index.html: download and save; video.html: play a video).
 import { copyFile, mkdir, readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { build } from 'esbuild'
 
 const here = new URL('.', import.meta.url)
 await mkdir(new URL('dist/', here), { recursive: true })
-await build({
-  entryPoints: [new URL('src/main.ts', here).pathname],
+const common = {
   bundle: true,
-  format: 'esm',
   platform: 'browser',
   target: 'es2022',
   minify: true,
   sourcemap: true,
-  outfile: new URL('dist/main.js', here).pathname,
+  outdir: new URL('dist/', here).pathname,
   logLevel: 'warning',
   // The packages as an npm user gets them (their dist/, through node_modules), not the sources that the
   // repository's tsconfig paths point at.
   tsconfigRaw: {},
+}
+// The pages: the download page (main) and the video player (video).
+await build({
+  ...common,
+  entryPoints: ['main', 'video'].map((name) => new URL(`src/${name}.ts`, here).pathname),
+  format: 'esm',
 })
-await copyFile(new URL('index.html', here), new URL('dist/index.html', here))
+// The video page's Service Worker: a classic script of its own (module workers are not everywhere), served
+// from the pages' folder so that its scope covers them.
+await build({ ...common, entryPoints: [new URL('src/stream-sw.ts', here).pathname], format: 'iife' })
+for (const page of ['index.html', 'video.html']) await copyFile(new URL(page, here), new URL(`dist/${page}`, here))
 
 if (process.argv.includes('--serve')) {
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json' }

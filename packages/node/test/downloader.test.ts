@@ -1,4 +1,4 @@
-import { Bitfield, ingest, type Manifest } from '@mycel/pieces'
+import { type BatchHashProvider, Bitfield, createWebCryptoHashProvider, ingest, type Manifest } from '@mycel/pieces'
 import { describe, expect, it } from 'vitest'
 import { Downloader, MAX_BYTES_IN_FLIGHT_PER_PEER, MAX_STORING_BYTES } from '../src/swarm/downloader.js'
 import type { BlockAnswer, BlockRange, PeerLink, SwarmPeer } from '../src/swarm/peer.js'
@@ -137,5 +137,132 @@ describe('the downloader over small files', () => {
     expect(buffers).toHaveLength(64)
     for (const size of buffers) expect(size).toBe(16 * 1024)
     downloader.stop()
+  })
+})
+
+describe('the downloader with a batch hash provider (WebCrypto, as in a page)', () => {
+  /** WebCrypto (Node has it too) whose batches wait until the test releases them. */
+  function heldWebCrypto(): { hash: BatchHashProvider; batches: () => number; release: () => number } {
+    const webCrypto = createWebCryptoHashProvider() as BatchHashProvider
+    const held: (() => void)[] = []
+    let batches = 0
+    return {
+      hash: {
+        ...webCrypto,
+        async sha256Each(inputs) {
+          batches++
+          await new Promise<void>((resolve) => held.push(resolve))
+          return webCrypto.sha256Each(inputs)
+        },
+      },
+      batches: () => batches,
+      release: () => {
+        const count = held.length
+        for (const resume of held.splice(0)) resume()
+        return count
+      },
+    }
+  }
+
+  it('verifies whole pieces asynchronously, asks nothing of them again meanwhile, and refetches a corrupt one', async () => {
+    const PIECE = 256 * 1024
+    const content = contentBytes(8 * PIECE, 41)
+    const manifest: Manifest = await ingest([{ path: ['v.bin'], length: content.length, content: [content] }], {
+      name: 'v.bin',
+      pieceLength: PIECE,
+    })
+    const stored = new Map<number, Uint8Array>()
+    const corrupt: number[] = []
+    let completed = false
+    const { hash, batches, release } = heldWebCrypto()
+    const downloader = new Downloader(manifest, new Bitfield(manifest.pieceCount), {
+      storePiece: async (piece, bytes) => {
+        stored.set(piece, bytes.slice())
+      },
+      onPieceStored: () => {},
+      onCorrupt: (piece) => corrupt.push(piece),
+      onPeerFault: () => expect.unreachable('the peer is only wrong once, about one piece'),
+      onProvenBytes: () => {},
+      onStoreError: () => expect.unreachable('no write fails'),
+      onComplete: () => {
+        completed = true
+      },
+      takeTokens: () => undefined,
+      hash,
+    })
+    // The peer sends a wrong first range of piece 3 the first time it is asked.
+    let lied = false
+    const { peer, requestedBytes, quiet } = instantPeer((range) => {
+      const start = range.piece * PIECE + range.offset
+      const bytes = content.slice(start, start + range.length)
+      if (range.piece === 3 && range.offset === 0 && !lied) {
+        lied = true
+        bytes[0] = (bytes[0] as number) ^ 0xff
+      }
+      return bytes
+    })
+    const all = new Bitfield(manifest.pieceCount)
+    for (let piece = 0; piece < manifest.pieceCount; piece++) all.set(piece)
+    downloader.addPeer(peer, all)
+
+    // Every piece arrives, and waits for its hashes: nothing is stored, nothing more is asked.
+    await quiet()
+    expect(requestedBytes()).toBe(content.length)
+    expect(batches()).toBe(manifest.pieceCount)
+    expect(stored.size).toBe(0)
+    expect(completed).toBe(false)
+
+    // Hashed: seven pieces are stored, piece 3 failed and is asked again, and waits for its hashes again.
+    expect(release()).toBe(manifest.pieceCount)
+    while (batches() < manifest.pieceCount + 1) await quiet()
+    expect(corrupt).toEqual([3])
+    expect([...stored.keys()].sort()).toEqual([0, 1, 2, 4, 5, 6, 7])
+    expect(requestedBytes()).toBe(content.length + PIECE)
+    expect(completed).toBe(false)
+    release()
+    while (!completed) await quiet()
+    expect(batches()).toBe(manifest.pieceCount + 1)
+    for (let piece = 0; piece < manifest.pieceCount; piece++) {
+      const expected = content.subarray(piece * PIECE, (piece + 1) * PIECE)
+      expect(Buffer.compare(stored.get(piece) as Uint8Array, expected), `piece ${piece}`).toBe(0)
+    }
+    downloader.stop()
+  })
+
+  it('stores nothing that is verified after it stopped', async () => {
+    const content = contentBytes(4 * 128 * 1024, 42)
+    const manifest: Manifest = await ingest([{ path: ['s.bin'], length: content.length, content: [content] }], {
+      name: 's.bin',
+      pieceLength: 128 * 1024,
+    })
+    const { hash, batches, release } = heldWebCrypto()
+    let stores = 0
+    const downloader = new Downloader(manifest, new Bitfield(manifest.pieceCount), {
+      storePiece: async () => {
+        stores++
+      },
+      onPieceStored: () => {},
+      onCorrupt: () => expect.unreachable('no piece is corrupt'),
+      onPeerFault: () => expect.unreachable('the peer is honest'),
+      onProvenBytes: () => {},
+      onStoreError: () => expect.unreachable('no write fails'),
+      onComplete: () => expect.unreachable('it stopped first'),
+      takeTokens: () => undefined,
+      hash,
+    })
+    const { peer, quiet } = instantPeer((range) =>
+      content.slice(range.piece * 128 * 1024 + range.offset, range.piece * 128 * 1024 + range.offset + range.length),
+    )
+    const all = new Bitfield(manifest.pieceCount)
+    for (let piece = 0; piece < manifest.pieceCount; piece++) all.set(piece)
+    downloader.addPeer(peer, all)
+    await quiet()
+    expect(batches()).toBe(manifest.pieceCount)
+    downloader.stop()
+    release()
+    // The hashes are done (WebCrypto answers on another thread): a fresh batch's answer comes after theirs.
+    await (createWebCryptoHashProvider() as BatchHashProvider).sha256Each([content])
+    await quiet()
+    expect(stores).toBe(0)
   })
 })

@@ -31,9 +31,12 @@
 export { Bitfield } from './bitfield.js'
 export { PiecesError, type PiecesErrorCode } from './errors.js'
 export {
+  type BatchHashProvider,
+  createWebCryptoHashProvider,
   getDefaultHashProvider,
   type HashProvider,
   type IncrementalHash,
+  isBatchHashProvider,
   nobleHashProvider,
 } from './hash/provider.js'
 export {
@@ -66,4 +69,5 @@ export {
   type VerifyOptions,
   verifyBlocks,
   verifyPiece,
+  verifyPieceAsync,
 } from './verify.js'

@@ -1,7 +1,7 @@
 import { equalBytes } from '@mycel/wire'
 import { assertBytes } from '@mycel/wire/assert'
 import { PiecesError } from './errors.js'
-import { fastSha256, type HashProvider, resolveHashProvider } from './hash/provider.js'
+import { fastSha256, type HashProvider, isBatchHashProvider, resolveHashProvider } from './hash/provider.js'
 import { BLOCK_SIZE, HASH_SIZE } from './limits.js'
 import type { Manifest, ManifestFile } from './manifest/model.js'
 import { hashPair, MerkleAccumulator, padHash } from './merkle/tree.js'
@@ -121,6 +121,46 @@ export function verifyPiece(
   const geometry = pieceGeometry(manifest, piece)
   if (bytes.length !== geometry.size) return false
   return equalBytes(subtreeRoot(bytes, geometry.level, resolveHashProvider(options.hash)), geometry.expected)
+}
+
+/**
+ * {@link verifyPiece}, with the blocks of the piece hashed by the provider's
+ * asynchronous `sha256Each` where it has one (WebCrypto in a browser: the
+ * platform's SHA-256, off the page's JavaScript), else synchronously as
+ * `verifyPiece` does. Same answer as `verifyPiece` for the same bytes.
+ *
+ * @param manifest - the share
+ * @param piece - global piece index
+ * @param bytes - the bytes received for the piece; they must not change until the promise settles
+ * @param options - hash provider
+ * @returns true if the bytes are the piece; false otherwise (wrong size included)
+ * @throws {@link PiecesError} `PIECE_OUT_OF_RANGE` if the manifest has no such piece
+ *
+ * @example
+ * ```ts
+ * if (!(await verifyPieceAsync(manifest, index, bytes))) penalise(peer)
+ * ```
+ */
+export async function verifyPieceAsync(
+  manifest: Manifest,
+  piece: number,
+  bytes: Uint8Array,
+  options: VerifyOptions = {},
+): Promise<boolean> {
+  assertBytes(bytes, 'bytes')
+  const hash = resolveHashProvider(options.hash)
+  const geometry = pieceGeometry(manifest, piece)
+  if (bytes.length !== geometry.size) return false
+  if (!isBatchHashProvider(hash)) return equalBytes(subtreeRoot(bytes, geometry.level, hash), geometry.expected)
+  const blocks: Uint8Array[] = []
+  for (let at = 0; at < bytes.length; at += BLOCK_SIZE) {
+    blocks.push(bytes.subarray(at, Math.min(at + BLOCK_SIZE, bytes.length)))
+  }
+  const leaves = await hash.sha256Each(blocks)
+  // The tree above the leaves (64-byte inputs) in one synchronous run: the accumulator is shared.
+  const tree = accumulatorFor(hash)
+  for (const leaf of leaves) tree.push(leaf)
+  return equalBytes(tree.root(geometry.level), geometry.expected)
 }
 
 /** Where a proof range sits in its piece's tree. */

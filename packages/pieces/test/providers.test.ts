@@ -43,14 +43,17 @@ describe('hash providers', () => {
 })
 
 describe('default provider without node:crypto', () => {
-  it('falls back to @noble/hashes when the runtime has no process.getBuiltinModule', async () => {
+  it("falls back to @noble/hashes' functions (WebCrypto's batches beside them) when the runtime has no process.getBuiltinModule", async () => {
     const runtime = process as { getBuiltinModule?: unknown }
     const original = runtime.getBuiltinModule
     runtime.getBuiltinModule = undefined
     try {
       vi.resetModules()
       const fresh = await import('../src/hash/provider.js')
-      expect(fresh.getDefaultHashProvider().name).toBe('@noble/hashes')
+      const hash = fresh.getDefaultHashProvider()
+      expect(hash.name).toBe('WebCrypto + @noble/hashes')
+      expect(hash.sha256).toBe(fresh.nobleHashProvider.sha256)
+      expect(fresh.isBatchHashProvider(hash)).toBe(true)
     } finally {
       runtime.getBuiltinModule = original
       vi.resetModules()

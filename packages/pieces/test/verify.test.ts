@@ -3,13 +3,16 @@ import { describe, expect, it } from 'vitest'
 import {
   BLOCK_SIZE,
   createBlockProof,
+  createWebCryptoHashProvider,
   decodeTorrent,
+  type HashProvider,
   isProofRange,
   type Manifest,
   PieceTree,
   pieceHash,
   verifyBlocks,
   verifyPiece,
+  verifyPieceAsync,
 } from '../src/index.js'
 import { base64, content, expectPiecesError, type FixtureCase, fixtures, flipByte, hex, providers } from './helpers.js'
 
@@ -142,4 +145,28 @@ describe.each(providers)('verification with $name', (hash) => {
       { numRuns: 50 },
     )
   })
+})
+
+/** The WebCrypto batch provider (Node has WebCrypto too), beside the synchronous ones. */
+const webCrypto = createWebCryptoHashProvider() as HashProvider
+
+describe.each([...providers, webCrypto])('verifyPieceAsync with $name', (hash) => {
+  it.each([...cases, 'file-many-pieces'])(
+    '%s: agrees with verifyPiece on every piece, whole and tampered',
+    async (id) => {
+      const { manifest, fixture } = load(id)
+      for (let piece = 0; piece < manifest.pieceCount; piece++) {
+        const bytes = pieceBytes(manifest, fixture, piece)
+        expect(await verifyPieceAsync(manifest, piece, bytes, { hash })).toBe(true)
+        const tampered = bytes.slice()
+        flipByte(tampered, (piece * 7919) % bytes.length, 0x01)
+        expect(verifyPiece(manifest, piece, tampered, { hash })).toBe(false)
+        expect(await verifyPieceAsync(manifest, piece, tampered, { hash })).toBe(false)
+        expect(await verifyPieceAsync(manifest, piece, bytes.subarray(1), { hash })).toBe(false)
+      }
+      await expect(verifyPieceAsync(manifest, manifest.pieceCount, new Uint8Array(1), { hash })).rejects.toMatchObject({
+        code: 'PIECE_OUT_OF_RANGE',
+      })
+    },
+  )
 })

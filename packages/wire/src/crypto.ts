@@ -44,3 +44,9 @@ export {
   UNWRAPPED_SHA256,
 } from './crypto/provider.js'
 export { randomBytes } from './crypto/random.js'
+export {
+  type BatchHashProvider,
+  createWebCryptoHashProvider,
+  isBatchHashProvider,
+  type SubtleDigest,
+} from './crypto/webcrypto-hash.js'

@@ -20,3 +20,9 @@ export { getDefaultHashProvider } from './crypto/default-hash.js'
 export { findNodeCrypto } from './crypto/find-node.js'
 export { nobleHashProvider } from './crypto/noble-hashes.js'
 export { fastSha256, type HashProvider, type IncrementalHash, UNWRAPPED_SHA256 } from './crypto/provider.js'
+export {
+  type BatchHashProvider,
+  createWebCryptoHashProvider,
+  isBatchHashProvider,
+  type SubtleDigest,
+} from './crypto/webcrypto-hash.js'

@@ -40,7 +40,11 @@ describe('the default provider', () => {
       const fresh = await import('../src/crypto.js')
       expect(fresh.findNodeCrypto()).toBeUndefined()
       expect(fresh.getDefaultCrypto()).toBe(fresh.nobleCrypto)
-      expect(fresh.getDefaultHashProvider()).toBe(fresh.nobleHashProvider)
+      // Hashes are noble's, with WebCrypto's batches beside them (the runtime has crypto.subtle, as a page does).
+      const hash = fresh.getDefaultHashProvider()
+      expect(hash.name).toBe('WebCrypto + @noble/hashes')
+      expect(hash.sha256).toBe(fresh.nobleHashProvider.sha256)
+      expect(fresh.isBatchHashProvider(hash)).toBe(true)
     } finally {
       runtime.getBuiltinModule = original
       vi.resetModules()

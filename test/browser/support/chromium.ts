@@ -120,6 +120,8 @@ export interface PageOptions {
   html?: string
   /** The name the HTML loads the bundle by; default `entry.js`. */
   scriptName?: string
+  /** More scripts served beside the page (a Service Worker), by name: `{ 'stream-sw.js': code }`. */
+  scripts?: Record<string, string>
 }
 
 /** Serves the page (an HTML shell) and the bundle from 127.0.0.1. */
@@ -132,6 +134,9 @@ async function serve(script: string, options: PageOptions): Promise<Server> {
     if (request.url === `/${scriptName}`) {
       response.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' })
       response.end(script)
+    } else if (options.scripts !== undefined && Object.hasOwn(options.scripts, (request.url ?? '').slice(1))) {
+      response.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' })
+      response.end(options.scripts[(request.url ?? '').slice(1)])
     } else if (request.url === '/') {
       response.writeHead(200, { 'content-type': 'text/html' })
       response.end(html)

@@ -1,10 +1,14 @@
 import {
   type Bitfield,
+  getDefaultHashProvider,
+  type HashProvider,
+  isBatchHashProvider,
   type Manifest,
   PiecePicker,
   type PieceRange as PriorityRange,
   verifyBlocks,
   verifyPiece,
+  verifyPieceAsync,
 } from '@mycel/pieces'
 import { type ComponentLogger, silentLogger } from '@mycel/wire/log'
 import type { BlockAnswer, PeerLink, SwarmPeer } from './peer.js'
@@ -30,6 +34,12 @@ export interface DownloaderHooks {
   takeTokens(bytes: number): Promise<void> | undefined
   /** Where what peers get wrong is logged, with why (`mycel:swarm`). Default: silent. */
   readonly log?: ComponentLogger
+  /**
+   * What whole pieces are verified with; default the runtime's
+   * (`getDefaultHashProvider()`). A batch provider (WebCrypto in a page)
+   * verifies asynchronously.
+   */
+  readonly hash?: HashProvider
 }
 
 /** Piece buffers kept for reuse, in bytes at most. */
@@ -92,6 +102,7 @@ export class Downloader {
   private readonly depthTimer: ReturnType<typeof setInterval>
   private lastDepthUpdate = Date.now()
   private readonly log: ComponentLogger
+  private readonly hash: HashProvider
 
   /**
    * @param have - pieces held (verified)
@@ -111,6 +122,7 @@ export class Downloader {
     }
     this.picker = new PiecePicker<SwarmPeer>(manifest.pieceCount, { have: done })
     this.log = hooks.log ?? silentLogger.forComponent('mycel:swarm')
+    this.hash = hooks.hash ?? getDefaultHashProvider()
     this.depthTimer = setInterval(() => this.updateDepths(), DEPTH_INTERVAL_MS)
     this.depthTimer.unref?.()
   }
@@ -334,11 +346,31 @@ export class Downloader {
   }
 
   private completePiece(download: PieceDownload): void {
+    const hash = this.hash
+    if (!isBatchHashProvider(hash)) {
+      this.retire(download)
+      this.verified(download, verifyPiece(this.manifest, download.piece, download.buffer, { hash }))
+      return
+    }
+    // Hashed asynchronously (WebCrypto): the piece stays active meanwhile, every range of it received, so that
+    // nothing of it is asked again, and its late duplicates (endgame) are dropped as before.
+    verifyPieceAsync(this.manifest, download.piece, download.buffer, { hash })
+      .catch(() => verifyPiece(this.manifest, download.piece, download.buffer, { hash }))
+      .then((valid) => {
+        if (this.stopped) return
+        this.retire(download)
+        this.verified(download, valid)
+        // A failed piece is to be fetched again (onAnswer tops the peers up after a synchronous verification).
+        this.scheduleFill()
+      })
+  }
+
+  /** Stores a piece that passed verification; fetches a piece that failed again. */
+  private verified(download: PieceDownload, valid: boolean): void {
     const { piece } = download
     const bytes = download.buffer
     const contributors = [...download.contributors]
-    this.retire(download)
-    if (!verifyPiece(this.manifest, piece, bytes)) {
+    if (!valid) {
       if (this.log.enabled('debug')) {
         const from = contributors.map((link) => link.key).join(', ')
         this.log.debug(`piece ${piece} failed verification (sent by ${from}): dropped, fetched again`)

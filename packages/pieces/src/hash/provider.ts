@@ -7,10 +7,13 @@
 import { getDefaultHashProvider, type HashProvider } from '@mycel/wire/hash'
 
 export {
+  type BatchHashProvider,
+  createWebCryptoHashProvider,
   fastSha256,
   getDefaultHashProvider,
   type HashProvider,
   type IncrementalHash,
+  isBatchHashProvider,
   nobleHashProvider,
 } from '@mycel/wire/hash'
 
