@@ -212,4 +212,31 @@ describe('the daemon web UI', () => {
     expect(settings).toContain('1.0 MiB/s')
     expect(errors).toEqual([])
   }, 60_000)
+
+  it('uploads a file dropped on the page to the daemon, which keeps it in its uploads folder and shares it', async () => {
+    const { page, errors } = await newTab()
+    await page.goto(`${daemon.url}/#token=${daemon.token}`)
+    await page.waitForSelector('#link[data-state=open]', { timeout: 30_000 })
+    // a drop of a file (not a .torrent), as a file manager makes it
+    const dataTransfer = await page.evaluateHandle(() => {
+      const bytes = new Uint8Array(300_000)
+      for (let index = 0; index < bytes.length; index++) bytes[index] = (index * 7 + 3) & 255
+      const transfer = new DataTransfer()
+      transfer.items.add(new File([bytes], 'dropped notes.bin'))
+      return transfer
+    })
+    await page.dispatchEvent('section.add', 'drop', { dataTransfer })
+    await page.waitForFunction(
+      () => /^shared dropped notes\.bin/.test(document.querySelector('section.add .note')?.textContent ?? ''),
+      undefined,
+      { timeout: 30_000 },
+    )
+    const expected = new Uint8Array(300_000)
+    for (let index = 0; index < expected.length; index++) expected[index] = (index * 7 + 3) & 255
+    const kept = join(daemon.dataDir, 'downloads', 'uploads', 'dropped notes.bin')
+    expect(new Uint8Array(await readFile(kept))).toEqual(expected)
+    const shares = await call<{ name: string; role: string; path: string }[]>(daemon, 'list')
+    expect(shares.find((share) => share.path === kept)).toMatchObject({ name: 'dropped notes.bin', role: 'seed' })
+    expect(errors).toEqual([])
+  }, 60_000)
 })

@@ -43,6 +43,7 @@ export type CliErrorCode =
   | 'PRIVATE_INVALID'
   | 'CHANNEL_NOT_FOUND'
   | 'CHANNEL_INVALID'
+  | 'UPLOAD_NOT_FOUND'
   | 'INTERNAL'
 
 /** Exit status of a command that was used wrongly (bad option, bad argument). */

@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { type WebSocket, WebSocketServer } from 'ws'
+import { CliError } from '../errors.js'
 import { type AccessPolicy, checkAccess, ownOrigins } from './auth.js'
 import type { NotificationHub } from './notifications.js'
-import { DAEMON_LIMITS, RPC_ERRORS, RPC_PATH, TRANSMISSION_PATH, WS_PATH } from './protocol.js'
+import { DAEMON_LIMITS, RPC_ERRORS, RPC_PATH, TRANSMISSION_PATH, UPLOAD_PATH, WS_PATH } from './protocol.js'
 import type { RpcDispatcher } from './rpc.js'
+import { type DaemonUploads, UPLOAD_LIMITS } from './uploads.js'
 import type { WebUiFiles } from './web-ui.js'
 
 /** What a Transmission RPC handler answers. */
@@ -31,15 +33,17 @@ export interface DaemonServerOptions {
   transmission: TransmissionHandler
   /** The web UI, served at `GET /` (every path that is not the API's); none: those paths are 404. */
   webUi?: WebUiFiles
+  /** Where the chunks of `POST /upload` go; none: that path is 404. */
+  uploads?: DaemonUploads
 }
 
 /** A body over the limit. */
 class BodyTooLarge extends Error {}
 
-function readBody(request: IncomingMessage): Promise<string> {
+function readBody(request: IncomingMessage, limit = DAEMON_LIMITS.maxBodyBytes): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers['content-length'])
-    if (declared > DAEMON_LIMITS.maxBodyBytes) {
+    if (declared > limit) {
       reject(new BodyTooLarge())
       return
     }
@@ -47,7 +51,7 @@ function readBody(request: IncomingMessage): Promise<string> {
     let length = 0
     request.on('data', (chunk: Buffer) => {
       length += chunk.length
-      if (length > DAEMON_LIMITS.maxBodyBytes) {
+      if (length > limit) {
         request.removeAllListeners('data')
         request.pause()
         reject(new BodyTooLarge())
@@ -55,7 +59,7 @@ function readBody(request: IncomingMessage): Promise<string> {
       }
       chunks.push(chunk)
     })
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    request.on('end', () => resolve(Buffer.concat(chunks)))
     request.on('error', reject)
   })
 }
@@ -175,6 +179,10 @@ export class DaemonServer {
     const url = new URL(request.url ?? '/', 'http://daemon')
     const path = url.pathname.replace(/\/+$/, '') || '/'
     const transmission = path === TRANSMISSION_PATH
+    if (path === UPLOAD_PATH && options.uploads !== undefined) {
+      await this.upload(request, response, url, policy, options.uploads)
+      return
+    }
     if (path !== RPC_PATH && !transmission) {
       if (options.webUi !== undefined && path !== WS_PATH) await options.webUi.serve(request, response, url.pathname)
       else send(response, 404, { 'content-type': 'text/plain' }, 'not found\n')
@@ -192,7 +200,7 @@ export class DaemonServer {
     }
     let body: string
     try {
-      body = await readBody(request)
+      body = (await readBody(request)).toString('utf8')
     } catch (error) {
       if (!(error instanceof BodyTooLarge)) throw error
       response.setHeader('connection', 'close')
@@ -220,6 +228,47 @@ export class DaemonServer {
       return
     }
     send(response, 200, { 'content-type': 'application/json' }, JSON.stringify(answer))
+  }
+
+  /** `POST /upload?id=<upload>&offset=<bytes>`: the next chunk of an upload begun with `upload.begin`. */
+  private async upload(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    policy: AccessPolicy,
+    uploads: DaemonUploads,
+  ): Promise<void> {
+    const access = checkAccess(request, url, policy, false)
+    if (access !== 'ok') {
+      request.resume()
+      refuse(response, access, false)
+      return
+    }
+    if (request.method !== 'POST') {
+      request.resume()
+      send(response, 405, { allow: 'POST', 'content-type': 'text/plain' }, 'use POST\n')
+      return
+    }
+    const failed = (status: number, code: string, message: string, hint = '') =>
+      sendRpcError(response, status, RPC_ERRORS.methodFailed, message, { code, hint })
+    let chunk: Buffer
+    try {
+      chunk = await readBody(request, UPLOAD_LIMITS.maxChunkBytes)
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error
+      response.setHeader('connection', 'close')
+      failed(413, 'REQUEST_TOO_LARGE', `a chunk over ${UPLOAD_LIMITS.maxChunkBytes} bytes`, 'send smaller chunks')
+      request.socket.end()
+      return
+    }
+    const offset = Number(url.searchParams.get('offset'))
+    try {
+      const received = await uploads.write(url.searchParams.get('id') ?? '', offset, chunk)
+      send(response, 200, { 'content-type': 'application/json' }, JSON.stringify({ received }))
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error
+      failed(error.code === 'UPLOAD_NOT_FOUND' ? 404 : 400, error.code, error.message, error.hint)
+    }
   }
 
   private upgrade(

@@ -18,6 +18,7 @@ import { readPieces } from './pieces.js'
 import { DAEMON_API_VERSION } from './protocol.js'
 import type { RpcMethod } from './rpc.js'
 import type { DaemonShares, PrivateRequest } from './shares.js'
+import type { DaemonUploads } from './uploads.js'
 
 /** What the methods act on. */
 export interface MethodContext {
@@ -31,6 +32,8 @@ export interface MethodContext {
   state: StateStore
   /** What the daemon runs with, for `settings`. */
   settings: () => Promise<SettingsView>
+  /** Files dropped on the web UI, received in chunks (`upload.*`); none: those methods fail. */
+  uploads?: DaemonUploads
 }
 
 /** What `settings` answers: how the daemon and its node were started (read-only while it runs). */
@@ -66,6 +69,17 @@ function torrentBytes(params: Params): Uint8Array | undefined {
   return Buffer.from(base64, 'base64')
 }
 
+function uploadsOf(context: MethodContext): DaemonUploads {
+  if (context.uploads === undefined) throw CliError.usage('this daemon takes no uploads')
+  return context.uploads
+}
+
+function text(params: Params, name: string): string {
+  const value = optionalText(params, name)
+  if (value === undefined) throw CliError.usage(`needs ${name}`)
+  return value
+}
+
 function privateRequest(params: Params): PrivateRequest {
   const link = optionalText(params, 'link')
   if (link === undefined) throw CliError.usage('needs a mycel:// link')
@@ -80,7 +94,7 @@ function privateRequest(params: Params): PrivateRequest {
  * `announce`, `remove`, `channel`), the very same handlers, and what only a daemon
  * does: `share`, `share.private`, `add`, `get.private`, `seed.blind`, `files`,
  * `pieces`, `stop`, `start`, `verify`, `trackers`, `readers`, `readers.set`,
- * `settings`, `shutdown`.
+ * `settings`, `upload.begin`, `upload.finish`, `upload.abort`, `shutdown`.
  *
  * @param context - the node, the shares, the way to stop
  * @returns the methods by name
@@ -136,6 +150,21 @@ export function daemonMethods(context: MethodContext): Record<string, RpcMethod>
     },
     'get.private': async (params) => shares.getPrivate(privateRequest(params)),
     'seed.blind': async (params) => shares.seedBlind(privateRequest(params)),
+    'upload.begin': async (params) => {
+      const name = optionalText(params, 'name')
+      const size = params.size
+      if (name === undefined || typeof size !== 'number') throw CliError.usage('upload.begin needs name and size')
+      return uploadsOf(context).begin(name, size)
+    },
+    'upload.finish': async (params) => {
+      const path = await uploadsOf(context).finish(text(params, 'id'))
+      const trackers = optionalTextList(params, 'trackers')
+      return { ...(await shares.share(path, trackers === undefined ? {} : { trackers })), uploaded: path }
+    },
+    'upload.abort': async (params) => {
+      await uploadsOf(context).abort(text(params, 'id'))
+      return null
+    },
     files: async (params) => {
       const hex = infohash(params)
       const manifest = await context.access.manifest(hex)

@@ -22,6 +22,9 @@ export const WS_PATH = '/ws'
 /** Where Transmission RPC requests are POSTed (with or without a final slash). */
 export const TRANSMISSION_PATH = '/transmission/rpc'
 
+/** Path of the chunks of an upload (`POST /upload?id=&offset=`, see the `upload.*` methods). */
+export const UPLOAD_PATH = '/upload'
+
 /** Version of this API, in `hello`. */
 export const DAEMON_API_VERSION = 1
 

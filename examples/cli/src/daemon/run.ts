@@ -19,6 +19,7 @@ import { RpcDispatcher } from './rpc.js'
 import { DaemonShares } from './shares.js'
 import { loadOrCreateToken } from './token.js'
 import { TransmissionRpc } from './transmission/session.js'
+import { DaemonUploads } from './uploads.js'
 import { findWebUi, WebUiFiles } from './web-ui.js'
 
 /** Options of `mycel daemon`. */
@@ -102,10 +103,12 @@ export async function runDaemon(context: Context, options: DaemonCommandOptions)
       throw error
     })
     let server: DaemonServer | undefined
+    let uploads: DaemonUploads | undefined
     try {
       const { node } = session
       const downloadDir = options.downloadDir ?? join(dataDir, 'downloads')
       const shares = new DaemonShares(node, downloadDir, context.explain)
+      uploads = new DaemonUploads(join(downloadDir, 'uploads'))
       const access = session.access as DaemonAccess
       access.attach(shares)
       let shutdown: () => void = () => {}
@@ -124,7 +127,7 @@ export async function runDaemon(context: Context, options: DaemonCommandOptions)
         proxy: context.options.proxy ?? null,
         trackerAccounts: (await trackerAccountsOf(dataDir, '')).map(({ api, announce }) => ({ api, announce })),
       })
-      const rpc = new RpcDispatcher(daemonMethods({ access, shares, shutdown, state, settings }), (error) =>
+      const rpc = new RpcDispatcher(daemonMethods({ access, shares, shutdown, state, settings, uploads }), (error) =>
         explain(error, context.explain),
       )
       const transmission = new TransmissionRpc(shares, {
@@ -144,6 +147,7 @@ export async function runDaemon(context: Context, options: DaemonCommandOptions)
         hub,
         transmission: transmission.handle,
         webUi: new WebUiFiles(findWebUi()),
+        uploads,
       })
       url = server.url
       await lock.publish(server.url)
@@ -174,6 +178,7 @@ export async function runDaemon(context: Context, options: DaemonCommandOptions)
       return 0
     } finally {
       await server?.close()
+      await uploads?.close()
       await session.close()
       await state.close()
       context.out.event('stopped', { signal: lifetime.signalName ?? null })

@@ -53,6 +53,47 @@ export class DaemonClient {
     return body.result as T
   }
 
+  /**
+   * Uploads a file to the daemon, which keeps it in its uploads folder and
+   * shares it (`upload.begin`, chunks to `POST /upload`, `upload.finish`).
+   *
+   * @param file - the file (dropped or chosen)
+   * @param onProgress - bytes sent so far, after each chunk
+   * @returns the share, as `share` answers, with where the file was kept
+   * @throws {@link DaemonError} with the code of the failure; the upload is dropped
+   */
+  async upload(
+    file: File,
+    onProgress: (sent: number) => void = () => undefined,
+  ): Promise<{ infohash: string; name: string; uploaded: string }> {
+    const { id, chunkBytes } = await this.call<{ id: string; chunkBytes: number }>('upload.begin', {
+      name: file.name,
+      size: file.size,
+    })
+    try {
+      for (let offset = 0; offset < file.size; offset += chunkBytes) {
+        const response = await fetch(`${this.base}/upload?id=${id}&offset=${offset}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${this.token}` },
+          body: file.slice(offset, offset + chunkBytes),
+        })
+        const answer = (await response.json()) as RpcBody & { received?: number }
+        if (answer.error !== undefined) {
+          throw new DaemonError(
+            answer.error.data?.code ?? 'UPLOAD_FAILED',
+            answer.error.message,
+            answer.error.data?.hint,
+          )
+        }
+        onProgress(answer.received ?? offset)
+      }
+      return await this.call('upload.finish', { id })
+    } catch (error) {
+      await this.call('upload.abort', { id }).catch(() => undefined)
+      throw error instanceof DaemonError ? error : new DaemonError('UPLOAD_FAILED', (error as Error).message)
+    }
+  }
+
   /** The WebSocket address of the notifications, with the token (a browser cannot set a WebSocket's headers). */
   notificationsUrl(): string {
     const url = new URL('/ws', this.base)

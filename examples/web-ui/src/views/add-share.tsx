@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks'
 import type { DaemonError } from '../api/errors.js'
+import { formatPercent } from '../format.js'
 import { useDaemon } from '../hooks.js'
 import { ErrorLine } from '../widgets/error-line.js'
 
@@ -18,10 +19,10 @@ async function base64Of(file: File): Promise<string> {
 /**
  * Adding: a download by magnet link or infohash, or by a `.torrent` file
  * (chosen, or dropped on the page); a share by the path of a file or
- * folder on the daemon's machine (the daemon shares files in place: a
- * browser does not tell a dropped file's path, and the daemon does not
- * take copies, so a dropped file that is not a `.torrent` is answered
- * with what to type).
+ * folder on the daemon's machine (shared where it is), or by dropping a
+ * file that is not a `.torrent`: a browser does not tell a dropped file's
+ * path, so the file is uploaded to the daemon's uploads folder in chunks
+ * and shared from there.
  */
 export function AddShare(props: { onAdded: (infohash: string) => void }) {
   const { client } = useDaemon()
@@ -47,17 +48,32 @@ export function AddShare(props: { onAdded: (infohash: string) => void }) {
     )
   }
   const addTorrent = async (file: File) => {
-    if (!file.name.endsWith('.torrent')) {
-      setNote(
-        `${file.name} is not a .torrent: to share it, type its path on the daemon's machine below (the daemon shares files where they are)`,
-      )
-      return
-    }
     if (file.size > MAX_TORRENT_BYTES) {
       setNote(`${file.name} is over 12 MiB: add it with mycel get <path> on the daemon's machine`)
       return
     }
     run('add', { torrent: await base64Of(file) }, () => undefined)
+  }
+  /** A dropped file: a .torrent is downloaded; any other file goes to the daemon and is shared. */
+  const dropped = (file: File) => {
+    if (file.name.endsWith('.torrent')) {
+      void addTorrent(file)
+      return
+    }
+    setFailure(undefined)
+    setNote(`uploading ${file.name}...`)
+    client
+      .upload(file, (sent) => setNote(`uploading ${file.name}: ${formatPercent(sent, file.size)}`))
+      .then(
+        (shared) => {
+          setNote(`shared ${shared.name} (kept at ${shared.uploaded})`)
+          props.onAdded(shared.infohash)
+        },
+        (error: DaemonError) => {
+          setNote('')
+          setFailure(error)
+        },
+      )
   }
 
   return (
@@ -73,7 +89,7 @@ export function AddShare(props: { onAdded: (infohash: string) => void }) {
         event.preventDefault()
         setDragging(false)
         const file = event.dataTransfer?.files[0]
-        if (file !== undefined) void addTorrent(file)
+        if (file !== undefined) dropped(file)
       }}
     >
       <form
@@ -106,7 +122,7 @@ export function AddShare(props: { onAdded: (infohash: string) => void }) {
             }}
           />
         </label>
-        <span class="muted"> (or drop it here)</span>
+        <span class="muted"> (or drop it here; drop any other file to upload and share it)</span>
       </form>
       <form
         name="share"
