@@ -162,8 +162,22 @@ export class ConnectionPool {
     return listener.addresses
   }
 
-  /** Whether `address` may be dialled at all: not an onion address without a proxy. */
+  /**
+   * Whether `address` may be dialled at all: one of our transports handles
+   * its scheme (a `webrtc://` address heard from a peer, say), and it is not
+   * an onion address without a proxy.
+   */
   canDial(address: string): boolean {
+    try {
+      transportFor(address, this.options.transports)
+    } catch {
+      return false
+    }
+    return this.dialsAddress(address)
+  }
+
+  /** Not an onion address without a proxy. */
+  private dialsAddress(address: string): boolean {
     return this.options.dialsOnion === true || !isOnionAddress(address)
   }
 
@@ -175,7 +189,7 @@ export class ConnectionPool {
    */
   dial(address: string, signal?: AbortSignal): Promise<PeerConnection> {
     if (this.closed) return Promise.reject(NodeError.closed())
-    if (!this.canDial(address)) {
+    if (!this.dialsAddress(address)) {
       return Promise.reject(new NodeError('ADDRESS_NEEDS_PROXY', `${address} is an onion address: it needs a proxy`))
     }
     if (this.addresses.includes(address)) return Promise.reject(new NodeError('PEER_SELF', `${address} is ourselves`))

@@ -1,0 +1,172 @@
+import { join } from 'node:path'
+import { MemoryStateStore } from '@mycel/store'
+import { Identity } from '@mycel/transport'
+import { tcpTransport } from '@mycel/transport/tcp'
+import { WireError } from '@mycel/wire'
+import fc from 'fast-check'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createNode, type MycelNode, NodeError, type NodeOptions } from '../src/index.js'
+import { reachableAt } from '../src/peer/reachable.js'
+import { decodeSignalMessage, encodeSignalMessage, MAX_SDP_BYTES, type SignalMessage } from '../src/signal/messages.js'
+import { SIGNAL_LIMITS } from '../src/signal/signal-protocol.js'
+import { cleanup, removeDir, sha256, sha256File, tempDir, untilEvent, writeContent } from './helpers.js'
+
+const peerId = fc.uint8Array({ minLength: 32, maxLength: 32 })
+const id = fc.integer({ min: 0, max: 2 ** 32 - 1 })
+const sdp = fc.string({ minLength: 1, maxLength: 2000, unit: 'grapheme' })
+const message: fc.Arbitrary<SignalMessage> = fc.oneof(
+  fc.record({ type: fc.constant('relay' as const), id, target: peerId, sdp }),
+  fc.record({ type: fc.constant('offer' as const), id, source: peerId, sdp }),
+  fc.record({ type: fc.constant('answer' as const), id, sdp }),
+  fc.record({
+    type: fc.constant('refuse' as const),
+    id,
+    reason: fc.constantFrom('unreachable' as const, 'busy' as const, 'refused' as const, 'timeout' as const),
+  }),
+)
+
+describe('signal/1 messages', () => {
+  it('decode what they encode', () => {
+    fc.assert(
+      fc.property(message, (sent) => {
+        const got = decodeSignalMessage(encodeSignalMessage(sent))
+        expect(got).toEqual(sent)
+      }),
+    )
+  })
+
+  it('refuse any other bytes with a WireError, never another error', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        try {
+          decodeSignalMessage(bytes)
+        } catch (error) {
+          expect(error).toBeInstanceOf(WireError)
+        }
+      }),
+    )
+  })
+
+  it('refuse messages whose fields break a rule', () => {
+    const enc = new TextEncoder()
+    const bad = [
+      'd1:i0:1:m1:a1:s1:xe', // id not an integer
+      'd1:ii-1e1:m1:a1:s1:xe', // negative id
+      'd1:ii4294967296e1:m1:a1:s1:xe', // id over 2^32 - 1
+      'd1:ii1e1:m1:ae', // answer without sdp
+      'd1:ii1e1:m1:o1:s1:xe', // offer with neither t nor f
+      'd1:ii1e1:m1:r1:c3:fooe'.replace('1:c3:foo', '1:c3:foo'), // unknown refusal (keys out of order too)
+      'd1:ii1e1:m1:o1:s1:x1:t3:abce', // target not 32 bytes
+      'd1:ii1e1:m1:x1:s1:xe', // unknown kind
+      'li1ee', // not a dictionary
+    ]
+    for (const text of bad) expect(() => decodeSignalMessage(enc.encode(text))).toThrow(WireError)
+    const tooLong = enc.encode(`d1:ii1e1:m1:a1:s${MAX_SDP_BYTES + 1}:${'x'.repeat(MAX_SDP_BYTES + 1)}e`)
+    expect(() => decodeSignalMessage(tooLong)).toThrow(WireError)
+    expect(() => encodeSignalMessage({ type: 'answer', id: 1, sdp: 'x'.repeat(MAX_SDP_BYTES + 1) })).toThrow(WireError)
+    expect(() => decodeSignalMessage(new Uint8Array([0xff, 0xfe]))).toThrow(WireError)
+  })
+})
+
+describe('webrtc addresses', () => {
+  it('are believed only for the peer that says it listens there', () => {
+    const self = Identity.generate().toString()
+    const other = Identity.generate().toString()
+    const hello = (listen: string[]) => ({ type: 'hello' as const, version: 1, agent: '', listen, capabilities: [] })
+    const peer = { outbound: false, address: 'tcp://127.0.0.1:5000', peerIdText: self }
+    expect(reachableAt({ ...peer, hello: hello([`webrtc://${self}`, `webrtc://${other}`]) })).toEqual([
+      `webrtc://${self}`,
+    ])
+  })
+})
+
+describe('WebRTC between Node nodes, signalled through a third', () => {
+  const nodes: MycelNode[] = []
+  const dirs: string[] = []
+  afterEach(async () => {
+    await cleanup(nodes.splice(0), dirs.splice(0))
+  })
+
+  /** Resolves once `of` has `count` connections whose `hello` arrived (their protocols are open). */
+  function helloed(of: MycelNode, count: number): Promise<void> {
+    const ready = () => of.peers().filter((peer) => peer.agent !== undefined).length >= count
+    return untilEvent(of, 'peer-connected', ready)
+  }
+
+  async function node(options: Partial<NodeOptions> = {}): Promise<MycelNode> {
+    const dataDir = await tempDir()
+    dirs.push(dataDir)
+    const made = await createNode({
+      dataDir,
+      listen: ['tcp://127.0.0.1:0'],
+      transports: [tcpTransport()],
+      dht: false,
+      state: new MemoryStateStore(),
+      ...options,
+    })
+    nodes.push(made)
+    return made
+  }
+
+  it('downloads a share from a peer reached only over a data channel, its SHA-256 intact', async () => {
+    // The middle node has no WebRTC of its own and not the share: it relays offers and answers.
+    const middle = await node()
+    const seeder = await node({ webrtc: {} })
+    const leecher = await node({ webrtc: {} })
+    const middleAddress = middle.addresses.find((address) => address.startsWith('tcp://')) as string
+    await seeder.connect(middleAddress)
+    await leecher.connect(middleAddress)
+    expect(seeder.addresses).toContain(`webrtc://${seeder.peerId}`)
+
+    const source = join(dirs[1] as string, 'video.bin')
+    const bytes = await writeContent(source, 3 * 1024 * 1024 + 123, 7)
+    const share = await seeder.share(source)
+    const dir = await tempDir()
+    dirs.push(dir)
+    const download = leecher.download(share.magnet, { dir, peers: [`webrtc://${seeder.peerId}`] })
+    await download.done()
+    expect(await sha256File(join(dir, 'video.bin'))).toBe(sha256(bytes))
+    // The bytes came over the data channel: the leecher's one connection to the seeder is a WebRTC one.
+    const toSeeder = leecher.peers().filter((peer) => peer.peerId === seeder.peerId)
+    expect(toSeeder.map((peer) => peer.address)).toEqual([`webrtc://${seeder.peerId}`])
+  })
+
+  it('fails a dial with SIGNAL_FAILED in its cause when the middle peer does not know the target', async () => {
+    const middle = await node()
+    const leecher = await node({ webrtc: {} })
+    await leecher.connect(middle.addresses[0] as string)
+    await helloed(leecher, 1)
+    const error = await leecher.connect(`webrtc://${Identity.generate().toString()}`).catch((err: unknown) => err)
+    expect((error as { code?: string }).code).toBe('DIAL_FAILED')
+    const cause = (error as Error).cause
+    expect(cause).toBeInstanceOf(NodeError)
+    expect((cause as NodeError).code).toBe('SIGNAL_FAILED')
+    expect((cause as NodeError).message).toMatch(/unreachable/)
+  })
+
+  it('refuses to relay more than the burst of offers of one peer', async () => {
+    const middle = await node()
+    const target = await node({ webrtc: { connect: false } })
+    const leecher = await node({ webrtc: {} })
+    await target.connect(middle.addresses[0] as string)
+    await leecher.connect(middle.addresses[0] as string)
+    await Promise.all([helloed(middle, 2), helloed(leecher, 1), helloed(target, 1)])
+    // The target answers no offer (no WebRTC of its own): each is refused, the middle's budget spent.
+    const outcomes: string[] = []
+    for (let i = 0; i < SIGNAL_LIMITS.offerBurst + 2; i++) {
+      const error = await leecher.connect(`webrtc://${target.peerId}`).catch((err: unknown) => err)
+      outcomes.push(((error as Error).cause as Error).message)
+    }
+    expect(outcomes.slice(0, SIGNAL_LIMITS.offerBurst).every((text) => /refused: refused/.test(text))).toBe(true)
+    expect(outcomes.slice(SIGNAL_LIMITS.offerBurst).every((text) => /refused: busy/.test(text))).toBe(true)
+  })
+
+  it('is off in proxy mode, and asking for it there is PROXY_CONFLICT', async () => {
+    const dataDir = await tempDir()
+    dirs.push(dataDir)
+    const error = await createNode({ dataDir, proxy: 'socks5://127.0.0.1:9', webrtc: {} }).catch((err: unknown) => err)
+    expect(error).toBeInstanceOf(NodeError)
+    expect((error as NodeError).code).toBe('PROXY_CONFLICT')
+    await removeDir(dataDir)
+  })
+})
