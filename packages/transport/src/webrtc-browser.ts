@@ -31,7 +31,7 @@ export type {
  * The platform's `RTCPeerConnection` class.
  *
  * @returns the class
- * @throws {@link TransportError} `WEBRTC_UNAVAILABLE` when the runtime has none
+ * @throws `TransportError` `WEBRTC_UNAVAILABLE` when the runtime has none
  */
 export function loadRtcPeerConnection(): Promise<RtcPeerConnectionConstructor> {
   const found = (globalThis as { RTCPeerConnection?: RtcPeerConnectionConstructor }).RTCPeerConnection

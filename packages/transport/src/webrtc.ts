@@ -44,7 +44,7 @@ let loading: Promise<RtcPeerConnectionConstructor> | undefined
  * The `RTCPeerConnection` class of `node-datachannel`, loaded once.
  *
  * @returns the class
- * @throws {@link TransportError} `WEBRTC_UNAVAILABLE` when `node-datachannel` is not installed or does not load
+ * @throws `TransportError` `WEBRTC_UNAVAILABLE` when `node-datachannel` is not installed or does not load
  */
 export function loadRtcPeerConnection(): Promise<RtcPeerConnectionConstructor> {
   loading ??= (async () => {
