@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { MemoryStateStore } from '@mycel/store'
 import { Identity } from '@mycel/transport'
 import { tcpTransport } from '@mycel/transport/tcp'
+import { type WebRtcSignaller, webRtcTransport } from '@mycel/transport/webrtc'
 import { WireError } from '@mycel/wire'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -159,6 +160,31 @@ describe('WebRTC between Node nodes, signalled through a third', () => {
     }
     expect(outcomes.slice(0, SIGNAL_LIMITS.offerBurst).every((text) => /refused: refused/.test(text))).toBe(true)
     expect(outcomes.slice(SIGNAL_LIMITS.offerBurst).every((text) => /refused: busy/.test(text))).toBe(true)
+  })
+
+  it('refuses a connection answered by another peer than the one the address names (PEER_ID_MISMATCH)', async () => {
+    // A lying signaller: every offer, whatever peer it is for, is answered by `impostor`.
+    let answerImpostor: ((from: string, sdp: string) => Promise<string>) | undefined
+    const liar: WebRtcSignaller = {
+      exchange: async (_peerId, offer) =>
+        (answerImpostor as (from: string, sdp: string) => Promise<string>)('x', offer),
+      onOffer: (_localPeerId, answer) => {
+        answerImpostor = answer
+        return () => {}
+      },
+    }
+    const impostorIdentity = Identity.generate()
+    await node({
+      identity: impostorIdentity,
+      transports: [tcpTransport(), webRtcTransport({ signaller: liar })],
+      listen: ['tcp://127.0.0.1:0', `webrtc://${impostorIdentity.toString()}`],
+      webrtc: false,
+    })
+    const dialler = await node({ transports: [tcpTransport(), webRtcTransport({ signaller: liar })], webrtc: false })
+    const claimed = Identity.generate().toString()
+    const error = await dialler.connect(`webrtc://${claimed}`).catch((err: unknown) => err)
+    expect((error as { code?: string }).code).toBe('PEER_ID_MISMATCH')
+    expect(dialler.peers()).toEqual([])
   })
 
   it('is off in proxy mode, and asking for it there is PROXY_CONFLICT', async () => {

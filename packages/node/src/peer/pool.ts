@@ -2,6 +2,7 @@ import {
   type ByteStream,
   type Identity,
   type Listener,
+  parseAddress,
   peerIdToString,
   type SecureConnection,
   type Transport,
@@ -263,6 +264,8 @@ export class ConnectionPool {
         // Handlers copy what they keep (a block into its piece, a parked bitfield).
         transientMessages: true,
         logger: this.options.logger,
+        // A WebRTC address names the peer: whoever answered the offer must be that peer.
+        ...(outbound && address !== undefined ? expectedPeer(address) : {}),
         ...(handshakeSignal ? { signal: handshakeSignal } : {}),
       })
     } catch (error) {
@@ -391,5 +394,15 @@ export class ConnectionPool {
     peer.score = score
     this.peers.set(peer.peerIdText, peer)
     return peer
+  }
+}
+
+/** The peer id a dialled address names (`webrtc://<peer id>`), for the handshake to check. */
+function expectedPeer(address: string): { remotePeerId?: string } {
+  try {
+    const { scheme, host } = parseAddress(address)
+    return scheme === 'webrtc' ? { remotePeerId: host } : {}
+  } catch {
+    return {}
   }
 }
