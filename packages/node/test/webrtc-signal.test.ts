@@ -132,6 +132,30 @@ describe('WebRTC between Node nodes, signalled through a third', () => {
     expect(toSeeder.map((peer) => peer.address)).toEqual([`webrtc://${seeder.peerId}`])
   })
 
+  it('learns a WebRTC-only member of the swarm by peer exchange from a member, and connects to it over WebRTC', async () => {
+    // The member seeds over TCP and relays; the other member listens on nothing but webrtc://.
+    const member = await node()
+    const webrtcOnly = await node({ webrtc: {}, listen: [] })
+    expect(webrtcOnly.addresses).toEqual([`webrtc://${webrtcOnly.peerId}`])
+    const source = join(dirs[0] as string, 'album.bin')
+    const bytes = await writeContent(source, 2 * 1024 * 1024 + 5, 9)
+    const share = await member.share(source)
+    const firstDir = await tempDir()
+    dirs.push(firstDir)
+    await webrtcOnly.download(share.magnet, { dir: firstDir, peers: [member.addresses[0] as string] }).done()
+
+    // Slowed down, so that it still wants peers when the member's peer exchange comes (half a second after it joins).
+    const leecher = await node({ webrtc: {}, limits: { downloadRate: 512 * 1024 } })
+    const dir = await tempDir()
+    dirs.push(dir)
+    const download = leecher.download(share.magnet, { dir, peers: [member.addresses[0] as string] })
+    await untilEvent(leecher, 'peer-connected', () =>
+      leecher.peers().some((peer) => peer.address === `webrtc://${webrtcOnly.peerId}`),
+    )
+    await download.done()
+    expect(await sha256File(join(dir, 'album.bin'))).toBe(sha256(bytes))
+  })
+
   it('fails a dial with SIGNAL_FAILED in its cause when the middle peer does not know the target', async () => {
     const middle = await node()
     const leecher = await node({ webrtc: {} })
