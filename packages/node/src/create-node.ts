@@ -106,7 +106,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       dht,
       downloadDir: resolve(options.downloadDir ?? join(dataDir, 'downloads')),
       protocols: [...(options.protocols ?? []), ...(webrtc?.protocols ?? [])],
-      peerSources: options.peerSources,
+      peerSources: [...(options.peerSources ?? []), ...(webrtc?.sources ?? [])],
       trackers: options.trackers,
       trackerTransport: trackerTransportOf(options, privacy),
       trackerAccounts: options.trackerAccounts,

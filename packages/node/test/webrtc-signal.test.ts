@@ -24,6 +24,12 @@ const message: fc.Arbitrary<SignalMessage> = fc.oneof(
     id,
     reason: fc.constantFrom('unreachable' as const, 'busy' as const, 'refused' as const, 'timeout' as const),
   }),
+  fc.record({ type: fc.constant('join' as const), key: fc.uint8Array({ minLength: 1, maxLength: 32 }) }),
+  fc.record({
+    type: fc.constant('peers' as const),
+    key: fc.uint8Array({ minLength: 1, maxLength: 32 }),
+    peers: fc.array(peerId, { maxLength: 50 }),
+  }),
 )
 
 describe('signal/1 messages', () => {
@@ -60,6 +66,10 @@ describe('signal/1 messages', () => {
       'd1:ii1e1:m1:o1:s1:x1:t3:abce', // target not 32 bytes
       'd1:ii1e1:m1:x1:s1:xe', // unknown kind
       'li1ee', // not a dictionary
+      'd1:k0:1:m1:je', // empty share key
+      `d1:k33:${'k'.repeat(33)}1:m1:je`, // share key over 32 bytes
+      `d1:k1:k1:m1:p1:p31:${'p'.repeat(31)}e`, // peers not a multiple of 32 bytes
+      `d1:k1:k1:m1:p1:p${51 * 32}:${'p'.repeat(51 * 32)}e`, // more than 50 peers
     ]
     for (const text of bad) expect(() => decodeSignalMessage(enc.encode(text))).toThrow(WireError)
     const tooLong = enc.encode(`d1:ii1e1:m1:a1:s${MAX_SDP_BYTES + 1}:${'x'.repeat(MAX_SDP_BYTES + 1)}e`)
@@ -154,6 +164,42 @@ describe('WebRTC between Node nodes, signalled through a third', () => {
     )
     await download.done()
     expect(await sha256File(join(dir, 'album.bin'))).toBe(sha256(bytes))
+  })
+
+  it('finds a WebRTC seeder through a middle peer that has not the share (join, peers) and downloads from it', async () => {
+    const middle = await node()
+    const seeder = await node({ webrtc: {}, listen: [] })
+    const leecher = await node({ webrtc: {}, listen: [] })
+    await seeder.connect(middle.addresses[0] as string)
+    await leecher.connect(middle.addresses[0] as string)
+    const source = join(dirs[1] as string, 'notes.bin')
+    const bytes = await writeContent(source, 1024 * 1024 + 3, 11)
+    const share = await seeder.share(source)
+    const dir = await tempDir()
+    dirs.push(dir)
+    // No peer given: the leecher's lookup asks the middle peer, which names the seeder.
+    await leecher.download(share.magnet, { dir }).done()
+    expect(await sha256File(join(dir, 'notes.bin'))).toBe(sha256(bytes))
+    expect(leecher.peers().map((peer) => peer.address)).toContain(`webrtc://${seeder.peerId}`)
+    expect(middle.getShare(share.infohashHex)).toBeUndefined()
+  })
+
+  it('hears of a seeder that joins after its own lookup (the middle peer pushes it)', async () => {
+    const middle = await node()
+    const seeder = await node({ webrtc: {}, listen: [] })
+    const leecher = await node({ webrtc: {}, listen: [] })
+    const source = join(dirs[1] as string, 'late.bin')
+    const bytes = await writeContent(source, 512 * 1024 + 1, 12)
+    const share = await seeder.share(source)
+    const dir = await tempDir()
+    dirs.push(dir)
+    await leecher.connect(middle.addresses[0] as string)
+    const download = leecher.download(share.magnet, { dir })
+    await helloed(middle, 1)
+    // The leecher joined first; the seeder joins when it connects.
+    await seeder.connect(middle.addresses[0] as string)
+    await download.done()
+    expect(await sha256File(join(dir, 'late.bin'))).toBe(sha256(bytes))
   })
 
   it('fails a dial with SIGNAL_FAILED in its cause when the middle peer does not know the target', async () => {

@@ -50,9 +50,11 @@ expose('shareFile', async (path: string, length: number) => {
 })
 
 expose('download', async (magnet: string, peers: string[]) => {
+  const started = performance.now()
   const download = running().download(magnet, { peers })
   await download.done()
-  return sha256Of(download.contentPath as string)
+  const milliseconds = performance.now() - started
+  return { ...(await sha256Of(download.contentPath as string)), milliseconds }
 })
 
 expose('peers', () =>

@@ -75,7 +75,7 @@ export async function createBrowserNode(options: BrowserNodeOptions = {}): Promi
         dht: options.dht,
         downloadDir: options.downloadDir ?? 'downloads',
         protocols: [...(options.protocols ?? []), ...webrtc.protocols],
-        peerSources: options.peerSources,
+        peerSources: [...(options.peerSources ?? []), ...webrtc.sources],
         trackers: options.trackers,
         trackerTransport: options.trackerTransport,
         announceKey: options.announceKey,

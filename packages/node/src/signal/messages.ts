@@ -7,7 +7,12 @@
  * offer   d 1:f 32:<source peer id> 1:i i<id>e 1:m 1:o 1:s <offer sdp> e   from the middle peer
  * answer  d 1:i i<id>e 1:m 1:a 1:s <answer sdp> e
  * refuse  d 1:c <reason> 1:i i<id>e 1:m 1:r e
+ * join    d 1:k <share key> 1:m 1:j e                                      to the middle peer
+ * peers   d 1:k <share key> 1:m 1:p 1:p <32-byte peer ids, concatenated> e  from the middle peer
  * ```
+ * `join` tells the middle peer that we have or want a share (by the key it
+ * is announced under) and can be reached over WebRTC; `peers` names the
+ * others that joined it there.
  * The id is chosen by the sender of an offer (0 to 2^32 - 1) and comes back
  * in its answer or refusal; the middle peer gives each relayed offer an id
  * of its own. Descriptions are complete SDP (every ICE candidate gathered).
@@ -20,6 +25,12 @@ export const SIGNAL_PROTOCOL = 'signal/1'
 
 /** Longest session description carried, in bytes (a complete offer with host candidates is 1-3 KiB). */
 export const MAX_SDP_BYTES = 16 * 1024
+
+/** Longest share key carried (an announce key is 20 bytes, a discovery key up to 32). */
+export const MAX_SHARE_KEY_BYTES = 32
+
+/** Most peer ids in one `peers` message. */
+export const MAX_SIGNAL_PEERS = 50
 
 /** Why an offer got no answer. */
 export type SignalRefusal =
@@ -44,6 +55,10 @@ export type SignalMessage =
   | { readonly type: 'answer'; readonly id: number; readonly sdp: string }
   /** The offer with this id gets no answer. */
   | { readonly type: 'refuse'; readonly id: number; readonly reason: SignalRefusal }
+  /** We have or want the share announced under `key`, and take WebRTC connections. */
+  | { readonly type: 'join'; readonly key: Uint8Array }
+  /** Peers that joined the share announced under `key` at the middle peer (at most 50). */
+  | { readonly type: 'peers'; readonly key: Uint8Array; readonly peers: readonly Uint8Array[] }
 
 const MAX_ID = 2 ** 32 - 1
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -77,9 +92,21 @@ function peerIdBytes(id: Uint8Array, field: string): Uint8Array {
  *
  * @param message - the message
  * @returns the `ext` body
- * @throws WireError `MESSAGE_MALFORMED` when a field breaks a rule (an id out of range, an SDP over 16 KiB)
+ * @throws WireError `MESSAGE_MALFORMED` when a field breaks a rule (an id out of range, an SDP over 16 KiB,
+ *   a share key over 32 bytes, more than 50 peers)
  */
 export function encodeSignalMessage(message: SignalMessage): Uint8Array {
+  if (message.type === 'join') return encodeBencode({ k: shareKey(message.key), m: 'j' })
+  if (message.type === 'peers') {
+    if (!Array.isArray(message.peers) || message.peers.length > MAX_SIGNAL_PEERS) {
+      throw malformed(`at most ${MAX_SIGNAL_PEERS} peers`)
+    }
+    const packed = new Uint8Array(message.peers.length * 32)
+    message.peers.forEach((peer, index) => {
+      packed.set(peerIdBytes(peer, 'p'), index * 32)
+    })
+    return encodeBencode({ k: shareKey(message.key), m: 'p', p: packed })
+  }
   const id = checkId(message.id)
   switch (message.type) {
     case 'relay':
@@ -94,6 +121,13 @@ export function encodeSignalMessage(message: SignalMessage): Uint8Array {
     default:
       throw malformed('unknown message type')
   }
+}
+
+function shareKey(key: unknown): Uint8Array {
+  if (!(key instanceof Uint8Array) || key.length === 0 || key.length > MAX_SHARE_KEY_BYTES) {
+    throw malformed(`k is not a share key of 1 to ${MAX_SHARE_KEY_BYTES} bytes`)
+  }
+  return key
 }
 
 function sdpOf(value: BencodeValue | undefined): string {
@@ -113,7 +147,7 @@ function sdpOf(value: BencodeValue | undefined): string {
  *
  * @param body - the body of an `ext` message
  * @returns the message (peer ids are views into `body`)
- * @throws WireError `MESSAGE_MALFORMED` for anything but one of the four messages with every field in bounds
+ * @throws WireError `MESSAGE_MALFORMED` for anything but one of the six messages with every field in bounds
  */
 export function decodeSignalMessage(body: Uint8Array): SignalMessage {
   let root: BencodeValue
@@ -125,6 +159,17 @@ export function decodeSignalMessage(body: Uint8Array): SignalMessage {
   if (typeof root !== 'object' || root instanceof Uint8Array || Array.isArray(root)) throw malformed('not a dictionary')
   const dict = root as BencodeDict
   const kind = dict.m instanceof Uint8Array && dict.m.length === 1 ? String.fromCharCode(dict.m[0] as number) : ''
+  if (kind === 'j') return { type: 'join', key: shareKey(dict.k) }
+  if (kind === 'p') {
+    const key = shareKey(dict.k)
+    const packed = dict.p
+    if (!(packed instanceof Uint8Array) || packed.length % 32 !== 0 || packed.length > MAX_SIGNAL_PEERS * 32) {
+      throw malformed(`p is not up to ${MAX_SIGNAL_PEERS} peer ids of 32 bytes`)
+    }
+    const peers: Uint8Array[] = []
+    for (let offset = 0; offset < packed.length; offset += 32) peers.push(packed.subarray(offset, offset + 32))
+    return { type: 'peers', key, peers }
+  }
   const id = checkId(dict.i)
   switch (kind) {
     case 'o': {
@@ -142,6 +187,6 @@ export function decodeSignalMessage(body: Uint8Array): SignalMessage {
       return { type: 'refuse', id, reason: reason as SignalRefusal }
     }
     default:
-      throw malformed('m is not o, a or r')
+      throw malformed('m is not o, a, r, j or p')
   }
 }

@@ -12,6 +12,7 @@ import {
   type SignalMessage,
   type SignalRefusal,
 } from './messages.js'
+import { Rendezvous } from './rendezvous.js'
 
 /**
  * What one peer may make us do over `signal/1`; `docs/limits.md` gives
@@ -30,6 +31,12 @@ export const SIGNAL_LIMITS = {
   relayTimeoutMs: 15_000,
   /** Middle peers an offer of ours is tried through, one after the other, while they answer `unreachable`. */
   maxRoutes: 4,
+  /** `join`s one peer may send: 64 at once, then one a second; more are ignored. */
+  joinBurst: 64,
+  joinIntervalMs: 1000,
+  /** `peers` messages one peer may send: 64 at once, then one a second; more are ignored. */
+  peersBurst: 64,
+  peersIntervalMs: 1000,
 } as const
 
 /** Options of {@link SignalProtocol}. */
@@ -80,6 +87,11 @@ export class SignalProtocol implements ConnectionProtocol, WebRtcSignaller {
   private readonly relayed = new Map<number, Relayed>()
   private readonly relayedPer = new Map<PeerLink, number>()
   private readonly answerers = new Map<string, (peerId: string, offerSdp: string) => Promise<string>>()
+  private readonly joinBudgets = new WeakMap<PeerLink, Allowance>()
+  private readonly peersBudgets = new WeakMap<PeerLink, Allowance>()
+  private readonly rendezvous = new Rendezvous()
+  private readonly joinables = new Set<(send: (key: Uint8Array) => void) => void>()
+  private readonly peersHandlers = new Set<(key: Uint8Array, peers: readonly Uint8Array[]) => void>()
   private readonly log: ComponentLogger
   private readonly relays: boolean
   private nextId = 1
@@ -99,9 +111,22 @@ export class SignalProtocol implements ConnectionProtocol, WebRtcSignaller {
     return this.relayed.size
   }
 
+  /** Shares some peer joined here (as a middle peer). */
+  get rendezvousShares(): number {
+    return this.rendezvous.shares
+  }
+
   /** @internal */
   open(channel: ProtocolChannel): ProtocolHandler {
     this.channels.set(channel.link.key, channel)
+    // After open returns: the connection takes our messages of the protocol only once it has every handler.
+    queueMicrotask(() => {
+      if (this.channels.get(channel.link.key) !== channel || channel.link.isClosed) return
+      const send = (key: Uint8Array): void => {
+        channel.send(encodeSignalMessage({ type: 'join', key }))
+      }
+      for (const joinable of [...this.joinables]) joinable(send)
+    })
     return {
       onMessage: (body) => this.receive(channel, decodeSignalMessage(body)),
       onClose: () => this.closed(channel),
@@ -153,6 +178,42 @@ export class SignalProtocol implements ConnectionProtocol, WebRtcSignaller {
     }
   }
 
+  /**
+   * Tells every connected `signal/1` peer that we have or want the share
+   * announced under `key` (a `join`); each answers with the other joiners.
+   * @returns how many peers it went to
+   */
+  join(key: Uint8Array): number {
+    const body = encodeSignalMessage({ type: 'join', key })
+    let sent = 0
+    for (const channel of this.channels.values()) {
+      if (channel.link.isClosed) continue
+      channel.send(body)
+      sent++
+    }
+    return sent
+  }
+
+  /**
+   * Calls `joinable` for each `signal/1` connection that opens, with a
+   * function that sends it a `join` (to join there what we joined before).
+   * @returns a function that removes it
+   */
+  onJoinable(joinable: (send: (key: Uint8Array) => void) => void): () => void {
+    this.joinables.add(joinable)
+    return () => this.joinables.delete(joinable)
+  }
+
+  /**
+   * Calls `handler` with the peers a middle peer names for a share (its
+   * answer to our `join`, or a peer that joined after us).
+   * @returns a function that removes it
+   */
+  onPeers(handler: (key: Uint8Array, peers: readonly Uint8Array[]) => void): () => void {
+    this.peersHandlers.add(handler)
+    return () => this.peersHandlers.delete(handler)
+  }
+
   private exchangeVia(route: ProtocolChannel, target: Uint8Array, sdp: string, signal: AbortSignal): Promise<string> {
     const id = this.takeId()
     return new Promise<string>((resolve, reject) => {
@@ -187,6 +248,16 @@ export class SignalProtocol implements ConnectionProtocol, WebRtcSignaller {
         return
       case 'offer':
         this.answerOffer(from, message.id, peerIdToString(message.source), message.sdp)
+        return
+      case 'join':
+        if (this.relays && budget(this.joinBudgets, from.link, SIGNAL_LIMITS.joinBurst, SIGNAL_LIMITS.joinIntervalMs)) {
+          this.rendezvous.join(from, message.key)
+        }
+        return
+      case 'peers':
+        if (budget(this.peersBudgets, from.link, SIGNAL_LIMITS.peersBurst, SIGNAL_LIMITS.peersIntervalMs)) {
+          for (const handler of [...this.peersHandlers]) handler(message.key, message.peers)
+        }
         return
       case 'answer':
       case 'refuse': {
@@ -296,6 +367,7 @@ export class SignalProtocol implements ConnectionProtocol, WebRtcSignaller {
   private closed(channel: ProtocolChannel): void {
     const link = channel.link
     if (this.channels.get(link.key) === channel) this.channels.delete(link.key)
+    this.rendezvous.leave(link)
     for (const exchange of [...this.exchanges.values()]) {
       if (exchange.via === link) exchange.reject(new NodeError('SIGNAL_FAILED', 'the middle peer disconnected'))
     }
@@ -313,4 +385,14 @@ export class SignalProtocol implements ConnectionProtocol, WebRtcSignaller {
     this.nextId = this.nextId >= 2 ** 32 - 1 ? 1 : this.nextId + 1
     return id
   }
+}
+
+/** Takes one unit of `link`'s allowance in `budgets` (made on first use); whether there was one. */
+function budget(budgets: WeakMap<PeerLink, Allowance>, link: PeerLink, burst: number, intervalMs: number): boolean {
+  let allowance = budgets.get(link)
+  if (allowance === undefined) {
+    allowance = new Allowance(burst, burst * intervalMs, Date.now())
+    budgets.set(link, allowance)
+  }
+  return allowance.take(1, Date.now())
 }

@@ -1,8 +1,10 @@
 import type { Identity, Transport } from '@mycel/transport'
 import { type RtcPeerConnectionConstructor, webRtcTransport } from '@mycel/transport/webrtc'
 import type { Logger } from '@mycel/wire/log'
+import type { PeerSource } from '../discovery/peer-source.js'
 import type { ConnectionProtocol } from '../peer/protocols.js'
 import { SignalProtocol } from './signal-protocol.js'
+import { SignalPeerSource } from './signal-source.js'
 
 /**
  * WebRTC options of a node (`createNode({ webrtc })`, `createBrowserNode({ webrtc })`).
@@ -39,6 +41,8 @@ export interface WebRtcParts {
   transports: Transport[]
   /** `webrtc://<our peer id>` when the node answers offers. */
   listen: string[]
+  /** Finds WebRTC peers of a share through the middle peers (`join`), when the node answers offers. */
+  sources: PeerSource[]
 }
 
 /**
@@ -59,7 +63,7 @@ export function webRtcParts(
   connectByDefault: boolean,
   logger: Logger | undefined,
 ): WebRtcParts {
-  if (options === false) return { protocols: [], transports: [], listen: [] }
+  if (options === false) return { protocols: [], transports: [], listen: [], sources: [] }
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new TypeError('webrtc must be false or an object')
   }
@@ -70,12 +74,17 @@ export function webRtcParts(
     ...(logger === undefined ? {} : { logger }),
   })
   const connect = options?.connect ?? (options !== undefined || connectByDefault)
-  if (!connect) return { protocols: [signalling], transports: [], listen: [] }
+  if (!connect) return { protocols: [signalling], transports: [], listen: [], sources: [] }
   const transport = webRtcTransport({
     signaller: signalling,
     ...(options?.iceServers === undefined ? {} : { iceServers: options.iceServers }),
     ...(options?.RTCPeerConnection === undefined ? {} : { RTCPeerConnection: options.RTCPeerConnection }),
     ...(logger === undefined ? {} : { logger }),
   })
-  return { protocols: [signalling], transports: [transport], listen: [`webrtc://${localPeerId}`] }
+  return {
+    protocols: [signalling],
+    transports: [transport],
+    listen: [`webrtc://${localPeerId}`],
+    sources: [new SignalPeerSource(signalling, localPeerId)],
+  }
 }
