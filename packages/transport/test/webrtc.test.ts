@@ -6,6 +6,7 @@ import { Identity, TransportError } from '../src/index.js'
 import { collectStream } from '../src/testing/streams.js'
 import { transportCompliance } from '../src/testing.js'
 import { loadRtcPeerConnection, type WebRtcSignaller, webRtcTransport } from '../src/webrtc.js'
+import { webRtcTransport as browserWebRtcTransport } from '../src/webrtc-browser.js'
 
 /**
  * Signalling within the process: offers for a peer id go to the answerer
@@ -97,6 +98,16 @@ describe('webrtc transport', () => {
     client.end()
     const result = await received
     expect(sha256(result.bytes)).toEqual(sha256(data))
+  })
+
+  it('fails with WEBRTC_UNAVAILABLE where there is no RTCPeerConnection (the browser build in Node)', async () => {
+    expect((globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection).toBeUndefined()
+    const board = new Switchboard()
+    const transport = browserWebRtcTransport({ signaller: board.signallerFor('x') })
+    opened.push(transport)
+    const peer = `webrtc://${Identity.generate().toString()}`
+    await expect(transport.dial(peer)).rejects.toMatchObject({ code: 'WEBRTC_UNAVAILABLE' })
+    await expect(transport.listen(peer)).rejects.toMatchObject({ code: 'WEBRTC_UNAVAILABLE' })
   })
 
   it('fails a dial with DIAL_FAILED when the signaller finds nobody to answer', async () => {
