@@ -4,6 +4,7 @@ import { Identity } from '@mycel/transport'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { type WebRtcSignaller, webRtcTransport } from '@mycel/transport/webrtc'
 import { WireError } from '@mycel/wire'
+import { createTextLogger } from '@mycel/wire/log'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNode, type MycelNode, NodeError, type NodeOptions } from '../src/index.js'
@@ -257,12 +258,22 @@ describe('WebRTC between Node nodes, signalled through a third', () => {
     expect(dialler.peers()).toEqual([])
   })
 
-  it('is off in proxy mode, and asking for it there is PROXY_CONFLICT', async () => {
+  it('is off in proxy mode, says so, and asking for it there is PROXY_CONFLICT', async () => {
     const dataDir = await tempDir()
     dirs.push(dataDir)
     const error = await createNode({ dataDir, proxy: 'socks5://127.0.0.1:9', webrtc: {} }).catch((err: unknown) => err)
     expect(error).toBeInstanceOf(NodeError)
     expect((error as NodeError).code).toBe('PROXY_CONFLICT')
+    const lines: string[] = []
+    const proxied = await createNode({
+      dataDir,
+      proxy: 'socks5://127.0.0.1:9',
+      state: new MemoryStateStore(),
+      logger: createTextLogger({ level: 'info', write: (line) => lines.push(line) }),
+    })
+    nodes.push(proxied)
+    expect(lines.some((line) => line.includes('no WebRTC'))).toBe(true)
+    expect(proxied.addresses.some((address) => address.startsWith('webrtc://'))).toBe(false)
     await removeDir(dataDir)
   })
 })
