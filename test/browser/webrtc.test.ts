@@ -6,7 +6,7 @@
  * What arrives is checked by its SHA-256.
  */
 import { createHash } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createNode, type MycelNode } from '@mycel/node'
@@ -114,6 +114,32 @@ describe('WebRTC in Chromium', () => {
     // The page dialled the seeder over WebRTC: the seeder sees it at its webrtc:// address.
     expect(seeder.peers()).toContainEqual(
       expect.objectContaining({ peerId: leecherId, address: `webrtc://${leecherId}`, outbound: false }),
+    )
+  }, 120_000)
+
+  it('serves a Node downloader that dials the page over WebRTC (the page answers the offer)', async () => {
+    const dataDir = await tempDir()
+    const downloader = await createNode({
+      dataDir,
+      listen: ['tcp://127.0.0.1:0'],
+      dht: false,
+      state: new MemoryStateStore(),
+      webrtc: {},
+    })
+    nodes.push(downloader)
+    await downloader.connect(relay.addresses.find((address) => address.startsWith('tcp://')) as string)
+    await helloed(relay, 4)
+    const shared = await seederPage.call<{ magnet: string; sha256: string }>(
+      'shareFile',
+      'inbox/for-node.bin',
+      3 * 1024 * 1024 + 9,
+    )
+    const download = downloader.download(shared.magnet, { dir: join(dataDir, 'downloads') })
+    await download.done()
+    const bytes = await readFile(download.contentPath as string)
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(shared.sha256)
+    expect(downloader.peers().some((peer) => peer.address?.startsWith('webrtc://') === true && peer.outbound)).toBe(
+      true,
     )
   }, 120_000)
 })
