@@ -167,6 +167,30 @@ describe('WebRTC between Node nodes, signalled through a third', () => {
     expect(await sha256File(join(dir, 'album.bin'))).toBe(sha256(bytes))
   })
 
+  it('does not dial a webrtc:// address heard by peer exchange when it has no WebRTC itself', async () => {
+    const member = await node()
+    const webrtcOnly = await node({ webrtc: {}, listen: [] })
+    const source = join(dirs[0] as string, 'skip.bin')
+    await writeContent(source, 1024 * 1024, 13)
+    const share = await member.share(source)
+    const firstDir = await tempDir()
+    dirs.push(firstDir)
+    await webrtcOnly.download(share.magnet, { dir: firstDir, peers: [member.addresses[0] as string] }).done()
+
+    const lines: string[] = []
+    const logger = createTextLogger({ level: 'debug', components: 'mycel:peer', write: (line) => lines.push(line) })
+    // Relays only (no WebRTC transport); slowed down so that it still wants peers when the peer exchange comes.
+    const leecher = await node({ limits: { downloadRate: 256 * 1024 }, logger })
+    const dir = await tempDir()
+    dirs.push(dir)
+    const webrtcAddress = `webrtc://${webrtcOnly.peerId}`
+    const skipped = () => lines.some((line) => line.includes('skipped') && line.includes(webrtcAddress))
+    const download = leecher.download(share.magnet, { dir, peers: [member.addresses[0] as string] })
+    await untilEvent(leecher, 'download-progress', skipped)
+    await download.done()
+    expect(lines.some((line) => line.includes(`dial ${webrtcAddress}`))).toBe(false)
+  })
+
   it('finds a WebRTC seeder through a middle peer that has not the share (join, peers) and downloads from it', async () => {
     const middle = await node()
     const seeder = await node({ webrtc: {}, listen: [] })
