@@ -14,7 +14,7 @@ import { NodeError } from '../errors.js'
 import { MAX_SHARE_KEY_BYTES, MAX_SIGNAL_PEERS } from './messages.js'
 import type { SignalProtocol } from './signal-protocol.js'
 
-/** How long a lookup waits for the middle peers' answers. */
+/** Longest a lookup waits for the middle peers' answers (it ends once each asked has answered). */
 export const SIGNAL_LOOKUP_MS = 3000
 
 /**
@@ -31,8 +31,8 @@ export class SignalPeerSource implements PeerSource {
   private readonly joined = new Map<string, Uint8Array>()
   /** Peers heard of between lookups, by key. */
   private readonly heard = new Map<string, Set<string>>()
-  /** Running lookups, by key. */
-  private readonly waiting = new Map<string, Set<(peerId: string) => void>>()
+  /** Running lookups, by key: each gets the peer ids of every `peers` message for it. */
+  private readonly waiting = new Map<string, Set<(peerIds: readonly string[]) => void>>()
   private readonly controller = new AbortController()
 
   constructor(
@@ -64,8 +64,10 @@ export class SignalPeerSource implements PeerSource {
     const found: string[] = [...(this.heard.get(keyHex) ?? [])]
     this.heard.delete(keyHex)
     let wake: (() => void) | undefined
-    const take = (peerId: string): void => {
-      found.push(peerId)
+    let answers = 0
+    const take = (peerIds: readonly string[]): void => {
+      answers++
+      found.push(...peerIds)
       wake?.()
     }
     let listeners = this.waiting.get(keyHex)
@@ -77,7 +79,7 @@ export class SignalPeerSource implements PeerSource {
     const deadline = Date.now() + SIGNAL_LOOKUP_MS
     const given = new Set<string>()
     try {
-      if (this.signalling.join(share.key) === 0 && found.length === 0) return
+      const asked = this.signalling.join(share.key)
       for (;;) {
         while (found.length > 0) {
           const peerId = found.shift() as string
@@ -85,8 +87,9 @@ export class SignalPeerSource implements PeerSource {
           given.add(peerId)
           yield { address: `webrtc://${peerId}` }
         }
+        // Every middle peer asked answers a join once (those that relay nothing never do: the wait bounds it).
         const left = deadline - Date.now()
-        if (left <= 0) return
+        if (left <= 0 || answers >= asked) return
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, left)
           const signals = [options.signal, this.controller.signal]
@@ -120,7 +123,7 @@ export class SignalPeerSource implements PeerSource {
     const ids = peers.map((peer) => peerIdToString(peer)).filter((id) => id !== this.localPeerId)
     const listeners = this.waiting.get(keyHex)
     if (listeners !== undefined && listeners.size > 0) {
-      for (const id of ids) for (const take of listeners) take(id)
+      for (const take of [...listeners]) take(ids)
       return
     }
     let heard = this.heard.get(keyHex)
