@@ -209,6 +209,25 @@ describe('WebRTC between Node nodes, signalled through a third', () => {
     expect(middle.getShare(share.infohashHex)).toBeUndefined()
   })
 
+  it('sends its offer through the middle peer that named the target first, past peers that cannot reach it', async () => {
+    // More peers that relay but do not know the seeder than the 4 routes an offer tries.
+    const decoys = await Promise.all(Array.from({ length: SIGNAL_LIMITS.maxRoutes }, () => node()))
+    const middle = await node()
+    const seeder = await node({ webrtc: {}, listen: [] })
+    const leecher = await node({ webrtc: {}, listen: [] })
+    for (const decoy of decoys) await leecher.connect(decoy.addresses[0] as string)
+    await leecher.connect(middle.addresses[0] as string)
+    await seeder.connect(middle.addresses[0] as string)
+    await Promise.all([helloed(leecher, decoys.length + 1), helloed(middle, 2)])
+    const source = join(dirs[2] as string, 'routes.bin')
+    const bytes = await writeContent(source, 256 * 1024 + 7, 14)
+    const share = await seeder.share(source)
+    const dir = await tempDir()
+    dirs.push(dir)
+    await leecher.download(share.magnet, { dir }).done()
+    expect(await sha256File(join(dir, 'routes.bin'))).toBe(sha256(bytes))
+  })
+
   it('hears of a seeder that joins after its own lookup (the middle peer pushes it)', async () => {
     const middle = await node()
     const seeder = await node({ webrtc: {}, listen: [] })

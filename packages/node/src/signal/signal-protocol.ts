@@ -31,6 +31,8 @@ export const SIGNAL_LIMITS = {
   relayTimeoutMs: 15_000,
   /** Middle peers an offer of ours is tried through, one after the other, while they answer `unreachable`. */
   maxRoutes: 4,
+  /** Peers remembered as reachable through the middle peer that named them (`peers`); the oldest are forgotten. */
+  maxRememberedRoutes: 4096,
   /** `join`s one peer may send: 64 at once, then one a second; more are ignored. */
   joinBurst: 64,
   joinIntervalMs: 1000,
@@ -92,6 +94,8 @@ export class SignalProtocol implements ConnectionProtocol, WebRtcSignaller {
   private readonly rendezvous = new Rendezvous()
   private readonly joinables = new Set<(send: (key: Uint8Array) => void) => void>()
   private readonly peersHandlers = new Set<(key: Uint8Array, peers: readonly Uint8Array[]) => void>()
+  /** Middle peers that named a peer in a `peers` message (it reaches that peer), by peer id, the newest last. */
+  private readonly reachableVia = new Map<string, PeerLink>()
   private readonly log: ComponentLogger
   private readonly relays: boolean
   private nextId = 1
@@ -145,8 +149,11 @@ export class SignalProtocol implements ConnectionProtocol, WebRtcSignaller {
    * @throws NodeError `SIGNAL_FAILED` when no middle peer got an answer (the message says why); `ABORTED`
    */
   async exchange(peerId: string, offerSdp: string, options: { signal: AbortSignal }): Promise<string> {
+    // A middle peer that named the target in a `peers` message first: it reaches it.
+    const named = this.reachableVia.get(peerId)
     const routes = [...this.channels.values()]
       .filter((channel) => channel.link.key !== peerId && !channel.link.isClosed)
+      .sort((a, b) => Number(b.link === named) - Number(a.link === named))
       .slice(0, SIGNAL_LIMITS.maxRoutes)
     if (routes.length === 0) {
       throw new NodeError('SIGNAL_FAILED', `no connected peer speaks ${SIGNAL_PROTOCOL} to reach ${peerId} through`)
@@ -256,6 +263,7 @@ export class SignalProtocol implements ConnectionProtocol, WebRtcSignaller {
         return
       case 'peers':
         if (budget(this.peersBudgets, from.link, SIGNAL_LIMITS.peersBurst, SIGNAL_LIMITS.peersIntervalMs)) {
+          for (const peer of message.peers) this.noteReachable(peerIdToString(peer), from.link)
           for (const handler of [...this.peersHandlers]) handler(message.key, message.peers)
         }
         return
@@ -364,10 +372,20 @@ export class SignalProtocol implements ConnectionProtocol, WebRtcSignaller {
     )
   }
 
+  /** Remembers that `via` reaches `peerId` (at most {@link SIGNAL_LIMITS}.maxRememberedRoutes peers, the oldest forgotten). */
+  private noteReachable(peerId: string, via: PeerLink): void {
+    this.reachableVia.delete(peerId)
+    this.reachableVia.set(peerId, via)
+    if (this.reachableVia.size > SIGNAL_LIMITS.maxRememberedRoutes) {
+      this.reachableVia.delete(this.reachableVia.keys().next().value as string)
+    }
+  }
+
   private closed(channel: ProtocolChannel): void {
     const link = channel.link
     if (this.channels.get(link.key) === channel) this.channels.delete(link.key)
     this.rendezvous.leave(link)
+    for (const [peerId, via] of [...this.reachableVia]) if (via === link) this.reachableVia.delete(peerId)
     for (const exchange of [...this.exchanges.values()]) {
       if (exchange.via === link) exchange.reject(new NodeError('SIGNAL_FAILED', 'the middle peer disconnected'))
     }
