@@ -8,6 +8,8 @@ export default defineConfig({
     'src/ws.ts',
     'src/ws-browser.ts',
     'src/socks.ts',
+    'src/webrtc.ts',
+    'src/webrtc-browser.ts',
     'src/testing.ts',
   ],
   format: ['esm'],

@@ -25,6 +25,7 @@ import { loadOrCreateIdentity, secure } from '@mycel/transport/node'
 import { socksFetch, socksTransport } from '@mycel/transport/socks'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { createMemoryNetwork, transportCompliance } from '@mycel/transport/testing'
+import { type WebRtcSignaller, webRtcTransport } from '@mycel/transport/webrtc'
 import { webSocketTransport } from '@mycel/transport/ws'
 import { decodeBencode, decodeMessage, encodeBencode, encodeMessage, type Message, MycelError } from '@mycel/wire'
 import { assertBytes, integerOption } from '@mycel/wire/assert'
@@ -74,6 +75,9 @@ export async function transport(): Promise<void> {
   const tor: Transport = socksTransport({ proxy: 'socks5://127.0.0.1:9050' })
   const answer: Response = await socksFetch({ proxy: 'socks5://127.0.0.1:9050' })('http://example.org/')
   console.log(tor.schemes, answer.status)
+  const signaller: WebRtcSignaller = { exchange: async () => 'v=0', onOffer: () => () => {} }
+  const rtc: Transport = webRtcTransport({ signaller, iceServers: ['stun:stun.example.org:3478'] })
+  console.log(rtc.schemes)
   const listener = await tcp.listen('tcp://127.0.0.1:0', {
     onConnection: async (stream: ByteStream) => {
       const connection: SecureConnection = await secure(stream, identity, { initiator: false })

@@ -23,3 +23,4 @@ export { BROWSER_INGEST_CHUNK, BrowserContent } from './browser/browser-content.
 export { BROWSER_IDENTITY_KEY, type BrowserNodeOptions, createBrowserNode } from './browser/create-browser-node.js'
 export { createReadableStream } from './browser/readable-stream.js'
 export type { ReadStreamOptions } from './read-stream.js'
+export type { WebRtcNodeOptions } from './signal/webrtc-wiring.js'

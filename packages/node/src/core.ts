@@ -130,5 +130,15 @@ export {
   RECEIPTS_PER_REQUEST,
 } from './receipts/tracker-accounts.js'
 export { forgetShare } from './share-state.js'
+export {
+  decodeSignalMessage,
+  encodeSignalMessage,
+  MAX_SDP_BYTES,
+  SIGNAL_PROTOCOL,
+  type SignalMessage,
+  type SignalRefusal,
+} from './signal/messages.js'
+export { SIGNAL_LIMITS, SignalProtocol, type SignalProtocolOptions } from './signal/signal-protocol.js'
+export type { WebRtcNodeOptions } from './signal/webrtc-wiring.js'
 export { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 export type { PeerLink } from './swarm/peer.js'

@@ -23,6 +23,7 @@ import { fileSystemPrivateStorage } from './fs/private-storage.js'
 import type { NodeOptions } from './options.js'
 import { type PrivacySettings, resolvePrivacy } from './proxy-mode.js'
 import { checkTrackerAccounts } from './receipts/account-wiring.js'
+import { webRtcParts } from './signal/webrtc-wiring.js'
 import { DHT_ROUTING_TABLE_KEY } from './state-keys.js'
 
 /**
@@ -57,6 +58,12 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
   checkTrackers(options.trackers)
   checkTrackerAccounts(options.trackerAccounts)
   const privacy = resolvePrivacy(options)
+  if (privacy.proxy !== undefined && typeof options.webrtc === 'object' && options.webrtc.connect !== false) {
+    throw new NodeError(
+      'PROXY_CONFLICT',
+      'webrtc goes around the proxy (ICE uses UDP and tells peers local addresses): it is off in proxy mode',
+    )
+  }
   if (options.directWrites !== undefined && typeof options.directWrites !== 'boolean') {
     throw new TypeError('directWrites must be a boolean')
   }
@@ -82,22 +89,24 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       log.info(
         `proxy mode: every connection goes through ${describeProxy(privacy.proxy)}; no DHT and no UDP at all ` +
           '(UDP cannot go through a SOCKS proxy): peers come from peer exchange, links, HTTP trackers and peer sources over the proxy' +
-          (privacy.onion === undefined ? '; no listen address is told to peers' : `; peers are told ${privacy.onion}`),
+          (privacy.onion === undefined ? '; no listen address is told to peers' : `; peers are told ${privacy.onion}`) +
+          '; no WebRTC (ICE would use UDP and tell peers local addresses)',
       )
     }
     if (signal?.aborted) throw NodeError.aborted(signal.reason)
+    const webrtc = privacy.proxy === undefined ? webRtcParts(identity, options.webrtc, false, logger) : undefined
     const assembly = {
       identity,
       state,
       ownsState: options.state === undefined,
       storage,
       privateStorage: fileSystemPrivateStorage(join(dataDir, 'private')),
-      transports: transportsOf(options, privacy, logger),
+      transports: [...transportsOf(options, privacy, logger), ...(webrtc?.transports ?? [])],
       secure: options.secure,
       dht,
       downloadDir: resolve(options.downloadDir ?? join(dataDir, 'downloads')),
-      protocols: options.protocols ?? [],
-      peerSources: options.peerSources,
+      protocols: [...(options.protocols ?? []), ...(webrtc?.protocols ?? [])],
+      peerSources: [...(options.peerSources ?? []), ...(webrtc?.sources ?? [])],
       trackers: options.trackers,
       trackerTransport: trackerTransportOf(options, privacy),
       trackerAccounts: options.trackerAccounts,
@@ -105,7 +114,10 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       limits,
       changeCheckInterval: options.changeCheckInterval,
       // Behind a proxy, inbound connections come from the local Tor (an onion service), not the network.
-      listen: options.listen ?? [privacy.proxy === undefined ? 'tcp://0.0.0.0:0' : 'tcp://127.0.0.1:0'],
+      listen: [
+        ...(options.listen ?? [privacy.proxy === undefined ? 'tcp://0.0.0.0:0' : 'tcp://127.0.0.1:0']),
+        ...(webrtc?.listen ?? []),
+      ],
       logger,
       clock: options.clock,
       channels: options.channels,

@@ -37,6 +37,7 @@ export type NodeErrorCode =
   | 'CHANNEL_SIGNATURE_INVALID'
   | 'CHANNEL_UNREADABLE'
   | 'CHANNEL_LIMIT'
+  | 'SIGNAL_FAILED'
 
 /** Codes this node puts in a `reject` message (documented in `docs/protocol.md`). */
 export type RejectCode = 'NOT_AVAILABLE' | 'BAD_REQUEST' | 'BUSY'

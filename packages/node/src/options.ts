@@ -14,6 +14,7 @@ import type { TrackerList } from './discovery/tracker/tiers.js'
 import type { RefusalReason } from './events.js'
 import type { ConnectionProtocol } from './peer/protocols.js'
 import type { PrivateShare, PrivateShareOptions } from './private/options.js'
+import type { WebRtcNodeOptions } from './signal/webrtc-wiring.js'
 
 /** Options of {@link createNode}. Every one has a default that works. */
 export interface NodeOptions {
@@ -90,6 +91,14 @@ export interface NodeOptions {
   secure?: SecureUpgrade
   /** Transports to dial and listen with. Default: TCP and WebSocket. */
   transports?: Transport[]
+  /**
+   * WebRTC data channels (see `docs/browser.md`). Default: the node relays
+   * offers between its peers (`signal/1`) but makes no WebRTC connection
+   * itself; an object turns them on (they need the optional package
+   * `node-datachannel`); `false` turns signalling off too. Off in proxy mode
+   * (asking for it there is `PROXY_CONFLICT`).
+   */
+  webrtc?: WebRtcNodeOptions | false
   /** The node's identity. Default: loaded from (or created in) `dataDir/identity.json`. */
   identity?: Identity
   /** Where state is kept. Default: SQLite at `dataDir/state.db`. */

@@ -2,9 +2,9 @@ import { TransportError } from './errors.js'
 
 /** A transport address split into its parts. */
 export interface ParsedAddress {
-  /** Lower-case scheme without `://`: `tcp`, `ws`, `wss`, `memory`. */
+  /** Lower-case scheme without `://`: `tcp`, `ws`, `wss`, `memory`, `webrtc`. */
   scheme: string
-  /** Host name, IPv4 address, or IPv6 address without brackets; for `memory`, the name. */
+  /** Host name, IPv4 address, or IPv6 address without brackets; for `memory`, the name; for `webrtc`, the peer id. */
   host: string
   /** Port, 0 to 65535; 0 for `memory`. */
   port: number
@@ -17,6 +17,8 @@ const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-
 const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
 const IPV6 = /^[0-9a-f:.]{2,45}$/i
 const MEMORY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/i
+/** A peer id in its canonical text form (52 characters of lower-case base32). */
+const PEER_ID_TEXT = /^[a-z2-7]{52}$/
 const PATH = /^\/[\x21-\x7e]{0,255}$/
 
 /** Longest address text accepted, the same bound as `hello` listen addresses. */
@@ -28,6 +30,8 @@ export const MAX_ADDRESS_LENGTH = 256
  * - `tcp://127.0.0.1:4001`, `tcp://[::1]:4001`, `tcp://example.org:4001`
  * - `ws://127.0.0.1:8080/mycel`, `wss://example.org/mycel` (port defaults to 80/443)
  * - `memory://alice` (an in-process network name; no port)
+ * - `webrtc://<peer id>` (a peer reached over a WebRTC data channel, signalled
+ *   through another peer; the peer id in its 52-character text form)
  *
  * @param address - the address text
  * @returns its parts
@@ -47,6 +51,10 @@ export function parseAddress(address: string): ParsedAddress {
   let rest = match[2] as string
   if (scheme === 'memory') {
     if (!MEMORY_NAME.test(rest)) throw TransportError.invalidAddress(address, 'a memory name is 1-64 of [a-z0-9._-]')
+    return { scheme, host: rest, port: 0, path: '' }
+  }
+  if (scheme === 'webrtc') {
+    if (!PEER_ID_TEXT.test(rest)) throw TransportError.invalidAddress(address, 'a webrtc address names a peer id')
     return { scheme, host: rest, port: 0, path: '' }
   }
   if (!SCHEMES_WITH_PORT.has(scheme)) {
@@ -96,7 +104,7 @@ export function parseAddress(address: string): ParsedAddress {
  * @returns the address text
  */
 export function formatAddress(address: ParsedAddress): string {
-  if (address.scheme === 'memory') return `memory://${address.host}`
+  if (address.scheme === 'memory' || address.scheme === 'webrtc') return `${address.scheme}://${address.host}`
   const host = address.host.includes(':') ? `[${address.host}]` : address.host
   return `${address.scheme}://${host}:${address.port}${address.path}`
 }

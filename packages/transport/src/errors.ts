@@ -33,6 +33,7 @@ export type TransportErrorCode =
   | 'PROXY_TIMEOUT'
   | 'PROXY_PROTOCOL'
   | 'PROXY_AUTH_FAILED'
+  | 'WEBRTC_UNAVAILABLE'
 
 /**
  * The one error class of `@mycel/transport`, a {@link MycelError} (`ABORTED`

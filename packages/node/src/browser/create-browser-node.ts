@@ -5,6 +5,7 @@ import { webSocketTransport } from '@mycel/transport/ws'
 import { assembleNode } from '../assemble.js'
 import type { CoreNodeOptions } from '../create-core-node.js'
 import { MycelNode } from '../node.js'
+import { type WebRtcNodeOptions, webRtcParts } from '../signal/webrtc-wiring.js'
 import { BrowserContent } from './browser-content.js'
 
 /** The key of the state store's key/value area under which a browser node keeps its identity's secret key. */
@@ -23,6 +24,12 @@ export interface BrowserNodeOptions
   transports?: Transport[]
   /** The folder of the storage downloads go to; default `downloads`. */
   downloadDir?: string
+  /**
+   * WebRTC data channels to other browsers and Node peers, signalled through
+   * connected peers (`signal/1`). Default on where the page has
+   * `RTCPeerConnection`; `false` turns it off.
+   */
+  webrtc?: WebRtcNodeOptions | false
 }
 
 /**
@@ -54,24 +61,27 @@ export async function createBrowserNode(options: BrowserNodeOptions = {}): Promi
   let content: BrowserContent | undefined
   try {
     content = new BrowserContent(options.storage ?? (await openBrowserStorage()), options.storage === undefined)
+    const identity = options.identity ?? (await keptIdentity(state))
+    const hasRtc = typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection === 'function'
+    const webrtc = webRtcParts(identity, options.webrtc, hasRtc, options.logger)
     return await assembleNode(
       {
-        identity: options.identity ?? (await keptIdentity(state)),
+        identity,
         state,
         ownsState,
         storage: content,
-        transports: options.transports ?? [webSocketTransport()],
+        transports: [...(options.transports ?? [webSocketTransport()]), ...webrtc.transports],
         secure: options.secure,
         dht: options.dht,
         downloadDir: options.downloadDir ?? 'downloads',
-        protocols: options.protocols ?? [],
-        peerSources: options.peerSources,
+        protocols: [...(options.protocols ?? []), ...webrtc.protocols],
+        peerSources: [...(options.peerSources ?? []), ...webrtc.sources],
         trackers: options.trackers,
         trackerTransport: options.trackerTransport,
         announceKey: options.announceKey,
         limits: options.limits,
         changeCheckInterval: options.changeCheckInterval,
-        listen: options.listen ?? [],
+        listen: [...(options.listen ?? []), ...webrtc.listen],
         logger: options.logger,
         clock: options.clock,
         signal: options.signal,

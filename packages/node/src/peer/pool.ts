@@ -2,6 +2,7 @@ import {
   type ByteStream,
   type Identity,
   type Listener,
+  parseAddress,
   peerIdToString,
   type SecureConnection,
   type Transport,
@@ -162,8 +163,22 @@ export class ConnectionPool {
     return listener.addresses
   }
 
-  /** Whether `address` may be dialled at all: not an onion address without a proxy. */
+  /**
+   * Whether `address` may be dialled at all: one of our transports handles
+   * its scheme (a `webrtc://` address heard from a peer, say), and it is not
+   * an onion address without a proxy.
+   */
   canDial(address: string): boolean {
+    try {
+      transportFor(address, this.options.transports)
+    } catch {
+      return false
+    }
+    return this.dialsAddress(address)
+  }
+
+  /** Not an onion address without a proxy. */
+  private dialsAddress(address: string): boolean {
     return this.options.dialsOnion === true || !isOnionAddress(address)
   }
 
@@ -175,7 +190,7 @@ export class ConnectionPool {
    */
   dial(address: string, signal?: AbortSignal): Promise<PeerConnection> {
     if (this.closed) return Promise.reject(NodeError.closed())
-    if (!this.canDial(address)) {
+    if (!this.dialsAddress(address)) {
       return Promise.reject(new NodeError('ADDRESS_NEEDS_PROXY', `${address} is an onion address: it needs a proxy`))
     }
     if (this.addresses.includes(address)) return Promise.reject(new NodeError('PEER_SELF', `${address} is ourselves`))
@@ -249,6 +264,8 @@ export class ConnectionPool {
         // Handlers copy what they keep (a block into its piece, a parked bitfield).
         transientMessages: true,
         logger: this.options.logger,
+        // A WebRTC address names the peer: whoever answered the offer must be that peer.
+        ...(outbound && address !== undefined ? expectedPeer(address) : {}),
         ...(handshakeSignal ? { signal: handshakeSignal } : {}),
       })
     } catch (error) {
@@ -377,5 +394,15 @@ export class ConnectionPool {
     peer.score = score
     this.peers.set(peer.peerIdText, peer)
     return peer
+  }
+}
+
+/** The peer id a dialled address names (`webrtc://<peer id>`), for the handshake to check. */
+function expectedPeer(address: string): { remotePeerId?: string } {
+  try {
+    const { scheme, host } = parseAddress(address)
+    return scheme === 'webrtc' ? { remotePeerId: host } : {}
+  } catch {
+    return {}
   }
 }

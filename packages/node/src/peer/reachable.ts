@@ -25,13 +25,16 @@ function parse(address: string | undefined): ParsedAddress | undefined {
  * is believed from any connection: it is dialled only through a proxy, by
  * name, so it cannot aim our dials at a host's IP address. On a transport
  * whose addresses carry no IP host (the memory transport), listen addresses
- * without an IP host are taken as they are.
+ * without an IP host are taken as they are. A WebRTC address
+ * (`webrtc://<peer id>`) is believed only when it names the peer itself.
  *
  * @param peer - a ready connection
  * @returns transport addresses, without duplicates
  * @internal
  */
-export function reachableAt(peer: Pick<PeerConnection, 'outbound' | 'address' | 'hello'>): string[] {
+export function reachableAt(
+  peer: Pick<PeerConnection, 'outbound' | 'address' | 'hello'> & Partial<Pick<PeerConnection, 'peerIdText'>>,
+): string[] {
   const addresses = new Set<string>()
   const seen = parse(peer.address)
   if (peer.outbound && seen !== undefined) addresses.add(formatAddress(seen))
@@ -39,6 +42,11 @@ export function reachableAt(peer: Pick<PeerConnection, 'outbound' | 'address' | 
   for (const listen of peer.hello?.listen ?? []) {
     const parsed = parse(listen)
     if (parsed === undefined) continue
+    // A WebRTC address names a peer id: believed only for the peer's own.
+    if (parsed.scheme === 'webrtc') {
+      if (parsed.host === peer.peerIdText) addresses.add(formatAddress(parsed))
+      continue
+    }
     if (isOnionHost(parsed.host)) {
       addresses.add(formatAddress(parsed))
       continue

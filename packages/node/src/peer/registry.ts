@@ -12,6 +12,7 @@ import { AddressBook } from './address-book.js'
 import { PeerBudget } from './budgets.js'
 import type { PeerConnection, ShareMessage } from './connection.js'
 import { DialQueue, type QueueOptions } from './dial-queue.js'
+import { isOnionAddress } from './onion.js'
 import { peerKeyOf } from './peer-key.js'
 import type { ConnectionPool } from './pool.js'
 import { ShareAsks } from './share-asks.js'
@@ -211,7 +212,14 @@ export class PeerRegistry {
     const dialable = addresses.filter((address) => this.pool?.canDial(address) ?? true)
     if (dialable.length < addresses.length && this.log.enabled('debug')) {
       const skipped = addresses.filter((address) => !dialable.includes(address))
-      this.log.debug(`skipped onion addresses for ${swarm.infohashHex}, which need a proxy: ${skipped.join(', ')}`)
+      const onion = skipped.filter((address) => isOnionAddress(address))
+      const other = skipped.filter((address) => !isOnionAddress(address))
+      if (onion.length > 0) {
+        this.log.debug(`skipped onion addresses for ${swarm.infohashHex}, which need a proxy: ${onion.join(', ')}`)
+      }
+      if (other.length > 0) {
+        this.log.debug(`skipped addresses for ${swarm.infohashHex} that no transport here dials: ${other.join(', ')}`)
+      }
     }
     this.dials?.add(swarm, dialable, options)
   }

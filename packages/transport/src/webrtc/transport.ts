@@ -1,0 +1,348 @@
+import { integerOption } from '@mycel/wire/assert'
+import { componentLogger, describeError, type Logger } from '@mycel/wire/log'
+import { linkSignals } from '@mycel/wire/signal'
+import { abortError } from '../abort.js'
+import { AcceptQueue } from '../accept-queue.js'
+import { parseAddress } from '../address.js'
+import { TransportError } from '../errors.js'
+import type { ByteStream } from '../stream.js'
+import type { DialOptions, Listener, ListenOptions, Transport } from '../transport.js'
+import { DataChannelStream } from './stream.js'
+import type {
+  RtcDataChannelLike,
+  RtcPeerConnectionConstructor,
+  RtcPeerConnectionLike,
+  WebRtcSignaller,
+} from './types.js'
+
+/** Options of `webRtcTransport`. */
+export interface WebRtcTransportOptions {
+  /** How offers and answers reach peers (a mycel node's `signal/1` protocol). */
+  signaller: WebRtcSignaller
+  /**
+   * STUN servers for ICE (`stun:host:port`), to find our public address
+   * behind a NAT. Default none: host candidates only, which works on a LAN.
+   */
+  iceServers?: readonly string[]
+  /** Bytes buffered for sending before `write` returns false. Default 1 MiB. */
+  highWaterMark?: number
+  /** Longest wait for ICE candidates before the description goes with those found. Default 5 s. */
+  gatherTimeoutMs?: number
+  /** Longest dial or answer, from the offer to the open data channel. Default 20 s. */
+  connectTimeoutMs?: number
+  /** Offers from peers being answered at once; more are refused. Default 16. */
+  maxPendingAnswers?: number
+  /** Where failed dials and refused offers are logged, under `mycel:transport`. Default: silent. */
+  logger?: Logger
+}
+
+/** The label of the one data channel of a connection. */
+export const DATA_CHANNEL_LABEL = 'mycel'
+
+/** Offers a dial makes when the answers are refused by the local WebRTC stack. */
+const MAX_DIAL_ATTEMPTS = 3
+
+/** The local WebRTC stack did not take the remote's answer. */
+class AnswerRefused extends Error {
+  constructor(cause: unknown) {
+    super('the answer was refused', { cause })
+  }
+}
+
+/** Loads the `RTCPeerConnection` class, or fails with `WEBRTC_UNAVAILABLE`. @internal */
+export type RtcLoader = () => Promise<RtcPeerConnectionConstructor>
+
+/**
+ * The WebRTC transport, whatever the platform: `load` gives the
+ * `RTCPeerConnection` class (the browser's, or `node-datachannel`'s).
+ * @internal
+ */
+export function createWebRtcTransport(options: WebRtcTransportOptions, load: RtcLoader): Transport {
+  const { signaller } = options
+  if (typeof signaller !== 'object' || signaller === null || typeof signaller.exchange !== 'function') {
+    throw new TypeError('options.signaller must be a WebRtcSignaller (exchange, onOffer)')
+  }
+  const iceServers = checkIceServers(options.iceServers)
+  const highWaterMark = integerOption(options.highWaterMark, 'highWaterMark', {
+    min: 1,
+    max: 8 * 1024 * 1024,
+    fallback: 1024 * 1024,
+  })
+  const gatherTimeoutMs = integerOption(options.gatherTimeoutMs, 'gatherTimeoutMs', {
+    min: 1,
+    max: 600_000,
+    fallback: 5000,
+  })
+  const connectTimeoutMs = integerOption(options.connectTimeoutMs, 'connectTimeoutMs', {
+    min: 1,
+    max: 600_000,
+    fallback: 20_000,
+  })
+  const maxPendingAnswers = integerOption(options.maxPendingAnswers, 'maxPendingAnswers', {
+    min: 0,
+    max: 4096,
+    fallback: 16,
+  })
+  const log = componentLogger(options.logger, 'mycel:transport')
+  const streams = new Set<ByteStream>()
+  const pending = new Set<RtcPeerConnectionLike>()
+  const listening = new Map<string, { queue: AcceptQueue; stop: () => void }>()
+  let closing: Promise<void> | undefined
+  let answering = 0
+
+  const adopt = (connection: RtcPeerConnectionLike, channel: RtcDataChannelLike, peerId: string): ByteStream => {
+    const stream = new DataChannelStream(connection, channel, `webrtc://${peerId}`, {
+      highWaterMark,
+      onRelease: (s) => streams.delete(s),
+    })
+    streams.add(stream)
+    return stream
+  }
+
+  /** Runs `setUp` on a fresh peer connection, bounded by the connect timeout; closes it on failure. */
+  const connect = async <T>(
+    signal: AbortSignal | undefined,
+    setUp: (connection: RtcPeerConnectionLike, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> => {
+    const RTCPeerConnection = await load()
+    const link = linkSignals([signal], {
+      timeoutMs: connectTimeoutMs,
+      timeoutReason: () => new TransportError('DIAL_FAILED', `no data channel within ${connectTimeoutMs} ms`),
+    })
+    const connection = new RTCPeerConnection({ iceServers: iceServers.length === 0 ? [] : [{ urls: [...iceServers] }] })
+    pending.add(connection)
+    try {
+      return await setUp(connection, link.signal)
+    } catch (error) {
+      connection.close()
+      throw error
+    } finally {
+      pending.delete(connection)
+      link.dispose()
+    }
+  }
+
+  const answer = async (queue: AcceptQueue, peerId: string, offerSdp: string): Promise<string> => {
+    if (closing !== undefined) throw TransportError.closed('the WebRTC listener')
+    if (answering >= maxPendingAnswers) {
+      throw new TransportError('DIAL_FAILED', `${maxPendingAnswers} offers are being answered already`)
+    }
+    answering++
+    let answered: (sdp: string) => void = () => {}
+    const answerSdp = new Promise<string>((resolve) => {
+      answered = resolve
+    })
+    // The answer goes back while the connection is still being set up; the
+    // channel opens once the offerer has it.
+    const opened = connect(undefined, async (connection, signal) => {
+      const channelPromise = incomingChannel(connection, signal)
+      await connection.setRemoteDescription({ type: 'offer', sdp: offerSdp })
+      await connection.setLocalDescription(await connection.createAnswer())
+      answered(await gathered(connection, gatherTimeoutMs, signal))
+      const channel = await channelPromise
+      await channelOpen(channel, connection, signal)
+      return adopt(connection, channel, peerId)
+    })
+    opened.then(
+      (stream) => queue.accept(stream),
+      (error) => log.debug(`the WebRTC connection offered by ${peerId} failed: ${describeError(error)}`),
+    )
+    opened.finally(() => answering--).catch(() => {})
+    return Promise.race([answerSdp, opened.then(() => answerSdp)])
+  }
+
+  return {
+    schemes: ['webrtc'],
+    async dial(address: string, dialOptions?: DialOptions): Promise<ByteStream> {
+      const { scheme, host: peerId } = parseAddress(address)
+      if (scheme !== 'webrtc') throw new TransportError('ADDRESS_UNSUPPORTED', `not a WebRTC address: ${address}`)
+      if (closing !== undefined) throw TransportError.closed('the transport')
+      const signal = dialOptions?.signal
+      if (signal?.aborted) throw abortError(signal)
+      // libdatachannel now and then refuses a well-formed answer under load ("Got a remote
+      // candidate without ICE transport", its issue, seen with two peers in one process):
+      // a fresh peer connection and offer then go through.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await connect(signal, async (connection, linked) => {
+            const channel = connection.createDataChannel(DATA_CHANNEL_LABEL, { ordered: true })
+            await connection.setLocalDescription(await connection.createOffer())
+            const offer = await gathered(connection, gatherTimeoutMs, linked)
+            const answerSdp = await abortable(signaller.exchange(peerId, offer, { signal: linked }), linked).catch(
+              (error: unknown) => {
+                if (linked.aborted) throw error
+                throw new TransportError('DIAL_FAILED', `no answer from ${peerId} through the signaller`, {
+                  cause: error,
+                })
+              },
+            )
+            try {
+              await connection.setRemoteDescription({ type: 'answer', sdp: answerSdp })
+            } catch (error) {
+              throw new AnswerRefused(error)
+            }
+            await channelOpen(channel, connection, linked)
+            if (closing !== undefined) throw TransportError.closed('the transport')
+            return adopt(connection, channel, peerId)
+          })
+        } catch (error) {
+          if (signal?.aborted) throw abortError(signal)
+          if (error instanceof AnswerRefused && attempt < MAX_DIAL_ATTEMPTS && closing === undefined) continue
+          log.debug(`dial ${address} failed: ${describeError(error)}`, { address })
+          if (error instanceof TransportError && error.code !== 'ABORTED') throw error
+          const cause = error instanceof AnswerRefused ? error.cause : error
+          throw new TransportError('DIAL_FAILED', `could not open a data channel to ${address}`, { cause })
+        }
+      }
+    },
+    async listen(address: string, listenOptions?: ListenOptions): Promise<Listener> {
+      const { scheme, host: localPeerId } = parseAddress(address)
+      if (scheme !== 'webrtc') throw new TransportError('ADDRESS_UNSUPPORTED', `not a WebRTC address: ${address}`)
+      if (closing !== undefined) throw TransportError.closed('the transport')
+      if (listening.has(localPeerId)) throw new TransportError('LISTEN_FAILED', `${address} is listened on already`)
+      const signal = listenOptions?.signal
+      if (signal?.aborted) throw abortError(signal)
+      await load()
+      if (signal?.aborted) throw abortError(signal)
+      if (listening.has(localPeerId)) throw new TransportError('LISTEN_FAILED', `${address} is listened on already`)
+      const queue = new AcceptQueue(listenOptions?.onConnection, undefined, log)
+      let stop: () => void
+      try {
+        stop = signaller.onOffer(localPeerId, (peerId, offerSdp) => answer(queue, peerId, offerSdp))
+      } catch (error) {
+        throw new TransportError('LISTEN_FAILED', `the signaller takes no offers for ${address}`, { cause: error })
+      }
+      const current = { queue, stop }
+      listening.set(localPeerId, current)
+      let ended: Promise<void> | undefined
+      const close = (): Promise<void> => {
+        ended ??= (async () => {
+          current.stop()
+          if (listening.get(localPeerId) === current) listening.delete(localPeerId)
+          await queue.end()
+        })()
+        return ended
+      }
+      signal?.addEventListener('abort', () => void close(), { once: true })
+      return {
+        addresses: [`webrtc://${localPeerId}`],
+        close,
+        [Symbol.asyncIterator]: () => queue.iterator(),
+      }
+    },
+    close() {
+      closing ??= (async () => {
+        const listeners = [...listening.values()]
+        listening.clear()
+        for (const listener of listeners) listener.stop()
+        await Promise.all(listeners.map((listener) => listener.queue.end()))
+        for (const connection of pending) connection.close()
+        await Promise.all([...streams].map((stream) => stream.close()))
+      })()
+      return closing
+    },
+  }
+}
+
+/** Checks the STUN server URLs. */
+function checkIceServers(servers: readonly string[] | undefined): readonly string[] {
+  if (servers === undefined) return []
+  if (!Array.isArray(servers) || servers.length > 16)
+    throw new TypeError('iceServers must be an array of at most 16 URLs')
+  for (const server of servers) {
+    if (typeof server !== 'string' || !/^stuns?:[^\s]{1,250}$/.test(server)) {
+      throw new TypeError(`iceServers holds ${JSON.stringify(server)}: expected stun:host[:port]`)
+    }
+  }
+  return [...servers]
+}
+
+/** Rejects when `signal` aborts, without waiting for `promise`. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason)
+      return
+    }
+    const onAbort = (): void => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
+/** The local description once ICE gathering is complete (or the gather bound is reached). */
+async function gathered(connection: RtcPeerConnectionLike, timeoutMs: number, signal: AbortSignal): Promise<string> {
+  if (connection.iceGatheringState !== 'complete') {
+    await abortable(
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs)
+        function done(): void {
+          clearTimeout(timer)
+          connection.removeEventListener('icegatheringstatechange', onChange)
+          resolve()
+        }
+        function onChange(): void {
+          if (connection.iceGatheringState === 'complete') done()
+        }
+        connection.addEventListener('icegatheringstatechange', onChange)
+        signal.addEventListener('abort', done, { once: true })
+      }),
+      signal,
+    )
+  }
+  const sdp = connection.localDescription?.sdp
+  if (sdp === undefined || sdp === '') throw new TransportError('DIAL_FAILED', 'no local description was made')
+  return sdp
+}
+
+/** The data channel the offerer opens. */
+function incomingChannel(connection: RtcPeerConnectionLike, signal: AbortSignal): Promise<RtcDataChannelLike> {
+  return abortable(
+    new Promise<RtcDataChannelLike>((resolve) => {
+      const onChannel = (event: { channel: RtcDataChannelLike }): void => {
+        if (event.channel === undefined) return
+        connection.removeEventListener('datachannel', onChannel)
+        resolve(event.channel)
+      }
+      connection.addEventListener('datachannel', onChannel)
+      signal.addEventListener('abort', () => connection.removeEventListener('datachannel', onChannel), {
+        once: true,
+      })
+    }),
+    signal,
+  )
+}
+
+/** Resolves once `channel` is open; rejects when it or the connection fails first. */
+function channelOpen(
+  channel: RtcDataChannelLike,
+  connection: RtcPeerConnectionLike,
+  signal: AbortSignal,
+): Promise<void> {
+  if (channel.readyState === 'open') return Promise.resolve()
+  return abortable(
+    new Promise<void>((resolve, reject) => {
+      const cleanup = (): void => {
+        channel.removeEventListener('open', onOpen)
+        channel.removeEventListener('close', onFail)
+        connection.removeEventListener('connectionstatechange', onState)
+      }
+      const onOpen = (): void => {
+        cleanup()
+        resolve()
+      }
+      const onFail = (): void => {
+        cleanup()
+        reject(new TransportError('DIAL_FAILED', 'the data channel closed before it opened'))
+      }
+      const onState = (): void => {
+        if (connection.connectionState === 'failed' || connection.connectionState === 'closed') onFail()
+      }
+      channel.addEventListener('open', onOpen)
+      channel.addEventListener('close', onFail)
+      connection.addEventListener('connectionstatechange', onState)
+      signal.addEventListener('abort', cleanup, { once: true })
+    }),
+    signal,
+  )
+}
