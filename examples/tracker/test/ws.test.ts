@@ -113,18 +113,33 @@ describe('WebSocket signalling: swarms and bounds', () => {
     const url = await start()
     const infoHash = binaryId()
     const peers = await Promise.all([0, 1, 2].map(() => open(url)))
-    const ids = peers.map(() => binaryId())
-    for (const [i, peer] of peers.entries()) {
-      peer.send(announce(infoHash, ids[i] as string))
+    for (const peer of peers) {
+      peer.send(announce(infoHash, binaryId()))
       await peer.next(isAnswerTo(infoHash))
     }
+    // A scrape answered to a socket comes after every offer the tracker forwarded to it before.
+    const offersSeen = async (client: WsTrackerClient) => {
+      client.send({ action: 'scrape', info_hash: infoHash })
+      await client.next((m) => m.action === 'scrape')
+      return client.waiting().filter((m) => 'offer' in m)
+    }
+    const offer = (i: number) => ({ offer: { type: 'offer', sdp: sdp(`o${i}`) }, offer_id: binaryId() })
     const sender = await open(url)
-    const offers = [0, 1, 2, 3].map((i) => ({ offer: { type: 'offer', sdp: sdp(`o${i}`) }, offer_id: binaryId() }))
-    sender.send(announce(infoHash, binaryId(), { offers, numwant: 3 }))
+    const offers = [0, 1, 2, 3].map(offer)
+    sender.send(announce(infoHash, binaryId(), { offers, numwant: 10 }))
     expect(await sender.next(isAnswerTo(infoHash))).toMatchObject({ incomplete: 4 })
+    // Four offers, three other peers: one offer each, the fourth not sent, none back to the sender.
     const got = await Promise.all(peers.map((peer) => peer.next((m) => 'offer' in m)))
-    // Three peers, numwant 3: offers 0, 1, 2 went out, one to each peer; the fourth was not sent.
-    expect(new Set(got.map((m) => m.offer_id))).toEqual(new Set(offers.slice(0, 3).map((o) => o.offer_id)))
+    expect(new Set(got.map((m) => m.offer_id)).size).toBe(3)
+    for (const m of got) expect(offers.slice(0, 3).map((o) => o.offer_id)).toContain(m.offer_id)
+    expect(await offersSeen(sender)).toEqual([])
+    for (const peer of peers) expect(await offersSeen(peer)).toEqual([])
+
+    const frugal = await open(url)
+    frugal.send(announce(infoHash, binaryId(), { offers: [offer(4), offer(5), offer(6)], numwant: 1 }))
+    await frugal.next(isAnswerTo(infoHash))
+    const counts = await Promise.all([...peers, sender].map(async (peer) => (await offersSeen(peer)).length))
+    expect(counts.reduce((a, b) => a + b)).toBe(1)
   })
 
   it('a stop or a closed socket leaves the swarm; an answer is relayed only to a peer of the same swarm', async () => {

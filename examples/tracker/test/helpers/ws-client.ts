@@ -62,6 +62,11 @@ export class WsTrackerClient {
     }
   }
 
+  /** The messages received and not taken yet. */
+  waiting(): ReadonlyArray<Record<string, unknown>> {
+    return this.received
+  }
+
   /** Closes the socket. */
   close(): void {
     this.socket.close()
