@@ -12,6 +12,11 @@ import { TrackerError } from './errors.js'
 import type { HttpServerOptions } from './http/server.js'
 import type { Logger } from './log.js'
 import type { TrackerStorage } from './storage/storage.js'
+import type { WsServerOptions } from './ws/server.js'
+import type { WsSignallingLimits } from './ws/signalling.js'
+
+/** Every bound of the WebSocket tracker. */
+export type WsLimits = WsServerOptions & WsSignallingLimits
 
 /** An address to listen on. */
 export interface ListenAddress {
@@ -27,6 +32,13 @@ export interface TrackerOptions {
   readonly http?: readonly ListenAddress[]
   /** UDP listen addresses, or none. Default `[::]:6969` (dual-stack). */
   readonly udp?: readonly ListenAddress[]
+  /**
+   * WebSocket (WebTorrent-style signalling) listen addresses. Default none.
+   * Not offered in `private` mode.
+   */
+  readonly ws?: readonly ListenAddress[]
+  /** Bounds of the WebSocket tracker. */
+  readonly wsLimits?: Partial<WsLimits>
   /** Who may announce. Default `open`. */
   readonly mode?: TrackerMode
   /** Asked about every request; in `private` mode, the accounts' passkeys when not given. */
@@ -108,6 +120,19 @@ export const DEFAULT_HTTP_LIMITS: Omit<HttpServerOptions, 'trustProxy'> = {
   idleTimeoutMs: 30_000,
   maxConnections: 10_000,
   maxConnectionsPerAddress: 64,
+}
+
+/** The WebSocket bounds when none are given. */
+export const DEFAULT_WS_LIMITS: WsLimits = {
+  maxSockets: 10_000,
+  maxMessageBytes: 64 * 1024,
+  idleTimeoutMs: 120_000,
+  maxSwarmsPerSocket: 100,
+  maxOffers: 10,
+  maxSdpChars: 16 * 1024,
+  maxScrapeHashes: 64,
+  messageBurst: 40,
+  messagesPerSecond: 2,
 }
 
 /** The default port of both the HTTP and the UDP tracker. */

@@ -58,7 +58,7 @@ function addresses(values: string[] | undefined): readonly ListenAddress[] | und
   return values.map((value) => parseListenAddress(value))
 }
 
-function formatUrl(scheme: 'http' | 'udp', address: ListenAddress): string {
+function formatUrl(scheme: 'http' | 'udp' | 'ws', address: ListenAddress): string {
   const host = address.host.includes(':') ? `[${address.host}]` : address.host
   return `${scheme}://${host}:${address.port}/announce`
 }
@@ -67,6 +67,7 @@ interface ServeOptions {
   database: string
   http?: string[]
   udp?: string[]
+  ws?: string[]
   mode: string
   accounts?: boolean
   api?: string[]
@@ -118,6 +119,7 @@ export function serveOptions(options: ServeOptions): TrackerOptions {
   const factor = options.peerTtlFactor === undefined ? undefined : Number(options.peerTtlFactor)
   const http = addresses(options.http)
   const udp = addresses(options.udp)
+  const ws = addresses(options.ws)
   return {
     database: options.database,
     mode: options.mode,
@@ -126,6 +128,7 @@ export function serveOptions(options: ServeOptions): TrackerOptions {
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
     ...(http !== undefined ? { http } : {}),
     ...(udp !== undefined ? { udp } : {}),
+    ...(ws !== undefined ? { ws } : {}),
     ...(interval !== undefined ? { interval } : {}),
     ...(minInterval !== undefined ? { minInterval } : {}),
     ...(factor !== undefined ? { peerTtlFactor: factor } : {}),
@@ -153,10 +156,11 @@ async function serve(options: ServeOptions): Promise<number> {
   const urls = [
     ...tracker.http.map((address) => formatUrl('http', address)),
     ...tracker.udp.map((address) => formatUrl('udp', address)),
+    ...tracker.ws.map((address) => formatUrl('ws', address)),
   ]
   if (options.json) {
     process.stdout.write(
-      `${JSON.stringify({ http: tracker.http, udp: tracker.udp, api: tracker.api, storage: tracker.storage.kind })}\n`,
+      `${JSON.stringify({ http: tracker.http, udp: tracker.udp, ws: tracker.ws, api: tracker.api, storage: tracker.storage.kind })}\n`,
     )
   } else {
     process.stdout.write(`mycel-tracker ${VERSION}: ${options.mode} tracker on ${tracker.storage.kind}\n`)
@@ -283,6 +287,7 @@ function buildProgram(state: { run?: Promise<number> }): Command {
     .addOption(databaseOption())
     .option('--http <host:port>', `HTTP address, repeatable, or "none" (default [::]:${DEFAULT_PORT})`, collect)
     .option('--udp <host:port>', `UDP address, repeatable, or "none" (default [::]:${DEFAULT_PORT})`, collect)
+    .option('--ws <host:port>', 'WebSocket (WebRTC signalling) address, repeatable (default none)', collect)
     .addOption(
       new Option(
         '--mode <mode>',

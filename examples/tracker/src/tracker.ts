@@ -19,6 +19,7 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_PORT,
   DEFAULT_RATE_LIMIT,
+  DEFAULT_WS_LIMITS,
   type ListenAddress,
   positiveInteger,
   type TrackerOptions,
@@ -38,6 +39,8 @@ import { openStorage } from './storage/open.js'
 import type { TrackerStorage } from './storage/storage.js'
 import { ConnectionIds } from './udp/connection-id.js'
 import { type UdpAddress, UdpTrackerServer } from './udp/server.js'
+import { type WsAddress, WsTrackerServer } from './ws/server.js'
+import { WsSignalling } from './ws/signalling.js'
 
 export type { AccessRequest, Authorizer }
 
@@ -47,6 +50,8 @@ export interface Tracker {
   readonly http: readonly HttpAddress[]
   /** Where the UDP tracker listens (`udp://host:port`). */
   readonly udp: readonly UdpAddress[]
+  /** Where the WebSocket tracker listens (`ws://host:port/announce`; empty unless asked for). */
+  readonly ws: readonly WsAddress[]
   /** Where the JSON API and web page listen (with accounts; empty without). */
   readonly api: readonly ApiAddress[]
   /** The storage it writes to. */
@@ -124,6 +129,11 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
   for (const [name, value] of Object.entries(limits)) positiveInteger(value, name)
   const httpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits }
   for (const [name, value] of Object.entries(httpLimits)) positiveInteger(value, name)
+  const wsLimits = { ...DEFAULT_WS_LIMITS, ...options.wsLimits }
+  for (const [name, value] of Object.entries(wsLimits)) positiveInteger(value, name)
+  if (mode === 'private' && (options.ws?.length ?? 0) > 0) {
+    throw new TrackerError('CONFIG_INVALID', 'WebSocket signalling is not offered in private mode (no passkeys there)')
+  }
   const rate = options.rateLimit === false ? undefined : { ...DEFAULT_RATE_LIMIT, ...options.rateLimit }
   if (rate !== undefined)
     for (const [name, value] of Object.entries(rate)) if (!(value > 0)) positiveInteger(value, name)
@@ -167,7 +177,7 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
   const limiter = rate === undefined ? undefined : new RateLimiter(rate, nowMs)
   const startedAt = nowMs()
   const parts = { mode, storage: storage.kind, startedAt, nowMs, table, registry, stats }
-  const servers: Array<HttpTrackerServer | UdpTrackerServer | ApiServer> = []
+  const servers: Array<HttpTrackerServer | UdpTrackerServer | ApiServer | WsTrackerServer> = []
   let sweep: ReturnType<typeof setInterval> | undefined
   let accountRounds: ReturnType<typeof setInterval> | undefined
   let catalogue: Catalogue | undefined
@@ -207,6 +217,20 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
       const server = new UdpTrackerServer(core, ids, limiter, log)
       servers.push(server)
       udp.push(await bindDualStack(host, (bindHost) => server.listen(bindHost, port)))
+    }
+    const ws: WsAddress[] = []
+    if ((options.ws?.length ?? 0) > 0) {
+      const signalling = new WsSignalling(
+        wsLimits,
+        interval,
+        (infohash) => mode === 'open' || registry.has(keyOf(infohash)),
+        nowMs,
+      )
+      for (const { host, port } of options.ws ?? []) {
+        const server = new WsTrackerServer(signalling, wsLimits, log)
+        servers.push(server)
+        ws.push(await bindDualStack(host, (bindHost) => server.listen(bindHost, port)))
+      }
     }
     const api: ApiAddress[] = []
     let accounts: Accounts | undefined
@@ -276,6 +300,7 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
     return {
       http,
       udp,
+      ws,
       api,
       storage,
       accounts,
