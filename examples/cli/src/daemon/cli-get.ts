@@ -72,6 +72,7 @@ export async function getThroughDaemon(context: Context, daemon: DaemonClient, j
   return 0
 }
 
-async function shareOf(daemon: DaemonClient, infohash: string): Promise<ShareView | undefined> {
+/** The daemon's view of one share, if it has it. */
+export async function shareOf(daemon: DaemonClient, infohash: string): Promise<ShareView | undefined> {
   return ((await daemon.call('list', {})) as ShareView[]).find((share) => share.infohash === infohash)
 }

@@ -3,6 +3,7 @@ import type { Context } from '../context.js'
 import { CliError, explain } from '../errors.js'
 import { formatBytes } from '../format.js'
 import { hexOf, type ShareView } from '../views.js'
+import { shareOf } from './cli-get.js'
 import type { DaemonClient } from './client.js'
 import { followThroughDaemon } from './follow.js'
 import type { PrivateAddedView, PrivateDoneView, PrivateSharedView } from './shares.js'
@@ -186,8 +187,4 @@ function infohashOfLink(context: Context, link: string): string {
   } catch (error) {
     throw explain(error, context.explain)
   }
-}
-
-async function shareOf(daemon: DaemonClient, infohash: string): Promise<ShareView | undefined> {
-  return ((await daemon.call('list', {})) as ShareView[]).find((share) => share.infohash === infohash)
 }

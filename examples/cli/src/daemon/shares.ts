@@ -292,8 +292,8 @@ export class DaemonShares {
    * @throws {@link CliError} `USAGE` for a link that is not `mycel://`, `PRIVATE_LINK_MALFORMED`
    */
   getPrivate(request: PrivateRequest): PrivateAddedView {
-    const link = this.privateLink(request.link)
-    const infohash = hexOf(parsePrivateLink(link).infohash)
+    const { link, parsed } = this.privateLink(request.link)
+    const infohash = hexOf(parsed.infohash)
     if (this.reading.has(infohash)) return { infohash, added: false }
     try {
       const job = this.node.private.download(link, {
@@ -334,7 +334,7 @@ export class DaemonShares {
    * @throws {@link CliError} `USAGE` for a link that is not `mycel://`, `PRIVATE_LINK_MALFORMED`
    */
   seedBlind(request: PrivateRequest): PrivateAddedView {
-    const parsed = parsePrivateLink(this.privateLink(request.link))
+    const { parsed } = this.privateLink(request.link)
     const infohash = hexOf(parsed.infohash)
     const existing = this.node.getDownload(infohash)
     try {
@@ -358,16 +358,16 @@ export class DaemonShares {
     return () => this.privateListeners.delete(listener)
   }
 
-  private privateLink(text: string): string {
+  /** A request's link, trimmed, and what it says; a link that is not one is a `CliError`. */
+  private privateLink(text: string): { link: string; parsed: ReturnType<typeof parsePrivateLink> } {
     const link = text.trim()
     if (!isPrivateLink(link))
       throw CliError.usage('a private share is a mycel:// link', 'as mycel share --private prints it')
     try {
-      parsePrivateLink(link)
+      return { link, parsed: parsePrivateLink(link) }
     } catch (error) {
       throw this.explain(error)
     }
-    return link
   }
 
   /**
