@@ -125,6 +125,7 @@ export const DEFAULT_HTTP_LIMITS: Omit<HttpServerOptions, 'trustProxy'> = {
 /** The WebSocket bounds when none are given. */
 export const DEFAULT_WS_LIMITS: WsLimits = {
   maxSockets: 10_000,
+  maxSocketsPerAddress: 64,
   maxMessageBytes: 64 * 1024,
   idleTimeoutMs: 120_000,
   maxSwarmsPerSocket: 100,

@@ -6,6 +6,7 @@ import type { TrackerMode } from './core/access.js'
 import type { Registry } from './core/registry.js'
 import type { CounterName, TrackerStats } from './core/stats.js'
 import type { SwarmTable } from './core/swarm-table.js'
+import type { WsFigures } from './ws/signalling.js'
 
 /** The JSON of `/stats`. */
 export interface TrackerStatsSnapshot {
@@ -28,6 +29,11 @@ export interface TrackerStatsSnapshot {
   readonly announcesPerSecond: number
   /** Totals since the database was created (they survive restarts). */
   readonly totals: Readonly<Record<CounterName, number>>
+  /**
+   * The WebSocket signalling's swarms (with `--ws`): apart from the HTTP and
+   * UDP ones above, held only while their sockets are open.
+   */
+  readonly webSocket?: WsFigures
 }
 
 /** The parts the stats are read from. */
@@ -39,6 +45,8 @@ export interface StatusParts {
   readonly table: SwarmTable
   readonly registry: Registry
   readonly stats: TrackerStats
+  /** The WebSocket swarms, when the tracker has `--ws` listeners. */
+  readonly webSocket: () => WsFigures | undefined
 }
 
 /**
@@ -49,6 +57,7 @@ export interface StatusParts {
  */
 export function statsSnapshot(parts: StatusParts): TrackerStatsSnapshot {
   const { table } = parts
+  const webSocket = parts.webSocket()
   return {
     mode: parts.mode,
     storage: parts.storage,
@@ -62,6 +71,7 @@ export function statsSnapshot(parts: StatusParts): TrackerStatsSnapshot {
     registered: parts.registry.size,
     announcesPerSecond: parts.stats.announcesPerSecond(),
     totals: parts.stats.snapshot(),
+    ...(webSocket !== undefined ? { webSocket } : {}),
   }
 }
 
@@ -95,7 +105,17 @@ ${row('leechers', snapshot.leechers)}
 ${row('announces per second', snapshot.announcesPerSecond.toFixed(1))}
 ${row('registered infohashes', snapshot.registered)}
 </table>
-<h2>Since the start of this database</h2>
+${
+  snapshot.webSocket === undefined
+    ? ''
+    : `<h2>WebSocket signalling</h2>
+<table>
+${row('sockets', snapshot.webSocket.sockets)}
+${row('swarms', snapshot.webSocket.swarms)}
+${row('peers', snapshot.webSocket.peers)}
+</table>
+`
+}<h2>Since the start of this database</h2>
 <table>
 ${row('announces (HTTP)', totals.announces_http)}
 ${row('announces (UDP)', totals.announces_udp)}

@@ -176,7 +176,17 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
   })
   const limiter = rate === undefined ? undefined : new RateLimiter(rate, nowMs)
   const startedAt = nowMs()
-  const parts = { mode, storage: storage.kind, startedAt, nowMs, table, registry, stats }
+  let signalling: WsSignalling | undefined
+  const parts = {
+    mode,
+    storage: storage.kind,
+    startedAt,
+    nowMs,
+    table,
+    registry,
+    stats,
+    webSocket: () => signalling?.figures(),
+  }
   const servers: Array<HttpTrackerServer | UdpTrackerServer | ApiServer | WsTrackerServer> = []
   let sweep: ReturnType<typeof setInterval> | undefined
   let accountRounds: ReturnType<typeof setInterval> | undefined
@@ -220,14 +230,15 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
     }
     const ws: WsAddress[] = []
     if ((options.ws?.length ?? 0) > 0) {
-      const signalling = new WsSignalling(
+      const wsSignalling = new WsSignalling(
         wsLimits,
         interval,
         (infohash) => mode === 'open' || registry.has(keyOf(infohash)),
         nowMs,
       )
+      signalling = wsSignalling
       for (const { host, port } of options.ws ?? []) {
-        const server = new WsTrackerServer(signalling, wsLimits, log)
+        const server = new WsTrackerServer(wsSignalling, wsLimits, log, options.trustProxy ?? false)
         servers.push(server)
         ws.push(await bindDualStack(host, (bindHost) => server.listen(bindHost, port)))
       }

@@ -23,8 +23,8 @@ afterEach(async () => {
 })
 afterAll(() => processes.cleanup())
 
-async function open(url: string): Promise<WsTrackerClient> {
-  const client = await WsTrackerClient.open(url)
+async function open(url: string, headers?: Record<string, string>): Promise<WsTrackerClient> {
+  const client = await WsTrackerClient.open(url, headers)
   clients.push(client)
   return client
 }
@@ -265,6 +265,69 @@ describe('WebSocket signalling: swarms and bounds', () => {
     expect(await refused.closed).toEqual({ code: 1013, reason: 'too many sockets' })
     held[0]?.send(announce(binaryId(), binaryId()))
     expect(await held[0]?.next()).toMatchObject({ action: 'announce', incomplete: 1 })
+  })
+
+  it('one address cannot take every socket: sockets per address, freed on close, counted per forwarded address behind a proxy', async () => {
+    const url = await start({ maxSockets: 10, maxSocketsPerAddress: 2 })
+    const first = await open(url)
+    await open(url)
+    const third = await open(url)
+    expect(await third.closed).toEqual({ code: 1013, reason: 'too many sockets from this address' })
+    first.socket.close()
+    await first.closed
+    // The server counts the close when it sees it; a new socket then gets the freed place.
+    await expect
+      .poll(async () => {
+        const again = await open(url)
+        const closed = await Promise.race([
+          again.closed,
+          new Promise((resolve) => setTimeout(() => resolve('open'), 200)),
+        ])
+        return closed
+      })
+      .toBe('open')
+
+    // Behind a TLS proxy every socket comes from the proxy: count the address it forwards.
+    const proxied = await start({ maxSockets: 10, maxSocketsPerAddress: 1 }, { trustProxy: true })
+    const a = await open(proxied, { 'x-forwarded-for': '203.0.113.7' })
+    const b = await open(proxied, { 'x-forwarded-for': '198.51.100.1, 203.0.113.8' })
+    const again = await open(proxied, { 'x-forwarded-for': '203.0.113.7' })
+    expect(await again.closed).toEqual({ code: 1013, reason: 'too many sockets from this address' })
+    a.send(announce(binaryId(), binaryId()))
+    expect(await a.next()).toMatchObject({ action: 'announce' })
+    b.send(announce(binaryId(), binaryId()))
+    expect(await b.next()).toMatchObject({ action: 'announce' })
+  })
+
+  it('/stats shows the WebSocket swarms beside the HTTP and UDP ones', async () => {
+    const tracker = await createTracker({
+      http: [{ host: '127.0.0.1', port: 0 }],
+      udp: [],
+      ws: [{ host: '127.0.0.1', port: 0 }],
+    })
+    trackers.push(tracker)
+    const url = `ws://127.0.0.1:${tracker.ws[0]?.port}/announce`
+    const stats = async () => {
+      const response = await fetch(`http://127.0.0.1:${tracker.http[0]?.port}/stats`)
+      return ((await response.json()) as { webSocket?: unknown }).webSocket
+    }
+    const swarm = binaryId()
+    const a = await open(url)
+    const b = await open(url)
+    a.send(announce(swarm, binaryId()))
+    await a.next(isAnswerTo(swarm))
+    b.send(announce(swarm, binaryId()))
+    await b.next(isAnswerTo(swarm))
+    b.send(announce(binaryId(), binaryId()))
+    await b.next()
+    expect(await stats()).toEqual({ sockets: 2, swarms: 2, peers: 3 })
+    b.socket.close()
+    await expect.poll(stats).toEqual({ sockets: 1, swarms: 1, peers: 1 })
+    expect(await (await fetch(`http://127.0.0.1:${tracker.http[0]?.port}/`)).text()).toContain('WebSocket signalling')
+
+    const plain = await createTracker({ http: [], udp: [] })
+    trackers.push(plain)
+    expect(plain.stats()).not.toHaveProperty('webSocket')
   })
 
   it('whitelist mode answers an unregistered infohash with a failure; private mode refuses --ws', async () => {

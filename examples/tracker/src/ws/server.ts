@@ -5,8 +5,9 @@
  * HTTP requests are answered 426.
  * @module
  */
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { type WebSocket, WebSocketServer } from 'ws'
+import { peerAddress } from '../address.js'
 import { TrackerError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { WsSignalling } from './signalling.js'
@@ -15,6 +16,11 @@ import type { WsSignalling } from './signalling.js'
 export interface WsServerOptions {
   /** Most sockets open at once. */
   readonly maxSockets: number
+  /**
+   * Most sockets open at once from one address (an IPv4 address, an IPv6
+   * /64), so that one host cannot take every socket of `maxSockets`.
+   */
+  readonly maxSocketsPerAddress: number
   /** Largest message, in bytes. */
   readonly maxMessageBytes: number
   /** Milliseconds a socket may stay silent (no message, no pong) before it is closed. */
@@ -34,17 +40,22 @@ export class WsTrackerServer {
   private http: Server | undefined
   private wss: WebSocketServer | undefined
   private readonly sockets = new Set<WebSocket>()
+  /** Open sockets per address (`PeerAddress.limitKey`). */
+  private readonly perAddress = new Map<string, number>()
   private closing: Promise<void> | undefined
 
   /**
    * @param signalling - the swarms and the relay
    * @param options - bounds
    * @param log - where refusals are reported (`debug`)
+   * @param trustProxy - count sockets under the last address of the upgrade's
+   *   `X-Forwarded-For` (a TLS proxy in front: every socket comes from it)
    */
   constructor(
     private readonly signalling: WsSignalling,
     private readonly options: WsServerOptions,
     private readonly log: Logger,
+    private readonly trustProxy = false,
   ) {}
 
   /** Open sockets. */
@@ -71,7 +82,7 @@ export class WsTrackerServer {
       perMessageDeflate: false,
       clientTracking: false,
     })
-    wss.on('connection', (socket) => this.accept(socket))
+    wss.on('connection', (socket, request) => this.accept(socket, request))
     wss.on('error', (err) => this.log('warn', `WebSocket server: ${err.message}`))
     this.http = http
     this.wss = wss
@@ -91,8 +102,9 @@ export class WsTrackerServer {
     })
   }
 
-  private accept(socket: WebSocket): void {
-    if (this.closing !== undefined) {
+  private accept(socket: WebSocket, request: IncomingMessage): void {
+    const from = this.addressOf(request)
+    if (this.closing !== undefined || from === undefined) {
       socket.terminate()
       return
     }
@@ -101,6 +113,13 @@ export class WsTrackerServer {
       socket.close(TRY_AGAIN_LATER, 'too many sockets')
       return
     }
+    const open = this.perAddress.get(from.limitKey) ?? 0
+    if (open >= this.options.maxSocketsPerAddress) {
+      this.log('debug', `WebSocket ${from.text}: over ${this.options.maxSocketsPerAddress} sockets, refused`)
+      socket.close(TRY_AGAIN_LATER, 'too many sockets from this address')
+      return
+    }
+    this.perAddress.set(from.limitKey, open + 1)
     this.sockets.add(socket)
     const state = this.signalling.join({
       send: (message) => {
@@ -131,8 +150,21 @@ export class WsTrackerServer {
     socket.on('close', () => {
       clearInterval(heartbeat)
       this.sockets.delete(socket)
+      const left = (this.perAddress.get(from.limitKey) ?? 1) - 1
+      if (left <= 0) this.perAddress.delete(from.limitKey)
+      else this.perAddress.set(from.limitKey, left)
       this.signalling.leave(state)
     })
+  }
+
+  /** Where a socket comes from: its peer, or with `trustProxy` the last hop the proxy names. */
+  private addressOf(request: IncomingMessage) {
+    const socketAddress = peerAddress(request.socket.remoteAddress ?? '')
+    if (!this.trustProxy) return socketAddress
+    const header = request.headers['x-forwarded-for']
+    const forwarded = Array.isArray(header) ? header.at(-1) : header
+    if (forwarded === undefined) return socketAddress
+    return peerAddress(forwarded.slice(forwarded.lastIndexOf(',') + 1).trim()) ?? socketAddress
   }
 
   /**

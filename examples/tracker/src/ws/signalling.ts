@@ -48,10 +48,24 @@ function isComplete(message: WsAnnounce): boolean {
 const POLICY_VIOLATION = 1008
 const UNSUPPORTED_DATA = 1003
 
+/** The WebSocket swarms now, as `/stats` shows them. */
+export interface WsFigures {
+  /** Sockets open, on every `--ws` listener. */
+  readonly sockets: number
+  /** Swarms with at least one socket. */
+  readonly swarms: number
+  /** Peers of every swarm (a socket in three swarms counts three times). */
+  readonly peers: number
+}
+
 /** The WebSocket signalling of a tracker. */
 export class WsSignalling {
   /** Infohash to (peer id to member). */
   private readonly swarms = new Map<string, Map<string, Member>>()
+  /** Sockets joined and not left. */
+  private sockets = 0
+  /** Members of every swarm, counted once per swarm they are in. */
+  private members = 0
 
   /**
    * @param limits - the bounds
@@ -71,6 +85,11 @@ export class WsSignalling {
     return this.swarms.size
   }
 
+  /** What `/stats` shows of the WebSocket swarms. */
+  figures(): WsFigures {
+    return { sockets: this.sockets, swarms: this.swarms.size, peers: this.members }
+  }
+
   /**
    * A new socket.
    *
@@ -78,6 +97,7 @@ export class WsSignalling {
    * @returns its state, to pass to {@link receive} and {@link leave}
    */
   join(client: WsClient): WsSocketState {
+    this.sockets++
     return { client, swarms: new Map(), tokens: this.limits.messageBurst, refilledAt: this.nowMs() }
   }
 
@@ -109,6 +129,7 @@ export class WsSignalling {
    * @param socket - the socket's state
    */
   leave(socket: WsSocketState): void {
+    this.sockets--
     for (const [infoHash, peerId] of socket.swarms) this.remove(infoHash, peerId)
     socket.swarms.clear()
   }
@@ -159,6 +180,7 @@ export class WsSignalling {
         this.swarms.set(infoHash, swarm)
       }
       swarm.set(peerId, { client: socket, complete: isComplete(message) })
+      this.members++
       socket.swarms.set(infoHash, peerId)
     } else if (member !== undefined && isComplete(message)) {
       member.complete = true
@@ -222,8 +244,8 @@ export class WsSignalling {
 
   private remove(infoHash: string, peerId: string): void {
     const swarm = this.swarms.get(infoHash)
-    if (swarm === undefined) return
-    swarm.delete(peerId)
+    if (swarm === undefined || !swarm.delete(peerId)) return
+    this.members--
     if (swarm.size === 0) this.swarms.delete(infoHash)
   }
 }

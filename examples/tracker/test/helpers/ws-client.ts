@@ -39,9 +39,9 @@ export class WsTrackerClient {
     socket.on('error', () => {})
   }
 
-  /** Connects to `url`. */
-  static async open(url: string): Promise<WsTrackerClient> {
-    const socket = new WebSocket(url)
+  /** Connects to `url`, with extra headers on the upgrade request if given. */
+  static async open(url: string, headers?: Record<string, string>): Promise<WsTrackerClient> {
+    const socket = new WebSocket(url, headers === undefined ? undefined : { headers })
     const client = new WsTrackerClient(socket)
     await once(socket, 'open')
     return client
