@@ -213,7 +213,7 @@ describe('the daemon web UI', () => {
     expect(errors).toEqual([])
   }, 60_000)
 
-  it('uploads a file dropped on the page to the daemon, which keeps it in its uploads folder and shares it', async () => {
+  it('uploads the files dropped on the page to the daemon, which keeps them in its uploads folder and shares them', async () => {
     const { page, errors } = await newTab()
     await page.goto(`${daemon.url}/#token=${daemon.token}`)
     await page.waitForSelector('#link[data-state=open]', { timeout: 30_000 })
@@ -223,11 +223,15 @@ describe('the daemon web UI', () => {
       for (let index = 0; index < bytes.length; index++) bytes[index] = (index * 7 + 3) & 255
       const transfer = new DataTransfer()
       transfer.items.add(new File([bytes], 'dropped notes.bin'))
+      transfer.items.add(new File(['a second file, dropped with the first'], 'second.txt'))
       return transfer
     })
     await page.dispatchEvent('section.add', 'drop', { dataTransfer })
     await page.waitForFunction(
-      () => /^shared dropped notes\.bin/.test(document.querySelector('section.add .note')?.textContent ?? ''),
+      () =>
+        /^shared 2 files: dropped notes\.bin, second\.txt/.test(
+          document.querySelector('section.add .note')?.textContent ?? '',
+        ),
       undefined,
       { timeout: 30_000 },
     )
@@ -237,6 +241,9 @@ describe('the daemon web UI', () => {
     expect(new Uint8Array(await readFile(kept))).toEqual(expected)
     const shares = await call<{ name: string; role: string; path: string }[]>(daemon, 'list')
     expect(shares.find((share) => share.path === kept)).toMatchObject({ name: 'dropped notes.bin', role: 'seed' })
+    const second = join(daemon.dataDir, 'downloads', 'uploads', 'second.txt')
+    expect(await readFile(second, 'utf8')).toBe('a second file, dropped with the first')
+    expect(shares.find((share) => share.path === second)).toMatchObject({ name: 'second.txt', role: 'seed' })
     expect(errors).toEqual([])
   }, 60_000)
 })

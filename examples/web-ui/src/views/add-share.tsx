@@ -55,25 +55,30 @@ export function AddShare(props: { onAdded: (infohash: string) => void }) {
     run('add', { torrent: await base64Of(file) }, () => undefined)
   }
   /** A dropped file: a .torrent is downloaded; any other file goes to the daemon and is shared. */
-  const dropped = (file: File) => {
+  const dropped = async (file: File): Promise<boolean> => {
     if (file.name.endsWith('.torrent')) {
-      void addTorrent(file)
-      return
+      await addTorrent(file)
+      return true
     }
-    setFailure(undefined)
     setNote(`uploading ${file.name}...`)
-    client
-      .upload(file, (sent) => setNote(`uploading ${file.name}: ${formatPercent(sent, file.size)}`))
-      .then(
-        (shared) => {
-          setNote(`shared ${shared.name} (kept at ${shared.uploaded})`)
-          props.onAdded(shared.infohash)
-        },
-        (error: DaemonError) => {
-          setNote('')
-          setFailure(error)
-        },
+    try {
+      const shared = await client.upload(file, (sent) =>
+        setNote(`uploading ${file.name}: ${formatPercent(sent, file.size)}`),
       )
+      setNote(`shared ${shared.name} (kept at ${shared.uploaded})`)
+      props.onAdded(shared.infohash)
+      return true
+    } catch (error) {
+      setNote('')
+      setFailure(error as DaemonError)
+      return false
+    }
+  }
+  /** Every file of a drop, one after the other; the first failure stops the rest (the error says which). */
+  const droppedAll = async (files: readonly File[]) => {
+    setFailure(undefined)
+    for (const file of files) if (!(await dropped(file))) return
+    if (files.length > 1) setNote(`shared ${files.length} files: ${files.map((file) => file.name).join(', ')}`)
   }
 
   return (
@@ -88,8 +93,8 @@ export function AddShare(props: { onAdded: (infohash: string) => void }) {
       onDrop={(event) => {
         event.preventDefault()
         setDragging(false)
-        const file = event.dataTransfer?.files[0]
-        if (file !== undefined) dropped(file)
+        const files = [...(event.dataTransfer?.files ?? [])]
+        if (files.length > 0) void droppedAll(files)
       }}
     >
       <form
