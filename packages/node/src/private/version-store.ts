@@ -70,8 +70,8 @@ export class VersionStore extends AbstractPieceStore implements ContentStore {
   private contentEnd = 0
   /**
    * The key stream of reads (blocks served) and of writes (verified pieces), each a cursor: a read or
-   * write that starts where the last one ended goes on with the same cipher (a seeder serves runs of
-   * consecutive 16 KiB blocks; a reader's pieces mostly come in order).
+   * write that starts where the last one ended goes on with the same cipher (a seeder serves a
+   * piece's blocks in order; a reader's pieces come in any order, so there a run is one piece).
    */
   private readStream: ContentKeyStream | undefined
   private writeStream: ContentKeyStream | undefined
