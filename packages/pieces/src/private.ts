@@ -75,4 +75,4 @@ export {
   type ReadData,
 } from './private/open.js'
 export { padme } from './private/padme.js'
-export { segmentNonce, XOR_SLICE_BYTES, xorContent, xorContentInto } from './private/stream.js'
+export { ContentKeyStream, segmentNonce, XOR_SLICE_BYTES, xorContent, xorContentInto } from './private/stream.js'

@@ -110,6 +110,37 @@ describe('node:crypto and noble give identical bytes', () => {
     )
   })
 
+  it('ChaCha20 streams: both providers give chacha20 bytes from any position, cut into any ranges', () => {
+    fc.assert(
+      fc.property(
+        bytes(32),
+        bytes(12),
+        fc.integer({ min: 0, max: 64 * (2 ** 32 - 200) }),
+        fc.uint8Array({ maxLength: 5000 }),
+        fc.array(fc.nat({ max: 300 }), { maxLength: 8 }),
+        (key, nonce, position, input, cuts) => {
+          const skip = position % 64
+          const padded = new Uint8Array(skip + input.length)
+          padded.set(input, skip)
+          const expected = nodeCrypto.chacha20(key, nonce, Math.floor(position / 64), padded).subarray(skip)
+          for (const crypto of [nodeCrypto, nobleCrypto]) {
+            const stream = crypto.createChaCha20Stream(key, nonce, position)
+            const out = new Uint8Array(input.length)
+            let at = 0
+            for (const cut of [...cuts, input.length]) {
+              const end = Math.min(input.length, at + cut)
+              stream.xorInto(input.subarray(at, end), out.subarray(at, end))
+              at = end
+            }
+            expect(stream.position).toBe(position + input.length)
+            expect(toHex(out)).toBe(toHex(expected))
+          }
+        },
+      ),
+      { numRuns: 150 },
+    )
+  })
+
   it('X25519: the same public keys and shared secrets, both ways', () => {
     fc.assert(
       fc.property(bytes(32), bytes(32), (a, b) => {

@@ -131,6 +131,42 @@ describe.each(providers)('%s: known answers', (_, crypto) => {
       )
     })
 
+    it('a stream positioned anywhere gives the same bytes, in ranges of any size, in place or not', () => {
+      const expected = hex(ciphertext)
+      for (const start of [0, 1, 63, 64, 65, 100]) {
+        for (const step of [1, 7, 64, 65, 1000]) {
+          const stream = crypto.createChaCha20Stream(key, nonce, 64 + start)
+          const input = Uint8Array.from(sunscreen.subarray(start))
+          const out = new Uint8Array(input.length)
+          for (let at = 0; at < input.length; at += step) {
+            const end = Math.min(input.length, at + step)
+            // Alternate in place and into another array.
+            if ((at / step) % 2 === 0) stream.xorInto(input.subarray(at, end), out.subarray(at, end))
+            else out.set(stream.xorInto(input.subarray(at, end), input.subarray(at, end)), at)
+          }
+          expect(stream.position).toBe(64 + sunscreen.length)
+          expect(toHex(out)).toBe(toHex(expected.subarray(start)))
+        }
+      }
+    })
+
+    it('a stream refuses a range past block 2^32 - 2, a bad position or output, and moves on only when it XORs', () => {
+      const last = 64 * (2 ** 32 - 1)
+      const stream = crypto.createChaCha20Stream(key, nonce, last - 65)
+      expect(() => stream.xorInto(new Uint8Array(66), new Uint8Array(66))).toThrow(RangeError)
+      expect(stream.position).toBe(last - 65)
+      expect(() => stream.xorInto(new Uint8Array(2), new Uint8Array(3))).toThrow(RangeError)
+      const tail = stream.xorInto(new Uint8Array(65), new Uint8Array(65))
+      expect(toHex(tail.subarray(1))).toBe(toHex(crypto.chacha20(key, nonce, 2 ** 32 - 2, new Uint8Array(64))))
+      expect(stream.position).toBe(last)
+      expect(stream.xorInto(new Uint8Array(0), new Uint8Array(0))).toHaveLength(0)
+      expect(() => stream.xorInto(new Uint8Array(1), new Uint8Array(1))).toThrow(RangeError)
+      expect(() => crypto.createChaCha20Stream(key, nonce, last + 1)).toThrow(RangeError)
+      expect(() => crypto.createChaCha20Stream(key, nonce, -1)).toThrow(RangeError)
+      expect(() => crypto.createChaCha20Stream(key, nonce, 0.5)).toThrow(RangeError)
+      expect(() => crypto.createChaCha20Stream(key.subarray(1), nonce, 0)).toThrow()
+    })
+
     it('refuses a counter that would wrap', () => {
       expect(() => crypto.chacha20(key, nonce, 2 ** 32 - 1, new Uint8Array(1))).toThrow(RangeError)
       expect(() => crypto.chacha20(key, nonce, 2 ** 32 - 2, new Uint8Array(65))).toThrow(RangeError)

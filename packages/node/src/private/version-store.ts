@@ -16,12 +16,12 @@
  */
 import type { Manifest } from '@mycel/pieces'
 import {
+  ContentKeyStream,
   HEADER_BYTES,
   type OpenedPrivateShare,
   openPrivateShare,
   PRIVATE_LIMITS,
   type PrivateShareFiles,
-  xorContentInto,
 } from '@mycel/pieces/private'
 import { AbstractPieceStore, type PieceIoOptions, StoreError } from '@mycel/store'
 import { AEAD_TAG_BYTES, type CryptoProvider } from '@mycel/wire/crypto'
@@ -68,6 +68,13 @@ export class VersionStore extends AbstractPieceStore implements ContentStore {
   private starts: number[] = []
   private contentStart = 0
   private contentEnd = 0
+  /**
+   * The key stream of reads (blocks served) and of writes (verified pieces), each a cursor: a read or
+   * write that starts where the last one ended goes on with the same cipher (a seeder serves a
+   * piece's blocks in order; a reader's pieces come in any order, so there a run is one piece).
+   */
+  private readStream: ContentKeyStream | undefined
+  private writeStream: ContentKeyStream | undefined
   /** Pieces of the data file waiting for the version to open. */
   private readonly waiting = new Map<number, Waiting>()
   private opening: Promise<void> = Promise.resolve()
@@ -139,7 +146,7 @@ export class VersionStore extends AbstractPieceStore implements ContentStore {
     if (from < to) {
       // Decrypted in place: the downloader does not read a verified piece's buffer again once it is given to the store.
       const content = bytes.subarray(from - offset, to - offset)
-      const plain = xorContentInto(this.crypto, open.opened.keys.streamKey, from - this.contentStart, content, content)
+      const plain = (this.writeStream as ContentKeyStream).xorAt(from - this.contentStart, content, content)
       let at = from
       while (at < to) {
         const index = this.fileAt(at - this.contentStart)
@@ -209,6 +216,8 @@ export class VersionStore extends AbstractPieceStore implements ContentStore {
     this.starts = open.opened.manifest.files.map((file) => file.offset)
     this.contentStart = open.opened.layout.contentStart
     this.contentEnd = this.contentStart + open.opened.manifest.contentLength
+    this.readStream = new ContentKeyStream(this.crypto, open.opened.keys.streamKey)
+    this.writeStream = new ContentKeyStream(this.crypto, open.opened.keys.streamKey)
   }
 
   async readInto(fileIndex: number, offset: number, target: Uint8Array, options: PieceIoOptions = {}) {
@@ -234,7 +243,7 @@ export class VersionStore extends AbstractPieceStore implements ContentStore {
     }
     if (at < end) target.fill(0, at - offset)
     const stream = target.subarray(streamFrom - offset)
-    xorContentInto(this.crypto, open.opened.keys.streamKey, streamFrom - this.contentStart, stream, stream)
+    ;(this.readStream as ContentKeyStream).xorAt(streamFrom - this.contentStart, stream, stream)
     return target
   }
 

@@ -15,7 +15,7 @@ import { createEnvelope } from './envelope.js'
 import { deriveVersionKeys } from './keys.js'
 import { CONTENT_KEY_BYTES } from './limits.js'
 import { createPrivateManifest, type PrivateFileInput, type PrivateManifest } from './manifest.js'
-import { xorContentInto } from './stream.js'
+import { ContentKeyStream } from './stream.js'
 
 /** Bytes of padding encrypted at a time. */
 const PADDING_CHUNK = 512 * 1024
@@ -109,11 +109,13 @@ export function encryptShare(input: EncryptShareInput): EncryptedShare {
   const { prefix, layout } = sealManifest(keys, manifest, crypto, random)
   const ordered = [...input.files].sort((a, b) => comparePaths(a.path, b.path))
 
-  // Ingest hashes each chunk before it asks for the next: one output buffer serves every chunk.
+  // Ingest hashes each chunk before it asks for the next: one output buffer serves every chunk, and
+  // one cipher the whole content stream (the chunks follow each other).
   let out = new Uint8Array(0)
+  const stream = new ContentKeyStream(crypto, keys.streamKey)
   const encrypt = (offset: number, chunk: Uint8Array): Uint8Array => {
     if (out.length < chunk.length) out = new Uint8Array(Math.max(chunk.length, PADDING_CHUNK))
-    return xorContentInto(crypto, keys.streamKey, offset, chunk, out.subarray(0, chunk.length))
+    return stream.xorAt(offset, chunk, out.subarray(0, chunk.length))
   }
 
   async function* data(): AsyncGenerator<Uint8Array> {

@@ -13,9 +13,11 @@ import { describe, expect, it } from 'vitest'
 import { BLOCK_SIZE, FileHasher, type IngestSource, ingest } from '../../src/index.js'
 import { encryptedSources, WORKER_CHUNK_BYTES } from '../../src/node.js'
 import {
+  ContentKeyStream,
   type EncryptShareInput,
   encryptShare,
   type PrivateSourceFile,
+  segmentNonce,
   XOR_SLICE_BYTES,
   xorContent,
   xorContentInto,
@@ -194,6 +196,73 @@ describe('xorContentInto', () => {
       expect(() => xorContentInto(crypto, key, 0, bytes, new Uint8Array(1))).toThrow(RangeError)
     },
   )
+})
+
+/** The content key stream from `offset`, made as docs/protocol.md says: one 64-byte block at a time. */
+function referenceKeyStream(key: Uint8Array, offset: number, length: number): Uint8Array {
+  const first = Math.floor(offset / 64)
+  const blocks = Math.ceil((offset + length) / 64) - first
+  const stream = new Uint8Array(blocks * 64)
+  for (let i = 0; i < blocks; i++) {
+    const block = first + i
+    const nonce = segmentNonce(Math.floor(block / 2 ** 31))
+    stream.set(nobleCrypto.chacha20(key, nonce, block % 2 ** 31, new Uint8Array(64)), i * 64)
+  }
+  return stream.subarray(offset % 64, (offset % 64) + length)
+}
+
+describe('ContentKeyStream', () => {
+  it.each(cryptoProviders)(
+    '%s: runs of ranges, in order, jumping back and forth and across a segment, give the key stream of the spec',
+    (_, crypto) => {
+      const key = seededRandom(8)(32)
+      const stream = new ContentKeyStream(crypto, key)
+      const segment = 2 ** 37
+      // [offset, length]: a run of 16 KiB blocks, a jump back, odd sizes, a run across the segment's end.
+      const ranges: [number, number][] = [
+        [0, 16384],
+        [16384, 16384],
+        [32768, 100],
+        [32868, 70_000],
+        [5, 3],
+        [segment - 16384 - 7, 16384],
+        [segment - 7, 16384],
+        [segment + 16377, 65],
+        [segment - 1, 2],
+      ]
+      for (const [offset, length] of ranges) {
+        const input = content(offset % 251, length)
+        const expected = referenceKeyStream(key, offset, length).map((byte, i) => byte ^ (input[i] as number))
+        const out = new Uint8Array(length)
+        expect(stream.xorAt(offset, input, out)).toBe(out)
+        expect(firstDifference(out, expected)).toBe(-1)
+        const inPlace = input.slice()
+        new ContentKeyStream(crypto, key).xorAt(offset, inPlace, inPlace)
+        expect(firstDifference(inPlace, expected)).toBe(-1)
+      }
+      expect(() => stream.xorAt(-1, new Uint8Array(1), new Uint8Array(1))).toThrow(RangeError)
+      expect(() => stream.xorAt(0, new Uint8Array(2), new Uint8Array(1))).toThrow(RangeError)
+    },
+  )
+  it('sets up one cipher for a run of consecutive ranges, and a new one only where a range jumps or a segment starts', () => {
+    let ciphers = 0
+    const counting = {
+      ...nodeCrypto,
+      createChaCha20Stream(key: Uint8Array, nonce: Uint8Array, position: number) {
+        ciphers++
+        return nodeCrypto.createChaCha20Stream(key, nonce, position)
+      },
+    }
+    const stream = new ContentKeyStream(counting, seededRandom(9)(32))
+    const block = new Uint8Array(16384)
+    for (let i = 0; i < 64; i++) stream.xorAt(i * 16384, block, block)
+    expect(ciphers).toBe(1)
+    stream.xorAt(5, block, block)
+    stream.xorAt(5 + 16384, block, block)
+    expect(ciphers).toBe(2)
+    stream.xorAt(2 ** 37 - 100, block, block)
+    expect(ciphers).toBe(4)
+  })
 })
 
 describe('FileHasher.updateBlockHashes', () => {

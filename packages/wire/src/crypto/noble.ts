@@ -9,7 +9,11 @@ import {
   AEAD_KEY_BYTES,
   AEAD_NONCE_BYTES,
   AEAD_TAG_BYTES,
+  assertChaCha20Position,
   assertChaCha20Range,
+  assertXorRange,
+  CHACHA20_BLOCK_BYTES,
+  type ChaCha20Stream,
   type CryptoProvider,
   CURVE25519_KEY_BYTES,
   type KeyPair,
@@ -20,6 +24,50 @@ const EMPTY = new Uint8Array(0)
 function assertKeyAndNonce(key: Uint8Array, nonce: Uint8Array): void {
   assertBytes(key, 'key', AEAD_KEY_BYTES)
   assertBytes(nonce, 'nonce', AEAD_NONCE_BYTES)
+}
+
+/**
+ * A ChaCha20 key stream over `@noble/ciphers`, which has no state between
+ * calls: each range is one call from its block counter, writing into
+ * `output`; a range that starts or ends inside a 64-byte block takes that
+ * block's key stream on its own.
+ */
+class NobleChaCha20Stream implements ChaCha20Stream {
+  private readonly block = new Uint8Array(CHACHA20_BLOCK_BYTES)
+
+  constructor(
+    private readonly key: Uint8Array,
+    private readonly nonce: Uint8Array,
+    public position: number,
+  ) {}
+
+  xorInto(input: Uint8Array, output: Uint8Array): Uint8Array {
+    assertXorRange(this.position, input, output)
+    let done = 0
+    const skip = this.position % CHACHA20_BLOCK_BYTES
+    if (skip > 0 && input.length > 0) done = this.xorPartial(input, output, 0, skip)
+    const whole = Math.floor((input.length - done) / CHACHA20_BLOCK_BYTES) * CHACHA20_BLOCK_BYTES
+    if (whole > 0) {
+      const counter = (this.position + done) / CHACHA20_BLOCK_BYTES
+      chacha20(this.key, this.nonce, input.subarray(done, done + whole), output.subarray(done, done + whole), counter)
+      done += whole
+    }
+    if (done < input.length) this.xorPartial(input, output, done, 0)
+    this.position += input.length
+    return output
+  }
+
+  /** XORs what of `input[from..]` falls in the block at `position + from`, starting `skip` bytes into it. */
+  private xorPartial(input: Uint8Array, output: Uint8Array, from: number, skip: number): number {
+    const counter = Math.floor((this.position + from) / CHACHA20_BLOCK_BYTES)
+    this.block.fill(0)
+    chacha20(this.key, this.nonce, this.block, this.block, counter)
+    const length = Math.min(input.length - from, CHACHA20_BLOCK_BYTES - skip)
+    for (let i = 0; i < length; i++) {
+      output[from + i] = (input[from + i] as number) ^ (this.block[skip + i] as number)
+    }
+    return from + length
+  }
 }
 
 /**
@@ -108,6 +156,12 @@ export const nobleCrypto: CryptoProvider = Object.freeze({
     assertBytes(input, 'input')
     assertChaCha20Range(counter, input.length)
     return chacha20(key, nonce, input, undefined, counter)
+  },
+
+  createChaCha20Stream(key: Uint8Array, nonce: Uint8Array, position: number): ChaCha20Stream {
+    assertKeyAndNonce(key, nonce)
+    assertChaCha20Position(position)
+    return new NobleChaCha20Stream(Uint8Array.from(key), Uint8Array.from(nonce), position)
   },
 
   x25519KeyPair(secretKey?: Uint8Array): KeyPair {

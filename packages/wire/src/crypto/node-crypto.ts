@@ -13,7 +13,11 @@ import {
   AEAD_KEY_BYTES,
   AEAD_NONCE_BYTES,
   AEAD_TAG_BYTES,
+  assertChaCha20Position,
   assertChaCha20Range,
+  assertXorRange,
+  CHACHA20_BLOCK_BYTES,
+  type ChaCha20Stream,
   type CryptoProvider,
   CURVE25519_KEY_BYTES,
   type IncrementalHash,
@@ -78,6 +82,40 @@ class NodeIncrementalHash implements IncrementalHash {
 
   copy(): IncrementalHash {
     return new NodeIncrementalHash(this.state.copy())
+  }
+}
+
+/**
+ * Bytes given to OpenSSL per `update` of a {@link NodeChaCha20Stream}; each
+ * answer is a new buffer. Measured on one cipher kept across 256 MiB (Node
+ * 20, 2 shared cores): 0.22-0.32 s of CPU with 8 or 16 KiB per update,
+ * 0.44-0.84 s (twice the system time) with 64 KiB, as fresh pages are mapped
+ * and faulted in for the larger answers.
+ */
+const CHACHA20_UPDATE_BYTES = 16 * 1024
+
+/** Zeros fed to a fresh cipher to reach a position inside a 64-byte block. */
+const BLOCK_OF_ZEROS = new Uint8Array(CHACHA20_BLOCK_BYTES)
+
+/**
+ * One OpenSSL ChaCha20 cipher kept across ranges. `cipher.update` cannot
+ * write into a caller's array: each answer is copied into `output` (a
+ * memcpy, a few percent of the cipher's own time).
+ */
+class NodeChaCha20Stream implements ChaCha20Stream {
+  constructor(
+    private readonly cipher: NodeCrypto.Cipher,
+    public position: number,
+  ) {}
+
+  xorInto(input: Uint8Array, output: Uint8Array): Uint8Array {
+    assertXorRange(this.position, input, output)
+    for (let done = 0; done < input.length; done += CHACHA20_UPDATE_BYTES) {
+      const part = input.subarray(done, Math.min(input.length, done + CHACHA20_UPDATE_BYTES))
+      output.set(this.cipher.update(part), done)
+    }
+    this.position += input.length
+    return output
   }
 }
 
@@ -241,6 +279,18 @@ export function createNodeCrypto(modules: NodeCryptoModules): CryptoProvider {
       const out = cipher.update(input)
       cipher.final()
       return view(out)
+    },
+
+    createChaCha20Stream(key: Uint8Array, nonce: Uint8Array, position: number): ChaCha20Stream {
+      assertKeyAndNonce(key, nonce)
+      assertChaCha20Position(position)
+      const iv = Buffer.allocUnsafe(16)
+      iv.writeUInt32LE(Math.floor(position / CHACHA20_BLOCK_BYTES) % 2 ** 32, 0)
+      iv.set(nonce, 4)
+      const cipher = createCipheriv('chacha20', key, iv)
+      const skip = position % CHACHA20_BLOCK_BYTES
+      if (skip > 0) cipher.update(BLOCK_OF_ZEROS.subarray(0, skip))
+      return new NodeChaCha20Stream(cipher, position)
     },
 
     x25519KeyPair(secretKey?: Uint8Array): KeyPair {

@@ -84,6 +84,27 @@ export interface StreamDecryption {
 }
 
 /**
+ * A ChaCha20 key stream (RFC 8439 section 2.4) positioned at a byte, that
+ * XORs successive ranges of bytes with the next bytes of key stream (see
+ * {@link CryptoProvider.createChaCha20Stream}).
+ */
+export interface ChaCha20Stream {
+  /** The byte of the key stream the next range starts at (counted from block 0). */
+  readonly position: number
+  /**
+   * XORs `input` with the next `input.length` bytes of key stream into
+   * `output`, and moves the position on by as many bytes.
+   *
+   * @param input - bytes to encrypt or decrypt
+   * @param output - as long as `input`: `input` itself (in place), or an array that does not overlap it
+   * @returns `output`
+   * @throws RangeError for an output of another length, or a range that would run the key stream past
+   *   block 2^32 - 2 (nothing is XORed then, and the position stays)
+   */
+  xorInto(input: Uint8Array, output: Uint8Array): Uint8Array
+}
+
+/**
  * Every primitive mycel uses, behind one interface, so that Node runs on
  * `node:crypto` (OpenSSL, about ten times faster) and browsers on `@noble/*`
  * (`nobleCrypto`); `getDefaultCrypto()` picks. Hashes for content
@@ -190,6 +211,23 @@ export interface CryptoProvider extends HashProvider {
    */
   chacha20(key: Uint8Array, nonce: Uint8Array, counter: number, input: Uint8Array): Uint8Array
   /**
+   * The ChaCha20 key stream of one key and nonce from byte `position` on, as
+   * one object that XORs successive ranges: a run of consecutive ranges (an
+   * ingest's chunks, a run of 16 KiB blocks served, a piece decrypted) costs
+   * one cipher set-up instead of one per call of {@link chacha20}. Byte `p`
+   * of the stream is byte `p mod 64` of block `floor(p / 64)`, so
+   * `createChaCha20Stream(key, nonce, 64 * counter)` gives what
+   * `chacha20(key, nonce, counter, ...)` gives.
+   *
+   * @param key - 32 bytes
+   * @param nonce - 12 bytes
+   * @param position - the byte of the key stream the first range starts at, from 0 to
+   *   64 * {@link CHACHA20_MAX_BLOCKS}
+   * @returns the stream (it keeps copies of the key and nonce)
+   * @throws TypeError/RangeError for a key or nonce of the wrong length, or a position out of range
+   */
+  createChaCha20Stream(key: Uint8Array, nonce: Uint8Array, position: number): ChaCha20Stream
+  /**
    * An X25519 key pair: fresh when `secretKey` is omitted, else the one for that secret.
    *
    * @param secretKey - optional 32-byte secret
@@ -271,6 +309,34 @@ export const UNWRAPPED_SHA256: unique symbol = Symbol.for('mycel.crypto.unwrappe
 export function fastSha256(hash: HashProvider): (data: Uint8Array) => Uint8Array {
   const unwrapped = (hash as { [UNWRAPPED_SHA256]?: (data: Uint8Array) => Uint8Array })[UNWRAPPED_SHA256]
   return unwrapped ?? ((data) => hash.sha256(data))
+}
+
+/** The last byte position a ChaCha20 key stream can reach here (the end of block 2^32 - 2). */
+const CHACHA20_MAX_POSITION = CHACHA20_MAX_BLOCKS * CHACHA20_BLOCK_BYTES
+
+/**
+ * Checks a ChaCha20 stream position and, with `length`, that a range from it stays within
+ * {@link CHACHA20_MAX_BLOCKS} blocks.
+ * @internal
+ */
+export function assertChaCha20Position(position: number, length = 0): void {
+  if (typeof position !== 'number') throw new TypeError('position must be a number')
+  if (!Number.isSafeInteger(position) || position < 0 || position > CHACHA20_MAX_POSITION) {
+    throw new RangeError('position must be an integer from 0 to 64 * (2^32 - 1)')
+  }
+  if (position + length > CHACHA20_MAX_POSITION) throw new RangeError('input runs the ChaCha20 counter past 2^32 - 2')
+}
+
+/**
+ * Checks the arguments of {@link ChaCha20Stream.xorInto}.
+ * @internal
+ */
+export function assertXorRange(position: number, input: Uint8Array, output: Uint8Array): void {
+  if (!(input instanceof Uint8Array) || !(output instanceof Uint8Array)) {
+    throw new TypeError('input and output must be Uint8Arrays')
+  }
+  if (output.length !== input.length) throw new RangeError('output must be as long as input')
+  assertChaCha20Position(position, input.length)
 }
 
 /**
