@@ -34,6 +34,9 @@ const HIGH_WATER = 1024 * 1024
 if (process.env.MYCEL_BENCH_SCTP !== undefined)
   nodeDataChannel.setSctpSettings(JSON.parse(process.env.MYCEL_BENCH_SCTP))
 
+/** The peer connections' configuration, as JSON (node-datachannel passes it on: `{"mtu":1500}`). */
+const RTC_CONFIG = JSON.parse(process.env.MYCEL_BENCH_RTC_CONFIG ?? '{}')
+
 type Candidate = Parameters<RTCPeerConnection['addIceCandidate']>[0]
 type Description = Parameters<RTCPeerConnection['setRemoteDescription']>[0]
 
@@ -46,8 +49,8 @@ interface Pair {
 
 /** Two peer connections in this process, one data channel between them. */
 async function pair(): Promise<Pair> {
-  const sender = new RTCPeerConnection()
-  const receiver = new RTCPeerConnection()
+  const sender = new RTCPeerConnection(RTC_CONFIG)
+  const receiver = new RTCPeerConnection(RTC_CONFIG)
   sender.onicecandidate = (event: { candidate: unknown }) => {
     if (event.candidate) void receiver.addIceCandidate(event.candidate as Candidate)
   }
