@@ -96,6 +96,8 @@ try {
   console.log(`  Chromium page, ${storage}, pieces hashed by noble      ${figures(noble)}`)
   console.log(`  page (WebCrypto) / page (noble)                     ${(mean(webCrypto) / mean(noble)).toFixed(2)}`)
   console.log(`  page (WebCrypto) / Node over WebSocket              ${(mean(webCrypto) / nodeRate).toFixed(2)}`)
+  console.log('  WebTorrent: cannot run here: in a page it has no WebSocket peer wire (WebRTC and web seeds only);')
+  console.log('  webrtc.bench.ts measures its browser client over WebRTC beside mycel on the same page setup')
 } finally {
   await browser.close()
   await seeder.close()

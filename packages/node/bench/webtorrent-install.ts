@@ -6,8 +6,11 @@
  *
  * WebTorrent's WebRTC stack (`@thaunknown/simple-peer` -> `webrtc-polyfill`
  * -> `node-datachannel`, a native module whose install script downloads a
- * binary) is replaced through `overrides` by a local stub package: this
- * benchmark uses TCP only. `--ignore-scripts` keeps every install script from
+ * binary) is replaced through `overrides` by a local stub package: the
+ * transfer benchmarks use TCP only. The WebRTC benchmark (`webrtc.bench.ts`)
+ * sets `globalThis.__mycelBenchWebRtc` to the workspace's own
+ * `node-datachannel/polyfill` before it loads WebTorrent, and the stub hands
+ * that out instead. `--ignore-scripts` keeps every install script from
  * running and `--omit=optional` leaves out `utp-native` (uTP is off) and the
  * optional native helpers of `ws`.
  */
@@ -22,13 +25,15 @@ export const WEBTORRENT_VERSION = '3.0.21'
 
 const STUB_VERSION = '0.0.0-mycel-bench-stub'
 
-const STUB_SOURCE = `// Stands in for webrtc-polyfill: the benchmark uses TCP peers only.
+const STUB_SOURCE = `// Stands in for webrtc-polyfill. The transfer benchmarks use TCP peers only; the WebRTC benchmark
+// sets globalThis.__mycelBenchWebRtc (node-datachannel's polyfill, the workspace's) before it loads WebTorrent.
 class Unavailable {
   constructor () { throw new Error('WebRTC is not available in the mycel benchmark') }
 }
-export const RTCPeerConnection = Unavailable
-export const RTCSessionDescription = Unavailable
-export const RTCIceCandidate = Unavailable
+const given = globalThis.__mycelBenchWebRtc
+export const RTCPeerConnection = given?.RTCPeerConnection ?? Unavailable
+export const RTCSessionDescription = given?.RTCSessionDescription ?? Unavailable
+export const RTCIceCandidate = given?.RTCIceCandidate ?? Unavailable
 export default { RTCPeerConnection, RTCSessionDescription, RTCIceCandidate }
 `
 
@@ -62,10 +67,12 @@ export async function installWebTorrent(dir = join(tmpdir(), 'mycel-bench-webtor
   const ready = () =>
     installedVersion(dir, 'webtorrent') === WEBTORRENT_VERSION &&
     installedVersion(dir, 'webrtc-polyfill') === STUB_VERSION
-  if (ready()) return { dir, version: WEBTORRENT_VERSION, installSeconds: 0 }
-  rmSync(join(dir, 'node_modules'), { recursive: true, force: true })
+  // The stub is linked (`file:`), so its source is rewritten on every run: an older install takes the new one.
   const stubDir = join(dir, 'webrtc-polyfill-stub')
   mkdirSync(stubDir, { recursive: true })
+  writeFileSync(join(stubDir, 'index.js'), STUB_SOURCE)
+  if (ready()) return { dir, version: WEBTORRENT_VERSION, installSeconds: 0 }
+  rmSync(join(dir, 'node_modules'), { recursive: true, force: true })
   writeFileSync(
     join(stubDir, 'package.json'),
     JSON.stringify({
@@ -75,7 +82,6 @@ export async function installWebTorrent(dir = join(tmpdir(), 'mycel-bench-webtor
       exports: { '.': './index.js', './polyfill': './index.js' },
     }),
   )
-  writeFileSync(join(stubDir, 'index.js'), STUB_SOURCE)
   writeFileSync(
     join(dir, 'package.json'),
     JSON.stringify({
