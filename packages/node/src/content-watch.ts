@@ -79,9 +79,14 @@ export async function stampFiles(
   return stamps
 }
 
+/** The state entry that holds the stamps of a share's files (written by {@link saveStamps}). */
+export function stampsEntry(infohashHex: string, stamps: readonly FileStamp[]): [string, Uint8Array] {
+  return [contentStampsKey(infohashHex), new TextEncoder().encode(JSON.stringify(stamps))]
+}
+
 /** Saves the stamps of a share's files as they were verified (the baseline a restart compares with). */
 export async function saveStamps(state: StateStore, infohashHex: string, stamps: readonly FileStamp[]): Promise<void> {
-  await state.setValue(contentStampsKey(infohashHex), new TextEncoder().encode(JSON.stringify(stamps)))
+  await state.setValue(...stampsEntry(infohashHex, stamps))
 }
 
 /** The saved stamps of a share's files; undefined when none are saved (or they do not fit the share). */
