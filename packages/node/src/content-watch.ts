@@ -297,18 +297,18 @@ export function watchSeed(
 }
 
 /**
- * The stamps a seed compares its files with: for a share just hashed
- * (`fresh`), its files now (saved); else those saved, or its files now when
- * none are (a share recorded by an older node: changes are seen from now on).
+ * The stamps a resumed seed compares its files with: those saved, or its
+ * files now when none are (a share recorded by an older node: changes are
+ * seen from now on), saved then. A share just hashed saves its stamps with
+ * its record instead (`share()`, {@link stampsEntry}).
  */
 export async function baselineStamps(
   state: StateStore,
   manifest: Manifest,
   store: ContentStore,
   storage: ContentStorage,
-  fresh: boolean,
 ): Promise<FileStamp[]> {
-  const saved = fresh ? undefined : await loadStamps(state, manifest.infohashHex, manifest.files.length)
+  const saved = await loadStamps(state, manifest.infohashHex, manifest.files.length)
   if (saved !== undefined) return saved
   const stamps = await stampFiles({
     manifest,

@@ -548,7 +548,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     await resumeShares(state, {
       seed: async (manifest, record) => {
         const store = await storage.openSeed(manifest, record.contentPath)
-        const stamps = await baselineStamps(state, manifest, store, storage, false)
+        const stamps = await baselineStamps(state, manifest, store, storage)
         const trackers = (await loadShareTrackers(state, manifest.infohashHex)).flat()
         this.addSession(manifest.infohash, manifest.name).seed(manifest, store, record, {
           stamps,
