@@ -275,7 +275,7 @@ export interface StateStore {
 
   /**
    * Records a share seeded from files just hashed, in one write (a node
-   * sharing 200 files made six each): whatever was recorded for its
+   * sharing 200 files made five or six each): whatever was recorded for its
    * infohash is replaced, keeping the all-time totals; its manifest is
    * stored, its record made (role `seed`, status `complete`), every piece
    * marked verified, and `values` set. Optional: without it a node makes
