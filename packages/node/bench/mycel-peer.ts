@@ -29,6 +29,16 @@ import { createUdpDhtNode } from '@mycel/dht/udp'
 import { createNode, type Download, type MycelNode } from '../src/index.js'
 import { command, cpuSeconds, report, run, usage } from './child-io.js'
 
+/** When the modules were loaded (this body runs after every import is evaluated), and the node created. */
+const phases = {
+  loaded: { seconds: performance.now() / 1000, cpuSeconds: cpuSeconds(), rssMiB: rssMiB() },
+  created: { seconds: 0, cpuSeconds: 0, rssMiB: 0 },
+}
+
+function rssMiB(): number {
+  return process.memoryUsage.rss() / 1024 / 1024
+}
+
 const argv = process.argv.slice(2)
 const bootstrapAt = argv.indexOf('--bootstrap')
 const bootstrap = bootstrapAt >= 0 ? argv[bootstrapAt + 1] : undefined
@@ -111,7 +121,8 @@ async function seedMany(node: MycelNode, folder: string): Promise<void> {
     hashSeconds: (performance.now() - start) / 1000,
     hashCpuSeconds: cpuReady - cpuStart,
     sinceStart: performance.now() / 1000,
-    rssMiB: process.memoryUsage.rss() / 1024 / 1024,
+    rssMiB: rssMiB(),
+    phases,
   })
   await command('stop')
   report('served', { cpuSeconds: cpuSeconds() - cpuReady, uploaded: node.stats().bytesUploaded })
@@ -164,6 +175,7 @@ run(async () => {
   if (dataDir === undefined) throw new Error('usage: mycel-peer seed|leech|seed-many|leech-many|dht <dataDir> ...')
   const dht = bootstrap === undefined ? { dht: false as const } : { dht: { host: '127.0.0.1' }, bootstrap: [bootstrap] }
   const node = await createNode({ dataDir, listen: ['tcp://127.0.0.1:0'], ...dht })
+  phases.created = { seconds: performance.now() / 1000, cpuSeconds: cpuSeconds(), rssMiB: rssMiB() }
   try {
     if (role === 'seed') await seed(node, rest[0] as string)
     else if (role === 'leech') await leech(node, rest[0] as string, rest[1] as string)

@@ -79,9 +79,14 @@ export async function stampFiles(
   return stamps
 }
 
+/** The state entry that holds the stamps of a share's files (written by {@link saveStamps}). */
+export function stampsEntry(infohashHex: string, stamps: readonly FileStamp[]): [string, Uint8Array] {
+  return [contentStampsKey(infohashHex), new TextEncoder().encode(JSON.stringify(stamps))]
+}
+
 /** Saves the stamps of a share's files as they were verified (the baseline a restart compares with). */
 export async function saveStamps(state: StateStore, infohashHex: string, stamps: readonly FileStamp[]): Promise<void> {
-  await state.setValue(contentStampsKey(infohashHex), new TextEncoder().encode(JSON.stringify(stamps)))
+  await state.setValue(...stampsEntry(infohashHex, stamps))
 }
 
 /** The saved stamps of a share's files; undefined when none are saved (or they do not fit the share). */
@@ -292,18 +297,18 @@ export function watchSeed(
 }
 
 /**
- * The stamps a seed compares its files with: for a share just hashed
- * (`fresh`), its files now (saved); else those saved, or its files now when
- * none are (a share recorded by an older node: changes are seen from now on).
+ * The stamps a resumed seed compares its files with: those saved, or its
+ * files now when none are (a share recorded by an older node: changes are
+ * seen from now on), saved then. A share just hashed saves its stamps with
+ * its record instead (`share()`, {@link stampsEntry}).
  */
 export async function baselineStamps(
   state: StateStore,
   manifest: Manifest,
   store: ContentStore,
   storage: ContentStorage,
-  fresh: boolean,
 ): Promise<FileStamp[]> {
-  const saved = fresh ? undefined : await loadStamps(state, manifest.infohashHex, manifest.files.length)
+  const saved = await loadStamps(state, manifest.infohashHex, manifest.files.length)
   if (saved !== undefined) return saved
   const stamps = await stampFiles({
     manifest,

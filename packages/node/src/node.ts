@@ -4,7 +4,7 @@ import type { SearchHit, ShareFilter } from '@mycel/store'
 import { getDefaultCrypto } from '@mycel/wire/crypto'
 import { Channels } from './channels/channels.js'
 import { every } from './clock.js'
-import { baselineStamps } from './content-watch.js'
+import { baselineStamps, stampFiles, stampsEntry } from './content-watch.js'
 import * as destination from './destination.js'
 import { saveRoutingTable } from './dht-table.js'
 import {
@@ -279,8 +279,13 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     }
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${manifest.name} is being downloaded`)
     const store = await storage.openSeed(manifest, contentPath)
-    const record = await recordSeed(state, manifest, contentPath)
-    const stamps = await baselineStamps(state, manifest, store, storage, true)
+    // The files as just hashed: saved with the record, in the same write.
+    const stamps = await stampFiles({
+      manifest,
+      filePath: (index) => store.filePath(index),
+      stamp: (path) => storage.stamp(path),
+    })
+    const record = await recordSeed(state, manifest, contentPath, new Map([stampsEntry(manifest.infohashHex, stamps)]))
     const magnetTrackers = [
       ...(await loadShareTrackers(state, manifest.infohashHex)).flat(),
       ...(trackers ?? []).flat(),
@@ -543,7 +548,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     await resumeShares(state, {
       seed: async (manifest, record) => {
         const store = await storage.openSeed(manifest, record.contentPath)
-        const stamps = await baselineStamps(state, manifest, store, storage, false)
+        const stamps = await baselineStamps(state, manifest, store, storage)
         const trackers = (await loadShareTrackers(state, manifest.infohashHex)).flat()
         this.addSession(manifest.infohash, manifest.name).seed(manifest, store, record, {
           stamps,

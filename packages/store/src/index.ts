@@ -43,6 +43,7 @@ export type {
   PeerRecord,
   SearchHit,
   SearchOptions,
+  SeedInit,
   ShareFilter,
   ShareInit,
   ShareRecord,

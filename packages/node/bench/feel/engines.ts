@@ -27,6 +27,8 @@ export interface ManyReady {
   /** Seconds from the process's start, by its own clock. */
   sinceStart: number
   rssMiB: number
+  /** mycel only: where start-up went, by the process's own clock (modules loaded; node created). */
+  phases?: Record<'loaded' | 'created', { seconds: number; cpuSeconds: number; rssMiB: number }>
   magnets?: string[]
   torrents?: string[]
   addresses?: string[]

@@ -109,6 +109,21 @@ export async function manyShares(list: Engine[], root: string): Promise<void> {
       ),
     )
   }
+  for (const { engine, ready } of results) {
+    const { phases } = ready
+    if (phases === undefined) continue
+    const step = (name: string, at: { seconds: number; cpuSeconds: number; rssMiB: number }, from: typeof at) =>
+      `${name} ${fixed(at.seconds - from.seconds)} s, ${fixed(at.cpuSeconds - from.cpuSeconds)} CPU-s, +${fixed(at.rssMiB - from.rssMiB, 1)} MiB`
+    const start = { seconds: 0, cpuSeconds: 0, rssMiB: 0 }
+    const end = {
+      seconds: ready.sinceStart,
+      cpuSeconds: phases.created.cpuSeconds + ready.hashCpuSeconds,
+      rssMiB: ready.rssMiB,
+    }
+    console.log(
+      `${engine.name} start-up by its own clock: ${step('process and modules', phases.loaded, start)}; ${step('createNode', phases.created, phases.loaded)}; ${step(`${SHARES} share() calls`, end, phases.created)}`,
+    )
+  }
   ratios(results, 'seeder RSS once all are served', (result: ManyResult) => result.ready.rssMiB)
   ratios(results, 'fetch of the sample', (result: ManyResult) => result.done.seconds)
   target(results, 'many shares, start-up until all are served', (result: ManyResult) => result.startSeconds)

@@ -41,8 +41,16 @@ function withDefaults(options: IngestPathOptions, name: string): IngestOptions {
   return { ...rest, name: options.name ?? name, hash: options.hash ?? nodeHashProvider }
 }
 
-function buffers(): Uint8Array[] {
-  return Array.from({ length: READ_AHEAD }, () => new Uint8Array(CHUNK_SIZE))
+/**
+ * The read buffers for a file of `length` bytes: up to {@link READ_AHEAD}
+ * chunks of up to {@link CHUNK_SIZE}, no more than the file fills (a 64 KiB
+ * file gets one 64 KiB buffer, not 2 MiB: a node sharing many small files
+ * one by one allocated and collected 2 MiB each).
+ * @internal
+ */
+export function readBuffers(length: number): Uint8Array[] {
+  const count = Math.min(READ_AHEAD, Math.ceil(length / CHUNK_SIZE))
+  return Array.from({ length: count }, () => new Uint8Array(Math.min(CHUNK_SIZE, length)))
 }
 
 function isExecutable(mode: number, options: IngestPathOptions): boolean {
@@ -74,7 +82,7 @@ export async function ingestFile(path: string, options: IngestPathOptions = {}):
   const stats = await stat(absolute)
   if (!stats.isFile()) throw new PiecesError('INGEST_UNSUPPORTED_FILE', `${absolute} is not a regular file`)
   const name = options.name ?? basename(absolute)
-  const reads = buffers()
+  const reads = readBuffers(stats.size)
   const source: IngestSource = {
     path: [name],
     length: stats.size,
@@ -121,7 +129,7 @@ export async function ingestDirectory(path: string, options: IngestPathOptions =
   const listed = await statAll(found)
   const contents = fileContents(
     listed.map(({ file, stats }) => ({ absolute: file.absolute, path: file.path, length: stats.size })),
-    buffers(),
+    readBuffers(Number.MAX_SAFE_INTEGER),
   )
   const sources: IngestSource[] = listed.map(({ file, stats }, index) => ({
     path: file.path,

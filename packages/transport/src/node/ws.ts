@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import { integerOption } from '@mycel/wire/assert'
 import { componentLogger } from '@mycel/wire/log'
-import { WebSocket, WebSocketServer } from 'ws'
+import type { WebSocket } from 'ws'
 import { abortError, onAbort } from '../abort.js'
 import { AcceptQueue } from '../accept-queue.js'
 import { formatAddress, parseAddress } from '../address.js'
@@ -17,6 +17,17 @@ import {
 } from '../websocket/browser-transport.js'
 import { MAX_WEBSOCKET_CHUNK_BYTES, type WebSocketLike, WebSocketStream } from '../websocket/stream.js'
 import { serve } from './serve.js'
+
+/**
+ * The `ws` package, imported on the first dial or listen: loading it (with
+ * the `https`, `tls` and `zlib` modules it pulls in) cost a node about
+ * 0.1 CPU-s and 5 MiB at start-up, whether it ever used a WebSocket or not.
+ */
+let wsModule: Promise<typeof import('ws')> | undefined
+function loadWs(): Promise<typeof import('ws')> {
+  wsModule ??= import('ws')
+  return wsModule
+}
 
 /** Largest WebSocket message accepted from a remote. */
 const MAX_PAYLOAD_BYTES = 4 * MAX_WEBSOCKET_CHUNK_BYTES
@@ -72,12 +83,17 @@ export function webSocketTransport(options: WebSocketTransportOptions = {}): Tra
   return {
     schemes: ['ws', 'wss'],
 
-    dial(address: string, dialOptions?: DialOptions): Promise<ByteStream> {
-      return new Promise((resolve, reject) => {
-        const url = webSocketUrl(address)
+    async dial(address: string, dialOptions?: DialOptions): Promise<ByteStream> {
+      const url = webSocketUrl(address)
+      const signal = dialOptions?.signal
+      const check = (): void => {
         if (closing !== undefined) throw TransportError.closed('the transport')
-        const signal = dialOptions?.signal
         if (signal?.aborted) throw abortError(signal)
+      }
+      check()
+      const { WebSocket } = await loadWs()
+      check()
+      return new Promise((resolve, reject) => {
         const socket = new WebSocket(url, WEBSOCKET_PROTOCOL, {
           perMessageDeflate: false,
           maxPayload: MAX_PAYLOAD_BYTES,
@@ -119,6 +135,9 @@ export function webSocketTransport(options: WebSocketTransportOptions = {}): Tra
       if (scheme !== 'ws') throw new TransportError('ADDRESS_UNSUPPORTED', `not a WebSocket address: ${address}`)
       if (closing !== undefined) throw TransportError.closed('the transport')
       const signal = listenOptions?.signal
+      if (signal?.aborted) throw abortError(signal)
+      const { WebSocketServer } = await loadWs()
+      if (closing !== undefined) throw TransportError.closed('the transport')
       if (signal?.aborted) throw abortError(signal)
       const queue = new AcceptQueue(listenOptions?.onConnection, undefined, log)
       const server = createServer((request, response) => {

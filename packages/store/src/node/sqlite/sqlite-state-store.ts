@@ -26,6 +26,7 @@ import type {
   PeerRecord,
   SearchHit,
   SearchOptions,
+  SeedInit,
   ShareFilter,
   ShareInit,
   ShareRecord,
@@ -51,12 +52,14 @@ import { VerifiedPieces } from './verified-pieces.js'
 /**
  * A {@link index!StateStore | StateStore} in a SQLite database (better-sqlite3), for apps.
  * Piece marks are kept in memory and written in batches, one transaction
- * per flush; every other write is its own transaction, committed before its
- * promise resolves. Open one with {@link openSqliteStateStore}.
+ * per flush; every other write is its own transaction (`putSeed`'s six
+ * writes one), committed before its promise resolves. Open one with {@link openSqliteStateStore}.
  */
 export interface SqliteStateStore extends StateStore {
   /** The database file (absolute), or `':memory:'`. */
   readonly path: string
+  /** {@inheritDoc index!StateStore.putSeed} */
+  putSeed(seed: SeedInit, options?: StateOptions): Promise<ShareRecord>
 }
 
 /** What the store needs besides its database. @internal */
@@ -87,6 +90,8 @@ export class SqliteDatabaseStore implements SqliteStateStore {
   /** Whether the last commit of piece marks failed (logged once per run of failures). */
   private commitsFailing = false
   private closing: Promise<void> | undefined
+  /** {@link putSeed} in one transaction (made once: better-sqlite3 builds a transaction's wrappers each time). */
+  private readonly seedTransaction: (...args: Parameters<SqliteDatabaseStore['writeSeed']>) => void
 
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -107,6 +112,9 @@ export class SqliteDatabaseStore implements SqliteStateStore {
       path,
     )
     this.peerCount = statements.countPeers.get() as number
+    this.seedTransaction = db.transaction((...args: Parameters<SqliteDatabaseStore['writeSeed']>) =>
+      this.writeSeed(...args),
+    )
   }
 
   /** {@inheritDoc index!StateStore.putManifest} */
@@ -229,6 +237,82 @@ export class SqliteDatabaseStore implements SqliteStateStore {
       })()
       return this.readShare(row.infohash) as ShareRecord
     })
+  }
+
+  /** {@inheritDoc index!StateStore.putSeed} */
+  async putSeed(seed: SeedInit, options: StateOptions = {}): Promise<ShareRecord> {
+    const { manifest, contentPath } = seed
+    if (!(manifest instanceof Manifest)) throw new TypeError('manifest must be a Manifest')
+    const values = [...(seed.values ?? [])]
+    for (const [key, value] of values) {
+      assertKey(key)
+      assertValue(value)
+    }
+    const { infohash } = manifest
+    const now = this.settings.now()
+    const row = newShareRow({ infohash, name: manifest.name, role: 'seed', contentPath, status: 'complete' }, now)
+    return this.guard(options, () => {
+      const metadata = encodeMetadata(manifest)
+      const verified = Bitfield.full(manifest.pieceCount)
+      this.seedTransaction(manifest, metadata, verified, row, values)
+      this.verified.remove(infohash)
+      this.verified.replace(infohash, verified)
+      this.cacheManifest(toHex(infohash), manifest)
+      return this.readShare(infohash) as ShareRecord
+    })
+  }
+
+  /** {@link putSeed}'s writes, in one transaction. */
+  private writeSeed(
+    manifest: Manifest,
+    metadata: Uint8Array,
+    verified: Bitfield,
+    row: ShareRow,
+    values: ReadonlyArray<readonly [string, Uint8Array]>,
+  ): void {
+    const s = this.statements
+    const { infohash } = manifest
+    const previous = s.selectShare.get(infohash) as ShareSqlRow | undefined
+    s.deleteShare.run(infohash)
+    s.deleteManifest.run(infohash)
+    s.insertManifest.run(
+      infohash,
+      manifest.name,
+      manifest.pieceCount,
+      manifest.totalLength,
+      manifest.singleFile ? 1 : 0,
+      metadata,
+    )
+    s.insertBitfield.run(infohash, manifest.pieceCount, verified.toBytes())
+    s.writeBitfield.run(verified.toBytes(), verified.count(), infohash)
+    fileRows(manifest, (index, path, folded) => s.insertFile.run(infohash, index, path, folded))
+    s.insertShare.run(
+      infohash,
+      row.name,
+      foldText(row.name),
+      row.role,
+      row.contentPath,
+      row.status,
+      row.addedAt,
+      row.updatedAt,
+      row.completedAt ?? null,
+      row.lastError ?? null,
+    )
+    if (previous !== undefined && previous.bytes_uploaded + previous.bytes_downloaded > 0) {
+      s.updateShare.run(
+        row.name,
+        foldText(row.name),
+        row.contentPath,
+        row.status,
+        row.updatedAt,
+        row.completedAt ?? null,
+        row.lastError ?? null,
+        previous.bytes_uploaded,
+        previous.bytes_downloaded,
+        infohash,
+      )
+    }
+    for (const [key, value] of values) s.setValue.run(key, value)
   }
 
   /** {@inheritDoc index!StateStore.getShare} */
