@@ -58,4 +58,19 @@ describe('through mycel-tracker --ws only', () => {
     const toSeeder = leecher.peers().filter((peer) => peer.peerId === seeder.peerId)
     expect(toSeeder.map((peer) => peer.address?.startsWith('webrtc-offer://'))).toEqual([true])
   }, 90_000)
+
+  it('node-wide ws:// trackers (the trackers option) serve a magnet with no tr', async () => {
+    const url = tracker.ws as string
+    const source = await folder()
+    const target = await folder()
+    const bytes = await writeContent(join(source, 'song.bin'), 300_000, 92)
+    const seeder = await node({ trackers: [url] })
+    const share = await seeder.share(join(source, 'song.bin'))
+    expect(parseMagnet(share.magnet).trackers).toEqual([])
+    expect(await seeder.announce(share.infohash)).toBe(1)
+    const leecher = await node({ trackers: [url] })
+    await leecher.download(share.magnet, { dir: target }).done()
+    expect(sha256(await readFile(join(target, 'song.bin')))).toBe(sha256(bytes))
+    expect(leecher.peers().map((peer) => peer.peerId)).toContain(seeder.peerId)
+  }, 90_000)
 })
