@@ -20,6 +20,7 @@ import {
   MAX_ANSWERED_WAITING,
   MAX_ANSWERING_PER_SOCKET,
   MAX_PENDING_OFFERS_PER_SHARE,
+  MAX_WS_TRACKER_SOCKETS,
   type TrackerWebSocket,
   type UnaddressedRtc,
   WS_OFFERS_PER_ANNOUNCE,
@@ -250,6 +251,21 @@ describe('the WebSocket tracker client', () => {
     await until(() => tracker.announces().length === 3)
     tracker.send({ action: 'announce', info_hash: infoHash, 'failure reason': 'not here' })
     await expect(refused).rejects.toMatchObject({ code: 'TRACKER_FAILURE' })
+  })
+
+  it(`connects at most ${MAX_WS_TRACKER_SOCKETS} trackers at once: a share's list is cut there, and another share's new tracker is refused`, async () => {
+    const tracker = await FakeTracker.start()
+    const ws = client()
+    const urls = Array.from({ length: MAX_WS_TRACKER_SOCKETS + 4 }, (_, i) => `${tracker.url}/${i}`)
+    const many = new WsTrackerPeerSource(urls, ws)
+    expect((await many.announce(key(10), { port: undefined, left: 0 })).reached).toBe(MAX_WS_TRACKER_SOCKETS)
+    expect(tracker.sockets).toHaveLength(MAX_WS_TRACKER_SOCKETS)
+    const other = new WsTrackerPeerSource([`${tracker.url}/other`], ws)
+    await expect(other.announce(key(11), { port: undefined, left: 0 })).rejects.toMatchObject({
+      code: 'TRACKER_UNREACHABLE',
+    })
+    await many.close()
+    expect((await other.announce(key(11), { port: undefined, left: 0 })).reached).toBe(1)
   })
 
   it('tells the tracker stopped, gives up its offers and closes the socket when the share stops', async () => {

@@ -86,7 +86,8 @@ export class WsTrackerPeerSource implements PeerSource {
     this.announced.add(infoHash)
     const offers = options.left === 0 ? 0 : WS_OFFERS_PER_ANNOUNCE
     const results = await Promise.allSettled(
-      this.urls.map((url) =>
+      // (async: a client at its socket bound throws, which counts as that tracker failing)
+      this.urls.map(async (url) =>
         this.client.socket(url).announce({ infoHash, event: options.event, ...transfer }, offers, options.signal),
       ),
     )
@@ -111,7 +112,7 @@ export class WsTrackerPeerSource implements PeerSource {
     const { signal } = options
     // A lookup is an announce with offers, unless offers of this share wait for answers already.
     await Promise.allSettled(
-      this.urls.map((url) => {
+      this.urls.map(async (url) => {
         const socket = this.client.socket(url)
         if (socket.waiting(infoHash)) return undefined
         this.announced.add(infoHash)
