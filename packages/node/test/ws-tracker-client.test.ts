@@ -6,10 +6,14 @@
  * `stopped`; and the message decoder under fast-check.
  */
 import { once } from 'node:events'
+import { MemoryStateStore } from '@mycel/store'
 import { NodeWebSocket } from '@mycel/transport/ws'
+import { componentLogger } from '@mycel/wire/log'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type WebSocket, WebSocketServer } from 'ws'
+import { checkTrackers, loadShareTrackers, ShareTrackers } from '../src/discovery/share-trackers.js'
+import { TrackerClient } from '../src/discovery/tracker/tracker-client.js'
 import {
   binaryString,
   decodeWsTrackerMessage,
@@ -361,5 +365,39 @@ describe('WebSocket tracker messages', () => {
       '[]',
     ]
     for (const data of bad) expect(() => decodeWsTrackerMessage(data)).toThrow(NodeError)
+  })
+})
+
+describe('a share’s ws trackers', () => {
+  it('are kept with its other trackers in the state store, come back after a restart, and are left out without WebRTC', async () => {
+    const state = new MemoryStateStore()
+    const trackerClient = new TrackerClient({})
+    const log = componentLogger(undefined, 'mycel:tracker')
+    const infohashHex = 'cd'.repeat(32)
+    const ws = client()
+    try {
+      const first = new ShareTrackers({ state, client: trackerClient, log, ws })
+      const sources = await first.add(infohashHex, ['wss://tracker.example/announce', 'http://a.example/announce'])
+      expect(sources.map((source) => source.constructor.name)).toEqual(['TrackerPeerSource', 'WsTrackerPeerSource'])
+      expect(sources[1]?.name).toBe('tracker:wss://tracker.example/announce')
+      expect(await loadShareTrackers(state, infohashHex)).toEqual([
+        ['http://a.example/announce'],
+        ['wss://tracker.example/announce'],
+      ])
+      const restarted = new ShareTrackers({ state, client: trackerClient, log, ws })
+      const again = await restarted.add(infohashHex)
+      expect(again.map((source) => source.name)).toEqual([
+        'tracker:http://a.example/announce',
+        'tracker:wss://tracker.example/announce',
+      ])
+      const withoutRtc = new ShareTrackers({ state, client: trackerClient, log })
+      expect((await withoutRtc.add(infohashHex)).map((source) => source.name)).toEqual([
+        'tracker:http://a.example/announce',
+      ])
+      expect(() => checkTrackers(['ws://tracker.example', ['udp://b.example:1']])).not.toThrow()
+      expect(() => checkTrackers(['ws://'])).toThrow(TypeError)
+    } finally {
+      await trackerClient.close()
+    }
   })
 })
