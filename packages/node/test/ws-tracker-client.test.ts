@@ -42,6 +42,8 @@ class FakeTracker {
   readonly heard: Array<Record<string, unknown>> = []
   readonly sockets: WebSocket[] = []
   interval: number | undefined = 120
+  /** Answers each offer of an announce at once, as a member of the swarm would. */
+  answerOffers = false
   constructor(readonly server: WebSocketServer) {
     server.on('connection', (socket) => {
       this.sockets.push(socket)
@@ -50,6 +52,18 @@ class FakeTracker {
         this.heard.push(message)
         if (message.action === 'announce' && message.answer === undefined && this.interval !== undefined) {
           socket.send(JSON.stringify({ action: 'announce', info_hash: message.info_hash, interval: this.interval }))
+        }
+        const offers = (message.offers as Array<{ offer_id: string }> | undefined) ?? []
+        for (const offer of this.answerOffers ? offers : []) {
+          socket.send(
+            JSON.stringify({
+              action: 'announce',
+              info_hash: message.info_hash,
+              peer_id: 'm'.repeat(20),
+              offer_id: offer.offer_id,
+              answer: { type: 'answer', sdp: 'v=0 member' },
+            }),
+          )
         }
       })
     })
@@ -139,16 +153,28 @@ describe('the WebSocket tracker client', () => {
     expect(announce?.event).toBe('started')
   })
 
-  it(`sends at most ${WS_OFFERS_PER_ANNOUNCE} offers per announce and keeps at most ${MAX_PENDING_OFFERS_PER_SHARE} waiting per share; a seeder sends none`, async () => {
+  it(`offers only with lookups: at most ${WS_OFFERS_PER_ANNOUNCE} per announce, at most ${MAX_PENDING_OFFERS_PER_SHARE} waiting per share, none from a seeder or a plain announce`, async () => {
     const tracker = await FakeTracker.start()
     const rtc = new FakeRtc()
-    const source = new WsTrackerPeerSource([tracker.url], client(rtc))
-    for (let i = 0; i < 3; i++) await source.announce(key(1), { port: undefined, left: 100 })
-    await source.announce(key(2), { port: undefined, left: 0 })
+    const ws = client(rtc)
+    const source = new WsTrackerPeerSource([tracker.url], ws)
+    await source.announce(key(1), { port: undefined, event: 'started', left: 100 })
+    const socket = ws.socket(tracker.url)
+    for (let i = 0; i < 3; i++) {
+      await socket.announce({ infoHash: binaryString(key(1).key), left: 100 }, WS_OFFERS_PER_ANNOUNCE, undefined)
+    }
+    const seeding = source.lookup(key(2), { left: 0 })
+    for await (const candidate of seeding) expect.unreachable(candidate.address)
     const offers = tracker.announces().map((message) => (message.offers as unknown[] | undefined)?.length ?? 0)
-    expect(offers).toEqual([WS_OFFERS_PER_ANNOUNCE, WS_OFFERS_PER_ANNOUNCE, 0, 0])
+    expect(offers).toEqual([0, WS_OFFERS_PER_ANNOUNCE, WS_OFFERS_PER_ANNOUNCE, 0, 0])
     expect(tracker.announces().map((message) => message.numwant)).toEqual(offers)
     expect(rtc.offers).toBe(MAX_PENDING_OFFERS_PER_SHARE)
+    // A lookup of a share that wants data offers, and yields each answered offer for the node to dial.
+    tracker.answerOffers = true
+    const found: string[] = []
+    for await (const candidate of source.lookup(key(3), { left: 100 })) found.push(candidate.address)
+    expect(tracker.announces().at(-1)?.offers).toHaveLength(WS_OFFERS_PER_ANNOUNCE)
+    expect(found).toHaveLength(WS_OFFERS_PER_ANNOUNCE)
   })
 
   it(`answers at most ${MAX_ANSWERING_PER_SOCKET} forwarded offers at once, only for shares it announced, with the answer routed back`, async () => {
@@ -193,10 +219,12 @@ describe('the WebSocket tracker client', () => {
   it(`a lookup yields the webrtc-offer:// address of each answered offer (at most ${MAX_ANSWERED_WAITING} wait), and ignores answers to offers it never made`, async () => {
     const tracker = await FakeTracker.start()
     const rtc = new FakeRtc()
-    const source = new WsTrackerPeerSource([tracker.url], client(rtc))
-    await source.announce(key(5), { port: undefined, left: 100 })
-    await source.announce(key(5), { port: undefined, left: 100 })
+    const ws = client(rtc)
+    const source = new WsTrackerPeerSource([tracker.url], ws)
     const infoHash = binaryString(new Uint8Array(20).fill(5))
+    for (let i = 0; i < 2; i++) {
+      await ws.socket(tracker.url).announce({ infoHash, left: 100 }, WS_OFFERS_PER_ANNOUNCE, undefined)
+    }
     const offerIds = tracker
       .announces()
       .flatMap((message) => (message.offers as Array<{ offer_id: string }>).map((offer) => offer.offer_id))
@@ -212,8 +240,10 @@ describe('the WebSocket tracker client', () => {
       })
     }
     await until(() => rtc.accepted.length === MAX_ANSWERED_WAITING)
+    // The lookup's own offers are answered at once too: no room is left for them.
+    tracker.answerOffers = true
     const found: string[] = []
-    for await (const candidate of source.lookup(key(5), {})) found.push(candidate.address)
+    for await (const candidate of source.lookup(key(5), { left: 100 })) found.push(candidate.address)
     expect(found).toHaveLength(MAX_ANSWERED_WAITING)
     expect(new Set(found).size).toBe(MAX_ANSWERED_WAITING)
     for (const address of found) expect(address).toMatch(/^webrtc-offer:\/\/[0-9a-f]{32}$/)
@@ -278,6 +308,7 @@ describe('the WebSocket tracker client', () => {
     const ws = client(rtc)
     const source = new WsTrackerPeerSource([tracker.url], ws)
     await source.announce(key(8), { port: undefined, left: 100 })
+    await ws.socket(tracker.url).announce({ infoHash: binaryString(key(8).key), left: 100 }, 5, undefined)
     const closed = once(tracker.sockets[0] as WebSocket, 'close')
     await source.announce(key(8), { port: undefined, event: 'stopped', left: 100 })
     await closed

@@ -1,10 +1,15 @@
 /**
  * A share's WebSocket trackers as a peer source. `announce` joins the
- * share's swarm at each tracker with a few unaddressed WebRTC offers (none
- * for a share complete here: a seeder answers the offers of others);
- * `lookup` makes offers when none wait, then yields the
- * `webrtc-offer://` address of each answered one for the node to dial,
- * the answerer's peer id coming from the handshake.
+ * share's swarm at each tracker (or leaves it, `stopped`) without offers:
+ * its members' offers reach us there and are answered. `lookup` announces
+ * with a few unaddressed WebRTC offers (unless some still wait for
+ * answers), then yields the `webrtc-offer://` address of each answered one
+ * for the node to dial, the answerer's peer id coming from the handshake.
+ * Offers go only with lookups because only a lookup dials what it finds:
+ * the answers to offers of a periodic announce would wait for the next
+ * lookup, often past the offers' lifetime, while the answering peers hold
+ * a connection open for nothing. So a seeder (which never looks up) makes
+ * no offers and answers those of the peers that want data.
  * @module
  */
 
@@ -84,11 +89,10 @@ export class WsTrackerPeerSource implements PeerSource {
       return { reached: 0 }
     }
     this.announced.add(infoHash)
-    const offers = options.left === 0 ? 0 : WS_OFFERS_PER_ANNOUNCE
     const results = await Promise.allSettled(
       // (async: a client at its socket bound throws, which counts as that tracker failing)
       this.urls.map(async (url) =>
-        this.client.socket(url).announce({ infoHash, event: options.event, ...transfer }, offers, options.signal),
+        this.client.socket(url).announce({ infoHash, event: options.event, ...transfer }, 0, options.signal),
       ),
     )
     let reached = 0
@@ -117,7 +121,7 @@ export class WsTrackerPeerSource implements PeerSource {
         if (socket.waiting(infoHash)) return undefined
         this.announced.add(infoHash)
         const transfer = { uploaded: options.uploaded, downloaded: options.downloaded, left: options.left }
-        return socket.announce({ infoHash, ...transfer }, WS_OFFERS_PER_ANNOUNCE, signal)
+        return socket.announce({ infoHash, ...transfer }, options.left === 0 ? 0 : WS_OFFERS_PER_ANNOUNCE, signal)
       }),
     )
     const deadline = Date.now() + WS_LOOKUP_WAIT_MS
