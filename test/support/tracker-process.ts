@@ -34,6 +34,8 @@ export interface TrackerProcess {
   readonly http: string
   /** `udp://127.0.0.1:<port>`. */
   readonly udp: string
+  /** `ws://127.0.0.1:<port>/announce`, when started with `--ws`. */
+  readonly ws: string | undefined
   /** `http://127.0.0.1:<port>` (for `/stats`). */
   readonly base: string
   /** `http://127.0.0.1:<port>`: the JSON API and web page, when started with accounts (`--accounts`, `--mode private`). */
@@ -81,12 +83,14 @@ export async function startTracker(args: string[] = []): Promise<TrackerProcess>
     http: Array<{ port: number }>
     udp: Array<{ port: number }>
     api: Array<{ port: number }>
+    ws?: Array<{ port: number }>
   }
   const api = listening.api[0]
   const base = `http://127.0.0.1:${listening.http[0]?.port}`
   return {
     http: `${base}/announce`,
     udp: `udp://127.0.0.1:${listening.udp[0]?.port}`,
+    ws: listening.ws?.[0] === undefined ? undefined : `ws://127.0.0.1:${listening.ws[0].port}/announce`,
     base,
     api: api === undefined ? undefined : `http://127.0.0.1:${api.port}`,
     async stop() {

@@ -8,6 +8,9 @@ import type { ContentStorage } from './content.js'
 import { DEFAULT_CHANGE_CHECK_INTERVAL_MS } from './content-watch.js'
 import { checkTrackers } from './discovery/share-trackers.js'
 import type { TrackerAccountOptions } from './discovery/tracker/account-api.js'
+import { splitWsTrackers } from './discovery/ws-tracker/split.js'
+import type { WsTrackerClient } from './discovery/ws-tracker/ws-tracker-client.js'
+import { WsTrackerPeerSource } from './discovery/ws-tracker/ws-tracker-source.js'
 import {
   type AnnounceKeyPolicy,
   checkAnnounceKey,
@@ -50,6 +53,8 @@ export interface NodeAssembly {
   peerSources: readonly PeerSource[] | undefined
   /** Trackers of every share (checked here). */
   trackers: TrackerList | undefined
+  /** The client of `ws:`/`wss:` trackers (WebRTC signalling); none: those trackers are left out. */
+  wsTrackers?: WsTrackerClient | undefined
   /** How trackers are reached. */
   trackerTransport: TrackerTransport | undefined
   /** Accounts at mycel-trackers (receipts, reports, signed announces); none when undefined. */
@@ -117,7 +122,12 @@ export async function assembleNode<N extends MycelNode>(
     ...(accounts.signer === undefined ? {} : { announceSigner: accounts.signer }),
     ...trackerOnion(privacy),
   })
-  const nodeTrackers = trackers.length === 0 ? [] : [new TrackerPeerSource(trackers, { client: trackerClient })]
+  const { ws: wsTrackerUrls, others: otherTrackers } = splitWsTrackers(trackers)
+  const nodeTrackers: PeerSource[] =
+    otherTrackers.length === 0 ? [] : [new TrackerPeerSource(otherTrackers, { client: trackerClient })]
+  if (wsTrackerUrls.length > 0 && assembly.wsTrackers !== undefined) {
+    nodeTrackers.push(new WsTrackerPeerSource(wsTrackerUrls, assembly.wsTrackers))
+  }
   const parts: NodeParts = {
     privacy: privacy?.status ?? {
       proxy: undefined,
@@ -145,6 +155,7 @@ export async function assembleNode<N extends MycelNode>(
       ...nodeTrackers,
     ],
     trackerClient,
+    wsTrackers: assembly.wsTrackers,
     announceKey,
     createPool: (registry, protocols) => {
       const pool: ConnectionPool = new ConnectionPool({

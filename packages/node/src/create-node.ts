@@ -10,10 +10,12 @@ import { Identity } from '@mycel/transport'
 import { loadOrCreateIdentity } from '@mycel/transport/node'
 import { describeProxy, socksFetch, socksTransport } from '@mycel/transport/socks'
 import { tcpTransport } from '@mycel/transport/tcp'
-import { webSocketTransport } from '@mycel/transport/ws'
+import { NodeWebSocket, webSocketTransport } from '@mycel/transport/ws'
 import { type ComponentLogger, componentLogger, describeError, type Logger, silentLogger } from '@mycel/wire/log'
 import { assembleNode, checkPeerSources, resolveLimits } from './assemble.js'
 import { checkTrackers } from './discovery/share-trackers.js'
+import { MAX_WS_TRACKER_MESSAGE_CHARS } from './discovery/ws-tracker/messages.js'
+import type { TrackerWebSocket } from './discovery/ws-tracker/ws-tracker-client.js'
 import type { TrackerTransport } from './discovery.js'
 import { checkAnnounceKey } from './discovery.js'
 import { NodeError } from './errors.js'
@@ -94,7 +96,19 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       )
     }
     if (signal?.aborted) throw NodeError.aborted(signal.reason)
-    const webrtc = privacy.proxy === undefined ? webRtcParts(identity, options.webrtc, false, logger) : undefined
+    const webrtc =
+      privacy.proxy === undefined
+        ? webRtcParts(
+            identity,
+            options.webrtc,
+            false,
+            logger,
+            (url) =>
+              // (a message of more UTF-8 bytes than the decoder takes characters is over its bound either way;
+              // `ws` types its generic addEventListener apart from the DOM's, which the client's type follows)
+              new NodeWebSocket(url, { maxPayload: 4 * MAX_WS_TRACKER_MESSAGE_CHARS }) as unknown as TrackerWebSocket,
+          )
+        : undefined
     const assembly = {
       identity,
       state,
@@ -108,6 +122,7 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       protocols: [...(options.protocols ?? []), ...(webrtc?.protocols ?? [])],
       peerSources: [...(options.peerSources ?? []), ...(webrtc?.sources ?? [])],
       trackers: options.trackers,
+      wsTrackers: webrtc?.wsTrackers,
       trackerTransport: trackerTransportOf(options, privacy),
       trackerAccounts: options.trackerAccounts,
       announceKey: options.announceKey,

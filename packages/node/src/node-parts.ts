@@ -5,6 +5,7 @@ import type { Logger } from '@mycel/wire/log'
 import type { ChannelOptions } from './channels/limits.js'
 import type { Clock } from './clock.js'
 import type { ContentStorage } from './content.js'
+import type { WsTrackerClient } from './discovery/ws-tracker/ws-tracker-client.js'
 import type { AnnounceKeyPolicy, PeerSource, TrackerClient } from './discovery.js'
 import type { NodeEvents } from './events.js'
 import type { NodeLimits, PrivacyStatus } from './options.js'
@@ -46,6 +47,8 @@ export interface NodeParts {
   attachAccounts?: (node: TypedEmitter<NodeEvents>) => { close(): Promise<void> } | undefined
   /** How the node's tracker sources reach trackers (closed with the node). */
   trackerClient: TrackerClient
+  /** The client of `ws:`/`wss:` trackers, if the node has one (its sockets close with their sources). */
+  wsTrackers?: WsTrackerClient | undefined
   /** Where the node's parts log (`mycel:peer`, `mycel:swarm`, `mycel:store`, `mycel:node`). */
   logger: Logger
   /**

@@ -161,6 +161,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
         state: parts.state,
         client: parts.trackerClient,
         log: parts.logger.forComponent('mycel:tracker'),
+        ws: parts.wsTrackers,
       }),
       announceKey: parts.announceKey,
       keepForPrivate: (source) => source === this.directPeers,

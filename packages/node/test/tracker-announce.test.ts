@@ -243,7 +243,7 @@ describe('trackers in options', () => {
         () => 'none',
         (error: { code?: string }) => error.code,
       )
-    expect(await code(node({ trackers: ['wss://tracker.example'] }))).toBe('TRACKER_URL_INVALID')
+    expect(await code(node({ trackers: ['ftp://tracker.example'] }))).toBe('TRACKER_URL_INVALID')
     expect(await code(node({ trackers: [['http://ok.example/announce', 'udp://no-port.example']] }))).toBe(
       'TRACKER_URL_INVALID',
     )

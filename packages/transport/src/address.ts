@@ -19,6 +19,8 @@ const IPV6 = /^[0-9a-f:.]{2,45}$/i
 const MEMORY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/i
 /** A peer id in its canonical text form (52 characters of lower-case base32). */
 const PEER_ID_TEXT = /^[a-z2-7]{52}$/
+/** The id of an unaddressed WebRTC offer (32 lower-case hex digits), see `webrtc-offer://`. */
+const OFFER_ID_TEXT = /^[0-9a-f]{32}$/
 const PATH = /^\/[\x21-\x7e]{0,255}$/
 
 /** Longest address text accepted, the same bound as `hello` listen addresses. */
@@ -32,6 +34,9 @@ export const MAX_ADDRESS_LENGTH = 256
  * - `memory://alice` (an in-process network name; no port)
  * - `webrtc://<peer id>` (a peer reached over a WebRTC data channel, signalled
  *   through another peer; the peer id in its 52-character text form)
+ * - `webrtc-offer://<offer id>` (a WebRTC connection of an offer addressed to
+ *   no peer id, answered through a WebSocket tracker; 32 hex digits, valid
+ *   only in the transport that made the offer, for a short while)
  *
  * @param address - the address text
  * @returns its parts
@@ -55,6 +60,11 @@ export function parseAddress(address: string): ParsedAddress {
   }
   if (scheme === 'webrtc') {
     if (!PEER_ID_TEXT.test(rest)) throw TransportError.invalidAddress(address, 'a webrtc address names a peer id')
+    return { scheme, host: rest, port: 0, path: '' }
+  }
+  if (scheme === 'webrtc-offer') {
+    if (!OFFER_ID_TEXT.test(rest))
+      throw TransportError.invalidAddress(address, 'a webrtc-offer address names an offer id')
     return { scheme, host: rest, port: 0, path: '' }
   }
   if (!SCHEMES_WITH_PORT.has(scheme)) {
@@ -104,7 +114,8 @@ export function parseAddress(address: string): ParsedAddress {
  * @returns the address text
  */
 export function formatAddress(address: ParsedAddress): string {
-  if (address.scheme === 'memory' || address.scheme === 'webrtc') return `${address.scheme}://${address.host}`
+  if (address.scheme === 'memory' || address.scheme === 'webrtc' || address.scheme === 'webrtc-offer')
+    return `${address.scheme}://${address.host}`
   const host = address.host.includes(':') ? `[${address.host}]` : address.host
   return `${address.scheme}://${host}:${address.port}${address.path}`
 }

@@ -13,12 +13,17 @@
  * @packageDocumentation
  */
 import { TransportError } from './errors.js'
-import type { Transport } from './transport.js'
-import { createWebRtcTransport, type WebRtcTransportOptions } from './webrtc/transport.js'
+import { createWebRtcTransport, type WebRtcTransport, type WebRtcTransportOptions } from './webrtc/transport.js'
 import type { RtcPeerConnectionConstructor } from './webrtc/types.js'
 
 export { MAX_DATA_CHANNEL_MESSAGE_BYTES, MAX_HELD_BYTES } from './webrtc/stream.js'
-export { DATA_CHANNEL_LABEL, type WebRtcTransportOptions } from './webrtc/transport.js'
+export {
+  DATA_CHANNEL_LABEL,
+  OFFER_SCHEME,
+  type UnaddressedOffer,
+  type WebRtcTransport,
+  type WebRtcTransportOptions,
+} from './webrtc/transport.js'
 export type {
   RtcDataChannelLike,
   RtcPeerConnectionConstructor,
@@ -51,7 +56,7 @@ export function loadRtcPeerConnection(): Promise<RtcPeerConnectionConstructor> {
  */
 export function webRtcTransport(
   options: WebRtcTransportOptions & { RTCPeerConnection?: RtcPeerConnectionConstructor },
-): Transport {
+): WebRtcTransport {
   const given = options.RTCPeerConnection
   return createWebRtcTransport(options, given === undefined ? loadRtcPeerConnection : () => Promise.resolve(given))
 }

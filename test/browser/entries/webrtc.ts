@@ -37,11 +37,11 @@ expose('start', async (database: string) => {
 
 expose('connect', async (address: string) => (await running().connect(address)).peerId)
 
-expose('shareFile', async (path: string, length: number) => {
+expose('shareFile', async (path: string, length: number, trackers?: string[]) => {
   const bytes = new Uint8Array(length)
   for (let offset = 0; offset < length; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, offset + 65536))
   await storage?.writeFile(path, bytes)
-  const share = await running().share(path)
+  const share = await running().share(path, trackers === undefined ? {} : { trackers })
   return {
     magnet: share.magnet,
     infohash: share.infohashHex,

@@ -4,6 +4,7 @@ import { Identity, type Transport } from '@mycel/transport'
 import { webSocketTransport } from '@mycel/transport/ws'
 import { assembleNode } from '../assemble.js'
 import type { CoreNodeOptions } from '../create-core-node.js'
+import type { TrackerWebSocket } from '../discovery/ws-tracker/ws-tracker-client.js'
 import { MycelNode } from '../node.js'
 import { type WebRtcNodeOptions, webRtcParts } from '../signal/webrtc-wiring.js'
 import { BrowserContent } from './browser-content.js'
@@ -63,7 +64,14 @@ export async function createBrowserNode(options: BrowserNodeOptions = {}): Promi
     content = new BrowserContent(options.storage ?? (await openBrowserStorage()), options.storage === undefined)
     const identity = options.identity ?? (await keptIdentity(state))
     const hasRtc = typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection === 'function'
-    const webrtc = webRtcParts(identity, options.webrtc, hasRtc, options.logger)
+    const PageWebSocket = (globalThis as { WebSocket?: new (url: string) => TrackerWebSocket }).WebSocket
+    const webrtc = webRtcParts(
+      identity,
+      options.webrtc,
+      hasRtc,
+      options.logger,
+      PageWebSocket === undefined ? undefined : (url) => new PageWebSocket(url),
+    )
     return await assembleNode(
       {
         identity,
@@ -77,6 +85,7 @@ export async function createBrowserNode(options: BrowserNodeOptions = {}): Promi
         protocols: [...(options.protocols ?? []), ...webrtc.protocols],
         peerSources: [...(options.peerSources ?? []), ...webrtc.sources],
         trackers: options.trackers,
+        wsTrackers: webrtc.wsTrackers,
         trackerTransport: options.trackerTransport,
         announceKey: options.announceKey,
         limits: options.limits,

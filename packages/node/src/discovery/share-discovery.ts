@@ -46,10 +46,10 @@ export function discoverShare(
     const [shareKey, manifest, source] = await Promise.all([
       resolveShareKey(state, swarm.infohash, options.announceKey, context.announceKey),
       state.getManifest(swarm.infohash).catch(() => undefined),
-      trackers.add(swarm.infohashHex, options.trackers).catch(() => undefined),
+      trackers.add(swarm.infohashHex, options.trackers).catch(() => []),
     ])
     if (manifest !== undefined) restrictIfPrivate(context, swarm, manifest)
-    if (source !== undefined) scheduler.addSources(swarm, [source])
+    if (source.length > 0) scheduler.addSources(swarm, source)
     return shareKey
   })()
   scheduler.add(swarm, { key })
@@ -71,8 +71,8 @@ export async function addShareTrackers(
 ): Promise<void> {
   if (given.length === 0) return
   try {
-    const source = await context.trackers.add(swarm.infohashHex, given)
-    if (source !== undefined) context.scheduler.addSources(swarm, [source])
+    const sources = await context.trackers.add(swarm.infohashHex, given)
+    if (sources.length > 0) context.scheduler.addSources(swarm, sources)
   } catch {
     // the state store failed: the trackers are not added
   }

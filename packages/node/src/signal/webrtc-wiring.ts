@@ -2,6 +2,7 @@ import type { Identity, Transport } from '@mycel/transport'
 import { type RtcPeerConnectionConstructor, webRtcTransport } from '@mycel/transport/webrtc'
 import type { Logger } from '@mycel/wire/log'
 import type { PeerSource } from '../discovery/peer-source.js'
+import { type OpenTrackerSocket, WsTrackerClient } from '../discovery/ws-tracker/ws-tracker-client.js'
 import type { ConnectionProtocol } from '../peer/protocols.js'
 import { SignalProtocol } from './signal-protocol.js'
 import { SignalPeerSource } from './signal-source.js'
@@ -43,6 +44,8 @@ export interface WebRtcParts {
   listen: string[]
   /** Finds WebRTC peers of a share through the middle peers (`join`), when the node answers offers. */
   sources: PeerSource[]
+  /** The client of `ws:`/`wss:` trackers, when the node connects over WebRTC and can open WebSockets. */
+  wsTrackers: WsTrackerClient | undefined
 }
 
 /**
@@ -53,6 +56,8 @@ export interface WebRtcParts {
  * @param options - the app's `webrtc` option (`false`: none of it)
  * @param connectByDefault - whether WebRTC connections are made when the options do not say
  * @param logger - where the parts log
+ * @param openTrackerSocket - opens a WebSocket to a tracker (`ws` in Node, the platform's in pages); none: no
+ *   WebSocket trackers
  * @returns the parts to add to the node
  * @throws TypeError for malformed options
  * @internal
@@ -62,8 +67,9 @@ export function webRtcParts(
   options: WebRtcNodeOptions | false | undefined,
   connectByDefault: boolean,
   logger: Logger | undefined,
+  openTrackerSocket?: OpenTrackerSocket,
 ): WebRtcParts {
-  if (options === false) return { protocols: [], transports: [], listen: [], sources: [] }
+  if (options === false) return { protocols: [], transports: [], listen: [], sources: [], wsTrackers: undefined }
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new TypeError('webrtc must be false or an object')
   }
@@ -74,7 +80,7 @@ export function webRtcParts(
     ...(logger === undefined ? {} : { logger }),
   })
   const connect = options?.connect ?? (options !== undefined || connectByDefault)
-  if (!connect) return { protocols: [signalling], transports: [], listen: [], sources: [] }
+  if (!connect) return { protocols: [signalling], transports: [], listen: [], sources: [], wsTrackers: undefined }
   const transport = webRtcTransport({
     signaller: signalling,
     ...(options?.iceServers === undefined ? {} : { iceServers: options.iceServers }),
@@ -86,5 +92,9 @@ export function webRtcParts(
     transports: [transport],
     listen: [`webrtc://${localPeerId}`],
     sources: [new SignalPeerSource(signalling, localPeerId)],
+    wsTrackers:
+      openTrackerSocket === undefined
+        ? undefined
+        : new WsTrackerClient({ rtc: transport, openSocket: openTrackerSocket, logger }),
   }
 }

@@ -34,6 +34,71 @@ export interface WebRtcTransportOptions {
   maxPendingAnswers?: number
   /** Where failed dials and refused offers are logged, under `mycel:transport`. Default: silent. */
   logger?: Logger
+  /** Unaddressed offers (see {@link WebRtcTransport.createOffer}) held at once; more are refused. Default 32. */
+  maxPendingOffers?: number
+  /**
+   * How long an unaddressed offer waits for its answer and then for its
+   * dial, before its connection is closed. Default 60 s.
+   */
+  offerLifetimeMs?: number
+}
+
+/** The scheme of the address of an answered unaddressed offer: `webrtc-offer://<offer id>`. */
+export const OFFER_SCHEME = 'webrtc-offer'
+
+/** An offer addressed to no peer id (made for a WebSocket tracker, which hands it to some peer of a swarm). */
+export interface UnaddressedOffer {
+  /** The offer's id: 32 hex digits, the host of its `webrtc-offer://` address. */
+  readonly id: string
+  /** Our complete offer (ICE gathered). */
+  readonly sdp: string
+}
+
+/**
+ * The WebRTC transport: a {@link Transport} of `webrtc://<peer id>`
+ * addresses (offers through the signaller), and of unaddressed offers and
+ * answers, whose peer is whoever answers (its peer id comes from the Noise
+ * handshake, as for a TCP address).
+ */
+export interface WebRtcTransport extends Transport {
+  /**
+   * Makes an offer addressed to nobody. Once {@link acceptAnswer} took an
+   * answer to it, dialling `webrtc-offer://<id>` gives its connection; an
+   * offer neither answered nor dialled within `offerLifetimeMs` is closed.
+   *
+   * @param options - aborting gives up while ICE is gathered
+   * @returns the offer's id and SDP
+   * @throws `TransportError` `DIAL_FAILED` when `maxPendingOffers` are pending already, `CLOSED`,
+   *   `ABORTED`, `WEBRTC_UNAVAILABLE`
+   */
+  createOffer(options?: { signal?: AbortSignal }): Promise<UnaddressedOffer>
+  /**
+   * Takes the answer to an unaddressed offer: its connection starts, and
+   * the address returned dials it (once, within the offer's lifetime).
+   *
+   * @param id - the offer's id
+   * @param answerSdp - the answer, as the tracker passed it on
+   * @returns `webrtc-offer://<id>`
+   * @throws `TransportError` `DIAL_FAILED` when no such offer waits for an answer (unknown, answered
+   *   already, expired) or the WebRTC stack refuses the answer
+   */
+  acceptAnswer(id: string, answerSdp: string): Promise<string>
+  /**
+   * Gives up an unaddressed offer (its connection is closed unless dialled already). Idempotent.
+   * @param id - the offer's id
+   */
+  cancelOffer(id: string): void
+  /**
+   * Answers an offer that names no peer of ours (one a tracker passed on):
+   * the connection, once open, arrives on the listener like any inbound
+   * connection, and the offerer's peer id comes from its handshake.
+   *
+   * @param offerSdp - the offer
+   * @returns our complete answer
+   * @throws `TransportError` `DIAL_FAILED` when nothing listens, `maxPendingAnswers` offers are being
+   *   answered, or the offer is refused; `CLOSED`
+   */
+  answerOffer(offerSdp: string): Promise<string>
 }
 
 /** The label of the one data channel of a connection. */
@@ -57,7 +122,7 @@ export type RtcLoader = () => Promise<RtcPeerConnectionConstructor>
  * `RTCPeerConnection` class (the browser's, or `node-datachannel`'s).
  * @internal
  */
-export function createWebRtcTransport(options: WebRtcTransportOptions, load: RtcLoader): Transport {
+export function createWebRtcTransport(options: WebRtcTransportOptions, load: RtcLoader): WebRtcTransport {
   const { signaller } = options
   if (typeof signaller !== 'object' || signaller === null || typeof signaller.exchange !== 'function') {
     throw new TypeError('options.signaller must be a WebRtcSignaller (exchange, onOffer)')
@@ -83,15 +148,26 @@ export function createWebRtcTransport(options: WebRtcTransportOptions, load: Rtc
     max: 4096,
     fallback: 16,
   })
+  const maxPendingOffers = integerOption(options.maxPendingOffers, 'maxPendingOffers', {
+    min: 0,
+    max: 4096,
+    fallback: 32,
+  })
+  const offerLifetimeMs = integerOption(options.offerLifetimeMs, 'offerLifetimeMs', {
+    min: 1,
+    max: 600_000,
+    fallback: 60_000,
+  })
   const log = componentLogger(options.logger, 'mycel:transport')
+  const offers = new Map<string, Offered>()
   const streams = new Set<ByteStream>()
   const pending = new Set<RtcPeerConnectionLike>()
   const listening = new Map<string, { queue: AcceptQueue; stop: () => void }>()
   let closing: Promise<void> | undefined
   let answering = 0
 
-  const adopt = (connection: RtcPeerConnectionLike, channel: RtcDataChannelLike, peerId: string): ByteStream => {
-    const stream = new DataChannelStream(connection, channel, `webrtc://${peerId}`, {
+  const adopt = (connection: RtcPeerConnectionLike, channel: RtcDataChannelLike, address: string): ByteStream => {
+    const stream = new DataChannelStream(connection, channel, address, {
       highWaterMark,
       onRelease: (s) => streams.delete(s),
     })
@@ -122,7 +198,44 @@ export function createWebRtcTransport(options: WebRtcTransportOptions, load: Rtc
     }
   }
 
-  const answer = async (queue: AcceptQueue, peerId: string, offerSdp: string): Promise<string> => {
+  /** Closes an unaddressed offer's connection and forgets it. */
+  const dropOffer = (id: string): void => {
+    const offered = offers.get(id)
+    if (offered === undefined) return
+    offers.delete(id)
+    clearTimeout(offered.timer)
+    offered.lifetime.abort(new TransportError('DIAL_FAILED', 'the offer was given up'))
+    offered.connection.close()
+  }
+
+  /** Dials `webrtc-offer://<id>`: the connection of an answered unaddressed offer, once open. */
+  const dialOffer = async (id: string, address: string, signal: AbortSignal | undefined): Promise<ByteStream> => {
+    const offered = offers.get(id)
+    if (offered?.opened === undefined) {
+      throw new TransportError('DIAL_FAILED', `${address}: no answered offer of that id (unknown, dialled or expired)`)
+    }
+    // Taken: the lifetime no longer closes it, the dial's own bounds do.
+    offers.delete(id)
+    clearTimeout(offered.timer)
+    const link = linkSignals([signal], {
+      timeoutMs: connectTimeoutMs,
+      timeoutReason: () => new TransportError('DIAL_FAILED', `no data channel within ${connectTimeoutMs} ms`),
+    })
+    try {
+      await abortable(offered.opened, link.signal)
+      if (closing !== undefined) throw TransportError.closed('the transport')
+      return adopt(offered.connection, offered.channel, address)
+    } catch (error) {
+      offered.connection.close()
+      if (signal?.aborted) throw abortError(signal)
+      if (error instanceof TransportError && error.code !== 'ABORTED') throw error
+      throw new TransportError('DIAL_FAILED', `could not open a data channel to ${address}`, { cause: error })
+    } finally {
+      link.dispose()
+    }
+  }
+
+  const answer = async (queue: AcceptQueue, label: string, offerSdp: string): Promise<string> => {
     if (closing !== undefined) throw TransportError.closed('the WebRTC listener')
     if (answering >= maxPendingAnswers) {
       throw new TransportError('DIAL_FAILED', `${maxPendingAnswers} offers are being answered already`)
@@ -141,24 +254,27 @@ export function createWebRtcTransport(options: WebRtcTransportOptions, load: Rtc
       answered(await gathered(connection, gatherTimeoutMs, signal))
       const channel = await channelPromise
       await channelOpen(channel, connection, signal)
-      return adopt(connection, channel, peerId)
+      return adopt(connection, channel, label)
     })
     opened.then(
       (stream) => queue.accept(stream),
-      (error) => log.debug(`the WebRTC connection offered by ${peerId} failed: ${describeError(error)}`),
+      (error) => log.debug(`the WebRTC connection offered by ${label} failed: ${describeError(error)}`),
     )
     opened.finally(() => answering--).catch(() => {})
     return Promise.race([answerSdp, opened.then(() => answerSdp)])
   }
 
   return {
-    schemes: ['webrtc'],
+    schemes: ['webrtc', OFFER_SCHEME],
     async dial(address: string, dialOptions?: DialOptions): Promise<ByteStream> {
       const { scheme, host: peerId } = parseAddress(address)
-      if (scheme !== 'webrtc') throw new TransportError('ADDRESS_UNSUPPORTED', `not a WebRTC address: ${address}`)
+      if (scheme !== 'webrtc' && scheme !== OFFER_SCHEME) {
+        throw new TransportError('ADDRESS_UNSUPPORTED', `not a WebRTC address: ${address}`)
+      }
       if (closing !== undefined) throw TransportError.closed('the transport')
       const signal = dialOptions?.signal
       if (signal?.aborted) throw abortError(signal)
+      if (scheme === OFFER_SCHEME) return dialOffer(peerId, address, signal)
       // libdatachannel now and then refuses a well-formed answer under load ("Got a remote
       // candidate without ICE transport", its issue, seen with two peers in one process):
       // a fresh peer connection and offer then go through.
@@ -183,7 +299,7 @@ export function createWebRtcTransport(options: WebRtcTransportOptions, load: Rtc
             }
             await channelOpen(channel, connection, linked)
             if (closing !== undefined) throw TransportError.closed('the transport')
-            return adopt(connection, channel, peerId)
+            return adopt(connection, channel, `webrtc://${peerId}`)
           })
         } catch (error) {
           if (signal?.aborted) throw abortError(signal)
@@ -208,7 +324,7 @@ export function createWebRtcTransport(options: WebRtcTransportOptions, load: Rtc
       const queue = new AcceptQueue(listenOptions?.onConnection, undefined, log)
       let stop: () => void
       try {
-        stop = signaller.onOffer(localPeerId, (peerId, offerSdp) => answer(queue, peerId, offerSdp))
+        stop = signaller.onOffer(localPeerId, (peerId, offerSdp) => answer(queue, `webrtc://${peerId}`, offerSdp))
       } catch (error) {
         throw new TransportError('LISTEN_FAILED', `the signaller takes no offers for ${address}`, { cause: error })
       }
@@ -230,8 +346,69 @@ export function createWebRtcTransport(options: WebRtcTransportOptions, load: Rtc
         [Symbol.asyncIterator]: () => queue.iterator(),
       }
     },
+    async createOffer(offerOptions?: { signal?: AbortSignal }): Promise<UnaddressedOffer> {
+      if (closing !== undefined) throw TransportError.closed('the transport')
+      const signal = offerOptions?.signal
+      if (signal?.aborted) throw abortError(signal)
+      if (offers.size >= maxPendingOffers) {
+        throw new TransportError('DIAL_FAILED', `${maxPendingOffers} unaddressed offers are pending already`)
+      }
+      const RTCPeerConnection = await load()
+      const id = randomOfferId()
+      const connection = new RTCPeerConnection({
+        iceServers: iceServers.length === 0 ? [] : [{ urls: [...iceServers] }],
+      })
+      const lifetime = new AbortController()
+      const offered: Offered = {
+        connection,
+        channel: connection.createDataChannel(DATA_CHANNEL_LABEL, { ordered: true }),
+        lifetime,
+        timer: setTimeout(() => dropOffer(id), offerLifetimeMs),
+        opened: undefined,
+      }
+      offers.set(id, offered)
+      const link = linkSignals([signal, lifetime.signal])
+      try {
+        await connection.setLocalDescription(await connection.createOffer())
+        const sdp = await gathered(connection, gatherTimeoutMs, link.signal)
+        if (closing !== undefined) throw TransportError.closed('the transport')
+        return { id, sdp }
+      } catch (error) {
+        dropOffer(id)
+        if (signal?.aborted) throw abortError(signal)
+        throw error
+      } finally {
+        link.dispose()
+      }
+    },
+    async acceptAnswer(id: string, answerSdp: string): Promise<string> {
+      const offered = offers.get(id)
+      if (offered === undefined || offered.opened !== undefined) {
+        throw new TransportError('DIAL_FAILED', 'no unaddressed offer of that id waits for an answer')
+      }
+      try {
+        await offered.connection.setRemoteDescription({ type: 'answer', sdp: answerSdp })
+      } catch (error) {
+        dropOffer(id)
+        throw new TransportError('DIAL_FAILED', 'the answer was refused', { cause: error })
+      }
+      const opened = channelOpen(offered.channel, offered.connection, offered.lifetime.signal)
+      opened.catch(() => {})
+      offered.opened = opened
+      return `${OFFER_SCHEME}://${id}`
+    },
+    cancelOffer(id: string): void {
+      dropOffer(id)
+    },
+    async answerOffer(offerSdp: string): Promise<string> {
+      if (closing !== undefined) throw TransportError.closed('the transport')
+      const listener = listening.values().next().value
+      if (listener === undefined) throw new TransportError('DIAL_FAILED', 'nothing listens for WebRTC connections')
+      return answer(listener.queue, `${OFFER_SCHEME}://${randomOfferId()}`, offerSdp)
+    },
     close() {
       closing ??= (async () => {
+        for (const id of [...offers.keys()]) dropOffer(id)
         const listeners = [...listening.values()]
         listening.clear()
         for (const listener of listeners) listener.stop()
@@ -242,6 +419,24 @@ export function createWebRtcTransport(options: WebRtcTransportOptions, load: Rtc
       return closing
     },
   }
+}
+
+/** An unaddressed offer this transport made: its connection, until dialled or dropped. */
+interface Offered {
+  readonly connection: RtcPeerConnectionLike
+  readonly channel: RtcDataChannelLike
+  /** Aborts when the offer is dropped (its lifetime ended, it was given up, the transport closed). */
+  readonly lifetime: AbortController
+  readonly timer: ReturnType<typeof setTimeout>
+  /** Set once an answer was taken: resolves when the data channel is open. */
+  opened: Promise<void> | undefined
+}
+
+/** 16 random bytes in hex: an offer id (never derived from our identity). */
+function randomOfferId(): string {
+  const bytes = new Uint8Array(16)
+  globalThis.crypto.getRandomValues(bytes)
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
 }
 
 /** Checks the STUN server URLs. */
