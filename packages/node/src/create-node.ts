@@ -10,7 +10,7 @@ import { Identity } from '@mycel/transport'
 import { loadOrCreateIdentity } from '@mycel/transport/node'
 import { describeProxy, socksFetch, socksTransport } from '@mycel/transport/socks'
 import { tcpTransport } from '@mycel/transport/tcp'
-import { NodeWebSocket, webSocketTransport } from '@mycel/transport/ws'
+import { openNodeWebSocket, webSocketTransport } from '@mycel/transport/ws'
 import { type ComponentLogger, componentLogger, describeError, type Logger, silentLogger } from '@mycel/wire/log'
 import { assembleNode, checkPeerSources, resolveLimits } from './assemble.js'
 import { checkTrackers } from './discovery/share-trackers.js'
@@ -103,10 +103,12 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
             options.webrtc,
             false,
             logger,
-            (url) =>
+            async (url) =>
               // (a message of more UTF-8 bytes than the decoder takes characters is over its bound either way;
               // `ws` types its generic addEventListener apart from the DOM's, which the client's type follows)
-              new NodeWebSocket(url, { maxPayload: 4 * MAX_WS_TRACKER_MESSAGE_CHARS }) as unknown as TrackerWebSocket,
+              (await openNodeWebSocket(url, {
+                maxPayload: 4 * MAX_WS_TRACKER_MESSAGE_CHARS,
+              })) as unknown as TrackerWebSocket,
           )
         : undefined
     const assembly = {

@@ -7,7 +7,7 @@
  */
 import { once } from 'node:events'
 import { MemoryStateStore } from '@mycel/store'
-import { NodeWebSocket } from '@mycel/transport/ws'
+import { openNodeWebSocket } from '@mycel/transport/ws'
 import { componentLogger } from '@mycel/wire/log'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -123,7 +123,7 @@ afterEach(async () => {
 function client(rtc: UnaddressedRtc = new FakeRtc()): WsTrackerClient {
   const made = new WsTrackerClient({
     rtc,
-    openSocket: (url) => new NodeWebSocket(url) as unknown as TrackerWebSocket,
+    openSocket: async (url) => (await openNodeWebSocket(url, { maxPayload: 1 << 20 })) as unknown as TrackerWebSocket,
   })
   clients.push(made)
   return made

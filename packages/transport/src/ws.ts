@@ -15,10 +15,10 @@
  * @packageDocumentation
  */
 
-/**
- * The `ws` package's WebSocket client class, for Node code that speaks to
- * WebSocket servers other than mycel peers (a WebTorrent-style tracker).
- */
-export { WebSocket as NodeWebSocket } from 'ws'
-export { type WebSocketConstructor, type WebSocketTransportOptions, webSocketTransport } from './node/ws.js'
+export {
+  openNodeWebSocket,
+  type WebSocketConstructor,
+  type WebSocketTransportOptions,
+  webSocketTransport,
+} from './node/ws.js'
 export type { WebSocketLike } from './websocket/stream.js'

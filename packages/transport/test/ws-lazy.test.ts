@@ -8,7 +8,8 @@ vi.mock('ws', async (importOriginal) => {
 })
 
 import { tcpTransport } from '../src/node/tcp.js'
-import { webSocketTransport } from '../src/node/ws.js'
+// the package entry point (`@mycel/transport/ws`), as a node imports it
+import { webSocketTransport } from '../src/ws.js'
 
 describe('the ws package is loaded only when a WebSocket is used', () => {
   const open: Array<{ close(): Promise<void> }> = []

@@ -29,6 +29,21 @@ function loadWs(): Promise<typeof import('ws')> {
   return wsModule
 }
 
+/**
+ * Opens a WebSocket client of the `ws` package (imported on the first call),
+ * for Node code that speaks to WebSocket servers other than mycel peers (a
+ * WebTorrent-style tracker).
+ *
+ * @param url - a `ws:` or `wss:` URL
+ * @param options - `maxPayload`: the largest message taken, in bytes
+ * @returns the socket, connecting (listen for `open`)
+ * @throws any error of `ws` for a URL it refuses
+ */
+export async function openNodeWebSocket(url: string, options: { maxPayload: number }): Promise<WebSocket> {
+  const { WebSocket: NodeWebSocket } = await loadWs()
+  return new NodeWebSocket(url, { maxPayload: options.maxPayload })
+}
+
 /** Largest WebSocket message accepted from a remote. */
 const MAX_PAYLOAD_BYTES = 4 * MAX_WEBSOCKET_CHUNK_BYTES
 

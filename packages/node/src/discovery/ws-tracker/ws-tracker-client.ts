@@ -48,8 +48,8 @@ export interface TrackerWebSocket {
   addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: never) => void): void
 }
 
-/** Opens a WebSocket to a tracker URL (`ws:` or `wss:`). */
-export type OpenTrackerSocket = (url: string) => TrackerWebSocket
+/** Opens a WebSocket to a tracker URL (`ws:` or `wss:`); in Node it may first load the WebSocket library. */
+export type OpenTrackerSocket = (url: string) => TrackerWebSocket | Promise<TrackerWebSocket>
 
 /** What the client needs of the WebRTC transport (`WebRtcTransport` of `@mycel/transport/webrtc`). */
 export interface UnaddressedRtc {
@@ -265,16 +265,15 @@ export class WsTrackerSocket {
     return this.opening
   }
 
-  private connect(): Promise<TrackerWebSocket> {
+  private async connect(): Promise<TrackerWebSocket> {
+    let socket: TrackerWebSocket
+    try {
+      socket = await this.client.openSocket(this.url)
+    } catch (error) {
+      this.failed()
+      throw new NodeError('TRACKER_UNREACHABLE', `${this.url}: ${describeError(error)}`, { cause: error })
+    }
     return new Promise((resolve, reject) => {
-      let socket: TrackerWebSocket
-      try {
-        socket = this.client.openSocket(this.url)
-      } catch (error) {
-        this.failed()
-        reject(new NodeError('TRACKER_UNREACHABLE', `${this.url}: ${describeError(error)}`, { cause: error }))
-        return
-      }
       let settled = false
       const timer = setTimeout(() => {
         settled = true
