@@ -68,14 +68,22 @@ export const RELOOK_MIN_MS = 1000
 /** Restored pieces are announced in batches of this many (each is one `have` per member). */
 const RESTORE_BATCH = 64
 
-/** The stamps of every file of a share (in `manifest.files` order). */
+/** Files stamped at once by {@link stampFiles}: each stamp is an `lstat`, a trip to libuv's thread pool. */
+export const STAMPS_AT_ONCE = 32
+
+/** The stamps of every file of a share (in `manifest.files` order), {@link STAMPS_AT_ONCE} looked at a time. */
 export async function stampFiles(
   content: Pick<WatchedContent, 'manifest' | 'filePath' | 'stamp'>,
 ): Promise<FileStamp[]> {
-  const stamps: FileStamp[] = []
-  for (let index = 0; index < content.manifest.files.length; index++) {
-    stamps.push(await content.stamp(content.filePath(index)))
+  const count = content.manifest.files.length
+  const stamps: FileStamp[] = new Array(count)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < count; index = next++) {
+      stamps[index] = await content.stamp(content.filePath(index))
+    }
   }
+  await Promise.all(Array.from({ length: Math.min(STAMPS_AT_ONCE, count) }, worker))
   return stamps
 }
 

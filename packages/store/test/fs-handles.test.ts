@@ -58,6 +58,28 @@ describe('bounded open files', () => {
     expect(probe.openNow).toBe(0)
   })
 
+  it('opens each file of a download of small files with one fstat, the one its first write settles the size with', async () => {
+    const share = await manyFiles(300)
+    const probe = new ProbeFileSystem()
+    let fstats = 0
+    const counting = {
+      ...probe.fs,
+      fstat: (fd: number) => {
+        fstats++
+        return probe.fs.fstat(fd)
+      },
+    }
+    const store = await openDownloadStore(share.manifest, await tempDir(), { maxOpenFiles: 512, fileSystem: counting })
+    for (let piece = 0; piece < share.manifest.pieceCount; piece++) {
+      await store.writePiece(piece, pieceBytes(share, piece))
+    }
+    expect(probe.opens).toBe(300)
+    expect(fstats).toBe(300)
+    await store.sync()
+    expect((await recheck(share.manifest, store)).isComplete()).toBe(true)
+    await store.close()
+  })
+
   it('wakes one waiter per file that frees up, not every waiter each time', async () => {
     // 400 writes to 400 files at once, 4 files open at most: 396 wait. Woken all at once, each
     // waiter rescanned the pool and waited again at every change, about 400 * 400 / 2 waits.

@@ -51,10 +51,17 @@ interface MetadataJob {
 
 type Job = PieceJob | MetadataJob
 
-/** Reads kept in flight ahead of the one being sent. */
-const READ_AHEAD = 4
-/** Buffers kept for reads: the ones in flight and the one being sent. */
-const POOLED_BUFFERS = READ_AHEAD + 1
+/**
+ * Bytes of reads kept in flight ahead of the one being sent: four requests
+ * of the usual 128 KiB, or more of smaller ones (a share of small files
+ * has pieces of one 16 KiB block, each read its own open, read and close:
+ * four of those in flight left the answers waiting on the thread pool).
+ */
+export const READ_AHEAD_BYTES = 4 * MESSAGE_LIMITS.maxRequestBytes
+/** Reads kept in flight at most, however small. */
+export const MAX_READS_AHEAD = 32
+/** Buffers kept for reads: as many as reads in flight, and the one being sent. */
+const POOLED_BUFFERS = MAX_READS_AHEAD + 1
 /** Requests one peer may have queued with us; more are refused as `BUSY`. */
 export const MAX_QUEUED_REQUESTS = 512
 
@@ -258,16 +265,20 @@ export class Uploader {
   }
 
   /**
-   * Starts the reads of the next {@link READ_AHEAD} piece jobs, but the
+   * Starts the reads of the next piece jobs, up to {@link READ_AHEAD_BYTES}
+   * (and {@link MAX_READS_AHEAD} reads), but the
    * proofs of one piece only: a proof needs the piece's Merkle tree, built
    * from the whole piece (up to 16 MiB read and hashed for a 16 KiB range),
    * so a peer asking proofs of many pieces gets them one piece at a time.
    */
   private readAhead(): void {
     let proofPiece: number | undefined
-    for (let i = 0; i < Math.min(READ_AHEAD, this.queue.length); i++) {
+    let bytes = 0
+    for (let i = 0; i < Math.min(MAX_READS_AHEAD, this.queue.length); i++) {
       const ahead = this.queue[i] as Job
       if (ahead.kind !== 'piece') continue
+      bytes += ahead.request.length
+      if (bytes > READ_AHEAD_BYTES && i > 0) return
       if (ahead.request.proof) {
         if (proofPiece !== undefined && proofPiece !== ahead.request.piece) return
         proofPiece = ahead.request.piece
@@ -305,15 +316,23 @@ export class Uploader {
     })()
   }
 
-  /** A buffer of `length` bytes from the pool (or a new one). */
+  /**
+   * A buffer of `length` bytes from the pool (or a new one: of a whole
+   * request's size, so that it serves any later one, unless `length` is of
+   * a small piece, whose reads are many at once).
+   */
   private acquire(length: number): Uint8Array {
-    const pooled = this.buffers.pop()
-    return pooled !== undefined && pooled.buffer.byteLength >= length
-      ? new Uint8Array(pooled.buffer, 0, length)
-      : new Uint8Array(Math.max(length, MESSAGE_LIMITS.maxRequestBytes)).subarray(0, length)
+    const fits = this.buffers.findLastIndex((buffer) => buffer.buffer.byteLength >= length)
+    if (fits >= 0) return new Uint8Array((this.buffers.splice(fits, 1)[0] as Uint8Array).buffer, 0, length)
+    const size = length < MESSAGE_LIMITS.maxRequestBytes / 4 ? length : Math.max(length, MESSAGE_LIMITS.maxRequestBytes)
+    return new Uint8Array(size).subarray(0, length)
   }
 
   private release(buffer: Uint8Array): void {
-    if (this.buffers.length < POOLED_BUFFERS) this.buffers.push(buffer)
+    // a few of the large buffers, more of the small ones: the pool stays within READ_AHEAD_BYTES or so
+    const large = buffer.buffer.byteLength >= MESSAGE_LIMITS.maxRequestBytes
+    if (this.buffers.length < (large ? READ_AHEAD_BYTES / MESSAGE_LIMITS.maxRequestBytes + 1 : POOLED_BUFFERS)) {
+      this.buffers.push(buffer)
+    }
   }
 }

@@ -45,19 +45,19 @@ export interface FileHasherOptions {
 }
 
 const ZEROS = new Uint8Array(64 * 1024)
+const EMPTY = new Uint8Array(0)
 
 /** A growable byte buffer for hashes. */
 class HashList {
-  private bytes: Uint8Array
+  private bytes: Uint8Array = EMPTY
   length = 0
 
-  constructor(initial: number) {
-    this.bytes = new Uint8Array(initial)
-  }
+  /** @param initial - bytes made at the first push (none before: most files of a folder of small files push none) */
+  constructor(private readonly initial: number) {}
 
   push(hash: Uint8Array): void {
     if (this.length + hash.length > this.bytes.length) {
-      const grown = new Uint8Array(this.bytes.length * 2)
+      const grown = new Uint8Array(Math.max(this.initial, this.bytes.length * 2))
       grown.set(this.bytes.subarray(0, this.length))
       this.bytes = grown
     }
@@ -91,7 +91,8 @@ export class FileHasher {
   private readonly pieceLevel: number
   private readonly blockTree: MerkleAccumulator
   private readonly pieceTree: MerkleAccumulator
-  private readonly pending = new Uint8Array(BLOCK_SIZE)
+  /** The start of a block that straddles two chunks; made when first needed (never when whole blocks are given). */
+  private pending: Uint8Array = EMPTY
   private pendingLength = 0
   private blocksInPiece = 0
   private total = 0
@@ -162,6 +163,7 @@ export class FileHasher {
       offset += BLOCK_SIZE
     }
     if (offset < size) {
+      if (this.pending.length === 0) this.pending = new Uint8Array(BLOCK_SIZE)
       this.pending.set(chunk.subarray(offset), 0)
       this.pendingLength = size - offset
     }

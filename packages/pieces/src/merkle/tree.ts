@@ -34,7 +34,8 @@ export function padHash(level: number, hash: HashProvider): Uint8Array {
  * number of leaves. A pushed node of level `l` stands for `2^l` leaves.
  */
 export class MerkleAccumulator {
-  private readonly nodes = Array.from({ length: MAX_LEVEL + 1 }, () => new Uint8Array(HASH_SIZE))
+  /** One slot per level of the right edge, made when first needed (a file of one piece needs two or three). */
+  private readonly nodes: Uint8Array[] = []
   private readonly levels = new Int8Array(MAX_LEVEL + 1)
   private readonly pair = new Uint8Array(2 * HASH_SIZE)
   private readonly sha256: (data: Uint8Array) => Uint8Array
@@ -64,7 +65,12 @@ export class MerkleAccumulator {
     if (this.depth > 0 && (levels[this.depth - 1] as number) < currentLevel) {
       throw new Error('Merkle nodes pushed out of order')
     }
-    ;(nodes[this.depth] as Uint8Array).set(current)
+    let slot = nodes[this.depth]
+    if (slot === undefined) {
+      slot = new Uint8Array(HASH_SIZE)
+      nodes[this.depth] = slot
+    }
+    slot.set(current)
     levels[this.depth] = currentLevel
     this.depth++
   }

@@ -2,16 +2,19 @@ import { stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import { assertSignal } from '@mycel/wire/assert'
 import { PiecesError } from '../errors.js'
-import { type IngestOptions, type IngestSource, ingest } from '../ingest.js'
+import { type HashedIngestSource, type IngestOptions, type IngestSource, ingest } from '../ingest.js'
 import { resolveLimits } from '../limits.js'
 import type { Manifest } from '../manifest/model.js'
 import { comparePaths } from '../manifest/paths.js'
+import { FileWorkers, fileWorkerCount, WORKER_MIN_FILES } from './file-workers.js'
 import {
   CHUNK_SIZE,
+  type FoundFile,
   fileContents,
   READ_AHEAD,
   readChunks,
   type SkipReason,
+  SMALL_FILE_BYTES,
   type SpecialFilePolicy,
   walkDirectory,
 } from './files.js'
@@ -126,6 +129,10 @@ export async function ingestDirectory(path: string, options: IngestPathOptions =
   })
   // In the order ingest hashes them, so that the reads ahead are of the next files hashed.
   found.sort((a, b) => comparePaths(a.path, b.path))
+  // SHA-1 (v1) needs the bytes, and another hash provider must see them: those read here.
+  if (found.length >= WORKER_MIN_FILES && options.v1 !== true && options.hash === undefined) {
+    return ingestInWorkers(found, options, name)
+  }
   const listed = await statAll(found)
   const contents = fileContents(
     listed.map(({ file, stats }) => ({ absolute: file.absolute, path: file.path, length: stats.size })),
@@ -138,6 +145,35 @@ export async function ingestDirectory(path: string, options: IngestPathOptions =
     content: contents[index] as AsyncIterable<Uint8Array>,
   }))
   return ingest(sources, withDefaults(options, name))
+}
+
+/**
+ * {@link ingestDirectory} of many files: the worker threads of
+ * {@link FileWorkers} stat every file, and read and hash the small ones;
+ * large ones are read here in chunks, as {@link ingestFile} reads a file.
+ */
+async function ingestInWorkers(found: FoundFile[], options: IngestPathOptions, name: string): Promise<Manifest> {
+  const workers = new FileWorkers(fileWorkerCount(), SMALL_FILE_BYTES, options.signal)
+  try {
+    const listed = await workers.stat(found.map((file) => file.absolute))
+    const small = found.flatMap((file, index) => {
+      const length = (listed[index] as { size: number }).size
+      return length <= SMALL_FILE_BYTES ? [{ absolute: file.absolute, path: file.path, length }] : []
+    })
+    const hashed = workers.hash(small)
+    const reads = buffers() // large files are read one at a time, each through these
+    let smallIndex = 0
+    const sources = found.map((file, index): IngestSource | HashedIngestSource => {
+      const { size, mode } = listed[index] as { size: number; mode: number }
+      const executable = isExecutable(mode, options)
+      if (size <= SMALL_FILE_BYTES)
+        return { path: file.path, length: size, executable, blockHashes: hashed(smallIndex++) }
+      return { path: file.path, length: size, executable, content: readChunks(file.absolute, size, file.path, reads) }
+    })
+    return await ingest(sources, withDefaults(options, name))
+  } finally {
+    await workers.close()
+  }
 }
 
 /** Stats taken this many at a time: each is a trip to libuv's thread pool. */
