@@ -161,7 +161,7 @@ async function ingestInWorkers(found: FoundFile[], options: IngestPathOptions, n
       return length <= SMALL_FILE_BYTES ? [{ absolute: file.absolute, path: file.path, length }] : []
     })
     const hashed = workers.hash(small)
-    const reads = buffers() // large files are read one at a time, each through these
+    const reads = readBuffers(Number.MAX_SAFE_INTEGER) // large files are read one at a time, each through these
     let smallIndex = 0
     const sources = found.map((file, index): IngestSource | HashedIngestSource => {
       const { size, mode } = listed[index] as { size: number; mode: number }
