@@ -21,17 +21,18 @@
  * @packageDocumentation
  */
 import { TransportError } from './errors.js'
-import { createWebRtcTransport, type WebRtcTransport, type WebRtcTransportOptions } from './webrtc/transport.js'
+import type { WebRtcTransport, WebRtcTransportOptions } from './webrtc/api.js'
+import { createWebRtcTransport } from './webrtc/transport.js'
 import type { RtcPeerConnectionConstructor } from './webrtc/types.js'
 
-export { MAX_DATA_CHANNEL_MESSAGE_BYTES, MAX_HELD_BYTES } from './webrtc/stream.js'
 export {
-  DATA_CHANNEL_LABEL,
   OFFER_SCHEME,
   type UnaddressedOffer,
   type WebRtcTransport,
   type WebRtcTransportOptions,
-} from './webrtc/transport.js'
+} from './webrtc/api.js'
+export { MAX_DATA_CHANNEL_MESSAGE_BYTES, MAX_HELD_BYTES } from './webrtc/stream.js'
+export { DATA_CHANNEL_LABEL } from './webrtc/transport.js'
 export type {
   RtcDataChannelLike,
   RtcPeerConnectionConstructor,

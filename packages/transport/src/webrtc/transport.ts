@@ -1,105 +1,22 @@
+/**
+ * The WebRTC transport's implementation, whatever the platform: dials of
+ * `webrtc://<peer id>` through the signaller, offers answered for the
+ * listener, and unaddressed offers (a WebSocket tracker's).
+ * @module
+ */
 import { integerOption } from '@mycel/wire/assert'
-import { componentLogger, describeError, type Logger } from '@mycel/wire/log'
+import { componentLogger, describeError } from '@mycel/wire/log'
 import { linkSignals } from '@mycel/wire/signal'
 import { abortError } from '../abort.js'
 import { AcceptQueue } from '../accept-queue.js'
 import { parseAddress } from '../address.js'
 import { TransportError } from '../errors.js'
 import type { ByteStream } from '../stream.js'
-import type { DialOptions, Listener, ListenOptions, Transport } from '../transport.js'
+import type { DialOptions, Listener, ListenOptions } from '../transport.js'
+import { OFFER_SCHEME, type UnaddressedOffer, type WebRtcTransport, type WebRtcTransportOptions } from './api.js'
+import { abortable, channelOpen, checkIceServers, gathered, incomingChannel, randomOfferId } from './session.js'
 import { DataChannelStream } from './stream.js'
-import type {
-  RtcDataChannelLike,
-  RtcPeerConnectionConstructor,
-  RtcPeerConnectionLike,
-  WebRtcSignaller,
-} from './types.js'
-
-/** Options of `webRtcTransport`. */
-export interface WebRtcTransportOptions {
-  /** How offers and answers reach peers (a mycel node's `signal/1` protocol). */
-  signaller: WebRtcSignaller
-  /**
-   * STUN servers for ICE (`stun:host:port`), to find our public address
-   * behind a NAT. Default none: host candidates only, which works on a LAN.
-   */
-  iceServers?: readonly string[]
-  /** Bytes buffered for sending before `write` returns false. Default 1 MiB. */
-  highWaterMark?: number
-  /** Longest wait for ICE candidates before the description goes with those found. Default 5 s. */
-  gatherTimeoutMs?: number
-  /** Longest dial or answer, from the offer to the open data channel. Default 20 s. */
-  connectTimeoutMs?: number
-  /** Offers from peers being answered at once; more are refused. Default 16. */
-  maxPendingAnswers?: number
-  /** Where failed dials and refused offers are logged, under `mycel:transport`. Default: silent. */
-  logger?: Logger
-  /** Unaddressed offers (see {@link WebRtcTransport.createOffer}) held at once; more are refused. Default 32. */
-  maxPendingOffers?: number
-  /**
-   * How long an unaddressed offer waits for its answer and then for its
-   * dial, before its connection is closed. Default 60 s.
-   */
-  offerLifetimeMs?: number
-}
-
-/** The scheme of the address of an answered unaddressed offer: `webrtc-offer://<offer id>`. */
-export const OFFER_SCHEME = 'webrtc-offer'
-
-/** An offer addressed to no peer id (made for a WebSocket tracker, which hands it to some peer of a swarm). */
-export interface UnaddressedOffer {
-  /** The offer's id: 32 hex digits, the host of its `webrtc-offer://` address. */
-  readonly id: string
-  /** Our complete offer (ICE gathered). */
-  readonly sdp: string
-}
-
-/**
- * The WebRTC transport: a {@link Transport} of `webrtc://<peer id>`
- * addresses (offers through the signaller), and of unaddressed offers and
- * answers, whose peer is whoever answers (its peer id comes from the Noise
- * handshake, as for a TCP address).
- */
-export interface WebRtcTransport extends Transport {
-  /**
-   * Makes an offer addressed to nobody. Once {@link acceptAnswer} took an
-   * answer to it, dialling `webrtc-offer://<id>` gives its connection; an
-   * offer neither answered nor dialled within `offerLifetimeMs` is closed.
-   *
-   * @param options - aborting gives up while ICE is gathered
-   * @returns the offer's id and SDP
-   * @throws `TransportError` `DIAL_FAILED` when `maxPendingOffers` are pending already, `CLOSED`,
-   *   `ABORTED`, `WEBRTC_UNAVAILABLE`
-   */
-  createOffer(options?: { signal?: AbortSignal }): Promise<UnaddressedOffer>
-  /**
-   * Takes the answer to an unaddressed offer: its connection starts, and
-   * the address returned dials it (once, within the offer's lifetime).
-   *
-   * @param id - the offer's id
-   * @param answerSdp - the answer, as the tracker passed it on
-   * @returns `webrtc-offer://<id>`
-   * @throws `TransportError` `DIAL_FAILED` when no such offer waits for an answer (unknown, answered
-   *   already, expired) or the WebRTC stack refuses the answer
-   */
-  acceptAnswer(id: string, answerSdp: string): Promise<string>
-  /**
-   * Gives up an unaddressed offer (its connection is closed unless dialled already). Idempotent.
-   * @param id - the offer's id
-   */
-  cancelOffer(id: string): void
-  /**
-   * Answers an offer that names no peer of ours (one a tracker passed on):
-   * the connection, once open, arrives on the listener like any inbound
-   * connection, and the offerer's peer id comes from its handshake.
-   *
-   * @param offerSdp - the offer
-   * @returns our complete answer
-   * @throws `TransportError` `DIAL_FAILED` when nothing listens, `maxPendingAnswers` offers are being
-   *   answered, or the offer is refused; `CLOSED`
-   */
-  answerOffer(offerSdp: string): Promise<string>
-}
+import type { RtcDataChannelLike, RtcPeerConnectionConstructor, RtcPeerConnectionLike } from './types.js'
 
 /** The label of the one data channel of a connection. */
 export const DATA_CHANNEL_LABEL = 'mycel'
@@ -430,114 +347,4 @@ interface Offered {
   readonly timer: ReturnType<typeof setTimeout>
   /** Set once an answer was taken: resolves when the data channel is open. */
   opened: Promise<void> | undefined
-}
-
-/** 16 random bytes in hex: an offer id (never derived from our identity). */
-function randomOfferId(): string {
-  const bytes = new Uint8Array(16)
-  globalThis.crypto.getRandomValues(bytes)
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
-}
-
-/** Checks the STUN server URLs. */
-function checkIceServers(servers: readonly string[] | undefined): readonly string[] {
-  if (servers === undefined) return []
-  if (!Array.isArray(servers) || servers.length > 16)
-    throw new TypeError('iceServers must be an array of at most 16 URLs')
-  for (const server of servers) {
-    if (typeof server !== 'string' || !/^stuns?:[^\s]{1,250}$/.test(server)) {
-      throw new TypeError(`iceServers holds ${JSON.stringify(server)}: expected stun:host[:port]`)
-    }
-  }
-  return [...servers]
-}
-
-/** Rejects when `signal` aborts, without waiting for `promise`. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason)
-      return
-    }
-    const onAbort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
-}
-
-/** The local description once ICE gathering is complete (or the gather bound is reached). */
-async function gathered(connection: RtcPeerConnectionLike, timeoutMs: number, signal: AbortSignal): Promise<string> {
-  if (connection.iceGatheringState !== 'complete') {
-    await abortable(
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(done, timeoutMs)
-        function done(): void {
-          clearTimeout(timer)
-          connection.removeEventListener('icegatheringstatechange', onChange)
-          resolve()
-        }
-        function onChange(): void {
-          if (connection.iceGatheringState === 'complete') done()
-        }
-        connection.addEventListener('icegatheringstatechange', onChange)
-        signal.addEventListener('abort', done, { once: true })
-      }),
-      signal,
-    )
-  }
-  const sdp = connection.localDescription?.sdp
-  if (sdp === undefined || sdp === '') throw new TransportError('DIAL_FAILED', 'no local description was made')
-  return sdp
-}
-
-/** The data channel the offerer opens. */
-function incomingChannel(connection: RtcPeerConnectionLike, signal: AbortSignal): Promise<RtcDataChannelLike> {
-  return abortable(
-    new Promise<RtcDataChannelLike>((resolve) => {
-      const onChannel = (event: { channel: RtcDataChannelLike }): void => {
-        if (event.channel === undefined) return
-        connection.removeEventListener('datachannel', onChannel)
-        resolve(event.channel)
-      }
-      connection.addEventListener('datachannel', onChannel)
-      signal.addEventListener('abort', () => connection.removeEventListener('datachannel', onChannel), {
-        once: true,
-      })
-    }),
-    signal,
-  )
-}
-
-/** Resolves once `channel` is open; rejects when it or the connection fails first. */
-function channelOpen(
-  channel: RtcDataChannelLike,
-  connection: RtcPeerConnectionLike,
-  signal: AbortSignal,
-): Promise<void> {
-  if (channel.readyState === 'open') return Promise.resolve()
-  return abortable(
-    new Promise<void>((resolve, reject) => {
-      const cleanup = (): void => {
-        channel.removeEventListener('open', onOpen)
-        channel.removeEventListener('close', onFail)
-        connection.removeEventListener('connectionstatechange', onState)
-      }
-      const onOpen = (): void => {
-        cleanup()
-        resolve()
-      }
-      const onFail = (): void => {
-        cleanup()
-        reject(new TransportError('DIAL_FAILED', 'the data channel closed before it opened'))
-      }
-      const onState = (): void => {
-        if (connection.connectionState === 'failed' || connection.connectionState === 'closed') onFail()
-      }
-      channel.addEventListener('open', onOpen)
-      channel.addEventListener('close', onFail)
-      connection.addEventListener('connectionstatechange', onState)
-      signal.addEventListener('abort', cleanup, { once: true })
-    }),
-    signal,
-  )
 }
