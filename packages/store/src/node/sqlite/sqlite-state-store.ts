@@ -222,18 +222,7 @@ export class SqliteDatabaseStore implements SqliteStateStore {
         if (this.statements.shareExists.get(row.infohash) !== undefined) {
           throw new StoreError('SHARE_EXISTS', `share ${key} is already recorded`)
         }
-        this.statements.insertShare.run(
-          row.infohash,
-          row.name,
-          foldText(row.name),
-          row.role,
-          row.contentPath,
-          row.status,
-          row.addedAt,
-          row.updatedAt,
-          row.completedAt ?? null,
-          row.lastError ?? null,
-        )
+        this.insertShareRow(row)
       })()
       return this.readShare(row.infohash) as ShareRecord
     })
@@ -262,6 +251,22 @@ export class SqliteDatabaseStore implements SqliteStateStore {
     })
   }
 
+  /** Inserts a share's row (no row of that infohash may exist). */
+  private insertShareRow(row: ShareRow): void {
+    this.statements.insertShare.run(
+      row.infohash,
+      row.name,
+      foldText(row.name),
+      row.role,
+      row.contentPath,
+      row.status,
+      row.addedAt,
+      row.updatedAt,
+      row.completedAt ?? null,
+      row.lastError ?? null,
+    )
+  }
+
   /** {@link putSeed}'s writes, in one transaction. */
   private writeSeed(
     manifest: Manifest,
@@ -286,18 +291,7 @@ export class SqliteDatabaseStore implements SqliteStateStore {
     s.insertBitfield.run(infohash, manifest.pieceCount, verified.toBytes())
     s.writeBitfield.run(verified.toBytes(), verified.count(), infohash)
     fileRows(manifest, (index, path, folded) => s.insertFile.run(infohash, index, path, folded))
-    s.insertShare.run(
-      infohash,
-      row.name,
-      foldText(row.name),
-      row.role,
-      row.contentPath,
-      row.status,
-      row.addedAt,
-      row.updatedAt,
-      row.completedAt ?? null,
-      row.lastError ?? null,
-    )
+    this.insertShareRow(row)
     if (previous !== undefined && previous.bytes_uploaded + previous.bytes_downloaded > 0) {
       s.updateShare.run(
         row.name,
