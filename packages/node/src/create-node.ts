@@ -15,7 +15,6 @@ import { type ComponentLogger, componentLogger, describeError, type Logger, sile
 import { assembleNode, checkPeerSources, resolveLimits } from './assemble.js'
 import { checkTrackers } from './discovery/share-trackers.js'
 import { MAX_WS_TRACKER_MESSAGE_CHARS } from './discovery/ws-tracker/messages.js'
-import type { TrackerWebSocket } from './discovery/ws-tracker/ws-tracker-client.js'
 import type { TrackerTransport } from './discovery.js'
 import { checkAnnounceKey } from './discovery.js'
 import { NodeError } from './errors.js'
@@ -103,12 +102,8 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
             options.webrtc,
             false,
             logger,
-            async (url) =>
-              // (a message of more UTF-8 bytes than the decoder takes characters is over its bound either way;
-              // `ws` types its generic addEventListener apart from the DOM's, which the client's type follows)
-              (await openNodeWebSocket(url, {
-                maxPayload: 4 * MAX_WS_TRACKER_MESSAGE_CHARS,
-              })) as unknown as TrackerWebSocket,
+            // (a message of more UTF-8 bytes than the decoder takes characters is over its bound either way)
+            (url) => openNodeWebSocket(url, { maxPayload: 4 * MAX_WS_TRACKER_MESSAGE_CHARS }),
           )
         : undefined
     const assembly = {

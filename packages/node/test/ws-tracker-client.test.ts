@@ -25,7 +25,6 @@ import {
   MAX_ANSWERING_PER_SOCKET,
   MAX_PENDING_OFFERS_PER_SHARE,
   MAX_WS_TRACKER_SOCKETS,
-  type TrackerWebSocket,
   type UnaddressedRtc,
   WS_OFFERS_PER_ANNOUNCE,
   WsTrackerClient,
@@ -123,7 +122,7 @@ afterEach(async () => {
 function client(rtc: UnaddressedRtc = new FakeRtc()): WsTrackerClient {
   const made = new WsTrackerClient({
     rtc,
-    openSocket: async (url) => (await openNodeWebSocket(url, { maxPayload: 1 << 20 })) as unknown as TrackerWebSocket,
+    openSocket: (url) => openNodeWebSocket(url, { maxPayload: 1 << 20 }),
   })
   clients.push(made)
   return made

@@ -16,6 +16,7 @@
  */
 
 export {
+  type NodeWebSocketClient,
   openNodeWebSocket,
   type WebSocketConstructor,
   type WebSocketTransportOptions,

@@ -30,6 +30,20 @@ function loadWs(): Promise<typeof import('ws')> {
 }
 
 /**
+ * A WebSocket client socket as {@link openNodeWebSocket} gives it: the part
+ * of the `ws` package's socket shaped as the DOM's `WebSocket`, so that no
+ * type of `ws` reaches the published `.d.ts` files.
+ */
+export interface NodeWebSocketClient {
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number
+  send(data: string | Uint8Array): void
+  close(code?: number, reason?: string): void
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: never) => void): void
+  removeEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: never) => void): void
+}
+
+/**
  * Opens a WebSocket client of the `ws` package (imported on the first call),
  * for Node code that speaks to WebSocket servers other than mycel peers (a
  * WebTorrent-style tracker).
@@ -39,9 +53,10 @@ function loadWs(): Promise<typeof import('ws')> {
  * @returns the socket, connecting (listen for `open`)
  * @throws any error of `ws` for a URL it refuses
  */
-export async function openNodeWebSocket(url: string, options: { maxPayload: number }): Promise<WebSocket> {
+export async function openNodeWebSocket(url: string, options: { maxPayload: number }): Promise<NodeWebSocketClient> {
   const { WebSocket: NodeWebSocket } = await loadWs()
-  return new NodeWebSocket(url, { maxPayload: options.maxPayload })
+  // `ws` types its generic `addEventListener` apart from the DOM's shape; the methods are the same.
+  return new NodeWebSocket(url, { maxPayload: options.maxPayload }) as unknown as NodeWebSocketClient
 }
 
 /** Largest WebSocket message accepted from a remote. */
