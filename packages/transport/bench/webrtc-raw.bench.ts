@@ -16,15 +16,15 @@
  * Rounds alternate the cases, so a change of the machine's load falls on
  * each. Prints MiB/s and the CPU seconds of the process (both ends).
  *
- * Run: `npx tsx packages/node/bench/webrtc-raw.bench.ts`
+ * Run: `npx tsx packages/transport/bench/webrtc-raw.bench.ts`
  * (`MYCEL_BENCH_BYTES`, `MYCEL_BENCH_ROUNDS` (default 3), `MYCEL_BENCH_CASES`: keys of `cases`, separated by commas)
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import nodeDataChannel from 'node-datachannel'
 import { type RTCDataChannel, RTCPeerConnection } from 'node-datachannel/polyfill'
-import type { ByteSink } from '../../transport/src/stream.js'
-import { DataChannelStream } from '../../transport/src/webrtc/stream.js'
-import type { RtcDataChannelLike, RtcPeerConnectionLike } from '../../transport/src/webrtc/types.js'
+import type { ByteSink } from '../src/stream.js'
+import { DataChannelStream } from '../src/webrtc/stream.js'
+import type { RtcDataChannelLike, RtcPeerConnectionLike } from '../src/webrtc/types.js'
 
 const MiB = 1024 * 1024
 const BYTES = Number(process.env.MYCEL_BENCH_BYTES ?? 64 * MiB)
