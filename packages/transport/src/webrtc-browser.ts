@@ -17,21 +17,7 @@ import type { WebRtcTransport, WebRtcTransportOptions } from './webrtc/api.js'
 import { createWebRtcTransport } from './webrtc/transport.js'
 import type { RtcPeerConnectionConstructor } from './webrtc/types.js'
 
-export {
-  OFFER_SCHEME,
-  type UnaddressedOffer,
-  type WebRtcTransport,
-  type WebRtcTransportOptions,
-} from './webrtc/api.js'
-export { MAX_DATA_CHANNEL_MESSAGE_BYTES, MAX_HELD_BYTES } from './webrtc/stream.js'
-export { DATA_CHANNEL_LABEL } from './webrtc/transport.js'
-export type {
-  RtcDataChannelLike,
-  RtcPeerConnectionConstructor,
-  RtcPeerConnectionLike,
-  RtcSessionDescriptionLike,
-  WebRtcSignaller,
-} from './webrtc/types.js'
+export * from './webrtc/exports.js'
 
 /**
  * The platform's `RTCPeerConnection` class.
