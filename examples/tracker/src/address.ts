@@ -38,6 +38,49 @@ export function peerAddress(text: string): PeerAddress | undefined {
 }
 
 /**
+ * The client behind a reverse proxy: the last `X-Forwarded-For` entry (the one the proxy added).
+ *
+ * @param header - the header's value, if the request has one
+ * @returns the address, or `undefined` without a header or with one that does not end in an IP literal
+ */
+export function forwardedAddress(header: string | undefined): PeerAddress | undefined {
+  if (header === undefined) return undefined
+  return peerAddress(header.slice(header.lastIndexOf(',') + 1).trim())
+}
+
+/** Connections open per address (`PeerAddress.limitKey`), each address up to a bound. */
+export class OpenPerAddress {
+  private readonly counts = new Map<string, number>()
+
+  /** @param max - connections one address may hold at once */
+  constructor(private readonly max: number) {}
+
+  /**
+   * Counts a new connection of `key`.
+   *
+   * @param key - the address's `limitKey`
+   * @returns false (and counts nothing) when `key` holds `max` already
+   */
+  open(key: string): boolean {
+    const count = this.counts.get(key) ?? 0
+    if (count >= this.max) return false
+    this.counts.set(key, count + 1)
+    return true
+  }
+
+  /**
+   * A connection {@link open} counted has closed.
+   *
+   * @param key - the address's `limitKey`
+   */
+  closed(key: string): void {
+    const left = (this.counts.get(key) ?? 1) - 1
+    if (left <= 0) this.counts.delete(key)
+    else this.counts.set(key, left)
+  }
+}
+
+/**
  * The compact form of a peer (BEP 23: 6 bytes; BEP 7: 18 bytes) as a string
  * of one character per byte: the key of the peer in its swarm, and the text
  * that is copied into responses as it is.

@@ -16,7 +16,7 @@ import {
   parseScrapeQuery,
   WireError,
 } from '@mycel/wire'
-import { type PeerAddress, peerAddress } from '../address.js'
+import { forwardedAddress, OpenPerAddress, type PeerAddress, peerAddress } from '../address.js'
 import { type AccessDecision, whenDecided } from '../core/access.js'
 import { peerListOf } from '../core/onion-peers.js'
 import type { RateLimiter } from '../core/rate-limit.js'
@@ -78,7 +78,7 @@ function failure(reason: string): Answer {
 export class HttpTrackerServer {
   private server: Server | undefined
   private readonly connections = new Set<Socket>()
-  private readonly perAddress = new Map<string, number>()
+  private readonly perAddress: OpenPerAddress
   private closing: Promise<void> | undefined
 
   /**
@@ -94,7 +94,9 @@ export class HttpTrackerServer {
     private readonly status: StatusSource,
     readonly options: HttpServerOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.perAddress = new OpenPerAddress(options.maxConnectionsPerAddress)
+  }
 
   /** Open connections. */
   get connectionCount(): number {
@@ -135,19 +137,16 @@ export class HttpTrackerServer {
       socket.destroy()
       return
     }
-    const open = this.perAddress.get(from.limitKey) ?? 0
-    if (!this.options.trustProxy && open >= this.options.maxConnectionsPerAddress) {
+    // Behind a proxy every connection comes from it: the limit applies per request there (rate limits).
+    if (!this.options.trustProxy && !this.perAddress.open(from.limitKey)) {
       this.log('debug', `HTTP ${from.text}: over ${this.options.maxConnectionsPerAddress} connections, closed`)
       socket.destroy()
       return
     }
-    this.perAddress.set(from.limitKey, open + 1)
     this.connections.add(socket)
     socket.on('close', () => {
       this.connections.delete(socket)
-      const left = (this.perAddress.get(from.limitKey) ?? 1) - 1
-      if (left <= 0) this.perAddress.delete(from.limitKey)
-      else this.perAddress.set(from.limitKey, left)
+      if (!this.options.trustProxy) this.perAddress.closed(from.limitKey)
     })
     new HttpConnection(socket, from, this)
   }
@@ -288,13 +287,6 @@ function decided(
       (err) => reject(err),
     ),
   )
-}
-
-/** The client behind a reverse proxy: the last `X-Forwarded-For` entry (the one the proxy added). */
-function forwardedAddress(header: string | undefined): PeerAddress | undefined {
-  if (header === undefined) return undefined
-  const last = header.slice(header.lastIndexOf(',') + 1).trim()
-  return peerAddress(last)
 }
 
 /** One client connection: reads heads, answers them in order. */

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { type WebSocket, WebSocketServer } from 'ws'
-import { peerAddress } from '../address.js'
+import { forwardedAddress, OpenPerAddress, peerAddress } from '../address.js'
 import { TrackerError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { WsSignalling } from './signalling.js'
@@ -40,8 +40,8 @@ export class WsTrackerServer {
   private http: Server | undefined
   private wss: WebSocketServer | undefined
   private readonly sockets = new Set<WebSocket>()
-  /** Open sockets per address (`PeerAddress.limitKey`). */
-  private readonly perAddress = new Map<string, number>()
+  /** Open sockets per address. */
+  private readonly perAddress: OpenPerAddress
   private closing: Promise<void> | undefined
 
   /**
@@ -56,7 +56,9 @@ export class WsTrackerServer {
     private readonly options: WsServerOptions,
     private readonly log: Logger,
     private readonly trustProxy = false,
-  ) {}
+  ) {
+    this.perAddress = new OpenPerAddress(options.maxSocketsPerAddress)
+  }
 
   /** Open sockets. */
   get socketCount(): number {
@@ -113,13 +115,11 @@ export class WsTrackerServer {
       socket.close(TRY_AGAIN_LATER, 'too many sockets')
       return
     }
-    const open = this.perAddress.get(from.limitKey) ?? 0
-    if (open >= this.options.maxSocketsPerAddress) {
+    if (!this.perAddress.open(from.limitKey)) {
       this.log('debug', `WebSocket ${from.text}: over ${this.options.maxSocketsPerAddress} sockets, refused`)
       socket.close(TRY_AGAIN_LATER, 'too many sockets from this address')
       return
     }
-    this.perAddress.set(from.limitKey, open + 1)
     this.sockets.add(socket)
     const state = this.signalling.join({
       send: (message) => {
@@ -150,9 +150,7 @@ export class WsTrackerServer {
     socket.on('close', () => {
       clearInterval(heartbeat)
       this.sockets.delete(socket)
-      const left = (this.perAddress.get(from.limitKey) ?? 1) - 1
-      if (left <= 0) this.perAddress.delete(from.limitKey)
-      else this.perAddress.set(from.limitKey, left)
+      this.perAddress.closed(from.limitKey)
       this.signalling.leave(state)
     })
   }
@@ -162,9 +160,7 @@ export class WsTrackerServer {
     const socketAddress = peerAddress(request.socket.remoteAddress ?? '')
     if (!this.trustProxy) return socketAddress
     const header = request.headers['x-forwarded-for']
-    const forwarded = Array.isArray(header) ? header.at(-1) : header
-    if (forwarded === undefined) return socketAddress
-    return peerAddress(forwarded.slice(forwarded.lastIndexOf(',') + 1).trim()) ?? socketAddress
+    return forwardedAddress(Array.isArray(header) ? header.at(-1) : header) ?? socketAddress
   }
 
   /**
