@@ -21,6 +21,7 @@ export {
   MAX_ENCRYPT_WORKERS,
   WORKER_CHUNK_BYTES,
   WORKER_MIN_BYTES,
+  WORKER_READ_MAX_FILES,
 } from './node/encrypt-workers.js'
 export type { SkipReason, SpecialFilePolicy } from './node/files.js'
 export { nodeHashProvider } from './node/hash.js'

@@ -1,19 +1,26 @@
 /**
- * Encrypting and hashing a private share's data file in worker threads:
- * this thread reads the plaintext and cuts the data file into 512 KiB
- * chunks; each worker encrypts a chunk (ChaCha20 of `node:crypto`, keyed
- * and addressed as `xorContent`) and hashes its 16 KiB blocks; this thread
- * only folds the block hashes into the Merkle tree, in order. The
- * ciphertext is not kept (a store that encrypts on read makes it again).
+ * Encrypting and hashing a private share's data file in worker threads.
+ * The data file is cut into 512 KiB chunks; each worker encrypts a chunk
+ * (ChaCha20 of `node:crypto`, keyed and addressed as `xorContent`) and
+ * hashes its 16 KiB blocks; this thread only folds the block hashes into
+ * the Merkle tree, in order. When the files are on disk (each says its
+ * `diskPath`, as `fileSources` gives them) and there are not too many, the
+ * workers read their chunks themselves from descriptors this thread opened,
+ * so no byte of the share passes through this thread; otherwise this thread
+ * reads the plaintext and hands each chunk over. The ciphertext is not kept
+ * (a store that encrypts on read makes it again).
  * @module
  */
+import type { FileHandle } from 'node:fs/promises'
 import { availableParallelism, loadavg } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { throwIfAborted } from '@mycel/wire/signal'
 import { PiecesError } from '../errors.js'
 import type { HashedBlocks, HashedIngestSource, IngestSource } from '../ingest.js'
 import { type DataChunk, dataChunks } from '../private/data-chunks.js'
-import type { EncryptedShare } from '../private/encrypt.js'
+import type { EncryptedShare, PrivateSourceFile } from '../private/encrypt.js'
+import { WORKER_SOURCE } from './encrypt-worker-source.js'
+import { changed, openRegularFile } from './files.js'
 
 /**
  * Bytes per chunk a worker encrypts and hashes: a multiple of 16 KiB, big
@@ -32,58 +39,16 @@ export const MAX_ENCRYPT_WORKERS = 4
 export const WORKER_MIN_BYTES = 16 * 1024 * 1024
 
 /**
- * The worker's code, plain JavaScript run with `eval` (so that it works the
- * same from sources, from tests and from a bundle). For each chunk: XOR
- * `bytes[encryptFrom..]` in place with the ChaCha20 key stream from stream offset
- * `streamOffset` (a segment of 2^31 blocks per nonce: 4 zero bytes, then the
- * segment as a big-endian u64; OpenSSL's IV is the block counter,
- * little-endian, then the nonce), then SHA-256 of each 16 KiB block. The
- * cipher is fed 16 KiB at a time: OpenSSL's output is a new buffer each
- * time, and several 64 KiB answers from one cipher map and fault in fresh
- * pages (a cipher per 512 KiB chunk, 256 MiB: 0.65-1.06 s of CPU fed 64 KiB
- * at a time, 0.33-0.36 s fed 16 KiB), as a 512 KiB answer does every time.
+ * Shares of at most this many files are read by the workers themselves:
+ * each file stays open from the first chunk to the last (more files, and
+ * this thread reads them one at a time, as `fileSources` does).
  */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads')
-const crypto = require('node:crypto')
-const key = workerData.key
-const BLOCK = 16384
-const SEGMENT_BLOCKS = 2 ** 31
-const STEP = 16384
-const sha256 = typeof crypto.hash === 'function'
-  ? (data) => crypto.hash('sha256', data, 'buffer')
-  : (data) => crypto.createHash('sha256').update(data).digest()
-parentPort.on('message', (job) => {
-  const bytes = new Uint8Array(job.buffer, 0, job.length)
-  if (job.streamOffset % 64 !== 0) throw new Error('a chunk must start on a ChaCha20 block')
-  let at = job.encryptFrom
-  let block = job.streamOffset / 64
-  while (at < job.length) {
-    const segment = Math.floor(block / SEGMENT_BLOCKS)
-    const counter = block % SEGMENT_BLOCKS
-    const length = Math.min(job.length - at, (SEGMENT_BLOCKS - counter) * 64)
-    const iv = Buffer.alloc(16)
-    iv.writeUInt32LE(counter, 0)
-    iv.writeBigUInt64BE(BigInt(segment), 8)
-    const cipher = crypto.createCipheriv('chacha20', key, iv)
-    for (let from = at; from < at + length; from += STEP) {
-      bytes.set(cipher.update(bytes.subarray(from, Math.min(from + STEP, at + length))), from)
-    }
-    at += length
-    block += length / 64
-  }
-  const hashes = new Uint8Array(Math.ceil(job.length / BLOCK) * 32)
-  for (let from = 0; from < job.length; from += BLOCK) {
-    hashes.set(sha256(bytes.subarray(from, Math.min(from + BLOCK, job.length))), (from / BLOCK) * 32)
-  }
-  parentPort.postMessage({ seq: job.seq, buffer: job.buffer, hashes }, [job.buffer, hashes.buffer])
-})
-`
+export const WORKER_READ_MAX_FILES = 64
 
 /** What a worker gives back for a chunk. */
 interface ChunkResult {
-  /** The chunk's buffer, given back (the chunk encrypted) for the next chunk. */
-  readonly buffer: ArrayBuffer
+  /** The chunk's buffer given back encrypted (a read chunk's only when its bytes were asked for). */
+  readonly buffer?: ArrayBuffer
   /** 32 bytes per 16 KiB block of the encrypted chunk. */
   readonly hashes: Uint8Array
 }
@@ -93,22 +58,53 @@ interface Job {
   reject(error: unknown): void
 }
 
+/** A plaintext file the workers read: a descriptor this thread keeps open, where the file is in the content stream. */
+interface DiskFile {
+  readonly fd: number
+  /** Where the file starts in the content stream. */
+  readonly offset: number
+  readonly length: number
+}
+
+/** What the workers need to read chunks themselves. */
+interface DiskData {
+  /** The data file's head (up to `contentStart`). */
+  readonly head: Uint8Array
+  readonly contentStart: number
+  /** Where the padding starts in the data file. */
+  readonly contentEnd: number
+  /** The files with bytes, in content stream order. */
+  readonly files: readonly DiskFile[]
+}
+
+/** A worker's answer for a chunk it could not read whole: a file is shorter than it was. */
+class ShortRead extends Error {}
+
 /** Workers that each encrypt and hash one chunk at a time, with the same key. @internal */
 export class EncryptWorkers {
   private readonly workers: { worker: Worker; jobs: Map<number, Job> }[]
   private next = 0
   private failure: Error | undefined
 
-  constructor(count: number, streamKey: Uint8Array) {
+  /**
+   * @param count - workers
+   * @param streamKey - the version's stream key
+   * @param disk - where the workers read chunks themselves (for {@link runRead})
+   */
+  constructor(count: number, streamKey: Uint8Array, disk?: DiskData) {
     this.workers = Array.from({ length: count }, () => {
       const entry = {
-        worker: new Worker(WORKER_SOURCE, { eval: true, workerData: { key: Uint8Array.from(streamKey) } }),
+        worker: new Worker(WORKER_SOURCE, {
+          eval: true,
+          workerData: { key: Uint8Array.from(streamKey), disk },
+        }),
         jobs: new Map<number, Job>(),
       }
-      entry.worker.on('message', (result: ChunkResult & { seq: number }) => {
+      entry.worker.on('message', (result: ChunkResult & { seq: number; short?: true }) => {
         const job = entry.jobs.get(result.seq)
         entry.jobs.delete(result.seq)
-        job?.resolve(result)
+        if (result.short) job?.reject(new ShortRead())
+        else job?.resolve(result)
       })
       const fail = (error: Error) => {
         this.failure ??= error
@@ -123,14 +119,9 @@ export class EncryptWorkers {
 
   /** Sends a chunk (its buffer moves to the worker) to the worker with the fewest chunks. */
   run(chunk: DataChunk): Promise<ChunkResult> {
-    if (this.failure !== undefined) return Promise.reject(this.failure)
-    const seq = this.next++
-    const entry = this.workers.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a))
-    const result = new Promise<ChunkResult>((resolve, reject) => entry.jobs.set(seq, { resolve, reject }))
     const { buffer } = chunk.bytes
-    entry.worker.postMessage(
+    return this.send(
       {
-        seq,
         buffer,
         length: chunk.bytes.length,
         encryptFrom: chunk.encryptFrom,
@@ -138,6 +129,29 @@ export class EncryptWorkers {
       },
       [buffer as ArrayBuffer],
     )
+  }
+
+  /**
+   * Has the worker with the fewest chunks read, encrypt and hash `length` bytes of the data file
+   * from `dataOffset` (a multiple of 64 past the head).
+   * @param keepBytes - give the encrypted bytes back too (a copy)
+   */
+  runRead(dataOffset: number, length: number, contentStart: number, keepBytes: boolean): Promise<ChunkResult> {
+    return this.send({
+      dataOffset,
+      length,
+      encryptFrom: Math.min(length, Math.max(0, contentStart - dataOffset)),
+      streamOffset: Math.max(0, dataOffset - contentStart),
+      keepBytes,
+    })
+  }
+
+  private send(message: object, transfer: ArrayBuffer[] = []): Promise<ChunkResult> {
+    if (this.failure !== undefined) return Promise.reject(this.failure)
+    const seq = this.next++
+    const entry = this.workers.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a))
+    const result = new Promise<ChunkResult>((resolve, reject) => entry.jobs.set(seq, { resolve, reject }))
+    entry.worker.postMessage({ seq, ...message }, transfer)
     return result
   }
 
@@ -164,15 +178,19 @@ export interface EncryptedSourcesOptions {
 /**
  * The ingest sources of a private share version with its data file
  * encrypted and hashed in worker threads, on as many cores as there are
- * (up to {@link MAX_ENCRYPT_WORKERS}): this thread reads the plaintext and
- * folds block hashes. The same bytes and so the same manifest as
- * `share.sources`, which it falls back to on one core or a busy machine.
+ * (up to {@link MAX_ENCRYPT_WORKERS}): the workers read the plaintext
+ * themselves when its files say their `diskPath` (at most
+ * {@link WORKER_READ_MAX_FILES} of them), else this thread reads it and
+ * hands the chunks over; this thread folds block hashes. The same bytes
+ * and so the same manifest as `share.sources`, which it falls back to on
+ * one core or a busy machine.
  *
  * @param share - a version from `encryptShare` (its data source or content is read here: not both)
  * @param options - workers, abort
  * @returns `data` (block hashes made by the workers) then `keys`, for `ingest` with `share.shareName`
  * @throws RangeError for a worker count that is not a non-negative integer; reading the data source
- *   throws as `share.sources` does, and `ABORTED`
+ *   throws as `share.sources` does, and `ABORTED`; files read by the workers throw as `readChunks`
+ *   does: `INGEST_UNSUPPORTED_FILE` for what is not a regular file, `INGEST_FILE_CHANGED`
  *
  * @example
  * ```ts
@@ -190,7 +208,11 @@ export function encryptedSources(
   if (workers === 0) return share.sources
   const [, keys] = share.sources
   return [
-    { path: ['data'], length: dataLength, blockHashes: hashInWorkers(share, workers, options) },
+    {
+      path: ['data'],
+      length: dataLength,
+      blockHashes: hashInWorkers(share, workers, options),
+    },
     keys as IngestSource,
   ]
 }
@@ -208,36 +230,134 @@ function defaultWorkers(dataLength: number): number {
   return cores < 2 || idle < 1 || dataLength < WORKER_MIN_BYTES ? 0 : Math.min(cores, MAX_ENCRYPT_WORKERS)
 }
 
+/** A chunk sent to a worker, in data file order. */
+interface InFlight {
+  readonly dataOffset: number
+  readonly length: number
+  readonly result: Promise<ChunkResult>
+}
+
 async function* hashInWorkers(
+  share: EncryptedShare,
+  count: number,
+  options: EncryptedSourcesOptions,
+): AsyncGenerator<HashedBlocks> {
+  const files = share.content.files
+  const onDisk = files.length <= WORKER_READ_MAX_FILES && files.every((file) => file.diskPath !== undefined)
+  if (onDisk) yield* workersRead(share, count, options)
+  else yield* workersGivenChunks(share, count, options)
+}
+
+/** The chunks in order as the workers finish them, at most `count * CHUNKS_PER_WORKER` in flight. */
+async function* inOrder(
+  count: number,
+  chunks: AsyncIterable<InFlight> | Iterable<InFlight>,
+  options: EncryptedSourcesOptions,
+  settled: (chunk: InFlight, result: ChunkResult) => void = () => {},
+): AsyncGenerator<HashedBlocks> {
+  const inFlight: InFlight[] = []
+  const settle = async (): Promise<HashedBlocks> => {
+    const chunk = inFlight.shift() as InFlight
+    const done = await chunk.result
+    if (done.buffer !== undefined)
+      options.onCiphertext?.(chunk.dataOffset, new Uint8Array(done.buffer, 0, chunk.length))
+    settled(chunk, done)
+    return { hashes: done.hashes, byteLength: chunk.length }
+  }
+  for await (const chunk of chunks) {
+    chunk.result.catch(() => {}) // a worker's failure is thrown when its chunk is reached
+    inFlight.push(chunk)
+    throwIfAborted(options.signal, PiecesError)
+    while (inFlight.length >= count * CHUNKS_PER_WORKER) yield await settle()
+  }
+  while (inFlight.length > 0) yield await settle()
+}
+
+/** This thread reads the plaintext (`dataChunks`) and hands each chunk's buffer to a worker. */
+async function* workersGivenChunks(
   share: EncryptedShare,
   count: number,
   options: EncryptedSourcesOptions,
 ): AsyncGenerator<HashedBlocks> {
   const pool = new EncryptWorkers(count, share.content.streamKey)
   const free: Uint8Array[] = []
-  /** Chunks sent, in data file order (their buffers are the workers' until they come back). */
-  const inFlight: { dataOffset: number; length: number; result: Promise<ChunkResult> }[] = []
   const take = () => free.pop() ?? new Uint8Array(WORKER_CHUNK_BYTES)
-  const settle = async (): Promise<HashedBlocks> => {
-    const { dataOffset, length, result } = inFlight.shift() as (typeof inFlight)[number]
-    const done = await result
-    const buffer = new Uint8Array(done.buffer)
-    options.onCiphertext?.(dataOffset, buffer.subarray(0, length))
-    free.push(buffer)
-    return { hashes: done.hashes, byteLength: length }
-  }
-  try {
+  async function* sent(): AsyncGenerator<InFlight> {
     for await (const chunk of dataChunks(share, WORKER_CHUNK_BYTES, take)) {
-      throwIfAborted(options.signal, PiecesError)
       const { dataOffset, bytes } = chunk
       const length = bytes.length // before the buffer moves to a worker
-      const result = pool.run(chunk)
-      result.catch(() => {}) // a worker's failure is thrown when its chunk is reached
-      inFlight.push({ dataOffset, length, result })
-      while (inFlight.length >= count * CHUNKS_PER_WORKER) yield await settle()
+      yield { dataOffset, length, result: pool.run(chunk) }
     }
-    while (inFlight.length > 0) yield await settle()
+  }
+  try {
+    yield* inOrder(count, sent(), options, (_, done) => free.push(new Uint8Array(done.buffer as ArrayBuffer)))
   } finally {
     await pool.close()
+  }
+}
+
+/**
+ * The workers read their chunks from descriptors this thread opens (as
+ * `readChunks` does: no link followed, regular files only) and keeps open
+ * to the end; a file that is not as long as listed, or whose size or time
+ * changes before the end, fails the ingest with `INGEST_FILE_CHANGED`.
+ */
+async function* workersRead(
+  share: EncryptedShare,
+  count: number,
+  options: EncryptedSourcesOptions,
+): AsyncGenerator<HashedBlocks> {
+  const { contentStart, dataLength } = share.layout
+  const opened: {
+    file: PrivateSourceFile
+    handle: FileHandle
+    size: number
+    mtimeMs: number
+  }[] = []
+  let pool: EncryptWorkers | undefined
+  try {
+    const disk: DiskFile[] = []
+    let offset = 0
+    for (const file of share.content.files) {
+      if (file.length > 0) {
+        const open = await openRegularFile(file.diskPath as string, file.path)
+        opened.push({ file, ...open })
+        if (open.size !== file.length) throw changed(file.path, 'changed size since it was listed')
+        disk.push({ fd: open.handle.fd, offset, length: file.length })
+      }
+      offset += file.length
+    }
+    pool = new EncryptWorkers(count, share.content.streamKey, {
+      head: share.head,
+      contentStart,
+      contentEnd: contentStart + offset,
+      files: disk,
+    })
+    const workers = pool
+    const keepBytes = options.onCiphertext !== undefined
+    function* sent(): Generator<InFlight> {
+      for (let dataOffset = 0; dataOffset < dataLength; dataOffset += WORKER_CHUNK_BYTES) {
+        const length = Math.min(WORKER_CHUNK_BYTES, dataLength - dataOffset)
+        yield {
+          dataOffset,
+          length,
+          result: workers.runRead(dataOffset, length, contentStart, keepBytes),
+        }
+      }
+    }
+    try {
+      yield* inOrder(count, sent(), options)
+    } catch (error) {
+      if (!(error instanceof ShortRead)) throw error
+      const shorter = await Promise.all(opened.map(async (entry) => (await entry.handle.stat()).size < entry.size))
+      throw changed(opened[shorter.indexOf(true)]?.file.path ?? ['?'], 'is shorter than when it was listed')
+    }
+    for (const { file, handle, size, mtimeMs } of opened) {
+      const after = await handle.stat()
+      if (after.size !== size || after.mtimeMs !== mtimeMs) throw changed(file.path, 'changed while it was hashed')
+    }
+  } finally {
+    await pool?.close() // before the descriptors close: no worker reads a closed (or reused) descriptor
+    await Promise.allSettled(opened.map(({ handle }) => handle.close()))
   }
 }

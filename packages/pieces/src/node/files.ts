@@ -94,8 +94,8 @@ function skip(path: string[], reason: SkipReason, options: WalkOptions): void {
  */
 export const CHUNK_SIZE = 512 * 1024
 
-/** Opens a file for reading without following a symbolic link put in its place; also gives its size and time. */
-async function openRegularFile(
+/** Opens a file for reading without following a symbolic link put in its place; also gives its size and time. @internal */
+export async function openRegularFile(
   absolute: string,
   path: readonly string[],
 ): Promise<{ handle: FileHandle; size: number; mtimeMs: number }> {
@@ -241,6 +241,7 @@ async function readWhole(file: ListedFile): Promise<Uint8Array> {
   }
 }
 
-function changed(path: readonly string[], why: string): PiecesError {
+/** The error of a file that changed while it was read. @internal */
+export function changed(path: readonly string[], why: string): PiecesError {
   return new PiecesError('INGEST_FILE_CHANGED', `${JSON.stringify(path.join('/'))} ${why}`)
 }

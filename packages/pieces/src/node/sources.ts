@@ -11,8 +11,11 @@ import type { IngestPathOptions } from './ingest.js'
 export interface FileSources {
   /** The file or folder name. */
   readonly name: string
-  /** Its files (a single file: one, at path `[name]`), each read once, in 512 KiB chunks. */
-  readonly sources: readonly (IngestSource & { readonly length: number })[]
+  /**
+   * Its files (a single file: one, at path `[name]`), each read once, in 512 KiB chunks, each with
+   * its absolute path as `diskPath` (so a private share's workers can read it themselves).
+   */
+  readonly sources: readonly (IngestSource & { readonly length: number; readonly diskPath: string })[]
 }
 
 /**
@@ -46,6 +49,7 @@ export async function fileSources(
         {
           path: [name],
           length: stats.size,
+          diskPath: absolute,
           executable: executable(stats.mode),
           content: readChunks(absolute, stats.size, [name], reads),
         },
@@ -66,6 +70,7 @@ export async function fileSources(
     sources.push({
       path: file.path,
       length: fileStats.size,
+      diskPath: file.absolute,
       executable: executable(fileStats.mode),
       content: readChunks(file.absolute, fileStats.size, file.path, reads),
     })

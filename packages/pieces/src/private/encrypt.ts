@@ -24,6 +24,12 @@ const PADDING_CHUNK = 512 * 1024
 export interface PrivateSourceFile extends PrivateFileInput {
   /** The bytes, in chunks of any size (a source may reuse its buffer once the next chunk is asked for). */
   readonly content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
+  /**
+   * Where the bytes are on this machine's disk, when they are a file (`fileSources` of
+   * `@mycel/pieces/node` says): worker threads may then read the file themselves instead of
+   * `content` (see `encryptedSources`).
+   */
+  readonly diskPath?: string
 }
 
 /** What {@link encryptShare} needs. */

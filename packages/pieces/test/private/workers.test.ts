@@ -137,7 +137,7 @@ describe('encryption in worker threads', () => {
     try {
       const result = await pool.run({ bytes: bytes.slice(), dataOffset: 0, encryptFrom: 0, streamOffset: offset })
       const expected = xorContent(nobleCrypto, key, offset, bytes)
-      expect(firstDifference(new Uint8Array(result.buffer), expected)).toBe(-1)
+      expect(firstDifference(new Uint8Array(result.buffer as ArrayBuffer), expected)).toBe(-1)
       const hashes = new Uint8Array(3 * 32)
       for (let i = 0; i < 3; i++) hashes.set(sha256(expected.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)), i * 32)
       expect(toHex(result.hashes)).toBe(toHex(hashes))
