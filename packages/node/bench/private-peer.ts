@@ -6,6 +6,9 @@
  *   in place; privately: read, encrypted, hashed and written in one pass),
  *   timed; reports `ready` with its link and addresses; serves until `stop`,
  *   then reports `served` with the CPU time serving took.
+ * - `ingest <dataDir> <file> public|private`: shares the file as `seed` does,
+ *   timed, reports `ingested`, and exits (the bench runs it with the file
+ *   in the page cache, after a `seed` read it from the disk).
  * - `leech <dataDir> <downloadDir> <link> public|private`: on `go`, downloads
  *   (privately: downloads the ciphertext and decrypts it into the folder as
  *   blocks verify), reports `done`; closes on `stop`.
@@ -15,7 +18,8 @@ import { command, cpuSeconds, report, run, usage } from './child-io.js'
 
 const [role, dataDir, ...rest] = process.argv.slice(2)
 
-async function seed(node: MycelNode, file: string, mode: string): Promise<void> {
+/** Shares the file, timed. */
+async function share(node: MycelNode, file: string, mode: string) {
   const start = performance.now()
   const cpuStart = cpuSeconds()
   let link: string
@@ -29,14 +33,14 @@ async function seed(node: MycelNode, file: string, mode: string): Promise<void> 
     link = share.magnet
     pieceLength = share.manifest.pieceLength
   }
+  const ingestSeconds = (performance.now() - start) / 1000
+  return { link, pieceLength, ingestSeconds, ingestCpuSeconds: cpuSeconds() - cpuStart }
+}
+
+async function seed(node: MycelNode, file: string, mode: string): Promise<void> {
+  const shared = await share(node, file, mode)
   const servingFrom = cpuSeconds()
-  report('ready', {
-    link,
-    addresses: node.addresses,
-    ingestSeconds: (performance.now() - start) / 1000,
-    ingestCpuSeconds: servingFrom - cpuStart,
-    pieceLength,
-  })
+  report('ready', { ...shared, addresses: node.addresses })
   await command('stop')
   report('served', { cpuSeconds: cpuSeconds() - servingFrom })
 }
@@ -69,6 +73,7 @@ run(async () => {
   const node = await createNode({ dataDir, listen: ['tcp://127.0.0.1:0'], dht: false })
   try {
     if (role === 'seed') await seed(node, rest[0] as string, rest[1] as string)
+    else if (role === 'ingest') report('ingested', await share(node, rest[0] as string, rest[1] as string))
     else if (role === 'leech') await leech(node, rest[0] as string, rest[1] as string, rest[2] as string)
     else throw new Error(`unknown role ${role}`)
   } finally {
