@@ -1,5 +1,5 @@
 import { getDefaultCrypto, nobleCrypto } from '@mycel/wire/crypto'
-import { ingest, type Manifest } from '../../src/index.js'
+import { type IngestSource, ingest, type Manifest } from '../../src/index.js'
 import {
   type EncryptShareInput,
   encryptShare,
@@ -78,3 +78,23 @@ export function open(built: { data: Uint8Array }, key: Uint8Array, crypto = node
 }
 
 export { privateShareFiles }
+
+/** Ingests a version on this thread (`version.sources`, the reference for the workers), keeping its data file. */
+export async function ingestOnOneThread(
+  input: EncryptShareInput,
+  options: { pieceLength?: number } = {},
+): Promise<{ manifest: Manifest; data: Uint8Array }> {
+  const version = encryptShare(input)
+  const data = new Uint8Array(version.layout.dataLength)
+  let at = 0
+  const [source, keys] = version.sources as [IngestSource, IngestSource]
+  const kept = (async function* () {
+    for await (const chunk of source.content) {
+      data.set(chunk, at)
+      at += chunk.length
+      yield chunk
+    }
+  })()
+  const manifest = await ingest([{ ...source, content: kept }, keys], { name: version.shareName, ...options })
+  return { manifest, data }
+}

@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { nobleCrypto } from '@mycel/wire/crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type IngestSource, ingest } from '../../src/index.js'
+import { ingest } from '../../src/index.js'
 import { encryptedSources, fileSources, WORKER_CHUNK_BYTES, WORKER_READ_MAX_FILES } from '../../src/node.js'
 import { encryptShare, type PrivateSourceFile } from '../../src/private.js'
 import { content, expectRejection } from '../helpers.js'
-import { seededRandom } from './helpers.js'
+import { ingestOnOneThread, seededRandom } from './helpers.js'
 
 let root: string
 beforeEach(() => {
@@ -55,20 +55,8 @@ async function throughWorkers(files: PrivateSourceFile[], onChunk: (offset: numb
 }
 
 /** The reference: the same files through `encryptShare`'s own data source, with noble's ChaCha20. */
-async function onOneThread(files: PrivateSourceFile[]) {
-  const version = encryptShare({ name: 'f', files, random: seededRandom(4), crypto: nobleCrypto })
-  const data = new Uint8Array(version.layout.dataLength)
-  let at = 0
-  const [source, keys] = version.sources as [IngestSource, IngestSource]
-  const kept = (async function* () {
-    for await (const chunk of source.content) {
-      data.set(chunk, at)
-      at += chunk.length
-      yield chunk
-    }
-  })()
-  const manifest = await ingest([{ ...source, content: kept }, keys], { name: version.shareName })
-  return { manifest, data }
+function onOneThread(files: PrivateSourceFile[]) {
+  return ingestOnOneThread({ name: 'f', files, random: seededRandom(4), crypto: nobleCrypto })
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs'
 import { toHex } from '@mycel/wire'
 import { nobleCrypto } from '@mycel/wire/crypto'
 import { describe, expect, it } from 'vitest'
-import { BLOCK_SIZE, FileHasher, type IngestSource, ingest } from '../../src/index.js'
+import { BLOCK_SIZE, FileHasher, ingest } from '../../src/index.js'
 import { encryptedSources, WORKER_CHUNK_BYTES } from '../../src/node.js'
 import {
   ContentKeyStream,
@@ -23,7 +23,7 @@ import {
   xorContentInto,
 } from '../../src/private.js'
 import { chunked, content, expectRejection, sha256 } from '../helpers.js'
-import { cryptoProviders, nodeCrypto, seededRandom } from './helpers.js'
+import { cryptoProviders, ingestOnOneThread, nodeCrypto, seededRandom } from './helpers.js'
 
 const utf8 = new TextEncoder()
 
@@ -60,23 +60,6 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
   return Buffer.from(a).equals(Buffer.from(b)) ? -1 : a.findIndex((byte, i) => byte !== b[i])
 }
 
-/** Ingests a version on this thread (`version.sources`), keeping its data file. */
-async function onOneThread(input: EncryptShareInput, options: { pieceLength?: number } = {}) {
-  const version = encryptShare(input)
-  const data = new Uint8Array(version.layout.dataLength)
-  let at = 0
-  const [source, keys] = version.sources as [IngestSource, IngestSource]
-  const kept = (async function* () {
-    for await (const chunk of source.content) {
-      data.set(chunk, at)
-      at += chunk.length
-      yield chunk
-    }
-  })()
-  const manifest = await ingest([{ ...source, content: kept }, keys], { name: version.shareName, ...options })
-  return { manifest, data }
-}
-
 describe('encryption in worker threads', () => {
   it('makes the ciphertext and manifest of the reference provider, and the roots pinned before it existed', async () => {
     // Infohashes of this input from ingest(version.sources) before the workers were written (commit 6e99993).
@@ -90,7 +73,7 @@ describe('encryption in worker threads', () => {
     ] as const) {
       const input = () => ({ name: 'fixed', files: fixedFiles(), random: seededRandom(9) })
       const options = pieceLength === undefined ? {} : { pieceLength }
-      const reference = await onOneThread({ ...input(), crypto: nobleCrypto }, options)
+      const reference = await ingestOnOneThread({ ...input(), crypto: nobleCrypto }, options)
       const workers = await throughWorkers(input(), options)
       expect(workers.chunks).toEqual([0, 1, 2, 3].map((i) => i * WORKER_CHUNK_BYTES)) // four chunks, in order
       expect(workers.data.length).toBe(reference.data.length)
