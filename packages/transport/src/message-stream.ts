@@ -105,11 +105,13 @@ export abstract class MessageStream implements ByteStream {
 
   pause(): void {
     this.paused = true
-    this.pauseReading()
+    // Closing: what still arrives is dropped, and reading on lets the channel's close come.
+    if (this.closing === null) this.pauseReading()
   }
 
   resume(): void {
-    if (this.sink === null) return
+    // After `close()` nothing more reaches the sink: what was held is dropped.
+    if (this.sink === null || this.closing !== null) return
     this.paused = false
     this.resumeReading()
     while (!this.paused && this.held.length > 0 && !this.isClosed) {
@@ -130,6 +132,12 @@ export abstract class MessageStream implements ByteStream {
       return this.closing
     }
     this.stopTimer()
+    this.dropHeld()
+    if (this.finishAfterHeld) {
+      // The channel has closed already: nothing is left to send or to wait for.
+      this.finish(undefined)
+      return this.closing
+    }
     if (error !== undefined && options.flush !== true) {
       this.reset()
       return this.closing
@@ -208,6 +216,24 @@ export abstract class MessageStream implements ByteStream {
     this.held.push(chunk)
   }
 
+  /**
+   * The channel has closed: releases the stream, unless it closed cleanly
+   * with messages still held for a paused sink (they are delivered first,
+   * unless `close()` was called: then nothing more reaches the sink).
+   *
+   * @param cleanly - the channel closed without an error (the remote may still not have ended)
+   * @param error - what the sink's `onClose` gets when the remote had not ended and `close()` was not called
+   */
+  protected channelClosed(cleanly: boolean, error: () => Error): void {
+    if (this.isClosed) return
+    const ended = cleanly && (this.remoteEnded || this.held.includes(null))
+    if (ended && this.held.length > 0 && this.closing === null) {
+      this.finishAfterHeld = true
+      return
+    }
+    this.finish(ended || this.closing !== null ? undefined : error())
+  }
+
   /** The send buffer fell low after a write returned false: tells the sink. */
   protected drained(): void {
     if (!this.needDrain || this.isClosed) return
@@ -224,12 +250,21 @@ export abstract class MessageStream implements ByteStream {
     if (this.isClosed) return
     this.isClosed = true
     this.stopTimer()
-    this.held = []
-    this.heldBytes = 0
+    this.dropHeld()
     this.release(error === undefined && this.closeError === undefined)
     this.options.onRelease?.(this)
     this.resolveClosing?.()
     this.sink?.onClose(error)
+  }
+
+  /**
+   * Drops what is held (`close()` was called: the sink gets no more data);
+   * a held end marker still counts as the remote's end.
+   */
+  private dropHeld(): void {
+    if (this.held.includes(null)) this.remoteEnded = true
+    this.held = []
+    this.heldBytes = 0
   }
 
   /** Clears {@link MessageStream.timer}. */

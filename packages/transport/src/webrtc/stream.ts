@@ -188,17 +188,7 @@ export class DataChannelStream extends MessageStream {
   }
 
   private readonly onChannelClose = (): void => {
-    if (this.isClosed) return
-    const clean = this.remoteEnded || this.held.includes(null)
-    if (clean && this.held.length > 0 && this.closing === null) {
-      this.finishAfterHeld = true
-      return
-    }
-    this.finish(
-      clean || this.closing !== null
-        ? undefined
-        : (this.closeError ?? TransportError.reset(new Error('the data channel closed'))),
-    )
+    this.channelClosed(true, () => this.closeError ?? TransportError.reset(new Error('the data channel closed')))
   }
 
   /**

@@ -111,10 +111,13 @@ export class WebSocketStream extends MessageStream {
     this.socket.close(1000)
   }
 
-  /** Terminates a `ws` socket (its close event then releases the stream); releases a browser one. */
+  /**
+   * Terminates a `ws` socket, and releases the stream without waiting for a
+   * close event (one that has closed already emits none again).
+   */
   protected override closeTimedOut(): void {
-    if (this.node !== null) this.node.terminate()
-    else super.closeTimedOut()
+    this.node?.terminate()
+    super.closeTimedOut()
   }
 
   /** Starts the closing handshake when our end was sent too. */
@@ -173,15 +176,9 @@ export class WebSocketStream extends MessageStream {
   }
 
   private readonly onSocketClose = (event: { code: number }): void => {
-    const clean = event.code === 1000 && (this.remoteEnded || this.held.includes(null))
-    if (clean && this.held.length > 0) {
-      this.finishAfterHeld = true
-      return
-    }
-    this.finish(
-      clean || this.closing !== null
-        ? undefined
-        : (this.closeError ?? TransportError.reset(new Error(`WebSocket closed with code ${event.code}`))),
+    this.channelClosed(
+      event.code === 1000,
+      () => this.closeError ?? TransportError.reset(new Error(`WebSocket closed with code ${event.code}`)),
     )
   }
 }
