@@ -12,6 +12,17 @@
 import { TransportError } from './errors.js'
 import { type ByteSink, type ByteStream, FLUSH_CLOSE_MS, type StreamCloseOptions } from './stream.js'
 
+/**
+ * Bytes a paused (or not yet started) stream holds before it resets the
+ * connection. A data channel and a browser WebSocket cannot stop reading,
+ * so what arrives while paused is kept; a remote that goes on sending this
+ * much past our pause is not following the protocol's flow (a mycel peer
+ * sends what we asked for). A Node `ws` socket stops reading when paused,
+ * so it holds at most what one read had already brought in; the bound
+ * applies to it too.
+ */
+export const MAX_HELD_BYTES = 32 * 1024 * 1024
+
 /** How long a graceful close waits for its bytes to leave and the remote to end. */
 const GRACEFUL_CLOSE_MS = 5000
 
@@ -203,7 +214,8 @@ export abstract class MessageStream implements ByteStream {
 
   /**
    * Takes a message that arrived: delivers it, or holds it while the sink is
-   * paused, not started yet, or behind held messages.
+   * paused, not started yet, or behind held messages; fails the stream with
+   * `CONNECTION_RESET` when that would hold over {@link MAX_HELD_BYTES}.
    *
    * @param chunk - the message's bytes, or `null` for the remote's end marker
    */
@@ -212,8 +224,30 @@ export abstract class MessageStream implements ByteStream {
       this.deliver(chunk)
       return
     }
-    if (chunk !== null) this.heldBytes += chunk.length
+    if (chunk !== null) {
+      if (this.heldBytes + chunk.length > MAX_HELD_BYTES) {
+        this.fail(
+          new TransportError(
+            'CONNECTION_RESET',
+            `the remote sent over ${MAX_HELD_BYTES} bytes while the stream was paused`,
+          ),
+        )
+        return
+      }
+      this.heldBytes += chunk.length
+    }
     this.held.push(chunk)
+  }
+
+  /**
+   * The remote broke the protocol or the channel failed: releases the
+   * stream, and the sink's `onClose` gets the (first) error.
+   *
+   * @param error - why, a {@link TransportError}
+   */
+  protected fail(error: TransportError): void {
+    this.closeError ??= error
+    this.finish(this.closeError)
   }
 
   /**

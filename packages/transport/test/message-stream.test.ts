@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
+import { TransportError } from '../src/errors.js'
+import { MAX_HELD_BYTES } from '../src/message-stream.js'
 import type { ByteSink } from '../src/stream.js'
 import { DataChannelStream } from '../src/webrtc/stream.js'
 import type { RtcDataChannelLike, RtcPeerConnectionLike } from '../src/webrtc/types.js'
@@ -176,6 +178,28 @@ describe('DataChannelStream', () => {
   })
 })
 
+describe('DataChannelStream bound', () => {
+  it('holds at most MAX_HELD_BYTES while paused, then resets with CONNECTION_RESET', async () => {
+    const channel = new FakeDataChannel()
+    const stream = new DataChannelStream(
+      new FakePeerConnection() as unknown as RtcPeerConnectionLike,
+      channel as unknown as RtcDataChannelLike,
+      undefined,
+      { highWaterMark: 1024 * 1024 },
+    )
+    const { sink, events, closed } = pausingSink(() => stream.pause())
+    stream.start(sink)
+    channel.message(encoder.encode('a').buffer as ArrayBuffer)
+    const message = new ArrayBuffer(64 * 1024)
+    for (let held = 0; held < MAX_HELD_BYTES; held += message.byteLength) channel.message(message)
+    expect(stream.closed).toBe(false)
+    channel.message(new ArrayBuffer(1))
+    expect(((await closed) as TransportError).code).toBe('CONNECTION_RESET')
+    expect(events).toEqual(['a', '<close>'])
+    expect(channel.readyState).toBe('closed')
+  })
+})
+
 /**
  * A WebSocket the test drives by hand: `message` and `closeEvent` stand for
  * the remote; with `node`, it has the `ws` package's extras, and like `ws`
@@ -225,5 +249,45 @@ describe('WebSocketStream', () => {
     await vi.advanceTimersByTimeAsync(5000)
     expect(await settled(closing)).toBe(true)
     expect(await closed).toBeUndefined()
+  })
+
+  for (const nodeExtras of [false, true]) {
+    it(`holds at most MAX_HELD_BYTES while paused, then resets with CONNECTION_RESET (${nodeExtras ? 'ws' : 'browser'} socket)`, async () => {
+      const socket = new FakeWebSocket()
+      const terminated = vi.spyOn(socket, 'terminate')
+      const stream = new WebSocketStream(socket as unknown as WebSocketLike, undefined, {
+        highWaterMark: 1024 * 1024,
+        nodeExtras,
+      })
+      const { sink, events, closed } = pausingSink(() => stream.pause())
+      stream.start(sink)
+      socket.message(encoder.encode('a').buffer as ArrayBuffer)
+      expect(events).toEqual(['a'])
+      // The remote sends on past our pause, 1 MiB messages (the largest WebSocket message we take).
+      const message = new ArrayBuffer(1024 * 1024)
+      for (let held = 0; held < MAX_HELD_BYTES; held += message.byteLength) socket.message(message)
+      expect(stream.closed).toBe(false)
+      socket.message(new ArrayBuffer(1))
+      expect(stream.closed).toBe(true)
+      const error = await closed
+      expect(error).toBeInstanceOf(TransportError)
+      expect((error as TransportError).code).toBe('CONNECTION_RESET')
+      expect(events).toEqual(['a', '<close>'])
+      if (nodeExtras) expect(terminated).toHaveBeenCalled()
+      else expect(socket.closedWith).toEqual([4000])
+    })
+  }
+
+  it('fails with CONNECTION_RESET, given to the sink, when the remote sends a text message', async () => {
+    const socket = new FakeWebSocket()
+    const stream = new WebSocketStream(socket as unknown as WebSocketLike, undefined, {
+      highWaterMark: 1024 * 1024,
+      nodeExtras: false,
+    })
+    const { sink, closed } = pausingSink(() => stream.pause())
+    stream.start(sink)
+    socket.message('hello')
+    expect(((await closed) as TransportError).code).toBe('CONNECTION_RESET')
+    expect(socket.closedWith).toEqual([4000])
   })
 })

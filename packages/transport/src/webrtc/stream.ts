@@ -9,16 +9,10 @@ import { MessageStream, type MessageStreamOptions } from '../message-stream.js'
 import { type ByteStream, FLUSH_CLOSE_MS } from '../stream.js'
 import type { RtcDataChannelLike, RtcPeerConnectionLike } from './types.js'
 
+export { MAX_HELD_BYTES } from '../message-stream.js'
+
 /** Largest data-channel message a stream sends (longer writes are split): what every WebRTC stack takes. */
 export const MAX_DATA_CHANNEL_MESSAGE_BYTES = 64 * 1024
-
-/**
- * Bytes a paused stream holds before it resets the connection. A data
- * channel cannot stop reading, so what arrives while paused is kept; a
- * remote that goes on sending this much past our pause is not following
- * the protocol's flow (a mycel peer sends what we asked for).
- */
-export const MAX_HELD_BYTES = 32 * 1024 * 1024
 
 /** The text message that marks the sender's half-close (data travels as binary messages). */
 export const END_MARKER = 'end'
@@ -149,15 +143,6 @@ export class DataChannelStream extends MessageStream {
       this.fail(new TransportError('CONNECTION_RESET', 'the data channel delivered a message of an unknown kind'))
       return
     }
-    if (chunk !== null && this.holding && this.heldBytes + chunk.length > MAX_HELD_BYTES) {
-      this.fail(
-        new TransportError(
-          'CONNECTION_RESET',
-          `the remote sent over ${MAX_HELD_BYTES} bytes while the stream was paused`,
-        ),
-      )
-      return
-    }
     this.receive(chunk)
   }
 
@@ -169,11 +154,6 @@ export class DataChannelStream extends MessageStream {
       return
     }
     this.finish(undefined)
-  }
-
-  private fail(error: TransportError): void {
-    this.closeError ??= error
-    this.finish(this.closeError)
   }
 
   private readonly onError = (event: { error?: unknown }): void => {

@@ -45,7 +45,8 @@ const OPEN = 1
  * A {@link ByteStream} over an open WebSocket. Each chunk travels as one
  * binary message (split at 256 KiB); an empty binary message marks the
  * sender's half-close, since WebSocket has none of its own. Text messages
- * are a protocol violation and reset the stream.
+ * are a protocol violation and reset the stream. A paused stream holds at
+ * most 32 MiB, `MAX_HELD_BYTES` (a browser WebSocket cannot stop reading).
  * @internal
  */
 export class WebSocketStream extends MessageStream {
@@ -89,12 +90,9 @@ export class WebSocketStream extends MessageStream {
     this.node?.resume()
   }
 
-  /** Terminates a `ws` socket; closes a browser one with code 4000. */
+  /** Releases the stream at once (`release` terminates the socket). */
   protected override reset(): void {
-    // A paused `ws` socket never reads the close frame nor emits 'close'.
-    this.node?.resume()
-    if (this.node !== null) this.node.terminate()
-    else this.socket.close(4000, 'reset')
+    this.finish(undefined)
   }
 
   /**
@@ -125,11 +123,18 @@ export class WebSocketStream extends MessageStream {
     if (this.localEnded && this.socket.readyState === OPEN) this.socket.close(1000)
   }
 
-  /** Removes the listeners; the socket has closed, or is closing (the same whether cleanly or not). */
+  /**
+   * Removes the listeners; a socket that is still open (a reset, a
+   * failure) is terminated (`ws`) or closed with code 4000 (browser). One
+   * that has closed, or is closing, is left to finish.
+   */
   protected override release(): void {
     this.socket.removeEventListener('message', this.onMessage)
     this.socket.removeEventListener('close', this.onSocketClose)
     this.socket.removeEventListener('error', this.onError)
+    if (this.socket.readyState > OPEN) return
+    if (this.node !== null) this.node.terminate()
+    else this.socket.close(4000, 'reset')
   }
 
   /** Sends a binary message; counts it until `ws` says it was written, or polls a browser socket's buffer. */
@@ -164,8 +169,7 @@ export class WebSocketStream extends MessageStream {
     if (this.isClosed || this.closing !== null) return
     const { data } = event
     if (!(data instanceof ArrayBuffer)) {
-      this.closeError = new TransportError('CONNECTION_RESET', 'the remote sent a text WebSocket message')
-      void this.close(this.closeError)
+      this.fail(new TransportError('CONNECTION_RESET', 'the remote sent a text WebSocket message'))
       return
     }
     this.receive(data.byteLength === 0 ? null : new Uint8Array(data))
