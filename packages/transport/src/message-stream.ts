@@ -57,7 +57,7 @@ export abstract class MessageStream implements ByteStream {
   protected heldBytes = 0
   /** `end()` ran, or a graceful close sent our end marker: nothing more may be written. */
   protected localEnded = false
-  /** The remote's end marker reached the sink (or arrived while closing). */
+  /** The remote's end marker reached the sink, or arrived (or was held) once `close()` was called. */
   protected remoteEnded = false
   /** `finish` has run: everything is released. */
   protected isClosed = false
@@ -208,7 +208,7 @@ export abstract class MessageStream implements ByteStream {
   protected resumeReading(): void {}
 
   /** Whether a message arriving now is held rather than delivered. */
-  protected get holding(): boolean {
+  private get holding(): boolean {
     return this.paused || this.sink === null || this.held.length > 0
   }
 
