@@ -2,7 +2,7 @@ import { constants } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type FileSystem, nodeFileSystem, openDownloadStore } from '../src/fs.js'
+import { downloadContentPath, type FileSystem, nodeFileSystem, openDownloadStore } from '../src/fs.js'
 import { AlignedBuffers, DIRECT_ALIGNMENT, DIRECT_MIN_BYTES } from '../src/node/fs/direct-io.js'
 import { makeTestShare, pieceBytes, shuffled, type TestShare } from '../src/testing.js'
 import { expectStoreError, removeTempDirs, tempDir } from './helpers.js'
@@ -109,6 +109,32 @@ describe('direct writes', () => {
     // the ordinary way); b.bin: 1 MiB; c.bin and d.bin: under DIRECT_MIN_BYTES.
     expect(probe.directBytes).toBe(4 * MiB)
     expect(probe.plainBytes).toBe(1000 + 700 + 64 * 1024)
+  })
+
+  it('write a long range that starts off a block boundary past the page cache from the first boundary in it', async () => {
+    // A private share's reader writes each decrypted piece where its plaintext falls: anywhere in a block.
+    const share = await makeTestShare('shifted', [{ path: ['plain.bin'], length: 4 * MiB }], 2 * MiB)
+    const probe = new DirectProbe()
+    const dir = await tempDir()
+    const store = await openDownloadStore(share.manifest, dir, { fileSystem: probe.fs })
+    const file = share.files[0] as Uint8Array
+    const cuts = [0, 100, MiB + 100, 2 * MiB + 5000, 4 * MiB] // ranges of 100 B, 1 MiB, 1 MiB + 4,900 B, 2 MiB - 5,000 B
+    for (let i = cuts.length - 2; i >= 0; i--) {
+      const [from, to] = [cuts[i] as number, cuts[i + 1] as number]
+      await store.write(0, from, file.slice(from, to))
+    }
+    await store.close()
+    const written = await readFile(downloadContentPath(share.manifest, dir))
+    expect(Buffer.compare(written, file)).toBe(0)
+    expect(probe.unaligned).toBe(0)
+    if (O_DIRECT === 0) return
+    // Direct: the whole blocks inside each range of 1 MiB or more.
+    const blocks = (from: number, to: number) =>
+      Math.max(0, Math.floor(to / DIRECT_ALIGNMENT) - Math.ceil(from / DIRECT_ALIGNMENT)) * DIRECT_ALIGNMENT
+    const direct = blocks(100, MiB + 100) + blocks(MiB + 100, 2 * MiB + 5000) + blocks(2 * MiB + 5000, 4 * MiB)
+    expect(probe.directBytes).toBe(direct)
+    expect(probe.plainBytes).toBe(4 * MiB - direct)
+    expect(probe.directBytes).toBeGreaterThan(3.9 * MiB)
   })
 
   it('are off with directWrites: false', async () => {

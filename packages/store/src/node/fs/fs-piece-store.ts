@@ -138,24 +138,37 @@ export class FsPieceStore extends AbstractPieceStore {
     if (bytes.length === 0) return this.enter(options.signal)
     return this.track(options.signal, async () => {
       const { signal } = options
-      let done = 0
-      if (this.direct !== undefined && offset % DIRECT_ALIGNMENT === 0 && bytes.length >= DIRECT_MIN_BYTES) {
+      // A long write goes past the page cache from the first aligned offset in it (a private share's
+      // plaintext starts anywhere in a piece); what comes before it and the tail after the last whole
+      // block go the ordinary way. The two never share a block with a direct run.
+      const head = (DIRECT_ALIGNMENT - (offset % DIRECT_ALIGNMENT)) % DIRECT_ALIGNMENT
+      let direct = 0
+      if (this.direct !== undefined && bytes.length >= DIRECT_MIN_BYTES) {
         if (this.prepared.get(fileIndex) !== true) {
           // the ordinary descriptor creates the file and settles its size first
           await this.withFile(fileIndex, 'create', signal, (fd, path) => this.settle(fileIndex, fd, path))
         }
         this.unsynced.add(fileIndex)
-        done = await this.writeDirect(fileIndex, offset, bytes, signal)
+        direct = await this.writeDirect(fileIndex, offset + head, bytes.subarray(head), signal)
       }
-      if (done < bytes.length) {
+      const ordinary: [number, number][] =
+        direct === 0
+          ? [[0, bytes.length]]
+          : [
+              [0, head],
+              [head + direct, bytes.length],
+            ]
+      if (ordinary.some(([from, to]) => from < to)) {
         await this.withFile(fileIndex, 'create', signal, async (fd, path) => {
           await this.settle(fileIndex, fd, path)
           this.unsynced.add(fileIndex)
           try {
-            while (done < bytes.length) {
-              const written = await this.fs.write(fd, bytes, done, bytes.length - done, offset + done)
-              if (written <= 0) throw new StoreError('IO_FAILED', `cannot write ${path}: the system wrote nothing`)
-              done += written
+            for (let [done, to] of ordinary) {
+              while (done < to) {
+                const written = await this.fs.write(fd, bytes, done, to - done, offset + done)
+                if (written <= 0) throw new StoreError('IO_FAILED', `cannot write ${path}: the system wrote nothing`)
+                done += written
+              }
             }
           } catch (err) {
             throw fsError(err, 'write', path)
