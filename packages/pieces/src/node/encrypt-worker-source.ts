@@ -53,7 +53,7 @@ function encrypt(bytes, length, encryptFrom, streamOffset) {
   }
 }
 
-// Fills bytes[0, length) with data file bytes from dataOffset; false when a file ended early.
+// Fills bytes[0, length) with data file bytes from dataOffset; -1, or the index in files of one that ended early.
 function read(bytes, dataOffset, length) {
   const { head, contentStart, contentEnd, files } = disk
   let at = dataOffset
@@ -72,13 +72,13 @@ function read(bytes, dataOffset, length) {
     const count = Math.min(file.length - from, end - at)
     for (let done = 0; done < count; ) {
       const got = readSync(file.fd, bytes, at - dataOffset + done, count - done, from + done)
-      if (got === 0) return false
+      if (got === 0) return index - 1
       done += got
     }
     at += count
   }
   if (at < end) bytes.fill(0, at - dataOffset, length)
-  return true
+  return -1
 }
 
 parentPort.on('message', (job) => {
@@ -86,8 +86,9 @@ parentPort.on('message', (job) => {
   if (job.buffer === undefined) {
     own ??= new Uint8Array(job.length)
     bytes = own
-    if (!read(bytes, job.dataOffset, job.length)) {
-      parentPort.postMessage({ seq: job.seq, short: true })
+    const short = read(bytes, job.dataOffset, job.length)
+    if (short >= 0) {
+      parentPort.postMessage({ seq: job.seq, short })
       return
     }
   } else {

@@ -78,7 +78,12 @@ interface DiskData {
 }
 
 /** A worker's answer for a chunk it could not read whole: a file is shorter than it was. */
-class ShortRead extends Error {}
+class ShortRead extends Error {
+  /** @param file - the file's index among the files the workers read */
+  constructor(readonly file: number) {
+    super('a file ended before its listed length')
+  }
+}
 
 /** Workers that each encrypt and hash one chunk at a time, with the same key. @internal */
 export class EncryptWorkers {
@@ -100,10 +105,10 @@ export class EncryptWorkers {
         }),
         jobs: new Map<number, Job>(),
       }
-      entry.worker.on('message', (result: ChunkResult & { seq: number; short?: true }) => {
+      entry.worker.on('message', (result: ChunkResult & { seq: number; short?: number }) => {
         const job = entry.jobs.get(result.seq)
         entry.jobs.delete(result.seq)
-        if (result.short) job?.reject(new ShortRead())
+        if (result.short !== undefined) job?.reject(new ShortRead(result.short))
         else job?.resolve(result)
       })
       const fail = (error: Error) => {
@@ -348,8 +353,8 @@ async function* workersRead(
       yield* inOrder(count, sent(), options)
     } catch (error) {
       if (!(error instanceof ShortRead)) throw error
-      const shorter = await Promise.all(opened.map(async (entry) => (await entry.handle.stat()).size < entry.size))
-      throw changed(opened[shorter.indexOf(true)]?.file.path ?? ['?'], 'is shorter than when it was listed')
+      // `opened` holds the files with bytes, in the order the workers were given them.
+      throw changed((opened[error.file] as (typeof opened)[number]).file.path, 'is shorter than when it was listed')
     }
     for (const { file, handle, size, mtimeMs } of opened) {
       const after = await handle.stat()

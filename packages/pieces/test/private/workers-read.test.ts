@@ -110,6 +110,18 @@ describe('encryption workers that read the files themselves', () => {
     await expectRejection(shortened, 'INGEST_FILE_CHANGED')
     await expect(shortened).rejects.toThrow(/file\.bin" is shorter than when it was listed/)
 
+    // In a folder, the file that came up short is named.
+    const folder = join(root, 'two')
+    mkdirSync(folder)
+    writeFileSync(join(folder, 'first.bin'), content(6, 3 * WORKER_CHUNK_BYTES))
+    writeFileSync(join(folder, 'second.bin'), content(7, length))
+    const two = await listed(folder)
+    await expect(
+      throughWorkers(two.files, (offset) => {
+        if (offset === 0) truncateSync(join(folder, 'second.bin'), 10)
+      }),
+    ).rejects.toThrow(/second\.bin" is shorter than when it was listed/)
+
     // The same length, another time: seen at the end.
     writeFileSync(file, content(5, length))
     const touched = await listed(file)
