@@ -151,15 +151,21 @@ class FakePeerConnection extends EventTarget {
   }
 }
 
+/** A data channel stream over a fake channel the test drives by hand. */
+function dataChannelStream(): { channel: FakeDataChannel; stream: DataChannelStream } {
+  const channel = new FakeDataChannel()
+  const stream = new DataChannelStream(
+    new FakePeerConnection() as unknown as RtcPeerConnectionLike,
+    channel as unknown as RtcDataChannelLike,
+    undefined,
+    { highWaterMark: 1024 * 1024 },
+  )
+  return { channel, stream }
+}
+
 describe('DataChannelStream', () => {
   it('resume() after close(), before the channel has closed, delivers nothing held', async () => {
-    const channel = new FakeDataChannel()
-    const stream = new DataChannelStream(
-      new FakePeerConnection() as unknown as RtcPeerConnectionLike,
-      channel as unknown as RtcDataChannelLike,
-      undefined,
-      { highWaterMark: 1024 * 1024 },
-    )
+    const { channel, stream } = dataChannelStream()
     const { sink, events, closed } = pausingSink(() => stream.pause())
     stream.start(sink)
     channel.message(encoder.encode('a').buffer as ArrayBuffer)
@@ -176,17 +182,9 @@ describe('DataChannelStream', () => {
     expect(await closed).toBeUndefined()
     expect(events).toEqual(['a', '<close>'])
   })
-})
 
-describe('DataChannelStream bound', () => {
   it('holds at most MAX_HELD_BYTES while paused, then resets with CONNECTION_RESET', async () => {
-    const channel = new FakeDataChannel()
-    const stream = new DataChannelStream(
-      new FakePeerConnection() as unknown as RtcPeerConnectionLike,
-      channel as unknown as RtcDataChannelLike,
-      undefined,
-      { highWaterMark: 1024 * 1024 },
-    )
+    const { channel, stream } = dataChannelStream()
     const { sink, events, closed } = pausingSink(() => stream.pause())
     stream.start(sink)
     channel.message(encoder.encode('a').buffer as ArrayBuffer)

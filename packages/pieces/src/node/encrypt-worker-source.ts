@@ -84,7 +84,8 @@ function read(bytes, dataOffset, length) {
 parentPort.on('message', (job) => {
   let bytes
   if (job.buffer === undefined) {
-    own ??= new Uint8Array(job.length)
+    // One buffer, made again only for a longer chunk (the first chunk a worker gets may be the short last one).
+    if (own === null || own.length < job.length) own = new Uint8Array(job.length)
     bytes = own
     const short = read(bytes, job.dataOffset, job.length)
     if (short >= 0) {
