@@ -21,6 +21,7 @@ import { type DataChunk, dataChunks } from '../private/data-chunks.js'
 import type { EncryptedShare, PrivateSourceFile } from '../private/encrypt.js'
 import { WORKER_SOURCE } from './encrypt-worker-source.js'
 import { changed, openRegularFile } from './files.js'
+import { giveThreads, takeThreads } from './thread-budget.js'
 
 /**
  * Bytes per chunk a worker encrypts and hashes: a multiple of 16 KiB, big
@@ -171,7 +172,9 @@ export interface EncryptedSourcesOptions {
   /**
    * Worker threads: default one per core up to {@link MAX_ENCRYPT_WORKERS}, and none (the data
    * file is encrypted on this thread, as `share.sources` does) on one core or for a data file under
-   * {@link WORKER_MIN_BYTES}.
+   * {@link WORKER_MIN_BYTES}. Fewer while other ingests of this process hold worker threads: all
+   * of them together run at most `MAX_INGEST_THREADS` (4), and an ingest that finds none free
+   * waits for one.
    */
   workers?: number
   /** Stops reading and encrypting; the ingest then rejects with `PiecesError('ABORTED')`. */
@@ -248,8 +251,14 @@ async function* hashInWorkers(
 ): AsyncGenerator<HashedBlocks> {
   const files = share.content.files
   const onDisk = files.length <= WORKER_READ_MAX_FILES && files.every((file) => file.diskPath !== undefined)
-  if (onDisk) yield* workersRead(share, count, options)
-  else yield* workersGivenChunks(share, count, options)
+  // Fewer workers than asked for while other ingests of this process hold threads.
+  const granted = await takeThreads(count, options.signal)
+  try {
+    if (onDisk) yield* workersRead(share, granted, options)
+    else yield* workersGivenChunks(share, granted, options)
+  } finally {
+    giveThreads(granted) // after the workers ended: both close them in their own `finally`
+  }
 }
 
 /** The chunks in order as the workers finish them, at most `count * CHUNKS_PER_WORKER` in flight. */

@@ -19,6 +19,7 @@ import {
   walkDirectory,
 } from './files.js'
 import { nodeHashProvider } from './hash.js'
+import { giveThreads, takeThreads } from './thread-budget.js'
 
 /** Options of {@link ingestPath}, {@link ingestFile} and {@link ingestDirectory}. */
 export interface IngestPathOptions extends Omit<IngestOptions, 'name'> {
@@ -153,8 +154,11 @@ export async function ingestDirectory(path: string, options: IngestPathOptions =
  * large ones are read here in chunks, as {@link ingestFile} reads a file.
  */
 async function ingestInWorkers(found: FoundFile[], options: IngestPathOptions, name: string): Promise<Manifest> {
-  const workers = new FileWorkers(fileWorkerCount(), SMALL_FILE_BYTES, options.signal)
+  // Fewer workers than asked for while other ingests of this process hold threads.
+  const granted = await takeThreads(fileWorkerCount(), options.signal)
+  let workers: FileWorkers | undefined
   try {
+    workers = new FileWorkers(granted, SMALL_FILE_BYTES, options.signal)
     const listed = await workers.stat(found.map((file) => file.absolute))
     const small = found.flatMap((file, index) => {
       const length = (listed[index] as { size: number }).size
@@ -172,7 +176,8 @@ async function ingestInWorkers(found: FoundFile[], options: IngestPathOptions, n
     })
     return await ingest(sources, withDefaults(options, name))
   } finally {
-    await workers.close()
+    await workers?.close()
+    giveThreads(granted)
   }
 }
 
