@@ -12,6 +12,8 @@
  *
  * @packageDocumentation
  */
+
+export { MAX_HELD_BYTES } from './message-stream.js'
 export {
   browserWebSocketTransport as webSocketTransport,
   type WebSocketConstructor,

@@ -15,6 +15,7 @@
  * @packageDocumentation
  */
 
+export { MAX_HELD_BYTES } from './message-stream.js'
 export {
   type NodeWebSocketClient,
   openNodeWebSocket,
