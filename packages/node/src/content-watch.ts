@@ -1,6 +1,6 @@
 import { type Manifest, verifyPiece } from '@mycel/pieces'
 import type { StateStore } from '@mycel/store'
-import type { ContentStorage, ContentStore, FileStamp } from './content.js'
+import type { ContentStorage, ContentStore, FileStamp, SourceFile } from './content.js'
 import type { ShareChange } from './events.js'
 import { contentStampsKey } from './state-keys.js'
 import type { ContentGuard, Swarm } from './swarm/swarm.js'
@@ -8,28 +8,31 @@ import type { ContentGuard, Swarm } from './swarm/swarm.js'
 /**
  * Seeded files that change on disk. A share is served from the user's own
  * files, which the user may edit, cut or delete at any time. Before a piece
- * is read for a peer, its file is looked at (one `lstat`, at most every
- * `interval` ms per file, and always before the first read): when its size,
- * modification time, change time or inode differ from what the node last
- * verified, every piece of the file stops being served, the store opens the
- * path again, and the pieces are re-hashed against the manifest's piece
- * layer in the background; those that match are served again, the others
- * are reported (the node's `share-changed` event). A file with pieces that
- * do not match is looked at again every {@link RELOOK_MIN_MS} (or
- * `interval`, if longer), so a file put back is served again.
+ * is read for a peer, the files it is read from are looked at (one `lstat`
+ * each, at most every `interval` ms per file, and always before the first
+ * read): when a file's size, modification time, change time or inode differ
+ * from what the node last verified, every piece it is in stops being
+ * served, the store opens the path again, and the pieces are re-hashed
+ * against the manifest's piece layer in the background; those that match
+ * are served again, the others are reported (the node's `share-changed`
+ * event). A file with pieces that do not match is looked at again every
+ * {@link RELOOK_MIN_MS} (or `interval`, if longer), so a file put back is
+ * served again. The files are the share's own, or those its store says it
+ * reads from ({@link ContentStore.sourceFiles}: a private share's plaintext
+ * files).
  * @internal
  * @module
  */
 
-export type { FileStamp } from './content.js'
+export type { FileStamp, SourceFile } from './content.js'
 
 /** What a watch needs of the seeded share it guards. */
 export interface WatchedContent {
   readonly manifest: Manifest
+  /** The files the share is read from, in piece order (see {@link sourceFilesOf}). */
+  readonly files: readonly SourceFile[]
   /** The stamp of a file now (see {@link ContentStorage.stamp}). */
   stamp(path: string): Promise<FileStamp>
-  /** Where file `fileIndex` is on disk. */
-  filePath(fileIndex: number): string
   /** Reads a whole piece from the store. */
   readPiece(piece: number): Promise<Uint8Array>
   /** Makes the store open the file's path again at its next read. */
@@ -42,12 +45,11 @@ export interface WatchedContent {
 
 /** What a watch found after a file changed. */
 export interface ContentChange {
-  readonly fileIndex: number
   /** The file, on disk. */
   readonly path: string
-  /** Pieces of the file that no longer match the share (not served). */
+  /** Pieces the file is in that no longer match the share (not served). */
   readonly mismatched: number
-  /** Pieces of the file. */
+  /** Pieces the file is in. */
   readonly pieces: number
 }
 
@@ -71,16 +73,31 @@ const RESTORE_BATCH = 64
 /** Files stamped at once by {@link stampFiles}: each stamp is an `lstat`, a trip to libuv's thread pool. */
 export const STAMPS_AT_ONCE = 32
 
-/** The stamps of every file of a share (in `manifest.files` order), {@link STAMPS_AT_ONCE} looked at a time. */
-export async function stampFiles(
-  content: Pick<WatchedContent, 'manifest' | 'filePath' | 'stamp'>,
-): Promise<FileStamp[]> {
-  const count = content.manifest.files.length
+/**
+ * The files a seeded share is read from: those its store says
+ * ({@link ContentStore.sourceFiles}), else file `i` of the manifest at the
+ * store's `filePath(i)`, with its pieces.
+ */
+export function sourceFilesOf(manifest: Manifest, store: ContentStore): readonly SourceFile[] {
+  return (
+    store.sourceFiles?.() ??
+    manifest.files.map((file, fileIndex) => ({
+      path: store.filePath(fileIndex),
+      fileIndex,
+      firstPiece: file.firstPiece,
+      pieceCount: file.pieceCount,
+    }))
+  )
+}
+
+/** The stamps of the files a share is read from (in their order), {@link STAMPS_AT_ONCE} looked at a time. */
+export async function stampFiles(content: Pick<WatchedContent, 'files' | 'stamp'>): Promise<FileStamp[]> {
+  const count = content.files.length
   const stamps: FileStamp[] = new Array(count)
   let next = 0
   const worker = async (): Promise<void> => {
     for (let index = next++; index < count; index = next++) {
-      stamps[index] = await content.stamp(content.filePath(index))
+      stamps[index] = await content.stamp((content.files[index] as SourceFile).path)
     }
   }
   await Promise.all(Array.from({ length: Math.min(STAMPS_AT_ONCE, count) }, worker))
@@ -97,7 +114,7 @@ export async function saveStamps(state: StateStore, infohashHex: string, stamps:
   await state.setValue(...stampsEntry(infohashHex, stamps))
 }
 
-/** The saved stamps of a share's files; undefined when none are saved (or they do not fit the share). */
+/** The saved stamps of the files a share is read from; undefined when none are saved (or they do not fit them). */
 export async function loadStamps(
   state: StateStore,
   infohashHex: string,
@@ -124,6 +141,8 @@ function sameStamp(a: FileStamp, b: FileStamp): boolean {
 /** Checks a seeded share's files before serving from them, and re-verifies those that changed. @internal */
 export class ContentWatch implements ContentGuard {
   private readonly stamps: FileStamp[]
+  /** The files with pieces, in piece order: where {@link beforeRead} looks for those a piece is read from. */
+  private readonly withPieces: readonly number[]
   /** When each file was last looked at (`performance.now()`), -Infinity before the first look. */
   private readonly looked: Float64Array
   /** A look at a file in progress: reads of the file wait for it. */
@@ -148,29 +167,51 @@ export class ContentWatch implements ContentGuard {
     stamps: readonly FileStamp[],
     private readonly options: ContentWatchOptions,
   ) {
-    const count = content.manifest.files.length
+    const count = content.files.length
+    this.withPieces = [...content.files.keys()].filter((index) => (content.files[index] as SourceFile).pieceCount > 0)
     this.stamps = [...stamps]
     this.looked = new Float64Array(count).fill(Number.NEGATIVE_INFINITY)
     this.versions = new Uint32Array(count)
     this.mismatched = new Uint32Array(count)
   }
 
-  /** Before piece `piece` is read for a peer: undefined when its file was looked at recently enough. */
+  /** Before piece `piece` is read for a peer: undefined when the files it is in were looked at recently enough. */
   beforeRead(piece: number): Promise<void> | undefined {
     if (this.stopped) return undefined
-    const { fileIndex } = this.content.manifest.locatePiece(piece)
-    const looking = this.looking.get(fileIndex)
-    if (looking !== undefined) return looking
-    if (performance.now() - (this.looked[fileIndex] as number) < this.options.interval) return undefined
-    return this.look(fileIndex)
+    const waits: Promise<void>[] = []
+    const now = performance.now()
+    // The files whose pieces include `piece`: the last that starts at or before it, and back while they reach it.
+    for (let at = this.lastStartingAtOrBefore(piece); at >= 0; at--) {
+      const index = this.withPieces[at] as number
+      const file = this.content.files[index] as SourceFile
+      if (file.firstPiece + file.pieceCount <= piece) break
+      let wait = this.looking.get(index)
+      if (wait === undefined && now - (this.looked[index] as number) >= this.options.interval) wait = this.look(index)
+      if (wait !== undefined) waits.push(wait)
+    }
+    if (waits.length <= 1) return waits[0]
+    return Promise.all(waits).then(() => {})
   }
 
   /** Looks at every file now (a seed resumed at start: its files may have changed while the node was down). */
   async lookAtAll(): Promise<void> {
-    const { files } = this.content.manifest
-    for (let index = 0; index < files.length && !this.stopped; index++) {
-      if ((files[index]?.pieceCount ?? 0) > 0) await (this.looking.get(index) ?? this.look(index))
+    for (const index of this.withPieces) {
+      if (this.stopped) return
+      await (this.looking.get(index) ?? this.look(index))
     }
+  }
+
+  /** The position in {@link withPieces} of the last file that starts at or before `piece` (-1: none). */
+  private lastStartingAtOrBefore(piece: number): number {
+    let low = 0
+    let high = this.withPieces.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      const file = this.content.files[this.withPieces[middle] as number] as SourceFile
+      if (file.firstPiece <= piece) low = middle + 1
+      else high = middle
+    }
+    return low - 1
   }
 
   stop(): void {
@@ -178,37 +219,37 @@ export class ContentWatch implements ContentGuard {
     clearInterval(this.relook)
   }
 
-  private look(fileIndex: number): Promise<void> {
+  private look(index: number): Promise<void> {
     const run = (async () => {
-      const stamp = await this.content.stamp(this.content.filePath(fileIndex))
-      this.looked[fileIndex] = performance.now()
-      if (this.stopped || sameStamp(stamp, this.stamps[fileIndex] ?? null)) return
-      await this.changed(fileIndex, stamp)
-    })().finally(() => this.looking.delete(fileIndex))
-    this.looking.set(fileIndex, run)
+      const stamp = await this.content.stamp((this.content.files[index] as SourceFile).path)
+      this.looked[index] = performance.now()
+      if (this.stopped || sameStamp(stamp, this.stamps[index] ?? null)) return
+      await this.changed(index, stamp)
+    })().finally(() => this.looking.delete(index))
+    this.looking.set(index, run)
     return run
   }
 
   /** A file changed: nothing of it is served until its pieces verify again. */
-  private async changed(fileIndex: number, stamp: FileStamp): Promise<void> {
-    this.stamps[fileIndex] = stamp
-    const version = ++(this.versions[fileIndex] as number)
-    const file = this.content.manifest.files[fileIndex]
+  private async changed(index: number, stamp: FileStamp): Promise<void> {
+    this.stamps[index] = stamp
+    const version = ++(this.versions[index] as number)
+    const file = this.content.files[index]
     if (file === undefined || file.pieceCount === 0) return
     const pieces = Array.from({ length: file.pieceCount }, (_, i) => file.firstPiece + i)
     this.content.dropPieces(pieces)
-    await this.content.closeFile(fileIndex).catch(() => {}) // the next read opens the path again
+    await this.content.closeFile(file.fileIndex).catch(() => {}) // the next read opens the path again
     if (stamp === null) {
-      this.report(fileIndex, file.pieceCount)
+      this.report(index, file.pieceCount)
       return
     }
     // a listener of the node's event that throws must not stop the watch
-    this.verifying = this.verifying.then(() => this.reverify(fileIndex, version, pieces)).catch(() => {})
+    this.verifying = this.verifying.then(() => this.reverify(index, version, pieces)).catch(() => {})
   }
 
   /** Hashes the pieces of a changed file again; those that match are served again. */
-  private async reverify(fileIndex: number, version: number, pieces: readonly number[]): Promise<void> {
-    const current = () => !this.stopped && this.versions[fileIndex] === version
+  private async reverify(index: number, version: number, pieces: readonly number[]): Promise<void> {
+    const current = () => !this.stopped && this.versions[index] === version
     let mismatched = 0
     let batch: number[] = []
     for (const piece of pieces) {
@@ -231,7 +272,7 @@ export class ContentWatch implements ContentGuard {
       }
     }
     this.content.restorePieces(batch)
-    this.report(fileIndex, mismatched)
+    this.report(index, mismatched)
   }
 
   /** Keeps a timer while some file has pieces that do not match: nothing asks for those pieces any more. */
@@ -253,17 +294,13 @@ export class ContentWatch implements ContentGuard {
     this.relook.unref?.()
   }
 
-  private report(fileIndex: number, mismatched: number): void {
-    const before = this.mismatched[fileIndex] as number
-    this.mismatched[fileIndex] = mismatched
+  private report(index: number, mismatched: number): void {
+    const before = this.mismatched[index] as number
+    this.mismatched[index] = mismatched
     if (mismatched === 0 && before === 0) return // touched, not changed: nothing to say
     this.scheduleRelook()
-    this.options.onChange({
-      fileIndex,
-      path: this.content.filePath(fileIndex),
-      mismatched,
-      pieces: this.content.manifest.files[fileIndex]?.pieceCount ?? 0,
-    })
+    const file = this.content.files[index] as SourceFile
+    this.options.onChange({ path: file.path, mismatched, pieces: file.pieceCount })
   }
 }
 
@@ -282,8 +319,8 @@ export function watchSeed(
   const manifest = swarm.manifest as Manifest
   const content: WatchedContent = {
     manifest,
+    files: sourceFilesOf(manifest, store),
     stamp: (path) => storage.stamp(path),
-    filePath: (fileIndex) => store.filePath(fileIndex),
     readPiece: (piece) => store.readPiece(piece),
     closeFile: (fileIndex) => store.closeFile(fileIndex),
     dropPieces: (pieces) => swarm.dropPieces(pieces),
@@ -316,13 +353,10 @@ export async function baselineStamps(
   store: ContentStore,
   storage: ContentStorage,
 ): Promise<FileStamp[]> {
-  const saved = await loadStamps(state, manifest.infohashHex, manifest.files.length)
+  const files = sourceFilesOf(manifest, store)
+  const saved = await loadStamps(state, manifest.infohashHex, files.length)
   if (saved !== undefined) return saved
-  const stamps = await stampFiles({
-    manifest,
-    filePath: (index) => store.filePath(index),
-    stamp: (path) => storage.stamp(path),
-  })
+  const stamps = await stampFiles({ files, stamp: (path) => storage.stamp(path) })
   await saveStamps(state, manifest.infohashHex, stamps)
   return stamps
 }
@@ -336,10 +370,6 @@ export async function saveCompleteStamps(
 ): Promise<void> {
   const { manifest, have } = swarm
   if (manifest === undefined || have?.isComplete() !== true) return
-  const stamps = await stampFiles({
-    manifest,
-    filePath: (index) => store.filePath(index),
-    stamp: (path) => storage.stamp(path),
-  })
+  const stamps = await stampFiles({ files: sourceFilesOf(manifest, store), stamp: (path) => storage.stamp(path) })
   await saveStamps(state, swarm.infohashHex, stamps)
 }

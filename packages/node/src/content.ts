@@ -12,12 +12,38 @@ export type FileStamp = readonly number[] | null
 /** What is at a path of the storage. */
 export type PathKind = 'file' | 'folder' | 'symbolic link' | 'special file'
 
+/**
+ * A file on disk that a seeded share's bytes are read from, and the pieces
+ * its bytes are in (see {@link ContentStore.sourceFiles}).
+ */
+export interface SourceFile {
+  /** Where it is, in the storage. */
+  readonly path: string
+  /** The share's file it makes (part of): what {@link ContentStore.closeFile} takes. */
+  readonly fileIndex: number
+  /** The first piece any of its bytes are in. */
+  readonly firstPiece: number
+  /** How many pieces its bytes are in: 0 for an empty file. */
+  readonly pieceCount: number
+}
+
 /** A piece store over files that have paths in a {@link ContentStorage}. */
 export interface ContentStore extends PieceStore {
   /** Where file `fileIndex` of the share is. */
   filePath(fileIndex: number): string
   /** Makes the store open file `fileIndex` again at its next read (it was replaced). */
   closeFile(fileIndex: number): Promise<void>
+  /**
+   * The files on disk that the share's bytes are read from, when they are
+   * not the share's own files one for one: a private share is served from
+   * its plaintext files, encrypted on read, though its manifest lists one
+   * data file. A seed's change watch looks at these. They come in piece
+   * order: each starts at or after the piece where the one before starts,
+   * and ends at or after where it ends (neighbours may share a piece).
+   * Without this method, or when it gives undefined, file `i` of the
+   * manifest is at `filePath(i)`.
+   */
+  sourceFiles?(): readonly SourceFile[] | undefined
 }
 
 /** Options of {@link ContentStorage.ingest}. */

@@ -33,7 +33,14 @@ export { CHANNEL_LIMITS, type ChannelOptions, type ChannelTimings, DEFAULT_CHANN
 export { type ChannelLink, formatChannelLink, isChannelLink, parseChannelLink } from './channels/link.js'
 export { checkPolicy, type DownloadPolicy, parsePolicy, policyWants } from './channels/policy.js'
 export type { ChannelEvents, ChannelInfo, ChannelUpdate } from './channels/types.js'
-export type { ContentIngestOptions, ContentStorage, ContentStore, FileStamp, PathKind } from './content.js'
+export type {
+  ContentIngestOptions,
+  ContentStorage,
+  ContentStore,
+  FileStamp,
+  PathKind,
+  SourceFile,
+} from './content.js'
 export { type CoreNodeOptions, createCoreNode } from './create-core-node.js'
 export type { ExistingFiles } from './destination.js'
 export {

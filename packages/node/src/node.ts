@@ -4,7 +4,7 @@ import type { SearchHit, ShareFilter } from '@mycel/store'
 import { getDefaultCrypto } from '@mycel/wire/crypto'
 import { Channels } from './channels/channels.js'
 import { every } from './clock.js'
-import { baselineStamps, stampFiles, stampsEntry } from './content-watch.js'
+import { baselineStamps, sourceFilesOf, stampFiles, stampsEntry } from './content-watch.js'
 import * as destination from './destination.js'
 import { saveRoutingTable } from './dht-table.js'
 import {
@@ -281,11 +281,7 @@ export class MycelNode extends (Emitter as new () => TypedEmitter<NodeEvents>) {
     if (existing !== undefined) throw new NodeError('SHARE_EXISTS', `${manifest.name} is being downloaded`)
     const store = await storage.openSeed(manifest, contentPath)
     // The files as just hashed: saved with the record, in the same write.
-    const stamps = await stampFiles({
-      manifest,
-      filePath: (index) => store.filePath(index),
-      stamp: (path) => storage.stamp(path),
-    })
+    const stamps = await stampFiles({ files: sourceFilesOf(manifest, store), stamp: (path) => storage.stamp(path) })
     const record = await recordSeed(state, manifest, contentPath, new Map([stampsEntry(manifest.infohashHex, stamps)]))
     const magnetTrackers = [
       ...(await loadShareTrackers(state, manifest.infohashHex)).flat(),

@@ -1,4 +1,3 @@
-import type { Manifest } from '@mycel/pieces'
 import { describe, expect, it } from 'vitest'
 import type { FileStamp } from '../src/content.js'
 import { STAMPS_AT_ONCE, stampFiles } from '../src/content-watch.js'
@@ -6,13 +5,17 @@ import { STAMPS_AT_ONCE, stampFiles } from '../src/content-watch.js'
 describe('stamps of a share of many files', () => {
   it('looks at several files at once, at most STAMPS_AT_ONCE, and gives the stamps in file order', async () => {
     const count = 200
-    const manifest = { files: Array.from({ length: count }, () => ({})) } as unknown as Manifest
+    const files = Array.from({ length: count }, (_, index) => ({
+      path: `/share/${index}`,
+      fileIndex: index,
+      firstPiece: index,
+      pieceCount: 1,
+    }))
     let inFlight = 0
     let peak = 0
     const waiting: (() => void)[] = []
     const stamps = stampFiles({
-      manifest,
-      filePath: (index) => `/share/${index}`,
+      files,
       stamp: async (path): Promise<FileStamp> => {
         inFlight++
         peak = Math.max(peak, inFlight)

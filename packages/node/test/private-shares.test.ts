@@ -5,7 +5,7 @@
  * removing a reader makes a version it cannot open, range reads decrypt
  * verified blocks, and wrong keys or non-readers get typed errors.
  */
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createBlockProof, encodeMetadata, ingest, PiecesError } from '@mycel/pieces'
 import { WORKER_MIN_BYTES } from '@mycel/pieces/node'
@@ -14,7 +14,7 @@ import { MemoryStateStore } from '@mycel/store'
 import { createMemoryNetwork } from '@mycel/transport/testing'
 import { toHex } from '@mycel/wire'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createNode, fileSystemPrivateStorage, type MycelNode } from '../src/index.js'
+import { createNode, fileSystemPrivateStorage, type MycelNode, type ShareChange } from '../src/index.js'
 import { cleanup, memoryNode, sha256, tempDir, writeContent } from './helpers.js'
 import { RawPeer } from './raw-peer.js'
 
@@ -368,6 +368,49 @@ describe('private shares', () => {
       ['a.bin', WORKER_MIN_BYTES + 100_001],
       ['b.txt', 5_000],
     ])
+  })
+
+  it('a plaintext file of a folder changed under the sharer stops the pieces it is in being served, until put back', async () => {
+    const network = createMemoryNetwork()
+    const { folder, photo, notes } = await album()
+    const photoPath = join(folder, 'photos', 'beach-holiday.jpg')
+    const sharer = await memoryNode(network.transport(), { changeCheckInterval: 0 })
+    const reader = await memoryNode(network.transport())
+    nodes.push(sharer, reader)
+    const piece = 64 * 1024
+    const shared = await sharer.share(folder, { private: {}, pieceLength: piece })
+    const banned: string[] = []
+    reader.on('peer-banned', (peerId) => banned.push(peerId))
+
+    // The photo changes in place: same size, new bytes in the middle.
+    const changedAt = 300_000
+    const handle = await open(photoPath, 'r+')
+    await handle.write(new Uint8Array(1000).fill(0xee), 0, 1000, changedAt)
+    await handle.close()
+    const changed = new Promise<ShareChange>((resolve) => sharer.once('share-changed', resolve))
+    const target = await tempDir()
+    dirs.push(target)
+    const job = reader.private.download(shared.link as string, { dir: target, peers: sharer.addresses })
+    const change = await changed
+    // 700,000 bytes of photo are in 11 or 12 pieces of 64 KiB (where it starts in them depends on the
+    // head); the 1,000 changed bytes in 1 or 2 of them.
+    expect(change).toMatchObject({ infohash: shared.infohashHex, name: shared.share.name, path: photoPath })
+    expect(change.filePieces).toBeGreaterThanOrEqual(Math.ceil(photo.length / piece))
+    expect(change.filePieces).toBeLessThanOrEqual(Math.ceil(photo.length / piece) + 1)
+    expect(change.mismatchedPieces).toBeGreaterThanOrEqual(1)
+    expect(change.mismatchedPieces).toBeLessThanOrEqual(2)
+
+    // Put back: the pieces match again, are served again, and the reader finishes with the files as shared.
+    const back = new Promise<ShareChange>((resolve) => sharer.once('share-changed', resolve))
+    const restore = await open(photoPath, 'r+')
+    await restore.write(photo.subarray(changedAt, changedAt + 1000), 0, 1000, changedAt)
+    await restore.close()
+    expect(await back).toMatchObject({ path: photoPath, mismatchedPieces: 0 })
+    const result = await job.done()
+    expect(sha256(await readFile(join(result.contentPath, 'photos', 'beach-holiday.jpg')))).toBe(sha256(photo))
+    expect(sha256(await readFile(join(result.contentPath, 'diary-notes.txt')))).toBe(sha256(notes))
+    // The sharer never sent a piece that failed: the reader did not ban it.
+    expect(banned).toEqual([])
   })
 
   it('a private share resumes after a restart of its sharer, links and readers kept', async () => {

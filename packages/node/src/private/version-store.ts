@@ -14,7 +14,7 @@
  * at once) until the key is known and the head has arrived.
  * @module
  */
-import type { Manifest } from '@mycel/pieces'
+import type { Manifest, ManifestFile } from '@mycel/pieces'
 import {
   ContentKeyStream,
   HEADER_BYTES,
@@ -25,7 +25,7 @@ import {
 } from '@mycel/pieces/private'
 import { AbstractPieceStore, type PieceIoOptions, StoreError } from '@mycel/store'
 import { AEAD_TAG_BYTES, type CryptoProvider } from '@mycel/wire/crypto'
-import type { ContentStore } from '../content.js'
+import type { ContentStore, SourceFile } from '../content.js'
 
 /** Names of the two files a version folder holds. */
 export const HEAD_FILE = 'head'
@@ -308,6 +308,35 @@ export class VersionStore extends AbstractPieceStore implements ContentStore {
     this.checkRange(fileIndex, 0, 0)
     const plaintext = this.current?.plaintext
     return plaintext?.manifest.files.length === 1 ? plaintext.filePath(0) : this.version.filePath(0)
+  }
+
+  /**
+   * The plaintext files (each with the pieces of `data` its bytes are
+   * encrypted into), then `keys`: what a seed's change watch looks at, so a
+   * plaintext file changed under a folder share stops the pieces it is in
+   * being served. The head (this node's own file) is not among them. Before
+   * the version is open: the manifest's files, as any store.
+   */
+  sourceFiles(): readonly SourceFile[] | undefined {
+    const open = this.current
+    if (open === undefined) return undefined
+    const data = this.files.data
+    const dataFile = this.manifest.files[data] as ManifestFile
+    const sources: SourceFile[] = open.opened.manifest.files.map((_, index) => {
+      const { start, length } = open.opened.fileRange(index)
+      // An empty file is in no piece; it is placed where it starts (the content may end with the data file).
+      const firstPiece = this.manifest.pieceAt(data, Math.min(start, dataFile.length - 1))
+      const pieceCount = length === 0 ? 0 : this.manifest.pieceAt(data, start + length - 1) - firstPiece + 1
+      return { path: open.plaintext.filePath(index), fileIndex: data, firstPiece, pieceCount }
+    })
+    const keys = this.manifest.files[this.files.keys] as ManifestFile
+    sources.push({
+      path: this.version.filePath(1),
+      fileIndex: this.files.keys,
+      firstPiece: keys.firstPiece,
+      pieceCount: keys.pieceCount,
+    })
+    return sources
   }
 
   async closeFile(fileIndex: number): Promise<void> {
