@@ -13,6 +13,7 @@
  *   (privately: downloads the ciphertext and decrypts it into the folder as
  *   blocks verify), reports `done`; closes on `stop`.
  */
+import type { Manifest } from '@mycel/pieces'
 import { createNode, type MycelNode } from '../src/index.js'
 import { command, cpuSeconds, report, run, usage } from './child-io.js'
 
@@ -23,18 +24,25 @@ async function share(node: MycelNode, file: string, mode: string) {
   const start = performance.now()
   const cpuStart = cpuSeconds()
   let link: string
-  let pieceLength: number
+  let manifest: Manifest
   if (mode === 'private') {
     const shared = await node.share(file, { private: {} })
     link = shared.link as string
-    pieceLength = shared.share.manifest.pieceLength
+    manifest = shared.share.manifest
   } else {
     const share = await node.share(file)
     link = share.magnet
-    pieceLength = share.manifest.pieceLength
+    manifest = share.manifest
   }
   const ingestSeconds = (performance.now() - start) / 1000
-  return { link, pieceLength, ingestSeconds, ingestCpuSeconds: cpuSeconds() - cpuStart }
+  return {
+    link,
+    pieceLength: manifest.pieceLength,
+    // What peers move: the padded data file (and keys file) of a private share.
+    shareBytes: manifest.totalLength,
+    ingestSeconds,
+    ingestCpuSeconds: cpuSeconds() - cpuStart,
+  }
 }
 
 async function seed(node: MycelNode, file: string, mode: string): Promise<void> {

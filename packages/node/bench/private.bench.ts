@@ -53,6 +53,8 @@ interface Figures {
   /** The leecher's garbage collection over its whole life (pause time, major collections). */
   leecherGcSeconds: number
   leecherMajorGcs: number
+  /** Bytes of the share peers move (a private share's are padded). */
+  shareBytes: number
 }
 
 /** Drops the file from the page cache (`dd` asks the kernel with `posix_fadvise`); false where it cannot. */
@@ -79,6 +81,7 @@ async function once(script: string, work: string, source: string, mode: 'public'
     addresses: string[]
     ingestSeconds: number
     ingestCpuSeconds: number
+    shareBytes: number
   }>('ready', TIMEOUT_MS)
   const out = join(dir, 'out')
   await mkdir(out)
@@ -116,6 +119,7 @@ async function once(script: string, work: string, source: string, mode: 'public'
     seederCpuSeconds: served.cpuSeconds,
     leecherGcSeconds: leecherUsage.gc.seconds,
     leecherMajorGcs: leecherUsage.gc.majorCount,
+    shareBytes: ready.shareBytes,
   }
 }
 
@@ -130,6 +134,7 @@ function best(runs: Figures[]): Figures {
     seederCpuSeconds: Math.min(...runs.map((r) => r.seederCpuSeconds)),
     leecherGcSeconds: Math.min(...runs.map((r) => r.leecherGcSeconds)),
     leecherMajorGcs: Math.min(...runs.map((r) => r.leecherMajorGcs)),
+    shareBytes: (runs[0] as Figures).shareBytes,
   }
 }
 
@@ -165,6 +170,9 @@ async function main(): Promise<void> {
     const pair = pub.transferCpuSeconds + pub.seederCpuSeconds
     console.log(
       `floor          node:crypto ChaCha20 ${floor.cipherSeconds.toFixed(2)} s of CPU for ${(BYTES / MiB).toFixed(0)} MiB, SHA-256 of its blocks ${floor.hashSeconds.toFixed(2)} s: the cipher is +${((floor.cipherSeconds / pub.warmIngestCpuSeconds) * 100).toFixed(0)}% of a public ingest's CPU, and on both sides +${(((2 * floor.cipherSeconds) / pair) * 100).toFixed(0)}% of a public transfer's (seeder and leecher)`,
+    )
+    console.log(
+      `padding        the private share moves ${(priv.shareBytes / MiB).toFixed(0)} MiB for ${(pub.shareBytes / MiB).toFixed(0)} MiB of file: +${extra(pub.shareBytes, priv.shareBytes)} of the bytes every step handles`,
     )
     if (!evicted) console.log('(dd iflag=nocache did not run: "from disk" was from the page cache too)')
   } finally {
