@@ -71,15 +71,15 @@ export interface ShareChange {
   /** Infohash, hex. */
   infohash: string
   name: string
-  /** The file that changed, on disk. */
+  /** The file that changed, on disk (for a private share: the plaintext file). */
   path: string
   /**
-   * Pieces of that file that no longer match the share, and that the node
-   * no longer serves (every piece when the file is gone). 0 when the file
-   * matches again (it was put back), and every piece is served again.
+   * Pieces the file's bytes are in that no longer match the share, and that
+   * the node no longer serves (every one when the file is gone). 0 when the
+   * file matches again (it was put back), and every piece is served again.
    */
   mismatchedPieces: number
-  /** Pieces of that file. */
+  /** Pieces the file's bytes are in (for a private share, pieces of its ciphertext). */
   filePieces: number
 }
 
