@@ -166,6 +166,11 @@ async function main(): Promise<void> {
     console.log(
       `private costs  ingest from disk +${extra(pub.ingestSeconds, priv.ingestSeconds)}, from page cache +${extra(pub.warmIngestSeconds, priv.warmIngestSeconds)}, transfer +${extra(pub.transferSeconds, priv.transferSeconds)} (target: at most +15%); load ${loadavg()[0]?.toFixed(2)}`,
     )
+    // CPU seconds move less than wall times when other work shares the cores.
+    const pairCpu = (f: Figures) => f.transferCpuSeconds + f.seederCpuSeconds
+    console.log(
+      `in CPU         ingest from disk +${extra(pub.ingestCpuSeconds, priv.ingestCpuSeconds)}, from page cache +${extra(pub.warmIngestCpuSeconds, priv.warmIngestCpuSeconds)}, transfer (leecher and seeder) +${extra(pairCpu(pub), pairCpu(priv))}`,
+    )
     const floor = cipherFloor()
     const pair = pub.transferCpuSeconds + pub.seederCpuSeconds
     console.log(
