@@ -178,7 +178,9 @@ export class ContentWatch implements ContentGuard {
   /** Before piece `piece` is read for a peer: undefined when the files it is in were looked at recently enough. */
   beforeRead(piece: number): Promise<void> | undefined {
     if (this.stopped) return undefined
-    const waits: Promise<void>[] = []
+    // Called for every block served: nothing is allocated unless a piece waits on two looks or more.
+    let first: Promise<void> | undefined
+    let all: Promise<void>[] | undefined
     const now = performance.now()
     // The files whose pieces include `piece`: the last that starts at or before it, and back while they reach it.
     for (let at = this.lastStartingAtOrBefore(piece); at >= 0; at--) {
@@ -187,10 +189,12 @@ export class ContentWatch implements ContentGuard {
       if (file.firstPiece + file.pieceCount <= piece) break
       let wait = this.looking.get(index)
       if (wait === undefined && now - (this.looked[index] as number) >= this.options.interval) wait = this.look(index)
-      if (wait !== undefined) waits.push(wait)
+      if (wait === undefined) continue
+      if (first === undefined) first = wait
+      else if (all === undefined) all = [first, wait]
+      else all.push(wait)
     }
-    if (waits.length <= 1) return waits[0]
-    return Promise.all(waits).then(() => {})
+    return all === undefined ? first : Promise.all(all).then(() => {})
   }
 
   /** Looks at every file now (a seed resumed at start: its files may have changed while the node was down). */
