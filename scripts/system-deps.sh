@@ -5,8 +5,10 @@
 # private-share vector, the proxy tests run a real SOCKS5 server
 # (microsocks) and Tor (offline), the daemon's Transmission RPC tests run
 # Transmission's own client (transmission-remote, package transmission-cli),
-# and the browser tests drive Debian's headless Chromium
-# (chromium-headless-shell) through playwright-core. `npm test` runs this first.
+# the browser tests drive Debian's headless Chromium
+# (chromium-headless-shell) through playwright-core, and a C compiler builds
+# @mycel/wire's native ChaCha20 (`npm run build:native`, against the running
+# Node's own headers). `npm test` runs this first.
 #
 # As root with apt-get, what is missing is installed (apt-get update first,
 # once). Otherwise the script says exactly what to install and exits 1, so
@@ -56,6 +58,7 @@ check() {
   command -v tor >/dev/null 2>&1 || missing="$missing tor"
   command -v transmission-remote >/dev/null 2>&1 || missing="$missing transmission-cli"
   has_chromium || missing="$missing chromium-headless-shell"
+  command -v cc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
   missing="${missing# }"
 }
 
@@ -74,8 +77,8 @@ if [ "$uid" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: install them as root, then run the tests again:"
     echo "    apt-get update && apt-get install -y --no-install-recommends $missing"
     echo "system-deps: (on another system, install PostgreSQL's server programs, aria2c,"
-    echo "system-deps:  libtorrent's Python 3 binding for /usr/bin/python3, microsocks, tor, transmission-remote"
-    echo "system-deps:  and a headless Chromium, whose path goes in MYCEL_CHROMIUM)"
+    echo "system-deps:  libtorrent's Python 3 binding for /usr/bin/python3, microsocks, tor, transmission-remote,"
+    echo "system-deps:  a C compiler (cc) and a headless Chromium, whose path goes in MYCEL_CHROMIUM)"
   } >&2
   exit 1
 fi

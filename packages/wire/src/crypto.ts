@@ -25,6 +25,13 @@ export { getDefaultHashProvider } from './crypto/default-hash.js'
 export { isSmallOrderPoint, SMALL_ORDER_POINTS } from './crypto/ed25519-policy.js'
 export { x25519PublicFromEd25519, x25519SecretFromEd25519 } from './crypto/ed25519-to-x25519.js'
 export { findNodeCrypto } from './crypto/find-node.js'
+export {
+  findNativeChaCha20,
+  NATIVE_CHACHA20_ENV,
+  type NativeChaCha20,
+  type NativeChaCha20Context,
+  nativeChaCha20Problem,
+} from './crypto/native-chacha20.js'
 export { nobleCrypto } from './crypto/noble.js'
 export { nobleHashProvider } from './crypto/noble-hashes.js'
 export {

@@ -6,7 +6,7 @@ import { createHash, createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { nobleCrypto } from '../src/crypto.js'
-import { concat, nodeCrypto, toHex } from './crypto-providers.js'
+import { chacha20Providers, concat, nodeCrypto, nodeCryptoWithoutNative, toHex } from './crypto-providers.js'
 
 const bytes = (length: number) => fc.uint8Array({ minLength: length, maxLength: length })
 const parts = fc.array(fc.uint8Array({ maxLength: 3000 }), { maxLength: 6 })
@@ -100,6 +100,7 @@ describe('node:crypto and noble give identical bytes', () => {
         (key, nonce, counter, input, cut) => {
           const whole = nodeCrypto.chacha20(key, nonce, counter, input)
           expect(toHex(nobleCrypto.chacha20(key, nonce, counter, input))).toBe(toHex(whole))
+          expect(toHex(nodeCryptoWithoutNative.chacha20(key, nonce, counter, input))).toBe(toHex(whole))
           expect(nobleCrypto.chacha20(key, nonce, counter, whole)).toEqual(input)
           const at = (cut % (Math.floor(input.length / 64) + 1)) * 64
           const tail = nobleCrypto.chacha20(key, nonce, counter + at / 64, input.subarray(at))
@@ -110,7 +111,7 @@ describe('node:crypto and noble give identical bytes', () => {
     )
   })
 
-  it('ChaCha20 streams: both providers give chacha20 bytes from any position, cut into any ranges', () => {
+  it('ChaCha20 streams: every provider (native, node:crypto, noble) gives chacha20 bytes from any position, cut into any ranges', () => {
     fc.assert(
       fc.property(
         bytes(32),
@@ -123,7 +124,7 @@ describe('node:crypto and noble give identical bytes', () => {
           const padded = new Uint8Array(skip + input.length)
           padded.set(input, skip)
           const expected = nodeCrypto.chacha20(key, nonce, Math.floor(position / 64), padded).subarray(skip)
-          for (const crypto of [nodeCrypto, nobleCrypto]) {
+          for (const [, crypto] of chacha20Providers) {
             const stream = crypto.createChaCha20Stream(key, nonce, position)
             const out = new Uint8Array(input.length)
             let at = 0

@@ -1,4 +1,7 @@
-import { type CryptoProvider, findNodeCrypto, nobleCrypto } from '../src/crypto.js'
+import * as buffer from 'node:buffer'
+import * as crypto from 'node:crypto'
+import { createNodeCrypto } from '../src/crypto/node-crypto.js'
+import { type CryptoProvider, findNativeChaCha20, findNodeCrypto, nobleCrypto } from '../src/crypto.js'
 
 const node = findNodeCrypto()
 if (node === undefined) throw new Error('these tests run in Node, where node:crypto must be found')
@@ -11,6 +14,21 @@ export const providers: ReadonlyArray<readonly [string, CryptoProvider]> = [
   ['node:crypto', nodeCrypto],
   ['noble', nobleCrypto],
 ]
+
+/** `node:crypto` without the native ChaCha20 module: its ChaCha20 goes through `update`. */
+export const nodeCryptoWithoutNative: CryptoProvider = createNodeCrypto({ crypto, buffer })
+
+/**
+ * The providers whose ChaCha20 differs: the native module (which `findNodeCrypto` takes, built by
+ * `npm run build:native`, and required here), `node:crypto`'s `update`, and noble.
+ */
+export const chacha20Providers: ReadonlyArray<readonly [string, CryptoProvider]> = [
+  ['node:crypto with the native ChaCha20', nodeCrypto],
+  ['node:crypto', nodeCryptoWithoutNative],
+  ['noble', nobleCrypto],
+]
+if (findNativeChaCha20() === undefined)
+  throw new Error('the native ChaCha20 must be built for these tests (npm run build:native)')
 
 /** Hex to bytes (test fixtures are well-formed). */
 export function hex(text: string): Uint8Array {

@@ -9,6 +9,7 @@ import type * as NodeBuffer from 'node:buffer'
 import type * as NodeCrypto from 'node:crypto'
 import { assertBytes, assertInteger } from '../assert.js'
 import { refusedEd25519 } from './ed25519-policy.js'
+import type { NativeChaCha20, NativeChaCha20Context } from './native-chacha20.js'
 import {
   AEAD_KEY_BYTES,
   AEAD_NONCE_BYTES,
@@ -102,6 +103,22 @@ const BLOCK_OF_ZEROS = new Uint8Array(CHACHA20_BLOCK_BYTES)
  * write into a caller's array: each answer is copied into `output` (a
  * memcpy, a few percent of the cipher's own time).
  */
+/** The ChaCha20 stream on the native module: in place, no buffer per call. */
+class NativeChaCha20Stream implements ChaCha20Stream {
+  constructor(
+    private readonly native: NativeChaCha20,
+    private readonly context: NativeChaCha20Context,
+    public position: number,
+  ) {}
+
+  xorInto(input: Uint8Array, output: Uint8Array): Uint8Array {
+    assertXorRange(this.position, input, output)
+    this.native.xor(this.context, input, output)
+    this.position += input.length
+    return output
+  }
+}
+
 class NodeChaCha20Stream implements ChaCha20Stream {
   constructor(
     private readonly cipher: NodeCrypto.Cipher,
@@ -123,10 +140,12 @@ class NodeChaCha20Stream implements ChaCha20Stream {
  * Builds the provider over the given `node:crypto` and `node:buffer`.
  *
  * @param modules - the two built-in modules
+ * @param native - the native ChaCha20 module, for `chacha20` and `createChaCha20Stream` (same bytes,
+ *   in place); without it they go through `node:crypto`
  * @returns the provider, named `'node:crypto'`
  * @internal
  */
-export function createNodeCrypto(modules: NodeCryptoModules): CryptoProvider {
+export function createNodeCrypto(modules: NodeCryptoModules, native?: NativeChaCha20): CryptoProvider {
   const {
     createCipheriv,
     createDecipheriv,
@@ -275,6 +294,11 @@ export function createNodeCrypto(modules: NodeCryptoModules): CryptoProvider {
       const iv = Buffer.allocUnsafe(16)
       iv.writeUInt32LE(counter, 0)
       iv.set(nonce, 4)
+      if (native !== undefined) {
+        const out = new Uint8Array(input.length)
+        native.xor(native.open(key, iv), input, out)
+        return out
+      }
       const cipher = createCipheriv('chacha20', key, iv)
       const out = cipher.update(input)
       cipher.final()
@@ -287,8 +311,13 @@ export function createNodeCrypto(modules: NodeCryptoModules): CryptoProvider {
       const iv = Buffer.allocUnsafe(16)
       iv.writeUInt32LE(Math.floor(position / CHACHA20_BLOCK_BYTES) % 2 ** 32, 0)
       iv.set(nonce, 4)
-      const cipher = createCipheriv('chacha20', key, iv)
       const skip = position % CHACHA20_BLOCK_BYTES
+      if (native !== undefined) {
+        const context = native.open(key, iv)
+        if (skip > 0) native.xor(context, BLOCK_OF_ZEROS.subarray(0, skip), new Uint8Array(skip))
+        return new NativeChaCha20Stream(native, context, position)
+      }
+      const cipher = createCipheriv('chacha20', key, iv)
       if (skip > 0) cipher.update(BLOCK_OF_ZEROS.subarray(0, skip))
       return new NodeChaCha20Stream(cipher, position)
     },
