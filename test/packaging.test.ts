@@ -288,6 +288,57 @@ describe('the published packages, packed and installed in a scratch project', ()
     for (const asset of assets) expect(existsSync(join(installed, asset)), asset).toBe(true)
   }, 60_000)
 
+  it('build the native ChaCha20 with the install scripts of @mycel/wire and @mycel/cli, and use it', async () => {
+    // The scratch install skipped scripts; `npm rebuild` runs these two as an install does.
+    const rebuilt = await run('npm', ['rebuild', '@mycel/wire', '@mycel/cli', '--foreground-scripts'], {
+      cwd: app,
+      timeoutMs: 120_000,
+    })
+    expect(rebuilt.code, rebuilt.output).toBe(0)
+    const wire = join(app, 'node_modules/@mycel/wire/native/chacha20.node')
+    const cli = join(app, 'node_modules/@mycel/cli/dist/native/chacha20.node')
+    expect(existsSync(wire), rebuilt.output).toBe(true)
+    expect(existsSync(cli), rebuilt.output).toBe(true)
+    const found = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { findNativeChaCha20, nativeChaCha20Problem } from '@mycel/wire/crypto'; console.log(JSON.stringify({ path: findNativeChaCha20()?.path, problem: nativeChaCha20Problem() }))",
+      ],
+      { cwd: app, timeoutMs: 30_000 },
+    )
+    expect(JSON.parse(found.stdout)).toEqual({ path: wire })
+    // The bundled command finds the module beside itself: its node says so at start with --debug.
+    await writeFile(join(scratch, 'shared.txt'), 'shared by the packaging test\n')
+    const seeder = spawn(
+      join(app, 'node_modules/.bin/mycel'),
+      [
+        '--debug',
+        '--bootstrap',
+        'none',
+        '--data-dir',
+        join(scratch, 'cli-native'),
+        'share',
+        join(scratch, 'shared.txt'),
+      ],
+      { cwd: app, stdio: ['ignore', 'ignore', 'pipe'] },
+    )
+    let stderr = ''
+    const said = await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve(stderr), 30_000)
+      seeder.stderr.setEncoding('utf8').on('data', (text: string) => {
+        stderr += text
+        if (/private shares: .*ChaCha20/.test(stderr)) {
+          clearTimeout(timer)
+          resolve(stderr)
+        }
+      })
+    })
+    seeder.kill('SIGINT')
+    expect(said).toContain(`private shares: the native ChaCha20 (${cli})`)
+  }, 180_000)
+
   it('install the mycel-tracker command, which runs from its tarball with its SQLite default', async () => {
     const tracker = published.find(({ manifest }) => manifest.name === '@mycel/tracker')?.manifest
     expect(tracker?.bin).toEqual({ 'mycel-tracker': './dist/bin.js' })

@@ -11,6 +11,7 @@ import { loadOrCreateIdentity } from '@mycel/transport/node'
 import { describeProxy, socksFetch, socksTransport } from '@mycel/transport/socks'
 import { tcpTransport } from '@mycel/transport/tcp'
 import { openNodeWebSocket, webSocketTransport } from '@mycel/transport/ws'
+import { findNativeChaCha20, nativeChaCha20Problem } from '@mycel/wire/crypto'
 import { type ComponentLogger, componentLogger, describeError, type Logger, silentLogger } from '@mycel/wire/log'
 import { assembleNode, checkPeerSources, resolveLimits } from './assemble.js'
 import { checkTrackers } from './discovery/share-trackers.js'
@@ -84,6 +85,12 @@ export async function createNode(options: NodeOptions = {}): Promise<MycelNode> 
       options.content ??
       fileSystemContent({ maxOpenFiles: limits.maxOpenFiles, directWrites: options.directWrites ?? true, logger })
     opened.push(() => storage.close())
+    const native = findNativeChaCha20()
+    log.debug(
+      native === undefined
+        ? `private shares: ChaCha20 through node:crypto, no native module (${nativeChaCha20Problem()})`
+        : `private shares: the native ChaCha20 (${native.path})`,
+    )
     const dht = privacy.proxy === undefined ? await openDht(options, state, logger, log) : undefined
     if (dht !== undefined) opened.push(() => dht.close())
     if (privacy.proxy !== undefined) {

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { toHex } from '@mycel/wire'
-import { nobleCrypto } from '@mycel/wire/crypto'
+import { findNativeChaCha20, nobleCrypto } from '@mycel/wire/crypto'
 import { describe, expect, it } from 'vitest'
 import { BLOCK_SIZE, FileHasher, ingest } from '../../src/index.js'
 import { encryptedSources, WORKER_CHUNK_BYTES } from '../../src/node.js'
@@ -37,12 +37,16 @@ function fixedFiles(): PrivateSourceFile[] {
 }
 
 /** Ingests a version through the workers, keeping the ciphertext they made. */
-async function throughWorkers(input: EncryptShareInput, options: { pieceLength?: number; workers?: number } = {}) {
+async function throughWorkers(
+  input: EncryptShareInput,
+  options: { pieceLength?: number; workers?: number; nativeChaCha20?: boolean } = {},
+) {
   const version = encryptShare(input)
   const data = new Uint8Array(version.layout.dataLength)
   const chunks: number[] = []
   const sources = encryptedSources(version, {
     workers: options.workers ?? 2,
+    ...(options.nativeChaCha20 === undefined ? {} : { nativeChaCha20: options.nativeChaCha20 }),
     onCiphertext: (offset, bytes) => {
       chunks.push(offset)
       data.set(bytes, offset)
@@ -61,7 +65,8 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
 }
 
 describe('encryption in worker threads', () => {
-  it('makes the ciphertext and manifest of the reference provider, and the roots pinned before it existed', async () => {
+  it('makes the ciphertext and manifest of the reference provider, and the roots pinned before it existed (native ChaCha20 and node:crypto)', async () => {
+    expect(findNativeChaCha20(), 'npm run build:native').toBeDefined()
     // Infohashes of this input from ingest(version.sources) before the workers were written (commit 6e99993).
     const pinned = {
       default: 'cfab77686ff5a10b0897d554db5c233764eff7616f3a3fa028d63b08c58a67bb',
@@ -74,15 +79,17 @@ describe('encryption in worker threads', () => {
       const input = () => ({ name: 'fixed', files: fixedFiles(), random: seededRandom(9) })
       const options = pieceLength === undefined ? {} : { pieceLength }
       const reference = await ingestOnOneThread({ ...input(), crypto: nobleCrypto }, options)
-      const workers = await throughWorkers(input(), options)
-      expect(workers.chunks).toEqual([0, 1, 2, 3].map((i) => i * WORKER_CHUNK_BYTES)) // four chunks, in order
-      expect(workers.data.length).toBe(reference.data.length)
-      expect(firstDifference(workers.data, reference.data)).toBe(-1)
       expect(reference.manifest.infohashHex).toBe(infohash)
-      expect(workers.manifest.infohashHex).toBe(infohash)
-      expect(workers.manifest.files.map((file) => file.pieceLayer && toHex(file.pieceLayer))).toEqual(
-        reference.manifest.files.map((file) => file.pieceLayer && toHex(file.pieceLayer)),
-      )
+      for (const nativeChaCha20 of [true, false]) {
+        const workers = await throughWorkers(input(), { ...options, nativeChaCha20 })
+        expect(workers.chunks).toEqual([0, 1, 2, 3].map((i) => i * WORKER_CHUNK_BYTES)) // four chunks, in order
+        expect(workers.data.length).toBe(reference.data.length)
+        expect(firstDifference(workers.data, reference.data)).toBe(-1)
+        expect(workers.manifest.infohashHex).toBe(infohash)
+        expect(workers.manifest.files.map((file) => file.pieceLayer && toHex(file.pieceLayer))).toEqual(
+          reference.manifest.files.map((file) => file.pieceLayer && toHex(file.pieceLayer)),
+        )
+      }
     }
   })
 
@@ -116,16 +123,20 @@ describe('encryption in worker threads', () => {
     const bytes = content(4, 3 * BLOCK_SIZE)
     const offset = 2 ** 37 - 2 * BLOCK_SIZE // two blocks before the second segment
     const { EncryptWorkers } = await import('../../src/node/encrypt-workers.js')
-    const pool = new EncryptWorkers(1, key)
-    try {
-      const result = await pool.run({ bytes: bytes.slice(), dataOffset: 0, encryptFrom: 0, streamOffset: offset })
-      const expected = xorContent(nobleCrypto, key, offset, bytes)
-      expect(firstDifference(new Uint8Array(result.buffer as ArrayBuffer), expected)).toBe(-1)
-      const hashes = new Uint8Array(3 * 32)
-      for (let i = 0; i < 3; i++) hashes.set(sha256(expected.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)), i * 32)
-      expect(toHex(result.hashes)).toBe(toHex(hashes))
-    } finally {
-      await pool.close()
+    const native = findNativeChaCha20()?.path
+    expect(native, 'npm run build:native').toBeDefined()
+    for (const cipher of [native, undefined]) {
+      const pool = new EncryptWorkers(1, key, cipher)
+      try {
+        const result = await pool.run({ bytes: bytes.slice(), dataOffset: 0, encryptFrom: 0, streamOffset: offset })
+        const expected = xorContent(nobleCrypto, key, offset, bytes)
+        expect(firstDifference(new Uint8Array(result.buffer as ArrayBuffer), expected)).toBe(-1)
+        const hashes = new Uint8Array(3 * 32)
+        for (let i = 0; i < 3; i++) hashes.set(sha256(expected.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)), i * 32)
+        expect(toHex(result.hashes)).toBe(toHex(hashes))
+      } finally {
+        await pool.close()
+      }
     }
   })
 
