@@ -18,19 +18,26 @@
  * ```
  *
  * Each round runs public then private with fresh processes and folders;
- * the figures are the best of the rounds (the machine is shared). Every copy
+ * the figures are the best of the rounds (the machine is shared), and with
+ * two rounds or more each round's private run is also set against the
+ * public run just before it, with the median of those ratios. Every copy
  * is compared with the source (SHA-256). Last, the floor: what the cipher
- * itself costs through `node:crypto` (the content stream of the file's
- * size, 512 KiB at a time, as the workers and stores run it) beside SHA-256
- * of its 16 KiB blocks (what every ingest and every verification pays).
+ * itself costs as the node runs it (the content stream of the file's size,
+ * 512 KiB at a time, as the workers and stores run it: in place through the
+ * native ChaCha20 of `@mycel/wire` when it is built), and through
+ * `node:crypto`'s `update` (16 KiB at a time, each answer copied out, as
+ * without it), beside SHA-256 of its 16 KiB blocks (what every ingest and
+ * every verification pays). The peers run without the native module when
+ * `MYCEL_NATIVE_CHACHA20=0` is set.
  */
 import { execFileSync } from 'node:child_process'
+import { createCipheriv } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ContentKeyStream } from '@mycel/pieces/private'
-import { getDefaultCrypto } from '@mycel/wire/crypto'
+import { findNativeChaCha20, getDefaultCrypto, nativeChaCha20Problem } from '@mycel/wire/crypto'
 import { bundleBenchScripts } from '../../../scripts/bundle-bench.js'
 import { sha256File, writeRandomFile } from './content.js'
 import { PeerProcess } from './peer-process.js'
@@ -138,6 +145,35 @@ function best(runs: Figures[]): Figures {
   }
 }
 
+/**
+ * Each round's private run against the public run just before it, and the
+ * median of those ratios: a pair run a minute apart shares the machine's
+ * load, so its ratio moves less than the best of each mode taken apart.
+ */
+function roundByRound(pub: Figures[], priv: Figures[]): string {
+  const pairCpu = (f: Figures) => f.transferCpuSeconds + f.seederCpuSeconds
+  const figures: [string, (f: Figures) => number][] = [
+    ['ingest from disk', (f) => f.ingestSeconds],
+    ['from page cache', (f) => f.warmIngestSeconds],
+    ['transfer', (f) => f.transferSeconds],
+    ['transfer in CPU', pairCpu],
+  ]
+  const percent = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(0)}%`
+  const rows = figures.map(([label, of]) => {
+    const ratios = pub.map((p, i) => of(priv[i] as Figures) / of(p))
+    return `  ${label.padEnd(17)} median ${percent(median(ratios)).padStart(5)}   rounds ${ratios.map(percent).join(' ')}`
+  })
+  return [`round by round (each private run against the public run before it):`, ...rows].join('\n')
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
 function line(label: string, f: Figures): string {
   const rate = (seconds: number) => `${(BYTES / MiB / seconds).toFixed(0).padStart(5)} MiB/s`
   return `${label.padEnd(8)} ingest from disk ${rate(f.ingestSeconds)} (${f.ingestSeconds.toFixed(2)} s, cpu ${f.ingestCpuSeconds.toFixed(2)} s), from page cache ${rate(f.warmIngestSeconds)} (${f.warmIngestSeconds.toFixed(2)} s, cpu ${f.warmIngestCpuSeconds.toFixed(2)} s)\n${''.padEnd(8)} transfer ${rate(f.transferSeconds)} (${f.transferSeconds.toFixed(2)} s, leecher cpu ${f.transferCpuSeconds.toFixed(2)} s, seeder ${f.seederCpuSeconds.toFixed(2)} s; leecher gc ${f.leecherGcSeconds.toFixed(2)} s, ${f.leecherMajorGcs} major)`
@@ -162,23 +198,26 @@ async function main(): Promise<void> {
     const priv = best(runs.private)
     console.log(line('public', pub))
     console.log(line('private', priv))
-    const extra = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(0)}%`
+    const extra = (a: number, b: number) => `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(0)}%`
     console.log(
-      `private costs  ingest from disk +${extra(pub.ingestSeconds, priv.ingestSeconds)}, from page cache +${extra(pub.warmIngestSeconds, priv.warmIngestSeconds)}, transfer +${extra(pub.transferSeconds, priv.transferSeconds)} (target: at most +15%); load ${loadavg()[0]?.toFixed(2)}`,
+      `private costs  ingest from disk ${extra(pub.ingestSeconds, priv.ingestSeconds)}, from page cache ${extra(pub.warmIngestSeconds, priv.warmIngestSeconds)}, transfer ${extra(pub.transferSeconds, priv.transferSeconds)} (target: at most +15%); load ${loadavg()[0]?.toFixed(2)}`,
     )
     // CPU seconds move less than wall times when other work shares the cores.
     const pairCpu = (f: Figures) => f.transferCpuSeconds + f.seederCpuSeconds
     console.log(
-      `in CPU         ingest from disk +${extra(pub.ingestCpuSeconds, priv.ingestCpuSeconds)}, from page cache +${extra(pub.warmIngestCpuSeconds, priv.warmIngestCpuSeconds)}, transfer (leecher and seeder) +${extra(pairCpu(pub), pairCpu(priv))}`,
+      `in CPU         ingest from disk ${extra(pub.ingestCpuSeconds, priv.ingestCpuSeconds)}, from page cache ${extra(pub.warmIngestCpuSeconds, priv.warmIngestCpuSeconds)}, transfer (leecher and seeder) ${extra(pairCpu(pub), pairCpu(priv))}`,
     )
     const floor = cipherFloor()
     const pair = pub.transferCpuSeconds + pub.seederCpuSeconds
+    const native = findNativeChaCha20()
+    const cipher = native === undefined ? `node:crypto (no native module: ${nativeChaCha20Problem()})` : 'native'
     console.log(
-      `floor          node:crypto ChaCha20 ${floor.cipherSeconds.toFixed(2)} s of CPU for ${(BYTES / MiB).toFixed(0)} MiB, SHA-256 of its blocks ${floor.hashSeconds.toFixed(2)} s: the cipher is +${((floor.cipherSeconds / pub.warmIngestCpuSeconds) * 100).toFixed(0)}% of a public ingest's CPU, and on both sides +${(((2 * floor.cipherSeconds) / pair) * 100).toFixed(0)}% of a public transfer's (seeder and leecher)`,
+      `floor          ChaCha20 ${floor.cipherSeconds.toFixed(2)} s of CPU for ${(BYTES / MiB).toFixed(0)} MiB (${cipher}; node:crypto's update ${floor.updateSeconds.toFixed(2)} s), SHA-256 of its blocks ${floor.hashSeconds.toFixed(2)} s: the cipher is +${((floor.cipherSeconds / pub.warmIngestCpuSeconds) * 100).toFixed(0)}% of a public ingest's CPU, and on both sides +${(((2 * floor.cipherSeconds) / pair) * 100).toFixed(0)}% of a public transfer's (seeder and leecher)`,
     )
     console.log(
-      `padding        the private share moves ${(priv.shareBytes / MiB).toFixed(0)} MiB for ${(pub.shareBytes / MiB).toFixed(0)} MiB of file: +${extra(pub.shareBytes, priv.shareBytes)} of the bytes every step handles`,
+      `padding        the private share moves ${(priv.shareBytes / MiB).toFixed(0)} MiB for ${(pub.shareBytes / MiB).toFixed(0)} MiB of file: ${extra(pub.shareBytes, priv.shareBytes)} of the bytes every step handles`,
     )
+    if (ROUNDS > 1) console.log(roundByRound(runs.public, runs.private))
     if (!evicted) console.log('(dd iflag=nocache did not run: "from disk" was from the page cache too)')
   } finally {
     await PeerProcess.killAll()
@@ -192,7 +231,7 @@ async function main(): Promise<void> {
  * process (64 MiB of input, again and again), each the better of two passes
  * (the first also pays for the compiler and fresh memory).
  */
-function cipherFloor(): { cipherSeconds: number; hashSeconds: number } {
+function cipherFloor(): { cipherSeconds: number; updateSeconds: number; hashSeconds: number } {
   const crypto = getDefaultCrypto()
   const input = new Uint8Array(64 * MiB).fill(7)
   const output = new Uint8Array(512 * 1024)
@@ -212,13 +251,20 @@ function cipherFloor(): { cipherSeconds: number; hashSeconds: number } {
       stream.xorAt(offset, input.subarray(at, at + output.length), output)
     }
   })
+  const updateSeconds = cpuOf(() => {
+    const cipher = createCipheriv('chacha20', new Uint8Array(32).fill(1), new Uint8Array(16))
+    for (let offset = 0; offset < BYTES; offset += 16 * 1024) {
+      const at = offset % input.length
+      output.set(cipher.update(input.subarray(at, at + 16 * 1024)))
+    }
+  })
   const hashSeconds = cpuOf(() => {
     for (let offset = 0; offset < BYTES; offset += 16 * 1024) {
       const at = offset % input.length
       crypto.sha256(input.subarray(at, at + 16 * 1024))
     }
   })
-  return { cipherSeconds, hashSeconds }
+  return { cipherSeconds, updateSeconds, hashSeconds }
 }
 
 await main()
