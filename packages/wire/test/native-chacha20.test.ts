@@ -7,7 +7,13 @@
 import { createCipheriv, randomBytes } from 'node:crypto'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { findNativeChaCha20, NATIVE_CHACHA20_ENV, type NativeChaCha20, nativeChaCha20Problem } from '../src/crypto.js'
+import {
+  findNativeChaCha20,
+  findNodeCrypto,
+  NATIVE_CHACHA20_ENV,
+  type NativeChaCha20,
+  nativeChaCha20Problem,
+} from '../src/crypto.js'
 
 function native(): NativeChaCha20 {
   const found = findNativeChaCha20()
@@ -70,6 +76,28 @@ describe('the native ChaCha20 module', () => {
     const bytes = Uint8Array.from(input)
     chacha.xor(chacha.open(key, iv(3, nonce)), bytes, bytes)
     expect(Buffer.from(bytes).equals(expected)).toBe(true)
+  })
+
+  it("the provider's stream on it gives the right bytes into an output that overlaps its input shifted", () => {
+    const key = randomBytes(32)
+    const nonce = randomBytes(12)
+    const input = randomBytes(5000)
+    const expected = createCipheriv('chacha20', key, iv(0, nonce)).update(input)
+    const provider = findNodeCrypto()
+    for (const shift of [-100, -1, 1, 64, 4999]) {
+      const buffer = new Uint8Array(input.length + 5000 * 2)
+      const from = 5000
+      buffer.set(input, from)
+      const stream = provider?.createChaCha20Stream(key, nonce, 0)
+      stream?.xorInto(
+        buffer.subarray(from, from + input.length),
+        buffer.subarray(from + shift, from + shift + input.length),
+      )
+      expect(
+        Buffer.from(buffer.subarray(from + shift, from + shift + input.length)).equals(expected),
+        `shift ${shift}`,
+      ).toBe(true)
+    }
   })
 
   it('refuses wrong arguments with a TypeError or RangeError, and changes nothing', () => {

@@ -12,10 +12,11 @@
  * given, the files' bytes with `readSync` from the descriptors in
  * `workerData.files`, zeros for the padding) into its own buffer; then XOR
  * `bytes[encryptFrom..]` in place with the ChaCha20 key stream from stream
- * offset `streamOffset` (through the native module when `workerData.native`
- * names it, else `node:crypto`) (a segment of 2^31 blocks per nonce: 4 zero bytes,
+ * offset `streamOffset` (a segment of 2^31 blocks per nonce: 4 zero bytes,
  * then the segment as a big-endian u64; OpenSSL's IV is the block counter,
- * little-endian, then the nonce), then SHA-256 of each 16 KiB block.
+ * little-endian, then the nonce), then SHA-256 of each 16 KiB block. The
+ * cipher is the native module of `@mycel/wire` when `workerData.native`
+ * names it (in place, a run at a time), else `node:crypto`'s.
  * `node:crypto`'s cipher is fed 16 KiB at a time: OpenSSL's output is a new buffer each
  * time, and several 64 KiB answers from one cipher map and fault in fresh
  * pages (a cipher per 512 KiB chunk, 256 MiB: 0.65-1.06 s of CPU fed 64 KiB

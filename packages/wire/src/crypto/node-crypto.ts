@@ -113,10 +113,21 @@ class NativeChaCha20Stream implements ChaCha20Stream {
 
   xorInto(input: Uint8Array, output: Uint8Array): Uint8Array {
     assertXorRange(this.position, input, output)
-    this.native.xor(this.context, input, output)
+    // OpenSSL works in place, or between arrays apart; arrays that overlap otherwise get a copy first.
+    this.native.xor(this.context, overlapsShifted(input, output) ? input.slice() : input, output)
     this.position += input.length
     return output
   }
+}
+
+/** Whether two arrays share bytes without being the same range. */
+function overlapsShifted(a: Uint8Array, b: Uint8Array): boolean {
+  return (
+    a.buffer === b.buffer &&
+    a.byteOffset !== b.byteOffset &&
+    a.byteOffset < b.byteOffset + b.byteLength &&
+    b.byteOffset < a.byteOffset + a.byteLength
+  )
 }
 
 class NodeChaCha20Stream implements ChaCha20Stream {
