@@ -41,6 +41,9 @@ export interface NativeChaCha20 {
 /** The environment variable that turns the module off (`0`) or names its file. */
 export const NATIVE_CHACHA20_ENV = 'MYCEL_NATIVE_CHACHA20'
 
+/** The module's file name, in a `native` folder beside the running module or in the package. */
+const MODULE_FILE = 'chacha20.node'
+
 type Found = { module: NativeChaCha20 | undefined; problem: string | undefined }
 
 let found: Found | undefined
@@ -111,9 +114,10 @@ function lookUp(): Found {
     const candidates: string[] = []
     if (setting !== undefined && setting !== '') candidates.push(setting)
     else {
-      candidates.push(fileURLToPath(new URL('./native/chacha20.node', import.meta.url)))
+      // (a path, not `new URL('./native/…', import.meta.url)`: bundlers take that form for an asset to include)
+      candidates.push(join(dirname(fileURLToPath(import.meta.url)), 'native', MODULE_FILE))
       try {
-        candidates.push(join(dirname(require.resolve('@mycel/wire/package.json')), 'native', 'chacha20.node'))
+        candidates.push(join(dirname(require.resolve('@mycel/wire/package.json')), 'native', MODULE_FILE))
       } catch {
         // A bundle without @mycel/wire installed beside it: only the first place.
       }
