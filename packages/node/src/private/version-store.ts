@@ -16,6 +16,7 @@
  */
 import type { Manifest, ManifestFile } from '@mycel/pieces'
 import {
+  CONTENT_ALIGNMENT,
   ContentKeyStream,
   HEADER_BYTES,
   type OpenedPrivateShare,
@@ -31,8 +32,9 @@ import type { ContentStore, SourceFile } from '../content.js'
 export const HEAD_FILE = 'head'
 export const KEYS_FILE = 'keys'
 
-/** The longest head a data file can have (a manifest of `PRIVATE_LIMITS.maxManifestBytes`), 64-byte aligned. */
-export const MAX_HEAD_BYTES = Math.ceil((HEADER_BYTES + PRIVATE_LIMITS.maxManifestBytes + AEAD_TAG_BYTES) / 64) * 64
+/** The longest head a data file can have (a manifest of `PRIVATE_LIMITS.maxManifestBytes`), content-aligned. */
+export const MAX_HEAD_BYTES =
+  Math.ceil((HEADER_BYTES + PRIVATE_LIMITS.maxManifestBytes + AEAD_TAG_BYTES) / CONTENT_ALIGNMENT) * CONTENT_ALIGNMENT
 
 /** A version opened with its key, and the store of its plaintext files. */
 export interface OpenVersion {

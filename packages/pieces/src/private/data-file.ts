@@ -5,8 +5,8 @@
  * ```
  * offset 0        header    ChaCha20-Poly1305(manifestKey, nonce 0, ad "mycel/1 private header", u64 BE L)   24 bytes
  * offset 24       manifest  ChaCha20-Poly1305(manifestKey, nonce 1, ad "mycel/1 private manifest", L bytes)  L + 16 bytes
- * offset 40 + L   filler    random bytes up to a multiple of 64 (so the content stream's blocks line up with the file's)
- * offset C        content   files in canonical order, XOR ChaCha20(streamKey) from stream offset 0 (C = ceil((40 + L) / 64) * 64)
+ * offset 40 + L   filler    random bytes up to a multiple of 4096 (the content starts on a page of the files)
+ * offset C        content   files in canonical order, XOR ChaCha20(streamKey) from stream offset 0 (C = ceil((40 + L) / 4096) * 4096)
  * ...             padding   zeros XOR the same key stream, up to padme(40 + L + contentLength)
  * ```
  * @module
@@ -25,8 +25,15 @@ const MANIFEST_AD = utf8.encode('mycel/1 private manifest')
 /** Bytes of the sealed header at the start of a data file. */
 export const HEADER_BYTES = 8 + AEAD_TAG_BYTES
 
-/** The content stream starts at a multiple of this (a ChaCha20 block), so aligned reads need no copy. */
-export const CONTENT_ALIGNMENT = 64
+/**
+ * The content stream starts at a multiple of this: a whole number of
+ * ChaCha20 blocks (64 bytes), so a block of the data file decrypts without
+ * shifting bytes, and of 4 KiB pages, so that the data file's pieces fall on
+ * the first file's pages. A reader then writes each decrypted piece whole
+ * past the page cache, and a seeder reads whole pages, as for a public
+ * share. It costs at most 4 KiB of filler per version.
+ */
+export const CONTENT_ALIGNMENT = 4096
 
 /** Where the content stream starts after a manifest of `manifestLength` bytes. */
 function contentStartOf(manifestLength: number): number {
