@@ -138,7 +138,8 @@ export function openHeader(
  * @param layout - from {@link openHeader}
  * @param crypto - provides ChaCha20-Poly1305
  * @returns the manifest
- * @throws PiecesError `PRIVATE_MANIFEST_INVALID` when it does not open (it was changed) or does not decode
+ * @throws PiecesError `PRIVATE_MANIFEST_INVALID` when it does not open (it was changed), does not decode,
+ *   or lists content that the data file's length is not PADMÉ of
  */
 export function openManifest(
   keys: VersionKeys,
@@ -152,5 +153,14 @@ export function openManifest(
   const plaintext = crypto.decrypt(keys.manifestKey, nonce(1), MANIFEST_AD, sealed)
   if (plaintext === null)
     throw new PiecesError('PRIVATE_MANIFEST_INVALID', 'the private manifest does not open (it was changed)')
-  return decodePrivateManifest(plaintext, layout.dataLength - layout.contentStart)
+  const manifest = decodePrivateManifest(plaintext, layout.dataLength - layout.contentStart)
+  // The data file is exactly PADMÉ of what it holds; anything else was not made by this layout (a data
+  // file laid out by an earlier revision of the format, or a manifest that lies about its content).
+  if (padme(layout.contentStart + manifest.contentLength) !== layout.dataLength) {
+    throw new PiecesError(
+      'PRIVATE_MANIFEST_INVALID',
+      `the data file is ${layout.dataLength} bytes, not the ${padme(layout.contentStart + manifest.contentLength)} its manifest makes`,
+    )
+  }
+  return manifest
 }

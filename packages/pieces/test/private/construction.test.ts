@@ -158,6 +158,16 @@ describe('a version end to end', () => {
     await expectCode(() => openEnvelope(built.keys, identity(2).secretKey, nodeCrypto), 'PRIVATE_NOT_A_READER')
   })
 
+  it('refuses a data file longer or shorter than PADMÉ of its head and content (another layout, or bytes added)', async () => {
+    const built = await make()
+    await expect(open(built, built.contentKey)).resolves.toBeDefined()
+    for (const length of [built.data.length + 64, built.data.length + 65_536, built.data.length - 1]) {
+      const data = new Uint8Array(length)
+      data.set(built.data.subarray(0, Math.min(length, built.data.length)))
+      await expectCode(open({ data }, built.contentKey), 'PRIVATE_MANIFEST_INVALID')
+    }
+  })
+
   it('refuses truncated stanzas, a wrong magic, a stanza count that cannot be, too many readers', async () => {
     const built = await make()
     await expectCode(() => decodeEnvelope(built.keys.subarray(0, built.keys.length - 1)), 'PRIVATE_ENVELOPE_MALFORMED')
