@@ -158,12 +158,16 @@ function roundByRound(pub: Figures[], priv: Figures[]): string {
     ['transfer', (f) => f.transferSeconds],
     ['transfer in CPU', pairCpu],
   ]
-  const percent = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(0)}%`
   const rows = figures.map(([label, of]) => {
     const ratios = pub.map((p, i) => of(priv[i] as Figures) / of(p))
     return `  ${label.padEnd(17)} median ${percent(median(ratios)).padStart(5)}   rounds ${ratios.map(percent).join(' ')}`
   })
   return [`round by round (each private run against the public run before it):`, ...rows].join('\n')
+}
+
+/** A ratio as what it adds: 1.13 is '+13%', 0.94 is '-6%'. */
+function percent(ratio: number): string {
+  return `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(0)}%`
 }
 
 function median(values: number[]): number {
@@ -198,7 +202,7 @@ async function main(): Promise<void> {
     const priv = best(runs.private)
     console.log(line('public', pub))
     console.log(line('private', priv))
-    const extra = (a: number, b: number) => `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(0)}%`
+    const extra = (a: number, b: number) => percent(b / a)
     console.log(
       `private costs  ingest from disk ${extra(pub.ingestSeconds, priv.ingestSeconds)}, from page cache ${extra(pub.warmIngestSeconds, priv.warmIngestSeconds)}, transfer ${extra(pub.transferSeconds, priv.transferSeconds)} (target: at most +15%); load ${loadavg()[0]?.toFixed(2)}`,
     )

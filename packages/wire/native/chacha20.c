@@ -53,14 +53,23 @@ static void free_context(napi_env env, void *context, void *hint) {
   EVP_CIPHER_CTX_free((EVP_CIPHER_CTX *)context);
 }
 
-static napi_value open_context(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) {
-    napi_throw_type_error(env, NULL, "open(key, iv) takes two arguments");
-    return NULL;
+/* The call's first `count` arguments into argv; 0 with a TypeError (`usage`) thrown when fewer came. */
+static int arguments_of(napi_env env, napi_callback_info info, size_t count, napi_value *argv, const char *usage) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "a Node-API call failed");
+    return 0;
   }
+  if (argc < count) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value open_context(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!arguments_of(env, info, 2, argv, "open(key, iv) takes two arguments")) return NULL;
   unsigned char *key, *iv;
   size_t key_length, iv_length;
   if (!bytes_of(env, argv[0], "key must be a Uint8Array", &key, &key_length)) return NULL;
@@ -86,13 +95,8 @@ static napi_value open_context(napi_env env, napi_callback_info info) {
 }
 
 static napi_value xor_into(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) {
-    napi_throw_type_error(env, NULL, "xor(context, input, output) takes three arguments");
-    return NULL;
-  }
+  if (!arguments_of(env, info, 3, argv, "xor(context, input, output) takes three arguments")) return NULL;
   bool tagged = false;
   napi_valuetype kind;
   CALL(env, napi_typeof(env, argv[0], &kind));

@@ -7,7 +7,7 @@
  * offset 24       manifest  ChaCha20-Poly1305(manifestKey, nonce 1, ad "mycel/1 private manifest", L bytes)  L + 16 bytes
  * offset 40 + L   filler    random bytes up to a multiple of 4096 (the content starts on a page of the files)
  * offset C        content   files in canonical order, XOR ChaCha20(streamKey) from stream offset 0 (C = ceil((40 + L) / 4096) * 4096)
- * ...             padding   zeros XOR the same key stream, up to padme(40 + L + contentLength)
+ * ...             padding   zeros XOR the same key stream, up to padme(C + contentLength)
  * ```
  * @module
  */
@@ -156,10 +156,11 @@ export function openManifest(
   const manifest = decodePrivateManifest(plaintext, layout.dataLength - layout.contentStart)
   // The data file is exactly PADMÉ of what it holds; anything else was not made by this layout (a data
   // file laid out by an earlier revision of the format, or a manifest that lies about its content).
-  if (padme(layout.contentStart + manifest.contentLength) !== layout.dataLength) {
+  const padded = padme(layout.contentStart + manifest.contentLength)
+  if (padded !== layout.dataLength) {
     throw new PiecesError(
       'PRIVATE_MANIFEST_INVALID',
-      `the data file is ${layout.dataLength} bytes, not the ${padme(layout.contentStart + manifest.contentLength)} its manifest makes`,
+      `the data file is ${layout.dataLength} bytes, not the ${padded} its manifest makes`,
     )
   }
   return manifest
